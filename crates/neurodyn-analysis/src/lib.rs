@@ -1,0 +1,31 @@
+//! neurodyn-analysis: the neuroscience analyses of trained networks.
+//!
+//! Every analysis reads a [`neurodyn_core::Recording`] (axis order `(trial, time, unit)`), or, for
+//! the few that must probe the network itself, a [`neurodyn_core::Dynamics`]. Each has a
+//! `FooConfig` (serde, defaults, unknown fields rejected), a `run(...) -> Result<FooResult>`, and
+//! a result that serialises to JSON and writes its arrays with `to_npz()`.
+//!
+//! | module | what | reference |
+//! |---|---|---|
+//! | [`pca`] | PCA of population states, trajectories in PC space | sklearn conventions |
+//! | [`fixed_points`] | fixed/slow points, Jacobian spectra, line-attractor directions | Sussillo & Barak 2013 |
+//! | [`jacobian_check`] | finite-difference check of `Dynamics::jacobian` | |
+//! | [`selectivity`] | per-unit d′ between conditions, Monte-Carlo max-|d′| histogram | nn-brain; coursework §selectivity |
+//! | [`cluster`] | k-means++ / Lloyd, silhouette, k by silhouette | sklearn conventions |
+//! | [`task_variance`] | normalised task variance and its clusters | Yang et al. 2019 |
+//! | [`psychometric`] | choice vs evidence, logistic fit (optional lapse) | |
+//! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
+
+pub mod activity;
+pub mod cluster;
+mod error;
+pub mod fixed_points;
+pub mod jacobian_check;
+pub mod pca;
+pub mod psychometric;
+pub mod selectivity;
+pub mod task_variance;
+mod window;
+
+pub use error::{AnalysisError, Result};
+pub use window::{require_label, Window};

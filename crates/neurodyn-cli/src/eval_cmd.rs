@@ -1,0 +1,111 @@
+//! `neurodyn eval`: score a trained network on fresh trials or on trials from an `.npz` file.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use neurodyn_core::{Labels, Npz, Targets, Trial};
+use neurodyn_train::{checkpoint, record, score, RunDir, Trainer};
+use std::path::PathBuf;
+
+/// Arguments of `neurodyn eval`.
+#[derive(Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// Run directory.
+    pub run: PathBuf,
+    /// Evaluate on this task instead of the run's (must have the same n_in/n_out).
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Number of fresh trials.
+    #[arg(long, default_value_t = 1000)]
+    pub n: usize,
+    /// Seed of the fresh trials (default: the run's eval seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Score trials from an npz with `inputs` (trial, time, n_in), `targets` (trial, time) and
+    /// `mask` (trial, time), as written by `neurodyn tasks sample`.
+    #[arg(long, conflicts_with_all = ["task", "seed"])]
+    pub trials: Option<PathBuf>,
+    /// Also write the result as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
+    let z = Npz::load(path)?;
+    let inputs = z.require("inputs", path)?;
+    let targets = z.require("targets", path)?;
+    let mask = z.require("mask", path)?;
+    let sh = inputs.shape().to_vec();
+    if sh.len() != 3 {
+        bail!("{}: inputs must be (trial, time, n_in), got shape {:?}", path.display(), sh);
+    }
+    let (n, t, n_in) = (sh[0], sh[1], sh[2]);
+    if targets.shape() != [n, t] {
+        bail!("{}: targets must be (trial, time) = {:?} class indices, got shape {:?}", path.display(), [n, t], targets.shape());
+    }
+    if mask.shape() != [n, t] {
+        bail!("{}: mask must be (trial, time) = {:?}, got shape {:?}", path.display(), [n, t], mask.shape());
+    }
+    let x = inputs.to_f32();
+    let y: Vec<i64> = targets.to_f64().iter().map(|&v| v as i64).collect();
+    let m = mask.to_f32();
+    let n_out = y.iter().copied().max().unwrap_or(0).max(1) as usize + 1;
+    Ok((0..n)
+        .map(|i| {
+            // A trial's length is up to its last step with mask > 0 (padding has mask 0).
+            let len = (0..t).rev().find(|&s| m[i * t + s] > 0.0).map_or(t, |s| s + 1);
+            Trial {
+                n_in,
+                n_out,
+                inputs: x[i * t * n_in..(i * t + len) * n_in].to_vec(),
+                targets: Targets::Class(y[i * t..i * t + len].to_vec()),
+                mask: m[i * t..i * t + len].to_vec(),
+                periods: Vec::new(),
+                labels: Labels::new(),
+            }
+        })
+        .collect())
+}
+
+/// Run `neurodyn eval`.
+pub fn run(a: EvalArgs) -> Result<()> {
+    let rd = RunDir::new(&a.run);
+    let mut cfg = rd.read_config()?;
+    if let Some(t) = &a.task {
+        cfg.task.name = t.clone();
+    }
+    if let Some(s) = a.seed {
+        cfg.eval.seed = s;
+    }
+    let mut tr = Trainer::new(cfg)?;
+    checkpoint::load_model(&rd.model(), &mut tr.net)
+        .with_context(|| format!("{} holds no trained model (did training finish?)", a.run.display()))?;
+    let trials = match &a.trials {
+        Some(p) => {
+            let mut t = trials_from_npz(p)?;
+            let want = tr.net.n_out;
+            for tr_ in &mut t {
+                if tr_.n_out > want {
+                    bail!("{}: targets use class {} but the model has {want} outputs", p.display(), tr_.n_out - 1);
+                }
+                tr_.n_out = want;
+            }
+            t
+        }
+        None => neurodyn_tasks::sample_trials(tr.task.as_ref(), a.n, tr.cfg.eval.seed),
+    };
+    let rec = record(&mut tr.net, &trials, 250)?;
+    let sc = score(&rec);
+    println!("accuracy {:.4} on {} trials", sc.accuracy, sc.n_trials);
+    for (label, rows) in &sc.per_condition {
+        let cells: Vec<String> = rows.iter().map(|r| format!("{}: {:.3} (n={})", r.value, r.accuracy, r.n)).collect();
+        println!("  by {label}: {}", cells.join(", "));
+    }
+    if let Some(j) = &a.json {
+        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition});
+        let text = serde_json::to_string_pretty(&v)?;
+        let tmp = j.with_extension("json.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, j).with_context(|| format!("cannot write {}", j.display()))?;
+    }
+    Ok(())
+}

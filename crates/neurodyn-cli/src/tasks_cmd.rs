@@ -1,0 +1,156 @@
+//! `neurodyn tasks …`: list the task registry, show one task, sample trials to `.npz`.
+//!
+//! ```text
+//! neurodyn tasks list
+//! neurodyn tasks show PerceptualDecisionMaking
+//! neurodyn tasks sample yang19.dms-v0 --n 64 --dt 20 --seed 1 --compat neurogym --out dms.npz
+//! ```
+//! `sample` writes `inputs` (trial, time, n_in) f32; `targets` (trial, time) i64 with 0 = fixate
+//! for categorical tasks, or (trial, time, n_out) f32 for continuous ones; `mask` (trial, time)
+//! f32 (the task's loss weights on real steps, 0 on padding); `trial_len` (trial,) i64; and one
+//! array per condition label (i64 or f64). Trials are padded to the longest.
+
+use anyhow::{bail, Context, Result};
+use neurodyn_core::{Label, Npz, Rng, Targets};
+use neurodyn_tasks::{build, sample_trials, Compat, TaskConfig, REGISTRY};
+use std::path::PathBuf;
+
+/// The `tasks` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum TasksCmd {
+    /// List every registered task: name, n_in, n_out, default dt, tags.
+    List,
+    /// Show one task: channels, labels, periods with an ASCII timeline, the paper.
+    Show {
+        /// Task name, neurogym id or alias.
+        name: String,
+    },
+    /// Sample trials and write them to an `.npz` file.
+    Sample {
+        /// Task name, neurogym id or alias.
+        name: String,
+        /// Number of trials.
+        #[arg(long, default_value_t = 16)]
+        n: usize,
+        /// Time step in ms (default: the task's).
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// `default` (correct by default) or `neurogym` (neurogym 2.3.1 semantics).
+        #[arg(long, default_value = "default")]
+        compat: String,
+        /// Output file (`.npz`).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Run a `tasks` subcommand.
+pub fn run(cmd: TasksCmd) -> Result<()> {
+    match cmd {
+        TasksCmd::List => list(),
+        TasksCmd::Show { name } => show(&name),
+        TasksCmd::Sample { name, n, dt, seed, compat, out } => sample(&name, n, dt, seed, &compat, &out),
+    }
+}
+
+fn parse_compat(s: &str) -> Result<Compat> {
+    match s.to_ascii_lowercase().as_str() {
+        "default" => Ok(Compat::Default),
+        "neurogym" => Ok(Compat::Neurogym),
+        other => bail!("--compat must be `default` or `neurogym`, got {other:?}"),
+    }
+}
+
+fn list() -> Result<()> {
+    println!("{:<36} {:>5} {:>5} {:>7}  tags", "name", "n_in", "n_out", "dt_ms");
+    for entry in REGISTRY {
+        let task = (entry.constructor)(&TaskConfig::default())
+            .with_context(|| format!("building {}", entry.name))?;
+        let s = task.spec();
+        println!("{:<36} {:>5} {:>5} {:>7}  {}", s.name, s.n_in, s.n_out, s.dt_ms, s.tags.join(", "));
+    }
+    Ok(())
+}
+
+fn show(name: &str) -> Result<()> {
+    let task = build(name, &TaskConfig::default())?;
+    let s = task.spec();
+    println!("{}  (dt {} ms, {})", s.name, s.dt_ms, if s.categorical { "categorical" } else { "continuous" });
+    println!("{}\n", s.description);
+    println!("paper: {}", s.paper);
+    if let Some(entry) = neurodyn_tasks::find(name) {
+        if !entry.aliases.is_empty() {
+            println!("aliases: {}", entry.aliases.join(", "));
+        }
+    }
+    println!("tags: {}", s.tags.join(", "));
+    println!("inputs ({}): {}", s.n_in, s.input_names.join(", "));
+    println!("outputs ({}): {}", s.n_out, s.output_names.join(", "));
+    println!("labels: {}", s.label_names.join(", "));
+    if let Some(ev) = &s.evidence_label {
+        println!("evidence label: {ev}");
+    }
+    let trial = task.trial(&mut Rng::new(0));
+    println!("\nexample trial (seed 0): {} steps = {} ms", trial.n_steps(), trial.n_steps() as f64 * s.dt_ms);
+    let width = 60usize;
+    let scale = width as f64 / trial.n_steps().max(1) as f64;
+    for p in &trial.periods {
+        let a = (p.start as f64 * scale).round() as usize;
+        let b = ((p.end as f64 * scale).round() as usize).max(a + usize::from(p.end > p.start));
+        let bar: String = (0..width).map(|i| if i >= a && i < b { '#' } else { '.' }).collect();
+        println!("  {:<14} {bar} [{:>4}, {:>4}) {:>7} ms", p.name, p.start, p.end, (p.end - p.start) as f64 * s.dt_ms);
+    }
+    Ok(())
+}
+
+fn sample(name: &str, n: usize, dt: Option<f64>, seed: u64, compat: &str, out: &PathBuf) -> Result<()> {
+    if n == 0 {
+        bail!("--n must be at least 1");
+    }
+    let cfg = TaskConfig { dt_ms: dt, compat: parse_compat(compat)?, ..Default::default() };
+    let task = build(name, &cfg)?;
+    let spec = task.spec();
+    let trials = sample_trials(task.as_ref(), n, seed);
+    let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
+    let (n_in, n_out) = (spec.n_in, spec.n_out);
+    let mut inputs = vec![0f32; n * t_max * n_in];
+    let mut mask = vec![0f32; n * t_max];
+    let mut cls = vec![0i64; n * t_max];
+    let mut cont = vec![0f32; n * t_max * n_out];
+    for (i, tr) in trials.iter().enumerate() {
+        let len = tr.n_steps();
+        inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);
+        mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
+        match &tr.targets {
+            Targets::Class(c) => cls[i * t_max..i * t_max + len].copy_from_slice(c),
+            Targets::Continuous(v) => cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v),
+        }
+    }
+    let mut npz = Npz::new();
+    npz.f32("inputs", &[n, t_max, n_in], inputs)?;
+    if spec.categorical {
+        npz.i64("targets", &[n, t_max], cls)?;
+    } else {
+        npz.f32("targets", &[n, t_max, n_out], cont)?;
+    }
+    npz.f32("mask", &[n, t_max], mask)?;
+    npz.i64("trial_len", &[n], trials.iter().map(|t| t.n_steps() as i64).collect())?;
+    for label in &spec.label_names {
+        let vals: Vec<Label> = trials
+            .iter()
+            .map(|t| t.labels.get(label).with_context(|| format!("trial lacks label {label}")))
+            .collect::<Result<_>>()?;
+        if vals.iter().all(|v| matches!(v, Label::Int(_))) {
+            let v = vals.iter().map(|v| if let Label::Int(x) = v { *x } else { 0 }).collect();
+            npz.i64(label, &[n], v)?;
+        } else {
+            npz.f64(label, &[n], vals.iter().map(|v| v.as_f64()).collect())?;
+        }
+    }
+    npz.save(out).with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {n} trials of {} ({} steps max, dt {} ms) to {}", spec.name, t_max, spec.dt_ms, out.display());
+    Ok(())
+}

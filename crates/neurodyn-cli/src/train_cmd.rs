@@ -1,0 +1,107 @@
+//! `neurodyn train`: resolve a config (file, recipe, flags), train into a run directory.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use neurodyn_train::{recipes, train_run, Outcome, RunConfig, RunDir};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `neurodyn train`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TrainArgs {
+    /// A TOML config (see the README); flags below override it.
+    pub config: Option<PathBuf>,
+    /// Task name (e.g. PerceptualDecisionMaking, yang19.dms-v0). Without a config, its default recipe.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Model kind: ctrnn, ei-ctrnn.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Time step (ms).
+    #[arg(long)]
+    pub dt: Option<f64>,
+    /// Seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Optimizer steps.
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Run directory (default runs/TASK-MODEL-sSEED).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Resume the run in this directory from its last checkpoint.
+    #[arg(long, conflicts_with_all = ["config", "task", "model", "dt", "seed", "steps", "out"])]
+    pub resume: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Resolve the config the flags describe.
+pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
+    let mut cfg = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config {}", p.display()))?;
+            RunConfig::from_toml(&text).map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?
+        }
+        None => recipes::recipe(a.task.as_deref().unwrap_or("PerceptualDecisionMaking"), a.seed.unwrap_or(0)),
+    };
+    if let Some(t) = &a.task {
+        if a.config.is_some() {
+            cfg.task.name = t.clone();
+        }
+    }
+    if let Some(m) = &a.model {
+        cfg.model.kind = m.clone();
+    }
+    if let Some(dt) = a.dt {
+        cfg.task.dt_ms = Some(dt);
+    }
+    if let Some(s) = a.seed {
+        cfg.seed = s;
+    }
+    if let Some(s) = a.steps {
+        cfg.train.steps = s;
+    }
+    Ok(cfg)
+}
+
+/// Train with a progress bar; returns the run directory and outcome.
+pub fn train_with_progress(cfg: RunConfig, dir: &Path, resume: bool, quiet: bool) -> Result<Outcome> {
+    let total = cfg.train.steps;
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let out = train_run(cfg, dir, resume, |r| {
+        bar.set_position(r.step);
+        if r.step % 10 == 0 || r.step == total {
+            bar.set_message(format!("loss {:.4} acc {:.2}", r.loss, r.accuracy));
+        }
+    });
+    bar.finish_and_clear();
+    Ok(out?)
+}
+
+/// Run `neurodyn train`.
+pub fn run(a: TrainArgs) -> Result<PathBuf> {
+    let (cfg, dir, resume) = match &a.resume {
+        Some(d) => (RunDir::new(d).read_config()?, d.clone(), true),
+        None => {
+            let cfg = resolve(&a)?;
+            let dir = a.out.clone().unwrap_or_else(|| {
+                PathBuf::from(format!("runs/{}-{}-s{}", cfg.task.name, cfg.model.kind, cfg.seed))
+            });
+            (cfg, dir, false)
+        }
+    };
+    let out = train_with_progress(cfg, &dir, resume, a.quiet)?;
+    println!(
+        "trained in {:.1} s; accuracy {:.3} on {} fresh trials",
+        out.train_seconds, out.score.accuracy, out.score.n_trials
+    );
+    println!("run directory: {}", dir.display());
+    Ok(dir)
+}

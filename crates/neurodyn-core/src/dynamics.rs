@@ -1,0 +1,28 @@
+//! The interface analyses use to probe a network's dynamics without knowing its type.
+//!
+//! A trained recurrent network, frozen, is a discrete-time map `x_{t+1} = F(x_t, u)` on its hidden
+//! state `x` for a constant input `u`. Fixed-point search (Sussillo & Barak 2013), Jacobian spectra,
+//! lesions and activation maximisation need only this map and its Jacobian, so the engine
+//! implements [`Dynamics`] for its networks and the analysis crate never imports the engine.
+//! Everything here is f64: fixed points are sought to `q < 1e-12`, beyond f32's reach.
+
+/// A frozen network seen as a discrete-time dynamical system on its hidden state.
+pub trait Dynamics: Sync {
+    /// Dimension of the hidden state `x`.
+    fn n_state(&self) -> usize;
+    /// Dimension of the input `u`.
+    fn n_in(&self) -> usize;
+    /// `out = F(x, u)`, one update of the network (noise off).
+    fn step(&self, x: &[f64], u: &[f64], out: &mut [f64]);
+    /// `out = ∂F/∂x` at `(x, u)`, row-major `n_state × n_state` (`out[i*n + j] = ∂F_i/∂x_j`).
+    fn jacobian(&self, x: &[f64], u: &[f64], out: &mut [f64]);
+    /// For a leaky (continuous-time) network discretised by Euler with `α = dt/τ`, `Some(α)`:
+    /// a discrete eigenvalue `μ` then maps to the continuous one `λ = (μ − 1)/α`. `None` for
+    /// networks that are discrete by nature (GRU, LSTM).
+    fn alpha(&self) -> Option<f64>;
+    /// The firing rates `r(x)` of the hidden state, length `n_units` (the state itself for
+    /// rate-form networks).
+    fn rates(&self, x: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(x);
+    }
+}

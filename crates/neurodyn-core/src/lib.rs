@@ -1,0 +1,24 @@
+//! neurodyn-core: the shared vocabulary of the toolkit.
+//!
+//! - [`Rng`]: the one explicit, seeded random generator.
+//! - [`Trial`], [`Batch`]: what a task produces and what the engine consumes (time-major).
+//! - [`Recording`]: what a run leaves for analysis, `(trial, time, unit)`.
+//! - [`Npz`]: `.npz` files numpy opens, written atomically.
+//! - [`Dynamics`]: a frozen network as a map `x → F(x, u)`, for analyses that probe it.
+//! - [`CoreError`]: shape, file and value errors that name what is wrong.
+
+mod batch;
+mod dynamics;
+mod error;
+mod npz;
+mod recording;
+mod rng;
+mod trial;
+
+pub use batch::{Batch, BatchTargets};
+pub use dynamics::Dynamics;
+pub use error::{CoreError, Result};
+pub use npz::{NpArray, Npz};
+pub use recording::{LabelColumn, RecTargets, Recording};
+pub use rng::Rng;
+pub use trial::{Label, Labels, Period, Targets, Trial};

@@ -1,0 +1,118 @@
+//! Pointwise nonlinearities of rate units and their derivatives.
+//!
+//! `retanh(x) = max(0, tanh x)` (rectified tanh, Yang et al. 2019's option), `power-relu(x) =
+//! max(0, x)^p` (supralinear, Rubin et al. 2015's stabilised supralinear network; p = 2 by default).
+//! Derivatives are taken with respect to the pre-activation and, at the kink of relu-like
+//! functions, use the right-hand value 0 (as PyTorch does).
+
+use crate::real::Real;
+use serde::{Deserialize, Serialize};
+
+/// A rate nonlinearity.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// max(0, x)
+    #[default]
+    Relu,
+    /// tanh x
+    Tanh,
+    /// ln(1 + eˣ)
+    Softplus,
+    /// 1 / (1 + e⁻ˣ)
+    Sigmoid,
+    /// max(0, tanh x)
+    Retanh,
+    /// max(0, x)^2
+    PowerRelu,
+    /// x
+    Linear,
+}
+
+impl Activation {
+    /// All names accepted in configs.
+    pub const NAMES: &'static str = "relu, tanh, softplus, sigmoid, retanh, power-relu, linear";
+
+    /// f(x).
+    #[inline(always)]
+    pub fn f<T: Real>(self, x: T) -> T {
+        let zero = T::c(0.0);
+        let one = T::c(1.0);
+        match self {
+            Activation::Relu => x.max(zero),
+            Activation::Tanh => x.tanh(),
+            Activation::Softplus => {
+                // ln(1+e^x) = max(x,0) + ln(1 + e^{-|x|}), stable for large |x|.
+                x.max(zero) + (one + (-x.abs()).exp()).ln()
+            }
+            Activation::Sigmoid => one / (one + (-x).exp()),
+            Activation::Retanh => x.tanh().max(zero),
+            Activation::PowerRelu => {
+                let r = x.max(zero);
+                r * r
+            }
+            Activation::Linear => x,
+        }
+    }
+
+    /// f'(x).
+    #[inline(always)]
+    pub fn df<T: Real>(self, x: T) -> T {
+        let zero = T::c(0.0);
+        let one = T::c(1.0);
+        match self {
+            Activation::Relu => {
+                if x > zero {
+                    one
+                } else {
+                    zero
+                }
+            }
+            Activation::Tanh => {
+                let t = x.tanh();
+                one - t * t
+            }
+            Activation::Softplus => one / (one + (-x).exp()),
+            Activation::Sigmoid => {
+                let s = one / (one + (-x).exp());
+                s * (one - s)
+            }
+            Activation::Retanh => {
+                if x > zero {
+                    let t = x.tanh();
+                    one - t * t
+                } else {
+                    zero
+                }
+            }
+            Activation::PowerRelu => T::c(2.0) * x.max(zero),
+            Activation::Linear => one,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivatives_match_finite_differences() {
+        let all = [
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Softplus,
+            Activation::Sigmoid,
+            Activation::Retanh,
+            Activation::PowerRelu,
+            Activation::Linear,
+        ];
+        for a in all {
+            for &x in &[-2.3f64, -0.4, 0.3, 1.7, 25.0, -30.0] {
+                let h = 1e-6;
+                let fd = (a.f(x + h) - a.f(x - h)) / (2.0 * h);
+                assert!((fd - a.df(x)).abs() < 1e-6, "{a:?} at {x}: {fd} vs {}", a.df(x));
+            }
+        }
+        assert!(Activation::Softplus.f(1000.0f64).is_finite());
+    }
+}

@@ -1,0 +1,456 @@
+//! The network and its fused backpropagation through time, written once for every cell.
+//!
+//! A [`Network`] is a recurrent [`Cell`], a linear readout `y_t = W_out r_t + b_out` (optionally
+//! constrained, e.g. reading from excitatory units only) and an initial state that is zero or
+//! trainable. [`Network::forward`] runs all `T` steps of a time-major batch into a [`Workspace`];
+//! [`Network::backward`] takes `∂L/∂Y` (and any extra `∂L/∂R` from activity penalties) and returns
+//! the gradient of every parameter. The workspace is sized once per batch shape; nothing is
+//! allocated inside the time loop.
+
+use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::constraint::Constraint;
+use crate::linalg::{add_col_sums, gemm, m, Trans};
+use crate::params::{Layout, ParamSpec};
+use crate::real::Real;
+use neurodyn_core::Rng;
+
+/// How the state at step 0 is set when the caller does not pass one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitialState {
+    /// All zeros.
+    Zero,
+    /// A trained vector `h0` (parameter `h0`), the same for every trial.
+    Trainable,
+}
+
+/// A recurrent network: cell + linear readout + initial state, with its parameters.
+pub struct Network<T: Real> {
+    /// The recurrent cell.
+    pub cell: Box<dyn Cell<T>>,
+    /// Output size.
+    pub n_out: usize,
+    /// Constraint on `W_out` `(n_out, n_units)` (E-only readout is a column mask).
+    pub readout: Constraint<T>,
+    /// How the initial state is set.
+    pub initial: InitialState,
+    /// Layout of `params`: `cell.*`, `readout.w_out`, `readout.b_out`, and `h0` when trainable.
+    pub layout: Layout,
+    /// Layout of `buffers` (non-trainable persistent state such as running statistics).
+    pub buffer_layout: Layout,
+    /// All trainable parameters.
+    pub params: Vec<T>,
+    /// Non-trainable buffers.
+    pub buffers: Vec<T>,
+    /// Standard deviation of Gaussian noise added to inputs in training.
+    pub input_noise: f64,
+    /// Threads for large GEMMs.
+    pub threads: usize,
+    n_cell_params: usize,
+}
+
+/// Buffers for one batch shape, reused across calls.
+#[derive(Default)]
+pub struct Workspace<T> {
+    /// Steps of the last forward.
+    pub n_steps: usize,
+    /// Batch size of the last forward.
+    pub batch: usize,
+    /// Whether the last forward was in training mode.
+    pub training: bool,
+    /// Inputs `(T, B, n_in)` (with input noise when training).
+    pub x: Vec<T>,
+    /// Projected inputs `(T, B, G)`.
+    pub u: Vec<T>,
+    /// States `(T+1, B, S)`.
+    pub states: Vec<T>,
+    /// Rates `(T+1, B, H)`.
+    pub rates: Vec<T>,
+    /// Outputs `(T, B, n_out)`.
+    pub y: Vec<T>,
+    /// ∂L/∂Y `(T, B, n_out)`, set by the caller before `backward`.
+    pub d_y: Vec<T>,
+    /// ∂L/∂R `(T, B, H)` extra (activity penalties), set by the caller; readout part added inside.
+    pub d_r: Vec<T>,
+    cache: Vec<T>,
+    noise: Vec<T>,
+    d_u: Vec<T>,
+    d_aux: Vec<T>,
+    d_s_a: Vec<T>,
+    d_s_b: Vec<T>,
+    eff: Vec<T>,
+    d_eff: Vec<T>,
+    w_out: Vec<T>,
+    d_w_out: Vec<T>,
+}
+
+fn resize<T: Real>(v: &mut Vec<T>, n: usize) {
+    if v.len() != n {
+        v.clear();
+        v.resize(n, T::c(0.0));
+    }
+}
+
+impl<T: Real> Network<T> {
+    /// Assemble a network and initialise its parameters from `rng`. The readout is initialised
+    /// uniformly in ±1/√n_units (PyTorch's default for `nn.Linear`).
+    pub fn new(
+        cell: Box<dyn Cell<T>>,
+        n_out: usize,
+        readout: Constraint<T>,
+        initial: InitialState,
+        rng: &mut Rng,
+    ) -> Self {
+        let h = cell.n_units();
+        let mut specs: Vec<ParamSpec> = cell
+            .param_specs()
+            .into_iter()
+            .map(|mut s| {
+                s.name = format!("cell.{}", s.name);
+                s
+            })
+            .collect();
+        let n_cell_params: usize = specs.iter().map(ParamSpec::len).sum();
+        specs.push(ParamSpec::new("readout.w_out", n_out, h));
+        specs.push(ParamSpec::new("readout.b_out", 1, n_out));
+        if initial == InitialState::Trainable {
+            specs.push(ParamSpec::new("h0", 1, cell.state_len()));
+        }
+        let layout = Layout::new(specs);
+        let buffer_layout = Layout::new(cell.buffer_specs());
+        let mut params = vec![T::c(0.0); layout.total];
+        let mut buffers = vec![T::c(0.0); buffer_layout.total];
+        cell.init(&mut params[..n_cell_params], &mut buffers, rng);
+        let bound = 1.0 / (h as f64).sqrt();
+        for v in &mut params[n_cell_params..n_cell_params + n_out * (h + 1)] {
+            *v = T::c(rng.uniform_range(-bound, bound));
+        }
+        Network {
+            cell,
+            n_out,
+            readout,
+            initial,
+            layout,
+            buffer_layout,
+            params,
+            buffers,
+            input_noise: 0.0,
+            threads: 1,
+            n_cell_params,
+        }
+    }
+
+    /// Number of recorded units.
+    pub fn n_units(&self) -> usize {
+        self.cell.n_units()
+    }
+
+    /// The parameter tensor called `name`.
+    pub fn param(&self, name: &str) -> Option<&[T]> {
+        self.layout.range_of(name).map(|r| &self.params[r])
+    }
+
+    /// The effective weights the cell uses (after masks, Dale and fixed weights), with the cell's
+    /// own layout.
+    pub fn effective(&self) -> Vec<T> {
+        let mut eff = vec![T::c(0.0); self.cell.eff_len()];
+        self.cell.prepare(&self.params[..self.n_cell_params], &mut eff);
+        eff
+    }
+
+    /// The effective readout matrix `(n_out, n_units)`.
+    pub fn effective_w_out(&self) -> Vec<T> {
+        let r = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        let mut w = vec![T::c(0.0); r.len()];
+        self.readout.apply(&self.params[r], &mut w);
+        w
+    }
+
+    fn tail_specs(&self) -> usize {
+        if self.initial == InitialState::Trainable {
+            3
+        } else {
+            2
+        }
+    }
+
+    fn ctx(&self, batch: usize, training: bool) -> StepCtx {
+        StepCtx {
+            batch,
+            training,
+            threads: self.threads,
+        }
+    }
+
+    /// Run the network over a time-major batch `inputs (n_steps, batch, n_in)`.
+    ///
+    /// `s0` is the initial state `(batch, state_len)` (e.g. carried over from the previous
+    /// window); `None` uses the zero or trained initial state. `rng` supplies recurrent and input
+    /// noise in training; pass `None` for a noiseless run. Outputs are left in `ws.y`, rates in
+    /// `ws.rates` (step t's rates at block t+1), the final state at the last block of `ws.states`.
+    pub fn forward<S: Real>(
+        &mut self,
+        ws: &mut Workspace<T>,
+        inputs: &[S],
+        n_steps: usize,
+        batch: usize,
+        s0: Option<&[T]>,
+        rng: Option<&mut Rng>,
+        training: bool,
+    ) {
+        let cell = &*self.cell;
+        let (n_in, g, s_len, h, c_len, o) = (
+            cell.n_in(),
+            cell.input_width(),
+            cell.state_len(),
+            cell.n_units(),
+            cell.cache_len(),
+            self.n_out,
+        );
+        assert_eq!(inputs.len(), n_steps * batch * n_in, "forward: inputs must be (T, B, n_in)");
+        let tb = n_steps * batch;
+        ws.n_steps = n_steps;
+        ws.batch = batch;
+        ws.training = training;
+        resize(&mut ws.x, tb * n_in);
+        resize(&mut ws.u, tb * g);
+        resize(&mut ws.states, (n_steps + 1) * batch * s_len);
+        resize(&mut ws.rates, (n_steps + 1) * batch * h);
+        resize(&mut ws.y, tb * o);
+        resize(&mut ws.cache, tb * c_len);
+        resize(&mut ws.noise, tb * cell.noise_len());
+        resize(&mut ws.eff, cell.eff_len());
+        for (d, &s) in ws.x.iter_mut().zip(inputs) {
+            *d = T::c(s.f());
+        }
+        let mut rng = rng;
+        match rng.as_deref_mut() {
+            Some(r) if training => {
+                if self.input_noise > 0.0 {
+                    for v in &mut ws.x {
+                        *v += T::c(self.input_noise * r.normal());
+                    }
+                }
+                for v in &mut ws.noise {
+                    *v = T::c(r.normal());
+                }
+            }
+            _ => ws.noise.iter_mut().for_each(|v| *v = T::c(0.0)),
+        }
+        cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
+        // U = X · W_inᵀ + b, one GEMM over all steps.
+        let (wo, bo) = cell.input_offsets();
+        gemm(
+            &mut ws.u,
+            tb,
+            g,
+            m(&ws.x, tb, n_in),
+            Trans::N,
+            m(&ws.eff[wo..wo + g * n_in], g, n_in),
+            Trans::T,
+            false,
+            self.threads,
+        );
+        let bias = &ws.eff[bo..bo + g];
+        for row in ws.u.chunks_exact_mut(g) {
+            for (v, &b) in row.iter_mut().zip(bias) {
+                *v += b;
+            }
+        }
+        // Initial state.
+        let bs = batch * s_len;
+        match (s0, self.initial) {
+            (Some(s), _) => {
+                assert_eq!(s.len(), bs, "forward: initial state must be (B, state_len)");
+                ws.states[..bs].copy_from_slice(s);
+            }
+            (None, InitialState::Trainable) => {
+                let r = self.layout.range(self.layout.specs.len() - 1);
+                for row in ws.states[..bs].chunks_exact_mut(s_len) {
+                    row.copy_from_slice(&self.params[r.clone()]);
+                }
+            }
+            (None, InitialState::Zero) => ws.states[..bs].iter_mut().for_each(|v| *v = T::c(0.0)),
+        }
+        cell.rates_of_state(&ws.states[..bs], &mut ws.rates[..batch * h]);
+        let ctx = self.ctx(batch, training);
+        let nl = cell.noise_len();
+        for t in 0..n_steps {
+            let (s_done, s_rest) = ws.states.split_at_mut((t + 1) * bs);
+            let (r_done, r_rest) = ws.rates.split_at_mut((t + 1) * batch * h);
+            cell.step(
+                &ws.eff,
+                ctx,
+                StepFwd {
+                    u: &ws.u[t * batch * g..(t + 1) * batch * g],
+                    s_prev: &s_done[t * bs..],
+                    r_prev: &r_done[t * batch * h..],
+                    noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
+                    s_next: &mut s_rest[..bs],
+                    r_next: &mut r_rest[..batch * h],
+                    cache: &mut ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
+                    buffers: &mut self.buffers,
+                    t,
+                },
+            );
+        }
+        // Readout, one GEMM over all steps.
+        let wr = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        resize(&mut ws.w_out, wr.len());
+        self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
+        gemm(
+            &mut ws.y,
+            tb,
+            o,
+            m(&ws.rates[batch * h..], tb, h),
+            Trans::N,
+            m(&ws.w_out, o, h),
+            Trans::T,
+            false,
+            self.threads,
+        );
+        let b_out = &self.params[wr.end..wr.end + o];
+        for row in ws.y.chunks_exact_mut(o) {
+            for (v, &b) in row.iter_mut().zip(b_out) {
+                *v += b;
+            }
+        }
+    }
+
+    /// Backpropagate `ws.d_y` (and the extra `ws.d_r`, which must be zeros or `(T, B, H)`
+    /// activity-penalty gradients) through the last forward pass; write `∂L/∂params` into `grads`
+    /// (overwritten, same layout as `params`).
+    pub fn backward(&self, ws: &mut Workspace<T>, grads: &mut [T]) {
+        let cell = &*self.cell;
+        let (n_steps, batch) = (ws.n_steps, ws.batch);
+        let (n_in, g, s_len, h, c_len, o) = (
+            cell.n_in(),
+            cell.input_width(),
+            cell.state_len(),
+            cell.n_units(),
+            cell.cache_len(),
+            self.n_out,
+        );
+        let a_len = cell.aux_len();
+        let nl = cell.noise_len();
+        let tb = n_steps * batch;
+        assert_eq!(grads.len(), self.params.len(), "backward: grads layout");
+        assert_eq!(ws.d_y.len(), tb * o, "backward: d_y must be (T, B, n_out)");
+        resize(&mut ws.d_r, tb * h);
+        resize(&mut ws.d_u, tb * g);
+        resize(&mut ws.d_aux, tb * a_len);
+        resize(&mut ws.d_s_a, batch * s_len);
+        resize(&mut ws.d_s_b, batch * s_len);
+        resize(&mut ws.d_eff, cell.eff_len());
+        resize(&mut ws.d_w_out, o * h);
+        grads.iter_mut().for_each(|v| *v = T::c(0.0));
+        ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
+        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out.
+        gemm(
+            &mut ws.d_w_out,
+            o,
+            h,
+            m(&ws.d_y, tb, o),
+            Trans::T,
+            m(&ws.rates[batch * h..], tb, h),
+            Trans::N,
+            false,
+            self.threads,
+        );
+        let wr = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        add_col_sums(&mut grads[wr.end..wr.end + o], &ws.d_y, o);
+        self.readout
+            .backprop(&self.params[wr.clone()], &ws.d_w_out, &mut grads[wr.clone()]);
+        gemm(
+            &mut ws.d_r,
+            tb,
+            h,
+            m(&ws.d_y, tb, o),
+            Trans::N,
+            m(&ws.w_out, o, h),
+            Trans::N,
+            true,
+            self.threads,
+        );
+        // Backward through time.
+        let ctx = self.ctx(batch, ws.training);
+        let bs = batch * s_len;
+        ws.d_s_a.iter_mut().for_each(|v| *v = T::c(0.0));
+        for t in (0..n_steps).rev() {
+            cell.backward_step(
+                &ws.eff,
+                ctx,
+                StepBwd {
+                    u: &ws.u[t * batch * g..(t + 1) * batch * g],
+                    s_prev: &ws.states[t * bs..(t + 1) * bs],
+                    r_prev: &ws.rates[t * batch * h..(t + 1) * batch * h],
+                    s_next: &ws.states[(t + 1) * bs..(t + 2) * bs],
+                    r_next: &ws.rates[(t + 1) * batch * h..(t + 2) * batch * h],
+                    cache: &ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
+                    noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
+                    d_s_next: &ws.d_s_a,
+                    d_r: &ws.d_r[t * batch * h..(t + 1) * batch * h],
+                    d_s_prev: &mut ws.d_s_b,
+                    d_u: &mut ws.d_u[t * batch * g..(t + 1) * batch * g],
+                    d_aux: &mut ws.d_aux[t * batch * a_len..(t + 1) * batch * a_len],
+                    d_eff: &mut ws.d_eff,
+                    t,
+                },
+            );
+            std::mem::swap(&mut ws.d_s_a, &mut ws.d_s_b);
+        }
+        cell.finish_backward(
+            &ws.eff,
+            ctx,
+            Seq {
+                n_steps,
+                batch,
+                states: &ws.states,
+                rates: &ws.rates,
+                cache: &ws.cache,
+                d_u: &ws.d_u,
+                d_aux: &ws.d_aux,
+            },
+            &mut ws.d_eff,
+        );
+        // Input projection: ∂W_in = ∂Uᵀ X, ∂b = Σ ∂U.
+        let (wo, bo) = cell.input_offsets();
+        gemm(
+            &mut ws.d_eff[wo..wo + g * n_in],
+            g,
+            n_in,
+            m(&ws.d_u, tb, g),
+            Trans::T,
+            m(&ws.x, tb, n_in),
+            Trans::N,
+            true,
+            self.threads,
+        );
+        add_col_sums(&mut ws.d_eff[bo..bo + g], &ws.d_u, g);
+        cell.backprop_params(
+            &self.params[..self.n_cell_params],
+            &ws.d_eff,
+            &mut grads[..self.n_cell_params],
+        );
+        if self.initial == InitialState::Trainable {
+            let r = self.layout.range(self.layout.specs.len() - 1);
+            add_col_sums(&mut grads[r], &ws.d_s_a, s_len);
+        }
+    }
+
+    /// ∂L/∂s₀ of the last backward, `(B, state_len)`.
+    pub fn d_initial_state<'a>(&self, ws: &'a Workspace<T>) -> &'a [T] {
+        &ws.d_s_a
+    }
+
+    /// Final state of the last forward, `(B, state_len)`.
+    pub fn final_state<'a>(&self, ws: &'a Workspace<T>) -> &'a [T] {
+        let bs = ws.batch * self.cell.state_len();
+        &ws.states[ws.n_steps * bs..(ws.n_steps + 1) * bs]
+    }
+
+    /// Apply the cell's parameter clamps (e.g. τ ≥ dt) after an optimizer step.
+    pub fn clamp(&mut self) {
+        let n = self.n_cell_params;
+        self.cell.clamp_params(&mut self.params[..n]);
+    }
+}

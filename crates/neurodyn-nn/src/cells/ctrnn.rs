@@ -1,0 +1,384 @@
+//! Continuous-time rate RNN (CTRNN), Euler-discretised with α = dt/τ, in three forms.
+//!
+//! ```text
+//! rate  (nn-brain):          r_t = (1−α) r_{t−1} + α f(W_in u_t + W_rec r_{t−1} + b) + √(2α) σ ξ
+//! tutorial (NeuroGym/nn-brain
+//!   tutorial code):          r_t = f((1−α) r_{t−1} + α (W_in u_t + W_rec r_{t−1} + b) + √(2α) σ ξ)
+//! state (Song et al. 2016,
+//!   PsychRNN):               x_t = (1−α) x_{t−1} + α (W_rec f(x_{t−1}) + W_in u_t + b) + √(2α) σ ξ,
+//!                            r_t = f(x_t)
+//! ```
+//!
+//! α may differ per unit (per-unit τ), fixed or learned (parameter `log_tau`, so τ stays
+//! positive; τ is clamped to ≥ dt after each optimizer step so that α ≤ 1). Recurrent noise
+//! ξ ~ N(0, 1) is drawn per unit and step in training only. Dale's law, sparse connectivity and
+//! fixed weights enter through [`Constraint`]s on `w_in` and `w_rec`.
+//!
+//! Backward (rate form, g = ∂L/∂r_t): `∂pre = g α f'(pre)`, `∂r_{t−1} = (1−α) g + ∂pre W_rec`,
+//! `∂α = Σ g (f(pre) − r_{t−1})`, and `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM after the loop.
+
+use crate::activation::Activation;
+use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::constraint::Constraint;
+use crate::linalg::{gemm, m, Trans};
+use crate::params::ParamSpec;
+use crate::real::Real;
+use neurodyn_core::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Which discretisation of the leaky rate equation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CtrnnForm {
+    /// r ← (1−α) r + α f(pre).
+    #[default]
+    Rate,
+    /// r ← f((1−α) r + α pre), the NeuroGym tutorial's code.
+    Tutorial,
+    /// x ← (1−α) x + α (W_rec f(x) + W_in u + b), r = f(x) (Song et al. 2016).
+    State,
+}
+
+/// A CTRNN cell. Build it with [`Ctrnn::new`] and set the public fields for constraints.
+pub struct Ctrnn<T> {
+    /// Inputs.
+    pub n_in: usize,
+    /// Units.
+    pub n_rec: usize,
+    /// Form of the update.
+    pub form: CtrnnForm,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Time step (ms).
+    pub dt_ms: f64,
+    /// Time constant per unit (ms), initial values when learned.
+    pub tau_ms: Vec<f64>,
+    /// Learn τ per unit.
+    pub learn_tau: bool,
+    /// Recurrent noise σ (in units of the state, per √(2α) as above).
+    pub sigma_rec: f64,
+    /// Constraint on `w_in (n_rec, n_in)`.
+    pub c_in: Constraint<T>,
+    /// Constraint on `w_rec (n_rec, n_rec)`.
+    pub c_rec: Constraint<T>,
+    /// Initial `w_rec` (raw parameter values before constraints), `(n_rec, n_rec)`.
+    pub w_rec_init: Vec<f64>,
+    /// Initial `w_in`, `(n_rec, n_in)`.
+    pub w_in_init: Vec<f64>,
+    /// Initial bias.
+    pub b_init: Vec<f64>,
+}
+
+impl<T: Real> Ctrnn<T> {
+    /// A cell with PyTorch-default initial weights drawn from `rng` and no constraints.
+    pub fn new(n_in: usize, n_rec: usize, dt_ms: f64, tau_ms: f64, rng: &mut Rng) -> Self {
+        Ctrnn {
+            n_in,
+            n_rec,
+            form: CtrnnForm::Rate,
+            activation: Activation::Relu,
+            dt_ms,
+            tau_ms: vec![tau_ms; n_rec],
+            learn_tau: false,
+            sigma_rec: 0.0,
+            c_in: Constraint::none(n_rec, n_in),
+            c_rec: Constraint::none(n_rec, n_rec),
+            w_rec_init: crate::init::uniform_fan_in(n_rec, n_rec, rng),
+            w_in_init: crate::init::uniform_fan_in(n_rec, n_in, rng),
+            b_init: crate::init::uniform_fan_in(1, n_rec, rng),
+        }
+    }
+
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H)]
+    fn offs(&self) -> [usize; 4] {
+        let h = self.n_rec;
+        let a = h * self.n_in;
+        [0, a, a + h, a + h + h * h]
+    }
+}
+
+fn noise_scale(alpha: f64, sigma: f64) -> f64 {
+    (2.0 * alpha).sqrt() * sigma
+}
+
+impl<T: Real> Cell<T> for Ctrnn<T> {
+    fn kind(&self) -> &'static str {
+        "ctrnn"
+    }
+    fn n_in(&self) -> usize {
+        self.n_in
+    }
+    fn n_units(&self) -> usize {
+        self.n_rec
+    }
+    fn input_width(&self) -> usize {
+        self.n_rec
+    }
+    fn cache_len(&self) -> usize {
+        match self.form {
+            CtrnnForm::Tutorial => 2 * self.n_rec,
+            _ => self.n_rec,
+        }
+    }
+    fn noise_len(&self) -> usize {
+        if self.sigma_rec > 0.0 {
+            self.n_rec
+        } else {
+            0
+        }
+    }
+    fn param_specs(&self) -> Vec<ParamSpec> {
+        let h = self.n_rec;
+        let mut v = vec![
+            ParamSpec::new("w_in", h, self.n_in),
+            ParamSpec::new("w_rec", h, h),
+            ParamSpec::new("b_rec", 1, h),
+        ];
+        if self.learn_tau {
+            v.push(ParamSpec::new("log_tau", 1, h));
+        }
+        v
+    }
+    fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
+        let h = self.n_rec;
+        let (w_in, rest) = params.split_at_mut(h * self.n_in);
+        let (w_rec, rest) = rest.split_at_mut(h * h);
+        let (b, rest) = rest.split_at_mut(h);
+        for (d, &s) in w_in.iter_mut().zip(&self.w_in_init) {
+            *d = T::c(s);
+        }
+        for (d, &s) in w_rec.iter_mut().zip(&self.w_rec_init) {
+            *d = T::c(s);
+        }
+        for (d, &s) in b.iter_mut().zip(&self.b_init) {
+            *d = T::c(s);
+        }
+        for (d, &t) in rest.iter_mut().zip(&self.tau_ms) {
+            *d = T::c(t.ln());
+        }
+    }
+    fn eff_len(&self) -> usize {
+        self.offs()[3] + self.n_rec
+    }
+    fn prepare(&self, params: &[T], eff: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let (p_in, rest) = params.split_at(h * self.n_in);
+        let (p_rec, rest) = rest.split_at(h * h);
+        let (p_b, p_tau) = rest.split_at(h);
+        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
+        eff[o[1]..o[2]].copy_from_slice(p_b);
+        self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
+        for i in 0..h {
+            eff[o[3] + i] = if self.learn_tau {
+                T::c(self.dt_ms) * (-p_tau[i]).exp()
+            } else {
+                T::c(self.dt_ms / self.tau_ms[i])
+            };
+        }
+    }
+    fn input_offsets(&self) -> (usize, usize) {
+        let o = self.offs();
+        (o[0], o[1])
+    }
+    fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
+        match self.form {
+            CtrnnForm::State => {
+                for (r, &x) in rates.iter_mut().zip(s) {
+                    *r = self.activation.f(x);
+                }
+            }
+            _ => rates.copy_from_slice(s),
+        }
+    }
+    fn alpha(&self, eff: &[T]) -> Option<Vec<f64>> {
+        let o = self.offs()[3];
+        Some(eff[o..o + self.n_rec].iter().map(|a| a.f()).collect())
+    }
+
+    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+        let h = self.n_rec;
+        let b = ctx.batch;
+        let o = self.offs();
+        let alpha = &eff[o[3]..o[3] + h];
+        let w_rec = &eff[o[2]..o[3]];
+        let f = self.activation;
+        let one = T::c(1.0);
+        let noisy = !io.noise.is_empty() && ctx.training;
+        // pre = U_t + r_{t−1} W_recᵀ, written into the first H of each cache row.
+        let cl = self.cache_len();
+        let pre: &mut [T] = if cl == h { &mut *io.cache } else { &mut io.s_next[..] };
+        pre.copy_from_slice(io.u);
+        gemm(pre, b, h, m(io.r_prev, b, h), Trans::N, m(w_rec, h, h), Trans::T, true, ctx.threads);
+        match self.form {
+            CtrnnForm::Rate => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let mut r = (one - a) * io.r_prev[k] + a * f.f(io.cache[k]);
+                    if noisy {
+                        r += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                    }
+                    io.s_next[k] = r;
+                    io.r_next[k] = r;
+                }
+            }
+            CtrnnForm::Tutorial => {
+                // pre currently lives in s_next; keep [pre | z] per sample in the cache.
+                for s in 0..b {
+                    for i in 0..h {
+                        let k = s * h + i;
+                        let a = alpha[i];
+                        let p = io.s_next[k];
+                        let mut z = (one - a) * io.r_prev[k] + a * p;
+                        if noisy {
+                            z += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                        }
+                        io.cache[s * 2 * h + i] = p;
+                        io.cache[s * 2 * h + h + i] = z;
+                        let r = f.f(z);
+                        io.s_next[k] = r;
+                        io.r_next[k] = r;
+                    }
+                }
+            }
+            CtrnnForm::State => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let mut x = (one - a) * io.s_prev[k] + a * io.cache[k];
+                    if noisy {
+                        x += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                    }
+                    io.s_next[k] = x;
+                    io.r_next[k] = f.f(x);
+                }
+            }
+        }
+    }
+
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
+        let h = self.n_rec;
+        let b = ctx.batch;
+        let o = self.offs();
+        let f = self.activation;
+        let one = T::c(1.0);
+        let half = T::c(0.5);
+        let sigma = T::c(self.sigma_rec);
+        let noisy = !io.noise.is_empty() && ctx.training && self.sigma_rec > 0.0;
+        let (d_eff_head, d_alpha) = io.d_eff.split_at_mut(o[3]);
+        let _ = d_eff_head;
+        let alpha = &eff[o[3]..o[3] + h];
+        let w_rec = &eff[o[2]..o[3]];
+        // ∂noise-term/∂α = σ ξ / √(2α) (so learned τ sees the noise's dependence on α).
+        let dnoise = |a: T, k: usize| -> T {
+            if noisy {
+                sigma * io.noise[k] * half * T::c(2.0).sqrt() / a.sqrt()
+            } else {
+                T::c(0.0)
+            }
+        };
+        match self.form {
+            CtrnnForm::Rate => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let g = io.d_s_next[k] + io.d_r[k];
+                    let pre = io.cache[k];
+                    io.d_u[k] = g * a * f.df(pre);
+                    d_alpha[i] += g * (f.f(pre) - io.r_prev[k] + dnoise(a, k));
+                    io.d_s_prev[k] = (one - a) * g;
+                }
+            }
+            CtrnnForm::Tutorial => {
+                for s in 0..b {
+                    for i in 0..h {
+                        let k = s * h + i;
+                        let a = alpha[i];
+                        let g = io.d_s_next[k] + io.d_r[k];
+                        let pre = io.cache[s * 2 * h + i];
+                        let z = io.cache[s * 2 * h + h + i];
+                        let dz = g * f.df(z);
+                        io.d_u[k] = a * dz;
+                        d_alpha[i] += dz * (pre - io.r_prev[k] + dnoise(a, k));
+                        io.d_s_prev[k] = (one - a) * dz;
+                    }
+                }
+            }
+            CtrnnForm::State => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let dx = io.d_s_next[k] + io.d_r[k] * f.df(io.s_next[k]);
+                    io.d_u[k] = a * dx;
+                    d_alpha[i] += dx * (io.cache[k] - io.s_prev[k] + dnoise(a, k));
+                    io.d_s_prev[k] = T::c(0.0);
+                }
+            }
+        }
+        match self.form {
+            CtrnnForm::State => {
+                // ∂x_{t−1} = (1−α) ∂x + (∂pre W_rec) ⊙ f'(x_{t−1})
+                gemm(io.d_s_prev, b, h, m(io.d_u, b, h), Trans::N, m(w_rec, h, h), Trans::N, false, ctx.threads);
+                for k in 0..b * h {
+                    let a = alpha[k % h];
+                    let dx = io.d_s_next[k] + io.d_r[k] * f.df(io.s_next[k]);
+                    io.d_s_prev[k] = io.d_s_prev[k] * f.df(io.s_prev[k]) + (one - a) * dx;
+                }
+            }
+            _ => gemm(io.d_s_prev, b, h, m(io.d_u, b, h), Trans::N, m(w_rec, h, h), Trans::N, true, ctx.threads),
+        }
+    }
+
+    fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let tb = seq.n_steps * seq.batch;
+        // ∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}: rates blocks 0..T are the presynaptic rates.
+        gemm(
+            &mut d_eff[o[2]..o[3]],
+            h,
+            h,
+            m(seq.d_u, tb, h),
+            Trans::T,
+            m(&seq.rates[..tb * h], tb, h),
+            Trans::N,
+            true,
+            ctx.threads,
+        );
+    }
+
+    fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let (p_in, rest) = params.split_at(h * self.n_in);
+        let (p_rec, rest) = rest.split_at(h * h);
+        let p_tau = &rest[h..];
+        let (g_in, rest) = d_params.split_at_mut(h * self.n_in);
+        let (g_rec, rest) = rest.split_at_mut(h * h);
+        let (g_b, g_tau) = rest.split_at_mut(h);
+        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
+        for (g, &d) in g_b.iter_mut().zip(&d_eff[o[1]..o[2]]) {
+            *g += d;
+        }
+        self.c_rec.backprop(p_rec, &d_eff[o[2]..o[3]], g_rec);
+        if self.learn_tau {
+            // α = dt e^{−log τ} ⇒ ∂α/∂log τ = −α.
+            for i in 0..h {
+                let a = T::c(self.dt_ms) * (-p_tau[i]).exp();
+                g_tau[i] += -a * d_eff[o[3] + i];
+            }
+        }
+    }
+
+    fn clamp_params(&self, params: &mut [T]) {
+        if self.learn_tau {
+            let h = self.n_rec;
+            let start = h * self.n_in + h * h + h;
+            let lo = T::c(self.dt_ms.ln());
+            for v in &mut params[start..start + h] {
+                *v = v.max(lo);
+            }
+        }
+    }
+}

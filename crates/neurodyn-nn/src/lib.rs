@@ -1,0 +1,29 @@
+//! neurodyn-nn: the engine. Recurrent cells with hand-derived backward steps, one fused BPTT
+//! driver, readout, losses, penalties, optimizers, schedules and initialisers.
+//!
+//! Everything is generic over [`Real`] (f32 to train, f64 to check gradients). See
+//! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the loop itself.
+
+pub mod activation;
+pub mod bptt;
+pub mod cell;
+pub mod cells;
+pub mod constraint;
+pub mod init;
+pub mod linalg;
+pub mod loss;
+pub mod objective;
+pub mod optim;
+pub mod params;
+pub mod real;
+pub mod regularizer;
+
+pub use activation::Activation;
+pub use bptt::{InitialState, Network, Workspace};
+pub use cell::Cell;
+pub use constraint::{Constraint, Rectify};
+pub use loss::{Loss, LossTargets};
+pub use objective::{grad_check, BatchRef, Objective, Terms};
+pub use optim::{Clip, Optimizer, OptimizerConfig, Schedule};
+pub use real::Real;
+pub use regularizer::Regularizer;

@@ -1,0 +1,243 @@
+//! Optimizers, learning-rate schedules and gradient clipping over the flat parameter buffer.
+//!
+//! ```text
+//! Adam:   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  w ← w − lr · m̂ / (√v̂ + ε)
+//! AdamW:  as Adam, plus decoupled decay w ← w − lr · λ w (Loshchilov & Hutter 2019)
+//! SGD:    b ← μ b + g;  w ← w − lr · b  (PyTorch's momentum convention)
+//! ```
+//! Schedules give the learning rate at step k of n: constant; exponential from `lr` to `lr_end`
+//! (`lr · (lr_end/lr)^(k/n)`, e.g. 0.01 → 1e-4 over a run); step (`lr · γ^⌊k/every⌋`); cosine
+//! (`lr_end + ½(lr − lr_end)(1 + cos πk/n)`). Clipping: global L2 norm or element value.
+
+use crate::real::Real;
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer, with its hyper-parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum OptimizerConfig {
+    /// Adam.
+    Adam {
+        /// β1.
+        #[serde(default = "b1")]
+        beta1: f64,
+        /// β2.
+        #[serde(default = "b2")]
+        beta2: f64,
+        /// ε.
+        #[serde(default = "eps")]
+        eps: f64,
+    },
+    /// AdamW.
+    Adamw {
+        /// β1.
+        #[serde(default = "b1")]
+        beta1: f64,
+        /// β2.
+        #[serde(default = "b2")]
+        beta2: f64,
+        /// ε.
+        #[serde(default = "eps")]
+        eps: f64,
+        /// Decoupled weight decay λ.
+        #[serde(default = "wd")]
+        weight_decay: f64,
+    },
+    /// SGD with momentum.
+    Sgd {
+        /// Momentum μ (0 = plain SGD).
+        #[serde(default)]
+        momentum: f64,
+    },
+}
+fn b1() -> f64 {
+    0.9
+}
+fn b2() -> f64 {
+    0.999
+}
+fn eps() -> f64 {
+    1e-8
+}
+fn wd() -> f64 {
+    0.01
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        OptimizerConfig::Adam { beta1: b1(), beta2: b2(), eps: eps() }
+    }
+}
+
+/// Optimizer state: moment buffers and the step count (all saved in checkpoints).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Optimizer {
+    /// Configuration.
+    pub config: OptimizerConfig,
+    /// First moment (or momentum buffer).
+    pub m: Vec<f64>,
+    /// Second moment.
+    pub v: Vec<f64>,
+    /// Steps taken.
+    pub step: u64,
+}
+
+impl Optimizer {
+    /// Fresh state for `n` parameters.
+    pub fn new(config: OptimizerConfig, n: usize) -> Self {
+        Optimizer { config, m: vec![0.0; n], v: vec![0.0; n], step: 0 }
+    }
+
+    /// One update with learning rate `lr`.
+    pub fn update<T: Real>(&mut self, params: &mut [T], grads: &[T], lr: f64) {
+        assert_eq!(params.len(), self.m.len(), "optimizer state size");
+        self.step += 1;
+        let k = self.step as f64;
+        match self.config {
+            OptimizerConfig::Adam { beta1, beta2, eps } | OptimizerConfig::Adamw { beta1, beta2, eps, .. } => {
+                let decay = match self.config {
+                    OptimizerConfig::Adamw { weight_decay, .. } => weight_decay,
+                    _ => 0.0,
+                };
+                let c1 = 1.0 - beta1.powf(k);
+                let c2 = 1.0 - beta2.powf(k);
+                for i in 0..params.len() {
+                    let g = grads[i].f();
+                    self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g;
+                    self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g;
+                    let mh = self.m[i] / c1;
+                    let vh = self.v[i] / c2;
+                    let mut w = params[i].f();
+                    w -= lr * decay * w;
+                    w -= lr * mh / (vh.sqrt() + eps);
+                    params[i] = T::c(w);
+                }
+            }
+            OptimizerConfig::Sgd { momentum } => {
+                for i in 0..params.len() {
+                    let g = grads[i].f();
+                    let step = if momentum > 0.0 {
+                        self.m[i] = if self.step == 1 { g } else { momentum * self.m[i] + g };
+                        self.m[i]
+                    } else {
+                        g
+                    };
+                    params[i] = T::c(params[i].f() - lr * step);
+                }
+            }
+        }
+    }
+}
+
+/// Learning-rate schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Schedule {
+    /// Constant.
+    #[default]
+    Constant,
+    /// `lr · (lr_end/lr)^(k/n)`.
+    Exponential {
+        /// Final learning rate.
+        lr_end: f64,
+    },
+    /// `lr · γ^⌊k/every⌋`.
+    Step {
+        /// Steps between decays.
+        every: u64,
+        /// Factor γ.
+        gamma: f64,
+    },
+    /// Cosine annealing to `lr_end`.
+    Cosine {
+        /// Final learning rate.
+        #[serde(default)]
+        lr_end: f64,
+    },
+}
+
+impl Schedule {
+    /// Learning rate at step `k` (0-based) of `n` with base rate `lr`.
+    pub fn lr(&self, lr: f64, k: u64, n: u64) -> f64 {
+        let frac = if n > 1 { k as f64 / (n - 1) as f64 } else { 0.0 };
+        match *self {
+            Schedule::Constant => lr,
+            Schedule::Exponential { lr_end } => lr * (lr_end / lr).powf(frac),
+            Schedule::Step { every, gamma } => lr * gamma.powi((k / every.max(1)) as i32),
+            Schedule::Cosine { lr_end } => {
+                lr_end + 0.5 * (lr - lr_end) * (1.0 + (std::f64::consts::PI * frac).cos())
+            }
+        }
+    }
+}
+
+/// Gradient clipping.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Clip {
+    /// Rescale so the global L2 norm is at most `max_norm`.
+    Norm {
+        /// Maximum norm.
+        max_norm: f64,
+    },
+    /// Clamp every element to ±`max_value`.
+    Value {
+        /// Maximum magnitude.
+        max_value: f64,
+    },
+}
+
+/// Global L2 norm of a gradient.
+pub fn grad_norm<T: Real>(g: &[T]) -> f64 {
+    g.iter().map(|v| v.f() * v.f()).sum::<f64>().sqrt()
+}
+
+impl Clip {
+    /// Clip in place; returns the norm before clipping.
+    pub fn apply<T: Real>(&self, g: &mut [T]) -> f64 {
+        let norm = grad_norm(g);
+        match *self {
+            Clip::Norm { max_norm } => {
+                if norm > max_norm && norm > 0.0 {
+                    let s = T::c(max_norm / norm);
+                    g.iter_mut().for_each(|v| *v *= s);
+                }
+            }
+            Clip::Value { max_value } => {
+                let mv = T::c(max_value);
+                g.iter_mut().for_each(|v| *v = v.max(-mv).min(mv));
+            }
+        }
+        norm
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adam_first_step_moves_by_lr_and_schedules_hit_ends() {
+        let mut o = Optimizer::new(OptimizerConfig::default(), 2);
+        let mut w = vec![1.0f64, -1.0];
+        o.update(&mut w, &[0.5, -2.0], 0.1);
+        assert!((w[0] - 0.9).abs() < 1e-6 && (w[1] + 0.9).abs() < 1e-6);
+        let s = Schedule::Exponential { lr_end: 1e-4 };
+        assert!((s.lr(0.01, 0, 100) - 0.01).abs() < 1e-15);
+        assert!((s.lr(0.01, 99, 100) - 1e-4).abs() < 1e-15);
+        let c = Schedule::Cosine { lr_end: 0.0 };
+        assert!(c.lr(1.0, 99, 100).abs() < 1e-12);
+        let mut g = vec![3.0f64, 4.0];
+        assert_eq!(Clip::Norm { max_norm: 1.0 }.apply(&mut g), 5.0);
+        assert!((grad_norm(&g) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sgd_momentum_matches_pytorch_convention() {
+        let mut o = Optimizer::new(OptimizerConfig::Sgd { momentum: 0.9 }, 1);
+        let mut w = vec![0.0f64];
+        o.update(&mut w, &[1.0], 1.0);
+        o.update(&mut w, &[1.0], 1.0);
+        assert!((w[0] + 2.9).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,96 @@
+//! The scalar type the engine is generic over: `f32` for training, `f64` for gradient checks.
+//!
+//! Every kernel is written once over [`Real`], so the finite-difference gradient checks in f64
+//! exercise exactly the code that trains in f32.
+
+use std::fmt::Debug;
+use std::iter::Sum;
+
+/// A floating-point scalar usable by the engine and by faer's GEMM.
+pub trait Real:
+    faer::traits::RealField
+    + Copy
+    + Default
+    + Debug
+    + Send
+    + Sync
+    + Sum
+    + std::ops::Neg<Output = Self>
+    + 'static
+{
+    /// Convert from f64 (rounding for f32).
+    fn c(v: f64) -> Self;
+    /// Convert to f64.
+    fn f(self) -> f64;
+    /// e^x.
+    fn exp(self) -> Self;
+    /// ln x.
+    fn ln(self) -> Self;
+    /// tanh x.
+    fn tanh(self) -> Self;
+    /// √x.
+    fn sqrt(self) -> Self;
+    /// |x|.
+    fn abs(self) -> Self;
+    /// x^p.
+    fn powf(self, p: Self) -> Self;
+    /// max(x, y).
+    fn max(self, o: Self) -> Self;
+    /// min(x, y).
+    fn min(self, o: Self) -> Self;
+    /// Whether finite.
+    fn is_finite(self) -> bool;
+}
+
+macro_rules! impl_real {
+    ($t:ty) => {
+        impl Real for $t {
+            #[inline(always)]
+            fn c(v: f64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn f(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn powf(self, p: Self) -> Self {
+                <$t>::powf(self, p)
+            }
+            #[inline(always)]
+            fn max(self, o: Self) -> Self {
+                <$t>::max(self, o)
+            }
+            #[inline(always)]
+            fn min(self, o: Self) -> Self {
+                <$t>::min(self, o)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+        }
+    };
+}
+impl_real!(f32);
+impl_real!(f64);

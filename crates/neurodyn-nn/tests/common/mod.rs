@@ -1,0 +1,57 @@
+//! Shared fixtures for the engine's tests: tiny random batches and the gradient-check assertion.
+#![allow(dead_code, missing_docs)]
+
+use neurodyn_core::Rng;
+use neurodyn_nn::objective::BatchRef;
+use neurodyn_nn::{grad_check, LossTargets, Network, Objective};
+
+/// A tiny time-major batch with a partly-zero mask (padded trials).
+pub struct TinyBatch {
+    pub inputs: Vec<f32>,
+    pub classes: Vec<i64>,
+    pub values: Vec<f32>,
+    pub mask: Vec<f32>,
+    pub n_steps: usize,
+    pub batch: usize,
+}
+
+pub fn tiny_batch(n_steps: usize, batch: usize, n_in: usize, n_out: usize, seed: u64) -> TinyBatch {
+    let mut rng = Rng::new(seed);
+    let inputs = (0..n_steps * batch * n_in).map(|_| rng.normal() as f32).collect();
+    let classes = (0..n_steps * batch).map(|_| rng.below(n_out as u64) as i64).collect();
+    let values = (0..n_steps * batch * n_out).map(|_| rng.normal() as f32).collect();
+    // Last trial ends two steps early (padding), one step has weight 5 (Yang-style emphasis).
+    let mut mask = vec![1.0f32; n_steps * batch];
+    for t in n_steps - 2..n_steps {
+        mask[t * batch + batch - 1] = 0.0;
+    }
+    mask[batch] = 5.0;
+    TinyBatch { inputs, classes, values, mask, n_steps, batch }
+}
+
+impl TinyBatch {
+    pub fn class_ref(&self) -> BatchRef<'_> {
+        BatchRef {
+            inputs: &self.inputs,
+            targets: LossTargets::Class(&self.classes),
+            mask: &self.mask,
+            n_steps: self.n_steps,
+            batch: self.batch,
+        }
+    }
+    pub fn value_ref(&self) -> BatchRef<'_> {
+        BatchRef { targets: LossTargets::Continuous(&self.values), ..self.class_ref() }
+    }
+}
+
+/// Assert that every parameter's analytic gradient matches central differences.
+pub fn assert_grads(net: &mut Network<f64>, obj: &Objective, b: BatchRef<'_>, what: &str) {
+    let r = grad_check(net, obj, b, None, 1e-6, 1);
+    assert!(r.checked == net.params.len(), "{what}: checked {} of {}", r.checked, net.params.len());
+    assert!(
+        r.max_rel_err < 1e-5,
+        "{what}: gradient mismatch {:.3e} at {:?}",
+        r.max_rel_err,
+        r.worst
+    );
+}

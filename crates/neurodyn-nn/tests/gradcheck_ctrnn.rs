@@ -1,0 +1,145 @@
+//! Finite-difference gradient checks (f64) for the CTRNN in all forms and constraints.
+
+mod common;
+use common::*;
+use neurodyn_core::Rng;
+use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
+use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
+use neurodyn_nn::{Activation, Constraint, InitialState, Loss, Network, Objective, Rectify, Regularizer};
+
+const N_IN: usize = 2;
+const H: usize = 5;
+const N_OUT: usize = 3;
+
+fn ctrnn(form: CtrnnForm, act: Activation, seed: u64) -> Ctrnn<f64> {
+    let mut rng = Rng::new(seed);
+    let mut c = Ctrnn::new(N_IN, H, 20.0, 100.0, &mut rng);
+    c.form = form;
+    c.activation = act;
+    // Scale weights up so the nonlinearity is exercised.
+    c.w_rec_init.iter_mut().for_each(|v| *v *= 3.0);
+    c.w_in_init.iter_mut().for_each(|v| *v *= 2.0);
+    c
+}
+
+fn net(cell: Ctrnn<f64>, initial: InitialState, seed: u64) -> Network<f64> {
+    Network::new(Box::new(cell), N_OUT, Constraint::none(N_OUT, H), initial, &mut Rng::new(seed))
+}
+
+#[test]
+fn all_forms_and_activations() {
+    let b = tiny_batch(6, 3, N_IN, N_OUT, 1);
+    let obj = Objective::default();
+    for form in [CtrnnForm::Rate, CtrnnForm::Tutorial, CtrnnForm::State] {
+        for act in [Activation::Tanh, Activation::Softplus, Activation::Sigmoid, Activation::Relu, Activation::Retanh, Activation::PowerRelu] {
+            let mut n = net(ctrnn(form, act, 3), InitialState::Trainable, 4);
+            // A non-zero trained h0 so the first step's gradient is exercised.
+            let r = n.layout.range_of("h0").expect("h0");
+            for (i, v) in n.params[r].iter_mut().enumerate() {
+                *v = 0.1 + 0.05 * i as f64;
+            }
+            assert_grads(&mut n, &obj, b.class_ref(), &format!("{form:?}/{act:?}"));
+        }
+    }
+}
+
+#[test]
+fn learned_tau_per_unit() {
+    let b = tiny_batch(6, 2, N_IN, N_OUT, 2);
+    for form in [CtrnnForm::Rate, CtrnnForm::Tutorial, CtrnnForm::State] {
+        let mut c = ctrnn(form, Activation::Tanh, 5);
+        c.learn_tau = true;
+        c.tau_ms = vec![40.0, 60.0, 100.0, 150.0, 200.0];
+        let mut n = net(c, InitialState::Zero, 6);
+        assert_grads(&mut n, &Objective::default(), b.class_ref(), &format!("tau {form:?}"));
+    }
+}
+
+#[test]
+fn dale_masks_and_fixed_weights() {
+    let b = tiny_batch(5, 3, N_IN, N_OUT, 3);
+    for rectify in [Rectify::Abs, Rectify::Relu] {
+        let mut c = ctrnn(CtrnnForm::Rate, Activation::Softplus, 7);
+        let signs = dale_signs::<f64>(H, 0.8);
+        c.c_rec = Constraint {
+            conn: Some(no_autapse_mask(H)),
+            col_sign: Some(signs.clone()),
+            rectify,
+            fixed: Some((0..H * H).map(|k| 0.01 * (k % 3) as f64).collect()),
+            ..Constraint::none(H, H)
+        };
+        let frozen = {
+            let mut f = c.c_rec.clone();
+            f.trainable = Some((0..H * H).map(|k| if k % 7 == 0 { 0.0 } else { 1.0 }).collect());
+            f
+        };
+        c.c_in.conn = Some((0..H * N_IN).map(|k| if k % 4 == 1 { 0.0 } else { 1.0 }).collect());
+        // Readout from E units only.
+        let mut ro = Constraint::none(N_OUT, H);
+        ro.conn = Some((0..N_OUT * H).map(|k| if signs[k % H] > 0.0 { 1.0 } else { 0.0 }).collect());
+        let mut n = Network::new(Box::new(c), N_OUT, ro, InitialState::Zero, &mut Rng::new(8));
+        assert_grads(&mut n, &Objective::default(), b.class_ref(), &format!("dale {rectify:?}"));
+        // Frozen elements (and autapses) get exactly zero gradient.
+        let mut c = ctrnn(CtrnnForm::Rate, Activation::Softplus, 7);
+        c.c_rec = frozen;
+        let mut n = Network::new(Box::new(c), N_OUT, Constraint::none(N_OUT, H), InitialState::Zero, &mut Rng::new(8));
+        let mut ws = neurodyn_nn::Workspace::default();
+        let mut g = vec![0.0; n.params.len()];
+        Objective::default().evaluate(&mut n, &mut ws, b.class_ref(), None, None, false, Some(&mut g));
+        let r = n.layout.range_of("cell.w_rec").expect("w_rec");
+        for (k, v) in g[r].iter().enumerate() {
+            if k % 7 == 0 || k % (H + 1) == 0 {
+                assert_eq!(*v, 0.0, "frozen or autapse element {k} got gradient");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_loss_and_regularizer() {
+    let b = tiny_batch(5, 3, N_IN, N_OUT, 4);
+    let regs = vec![
+        Regularizer::L1 { param: "cell.w_rec".into(), weight: 0.01 },
+        Regularizer::L2 { param: "cell.w_in".into(), weight: 0.02 },
+        Regularizer::ActivityL1 { weight: 0.03 },
+        Regularizer::ActivityL2 { weight: 0.05 },
+        Regularizer::Anchor {
+            param: "cell.w_rec".into(),
+            weight: 0.1,
+            anchor: (0..H * H).map(|k| 0.02 * k as f64).collect(),
+            mask: Some((0..H * H).map(|k| (k % 2) as f64).collect()),
+        },
+        Regularizer::Wiring {
+            param: "cell.w_rec".into(),
+            weight: 0.01,
+            positions: neurodyn_nn::regularizer::grid_positions(H, 2),
+            dim: 2,
+        },
+    ];
+    let losses = [
+        Loss::CrossEntropy,
+        Loss::WeightedCrossEntropy { weights: vec![0.2, 1.0, 2.5] },
+        Loss::MutualInformation { ce_weight: 0.5 },
+        Loss::MutualInformation { ce_weight: 0.0 },
+    ];
+    for loss in losses {
+        let obj = Objective { loss: loss.clone(), regularizers: regs.clone() };
+        let mut n = net(ctrnn(CtrnnForm::Rate, Activation::Tanh, 9), InitialState::Zero, 10);
+        assert_grads(&mut n, &obj, b.class_ref(), &format!("{loss:?}"));
+    }
+    let obj = Objective { loss: Loss::Mse, regularizers: regs };
+    let mut n = net(ctrnn(CtrnnForm::State, Activation::Tanh, 9), InitialState::Zero, 10);
+    assert_grads(&mut n, &obj, b.value_ref(), "mse");
+}
+
+#[test]
+fn zero_mask_ignores_targets() {
+    let mut b = tiny_batch(4, 2, N_IN, N_OUT, 5);
+    b.mask.iter_mut().for_each(|m| *m = 0.0);
+    let mut n = net(ctrnn(CtrnnForm::Rate, Activation::Tanh, 1), InitialState::Zero, 2);
+    let mut ws = neurodyn_nn::Workspace::default();
+    let mut g = vec![1.0; n.params.len()];
+    let t = Objective::default().evaluate(&mut n, &mut ws, b.class_ref(), None, None, false, Some(&mut g));
+    assert_eq!(t.total(), 0.0);
+    assert!(g.iter().all(|&v| v == 0.0));
+}

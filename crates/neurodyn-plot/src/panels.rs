@@ -1,0 +1,439 @@
+//! Grids of x–y line panels: training curves (loss / accuracy vs step), example trials (inputs,
+//! targets and outputs stacked with shaded task periods), any "several curves per axes" figure.
+//!
+//! ```no_run
+//! use neurodyn_plot::{panels, Panel, Series, SeriesStyle, Shade};
+//! let t: Vec<f64> = (0..100).map(|i| i as f64 * 20.0).collect();
+//! let out: Vec<f64> = t.iter().map(|v| (v / 500.0).sin()).collect();
+//! let panel = Panel {
+//!     title: "Example trial".into(),
+//!     x_label: "time (ms)".into(),
+//!     y_label: "output".into(),
+//!     series: vec![Series::new("choice 1", t.clone(), out).style(SeriesStyle::Line)],
+//!     shaded: vec![Shade::new(0.0, 300.0, "fixation"), Shade::new(300.0, 1300.0, "stimulus")],
+//!     ..Panel::default()
+//! };
+//! panels("/tmp/trial", &[panel], 1)?;
+//! # Ok::<(), neurodyn_plot::PlotError>(())
+//! ```
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::axes::{
+    self, dashed, draw_legend_at, legend_inside, legend_size, note_style, to_axis, Axes, Chart,
+    Entries, LegendPos, Swatch,
+};
+use crate::output::{check_len, save, DrawErr, DrawResult, Figure};
+use crate::style::{
+    finite_range, log_range, padded, palette, text_width, INK, NOTE_SIZE, PANEL_TITLE_SIZE,
+    TITLE_SIZE,
+};
+use crate::PlotError;
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeriesStyle {
+    /// Solid line; non-finite points break the line into pieces.
+    #[default]
+    Line,
+    /// Dashed line (targets, references).
+    Dashed,
+    /// Markers only.
+    Points,
+    /// Solid line with a marker on each point.
+    LineAndPoints,
+    /// Vertical stems from 0 to each value, with a marker on top.
+    Stem,
+}
+
+/// One named curve. `x` and `y` must have the same length; NaN/inf points are skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// Legend text; an empty name gets no legend entry.
+    pub name: String,
+    /// x values (same length as `y`).
+    pub x: Vec<f64>,
+    /// y values.
+    pub y: Vec<f64>,
+    /// Palette index ([`crate::palette`]); `None` uses the series' position in its panel.
+    pub color: Option<usize>,
+    /// How the series is drawn.
+    pub style: SeriesStyle,
+}
+
+impl Series {
+    /// A solid-line series with the default colour.
+    pub fn new(name: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Series {
+            name: name.into(),
+            x,
+            y,
+            color: None,
+            style: SeriesStyle::Line,
+        }
+    }
+
+    /// Same series drawn with `style`.
+    pub fn style(mut self, style: SeriesStyle) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// Same series in palette colour `index`.
+    pub fn color(mut self, index: usize) -> Self {
+        self.color = Some(index);
+        self
+    }
+}
+
+/// A shaded x-interval with a label, e.g. a task period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shade {
+    /// Start of the interval (x units).
+    pub from: f64,
+    /// End of the interval (x units).
+    pub to: f64,
+    /// Text written at the top of the band (skipped when the band is too narrow for it).
+    pub label: String,
+}
+
+impl Shade {
+    /// Band `[from, to]` labelled `label`.
+    pub fn new(from: f64, to: f64, label: impl Into<String>) -> Self {
+        Shade {
+            from,
+            to,
+            label: label.into(),
+        }
+    }
+}
+
+/// One set of axes with its curves, shading and reference lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Panel {
+    /// Title above the axes (may be empty).
+    pub title: String,
+    /// x-axis label (leave empty on upper panels of a stack that share the time axis).
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// The curves.
+    pub series: Vec<Series>,
+    /// Fixed x range; `None` fits the data.
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range; `None` fits the data with a small margin.
+    pub y_range: Option<(f64, f64)>,
+    /// Logarithmic x axis (non-positive x are skipped).
+    pub x_log: bool,
+    /// Logarithmic y axis (non-positive y are skipped), e.g. for a loss curve.
+    pub y_log: bool,
+    /// Shaded x-intervals drawn behind the data (task periods).
+    pub shaded: Vec<Shade>,
+    /// Horizontal dashed reference lines at these y values (e.g. chance level).
+    pub hlines: Vec<f64>,
+    /// Vertical dashed reference lines at these x values (e.g. zero evidence).
+    pub vlines: Vec<f64>,
+    /// Where the legend of named series goes.
+    pub legend: LegendPos,
+}
+
+/// Draws `panels` in a grid with `columns` columns (row-major; `0` is treated as `1`) and
+/// writes `STEM.png` and `STEM.svg`. Cells are 900×600 px for a single panel, 900×300 px when
+/// stacked in one column, 620×420 px otherwise.
+pub fn panels(stem: impl AsRef<Path>, panels: &[Panel], columns: usize) -> Result<(), PlotError> {
+    let columns = columns.clamp(1, panels.len().max(1));
+    let rows = panels.len().div_ceil(columns).max(1);
+    let cell = match (rows, columns) {
+        (1, 1) => (900, 600),
+        (_, 1) => (900, 300),
+        _ => (620, 420),
+    };
+    panels_sized(stem, panels, columns, cell)
+}
+
+/// [`panels`] with an explicit cell size in pixels (width, height) per panel.
+pub fn panels_sized(
+    stem: impl AsRef<Path>,
+    panels: &[Panel],
+    columns: usize,
+    cell: (u32, u32),
+) -> Result<(), PlotError> {
+    let stem = stem.as_ref();
+    for p in panels {
+        for s in &p.series {
+            check_len(
+                stem,
+                || format!("y of series '{}' in panel '{}'", s.name, p.title),
+                s.x.len(),
+                s.y.len(),
+            )?;
+        }
+    }
+    let columns = columns.clamp(1, panels.len().max(1));
+    let rows = panels.len().div_ceil(columns).max(1);
+    let fig = Grid {
+        panels,
+        rows,
+        columns,
+        cell: (cell.0.max(200), cell.1.max(150)),
+    };
+    save(stem, &fig)
+}
+
+struct Grid<'a> {
+    panels: &'a [Panel],
+    rows: usize,
+    columns: usize,
+    cell: (u32, u32),
+}
+
+impl Figure for Grid<'_> {
+    fn size(&self) -> (u32, u32) {
+        (
+            self.cell.0 * self.columns as u32,
+            self.cell.1 * self.rows as u32,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let title_size = if self.panels.len() == 1 {
+            TITLE_SIZE
+        } else {
+            PANEL_TITLE_SIZE
+        };
+        for (area, panel) in root
+            .split_evenly((self.rows, self.columns))
+            .iter()
+            .zip(self.panels)
+        {
+            draw_panel(area, panel, title_size)?;
+        }
+        Ok(())
+    }
+}
+
+/// Points of a series in drawn coordinates, split into finite runs.
+fn runs(s: &Series, x_log: bool, y_log: bool) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (x, y) in s.x.iter().zip(&s.y) {
+        let p = (to_axis(*x, x_log), to_axis(*y, y_log));
+        if p.0.is_finite() && p.1.is_finite() {
+            if let Some(last) = out.last_mut() {
+                last.push(p);
+            }
+        } else if out.last().is_some_and(|r| !r.is_empty()) {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// Axis range in drawn coordinates: explicit, or fitted to the finite `values`.
+pub(crate) fn axis_range(
+    explicit: Option<(f64, f64)>,
+    log: bool,
+    values: impl Iterator<Item = f64>,
+    pad: f64,
+) -> (f64, f64) {
+    let r = match (explicit, log) {
+        (Some((a, b)), log) => (to_axis(a, log), to_axis(b, log)),
+        (None, true) => {
+            let (a, b) = log_range(values);
+            (a.log10(), b.log10())
+        }
+        (None, false) => padded(finite_range(values), pad),
+    };
+    if r.0.is_finite() && r.1.is_finite() && r.1 > r.0 {
+        r
+    } else {
+        padded(None, 0.0)
+    }
+}
+
+fn ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
+    let xs = p.series.iter().flat_map(|s| s.x.iter().copied());
+    let x = axis_range(p.x_range, p.x_log, xs, 0.01);
+    let stems = p.series.iter().any(|s| s.style == SeriesStyle::Stem);
+    let ys = p
+        .series
+        .iter()
+        .flat_map(|s| s.y.iter().copied())
+        .chain(p.hlines.iter().copied())
+        .chain(stems.then_some(0.0));
+    let y = axis_range(p.y_range, p.y_log, ys, 0.06);
+    (x, y)
+}
+
+fn entries(p: &Panel) -> Entries {
+    if p.legend == LegendPos::Hidden {
+        return Vec::new();
+    }
+    p.series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.name.is_empty())
+        .map(|(i, s)| {
+            let c = palette(s.color.unwrap_or(i));
+            let swatch = match s.style {
+                SeriesStyle::Dashed => Swatch::Dashed(c),
+                SeriesStyle::Points | SeriesStyle::Stem => Swatch::Dot(c),
+                _ => Swatch::Line(c),
+            };
+            (s.name.clone(), swatch)
+        })
+        .collect()
+}
+
+/// Draws one panel onto `area`.
+pub(crate) fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    title_size: f64,
+) -> Result<(), DrawErr> {
+    let (x, mut y) = ranges(p);
+    if p.y_range.is_none() && p.shaded.iter().any(|s| !s.label.is_empty()) {
+        y.1 += 0.14 * (y.1 - y.0); // headroom so period names sit above the data
+    }
+    let entries = entries(p);
+    let axes = Axes {
+        title: &p.title,
+        title_size,
+        x_label: &p.x_label,
+        y_label: &p.y_label,
+        x,
+        y,
+        x_log: p.x_log,
+        y_log: p.y_log,
+        grid: true,
+        custom_x_ticks: None,
+    };
+    let obstacles = obstacles(p, x, y);
+    let (main, side) = axes::reserve_legend(area, &axes, &entries, &obstacles, p.legend);
+    let mut chart = axes::build(&main, &axes)?;
+    draw_body(&mut chart, p, x, y)?;
+    axes::place_legend(&chart, side.as_ref(), &entries, &obstacles, p.legend)?;
+    Ok(())
+}
+
+fn draw_body<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    p: &Panel,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> Result<(), DrawErr> {
+    draw_shades(chart, p, x, y)?;
+    for h in &p.hlines {
+        let h = to_axis(*h, p.y_log);
+        if h.is_finite() {
+            dashed(chart, vec![(x.0, h), (x.1, h)], INK.mix(0.5).stroke_width(1))?;
+        }
+    }
+    for v in &p.vlines {
+        let v = to_axis(*v, p.x_log);
+        if v.is_finite() {
+            dashed(chart, vec![(v, y.0), (v, y.1)], INK.mix(0.5).stroke_width(1))?;
+        }
+    }
+    for (i, s) in p.series.iter().enumerate() {
+        draw_series(chart, s, palette(s.color.unwrap_or(i)), p.x_log, p.y_log, y)?;
+    }
+    Ok(())
+}
+
+/// Data points plus the period-label boxes, in drawn coordinates.
+fn obstacles(p: &Panel, x: (f64, f64), y: (f64, f64)) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = p
+        .series
+        .iter()
+        .flat_map(|s| runs(s, p.x_log, p.y_log))
+        .flatten()
+        .collect();
+    for sh in p.shaded.iter().filter(|s| !s.label.is_empty()) {
+        let (a, b) = (to_axis(sh.from, p.x_log), to_axis(sh.to, p.x_log));
+        let top = y.1 - 0.05 * (y.1 - y.0);
+        for k in 0..=8 {
+            let xv = a + (b - a) * k as f64 / 8.0;
+            if xv >= x.0 && xv <= x.1 {
+                pts.push((xv, top));
+            }
+        }
+    }
+    pts
+}
+
+fn draw_shades<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    p: &Panel,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> Result<(), DrawErr> {
+    for (k, sh) in p.shaded.iter().enumerate() {
+        let a = to_axis(sh.from, p.x_log).max(x.0);
+        let b = to_axis(sh.to, p.x_log).min(x.1);
+        if !(a.is_finite() && b.is_finite()) || b <= a {
+            continue;
+        }
+        // Alternate two soft tints so neighbouring periods stay distinguishable.
+        let tint = if k % 2 == 0 {
+            RGBColor(120, 120, 120).mix(0.10)
+        } else {
+            RGBColor(31, 119, 180).mix(0.08)
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(a, y.0), (b, y.1)],
+            tint.filled(),
+        )))?;
+        let px = chart.backend_coord(&(b, y.1)).0 - chart.backend_coord(&(a, y.1)).0;
+        if !sh.label.is_empty() && text_width(&sh.label, NOTE_SIZE) + 6 < px {
+            let style = note_style(INK, NOTE_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(((a + b) / 2.0, y.1))
+                    + Text::new(sh.label.clone(), (0, 5), style),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    s: &Series,
+    color: RGBColor,
+    x_log: bool,
+    y_log: bool,
+    y: (f64, f64),
+) -> Result<(), DrawErr> {
+    let line = color.stroke_width(2);
+    let runs = runs(s, x_log, y_log);
+    let n: usize = runs.iter().map(Vec::len).sum();
+    let radius = if n > 200 { 2 } else if n > 60 { 3 } else { 4 };
+    for run in runs {
+        match s.style {
+            SeriesStyle::Line => {
+                chart.draw_series(LineSeries::new(run, line))?;
+            }
+            SeriesStyle::Dashed => dashed(chart, run, line)?,
+            SeriesStyle::Points => {
+                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
+            }
+            SeriesStyle::LineAndPoints => {
+                chart.draw_series(LineSeries::new(run.clone(), line))?;
+                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
+            }
+            SeriesStyle::Stem => {
+                let base = if y_log { y.0 } else { 0.0 };
+                chart.draw_series(
+                    run.iter()
+                        .map(|&(px, py)| PathElement::new(vec![(px, base), (px, py)], color.stroke_width(1))),
+                )?;
+                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Validated access to [`TaskConfig::params`]: every task states the keys it accepts, an unknown
+//! key is an error naming the key and the allowed ones, and a value of the wrong kind or range is an
+//! error naming the key.
+
+use crate::config::{ParamValue, TaskConfig};
+use crate::error::TaskError;
+
+/// Typed reader over a task's parameters, built once the keys have been checked.
+pub(crate) struct Params<'a> {
+    task: &'static str,
+    cfg: &'a TaskConfig,
+}
+
+impl<'a> Params<'a> {
+    /// Check that every key in `cfg.params` is in `allowed`.
+    pub fn new(
+        task: &'static str,
+        cfg: &'a TaskConfig,
+        allowed: &[&str],
+    ) -> Result<Self, TaskError> {
+        if let Some(key) = cfg.params.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(TaskError::UnknownParam {
+                task: task.to_string(),
+                key: key.clone(),
+                allowed: allowed.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+        Ok(Params { task, cfg })
+    }
+
+    fn invalid(&self, key: &str, message: impl Into<String>) -> TaskError {
+        TaskError::InvalidParam {
+            task: self.task.to_string(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A finite number (default if absent).
+    pub fn f64(&self, key: &str, default: f64) -> Result<f64, TaskError> {
+        match self.cfg.params.get(key) {
+            None => Ok(default),
+            Some(ParamValue::Num(v)) if v.is_finite() => Ok(*v),
+            Some(other) => Err(self.invalid(key, format!("expected a finite number, got {other:?}"))),
+        }
+    }
+
+    /// A non-negative number.
+    pub fn nonneg(&self, key: &str, default: f64) -> Result<f64, TaskError> {
+        let v = self.f64(key, default)?;
+        if v < 0.0 {
+            return Err(self.invalid(key, format!("must be ≥ 0, got {v}")));
+        }
+        Ok(v)
+    }
+
+    /// An integer in `min..=max`.
+    pub fn usize(&self, key: &str, default: usize, min: usize, max: usize) -> Result<usize, TaskError> {
+        let v = self.f64(key, default as f64)?;
+        if v.fract() != 0.0 || v < min as f64 || v > max as f64 {
+            return Err(self.invalid(key, format!("expected an integer in {min}..={max}, got {v}")));
+        }
+        Ok(v as usize)
+    }
+
+    /// A flag.
+    pub fn bool(&self, key: &str, default: bool) -> Result<bool, TaskError> {
+        match self.cfg.params.get(key) {
+            None => Ok(default),
+            Some(ParamValue::Bool(b)) => Ok(*b),
+            Some(other) => Err(self.invalid(key, format!("expected true or false, got {other:?}"))),
+        }
+    }
+
+    /// A non-empty list of finite numbers (a single number counts as a list of one).
+    pub fn list(&self, key: &str, default: &[f64]) -> Result<Vec<f64>, TaskError> {
+        let v = match self.cfg.params.get(key) {
+            None => return Ok(default.to_vec()),
+            Some(ParamValue::List(v)) => v.clone(),
+            Some(ParamValue::Num(x)) => vec![*x],
+            Some(other) => {
+                return Err(self.invalid(key, format!("expected a list of numbers, got {other:?}")))
+            }
+        };
+        if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+            return Err(self.invalid(key, "expected a non-empty list of finite numbers"));
+        }
+        Ok(v)
+    }
+}

@@ -1,0 +1,97 @@
+//! One file per task (or family). Each file owns a `Condition` (what [`sample`] draws) and a
+//! `render` that turns it into a [`neurodyn_core::Trial`], and documents its deviations from
+//! neurogym 2.3.1 in its `//!` header.
+//!
+//! Shared encodings live here: ring angles (`θ_k = 2πk/n`), cosine tuning and Yang et al.'s
+//! Gaussian bumps.
+//!
+//! [`sample`]: PerceptualDecisionMaking::sample
+
+use std::f64::consts::PI;
+
+/// What every task file imports.
+pub(crate) mod prelude {
+    pub(crate) use crate::canvas::Canvas;
+    pub(crate) use crate::config::TaskConfig;
+    pub(crate) use crate::error::TaskError;
+    pub(crate) use crate::params::Params;
+    pub(crate) use crate::registry::FromConfig;
+    pub(crate) use crate::task::{
+        choice_names, impl_task, lay_out, make_spec, names, ring_names, Setup, TaskSpec,
+    };
+    pub(crate) use crate::tasks::{cos_tuning, gauss_bump, ring};
+    pub(crate) use crate::timeline::{Duration, Timeline};
+    pub(crate) use neurodyn_core::{Labels, Rng, Trial};
+    pub(crate) use std::f64::consts::PI;
+}
+
+mod perceptual_decision_making;
+mod go_nogo;
+mod delay_match_sample;
+mod context_decision_making;
+mod delay_comparison;
+mod multi_sensory_integration;
+mod anti_reach;
+mod dual_delay_match_sample;
+mod flip_flop;
+mod pdm_delay_response;
+mod delay_match_category;
+mod interval_discrimination;
+mod ready_set_go;
+mod motor_timing;
+mod one_two_three_go;
+mod delay_paired_association;
+mod post_decision_wager;
+mod pulse_decision_making;
+mod tone_detection;
+pub mod yang19_dm;
+pub mod yang19_match;
+pub mod yang19_reach;
+
+pub use perceptual_decision_making::{PdmCondition, PerceptualDecisionMaking};
+pub use go_nogo::{GoNogo, GoNogoCondition};
+pub use delay_match_sample::{DelayMatchSample, DmsCondition};
+pub use context_decision_making::{ContextDecisionMaking, CdmCondition};
+pub use delay_comparison::{DelayComparison, DelayComparisonCondition};
+pub use multi_sensory_integration::{MultiSensoryIntegration, MsiCondition};
+pub use anti_reach::{AntiReach, AntiReachCondition};
+pub use dual_delay_match_sample::{DualDelayMatchSample, DualDmsCondition};
+pub use flip_flop::{FlipFlop, FlipFlopCondition};
+pub use pdm_delay_response::{PerceptualDecisionMakingDelayResponse, PdmDelayCondition};
+pub use delay_match_category::{DelayMatchCategory, DmcCondition};
+pub use interval_discrimination::{IntervalDiscrimination, IntervalCondition};
+pub use ready_set_go::{ReadySetGo, ReadySetGoCondition};
+pub use motor_timing::{MotorTiming, MotorTimingCondition};
+pub use one_two_three_go::{OneTwoThreeGo, OneTwoThreeGoCondition};
+pub use delay_paired_association::{DelayPairedAssociation, PairCondition};
+pub use post_decision_wager::{PostDecisionWager, WagerCondition};
+pub use pulse_decision_making::{PulseDecisionMaking, PulseCondition};
+pub use tone_detection::{ToneDetection, ToneCondition};
+pub use yang19_dm::{DmCondition, Yang19Dm};
+pub use yang19_match::{MatchCondition, Yang19Match};
+pub use yang19_reach::{ReachCondition, Yang19Reach};
+
+/// `θ_k = 2πk/n`, k = 0..n.
+pub(crate) fn ring(n: usize) -> Vec<f64> {
+    (0..n).map(|k| 2.0 * PI * k as f64 / n as f64).collect()
+}
+
+/// `cos(θ_k − θ)·scale + offset` over a ring of `n` (neurogym's cosine tuning).
+pub(crate) fn cos_tuning(n: usize, theta: f64, scale: f64, offset: f64) -> Vec<f32> {
+    ring(n)
+        .iter()
+        .map(|&t| ((t - theta).cos() * scale + offset) as f32)
+        .collect()
+}
+
+/// Yang et al. 2019's bump: `0.8·exp(−d²/2)·strength`, `d` = circular distance in units of π/8.
+pub(crate) fn gauss_bump(n: usize, theta: f64, strength: f64) -> Vec<f32> {
+    ring(n)
+        .iter()
+        .map(|&t| {
+            let a = (theta - t).abs() % (2.0 * PI);
+            let d = a.min(2.0 * PI - a) / (PI / 8.0);
+            (0.8 * (-d * d / 2.0).exp() * strength) as f32
+        })
+        .collect()
+}

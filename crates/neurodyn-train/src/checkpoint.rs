@@ -1,0 +1,188 @@
+//! Weights and checkpoints as safetensors files, written atomically.
+//!
+//! `model.safetensors` holds the trained parameters under their layout names (`cell.w_rec`, …,
+//! f32, `(rows, cols)`) and the resolved config in its metadata, so PyTorch/numpy users can open
+//! it with the `safetensors` package. A checkpoint adds the optimizer's moment buffers (f64),
+//! non-trainable buffers, the carried stream state, and the step in the metadata. Every write
+//! goes to `NAME.tmp` and is renamed into place: a kill at any moment leaves either the old file
+//! or the new one, never half of one.
+
+use crate::error::{io, Result, TrainError};
+use neurodyn_nn::{Network, Optimizer};
+use safetensors::{Dtype, SafeTensors};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn bytes_f32(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+fn bytes_f64(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Write bytes atomically (temp file, fsync, rename).
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    f.write_all(data).map_err(|e| io(&tmp, e))?;
+    f.sync_all().map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+struct Entry {
+    name: String,
+    dtype: Dtype,
+    shape: Vec<usize>,
+    data: Vec<u8>,
+}
+
+fn serialize(entries: &[Entry], meta: HashMap<String, String>, path: &Path) -> Result<Vec<u8>> {
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = entries
+        .iter()
+        .map(|e| {
+            safetensors::tensor::TensorView::new(e.dtype, e.shape.clone(), &e.data)
+                .map(|v| (e.name.clone(), v))
+                .map_err(|err| io(path, err))
+        })
+        .collect::<Result<_>>()?;
+    safetensors::serialize(views, Some(meta)).map_err(|e| io(path, e))
+}
+
+fn param_entries(net: &Network<f32>, prefix: &str) -> Vec<Entry> {
+    let mut out: Vec<Entry> = net
+        .layout
+        .specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Entry {
+            name: format!("{prefix}{}", s.name),
+            dtype: Dtype::F32,
+            shape: vec![s.rows, s.cols],
+            data: bytes_f32(&net.params[net.layout.range(i)]),
+        })
+        .collect();
+    for (i, s) in net.buffer_layout.specs.iter().enumerate() {
+        out.push(Entry {
+            name: format!("buffer.{}", s.name),
+            dtype: Dtype::F32,
+            shape: vec![s.rows, s.cols],
+            data: bytes_f32(&net.buffers[net.buffer_layout.range(i)]),
+        });
+    }
+    out
+}
+
+/// Save trained weights with the config text in the metadata.
+pub fn save_model(path: &Path, net: &Network<f32>, config_toml: &str) -> Result<()> {
+    let mut meta = HashMap::new();
+    meta.insert("format".into(), "neurodyn-model-1".into());
+    meta.insert("config".into(), config_toml.to_string());
+    let bytes = serialize(&param_entries(net, ""), meta, path)?;
+    write_atomic(path, &bytes)
+}
+
+/// What a checkpoint restores besides the weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckpointState {
+    /// Optimizer steps completed.
+    pub step: u64,
+    /// Carried recurrent state (stream mode), `(B, state_len)`.
+    pub carry: Option<Vec<f32>>,
+}
+
+/// Save weights, buffers, optimizer state and the step.
+pub fn save_checkpoint(path: &Path, net: &Network<f32>, opt: &Optimizer, st: &CheckpointState) -> Result<()> {
+    let mut e = param_entries(net, "param.");
+    e.push(Entry { name: "optim.m".into(), dtype: Dtype::F64, shape: vec![opt.m.len()], data: bytes_f64(&opt.m) });
+    e.push(Entry { name: "optim.v".into(), dtype: Dtype::F64, shape: vec![opt.v.len()], data: bytes_f64(&opt.v) });
+    if let Some(c) = &st.carry {
+        e.push(Entry { name: "carry".into(), dtype: Dtype::F32, shape: vec![c.len()], data: bytes_f32(c) });
+    }
+    let mut meta = HashMap::new();
+    meta.insert("format".into(), "neurodyn-checkpoint-1".into());
+    meta.insert("step".into(), st.step.to_string());
+    meta.insert("optimizer_step".into(), opt.step.to_string());
+    let bytes = serialize(&e, meta, path)?;
+    write_atomic(path, &bytes)
+}
+
+fn read_f32(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f32>> {
+    let t = st.tensor(name).map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+    if t.dtype() != Dtype::F32 || t.data().len() != n * 4 {
+        return Err(TrainError::Shape {
+            what: format!("{name} in {}", path.display()),
+            expected: format!("{n} f32 values"),
+            got: format!("{:?} {:?}", t.dtype(), t.shape()),
+        });
+    }
+    Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+fn read_f64(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f64>> {
+    let t = st.tensor(name).map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+    if t.dtype() != Dtype::F64 || t.data().len() != n * 8 {
+        return Err(TrainError::Shape {
+            what: format!("{name} in {}", path.display()),
+            expected: format!("{n} f64 values"),
+            got: format!("{:?} {:?}", t.dtype(), t.shape()),
+        });
+    }
+    Ok(t.data()
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+        .collect())
+}
+
+fn load_params(st: &SafeTensors<'_>, net: &mut Network<f32>, prefix: &str, path: &Path) -> Result<()> {
+    for i in 0..net.layout.specs.len() {
+        let r = net.layout.range(i);
+        let name = format!("{prefix}{}", net.layout.specs[i].name);
+        let v = read_f32(st, &name, r.len(), path)?;
+        net.params[r].copy_from_slice(&v);
+    }
+    for i in 0..net.buffer_layout.specs.len() {
+        let r = net.buffer_layout.range(i);
+        let name = format!("buffer.{}", net.buffer_layout.specs[i].name);
+        let v = read_f32(st, &name, r.len(), path)?;
+        net.buffers[r].copy_from_slice(&v);
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| io(path, e))
+}
+
+/// Load trained weights into a network built from the same config.
+pub fn load_model(path: &Path, net: &mut Network<f32>) -> Result<()> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+    load_params(&st, net, "", path)
+}
+
+/// Load a checkpoint into `net` and `opt`; returns the step and carried state.
+pub fn load_checkpoint(path: &Path, net: &mut Network<f32>, opt: &mut Optimizer) -> Result<CheckpointState> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| io(path, format!("not a valid checkpoint: {e}")))?;
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| io(path, e))?;
+    let md = meta.metadata().clone().unwrap_or_default();
+    let num = |k: &str| -> Result<u64> {
+        md.get(k)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| io(path, format!("checkpoint metadata lacks '{k}'")))
+    };
+    load_params(&st, net, "param.", path)?;
+    let n = net.params.len();
+    opt.m = read_f64(&st, "optim.m", n, path)?;
+    opt.v = read_f64(&st, "optim.v", n, path)?;
+    opt.step = num("optimizer_step")?;
+    let carry = match st.tensor("carry") {
+        Ok(t) => Some(read_f32(&st, "carry", t.shape().iter().product(), path)?),
+        Err(_) => None,
+    };
+    Ok(CheckpointState { step: num("step")?, carry })
+}

@@ -1,0 +1,255 @@
+//! The run configuration: plain serde data, every field defaulted, unknown keys rejected.
+//!
+//! A resolved config is written into every run directory as `config.toml` and can be re-run as
+//! is (`neurodyn train RUN/config.toml`). Example:
+//!
+//! ```toml
+//! seed = 0
+//! [task]
+//! name = "PerceptualDecisionMaking"
+//! dt_ms = 20
+//! [model]
+//! kind = "ctrnn"
+//! n_rec = 64
+//! tau_ms = 100
+//! [train]
+//! steps = 800
+//! batch_size = 32
+//! lr = 0.01
+//! schedule = { kind = "exponential", lr_end = 0.0005 }
+//! ```
+
+use neurodyn_nn::cells::CtrnnForm;
+use neurodyn_nn::init::RecInit;
+use neurodyn_nn::{Activation, Clip, Loss, OptimizerConfig, Rectify, Regularizer, Schedule};
+use neurodyn_tasks::{Compat, MaskConfig, ParamValue};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything a run needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Master seed: weights, data and noise all derive from it.
+    pub seed: u64,
+    /// The task.
+    pub task: TaskSection,
+    /// The network.
+    pub model: ModelConfig,
+    /// The optimisation.
+    pub train: TrainConfig,
+    /// Final evaluation and recording.
+    pub eval: EvalConfig,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: 0,
+            task: TaskSection::default(),
+            model: ModelConfig::default(),
+            train: TrainConfig::default(),
+            eval: EvalConfig::default(),
+        }
+    }
+}
+
+/// The task and its options (see `neurodyn tasks show NAME`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskSection {
+    /// Task name (`PerceptualDecisionMaking`, `PerceptualDecisionMaking-v0`, `yang19.dms-v0`, …).
+    pub name: String,
+    /// Time step in ms (the task's default when absent).
+    pub dt_ms: Option<f64>,
+    /// `default` (correct by default) or `neurogym` (reproduce neurogym 2.3.1).
+    pub compat: Compat,
+    /// Loss-mask weights per period.
+    pub mask: MaskConfig,
+    /// Task parameters (coherences, noise σ, …).
+    pub params: BTreeMap<String, ParamValue>,
+}
+
+impl Default for TaskSection {
+    fn default() -> Self {
+        TaskSection {
+            name: "PerceptualDecisionMaking".into(),
+            dt_ms: Some(20.0),
+            compat: Compat::Default,
+            mask: MaskConfig::default(),
+            params: BTreeMap::new(),
+        }
+    }
+}
+
+impl TaskSection {
+    /// As the task crate's config.
+    pub fn task_config(&self) -> neurodyn_tasks::TaskConfig {
+        neurodyn_tasks::TaskConfig {
+            dt_ms: self.dt_ms,
+            compat: self.compat,
+            mask: self.mask.clone(),
+            params: self.params.clone(),
+        }
+    }
+}
+
+/// Dale's law options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaleConfig {
+    /// Fraction of excitatory units.
+    pub frac_exc: f64,
+    /// How magnitudes are made non-negative.
+    pub rectify: Rectify,
+    /// Read out from excitatory units only.
+    pub readout_from_exc: bool,
+    /// Spectral radius of the E/I-balanced initial recurrent matrix.
+    pub radius: f64,
+}
+
+impl Default for DaleConfig {
+    fn default() -> Self {
+        DaleConfig { frac_exc: 0.8, rectify: Rectify::Abs, readout_from_exc: true, radius: 1.0 }
+    }
+}
+
+/// The network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Cell kind: `ctrnn`, `ei-ctrnn` (CTRNN with Dale's law).
+    pub kind: String,
+    /// Recurrent units.
+    pub n_rec: usize,
+    /// Membrane time constant (ms) for leaky cells.
+    pub tau_ms: f64,
+    /// Learn one τ per unit.
+    pub learn_tau: bool,
+    /// CTRNN discretisation.
+    pub form: CtrnnForm,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Recurrent noise σ (training only).
+    pub sigma_rec: f64,
+    /// Input noise σ (training only).
+    pub sigma_in: f64,
+    /// Recurrent initialisation.
+    pub init: RecInit,
+    /// Fraction of recurrent connections present (1 = dense); the mask is drawn from the seed.
+    pub connectivity: f64,
+    /// Dale's law (used by `ei-ctrnn`; set `dale` on a `ctrnn` to turn it on too).
+    pub dale: Option<DaleConfig>,
+    /// Train the initial state.
+    pub train_h0: bool,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            kind: "ctrnn".into(),
+            n_rec: 64,
+            tau_ms: 100.0,
+            learn_tau: false,
+            form: CtrnnForm::Rate,
+            activation: Activation::Relu,
+            sigma_rec: 0.0,
+            sigma_in: 0.0,
+            init: RecInit::PytorchUniform,
+            connectivity: 1.0,
+            dale: None,
+            train_h0: false,
+        }
+    }
+}
+
+/// How batches are formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchMode {
+    /// Whole trials, padded to the longest, state reset per trial.
+    #[default]
+    Trials,
+    /// A continuous stream of back-to-back trials in windows of `window` steps, with the
+    /// state carried from one window to the next (truncated BPTT).
+    Stream,
+}
+
+/// The optimisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Optimizer steps.
+    pub steps: u64,
+    /// Trials (or stream rows) per batch.
+    pub batch_size: usize,
+    /// Base learning rate.
+    pub lr: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Optimizer.
+    pub optimizer: OptimizerConfig,
+    /// Gradient clipping.
+    pub clip: Option<Clip>,
+    /// Task loss.
+    pub loss: Option<Loss>,
+    /// Penalties.
+    pub regularizers: Vec<Regularizer>,
+    /// Whole trials or a stream of windows.
+    pub batching: BatchMode,
+    /// Window length for `batching = "stream"`.
+    pub window: usize,
+    /// Steps between checkpoints (0 = only at the end).
+    pub checkpoint_every: u64,
+    /// Threads for large GEMMs.
+    pub threads: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            steps: 1000,
+            batch_size: 32,
+            lr: 0.01,
+            schedule: Schedule::Exponential { lr_end: 5e-4 },
+            optimizer: OptimizerConfig::default(),
+            clip: Some(Clip::Norm { max_norm: 1.0 }),
+            loss: None,
+            regularizers: Vec::new(),
+            batching: BatchMode::Trials,
+            window: 100,
+            checkpoint_every: 100,
+            threads: 1,
+        }
+    }
+}
+
+/// Final evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalConfig {
+    /// Fresh trials scored after training.
+    pub n_trials: usize,
+    /// Trials kept in `recording.npz`.
+    pub n_record: usize,
+    /// Seed of the evaluation trials (distinct from training data by construction).
+    pub seed: u64,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig { n_trials: 1000, n_record: 200, seed: 1_000_003 }
+    }
+}
+
+impl RunConfig {
+    /// Parse TOML, naming the offending key on error.
+    pub fn from_toml(text: &str) -> Result<RunConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Serialise as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not serialise config: {e}\n"))
+    }
+}

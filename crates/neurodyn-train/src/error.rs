@@ -1,0 +1,69 @@
+//! Errors of training, evaluation and the run directory.
+
+use std::path::PathBuf;
+
+/// What went wrong in a run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A config value is impossible; names the key and what is allowed.
+    #[error("config key `{key}`: {message}")]
+    Config {
+        /// Dotted key.
+        key: String,
+        /// What is allowed.
+        message: String,
+    },
+    /// The config file could not be parsed.
+    #[error("{path}: {message}")]
+    ConfigFile {
+        /// File.
+        path: PathBuf,
+        /// Parser message (names the key and line).
+        message: String,
+    },
+    /// Task construction failed.
+    #[error(transparent)]
+    Task(#[from] neurodyn_tasks::TaskError),
+    /// Core data error.
+    #[error(transparent)]
+    Core(#[from] neurodyn_core::CoreError),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// What happened.
+        message: String,
+    },
+    /// Loss, gradient or weights became NaN/Inf.
+    #[error("training stopped at step {step}: non-finite {what} (the last good checkpoint is kept)")]
+    NonFinite {
+        /// Step.
+        step: u64,
+        /// `loss`, `gradient` or `weights`.
+        what: String,
+    },
+    /// Data does not fit the model.
+    #[error("shape mismatch: {what}: the model expects {expected}, the data has {got}")]
+    Shape {
+        /// What.
+        what: String,
+        /// Expected shape.
+        expected: String,
+        /// Found.
+        got: String,
+    },
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, TrainError>;
+
+/// Wrap an I/O error with its path.
+pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Io { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// A config error.
+pub fn config(key: &str, message: impl Into<String>) -> TrainError {
+    TrainError::Config { key: key.to_string(), message: message.into() }
+}

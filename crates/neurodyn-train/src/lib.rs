@@ -1,0 +1,19 @@
+//! neurodyn-train: training loop, evaluation and scoring, checkpoints, and the run directory.
+//!
+//! [`RunConfig`] (TOML) → [`Trainer`] → [`train_run`] writes a run directory (see [`run`]);
+//! [`recipes`] holds the default recipe for each task.
+
+pub mod checkpoint;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod recipes;
+pub mod run;
+pub mod score;
+pub mod trainer;
+
+pub use config::{BatchMode, DaleConfig, EvalConfig, ModelConfig, RunConfig, TaskSection, TrainConfig};
+pub use error::{Result, TrainError};
+pub use run::{evaluate, train_run, Outcome, RunDir};
+pub use score::{record, score, Score};
+pub use trainer::{StepReport, Trainer};

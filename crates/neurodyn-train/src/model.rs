@@ -1,0 +1,98 @@
+//! Build a [`Network`] from a [`ModelConfig`] for a task's sizes, validating every value once.
+//!
+//! Model kinds: `ctrnn` (leaky rate network, see `neurodyn_nn::cells::ctrnn`), `ei-ctrnn` (the
+//! same with Dale's law: 80 % excitatory by default, `W_eff = |W| ⊙ sign`, no autapses, E/I
+//! balanced initialisation, readout from E units).
+
+use crate::config::{DaleConfig, ModelConfig};
+use crate::error::{config, Result};
+use neurodyn_core::Rng;
+use neurodyn_nn::cells::Ctrnn;
+use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
+use neurodyn_nn::{init, Constraint, InitialState, Network, Real};
+
+/// Model kinds `build` accepts.
+pub const MODEL_KINDS: &[&str] = &["ctrnn", "ei-ctrnn"];
+
+/// Check a model config against a time step.
+pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
+    if !MODEL_KINDS.contains(&m.kind.as_str()) {
+        return Err(config("model.kind", format!("unknown kind '{}'; allowed: {}", m.kind, MODEL_KINDS.join(", "))));
+    }
+    if m.n_rec == 0 || m.n_rec > 100_000 {
+        return Err(config("model.n_rec", format!("must be between 1 and 100000, got {}", m.n_rec)));
+    }
+    if !(m.tau_ms.is_finite() && m.tau_ms > 0.0) {
+        return Err(config("model.tau_ms", format!("must be a positive number of ms, got {}", m.tau_ms)));
+    }
+    if dt_ms > m.tau_ms {
+        return Err(config(
+            "model.tau_ms",
+            format!("τ = {} ms is shorter than dt = {dt_ms} ms; Euler needs dt ≤ τ (α = dt/τ ≤ 1)", m.tau_ms),
+        ));
+    }
+    if !(m.sigma_rec >= 0.0 && m.sigma_rec.is_finite()) || !(m.sigma_in >= 0.0 && m.sigma_in.is_finite()) {
+        return Err(config("model.sigma_rec", "noise levels must be finite and ≥ 0"));
+    }
+    if !(m.connectivity > 0.0 && m.connectivity <= 1.0) {
+        return Err(config("model.connectivity", format!("must be in (0, 1], got {}", m.connectivity)));
+    }
+    if let Some(d) = &m.dale {
+        if !(d.frac_exc > 0.0 && d.frac_exc < 1.0) {
+            return Err(config("model.dale.frac_exc", format!("must be in (0, 1), got {}", d.frac_exc)));
+        }
+        if !(d.radius > 0.0 && d.radius.is_finite()) {
+            return Err(config("model.dale.radius", "must be a positive number"));
+        }
+    }
+    Ok(())
+}
+
+/// Build the network for `n_in` inputs, `n_out` outputs and time step `dt_ms`, drawing all
+/// initial values from `rng`.
+pub fn build<T: Real>(m: &ModelConfig, n_in: usize, n_out: usize, dt_ms: f64, rng: &mut Rng) -> Result<Network<T>> {
+    validate(m, dt_ms)?;
+    let h = m.n_rec;
+    let mut cell = Ctrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
+    cell.form = m.form;
+    cell.activation = m.activation;
+    cell.learn_tau = m.learn_tau;
+    cell.sigma_rec = m.sigma_rec;
+    cell.w_rec_init = init::recurrent(h, m.init, rng);
+    let conn: Option<Vec<f64>> = (m.connectivity < 1.0)
+        .then(|| (0..h * h).map(|_| if rng.uniform() < m.connectivity { 1.0 } else { 0.0 }).collect());
+    let dale = match (m.kind.as_str(), &m.dale) {
+        ("ei-ctrnn", None) => Some(DaleConfig::default()),
+        (_, d) => d.clone(),
+    };
+    let mut readout = Constraint::none(n_out, h);
+    if let Some(d) = &dale {
+        let signs = dale_signs::<f64>(h, d.frac_exc);
+        let mut mask = no_autapse_mask::<f64>(h);
+        if let Some(c) = &conn {
+            mask.iter_mut().zip(c).for_each(|(a, b)| *a *= b);
+        }
+        cell.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
+        cell.c_rec = Constraint {
+            conn: Some(cast(&mask)),
+            col_sign: Some(cast(&signs)),
+            rectify: d.rectify,
+            ..Constraint::none(h, h)
+        };
+        // Inputs excite (positive weights), as in Song et al. 2016.
+        cell.w_in_init.iter_mut().for_each(|v| *v = v.abs());
+        if d.readout_from_exc {
+            readout.conn = Some((0..n_out * h).map(|k| if signs[k % h] > 0.0 { T::c(1.0) } else { T::c(0.0) }).collect());
+        }
+    } else if let Some(c) = conn {
+        cell.c_rec.conn = Some(cast(&c));
+    }
+    let initial = if m.train_h0 { InitialState::Trainable } else { InitialState::Zero };
+    let mut net = Network::new(Box::new(cell), n_out, readout, initial, rng);
+    net.input_noise = m.sigma_in;
+    Ok(net)
+}
+
+fn cast<T: Real>(v: &[f64]) -> Vec<T> {
+    v.iter().map(|&x| T::c(x)).collect()
+}

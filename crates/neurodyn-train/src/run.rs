@@ -1,0 +1,220 @@
+//! The run directory: everything a training run leaves behind, and how to resume it.
+//!
+//! ```text
+//! RUN/
+//!   config.toml              fully resolved config; `neurodyn train RUN/config.toml` re-runs it
+//!   metrics.csv              step,loss,task_loss,reg,accuracy,lr,grad_norm,wall_s
+//!   checkpoint.safetensors   weights + optimizer state + step (atomic, every `checkpoint_every`)
+//!   model.safetensors        final weights (config in the metadata)
+//!   eval.json                accuracy overall and per condition on fresh trials
+//!   recording.npz            test trials: rates (trial, time, unit), inputs, outputs, targets,
+//!                            mask, trial_len, period_<name>, one array per condition label
+//!   figures/                 PNG + SVG
+//! ```
+
+use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atomic, CheckpointState};
+use crate::config::RunConfig;
+use crate::error::{io, Result, TrainError};
+use crate::score::{record, score, Score};
+use crate::trainer::{StepReport, Trainer};
+use neurodyn_core::Recording;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Paths inside a run directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunDir {
+    /// The directory.
+    pub root: PathBuf,
+}
+
+impl RunDir {
+    /// Wrap a path.
+    pub fn new(root: &Path) -> Self {
+        RunDir { root: root.to_path_buf() }
+    }
+    /// `config.toml`.
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+    /// `metrics.csv`.
+    pub fn metrics(&self) -> PathBuf {
+        self.root.join("metrics.csv")
+    }
+    /// `checkpoint.safetensors`.
+    pub fn checkpoint(&self) -> PathBuf {
+        self.root.join("checkpoint.safetensors")
+    }
+    /// `model.safetensors`.
+    pub fn model(&self) -> PathBuf {
+        self.root.join("model.safetensors")
+    }
+    /// `eval.json`.
+    pub fn eval(&self) -> PathBuf {
+        self.root.join("eval.json")
+    }
+    /// `recording.npz`.
+    pub fn recording(&self) -> PathBuf {
+        self.root.join("recording.npz")
+    }
+    /// `figures/`.
+    pub fn figures(&self) -> PathBuf {
+        self.root.join("figures")
+    }
+
+    /// Read the run's config.
+    pub fn read_config(&self) -> Result<RunConfig> {
+        let p = self.config();
+        let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
+        RunConfig::from_toml(&text).map_err(|m| TrainError::ConfigFile { path: p, message: m })
+    }
+}
+
+const HEADER: &str = "step,loss,task_loss,reg,accuracy,lr,grad_norm,wall_s\n";
+
+/// Keep the metrics rows up to `step` (after a resume) and return the last wall time.
+fn truncate_metrics(path: &Path, step: u64) -> Result<f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out = String::from(HEADER);
+    let mut wall = 0.0;
+    for line in text.lines().skip(1) {
+        let mut parts = line.split(',');
+        let s: u64 = match parts.next().and_then(|v| v.parse().ok()) {
+            Some(s) => s,
+            None => continue,
+        };
+        if s > step || line.split(',').count() != 8 {
+            continue;
+        }
+        wall = line.rsplit(',').next().and_then(|v| v.parse().ok()).unwrap_or(wall);
+        out.push_str(line);
+        out.push('\n');
+    }
+    write_atomic(path, out.as_bytes())?;
+    Ok(wall)
+}
+
+/// The result of a training run.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Score on fresh trials.
+    pub score: Score,
+    /// Wall time of training (s), summed over resumed segments.
+    pub train_seconds: f64,
+    /// The recording written.
+    pub recording: Recording,
+}
+
+/// Train (or resume) a run in `dir`, then evaluate it and write every file.
+///
+/// `resume = false` refuses a directory that already holds a run. `on_step` sees each step
+/// (for progress bars). A non-finite loss stops training with [`TrainError::NonFinite`] and
+/// leaves the last good checkpoint in place.
+pub fn train_run(cfg: RunConfig, dir: &Path, resume: bool, mut on_step: impl FnMut(&StepReport)) -> Result<Outcome> {
+    let rd = RunDir::new(dir);
+    let mut trainer = Trainer::new(cfg)?;
+    let config_text = trainer.cfg.to_toml();
+    let mut wall0 = 0.0;
+    if resume {
+        if rd.checkpoint().exists() {
+            let st = load_checkpoint(&rd.checkpoint(), &mut trainer.net, &mut trainer.opt)?;
+            trainer.step = st.step;
+            trainer.carry = st.carry;
+            wall0 = truncate_metrics(&rd.metrics(), st.step)?;
+        } else {
+            write_atomic(&rd.metrics(), HEADER.as_bytes())?;
+        }
+    } else {
+        if rd.config().exists() {
+            return Err(io(
+                dir,
+                "already holds a run (config.toml exists); use --resume to continue it, or another --out",
+            ));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        write_atomic(&rd.config(), config_text.as_bytes())?;
+        write_atomic(&rd.metrics(), HEADER.as_bytes())?;
+    }
+    let mut metrics = std::fs::OpenOptions::new()
+        .append(true)
+        .open(rd.metrics())
+        .map_err(|e| io(&rd.metrics(), e))?;
+    let start = Instant::now();
+    let total = trainer.cfg.train.steps;
+    let every = trainer.cfg.train.checkpoint_every;
+    let ckpt = rd.checkpoint();
+    trainer.run(total, |t, r| {
+        let wall = wall0 + start.elapsed().as_secs_f64();
+        writeln!(
+            metrics,
+            "{},{:.6},{:.6},{:.6},{:.4},{:.6e},{:.4},{:.3}",
+            r.step, r.loss, r.task_loss, r.reg, r.accuracy, r.lr, r.grad_norm, wall
+        )
+        .map_err(|e| io(&rd.metrics(), e))?;
+        if (every > 0 && r.step % every == 0) || r.step == total {
+            metrics.flush().map_err(|e| io(&rd.metrics(), e))?;
+            save_checkpoint(&ckpt, &t.net, &t.opt, &CheckpointState { step: r.step, carry: t.carry.clone() })?;
+        }
+        on_step(r);
+        Ok(())
+    })?;
+    let train_seconds = wall0 + start.elapsed().as_secs_f64();
+    save_model(&rd.model(), &trainer.net, &config_text)?;
+    let (sc, rec) = evaluate(&mut trainer, None)?;
+    let n_rec = trainer.cfg.eval.n_record.min(rec.n_trials).max(1);
+    let kept = keep_trials(&rec, n_rec);
+    kept.save(&rd.recording())?;
+    write_eval(&rd.eval(), &sc, &trainer, train_seconds)?;
+    Ok(Outcome { score: sc, train_seconds, recording: kept })
+}
+
+/// Evaluate on fresh trials (`n` or the config's `eval.n_trials`, seed `eval.seed`).
+pub fn evaluate(trainer: &mut Trainer, n: Option<usize>) -> Result<(Score, Recording)> {
+    let n = n.unwrap_or(trainer.cfg.eval.n_trials);
+    let trials = neurodyn_tasks::sample_trials(trainer.task.as_ref(), n, trainer.cfg.eval.seed);
+    let rec = record(&mut trainer.net, &trials, 250)?;
+    Ok((score(&rec), rec))
+}
+
+/// The first `n` trials of a recording.
+pub fn keep_trials(rec: &Recording, n: usize) -> Recording {
+    let n = n.min(rec.n_trials);
+    let (t, u, i, o) = (rec.n_steps, rec.n_units, rec.n_in, rec.n_out);
+    let mut r = rec.clone();
+    r.n_trials = n;
+    r.rates.truncate(n * t * u);
+    r.inputs.truncate(n * t * i);
+    r.outputs.truncate(n * t * o);
+    r.mask.truncate(n * t);
+    r.trial_len.truncate(n);
+    r.targets = match &rec.targets {
+        neurodyn_core::RecTargets::Class(c) => neurodyn_core::RecTargets::Class(c[..n * t].to_vec()),
+        neurodyn_core::RecTargets::Continuous(v) => neurodyn_core::RecTargets::Continuous(v[..n * t * o].to_vec()),
+    };
+    for (_, b) in r.periods.iter_mut() {
+        b.truncate(2 * n);
+    }
+    for c in r.labels.iter_mut() {
+        c.values.truncate(n);
+    }
+    r
+}
+
+/// Write `eval.json`.
+pub fn write_eval(path: &Path, sc: &Score, trainer: &Trainer, train_seconds: f64) -> Result<()> {
+    let v = serde_json::json!({
+        "accuracy": sc.accuracy,
+        "n_trials": sc.n_trials,
+        "per_condition": sc.per_condition,
+        "task": trainer.task.spec().name,
+        "dt_ms": trainer.task.spec().dt_ms,
+        "model": trainer.cfg.model.kind,
+        "seed": trainer.cfg.seed,
+        "eval_seed": trainer.cfg.eval.seed,
+        "steps": trainer.step,
+        "train_seconds": train_seconds,
+    });
+    let text = serde_json::to_string_pretty(&v).map_err(|e| io(path, e))?;
+    write_atomic(path, text.as_bytes())
+}

@@ -1,0 +1,161 @@
+//! Running a trained network on trials, and scoring it.
+//!
+//! Trial accuracy (categorical tasks): a trial's response steps are those whose target is not 0
+//! (fixate); the trial is correct when the argmax output at its **last** response step equals the
+//! target there. A trial with no response step (e.g. a no-go trial, where the right answer is to
+//! keep fixating) is scored at its last step with mask > 0 against target 0.
+//!
+//! Continuous tasks (e.g. flip-flop): a trial is correct when, at every masked step, every output
+//! is within 0.5 of its target (for ±1 targets: the sign is right with margin).
+
+use crate::error::{Result, TrainError};
+use neurodyn_core::{Batch, RecTargets, Recording, Trial};
+use neurodyn_nn::{Network, Workspace};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Run the network (noise off) on `trials` in chunks of `chunk`, returning the recording.
+pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<Recording> {
+    let first = trials.first().ok_or_else(|| TrainError::Shape {
+        what: "trials".into(),
+        expected: "at least one".into(),
+        got: "none".into(),
+    })?;
+    if first.n_in != net.cell.n_in() || first.n_out != net.n_out {
+        return Err(TrainError::Shape {
+            what: "(n_in, n_out)".into(),
+            expected: format!("({}, {})", net.cell.n_in(), net.n_out),
+            got: format!("({}, {})", first.n_in, first.n_out),
+        });
+    }
+    let h = net.n_units();
+    let o = net.n_out;
+    let t_max = trials.iter().map(Trial::n_steps).max().unwrap_or(0);
+    let n = trials.len();
+    let mut rates = vec![0.0f32; n * t_max * h];
+    let mut outputs = vec![0.0f32; n * t_max * o];
+    let mut ws = Workspace::default();
+    for (ci, part) in trials.chunks(chunk.max(1)).enumerate() {
+        let b = Batch::from_trials(part)?;
+        net.forward(&mut ws, &b.inputs, b.n_steps, b.batch_size, None, None, false);
+        let bs = b.batch_size;
+        for j in 0..bs {
+            let i = ci * chunk.max(1) + j;
+            for t in 0..b.n_steps {
+                let src = ((t + 1) * bs + j) * h;
+                let dst = (i * t_max + t) * h;
+                rates[dst..dst + h].copy_from_slice(&ws.rates[src..src + h]);
+                let src = (t * bs + j) * o;
+                let dst = (i * t_max + t) * o;
+                outputs[dst..dst + o].copy_from_slice(&ws.y[src..src + o]);
+            }
+        }
+    }
+    Ok(Recording::from_trials(trials, h, rates, outputs)?)
+}
+
+/// Accuracy overall and per condition.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Score {
+    /// Fraction of trials correct.
+    pub accuracy: f64,
+    /// Trials scored.
+    pub n_trials: usize,
+    /// Per label: value → (accuracy, trials).
+    pub per_condition: BTreeMap<String, Vec<ConditionScore>>,
+    /// Per trial: correct or not.
+    #[serde(skip)]
+    pub correct: Vec<bool>,
+    /// Per trial: the network's choice (argmax at the scored step; −1 for continuous tasks).
+    #[serde(skip)]
+    pub choice: Vec<i64>,
+}
+
+/// Accuracy of the trials sharing one label value.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ConditionScore {
+    /// Label value.
+    pub value: f64,
+    /// Fraction correct.
+    pub accuracy: f64,
+    /// Trials.
+    pub n: usize,
+}
+
+fn argmax(v: &[f32]) -> i64 {
+    let mut best = 0;
+    for (k, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = k;
+        }
+    }
+    best as i64
+}
+
+/// Score a recording (outputs against targets).
+pub fn score(rec: &Recording) -> Score {
+    let (t_max, o) = (rec.n_steps, rec.n_out);
+    let mut correct = Vec::with_capacity(rec.n_trials);
+    let mut choice = Vec::with_capacity(rec.n_trials);
+    for i in 0..rec.n_trials {
+        let len = rec.trial_len[i];
+        let mask = &rec.mask[i * t_max..i * t_max + len];
+        match &rec.targets {
+            RecTargets::Class(c) => {
+                let tg = &c[i * t_max..i * t_max + len];
+                let step = tg
+                    .iter()
+                    .rposition(|&v| v != 0)
+                    .or_else(|| mask.iter().rposition(|&m| m > 0.0))
+                    .unwrap_or(len.saturating_sub(1));
+                let out = &rec.outputs[(i * t_max + step) * o..(i * t_max + step + 1) * o];
+                let k = argmax(out);
+                choice.push(k);
+                correct.push(len > 0 && k == tg[step]);
+            }
+            RecTargets::Continuous(v) => {
+                let mut ok = true;
+                for t in 0..len {
+                    if mask[t] <= 0.0 {
+                        continue;
+                    }
+                    for j in 0..o {
+                        let k = (i * t_max + t) * o + j;
+                        if (rec.outputs[k] - v[k]).abs() >= 0.5 {
+                            ok = false;
+                        }
+                    }
+                }
+                choice.push(-1);
+                correct.push(ok);
+            }
+        }
+    }
+    let n = rec.n_trials;
+    let accuracy = correct.iter().filter(|&&c| c).count() as f64 / n.max(1) as f64;
+    let mut per_condition = BTreeMap::new();
+    for col in &rec.labels {
+        let mut groups: BTreeMap<i64, (f64, usize, usize)> = BTreeMap::new();
+        for (i, &v) in col.values.iter().enumerate() {
+            if !v.is_finite() {
+                continue;
+            }
+            // Group by value at 1e-6 resolution so float labels (coherence) bin exactly.
+            let key = (v * 1e6).round() as i64;
+            let e = groups.entry(key).or_insert((v, 0, 0));
+            e.1 += usize::from(correct[i]);
+            e.2 += 1;
+        }
+        if groups.len() > 64 {
+            continue; // a continuous label (e.g. a sampled interval): no per-value table
+        }
+        per_condition.insert(
+            col.name.clone(),
+            groups
+                .values()
+                .map(|&(value, c, n)| ConditionScore { value, accuracy: c as f64 / n as f64, n })
+                .collect(),
+        );
+    }
+    Score { accuracy, n_trials: n, per_condition, correct, choice }
+}

@@ -1,0 +1,231 @@
+//! The training loop: one optimizer step at a time, every random draw derived from the seed.
+//!
+//! Step k's batch is generated from seed stream `(seed, DATA + k)` and its noise from
+//! `(seed, NOISE + k)`; initial weights come from `(seed, INIT)`. Nothing else is random, so a run
+//! resumed from a checkpoint at step k continues with exactly the draws an uninterrupted run would
+//! have made, and its final weights are bit-identical.
+
+use crate::config::{BatchMode, RunConfig};
+use crate::error::{config, Result, TrainError};
+use crate::model;
+use neurodyn_core::{Batch, BatchTargets, Rng};
+use neurodyn_nn::objective::BatchRef;
+use neurodyn_nn::{Loss, LossTargets, Network, Objective, Optimizer, Workspace};
+use neurodyn_tasks::{Layout, Stream, Task};
+
+const INIT: u64 = 0;
+const DATA: u64 = 1 << 40;
+const NOISE: u64 = 2 << 40;
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepReport {
+    /// Steps completed after this one (1-based).
+    pub step: u64,
+    /// Total loss.
+    pub loss: f64,
+    /// Task loss.
+    pub task_loss: f64,
+    /// Penalties.
+    pub reg: f64,
+    /// Trial accuracy on this training batch (NaN in stream mode).
+    pub accuracy: f64,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Gradient norm before clipping.
+    pub grad_norm: f64,
+}
+
+/// A network being trained on a task.
+pub struct Trainer {
+    /// The resolved config.
+    pub cfg: RunConfig,
+    /// The task.
+    pub task: Box<dyn Task>,
+    /// The network (f32).
+    pub net: Network<f32>,
+    /// Optimizer state.
+    pub opt: Optimizer,
+    /// Loss and penalties.
+    pub objective: Objective,
+    /// Steps completed.
+    pub step: u64,
+    /// Carried state in stream mode.
+    pub carry: Option<Vec<f32>>,
+    ws: Workspace<f32>,
+    grads: Vec<f32>,
+}
+
+/// Check the training section.
+fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
+    let t = &cfg.train;
+    if t.batch_size == 0 {
+        return Err(config("train.batch_size", "must be ≥ 1"));
+    }
+    if !(t.lr.is_finite() && t.lr > 0.0) {
+        return Err(config("train.lr", format!("must be a positive number, got {}", t.lr)));
+    }
+    if t.batching == BatchMode::Stream && t.window == 0 {
+        return Err(config("train.window", "must be ≥ 1 in stream mode"));
+    }
+    if t.threads == 0 || t.threads > 64 {
+        return Err(config("train.threads", "must be between 1 and 64"));
+    }
+    if let Some(l) = &t.loss {
+        if l.is_categorical() != categorical {
+            return Err(config(
+                "train.loss",
+                if categorical {
+                    "this task has class targets: use cross-entropy, weighted-cross-entropy or mutual-information"
+                } else {
+                    "this task has continuous targets: use mse"
+                },
+            ));
+        }
+    }
+    if cfg.eval.n_trials == 0 {
+        return Err(config("eval.n_trials", "must be ≥ 1"));
+    }
+    Ok(())
+}
+
+impl Trainer {
+    /// Build the task and a freshly initialised network from a config.
+    pub fn new(cfg: RunConfig) -> Result<Trainer> {
+        let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())?;
+        let spec = task.spec().clone();
+        validate(&cfg, spec.categorical)?;
+        let mut rng = Rng::with_stream(cfg.seed, INIT);
+        let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
+        net.threads = cfg.train.threads;
+        for r in &cfg.train.regularizers {
+            r.validate(&net.layout).map_err(|m| config("train.regularizers", m))?;
+        }
+        let loss = cfg.train.loss.clone().unwrap_or(if spec.categorical { Loss::CrossEntropy } else { Loss::Mse });
+        let objective = Objective { loss, regularizers: cfg.train.regularizers.clone() };
+        let opt = Optimizer::new(cfg.train.optimizer.clone(), net.params.len());
+        let grads = vec![0.0; net.params.len()];
+        Ok(Trainer { cfg, task, net, opt, objective, step: 0, carry: None, ws: Workspace::default(), grads })
+    }
+
+    fn data_seed(&self, k: u64) -> u64 {
+        Rng::with_stream(self.cfg.seed, DATA + k).next_u64()
+    }
+
+    /// The trial-aligned training batch of step `k`.
+    pub fn batch_at(&self, k: u64) -> Result<Batch> {
+        Ok(neurodyn_tasks::sample_batch(self.task.as_ref(), self.cfg.train.batch_size, self.data_seed(k))?)
+    }
+
+    /// Run steps until `until` steps are done, calling `on_step` after each.
+    pub fn run(&mut self, until: u64, mut on_step: impl FnMut(&Trainer, &StepReport) -> Result<()>) -> Result<()> {
+        let mut stream = match self.cfg.train.batching {
+            BatchMode::Stream => {
+                let task: &dyn Task = self.task.as_ref();
+                // SAFETY-free: the stream borrows the task; we clone the config values we need.
+                let mut s = Stream::new(task, self.cfg.train.batch_size, self.cfg.train.window, self.data_seed(0), Layout::TimeMajor, false)?;
+                for _ in 0..self.step {
+                    s.next_window();
+                }
+                Some(s)
+            }
+            BatchMode::Trials => None,
+        };
+        while self.step < until {
+            let (report, carry) = match stream.as_mut() {
+                Some(s) => {
+                    let w = s.next_window();
+                    let targets = match &w.targets {
+                        BatchTargets::Class(c) => LossTargets::Class(c),
+                        BatchTargets::Continuous(v) => LossTargets::Continuous(v),
+                    };
+                    let b = BatchRef { inputs: &w.inputs, targets, mask: &w.mask, n_steps: w.seq_len, batch: w.batch_size };
+                    step_once(&mut self.net, &mut self.opt, &self.objective, &mut self.ws, &mut self.grads, &self.cfg, self.step, b, self.carry.as_deref(), None)?
+                }
+                None => {
+                    let batch = neurodyn_tasks::sample_batch(self.task.as_ref(), self.cfg.train.batch_size, self.data_seed(self.step))?;
+                    step_once(&mut self.net, &mut self.opt, &self.objective, &mut self.ws, &mut self.grads, &self.cfg, self.step, BatchRef::of(&batch), None, Some(&batch))?
+                }
+            };
+            if self.cfg.train.batching == BatchMode::Stream {
+                self.carry = Some(carry);
+            }
+            self.step += 1;
+            on_step(self, &report)?;
+        }
+        Ok(())
+    }
+}
+
+/// Trial accuracy of a time-major batch's outputs (see `score` for the rule).
+fn batch_accuracy(y: &[f32], n_out: usize, b: &Batch) -> f64 {
+    let BatchTargets::Class(c) = &b.targets else { return f64::NAN };
+    let bs = b.batch_size;
+    let mut ok = 0usize;
+    for j in 0..bs {
+        let len = b.trial_len[j];
+        let step = (0..len)
+            .rev()
+            .find(|&t| c[t * bs + j] != 0)
+            .or_else(|| (0..len).rev().find(|&t| b.mask[t * bs + j] > 0.0));
+        if let Some(t) = step {
+            let row = &y[(t * bs + j) * n_out..(t * bs + j + 1) * n_out];
+            let mut best = 0;
+            for k in 1..n_out {
+                if row[k] > row[best] {
+                    best = k;
+                }
+            }
+            ok += usize::from(best as i64 == c[t * bs + j]);
+        }
+    }
+    ok as f64 / bs.max(1) as f64
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step_once(
+    net: &mut Network<f32>,
+    opt: &mut Optimizer,
+    obj: &Objective,
+    ws: &mut Workspace<f32>,
+    grads: &mut [f32],
+    cfg: &RunConfig,
+    k: u64,
+    b: BatchRef<'_>,
+    s0: Option<&[f32]>,
+    trials: Option<&Batch>,
+) -> Result<(StepReport, Vec<f32>)> {
+    let n_in = net.cell.n_in();
+    if b.inputs.len() != b.n_steps * b.batch * n_in {
+        return Err(TrainError::Shape {
+            what: "batch inputs".into(),
+            expected: format!("({}, {}, {n_in})", b.n_steps, b.batch),
+            got: format!("{} values", b.inputs.len()),
+        });
+    }
+    let mut noise = Rng::with_stream(cfg.seed, NOISE + k);
+    let terms = obj.evaluate(net, ws, b, s0, Some(&mut noise), true, Some(grads));
+    let step = k + 1;
+    if !terms.total().is_finite() {
+        return Err(TrainError::NonFinite { step, what: "loss".into() });
+    }
+    if grads.iter().any(|g| !g.is_finite()) {
+        return Err(TrainError::NonFinite { step, what: "gradient".into() });
+    }
+    let grad_norm = match &cfg.train.clip {
+        Some(c) => c.apply(grads),
+        None => neurodyn_nn::optim::grad_norm(grads),
+    };
+    let lr = cfg.train.schedule.lr(cfg.train.lr, k, cfg.train.steps);
+    opt.update(&mut net.params, grads, lr);
+    net.clamp();
+    if net.params.iter().any(|w| !w.is_finite()) {
+        return Err(TrainError::NonFinite { step, what: "weights".into() });
+    }
+    let accuracy = trials.map_or(f64::NAN, |t| batch_accuracy(&ws.y, net.n_out, t));
+    let carry = if trials.is_none() { net.final_state(ws).to_vec() } else { Vec::new() };
+    Ok((
+        StepReport { step, loss: terms.total(), task_loss: terms.task, reg: terms.reg, accuracy, lr, grad_norm },
+        carry,
+    ))
+}
