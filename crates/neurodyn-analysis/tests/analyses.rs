@@ -84,7 +84,7 @@ fn selectivity_recovers_known_d_prime_in_both_conventions() {
             ..cfg.clone()
         },
     )
-    .unwrap_err();
+    .expect_err("unknown label");
     assert!(
         matches!(e, AnalysisError::UnknownLabel { ref available, .. } if available.contains("choice")),
         "{e}"
@@ -96,7 +96,7 @@ fn selectivity_recovers_known_d_prime_in_both_conventions() {
             ..cfg
         },
     )
-    .unwrap_err();
+    .expect_err("unknown period");
     assert!(e.to_string().contains("stim"), "{e}");
     assert_eq!(r.to_npz().expect("npz").arrays.len(), 8);
 }

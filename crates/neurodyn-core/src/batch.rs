@@ -51,8 +51,16 @@ impl Batch {
         let continuous = matches!(first.targets, Targets::Continuous(_));
         let mut inputs = vec![0.0f32; n_steps * b * n_in];
         let mut mask = vec![0.0f32; n_steps * b];
-        let mut cls = if continuous { Vec::new() } else { vec![0i64; n_steps * b] };
-        let mut cont = if continuous { vec![0.0f32; n_steps * b * n_out] } else { Vec::new() };
+        let mut cls = if continuous {
+            Vec::new()
+        } else {
+            vec![0i64; n_steps * b]
+        };
+        let mut cont = if continuous {
+            vec![0.0f32; n_steps * b * n_out]
+        } else {
+            Vec::new()
+        };
         for (j, tr) in trials.iter().enumerate() {
             if tr.n_in != n_in || tr.n_out != n_out {
                 return Err(CoreError::shape(
@@ -122,7 +130,11 @@ mod tests {
             inputs: vec![v; n * 2],
             targets: Targets::Class(vec![1; n]),
             mask: vec![1.0; n],
-            periods: vec![Period { name: "all".into(), start: 0, end: n }],
+            periods: vec![Period {
+                name: "all".into(),
+                start: 0,
+                end: n,
+            }],
             labels: Labels::new(),
         }
     }
@@ -134,7 +146,9 @@ mod tests {
         assert_eq!(b.inputs_at(0), &[1.0, 1.0, 2.0, 2.0]);
         assert_eq!(b.inputs_at(4), &[0.0, 0.0, 2.0, 2.0]);
         assert_eq!(&b.mask[8..10], &[0.0, 1.0]);
-        let BatchTargets::Class(c) = &b.targets else { panic!("class targets") };
+        let BatchTargets::Class(c) = &b.targets else {
+            panic!("class targets")
+        };
         assert_eq!(&c[6..8], &[0, 1]);
     }
 

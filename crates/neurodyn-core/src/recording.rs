@@ -81,10 +81,18 @@ impl Recording {
         let n = trials.len();
         let t_max = trials.iter().map(Trial::n_steps).max().unwrap_or(0);
         if rates.len() != n * t_max * n_units {
-            return Err(CoreError::shape("recording rates", &[n, t_max, n_units], &[rates.len()]));
+            return Err(CoreError::shape(
+                "recording rates",
+                &[n, t_max, n_units],
+                &[rates.len()],
+            ));
         }
         if outputs.len() != n * t_max * n_out {
-            return Err(CoreError::shape("recording outputs", &[n, t_max, n_out], &[outputs.len()]));
+            return Err(CoreError::shape(
+                "recording outputs",
+                &[n, t_max, n_out],
+                &[outputs.len()],
+            ));
         }
         let mut inputs = vec![0.0; n * t_max * n_in];
         let mut mask = vec![0.0; n * t_max];
@@ -118,7 +126,9 @@ impl Recording {
             inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);
             mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
             match &tr.targets {
-                Targets::Class(c) if !continuous => cls[i * t_max..i * t_max + len].copy_from_slice(c),
+                Targets::Class(c) if !continuous => {
+                    cls[i * t_max..i * t_max + len].copy_from_slice(c)
+                }
                 Targets::Continuous(v) if continuous => {
                     cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v)
                 }
@@ -136,8 +146,14 @@ impl Recording {
                 }
             }
         }
-        if labels.iter().any(|c| FIXED.contains(&c.name.as_str()) || c.name.starts_with("period_")) {
-            return Err(CoreError::invalid("labels", "a label name collides with a recording array"));
+        if labels
+            .iter()
+            .any(|c| FIXED.contains(&c.name.as_str()) || c.name.starts_with("period_"))
+        {
+            return Err(CoreError::invalid(
+                "labels",
+                "a label name collides with a recording array",
+            ));
         }
         Ok(Recording {
             n_trials: n,
@@ -148,7 +164,11 @@ impl Recording {
             rates,
             inputs,
             outputs,
-            targets: if continuous { RecTargets::Continuous(cont) } else { RecTargets::Class(cls) },
+            targets: if continuous {
+                RecTargets::Continuous(cont)
+            } else {
+                RecTargets::Class(cls)
+            },
             mask,
             trial_len: trials.iter().map(Trial::n_steps).collect(),
             periods,
@@ -185,7 +205,11 @@ impl Recording {
             RecTargets::Continuous(v) => z.f32("targets", &[n, t, self.n_out], v.clone())?,
         };
         z.f32("mask", &[n, t], self.mask.clone())?;
-        z.i64("trial_len", &[n], self.trial_len.iter().map(|&v| v as i64).collect())?;
+        z.i64(
+            "trial_len",
+            &[n],
+            self.trial_len.iter().map(|&v| v as i64).collect(),
+        )?;
         for (name, b) in &self.periods {
             z.i64(&format!("period_{name}"), &[n, 2], b.clone())?;
         }
@@ -205,13 +229,21 @@ impl Recording {
         let rates = z.require("rates", path)?;
         let sh = rates.shape().to_vec();
         if sh.len() != 3 {
-            return Err(CoreError::shape("rates (trial, time, unit)", &[0, 0, 0], &sh));
+            return Err(CoreError::shape(
+                "rates (trial, time, unit)",
+                &[0, 0, 0],
+                &sh,
+            ));
         }
         let (n, t, u) = (sh[0], sh[1], sh[2]);
         let dims = |name: &str, rank: usize| -> Result<Vec<usize>> {
             let s = z.require(name, path)?.shape().to_vec();
             if s.len() != rank || s[0] != n || (rank > 1 && s[1] != t) {
-                return Err(CoreError::shape(&format!("{} in {}", name, path.display()), &[n, t], &s));
+                return Err(CoreError::shape(
+                    format!("{} in {}", name, path.display()),
+                    &[n, t],
+                    &s,
+                ));
             }
             Ok(s)
         };
@@ -240,10 +272,13 @@ impl Recording {
                 if a.shape() != [n, 2] {
                     return Err(CoreError::shape(name, &[n, 2], a.shape()));
                 }
-                periods.push((p.to_string(), a.to_f64().iter().map(|&v| v as i64).collect()));
+                periods.push((
+                    p.to_string(),
+                    a.to_f64().iter().map(|&v| v as i64).collect(),
+                ));
             } else if !FIXED.contains(&name.as_str()) {
                 if a.shape() != [n] {
-                    return Err(CoreError::shape(&format!("label {name}"), &[n], a.shape()));
+                    return Err(CoreError::shape(format!("label {name}"), &[n], a.shape()));
                 }
                 labels.push(LabelColumn {
                     name: name.clone(),

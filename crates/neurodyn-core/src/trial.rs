@@ -144,7 +144,10 @@ impl Trial {
             if p.start != at || p.end < p.start {
                 return Err(CoreError::invalid(
                     "trial periods",
-                    format!("period {} [{}, {}) does not start at step {at}", p.name, p.start, p.end),
+                    format!(
+                        "period {} [{}, {}) does not start at step {at}",
+                        p.name, p.start, p.end
+                    ),
                 ));
             }
             at = p.end;

@@ -110,7 +110,11 @@ mod tests {
             for &x in &[-2.3f64, -0.4, 0.3, 1.7, 25.0, -30.0] {
                 let h = 1e-6;
                 let fd = (a.f(x + h) - a.f(x - h)) / (2.0 * h);
-                assert!((fd - a.df(x)).abs() < 1e-6, "{a:?} at {x}: {fd} vs {}", a.df(x));
+                assert!(
+                    (fd - a.df(x)).abs() < 1e-6,
+                    "{a:?} at {x}: {fd} vs {}",
+                    a.df(x)
+                );
             }
         }
         assert!(Activation::Softplus.f(1000.0f64).is_finite());

@@ -153,13 +153,16 @@ impl<T: Real> Network<T> {
     /// own layout.
     pub fn effective(&self) -> Vec<T> {
         let mut eff = vec![T::c(0.0); self.cell.eff_len()];
-        self.cell.prepare(&self.params[..self.n_cell_params], &mut eff);
+        self.cell
+            .prepare(&self.params[..self.n_cell_params], &mut eff);
         eff
     }
 
     /// The effective readout matrix `(n_out, n_units)`.
     pub fn effective_w_out(&self) -> Vec<T> {
-        let r = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        let r = self
+            .layout
+            .range(self.layout.specs.len() - self.tail_specs());
         let mut w = vec![T::c(0.0); r.len()];
         self.readout.apply(&self.params[r], &mut w);
         w
@@ -206,7 +209,11 @@ impl<T: Real> Network<T> {
             cell.cache_len(),
             self.n_out,
         );
-        assert_eq!(inputs.len(), n_steps * batch * n_in, "forward: inputs must be (T, B, n_in)");
+        assert_eq!(
+            inputs.len(),
+            n_steps * batch * n_in,
+            "forward: inputs must be (T, B, n_in)"
+        );
         let tb = n_steps * batch;
         ws.n_steps = n_steps;
         ws.batch = batch;
@@ -222,8 +229,7 @@ impl<T: Real> Network<T> {
         for (d, &s) in ws.x.iter_mut().zip(inputs) {
             *d = T::c(s.f());
         }
-        let mut rng = rng;
-        match rng.as_deref_mut() {
+        match rng {
             Some(r) if training => {
                 if self.input_noise > 0.0 {
                     for v in &mut ws.x {
@@ -294,7 +300,9 @@ impl<T: Real> Network<T> {
             );
         }
         // Readout, one GEMM over all steps.
-        let wr = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        let wr = self
+            .layout
+            .range(self.layout.specs.len() - self.tail_specs());
         resize(&mut ws.w_out, wr.len());
         self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
         gemm(
@@ -356,10 +364,15 @@ impl<T: Real> Network<T> {
             false,
             self.threads,
         );
-        let wr = self.layout.range(self.layout.specs.len() - self.tail_specs());
+        let wr = self
+            .layout
+            .range(self.layout.specs.len() - self.tail_specs());
         add_col_sums(&mut grads[wr.end..wr.end + o], &ws.d_y, o);
-        self.readout
-            .backprop(&self.params[wr.clone()], &ws.d_w_out, &mut grads[wr.clone()]);
+        self.readout.backprop(
+            &self.params[wr.clone()],
+            &ws.d_w_out,
+            &mut grads[wr.clone()],
+        );
         gemm(
             &mut ws.d_r,
             tb,

@@ -160,6 +160,12 @@ pub trait Cell<T: Real>: Send + Sync {
     fn alpha(&self, _eff: &[T]) -> Option<Vec<f64>> {
         None
     }
+    /// The Jacobian `∂s_t/∂s_{t−1}` of one sample at state `s_prev` with projected input `u`
+    /// (length `input_width`), row-major `state_len × state_len`, noise off. Returns `false` when
+    /// the cell has no analytic form (callers then use central differences).
+    fn jacobian(&self, _eff: &[T], _s_prev: &[T], _u: &[T], _out: &mut [T]) -> bool {
+        false
+    }
     /// Zero the initial state's gradient entries that are not trainable, etc. Default: nothing.
     fn clamp_params(&self, _params: &mut [T]) {}
 }

@@ -12,10 +12,11 @@ use neurodyn_core::Rng;
 use serde::{Deserialize, Serialize};
 
 /// How a recurrent matrix is initialised.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum RecInit {
     /// U(−1/√n, 1/√n).
+    #[default]
     PytorchUniform,
     /// N(0, ρ²/n).
     Gaussian {
@@ -34,16 +35,12 @@ pub enum RecInit {
     },
 }
 
-impl Default for RecInit {
-    fn default() -> Self {
-        RecInit::PytorchUniform
-    }
-}
-
 /// Uniform U(−1/√fan_in, 1/√fan_in) for a `(rows, fan_in)` matrix.
 pub fn uniform_fan_in(rows: usize, fan_in: usize, rng: &mut Rng) -> Vec<f64> {
     let b = 1.0 / (fan_in.max(1) as f64).sqrt();
-    (0..rows * fan_in).map(|_| rng.uniform_range(-b, b)).collect()
+    (0..rows * fan_in)
+        .map(|_| rng.uniform_range(-b, b))
+        .collect()
 }
 
 /// An `n × n` recurrent matrix by `init`.
@@ -99,7 +96,9 @@ pub fn spectral_radius(w: &[f64], n: usize) -> f64 {
 /// scaled to spectral radius `radius`. `signs` are ±1 per presynaptic unit; `conn` 0/1.
 pub fn dale_balanced(signs: &[f64], conn: &[f64], radius: f64, rng: &mut Rng) -> Vec<f64> {
     let n = signs.len();
-    let mut w: Vec<f64> = (0..n * n).map(|k| conn[k] * rng.uniform_range(0.0, 1.0)).collect();
+    let mut w: Vec<f64> = (0..n * n)
+        .map(|k| conn[k] * rng.uniform_range(0.0, 1.0))
+        .collect();
     for i in 0..n {
         let row = &mut w[i * n..(i + 1) * n];
         let (mut e, mut inh) = (0.0, 0.0);
@@ -118,7 +117,11 @@ pub fn dale_balanced(signs: &[f64], conn: &[f64], radius: f64, rng: &mut Rng) ->
             }
         }
     }
-    let signed: Vec<f64> = w.iter().enumerate().map(|(k, v)| v * signs[k % n]).collect();
+    let signed: Vec<f64> = w
+        .iter()
+        .enumerate()
+        .map(|(k, v)| v * signs[k % n])
+        .collect();
     let rho = spectral_radius(&signed, n);
     if rho.is_finite() && rho > 1e-12 {
         w.iter_mut().for_each(|v| *v *= radius / rho);
@@ -144,7 +147,11 @@ mod tests {
         let conn = vec![1.0; 400];
         let w = dale_balanced(&signs, &conn, 1.5, &mut rng);
         assert!(w.iter().all(|&v| v >= 0.0));
-        let signed: Vec<f64> = w.iter().enumerate().map(|(k, v)| v * signs[k % 20]).collect();
+        let signed: Vec<f64> = w
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v * signs[k % 20])
+            .collect();
         assert!((spectral_radius(&signed, 20) - 1.5).abs() < 1e-9);
         for i in 0..20 {
             let s: f64 = signed[i * 20..(i + 1) * 20].iter().sum();

@@ -76,7 +76,11 @@ pub fn gemm<T: Real>(
     } else {
         Par::Seq
     };
-    let acc = if accumulate { Accum::Add } else { Accum::Replace };
+    let acc = if accumulate {
+        Accum::Add
+    } else {
+        Accum::Replace
+    };
     faer::linalg::matmul::matmul(cv, acc, av, bv, T::c(1.0), par);
 }
 
@@ -98,7 +102,17 @@ mod tests {
         let a: Vec<f64> = (0..6).map(|v| v as f64).collect(); // 2x3
         let b: Vec<f64> = (0..12).map(|v| (v as f64) * 0.5).collect(); // 4x3
         let mut c = vec![1.0; 8]; // 2x4 = A·Bᵀ
-        gemm(&mut c, 2, 4, m(&a, 2, 3), Trans::N, m(&b, 4, 3), Trans::T, true, 1);
+        gemm(
+            &mut c,
+            2,
+            4,
+            m(&a, 2, 3),
+            Trans::N,
+            m(&b, 4, 3),
+            Trans::T,
+            true,
+            1,
+        );
         for i in 0..2 {
             for j in 0..4 {
                 let s: f64 = (0..3).map(|k| a[i * 3 + k] * b[j * 3 + k]).sum();

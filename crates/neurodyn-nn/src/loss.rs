@@ -55,7 +55,13 @@ pub fn class_weights_from_counts(counts: &[u64]) -> Vec<f64> {
     let k = counts.iter().filter(|&&c| c > 0).count().max(1);
     counts
         .iter()
-        .map(|&c| if c == 0 { 0.0 } else { n as f64 / (k as f64 * c as f64) })
+        .map(|&c| {
+            if c == 0 {
+                0.0
+            } else {
+                n as f64 / (k as f64 * c as f64)
+            }
+        })
         .collect()
 }
 
@@ -83,7 +89,9 @@ impl Loss {
         d_y.iter_mut().for_each(|v| *v = T::c(0.0));
         match (self, targets) {
             (Loss::Mse, LossTargets::Continuous(t)) => mse(y, n_out, t, mask, d_y),
-            (Loss::CrossEntropy, LossTargets::Class(c)) => cross_entropy(y, n_out, c, mask, None, 1.0, d_y),
+            (Loss::CrossEntropy, LossTargets::Class(c)) => {
+                cross_entropy(y, n_out, c, mask, None, 1.0, d_y)
+            }
             (Loss::WeightedCrossEntropy { weights }, LossTargets::Class(c)) => {
                 cross_entropy(y, n_out, c, mask, Some(weights), 1.0, d_y)
             }
@@ -181,8 +189,12 @@ fn mutual_information<T: Real>(y: &[T], o: usize, c: &[i64], mask: &[f32], d_y: 
             joint[cn * o + k] += mask[n] as f64 * probs[n * o + k] / msum;
         }
     }
-    let pc: Vec<f64> = (0..o).map(|a| joint[a * o..(a + 1) * o].iter().sum()).collect();
-    let qk: Vec<f64> = (0..o).map(|k| (0..o).map(|a| joint[a * o + k]).sum()).collect();
+    let pc: Vec<f64> = (0..o)
+        .map(|a| joint[a * o..(a + 1) * o].iter().sum())
+        .collect();
+    let qk: Vec<f64> = (0..o)
+        .map(|k| (0..o).map(|a| joint[a * o + k]).sum())
+        .collect();
     let tiny = 1e-300;
     let mut mi = 0.0;
     for a in 0..o {
@@ -202,7 +214,8 @@ fn mutual_information<T: Real>(y: &[T], o: usize, c: &[i64], mask: &[f32], d_y: 
         let cn = c[n] as usize;
         let p = &probs[n * o..(n + 1) * o];
         for k in 0..o {
-            g[k] = mask[n] as f64 * ((joint[cn * o + k].max(tiny)).ln() - qk[k].max(tiny).ln()) / msum;
+            g[k] =
+                mask[n] as f64 * ((joint[cn * o + k].max(tiny)).ln() - qk[k].max(tiny).ln()) / msum;
         }
         let dot: f64 = (0..o).map(|k| p[k] * g[k]).sum();
         for j in 0..o {

@@ -77,13 +77,23 @@ impl Objective {
         training: bool,
         grads: Option<&mut [T]>,
     ) -> Terms {
-        net.forward(ws, batch.inputs, batch.n_steps, batch.batch, s0, rng, training);
+        net.forward(
+            ws,
+            batch.inputs,
+            batch.n_steps,
+            batch.batch,
+            s0,
+            rng,
+            training,
+        );
         let h = net.n_units();
         let tb = batch.n_steps * batch.batch;
         ws.d_y.resize(tb * net.n_out, T::c(0.0));
         ws.d_r.clear();
         ws.d_r.resize(tb * h, T::c(0.0));
-        let task = self.loss.value_grad(&ws.y, net.n_out, batch.targets, batch.mask, &mut ws.d_y);
+        let task = self
+            .loss
+            .value_grad(&ws.y, net.n_out, batch.targets, batch.mask, &mut ws.d_y);
         let mut reg = 0.0;
         for r in &self.regularizers {
             reg += r.activity(&ws.rates[batch.batch * h..], h, batch.mask, &mut ws.d_r);
@@ -128,15 +138,23 @@ pub fn grad_check(
     let mut ws = Workspace::default();
     let mut g = vec![0.0; net.params.len()];
     obj.evaluate(net, &mut ws, batch, s0, None, false, Some(&mut g));
-    let mut out = GradCheck { max_rel_err: 0.0, worst: (String::new(), 0), checked: 0 };
+    let mut out = GradCheck {
+        max_rel_err: 0.0,
+        worst: (String::new(), 0),
+        checked: 0,
+    };
     for (pi, spec) in net.layout.specs.clone().iter().enumerate() {
         let r = net.layout.range(pi);
         for k in r.clone().step_by(stride.max(1)) {
             let w0 = net.params[k];
             net.params[k] = w0 + eps;
-            let lp = obj.evaluate(net, &mut ws, batch, s0, None, false, None).total();
+            let lp = obj
+                .evaluate(net, &mut ws, batch, s0, None, false, None)
+                .total();
             net.params[k] = w0 - eps;
-            let lm = obj.evaluate(net, &mut ws, batch, s0, None, false, None).total();
+            let lm = obj
+                .evaluate(net, &mut ws, batch, s0, None, false, None)
+                .total();
             net.params[k] = w0;
             let num = (lp - lm) / (2.0 * eps);
             let rel = (g[k] - num).abs() / (g[k].abs() + num.abs()).max(1e-6);

@@ -65,7 +65,11 @@ fn wd() -> f64 {
 
 impl Default for OptimizerConfig {
     fn default() -> Self {
-        OptimizerConfig::Adam { beta1: b1(), beta2: b2(), eps: eps() }
+        OptimizerConfig::Adam {
+            beta1: b1(),
+            beta2: b2(),
+            eps: eps(),
+        }
     }
 }
 
@@ -85,7 +89,12 @@ pub struct Optimizer {
 impl Optimizer {
     /// Fresh state for `n` parameters.
     pub fn new(config: OptimizerConfig, n: usize) -> Self {
-        Optimizer { config, m: vec![0.0; n], v: vec![0.0; n], step: 0 }
+        Optimizer {
+            config,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            step: 0,
+        }
     }
 
     /// One update with learning rate `lr`.
@@ -94,7 +103,10 @@ impl Optimizer {
         self.step += 1;
         let k = self.step as f64;
         match self.config {
-            OptimizerConfig::Adam { beta1, beta2, eps } | OptimizerConfig::Adamw { beta1, beta2, eps, .. } => {
+            OptimizerConfig::Adam { beta1, beta2, eps }
+            | OptimizerConfig::Adamw {
+                beta1, beta2, eps, ..
+            } => {
                 let decay = match self.config {
                     OptimizerConfig::Adamw { weight_decay, .. } => weight_decay,
                     _ => 0.0,
@@ -117,7 +129,11 @@ impl Optimizer {
                 for i in 0..params.len() {
                     let g = grads[i].f();
                     let step = if momentum > 0.0 {
-                        self.m[i] = if self.step == 1 { g } else { momentum * self.m[i] + g };
+                        self.m[i] = if self.step == 1 {
+                            g
+                        } else {
+                            momentum * self.m[i] + g
+                        };
                         self.m[i]
                     } else {
                         g
@@ -159,7 +175,11 @@ pub enum Schedule {
 impl Schedule {
     /// Learning rate at step `k` (0-based) of `n` with base rate `lr`.
     pub fn lr(&self, lr: f64, k: u64, n: u64) -> f64 {
-        let frac = if n > 1 { k as f64 / (n - 1) as f64 } else { 0.0 };
+        let frac = if n > 1 {
+            k as f64 / (n - 1) as f64
+        } else {
+            0.0
+        };
         match *self {
             Schedule::Constant => lr,
             Schedule::Exponential { lr_end } => lr * (lr_end / lr).powf(frac),

@@ -71,7 +71,11 @@ pub enum Regularizer {
 /// Units on a regular grid in the unit square (or cube for `dim = 3`), row-major positions.
 pub fn grid_positions(n: usize, dim: usize) -> Vec<f64> {
     let side = (n as f64).powf(1.0 / dim as f64).ceil().max(1.0) as usize;
-    let step = if side > 1 { 1.0 / (side - 1) as f64 } else { 0.0 };
+    let step = if side > 1 {
+        1.0 / (side - 1) as f64
+    } else {
+        0.0
+    };
     let mut out = Vec::with_capacity(n * dim);
     for i in 0..n {
         let mut r = i;
@@ -101,23 +105,29 @@ impl Regularizer {
         let Some(i) = layout.index(p) else {
             return Err(format!(
                 "regularizer parameter '{p}' does not exist (parameters: {})",
-                layout.specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                layout
+                    .specs
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         let spec = &layout.specs[i];
         match self {
-            Regularizer::Anchor { anchor, mask, .. } => {
-                if anchor.len() != spec.len() || mask.as_ref().is_some_and(|m| m.len() != spec.len()) {
-                    return Err(format!("anchor for '{p}' must have {} values", spec.len()));
-                }
+            Regularizer::Anchor { anchor, mask, .. }
+                if anchor.len() != spec.len()
+                    || mask.as_ref().is_some_and(|m| m.len() != spec.len()) =>
+            {
+                return Err(format!("anchor for '{p}' must have {} values", spec.len()));
             }
-            Regularizer::Wiring { positions, dim, .. } => {
-                if spec.rows != spec.cols || positions.len() != spec.rows * dim {
-                    return Err(format!(
-                        "wiring cost on '{p}' needs a square matrix and {}×{dim} positions",
-                        spec.rows
-                    ));
-                }
+            Regularizer::Wiring { positions, dim, .. }
+                if spec.rows != spec.cols || positions.len() != spec.rows * dim =>
+            {
+                return Err(format!(
+                    "wiring cost on '{p}' needs a square matrix and {}×{dim} positions",
+                    spec.rows
+                ));
             }
             _ => {}
         }
@@ -126,7 +136,9 @@ impl Regularizer {
 
     /// Add the weight penalty to `grads` and return its value (0 for activity penalties).
     pub fn weights<T: Real>(&self, layout: &Layout, params: &[T], grads: &mut [T]) -> f64 {
-        let Some(r) = self.param().and_then(|p| layout.range_of(p)) else { return 0.0 };
+        let Some(r) = self.param().and_then(|p| layout.range_of(p)) else {
+            return 0.0;
+        };
         let w = &params[r.clone()];
         let g = &mut grads[r.clone()];
         let mut l = 0.0;
@@ -143,7 +155,12 @@ impl Regularizer {
                     *gi += T::c(2.0 * weight * wi.f());
                 }
             }
-            Regularizer::Anchor { weight, anchor, mask, .. } => {
+            Regularizer::Anchor {
+                weight,
+                anchor,
+                mask,
+                ..
+            } => {
                 for (k, (gi, &wi)) in g.iter_mut().zip(w).enumerate() {
                     let mk = mask.as_ref().map_or(1.0, |m| m[k]);
                     let e = wi.f() - anchor[k];
@@ -151,7 +168,12 @@ impl Regularizer {
                     *gi += T::c(2.0 * weight * mk * e);
                 }
             }
-            Regularizer::Wiring { weight, positions, dim, .. } => {
+            Regularizer::Wiring {
+                weight,
+                positions,
+                dim,
+                ..
+            } => {
                 let n = (w.len() as f64).sqrt() as usize;
                 for i in 0..n {
                     for j in 0..n {

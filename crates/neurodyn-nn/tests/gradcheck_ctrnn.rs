@@ -5,7 +5,9 @@ use common::*;
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
-use neurodyn_nn::{Activation, Constraint, InitialState, Loss, Network, Objective, Rectify, Regularizer};
+use neurodyn_nn::{
+    Activation, Constraint, InitialState, Loss, Network, Objective, Rectify, Regularizer,
+};
 
 const N_IN: usize = 2;
 const H: usize = 5;
@@ -23,7 +25,13 @@ fn ctrnn(form: CtrnnForm, act: Activation, seed: u64) -> Ctrnn<f64> {
 }
 
 fn net(cell: Ctrnn<f64>, initial: InitialState, seed: u64) -> Network<f64> {
-    Network::new(Box::new(cell), N_OUT, Constraint::none(N_OUT, H), initial, &mut Rng::new(seed))
+    Network::new(
+        Box::new(cell),
+        N_OUT,
+        Constraint::none(N_OUT, H),
+        initial,
+        &mut Rng::new(seed),
+    )
 }
 
 #[test]
@@ -31,7 +39,14 @@ fn all_forms_and_activations() {
     let b = tiny_batch(6, 3, N_IN, N_OUT, 1);
     let obj = Objective::default();
     for form in [CtrnnForm::Rate, CtrnnForm::Tutorial, CtrnnForm::State] {
-        for act in [Activation::Tanh, Activation::Softplus, Activation::Sigmoid, Activation::Relu, Activation::Retanh, Activation::PowerRelu] {
+        for act in [
+            Activation::Tanh,
+            Activation::Softplus,
+            Activation::Sigmoid,
+            Activation::Relu,
+            Activation::Retanh,
+            Activation::PowerRelu,
+        ] {
             let mut n = net(ctrnn(form, act, 3), InitialState::Trainable, 4);
             // A non-zero trained h0 so the first step's gradient is exercised.
             let r = n.layout.range_of("h0").expect("h0");
@@ -51,7 +66,12 @@ fn learned_tau_per_unit() {
         c.learn_tau = true;
         c.tau_ms = vec![40.0, 60.0, 100.0, 150.0, 200.0];
         let mut n = net(c, InitialState::Zero, 6);
-        assert_grads(&mut n, &Objective::default(), b.class_ref(), &format!("tau {form:?}"));
+        assert_grads(
+            &mut n,
+            &Objective::default(),
+            b.class_ref(),
+            &format!("tau {form:?}"),
+        );
     }
 }
 
@@ -70,22 +90,53 @@ fn dale_masks_and_fixed_weights() {
         };
         let frozen = {
             let mut f = c.c_rec.clone();
-            f.trainable = Some((0..H * H).map(|k| if k % 7 == 0 { 0.0 } else { 1.0 }).collect());
+            f.trainable = Some(
+                (0..H * H)
+                    .map(|k| if k % 7 == 0 { 0.0 } else { 1.0 })
+                    .collect(),
+            );
             f
         };
-        c.c_in.conn = Some((0..H * N_IN).map(|k| if k % 4 == 1 { 0.0 } else { 1.0 }).collect());
+        c.c_in.conn = Some(
+            (0..H * N_IN)
+                .map(|k| if k % 4 == 1 { 0.0 } else { 1.0 })
+                .collect(),
+        );
         // Readout from E units only.
         let mut ro = Constraint::none(N_OUT, H);
-        ro.conn = Some((0..N_OUT * H).map(|k| if signs[k % H] > 0.0 { 1.0 } else { 0.0 }).collect());
+        ro.conn = Some(
+            (0..N_OUT * H)
+                .map(|k| if signs[k % H] > 0.0 { 1.0 } else { 0.0 })
+                .collect(),
+        );
         let mut n = Network::new(Box::new(c), N_OUT, ro, InitialState::Zero, &mut Rng::new(8));
-        assert_grads(&mut n, &Objective::default(), b.class_ref(), &format!("dale {rectify:?}"));
+        assert_grads(
+            &mut n,
+            &Objective::default(),
+            b.class_ref(),
+            &format!("dale {rectify:?}"),
+        );
         // Frozen elements (and autapses) get exactly zero gradient.
         let mut c = ctrnn(CtrnnForm::Rate, Activation::Softplus, 7);
         c.c_rec = frozen;
-        let mut n = Network::new(Box::new(c), N_OUT, Constraint::none(N_OUT, H), InitialState::Zero, &mut Rng::new(8));
+        let mut n = Network::new(
+            Box::new(c),
+            N_OUT,
+            Constraint::none(N_OUT, H),
+            InitialState::Zero,
+            &mut Rng::new(8),
+        );
         let mut ws = neurodyn_nn::Workspace::default();
         let mut g = vec![0.0; n.params.len()];
-        Objective::default().evaluate(&mut n, &mut ws, b.class_ref(), None, None, false, Some(&mut g));
+        Objective::default().evaluate(
+            &mut n,
+            &mut ws,
+            b.class_ref(),
+            None,
+            None,
+            false,
+            Some(&mut g),
+        );
         let r = n.layout.range_of("cell.w_rec").expect("w_rec");
         for (k, v) in g[r].iter().enumerate() {
             if k % 7 == 0 || k % (H + 1) == 0 {
@@ -99,8 +150,14 @@ fn dale_masks_and_fixed_weights() {
 fn every_loss_and_regularizer() {
     let b = tiny_batch(5, 3, N_IN, N_OUT, 4);
     let regs = vec![
-        Regularizer::L1 { param: "cell.w_rec".into(), weight: 0.01 },
-        Regularizer::L2 { param: "cell.w_in".into(), weight: 0.02 },
+        Regularizer::L1 {
+            param: "cell.w_rec".into(),
+            weight: 0.01,
+        },
+        Regularizer::L2 {
+            param: "cell.w_in".into(),
+            weight: 0.02,
+        },
         Regularizer::ActivityL1 { weight: 0.03 },
         Regularizer::ActivityL2 { weight: 0.05 },
         Regularizer::Anchor {
@@ -118,17 +175,33 @@ fn every_loss_and_regularizer() {
     ];
     let losses = [
         Loss::CrossEntropy,
-        Loss::WeightedCrossEntropy { weights: vec![0.2, 1.0, 2.5] },
+        Loss::WeightedCrossEntropy {
+            weights: vec![0.2, 1.0, 2.5],
+        },
         Loss::MutualInformation { ce_weight: 0.5 },
         Loss::MutualInformation { ce_weight: 0.0 },
     ];
     for loss in losses {
-        let obj = Objective { loss: loss.clone(), regularizers: regs.clone() };
-        let mut n = net(ctrnn(CtrnnForm::Rate, Activation::Tanh, 9), InitialState::Zero, 10);
+        let obj = Objective {
+            loss: loss.clone(),
+            regularizers: regs.clone(),
+        };
+        let mut n = net(
+            ctrnn(CtrnnForm::Rate, Activation::Tanh, 9),
+            InitialState::Zero,
+            10,
+        );
         assert_grads(&mut n, &obj, b.class_ref(), &format!("{loss:?}"));
     }
-    let obj = Objective { loss: Loss::Mse, regularizers: regs };
-    let mut n = net(ctrnn(CtrnnForm::State, Activation::Tanh, 9), InitialState::Zero, 10);
+    let obj = Objective {
+        loss: Loss::Mse,
+        regularizers: regs,
+    };
+    let mut n = net(
+        ctrnn(CtrnnForm::State, Activation::Tanh, 9),
+        InitialState::Zero,
+        10,
+    );
     assert_grads(&mut n, &obj, b.value_ref(), "mse");
 }
 
@@ -136,10 +209,52 @@ fn every_loss_and_regularizer() {
 fn zero_mask_ignores_targets() {
     let mut b = tiny_batch(4, 2, N_IN, N_OUT, 5);
     b.mask.iter_mut().for_each(|m| *m = 0.0);
-    let mut n = net(ctrnn(CtrnnForm::Rate, Activation::Tanh, 1), InitialState::Zero, 2);
+    let mut n = net(
+        ctrnn(CtrnnForm::Rate, Activation::Tanh, 1),
+        InitialState::Zero,
+        2,
+    );
     let mut ws = neurodyn_nn::Workspace::default();
     let mut g = vec![1.0; n.params.len()];
-    let t = Objective::default().evaluate(&mut n, &mut ws, b.class_ref(), None, None, false, Some(&mut g));
+    let t = Objective::default().evaluate(
+        &mut n,
+        &mut ws,
+        b.class_ref(),
+        None,
+        None,
+        false,
+        Some(&mut g),
+    );
     assert_eq!(t.total(), 0.0);
     assert!(g.iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn analytic_jacobian_matches_central_differences() {
+    use neurodyn_core::Dynamics;
+    for form in [CtrnnForm::Rate, CtrnnForm::Tutorial, CtrnnForm::State] {
+        let n = net(ctrnn(form, Activation::Tanh, 11), InitialState::Zero, 12);
+        let frozen = neurodyn_nn::Frozen::new(n);
+        let x: Vec<f64> = (0..H).map(|i| 0.3 * (i as f64) - 0.5).collect();
+        let u = [0.4, -0.2];
+        let mut j = vec![0.0; H * H];
+        frozen.jacobian(&x, &u, &mut j);
+        let eps = 1e-6;
+        for c in 0..H {
+            let (mut xp, mut xm) = (x.clone(), x.clone());
+            xp[c] += eps;
+            xm[c] -= eps;
+            let (mut fp, mut fm) = (vec![0.0; H], vec![0.0; H]);
+            frozen.step(&xp, &u, &mut fp);
+            frozen.step(&xm, &u, &mut fm);
+            for r in 0..H {
+                let fd = (fp[r] - fm[r]) / (2.0 * eps);
+                assert!(
+                    (fd - j[r * H + c]).abs() < 1e-7,
+                    "{form:?} J[{r},{c}]: {} vs {fd}",
+                    j[r * H + c]
+                );
+            }
+        }
+    }
 }

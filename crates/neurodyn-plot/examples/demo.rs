@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use neurodyn_plot::*;
 
 fn main() -> Result<(), PlotError> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "/tmp/plotdemo".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "/tmp/plotdemo".into()),
+    );
     std::fs::create_dir_all(&dir).map_err(|source| PlotError::Io {
         path: dir.clone(),
         source,
@@ -27,8 +31,14 @@ fn training(dir: &std::path::Path) -> Result<(), PlotError> {
         .enumerate()
         .map(|(i, s)| 2.0 * (-s / 2500.0).exp() + 0.02 + 0.03 * ((i * 7919 % 97) as f64 / 97.0))
         .collect();
-    let acc: Vec<f64> = steps.iter().map(|s| 1.0 - 0.5 * (-s / 2000.0).exp()).collect();
-    let val: Vec<f64> = steps.iter().map(|s| 0.97 - 0.5 * (-s / 2300.0).exp()).collect();
+    let acc: Vec<f64> = steps
+        .iter()
+        .map(|s| 1.0 - 0.5 * (-s / 2000.0).exp())
+        .collect();
+    let val: Vec<f64> = steps
+        .iter()
+        .map(|s| 0.97 - 0.5 * (-s / 2300.0).exp())
+        .collect();
     panels(
         dir.join("training"),
         &[
@@ -65,15 +75,33 @@ fn trial(dir: &std::path::Path) -> Result<(), PlotError> {
         Shade::new(1500.0, 2500.0, "delay"),
         Shade::new(2500.0, 3000.0, "decision"),
     ];
-    let fix: Vec<f64> = t.iter().map(|v| if *v < 2500.0 { 1.0 } else { 0.0 }).collect();
+    let fix: Vec<f64> = t
+        .iter()
+        .map(|v| if *v < 2500.0 { 1.0 } else { 0.0 })
+        .collect();
     let stim1: Vec<f64> = t
         .iter()
         .enumerate()
-        .map(|(i, v)| if (500.0..1500.0).contains(v) { 0.6 + 0.2 * ((i * 31 % 17) as f64 / 17.0 - 0.5) } else { 0.0 })
+        .map(|(i, v)| {
+            if (500.0..1500.0).contains(v) {
+                0.6 + 0.2 * ((i * 31 % 17) as f64 / 17.0 - 0.5)
+            } else {
+                0.0
+            }
+        })
         .collect();
-    let stim2: Vec<f64> = stim1.iter().map(|v| if *v > 0.0 { 1.0 - *v } else { 0.0 }).collect();
-    let target: Vec<f64> = t.iter().map(|v| if *v >= 2500.0 { 1.0 } else { 0.0 }).collect();
-    let out: Vec<f64> = t.iter().map(|v| 1.0 / (1.0 + (-(v - 2550.0) / 40.0).exp())).collect();
+    let stim2: Vec<f64> = stim1
+        .iter()
+        .map(|v| if *v > 0.0 { 1.0 - *v } else { 0.0 })
+        .collect();
+    let target: Vec<f64> = t
+        .iter()
+        .map(|v| if *v >= 2500.0 { 1.0 } else { 0.0 })
+        .collect();
+    let out: Vec<f64> = t
+        .iter()
+        .map(|v| 1.0 / (1.0 + (-(v - 2550.0) / 40.0).exp()))
+        .collect();
     let mut with_nan = out.clone();
     with_nan[20] = f64::NAN;
     panels(
@@ -95,7 +123,9 @@ fn trial(dir: &std::path::Path) -> Result<(), PlotError> {
                 x_label: "time (ms)".into(),
                 y_label: "output".into(),
                 series: vec![
-                    Series::new("target", t.clone(), target).style(SeriesStyle::Dashed).color(7),
+                    Series::new("target", t.clone(), target)
+                        .style(SeriesStyle::Dashed)
+                        .color(7),
                     Series::new("output", t, with_nan).color(3),
                 ],
                 shaded: periods,
@@ -127,7 +157,11 @@ fn trajectories(dir: &std::path::Path) -> Result<(), PlotError> {
         .map(|(k, c)| Traj {
             points: make(*c, k),
             color: TrajColor::Category(if *c < 0.0 { 0 } else { 3 }),
-            label: if *c < 0.0 { "choice left".into() } else { "choice right".into() },
+            label: if *c < 0.0 {
+                "choice left".into()
+            } else {
+                "choice right".into()
+            },
         })
         .collect();
     let plot3 = TrajPlot::<3> {
@@ -135,28 +169,68 @@ fn trajectories(dir: &std::path::Path) -> Result<(), PlotError> {
         axis_labels: ["PC 1".into(), "PC 2".into(), "PC 3".into()],
         trajs: trajs3.clone(),
         markers: vec![
-            Marker { pos: [-5.0, 1.0, -0.3], kind: MarkerKind::Filled, label: "stable fixed point".into() },
-            Marker { pos: [5.0, 1.0, 0.4], kind: MarkerKind::Filled, label: "stable fixed point".into() },
-            Marker { pos: [0.0, 0.5, 0.0], kind: MarkerKind::Hollow, label: "unstable fixed point".into() },
+            Marker {
+                pos: [-5.0, 1.0, -0.3],
+                kind: MarkerKind::Filled,
+                label: "stable fixed point".into(),
+            },
+            Marker {
+                pos: [5.0, 1.0, 0.4],
+                kind: MarkerKind::Filled,
+                label: "stable fixed point".into(),
+            },
+            Marker {
+                pos: [0.0, 0.5, 0.0],
+                kind: MarkerKind::Hollow,
+                label: "unstable fixed point".into(),
+            },
         ],
-        segments: vec![Segment { from: [-5.0, 1.0, -0.3], to: [5.0, 1.0, 0.4], label: "line attractor".into() }],
+        segments: vec![Segment {
+            from: [-5.0, 1.0, -0.3],
+            to: [5.0, 1.0, 0.4],
+            label: "line attractor".into(),
+        }],
         ..TrajPlot::default()
     };
     trajectories_3d(dir.join("traj3d"), &plot3)?;
-    let to2 = |t: &Traj<3>| Traj { points: t.points.iter().map(|p| [p[0], p[1]]).collect(), color: t.color, label: t.label.clone() };
+    let to2 = |t: &Traj<3>| Traj {
+        points: t.points.iter().map(|p| [p[0], p[1]]).collect(),
+        color: t.color,
+        label: t.label.clone(),
+    };
     let plot2 = TrajPlot::<2> {
         title: "Population trajectories (PCA)".into(),
         axis_labels: ["PC 1".into(), "PC 2".into()],
         trajs: trajs3.iter().map(to2).collect(),
-        markers: plot3.markers.iter().map(|m| Marker { pos: [m.pos[0], m.pos[1]], kind: m.kind, label: m.label.clone() }).collect(),
-        segments: vec![Segment { from: [-5.0, 1.0], to: [5.0, 1.0], label: "line attractor".into() }],
+        markers: plot3
+            .markers
+            .iter()
+            .map(|m| Marker {
+                pos: [m.pos[0], m.pos[1]],
+                kind: m.kind,
+                label: m.label.clone(),
+            })
+            .collect(),
+        segments: vec![Segment {
+            from: [-5.0, 1.0],
+            to: [5.0, 1.0],
+            label: "line attractor".into(),
+        }],
         ..TrajPlot::default()
     };
     trajectories_2d(dir.join("traj2d"), &plot2)?;
     let valued = TrajPlot::<2> {
         title: "Trajectories by coherence".into(),
         axis_labels: ["PC 1".into(), "PC 2".into()],
-        trajs: conds.iter().enumerate().map(|(k, c)| Traj { points: to2(&trajs3[k]).points, color: TrajColor::Value(c + 0.5), label: String::new() }).collect(),
+        trajs: conds
+            .iter()
+            .enumerate()
+            .map(|(k, c)| Traj {
+                points: to2(&trajs3[k]).points,
+                color: TrajColor::Value(c + 0.5),
+                label: String::new(),
+            })
+            .collect(),
         colormap: ColorMap::Diverging,
         colorbar: Some(("coherence".into(), -0.5, 0.5)),
         ..TrajPlot::default()
@@ -172,7 +246,11 @@ fn heatmaps(dir: &std::path::Path) -> Result<(), PlotError> {
             let (i, j) = (k / n, k % n);
             let mag = ((i * 7919 + j * 104729) % 1000) as f64 / 1000.0;
             let mag = mag * mag * 0.5;
-            if j < n_exc { mag } else { -2.0 * mag }
+            if j < n_exc {
+                mag
+            } else {
+                -2.0 * mag
+            }
         })
         .collect();
     heatmap(
@@ -191,12 +269,16 @@ fn heatmaps(dir: &std::path::Path) -> Result<(), PlotError> {
             ..Heatmap::default()
         },
     )?;
-    let conds: Vec<String> = ["coh -51", "coh -26", "coh -13", "coh -6", "coh 6", "coh 13", "coh 26", "coh 51"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let conds: Vec<String> = [
+        "coh -51", "coh -26", "coh -13", "coh -6", "coh 6", "coh 13", "coh 26", "coh 51",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let k = conds.len();
-    let rdm: Vec<f64> = (0..k * k).map(|x| ((x / k) as f64 - (x % k) as f64).abs() / 7.0).collect();
+    let rdm: Vec<f64> = (0..k * k)
+        .map(|x| ((x / k) as f64 - (x % k) as f64).abs() / 7.0)
+        .collect();
     heatmap(
         dir.join("heatmap_rdm"),
         &Heatmap {
@@ -221,7 +303,14 @@ fn summaries(dir: &std::path::Path) -> Result<(), PlotError> {
             (-2.0 * (u + 1e-3).ln()).sqrt() * (std::f64::consts::TAU * v).cos() * 0.3 + 0.1
         })
         .collect();
-    histogram(dir.join("histogram"), "Recurrent weight distribution", &vals, 40, "weight", &[(0.0, "zero"), (0.1, "mean")])?;
+    histogram(
+        dir.join("histogram"),
+        "Recurrent weight distribution",
+        &vals,
+        40,
+        "weight",
+        &[(0.0, "zero"), (0.1, "mean")],
+    )?;
     let eigs: Vec<(f64, f64)> = (0..128)
         .map(|k| {
             let a = k as f64 * 2.39996;
@@ -230,19 +319,44 @@ fn summaries(dir: &std::path::Path) -> Result<(), PlotError> {
         })
         .chain([(1.05, 0.0)])
         .collect();
-    eigenvalues(dir.join("eigenvalues"), "Spectrum of W_rec", &eigs, Boundary::UnitCircle, Some(128))?;
+    eigenvalues(
+        dir.join("eigenvalues"),
+        "Spectrum of W_rec",
+        &eigs,
+        Boundary::UnitCircle,
+        Some(128),
+    )?;
     let jac: Vec<(f64, f64)> = eigs.iter().map(|(r, i)| (r - 1.0, *i)).collect();
-    eigenvalues(dir.join("eigenvalues_ct"), "Jacobian at a fixed point", &jac, Boundary::ImaginaryAxis, Some(128))?;
-    let act: Vec<f64> = (0..256).map(|i| ((i * 37 % 101) as f64 / 101.0).powi(2) * 3.0).collect();
-    stem_plot(dir.join("stem"), "Maximal activation per unit", &act, "unit", "max rate")?;
-    let coh = [-0.512, -0.256, -0.128, -0.064, -0.032, 0.0, 0.032, 0.064, 0.128, 0.256, 0.512];
+    eigenvalues(
+        dir.join("eigenvalues_ct"),
+        "Jacobian at a fixed point",
+        &jac,
+        Boundary::ImaginaryAxis,
+        Some(128),
+    )?;
+    let act: Vec<f64> = (0..256)
+        .map(|i| ((i * 37 % 101) as f64 / 101.0).powi(2) * 3.0)
+        .collect();
+    stem_plot(
+        dir.join("stem"),
+        "Maximal activation per unit",
+        &act,
+        "unit",
+        "max rate",
+    )?;
+    let coh = [
+        -0.512, -0.256, -0.128, -0.064, -0.032, 0.0, 0.032, 0.064, 0.128, 0.256, 0.512,
+    ];
     let logistic = |x: f64, k: f64, b: f64| 1.0 / (1.0 + (-(k * x + b)).exp());
     let fx: Vec<f64> = (0..=200).map(|i| -0.55 + 1.1 * i as f64 / 200.0).collect();
     let curves = vec![
         PsychCurve {
             name: "motion context".into(),
             x: coh.to_vec(),
-            p: coh.iter().map(|c| logistic(*c, 12.0, 0.0) + 0.02 * (c * 50.0).sin()).collect(),
+            p: coh
+                .iter()
+                .map(|c| logistic(*c, 12.0, 0.0) + 0.02 * (c * 50.0).sin())
+                .collect(),
             fit_x: fx.clone(),
             fit_y: fx.iter().map(|c| logistic(*c, 12.0, 0.0)).collect(),
         },
@@ -254,13 +368,32 @@ fn summaries(dir: &std::path::Path) -> Result<(), PlotError> {
             fit_y: fx.iter().map(|c| logistic(*c, 3.0, 0.2)).collect(),
         },
     ];
-    psychometric(dir.join("psychometric"), "Psychometric curves", "motion coherence", "P(choice right)", &curves)?;
+    psychometric(
+        dir.join("psychometric"),
+        "Psychometric curves",
+        "motion coherence",
+        "P(choice right)",
+        &curves,
+    )?;
     bar(
         dir.join("bar"),
         "Accuracy after lesions",
-        &["intact", "lesion E cluster 1", "lesion E cluster 2", "lesion I units", "lesion input layer", "random 10%"],
+        &[
+            "intact",
+            "lesion E cluster 1",
+            "lesion E cluster 2",
+            "lesion I units",
+            "lesion input layer",
+            "random 10%",
+        ],
         &[0.97, 0.62, 0.88, 0.51, 0.5, 0.95],
         "accuracy",
     )?;
-    bar(dir.join("bar_short"), "Selectivity", &["A", "B", "C"], &[0.4, -0.2, 0.1], "index")
+    bar(
+        dir.join("bar_short"),
+        "Selectivity",
+        &["A", "B", "C"],
+        &[0.4, -0.2, 0.1],
+        "index",
+    )
 }

@@ -97,7 +97,11 @@ fn layout(ax: &Axes, (w, h): (u32, u32)) -> Layout {
 /// Estimated size in pixels of the plotting area `build` will create on an area of `dims`.
 pub(crate) fn plot_dims(ax: &Axes, dims: (u32, u32)) -> (i32, i32) {
     let l = layout(ax, dims);
-    let caption = if ax.title.is_empty() { 0 } else { ax.title_size as i32 + 10 };
+    let caption = if ax.title.is_empty() {
+        0
+    } else {
+        ax.title_size as i32 + 10
+    };
     (
         dims.0 as i32 - MARGIN.2 - MARGIN.3 - l.y_area,
         dims.1 as i32 - MARGIN.0 - MARGIN.1 - l.x_area - caption,
@@ -171,7 +175,6 @@ pub(crate) enum Swatch {
     Dot(RGBColor),
     Hollow(RGBColor),
     Cross(RGBColor),
-    Block(RGBColor),
 }
 
 /// Legend entries: text and symbol.
@@ -188,7 +191,10 @@ pub(crate) fn legend_size(entries: &Entries) -> (i32, i32) {
         .map(|(t, _)| text_width(t, LEGEND_SIZE))
         .max()
         .unwrap_or(0);
-    (PAD + SWATCH_W + 8 + text + PAD, PAD + ROW_H * entries.len() as i32 + PAD / 2)
+    (
+        PAD + SWATCH_W + 8 + text + PAD,
+        PAD + ROW_H * entries.len() as i32 + PAD / 2,
+    )
 }
 
 fn draw_swatch<DB: DrawingBackend>(
@@ -198,10 +204,19 @@ fn draw_swatch<DB: DrawingBackend>(
 ) -> Result<(), DrawErr> {
     let w = SWATCH_W;
     match swatch {
-        Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x + w, y)], c.stroke_width(3)))?,
+        Swatch::Line(c) => area.draw(&PathElement::new(
+            vec![(x, y), (x + w, y)],
+            c.stroke_width(3),
+        ))?,
         Swatch::Dashed(c) => {
-            area.draw(&PathElement::new(vec![(x, y), (x + 9, y)], c.stroke_width(3)))?;
-            area.draw(&PathElement::new(vec![(x + 16, y), (x + w, y)], c.stroke_width(3)))?;
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 9, y)],
+                c.stroke_width(3),
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(x + 16, y), (x + w, y)],
+                c.stroke_width(3),
+            ))?;
         }
         Swatch::Dot(c) => area.draw(&Circle::new((x + w / 2, y), 5, c.filled()))?,
         Swatch::Hollow(c) => {
@@ -210,10 +225,15 @@ fn draw_swatch<DB: DrawingBackend>(
         }
         Swatch::Cross(c) => {
             let (cx, r) = (x + w / 2, 6);
-            area.draw(&PathElement::new(vec![(cx - r, y - r), (cx + r, y + r)], c.stroke_width(3)))?;
-            area.draw(&PathElement::new(vec![(cx - r, y + r), (cx + r, y - r)], c.stroke_width(3)))?;
+            area.draw(&PathElement::new(
+                vec![(cx - r, y - r), (cx + r, y + r)],
+                c.stroke_width(3),
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(cx - r, y + r), (cx + r, y - r)],
+                c.stroke_width(3),
+            ))?;
         }
-        Swatch::Block(c) => area.draw(&Rectangle::new([(x, y - 7), (x + w, y + 7)], c.filled()))?,
     }
     Ok(())
 }
@@ -229,13 +249,23 @@ pub(crate) fn draw_legend_at<DB: DrawingBackend>(
     }
     let (w, h) = legend_size(entries);
     let (x, y) = origin;
-    area.draw(&Rectangle::new([(x, y), (x + w, y + h)], WHITE.mix(0.9).filled()))?;
-    area.draw(&Rectangle::new([(x, y), (x + w, y + h)], RGBColor(200, 200, 200).stroke_width(1)))?;
+    area.draw(&Rectangle::new(
+        [(x, y), (x + w, y + h)],
+        WHITE.mix(0.9).filled(),
+    ))?;
+    area.draw(&Rectangle::new(
+        [(x, y), (x + w, y + h)],
+        RGBColor(200, 200, 200).stroke_width(1),
+    ))?;
     let style = note_style(INK, LEGEND_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
     for (k, (text, swatch)) in entries.iter().enumerate() {
         let cy = y + PAD + ROW_H * k as i32 + ROW_H / 2;
         draw_swatch(area, (x + PAD, cy), *swatch)?;
-        area.draw(&Text::new(text.clone(), (x + PAD + SWATCH_W + 8, cy), style.clone()))?;
+        area.draw(&Text::new(
+            text.clone(),
+            (x + PAD + SWATCH_W + 8, cy),
+            style.clone(),
+        ))?;
     }
     Ok(())
 }
@@ -296,7 +326,13 @@ pub(crate) fn legend_inside<DB: DrawingBackend>(
     let (pw, ph) = plot.dim_in_pixel();
     let (pw, ph) = (pw as i32, ph as i32);
     let (xr, yr) = (chart.x_range(), chart.y_range());
-    let counts = corner_counts((pw, ph), (xr.start, xr.end), (yr.start, yr.end), entries, obstacles);
+    let counts = corner_counts(
+        (pw, ph),
+        (xr.start, xr.end),
+        (yr.start, yr.end),
+        entries,
+        obstacles,
+    );
     let best = (0..4).min_by_key(|i| counts[*i]).unwrap_or(0);
     let (lw, lh) = legend_size(entries);
     let m = 10;
@@ -324,8 +360,14 @@ pub(crate) fn reserve_legend<DB: DrawingBackend>(
         LegendPos::Right => entries.is_empty(),
         LegendPos::Auto => {
             entries.is_empty()
-                || free_corner(plot_dims(ax, area.dim_in_pixel()), ax.x, ax.y, entries, obstacles)
-                    .is_some()
+                || free_corner(
+                    plot_dims(ax, area.dim_in_pixel()),
+                    ax.x,
+                    ax.y,
+                    entries,
+                    obstacles,
+                )
+                .is_some()
         }
     };
     if inside {
@@ -368,7 +410,7 @@ pub(crate) fn dashed<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Text label size for axis-independent annotations, re-exported for figure modules.
+/// Text style for annotations drawn by the figure modules themselves.
 pub(crate) fn note_style(color: RGBColor, size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }

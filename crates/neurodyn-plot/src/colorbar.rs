@@ -20,7 +20,14 @@ pub(crate) fn colorbar_width(range: (f64, f64), label: &str) -> i32 {
         .map(|v| text_width(&tick_text(*v), TICK_SIZE))
         .max()
         .unwrap_or(20);
-    BAR_W + 10 + widest + if label.is_empty() { 8 } else { LABEL_SIZE as i32 + 18 }
+    BAR_W
+        + 10
+        + widest
+        + if label.is_empty() {
+            8
+        } else {
+            LABEL_SIZE as i32 + 18
+        }
 }
 
 /// Draws the colorbar with its strip spanning pixel rows `top..bottom` at column `left` of
@@ -65,7 +72,11 @@ pub(crate) fn draw_colorbar<DB: DrawingBackend>(
         let style = note_style(INK, LABEL_SIZE)
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw(&Text::new(label.to_string(), (x, (top + bottom) / 2), style))?;
+        area.draw(&Text::new(
+            label.to_string(),
+            (x, (top + bottom) / 2),
+            style,
+        ))?;
     }
     Ok(())
 }

@@ -117,7 +117,11 @@ impl Figure for Hist<'_> {
         ))?;
         for (k, (v, _)) in self.vlines.iter().enumerate() {
             if v.is_finite() {
-                dashed(&mut chart, vec![(*v, y.0), (*v, y.1)], palette(3 + k).stroke_width(2))?;
+                dashed(
+                    &mut chart,
+                    vec![(*v, y.0), (*v, y.1)],
+                    palette(3 + k).stroke_width(2),
+                )?;
             }
         }
         axes::place_legend(&chart, side.as_ref(), &entries, &obstacles, LegendPos::Auto)?;
@@ -163,16 +167,29 @@ impl Figure for Bars<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let n = self.labels.len();
-        let widest = self.labels.iter().map(|l| text_width(l, TICK_SIZE)).max().unwrap_or(0);
+        let widest = self
+            .labels
+            .iter()
+            .map(|l| text_width(l, TICK_SIZE))
+            .max()
+            .unwrap_or(0);
         let slot = 760 / n.max(1) as i32;
         let rotate = widest + 8 > slot;
-        let label_h = if rotate { widest.min(220) } else { TICK_SIZE as i32 };
+        let label_h = if rotate {
+            (widest * 9 / 10).min(220)
+        } else {
+            TICK_SIZE as i32
+        };
         let ys = self.values.iter().copied().chain([0.0]);
         let (lo, hi) = finite_range(ys).unwrap_or((0.0, 1.0));
         let span = if hi > lo { hi - lo } else { 1.0 };
         let y = (
             if lo < 0.0 { lo - 0.1 * span } else { 0.0 },
-            if hi > 0.0 { hi + 0.1 * span } else { 0.0 + 0.05 * span },
+            if hi > 0.0 {
+                hi + 0.1 * span
+            } else {
+                0.0 + 0.05 * span
+            },
         );
         let x = (-0.6, n.max(1) as f64 - 0.4);
         let ax = Axes {
@@ -188,12 +205,16 @@ impl Figure for Bars<'_> {
             custom_x_ticks: Some(label_h + 6),
         };
         let mut chart = axes::build(root, &ax)?;
-        chart.draw_series(self.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(
-            |(i, v)| {
-                let c = palette(0).mix(0.9).filled();
-                Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *v)], c)
-            },
-        ))?;
+        chart.draw_series(
+            self.values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| {
+                    let c = palette(0).mix(0.9).filled();
+                    Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *v)], c)
+                }),
+        )?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x.0, 0.0), (x.1, 0.0)],
             INK.stroke_width(1),
@@ -209,11 +230,19 @@ impl Figure for Bars<'_> {
         let value_style = note_style(INK, NOTE_SIZE);
         for (i, label) in self.labels.iter().enumerate() {
             let (px, _) = chart.backend_coord(&(i as f64, 0.0));
-            root.draw(&Text::new(label.to_string(), (px, plot_bottom + 8), style.clone()))?;
+            root.draw(&Text::new(
+                label.to_string(),
+                (px, plot_bottom + 8),
+                style.clone(),
+            ))?;
             let v = self.values[i];
             if n <= 20 && v.is_finite() {
                 let (vx, vy) = chart.backend_coord(&(i as f64, v));
-                let (anchor, dy) = if v >= 0.0 { (VPos::Bottom, -4) } else { (VPos::Top, 4) };
+                let (anchor, dy) = if v >= 0.0 {
+                    (VPos::Bottom, -4)
+                } else {
+                    (VPos::Top, 4)
+                };
                 let st = value_style.pos(Pos::new(HPos::Center, anchor));
                 root.draw(&Text::new(tick_text(round3(v)), (vx, vy + dy), st))?;
             }
@@ -251,7 +280,12 @@ pub fn stem_plot(
             color: Some(0),
             style: SeriesStyle::Stem,
         }],
-        x_range: (!values.is_empty()).then(|| (-0.5 - 0.01 * values.len() as f64, values.len() as f64 - 0.5 + 0.01 * values.len() as f64)),
+        x_range: (!values.is_empty()).then(|| {
+            (
+                -0.5 - 0.01 * values.len() as f64,
+                values.len() as f64 - 0.5 + 0.01 * values.len() as f64,
+            )
+        }),
         ..Panel::default()
     };
     panels_sized(stem, &[panel], 1, (900, 500))

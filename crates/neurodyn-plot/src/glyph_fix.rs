@@ -36,7 +36,12 @@ impl<B: DrawingBackend> DrawingBackend for GlyphFix<B> {
         self.0.draw_pixel(point, color)
     }
 
-    fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> Res<B> {
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Res<B> {
         self.0.draw_line(from, to, style)
     }
 
@@ -50,25 +55,46 @@ impl<B: DrawingBackend> DrawingBackend for GlyphFix<B> {
         self.0.draw_rect(upper_left, bottom_right, style, fill)
     }
 
-    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, path: I, style: &S) -> Res<B> {
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Res<B> {
         self.0.draw_path(path, style)
     }
 
-    fn draw_circle<S: BackendStyle>(&mut self, center: BackendCoord, radius: u32, style: &S, fill: bool) -> Res<B> {
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Res<B> {
         self.0.draw_circle(center, radius, style, fill)
     }
 
-    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, vert: I, style: &S) -> Res<B> {
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Res<B> {
         self.0.fill_polygon(vert, style)
     }
 
-    fn draw_text<T: BackendTextStyle>(&mut self, text: &str, style: &T, pos: BackendCoord) -> Res<B> {
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> Res<B> {
         let frac = match style.anchor().v_pos {
             VPos::Top => 0.12,
             VPos::Center => 0.21,
             VPos::Bottom => 0.10,
         };
-        let (dx, dy) = style.transform().transform(0, (style.size() * frac).round() as i32);
+        let (dx, dy) = style
+            .transform()
+            .transform(0, (style.size() * frac).round() as i32);
         self.0.draw_text(text, style, (pos.0 + dx, pos.1 + dy))
     }
 

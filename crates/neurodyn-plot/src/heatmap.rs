@@ -77,12 +77,27 @@ pub struct Heatmap {
 /// `rows`/`cols`.
 pub fn heatmap(stem: impl AsRef<Path>, hm: &Heatmap) -> Result<(), PlotError> {
     let stem = stem.as_ref();
-    check_len(stem, || "heatmap data".into(), hm.rows * hm.cols, hm.data.len())?;
+    check_len(
+        stem,
+        || "heatmap data".into(),
+        hm.rows * hm.cols,
+        hm.data.len(),
+    )?;
     if !hm.row_labels.is_empty() {
-        check_len(stem, || "heatmap row_labels".into(), hm.rows, hm.row_labels.len())?;
+        check_len(
+            stem,
+            || "heatmap row_labels".into(),
+            hm.rows,
+            hm.row_labels.len(),
+        )?;
     }
     if !hm.col_labels.is_empty() {
-        check_len(stem, || "heatmap col_labels".into(), hm.cols, hm.col_labels.len())?;
+        check_len(
+            stem,
+            || "heatmap col_labels".into(),
+            hm.cols,
+            hm.col_labels.len(),
+        )?;
     }
     save(stem, &Layout::new(hm))
 }
@@ -154,10 +169,22 @@ impl<'a> Layout<'a> {
             .unwrap_or(0);
         let col_room = pw / col_ticks.len().max(1) as i32;
         let rotate_cols = !hm.col_labels.is_empty() && col_w + 6 > col_room;
-        let y_label = if hm.y_label.is_empty() { 0 } else { LABEL_SIZE as i32 + 16 };
-        let x_label = if hm.x_label.is_empty() { 0 } else { LABEL_SIZE as i32 + 16 };
+        let y_label = if hm.y_label.is_empty() {
+            0
+        } else {
+            LABEL_SIZE as i32 + 16
+        };
+        let x_label = if hm.x_label.is_empty() {
+            0
+        } else {
+            LABEL_SIZE as i32 + 16
+        };
         let left = 16 + y_label + row_w + 10;
-        let top = if hm.title.is_empty() { 20 } else { TITLE_SIZE as i32 + 32 };
+        let top = if hm.title.is_empty() {
+            20
+        } else {
+            TITLE_SIZE as i32 + 32
+        };
         let col_h = if rotate_cols { col_w } else { TICK_SIZE as i32 };
         let bottom = 12 + col_h + x_label + 16;
         let right = 30 + colorbar_width(range, &hm.colorbar_label) + 16;
@@ -216,8 +243,14 @@ impl Figure for Layout<'_> {
         if rows * cols <= 10_000 {
             for r in 0..rows {
                 for c in 0..cols {
-                    let corners = [(self.col_x(c), self.row_y(r)), (self.col_x(c + 1), self.row_y(r + 1))];
-                    root.draw(&Rectangle::new(corners, self.color(hm.data[r * cols + c]).filled()))?;
+                    let corners = [
+                        (self.col_x(c), self.row_y(r)),
+                        (self.col_x(c + 1), self.row_y(r + 1)),
+                    ];
+                    root.draw(&Rectangle::new(
+                        corners,
+                        self.color(hm.data[r * cols + c]).filled(),
+                    ))?;
                 }
             }
         } else {
@@ -230,23 +263,40 @@ impl Figure for Layout<'_> {
                     buf.extend_from_slice(&[col.0, col.1, col.2]);
                 }
             }
-            if let Some(img) = BitMapElement::with_owned_buffer((left, top), (pw as u32, ph as u32), buf) {
+            if let Some(img) =
+                BitMapElement::with_owned_buffer((left, top), (pw as u32, ph as u32), buf)
+            {
                 root.draw(&img)?;
             }
         }
         self.draw_annotations(root)?;
         for &r in hm.row_blocks.iter().filter(|r| **r > 0 && **r < rows) {
             let y = self.row_y(r);
-            root.draw(&PathElement::new(vec![(left, y), (left + pw, y)], INK.stroke_width(2)))?;
+            root.draw(&PathElement::new(
+                vec![(left, y), (left + pw, y)],
+                INK.stroke_width(2),
+            ))?;
         }
         for &c in hm.col_blocks.iter().filter(|c| **c > 0 && **c < cols) {
             let x = self.col_x(c);
-            root.draw(&PathElement::new(vec![(x, top), (x, top + ph)], INK.stroke_width(2)))?;
+            root.draw(&PathElement::new(
+                vec![(x, top), (x, top + ph)],
+                INK.stroke_width(2),
+            ))?;
         }
-        root.draw(&Rectangle::new([(left, top), (left + pw, top + ph)], INK.stroke_width(1)))?;
+        root.draw(&Rectangle::new(
+            [(left, top), (left + pw, top + ph)],
+            INK.stroke_width(1),
+        ))?;
         self.draw_ticks(root)?;
         let bar_left = left + pw + 30;
-        draw_colorbar(root, (bar_left, top, top + ph), self.range, hm.colormap, &hm.colorbar_label)?;
+        draw_colorbar(
+            root,
+            (bar_left, top, top + ph),
+            self.range,
+            hm.colormap,
+            &hm.colorbar_label,
+        )?;
         Ok(())
     }
 }
@@ -270,9 +320,16 @@ impl Layout<'_> {
                 if text_width(&text, size) > cell_w - 2 {
                     continue;
                 }
-                let ink = if luminance(self.color(v)) < 0.5 { WHITE } else { INK };
+                let ink = if luminance(self.color(v)) < 0.5 {
+                    WHITE
+                } else {
+                    INK
+                };
                 let style = note_style(ink, size).pos(Pos::new(HPos::Center, VPos::Center));
-                let at = ((self.col_x(c) + self.col_x(c + 1)) / 2, (self.row_y(r) + self.row_y(r + 1)) / 2);
+                let at = (
+                    (self.col_x(c) + self.col_x(c + 1)) / 2,
+                    (self.row_y(r) + self.row_y(r + 1)) / 2,
+                );
                 root.draw(&Text::new(text, at, style))?;
             }
         }
@@ -287,7 +344,10 @@ impl Layout<'_> {
         let mut row_w = 0;
         for (r, text) in ticks(hm.rows, &hm.row_labels, ph) {
             let y = (self.row_y(r) + self.row_y(r + 1)) / 2;
-            root.draw(&PathElement::new(vec![(left - 5, y), (left, y)], INK.stroke_width(1)))?;
+            root.draw(&PathElement::new(
+                vec![(left - 5, y), (left, y)],
+                INK.stroke_width(1),
+            ))?;
             row_w = row_w.max(text_width(&text, size));
             root.draw(&Text::new(text, (left - 8, y), row_style.clone()))?;
         }
@@ -302,7 +362,10 @@ impl Layout<'_> {
         let mut col_h = size as i32;
         for (c, text) in ticks(hm.cols, &hm.col_labels, pw) {
             let x = (self.col_x(c) + self.col_x(c + 1)) / 2;
-            root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], INK.stroke_width(1)))?;
+            root.draw(&PathElement::new(
+                vec![(x, bottom), (x, bottom + 5)],
+                INK.stroke_width(1),
+            ))?;
             if self.rotate_cols {
                 col_h = col_h.max(text_width(&text, size));
             }
@@ -311,7 +374,11 @@ impl Layout<'_> {
         let label_style = note_style(INK, LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Center));
         if !hm.x_label.is_empty() {
             let y = bottom + 10 + col_h + 8 + LABEL_SIZE as i32 / 2;
-            root.draw(&Text::new(hm.x_label.clone(), (left + pw / 2, y), label_style.clone()))?;
+            root.draw(&Text::new(
+                hm.x_label.clone(),
+                (left + pw / 2, y),
+                label_style.clone(),
+            ))?;
         }
         if !hm.y_label.is_empty() {
             let x = left - 10 - row_w - 10 - LABEL_SIZE as i32 / 2;

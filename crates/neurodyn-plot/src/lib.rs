@@ -33,11 +33,11 @@ mod style;
 mod traj;
 mod traj3d;
 
+pub use axes::LegendPos;
 pub use dist::{bar, histogram, stem_plot};
 pub use error::PlotError;
 pub use heatmap::{heatmap, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};
-pub use axes::LegendPos;
 pub use scatter::{eigenvalues, psychometric, Boundary, PsychCurve};
 pub use style::{diverging, palette, viridis, ColorMap};
 pub use traj::{trajectories_2d, Marker, MarkerKind, Segment, Traj, TrajColor, TrajPlot};

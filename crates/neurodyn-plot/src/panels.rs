@@ -23,10 +23,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::axes::{
-    self, dashed, draw_legend_at, legend_inside, legend_size, note_style, to_axis, Axes, Chart,
-    Entries, LegendPos, Swatch,
-};
+use crate::axes::{self, dashed, note_style, to_axis, Axes, Chart, Entries, LegendPos, Swatch};
 use crate::output::{check_len, save, DrawErr, DrawResult, Figure};
 use crate::style::{
     finite_range, log_range, padded, palette, text_width, INK, NOTE_SIZE, PANEL_TITLE_SIZE,
@@ -330,13 +327,21 @@ fn draw_body<DB: DrawingBackend>(
     for h in &p.hlines {
         let h = to_axis(*h, p.y_log);
         if h.is_finite() {
-            dashed(chart, vec![(x.0, h), (x.1, h)], INK.mix(0.5).stroke_width(1))?;
+            dashed(
+                chart,
+                vec![(x.0, h), (x.1, h)],
+                INK.mix(0.5).stroke_width(1),
+            )?;
         }
     }
     for v in &p.vlines {
         let v = to_axis(*v, p.x_log);
         if v.is_finite() {
-            dashed(chart, vec![(v, y.0), (v, y.1)], INK.mix(0.5).stroke_width(1))?;
+            dashed(
+                chart,
+                vec![(v, y.0), (v, y.1)],
+                INK.mix(0.5).stroke_width(1),
+            )?;
         }
     }
     for (i, s) in p.series.iter().enumerate() {
@@ -392,8 +397,7 @@ fn draw_shades<DB: DrawingBackend>(
         if !sh.label.is_empty() && text_width(&sh.label, NOTE_SIZE) + 6 < px {
             let style = note_style(INK, NOTE_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
             chart.draw_series(std::iter::once(
-                EmptyElement::at(((a + b) / 2.0, y.1))
-                    + Text::new(sh.label.clone(), (0, 5), style),
+                EmptyElement::at(((a + b) / 2.0, y.1)) + Text::new(sh.label.clone(), (0, 5), style),
             ))?;
         }
     }
@@ -411,7 +415,13 @@ fn draw_series<DB: DrawingBackend>(
     let line = color.stroke_width(2);
     let runs = runs(s, x_log, y_log);
     let n: usize = runs.iter().map(Vec::len).sum();
-    let radius = if n > 200 { 2 } else if n > 60 { 3 } else { 4 };
+    let radius = if n > 200 {
+        2
+    } else if n > 60 {
+        3
+    } else {
+        4
+    };
     for run in runs {
         match s.style {
             SeriesStyle::Line => {
@@ -419,19 +429,27 @@ fn draw_series<DB: DrawingBackend>(
             }
             SeriesStyle::Dashed => dashed(chart, run, line)?,
             SeriesStyle::Points => {
-                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
+                chart.draw_series(
+                    run.into_iter()
+                        .map(|p| Circle::new(p, radius, color.filled())),
+                )?;
             }
             SeriesStyle::LineAndPoints => {
                 chart.draw_series(LineSeries::new(run.clone(), line))?;
-                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
+                chart.draw_series(
+                    run.into_iter()
+                        .map(|p| Circle::new(p, radius, color.filled())),
+                )?;
             }
             SeriesStyle::Stem => {
                 let base = if y_log { y.0 } else { 0.0 };
+                chart.draw_series(run.iter().map(|&(px, py)| {
+                    PathElement::new(vec![(px, base), (px, py)], color.stroke_width(1))
+                }))?;
                 chart.draw_series(
-                    run.iter()
-                        .map(|&(px, py)| PathElement::new(vec![(px, base), (px, py)], color.stroke_width(1))),
+                    run.into_iter()
+                        .map(|p| Circle::new(p, radius, color.filled())),
                 )?;
-                chart.draw_series(run.into_iter().map(|p| Circle::new(p, radius, color.filled())))?;
             }
         }
     }

@@ -32,7 +32,7 @@ pub enum Boundary {
 }
 
 /// Complex-plane scatter of `eigs` (re, im) over the stability `boundary`, equal aspect,
-/// 800×720 px; `highlight` (an index into `eigs`) is drawn larger in red and listed as
+/// 900×700 px; `highlight` (an index into `eigs`) is drawn larger in red and listed as
 /// "leading eigenvalue". Non-finite eigenvalues are skipped.
 pub fn eigenvalues(
     stem: impl AsRef<Path>,
@@ -76,11 +76,15 @@ impl Eigs<'_> {
 
 impl Figure for Eigs<'_> {
     fn size(&self) -> (u32, u32) {
-        (800, 720)
+        (900, 700)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
-        let finite = || self.eigs.iter().filter(|(r, i)| r.is_finite() && i.is_finite());
+        let finite = || {
+            self.eigs
+                .iter()
+                .filter(|(r, i)| r.is_finite() && i.is_finite())
+        };
         let extra: Vec<(f64, f64)> = match self.boundary {
             Boundary::UnitCircle => vec![(-1.0, -1.0), (1.0, 1.0)],
             Boundary::ImaginaryAxis => vec![(0.0, 0.0)],
@@ -104,25 +108,40 @@ impl Figure for Eigs<'_> {
         };
         let entries = self.entries();
         let (pw, ph) = axes::plot_dims(&ax, root.dim_in_pixel());
-        let legend_w = axes::legend_size(&entries).0 + 14;
-        let pw = if entries.is_empty() { pw } else { pw - legend_w };
-        let (ux, uy) = ((x.1 - x.0) / pw.max(1) as f64, (y.1 - y.0) / ph.max(1) as f64);
-        if ux > uy {
-            let half = ux * ph as f64 / 2.0;
-            let c = (y.0 + y.1) / 2.0;
-            y = (c - half, c + half);
+        let square = |pw: i32, x: (f64, f64), y: (f64, f64)| {
+            let (ux, uy) = (
+                (x.1 - x.0) / pw.max(1) as f64,
+                (y.1 - y.0) / ph.max(1) as f64,
+            );
+            if ux > uy {
+                let (c, half) = ((y.0 + y.1) / 2.0, ux * ph as f64 / 2.0);
+                (x, (c - half, c + half))
+            } else {
+                let (c, half) = ((x.0 + x.1) / 2.0, uy * pw as f64 / 2.0);
+                ((c - half, c + half), y)
+            }
+        };
+        let mut obstacles: Vec<(f64, f64)> = finite().copied().collect();
+        obstacles.extend(self.boundary_points(y));
+        // Legend inside if a corner is free at full width, else outside on the right.
+        let (xi, yi) = square(pw, x, y);
+        let pos = if axes::free_corner((pw, ph), xi, yi, &entries, &obstacles).is_some() {
+            (x, y) = (xi, yi);
+            LegendPos::Auto
         } else {
-            let half = uy * pw as f64 / 2.0;
-            let c = (x.0 + x.1) / 2.0;
-            x = (c - half, c + half);
-        }
+            (x, y) = square(pw - axes::legend_size(&entries).0 - 14, x, y);
+            LegendPos::Right
+        };
         ax.x = x;
         ax.y = y;
-        // The legend always goes outside so it never hides eigenvalues.
-        let (main, side) = axes::reserve_legend(root, &ax, &entries, &[], LegendPos::Right);
+        obstacles.extend(self.boundary_points(y));
+        let (main, side) = axes::reserve_legend(root, &ax, &entries, &obstacles, pos);
         let mut chart = axes::build(&main, &ax)?;
         for line in [vec![(x.0, 0.0), (x.1, 0.0)], vec![(0.0, y.0), (0.0, y.1)]] {
-            chart.draw_series(std::iter::once(PathElement::new(line, RGBColor(190, 190, 190))))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                line,
+                RGBColor(190, 190, 190),
+            )))?;
         }
         dashed(&mut chart, self.boundary_points(y), INK.stroke_width(2))?;
         let dot = palette(0).mix(0.75).filled();
@@ -134,7 +153,7 @@ impl Figure for Eigs<'_> {
                 chart.draw_series(std::iter::once(Circle::new(p, 8, INK.stroke_width(1))))?;
             }
         }
-        axes::place_legend(&chart, side.as_ref(), &entries, &[], LegendPos::Right)?;
+        axes::place_legend(&chart, side.as_ref(), &entries, &obstacles, pos)?;
         Ok(())
     }
 }
@@ -180,16 +199,38 @@ pub fn psychometric(
     let stem = stem.as_ref();
     let mut series = Vec::new();
     for (i, c) in curves.iter().enumerate() {
-        check_len(stem, || format!("p of curve '{}'", c.name), c.x.len(), c.p.len())?;
-        check_len(stem, || format!("fit_y of curve '{}'", c.name), c.fit_x.len(), c.fit_y.len())?;
+        check_len(
+            stem,
+            || format!("p of curve '{}'", c.name),
+            c.x.len(),
+            c.p.len(),
+        )?;
+        check_len(
+            stem,
+            || format!("fit_y of curve '{}'", c.name),
+            c.fit_x.len(),
+            c.fit_y.len(),
+        )?;
         let has_fit = !c.fit_x.is_empty();
         if has_fit {
             series.push(Series::new(String::new(), c.fit_x.clone(), c.fit_y.clone()).color(i));
         }
-        let style = if has_fit { SeriesStyle::Points } else { SeriesStyle::LineAndPoints };
-        series.push(Series::new(c.name.clone(), c.x.clone(), c.p.clone()).style(style).color(i));
+        let style = if has_fit {
+            SeriesStyle::Points
+        } else {
+            SeriesStyle::LineAndPoints
+        };
+        series.push(
+            Series::new(c.name.clone(), c.x.clone(), c.p.clone())
+                .style(style)
+                .color(i),
+        );
     }
-    let xs = finite_range(curves.iter().flat_map(|c| c.x.iter().chain(&c.fit_x).copied()));
+    let xs = finite_range(
+        curves
+            .iter()
+            .flat_map(|c| c.x.iter().chain(&c.fit_x).copied()),
+    );
     let panel = Panel {
         title: title.into(),
         x_label: x_label.into(),

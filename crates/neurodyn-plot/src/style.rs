@@ -185,22 +185,24 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     }
     let raw = (hi - lo) / target.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
+    let m = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|m| m * mag >= raw)
+        .unwrap_or(10.0);
+    let step = m * mag;
+    // Dividing by the exact power of ten keeps 3 × 0.2 at 0.6 instead of 0.6000000000000001.
+    let at = |k: i64| {
+        if mag < 1.0 {
+            k as f64 * m / (1.0 / mag).round()
+        } else {
+            k as f64 * m * mag
+        }
+    };
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
     (first..=last)
-        .map(|k| {
-            let v = k as f64 * step;
-            if v.abs() < step * 1e-9 {
-                0.0
-            } else {
-                v
-            }
-        })
+        .map(at)
+        .map(|v| if v.abs() < step * 1e-9 { 0.0 } else { v })
         .collect()
 }
 

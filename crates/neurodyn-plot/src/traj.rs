@@ -170,7 +170,10 @@ impl<const D: usize> TrajPlot<D> {
 
     /// Every finite coordinate along axis `k` (points, markers, segment ends).
     pub(crate) fn coords(&self, k: usize) -> Vec<f64> {
-        let trajs = self.trajs.iter().flat_map(|t| t.points.iter().map(move |p| p[k]));
+        let trajs = self
+            .trajs
+            .iter()
+            .flat_map(|t| t.points.iter().map(move |p| p[k]));
         let marks = self.markers.iter().map(|m| m.pos[k]);
         let segs = self.segments.iter().flat_map(|s| [s.from[k], s.to[k]]);
         trajs
@@ -204,7 +207,7 @@ pub fn trajectories_2d(stem: impl AsRef<Path>, plot: &TrajPlot<2>) -> Result<(),
 
 struct Traj2d<'a>(&'a TrajPlot<2>);
 
-/// Draws the markers of `plot` at pixel positions given by `to_px`.
+/// Draws one marker centred on pixel `(x, y)` of `area`.
 pub(crate) fn draw_marker<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (x, y): (i32, i32),
@@ -222,8 +225,14 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
         }
         MarkerKind::Cross => {
             let style = INK.stroke_width(3);
-            area.draw(&PathElement::new(vec![(x - r, y - r), (x + r, y + r)], style))?;
-            area.draw(&PathElement::new(vec![(x - r, y + r), (x + r, y - r)], style))?;
+            area.draw(&PathElement::new(
+                vec![(x - r, y - r), (x + r, y + r)],
+                style,
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(x - r, y + r), (x + r, y - r)],
+                style,
+            ))?;
         }
     }
     Ok(())
@@ -274,11 +283,7 @@ impl Figure for Traj2d<'_> {
             custom_x_ticks: None,
         };
         let entries = p.entries();
-        let obstacles: Vec<(f64, f64)> = p
-            .coords(0)
-            .into_iter()
-            .zip(p.coords(1))
-            .collect();
+        let obstacles: Vec<(f64, f64)> = p.coords(0).into_iter().zip(p.coords(1)).collect();
         let (main, side) = axes::reserve_legend(&area, &ax, &entries, &obstacles, p.legend);
         let mut chart = axes::build(&main, &ax)?;
         draw_body(&mut chart, p)?;

@@ -150,7 +150,9 @@ fn draw_box<DB: DrawingBackend>(
     cam: &Camera,
     p: &TrajPlot<3>,
 ) -> Result<(), DrawErr> {
-    let ticks: Vec<Vec<f64>> = (0..3).map(|k| nice_ticks(cam.lo[k], cam.hi[k], 5)).collect();
+    let ticks: Vec<Vec<f64>> = (0..3)
+        .map(|k| nice_ticks(cam.lo[k], cam.hi[k], 5))
+        .collect();
     let unit_of = |k: usize, v: f64| 2.0 * (v - cam.lo[k]) / (cam.hi[k] - cam.lo[k]) - 1.0;
     for k in 0..3 {
         let (a, b) = ((k + 1) % 3, (k + 2) % 3);
@@ -165,10 +167,16 @@ fn draw_box<DB: DrawingBackend>(
                 cam.px(u)
             })
             .collect();
-        area.draw(&Polygon::new(pane.clone(), RGBColor(242, 242, 242).filled()))?;
+        area.draw(&Polygon::new(
+            pane.clone(),
+            RGBColor(242, 242, 242).filled(),
+        ))?;
         let mut outline = pane.clone();
         outline.push(pane[0]);
-        area.draw(&PathElement::new(outline, RGBColor(170, 170, 170).stroke_width(1)))?;
+        area.draw(&PathElement::new(
+            outline,
+            RGBColor(170, 170, 170).stroke_width(1),
+        ))?;
         for (axis, other) in [(a, b), (b, a)] {
             for v in &ticks[axis] {
                 let (mut u0, mut u1) = (corner, corner);
@@ -177,13 +185,20 @@ fn draw_box<DB: DrawingBackend>(
                 u0[other] = -1.0;
                 u1[other] = 1.0;
                 let line = vec![cam.px(u0), cam.px(u1)];
-                area.draw(&PathElement::new(line, RGBColor(214, 214, 214).stroke_width(1)))?;
+                area.draw(&PathElement::new(
+                    line,
+                    RGBColor(214, 214, 214).stroke_width(1),
+                ))?;
             }
         }
     }
     // Edges carrying the ticks: x and y on the front floor edges, z on the leftmost upright.
     let floor = cam.back(2);
-    let mut edges: [[f64; 3]; 3] = [[0.0, -cam.back(1), floor], [-cam.back(0), 0.0, floor], [0.0; 3]];
+    let mut edges: [[f64; 3]; 3] = [
+        [0.0, -cam.back(1), floor],
+        [-cam.back(0), 0.0, floor],
+        [0.0; 3],
+    ];
     let (mut best, mut best_x) = ([-1.0, -1.0, 0.0], f64::INFINITY);
     for sx in [-1.0, 1.0] {
         for sy in [-1.0, 1.0] {
@@ -200,7 +215,11 @@ fn draw_box<DB: DrawingBackend>(
         let mid = cam.px(edges[k]);
         let (dx, dy) = ((mid.0 - center.0) as f64, (mid.1 - center.1) as f64);
         let norm = (dx * dx + dy * dy).sqrt().max(1.0);
-        let dir = if k == 2 { (-1.0, 0.0) } else { (dx / norm, dy / norm) };
+        let dir = if k == 2 {
+            (-1.0, 0.0)
+        } else {
+            (dx / norm, dy / norm)
+        };
         let anchor = Pos::new(
             if dir.0 < -0.35 {
                 HPos::Right
@@ -209,20 +228,36 @@ fn draw_box<DB: DrawingBackend>(
             } else {
                 HPos::Center
             },
-            if dir.1 > 0.35 { VPos::Top } else if dir.1 < -0.35 { VPos::Bottom } else { VPos::Center },
+            if dir.1 > 0.35 {
+                VPos::Top
+            } else if dir.1 < -0.35 {
+                VPos::Bottom
+            } else {
+                VPos::Center
+            },
         );
         let tick_style = note_style(INK, TICK_SIZE).pos(anchor);
         for v in &ticks[k] {
             let mut u = edges[k];
             u[k] = unit_of(k, *v);
             let (x, y) = cam.px(u);
-            let at = ((x as f64 + dir.0 * 10.0) as i32, (y as f64 + dir.1 * 10.0) as i32);
+            let at = (
+                (x as f64 + dir.0 * 10.0) as i32,
+                (y as f64 + dir.1 * 10.0) as i32,
+            );
             area.draw(&Text::new(tick_text(*v), at, tick_style.clone()))?;
         }
         let name_off = if k == 2 { 62.0 } else { 46.0 };
-        let at = ((mid.0 as f64 + dir.0 * name_off) as i32, (mid.1 as f64 + dir.1 * name_off) as i32);
+        let at = (
+            (mid.0 as f64 + dir.0 * name_off) as i32,
+            (mid.1 as f64 + dir.1 * name_off) as i32,
+        );
         let style = note_style(INK, LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Center));
-        let style = if k == 2 { style.transform(FontTransform::Rotate270) } else { style };
+        let style = if k == 2 {
+            style.transform(FontTransform::Rotate270)
+        } else {
+            style
+        };
         area.draw(&Text::new(p.axis_labels[k].clone(), at, style))?;
     }
     Ok(())
@@ -236,7 +271,11 @@ fn draw_data<DB: DrawingBackend>(
     let thin = p.trajs.len() > 40;
     for t in &p.trajs {
         let color = p.traj_color(t);
-        let style = if thin { color.mix(0.6).stroke_width(1) } else { color.stroke_width(2) };
+        let style = if thin {
+            color.mix(0.6).stroke_width(1)
+        } else {
+            color.stroke_width(2)
+        };
         for run in finite_runs(&t.points) {
             let pts: Vec<(i32, i32)> = run.iter().map(|q| cam.data_px(*q)).collect();
             if matches!(t.color, TrajColor::Value(_)) {

@@ -52,7 +52,9 @@ pub fn sample_trials_threads(task: &dyn Task, n: usize, seed: u64, threads: usiz
 /// A time-major batch of `n` trials (see [`Batch`]), padded to the longest with mask 0.
 pub fn sample_batch(task: &dyn Task, n: usize, seed: u64) -> Result<Batch, TaskError> {
     if n == 0 {
-        return Err(TaskError::InvalidRequest("a batch needs at least one trial".into()));
+        return Err(TaskError::InvalidRequest(
+            "a batch needs at least one trial".into(),
+        ));
     }
     Ok(Batch::from_trials(&sample_trials(task, n, seed))?)
 }
@@ -132,7 +134,12 @@ impl<'a> Stream<'a> {
                 Row { rng, trial, pos }
             })
             .collect();
-        Ok(Stream { task, rows, seq_len, layout })
+        Ok(Stream {
+            task,
+            rows,
+            seq_len,
+            layout,
+        })
     }
 
     /// The next window.
@@ -143,8 +150,16 @@ impl<'a> Stream<'a> {
         let mut inputs = vec![0.0f32; l * b * n_in];
         let mut mask = vec![0.0f32; l * b];
         let mut start = vec![0u8; l * b];
-        let mut cls = if continuous { Vec::new() } else { vec![0i64; l * b] };
-        let mut val = if continuous { vec![0.0f32; l * b * n_out] } else { Vec::new() };
+        let mut cls = if continuous {
+            Vec::new()
+        } else {
+            vec![0i64; l * b]
+        };
+        let mut val = if continuous {
+            vec![0.0f32; l * b * n_out]
+        } else {
+            Vec::new()
+        };
         let tm = self.layout == Layout::TimeMajor;
         for (r, row) in self.rows.iter_mut().enumerate() {
             for t in 0..l {

@@ -39,7 +39,11 @@ impl Canvas {
             n_steps: n,
             inputs: vec![0.0; n * n_in],
             classes: if continuous { Vec::new() } else { vec![0; n] },
-            values: if continuous { vec![0.0; n * n_out] } else { Vec::new() },
+            values: if continuous {
+                vec![0.0; n * n_out]
+            } else {
+                Vec::new()
+            },
             continuous,
             periods,
             response: None,
@@ -116,7 +120,11 @@ impl Canvas {
             if m.response_weight != 1.0 || m.grace_ms > 0.0 {
                 let grace = (m.grace_ms / setup.dt_ms + 1e-9).floor() as usize;
                 for (t, w) in mask.iter_mut().enumerate().skip(r) {
-                    *w *= if t < r + grace { 0.0 } else { m.response_weight };
+                    *w *= if t < r + grace {
+                        0.0
+                    } else {
+                        m.response_weight
+                    };
                 }
             }
         }

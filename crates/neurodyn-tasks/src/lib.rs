@@ -33,6 +33,8 @@ mod timeline;
 pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, Stream, Window};
 pub use config::{Compat, MaskConfig, ParamValue, TaskConfig};
 pub use error::TaskError;
-pub use registry::{build, find, levenshtein, suggest, task_names, Constructor, FromConfig, TaskEntry, REGISTRY};
+pub use registry::{
+    build, find, levenshtein, suggest, task_names, Constructor, FromConfig, TaskEntry, REGISTRY,
+};
 pub use task::{Setup, Task, TaskSpec};
 pub use timeline::{Duration, Timeline};

@@ -41,7 +41,9 @@ impl<'a> Params<'a> {
         match self.cfg.params.get(key) {
             None => Ok(default),
             Some(ParamValue::Num(v)) if v.is_finite() => Ok(*v),
-            Some(other) => Err(self.invalid(key, format!("expected a finite number, got {other:?}"))),
+            Some(other) => {
+                Err(self.invalid(key, format!("expected a finite number, got {other:?}")))
+            }
         }
     }
 
@@ -55,10 +57,19 @@ impl<'a> Params<'a> {
     }
 
     /// An integer in `min..=max`.
-    pub fn usize(&self, key: &str, default: usize, min: usize, max: usize) -> Result<usize, TaskError> {
+    pub fn usize(
+        &self,
+        key: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, TaskError> {
         let v = self.f64(key, default as f64)?;
         if v.fract() != 0.0 || v < min as f64 || v > max as f64 {
-            return Err(self.invalid(key, format!("expected an integer in {min}..={max}, got {v}")));
+            return Err(self.invalid(
+                key,
+                format!("expected an integer in {min}..={max}, got {v}"),
+            ));
         }
         Ok(v as usize)
     }

@@ -43,27 +43,55 @@ fn make<T: Task + FromConfig + 'static>(cfg: &TaskConfig) -> Result<Box<dyn Task
     Ok(Box::new(T::from_config(cfg)?))
 }
 
-const fn e(name: &'static str, aliases: &'static [&'static str], constructor: Constructor) -> TaskEntry {
-    TaskEntry { name, aliases, constructor }
+const fn e(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    constructor: Constructor,
+) -> TaskEntry {
+    TaskEntry {
+        name,
+        aliases,
+        constructor,
+    }
 }
 
 /// Every task, one line each. Adding a task = one file + one line here.
 pub static REGISTRY: &[TaskEntry] = &[
-    e("PerceptualDecisionMaking", &[], make::<PerceptualDecisionMaking>),
+    e(
+        "PerceptualDecisionMaking",
+        &[],
+        make::<PerceptualDecisionMaking>,
+    ),
     e("GoNogo", &[], make::<GoNogo>),
     e("DelayMatchSample", &[], make::<DelayMatchSample>),
     e("ContextDecisionMaking", &[], make::<ContextDecisionMaking>),
     e("DelayComparison", &[], make::<DelayComparison>),
-    e("MultiSensoryIntegration", &[], make::<MultiSensoryIntegration>),
+    e(
+        "MultiSensoryIntegration",
+        &[],
+        make::<MultiSensoryIntegration>,
+    ),
     e("AntiReach", &[], make::<AntiReach>),
     e("DualDelayMatchSample", &[], make::<DualDelayMatchSample>),
-    e("PerceptualDecisionMakingDelayResponse", &[], make::<PerceptualDecisionMakingDelayResponse>),
+    e(
+        "PerceptualDecisionMakingDelayResponse",
+        &[],
+        make::<PerceptualDecisionMakingDelayResponse>,
+    ),
     e("DelayMatchCategory", &[], make::<DelayMatchCategory>),
-    e("IntervalDiscrimination", &[], make::<IntervalDiscrimination>),
+    e(
+        "IntervalDiscrimination",
+        &[],
+        make::<IntervalDiscrimination>,
+    ),
     e("ReadySetGo", &[], make::<ReadySetGo>),
     e("MotorTiming", &[], make::<MotorTiming>),
     e("OneTwoThreeGo", &[], make::<OneTwoThreeGo>),
-    e("DelayPairedAssociation", &[], make::<DelayPairedAssociation>),
+    e(
+        "DelayPairedAssociation",
+        &[],
+        make::<DelayPairedAssociation>,
+    ),
     e("PostDecisionWager", &[], make::<PostDecisionWager>),
     e("PulseDecisionMaking", &[], make::<PulseDecisionMaking>),
     e("ToneDetection", &[], make::<ToneDetection>),
@@ -80,14 +108,30 @@ pub static REGISTRY: &[TaskEntry] = &[
     e("Yang19MultiDm", &["yang19.multidm"], yang19_dm::multidm),
     e("Yang19DlyDm1", &["yang19.dlydm1"], yang19_dm::dlydm1),
     e("Yang19DlyDm2", &["yang19.dlydm2"], yang19_dm::dlydm2),
-    e("Yang19CtxDlyDm1", &["yang19.ctxdlydm1"], yang19_dm::ctxdlydm1),
-    e("Yang19CtxDlyDm2", &["yang19.ctxdlydm2"], yang19_dm::ctxdlydm2),
-    e("Yang19MultiDlyDm", &["yang19.multidlydm"], yang19_dm::multidlydm),
+    e(
+        "Yang19CtxDlyDm1",
+        &["yang19.ctxdlydm1"],
+        yang19_dm::ctxdlydm1,
+    ),
+    e(
+        "Yang19CtxDlyDm2",
+        &["yang19.ctxdlydm2"],
+        yang19_dm::ctxdlydm2,
+    ),
+    e(
+        "Yang19MultiDlyDm",
+        &["yang19.multidlydm"],
+        yang19_dm::multidlydm,
+    ),
     e("Yang19Dms", &["yang19.dms"], yang19_match::dms),
     e("Yang19Dnms", &["yang19.dnms"], yang19_match::dnms),
     e("Yang19Dmc", &["yang19.dmc"], yang19_match::dmc),
     e("Yang19Dnmc", &["yang19.dnmc"], yang19_match::dnmc),
-    e("FlipFlop", &["nbitflipflop", "flipflop3bit"], make::<FlipFlop>),
+    e(
+        "FlipFlop",
+        &["nbitflipflop", "flipflop3bit"],
+        make::<FlipFlop>,
+    ),
 ];
 
 fn normalize(name: &str) -> String {
@@ -150,7 +194,11 @@ pub fn suggest(name: &str, k: usize) -> Vec<String> {
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(k).map(|(_, s)| s.to_string()).collect()
+    scored
+        .into_iter()
+        .take(k)
+        .map(|(_, s)| s.to_string())
+        .collect()
 }
 
 /// Edit distance (insertions, deletions, substitutions) between two strings, by characters.

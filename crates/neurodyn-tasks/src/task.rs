@@ -81,7 +81,8 @@ impl Setup {
                 message: format!("weight must be finite and ≥ 0, got {w}"),
             });
         }
-        if !(m.response_weight.is_finite() && m.response_weight >= 0.0) || !(m.grace_ms >= 0.0) {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !ok(f64::from(m.response_weight)) || !ok(m.grace_ms) {
             return Err(TaskError::InvalidParam {
                 task: task.to_string(),
                 key: "mask".into(),

@@ -195,7 +195,11 @@ mod tests {
     #[test]
     fn trunc_exp_rejects_not_clips() {
         let mut rng = Rng::new(1);
-        let d = Duration::TruncExp { mean: 600.0, min: 300.0, max: 3000.0 };
+        let d = Duration::TruncExp {
+            mean: 600.0,
+            min: 300.0,
+            max: 3000.0,
+        };
         let xs: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
         assert!(xs.iter().all(|&x| (300.0..3000.0).contains(&x)));
         // Memoryless: the mean of an exponential truncated at [a, b) is a + mean − tail term.
@@ -203,7 +207,11 @@ mod tests {
         let (a, b, mu) = (300.0f64, 3000.0f64, 600.0f64);
         let expect = a + mu - (b - a) * (-(b - a) / mu).exp() / (1.0 - (-(b - a) / mu).exp());
         assert!((m - expect).abs() < 10.0, "{m} vs {expect}");
-        let at_max = Duration::TruncExp { mean: 1.0, min: 5.0, max: 5.0 };
+        let at_max = Duration::TruncExp {
+            mean: 1.0,
+            min: 5.0,
+            max: 5.0,
+        };
         assert_eq!(at_max.sample(&mut rng), 5.0);
     }
 }

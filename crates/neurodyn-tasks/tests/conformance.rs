@@ -24,9 +24,17 @@ fn every_task_builds_and_matches_its_spec() {
             assert_eq!(spec.name, entry.name);
             assert_eq!(spec.input_names.len(), spec.n_in, "{}", entry.name);
             assert_eq!(spec.output_names.len(), spec.n_out, "{}", entry.name);
-            assert!(!spec.paper.is_empty() && !spec.description.is_empty(), "{}", entry.name);
+            assert!(
+                !spec.paper.is_empty() && !spec.description.is_empty(),
+                "{}",
+                entry.name
+            );
             if let Some(ev) = &spec.evidence_label {
-                assert!(spec.label_names.contains(ev), "{}: evidence label {ev}", entry.name);
+                assert!(
+                    spec.label_names.contains(ev),
+                    "{}: evidence label {ev}",
+                    entry.name
+                );
             }
             for (i, tr) in sample_trials(task.as_ref(), 40, 3).iter().enumerate() {
                 let what = format!("{} trial {i} ({:?})", entry.name, cfg.compat);
@@ -47,8 +55,14 @@ fn every_task_builds_and_matches_its_spec() {
                         assert!(v.is_finite(), "{what}: label not finite");
                     }
                 }
-                assert!(tr.inputs.iter().all(|x| x.is_finite()), "{what}: input not finite");
-                assert!(tr.mask.iter().all(|&m| m == 1.0), "{what}: default mask must be 1");
+                assert!(
+                    tr.inputs.iter().all(|x| x.is_finite()),
+                    "{what}: input not finite"
+                );
+                assert!(
+                    tr.mask.iter().all(|&m| m == 1.0),
+                    "{what}: default mask must be 1"
+                );
                 if let Targets::Continuous(v) = &tr.targets {
                     assert!(v.iter().all(|x| x.is_finite()), "{what}");
                 }
@@ -77,7 +91,8 @@ fn durations_scale_with_dt() {
     for entry in REGISTRY {
         let base = build(entry.name, &TaskConfig::default()).unwrap_or_else(|e| panic!("{e}"));
         let dt = base.spec().dt_ms;
-        let fine = build(entry.name, &TaskConfig::with_dt(dt / 2.0)).unwrap_or_else(|e| panic!("{e}"));
+        let fine =
+            build(entry.name, &TaskConfig::with_dt(dt / 2.0)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fine.spec().dt_ms, dt / 2.0);
         let mean_ms = |t: &dyn neurodyn_tasks::Task| {
             let tr = sample_trials(t, 300, 11);
@@ -86,7 +101,12 @@ fn durations_scale_with_dt() {
         let (a, b) = (mean_ms(base.as_ref()), mean_ms(fine.as_ref()));
         // Flooring loses < 1 dt per period; allow 8 periods' worth plus 10 % sampling slack.
         let tol = 0.1 * a.max(b) + 8.0 * dt;
-        assert!((a - b).abs() <= tol, "{}: mean length {a} ms at dt {dt} vs {b} ms at dt {}", entry.name, dt / 2.0);
+        assert!(
+            (a - b).abs() <= tol,
+            "{}: mean length {a} ms at dt {dt} vs {b} ms at dt {}",
+            entry.name,
+            dt / 2.0
+        );
     }
 }
 
@@ -112,6 +132,11 @@ fn batches_and_streams_work_for_every_task() {
         assert_ne!(w1, w2, "{}", entry.name);
         let mut s2 = Stream::new(task.as_ref(), 3, 17, 9, Layout::BatchMajor, false)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(w1, s2.next_window(), "{}: stream not deterministic", entry.name);
+        assert_eq!(
+            w1,
+            s2.next_window(),
+            "{}: stream not deterministic",
+            entry.name
+        );
     }
 }

@@ -11,9 +11,15 @@ fn unknown_task_suggests_closest_names() {
             assert_eq!(name, "PerceptualDecisionMakin");
             assert_eq!(suggestions[0], "PerceptualDecisionMaking");
         }
-        other => panic!("expected UnknownTask, got {:?}", other.map(|t| t.spec().name.clone())),
+        other => panic!(
+            "expected UnknownTask, got {:?}",
+            other.map(|t| t.spec().name.clone())
+        ),
     }
-    let msg = build("gonogo2", &TaskConfig::default()).err().map(|e| e.to_string()).unwrap_or_default();
+    let msg = build("gonogo2", &TaskConfig::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(msg.contains("GoNogo"), "{msg}");
 }
 
@@ -33,11 +39,23 @@ fn aliases_and_ids_resolve() {
 #[test]
 fn unknown_param_names_key_and_allowed() {
     let cfg = TaskConfig::default().param("sigmaa", ParamValue::Num(0.5));
-    let err = build("PerceptualDecisionMaking", &cfg).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("sigmaa") && err.contains("sigma") && err.contains("cohs"), "{err}");
+    let err = build("PerceptualDecisionMaking", &cfg)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("sigmaa") && err.contains("sigma") && err.contains("cohs"),
+        "{err}"
+    );
     let bad = TaskConfig::default().param("dim_ring", ParamValue::Num(2.5));
-    assert!(matches!(build("PerceptualDecisionMaking", &bad), Err(TaskError::InvalidParam { .. })));
-    assert!(matches!(build("GoNogo", &TaskConfig::with_dt(-1.0)), Err(TaskError::InvalidDt { .. })));
+    assert!(matches!(
+        build("PerceptualDecisionMaking", &bad),
+        Err(TaskError::InvalidParam { .. })
+    ));
+    assert!(matches!(
+        build("GoNogo", &TaskConfig::with_dt(-1.0)),
+        Err(TaskError::InvalidDt { .. })
+    ));
 }
 
 #[test]
@@ -50,12 +68,21 @@ fn params_change_the_task() {
     let tr = t.trial(&mut Rng::new(1));
     assert_eq!(tr.labels.get("coherence").map(|l| l.as_f64()), Some(50.0));
     let expl = TaskConfig::default().param("use_expl_context", ParamValue::Bool(true));
-    assert_eq!(build("ContextDecisionMaking", &expl).map(|t| t.spec().n_in).ok(), Some(7));
+    assert_eq!(
+        build("ContextDecisionMaking", &expl)
+            .map(|t| t.spec().n_in)
+            .ok(),
+        Some(7)
+    );
 }
 
 #[test]
 fn yang_mask_weights_response_and_grace() {
-    let cfg = TaskConfig { dt_ms: Some(20.0), mask: MaskConfig::yang2019(), ..Default::default() };
+    let cfg = TaskConfig {
+        dt_ms: Some(20.0),
+        mask: MaskConfig::yang2019(),
+        ..Default::default()
+    };
     let t = build("yang19.go", &cfg).unwrap_or_else(|e| panic!("{e}"));
     let tr = t.trial(&mut Rng::new(3));
     let dec = tr.period("decision").unwrap_or(0..0);

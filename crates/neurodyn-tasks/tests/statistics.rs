@@ -6,7 +6,8 @@ use neurodyn_core::{Targets, Trial};
 use neurodyn_tasks::{build, sample_trials, Compat, TaskConfig};
 
 fn trials(name: &str, dt: f64, compat: Compat, n: usize) -> Vec<Trial> {
-    let task = build(name, &TaskConfig::with_dt(dt).compat(compat)).unwrap_or_else(|e| panic!("{e}"));
+    let task =
+        build(name, &TaskConfig::with_dt(dt).compat(compat)).unwrap_or_else(|e| panic!("{e}"));
     sample_trials(task.as_ref(), n, 2024)
 }
 
@@ -59,7 +60,10 @@ fn trial_lengths_match_neurogym() {
     ];
     for (name, dt, want, tol) in cases {
         let got = mean_len(&trials(name, dt, NG, 2000));
-        assert!((got - want).abs() <= tol + 1e-9, "{name} @ dt {dt}: mean length {got}, spec {want}");
+        assert!(
+            (got - want).abs() <= tol + 1e-9,
+            "{name} @ dt {dt}: mean length {got}, spec {want}"
+        );
     }
 }
 
@@ -72,8 +76,16 @@ fn label_fractions_match_neurogym() {
     assert!(((1.0 - class_fraction(&dms, 0)) - 0.281).abs() < 0.002);
     // Ties go to class 2 at coarse dt in neurogym: 3.3 % vs 6.7 % of steps at dt = 100.
     let idt = trials("IntervalDiscrimination", 100.0, NG, 4000);
-    assert!((class_fraction(&idt, 1) - 0.033).abs() < 0.003, "{}", class_fraction(&idt, 1));
-    assert!((class_fraction(&idt, 2) - 0.067).abs() < 0.003, "{}", class_fraction(&idt, 2));
+    assert!(
+        (class_fraction(&idt, 1) - 0.033).abs() < 0.003,
+        "{}",
+        class_fraction(&idt, 1)
+    );
+    assert!(
+        (class_fraction(&idt, 2) - 0.067).abs() < 0.003,
+        "{}",
+        class_fraction(&idt, 2)
+    );
     // The default compares unfloored durations: no tie bias.
     let idd = trials("IntervalDiscrimination", 100.0, Compat::Default, 4000);
     assert!((class_fraction(&idd, 1) - class_fraction(&idd, 2)).abs() < 0.004);
@@ -87,21 +99,21 @@ fn label_fractions_match_neurogym() {
 fn noise_sd_is_one_over_sqrt_dt() {
     for dt in [20.0, 100.0] {
         let t = trials("PerceptualDecisionMaking", dt, NG, 400);
-        let (mut s, mut s2, mut n) = (0.0f64, 0.0f64, 0.0f64);
+        // Pooled within-trial variance of channel 1 (its mean is constant within a trial).
+        let (mut ss, mut dof) = (0.0f64, 0.0f64);
         for tr in &t {
             let stim = tr.period("stimulus").unwrap_or(0..0);
-            // Within-trial deviations on channel 1 (the mean is constant within a trial).
             let xs: Vec<f64> = stim.map(|k| tr.inputs[k * 3 + 1] as f64).collect();
             let m = xs.iter().sum::<f64>() / xs.len() as f64;
-            for x in xs {
-                s += x - m;
-                s2 += (x - m) * (x - m);
-                n += 1.0;
-            }
+            ss += xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+            dof += xs.len() as f64 - 1.0;
         }
-        let sd = (s2 / n - (s / n).powi(2)).sqrt() * (20.0f64 / 19.0).sqrt().min(1.0 / (1.0 - 1.0 / (2000.0 / dt)));
+        let sd = (ss / dof).sqrt();
         let want = 1.0 / dt.sqrt();
-        assert!((sd - want).abs() / want < 0.02, "dt {dt}: sd {sd} vs {want}");
+        assert!(
+            (sd - want).abs() / want < 0.02,
+            "dt {dt}: sd {sd} vs {want}"
+        );
     }
 }
 
@@ -113,11 +125,19 @@ fn fixation_input_default_vs_neurogym() {
         let n_in = t.n_in;
         r.clone().all(|k| t.inputs[k * n_in] == 1.0) && !r.is_empty()
     };
-    assert!(on_in("PerceptualDecisionMaking", Compat::Default, "stimulus"));
+    assert!(on_in(
+        "PerceptualDecisionMaking",
+        Compat::Default,
+        "stimulus"
+    ));
     assert!(!on_in("PerceptualDecisionMaking", NG, "stimulus"));
     assert!(on_in("ContextDecisionMaking", Compat::Default, "delay"));
     assert!(!on_in("ContextDecisionMaking", NG, "delay"));
-    assert!(!on_in("PerceptualDecisionMaking", Compat::Default, "decision"));
+    assert!(!on_in(
+        "PerceptualDecisionMaking",
+        Compat::Default,
+        "decision"
+    ));
 }
 
 #[test]
@@ -131,7 +151,11 @@ fn vanishing_cues_kept_by_default_floored_in_compat() {
     let pulses = |compat| {
         trials("PulseDecisionMaking", 100.0, compat, 50)
             .iter()
-            .map(|t| (0..t.n_steps()).filter(|&k| t.inputs[k * 3 + 1] > 0.0).count())
+            .map(|t| {
+                (0..t.n_steps())
+                    .filter(|&k| t.inputs[k * 3 + 1] > 0.0)
+                    .count()
+            })
             .sum::<usize>()
     };
     assert!(pulses(Compat::Default) > 0);

@@ -95,12 +95,32 @@ pub struct CheckpointState {
 }
 
 /// Save weights, buffers, optimizer state and the step.
-pub fn save_checkpoint(path: &Path, net: &Network<f32>, opt: &Optimizer, st: &CheckpointState) -> Result<()> {
+pub fn save_checkpoint(
+    path: &Path,
+    net: &Network<f32>,
+    opt: &Optimizer,
+    st: &CheckpointState,
+) -> Result<()> {
     let mut e = param_entries(net, "param.");
-    e.push(Entry { name: "optim.m".into(), dtype: Dtype::F64, shape: vec![opt.m.len()], data: bytes_f64(&opt.m) });
-    e.push(Entry { name: "optim.v".into(), dtype: Dtype::F64, shape: vec![opt.v.len()], data: bytes_f64(&opt.v) });
+    e.push(Entry {
+        name: "optim.m".into(),
+        dtype: Dtype::F64,
+        shape: vec![opt.m.len()],
+        data: bytes_f64(&opt.m),
+    });
+    e.push(Entry {
+        name: "optim.v".into(),
+        dtype: Dtype::F64,
+        shape: vec![opt.v.len()],
+        data: bytes_f64(&opt.v),
+    });
     if let Some(c) = &st.carry {
-        e.push(Entry { name: "carry".into(), dtype: Dtype::F32, shape: vec![c.len()], data: bytes_f32(c) });
+        e.push(Entry {
+            name: "carry".into(),
+            dtype: Dtype::F32,
+            shape: vec![c.len()],
+            data: bytes_f32(c),
+        });
     }
     let mut meta = HashMap::new();
     meta.insert("format".into(), "neurodyn-checkpoint-1".into());
@@ -111,7 +131,9 @@ pub fn save_checkpoint(path: &Path, net: &Network<f32>, opt: &Optimizer, st: &Ch
 }
 
 fn read_f32(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f32>> {
-    let t = st.tensor(name).map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+    let t = st
+        .tensor(name)
+        .map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
     if t.dtype() != Dtype::F32 || t.data().len() != n * 4 {
         return Err(TrainError::Shape {
             what: format!("{name} in {}", path.display()),
@@ -119,11 +141,16 @@ fn read_f32(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<V
             got: format!("{:?} {:?}", t.dtype(), t.shape()),
         });
     }
-    Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    Ok(t.data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 fn read_f64(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f64>> {
-    let t = st.tensor(name).map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+    let t = st
+        .tensor(name)
+        .map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
     if t.dtype() != Dtype::F64 || t.data().len() != n * 8 {
         return Err(TrainError::Shape {
             what: format!("{name} in {}", path.display()),
@@ -137,7 +164,12 @@ fn read_f64(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<V
         .collect())
 }
 
-fn load_params(st: &SafeTensors<'_>, net: &mut Network<f32>, prefix: &str, path: &Path) -> Result<()> {
+fn load_params(
+    st: &SafeTensors<'_>,
+    net: &mut Network<f32>,
+    prefix: &str,
+    path: &Path,
+) -> Result<()> {
     for i in 0..net.layout.specs.len() {
         let r = net.layout.range(i);
         let name = format!("{prefix}{}", net.layout.specs[i].name);
@@ -160,14 +192,20 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// Load trained weights into a network built from the same config.
 pub fn load_model(path: &Path, net: &mut Network<f32>) -> Result<()> {
     let bytes = read_file(path)?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
     load_params(&st, net, "", path)
 }
 
 /// Load a checkpoint into `net` and `opt`; returns the step and carried state.
-pub fn load_checkpoint(path: &Path, net: &mut Network<f32>, opt: &mut Optimizer) -> Result<CheckpointState> {
+pub fn load_checkpoint(
+    path: &Path,
+    net: &mut Network<f32>,
+    opt: &mut Optimizer,
+) -> Result<CheckpointState> {
     let bytes = read_file(path)?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| io(path, format!("not a valid checkpoint: {e}")))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| io(path, format!("not a valid checkpoint: {e}")))?;
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| io(path, e))?;
     let md = meta.metadata().clone().unwrap_or_default();
     let num = |k: &str| -> Result<u64> {
@@ -184,5 +222,32 @@ pub fn load_checkpoint(path: &Path, net: &mut Network<f32>, opt: &mut Optimizer)
         Ok(t) => Some(read_f32(&st, "carry", t.shape().iter().product(), path)?),
         Err(_) => None,
     };
-    Ok(CheckpointState { step: num("step")?, carry })
+    Ok(CheckpointState {
+        step: num("step")?,
+        carry,
+    })
+}
+
+/// Every f32 tensor of a weights file, sorted by name (for comparing two runs).
+pub fn read_tensors(path: &Path) -> Result<Vec<(String, Vec<f32>)>> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+    let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter(|n| {
+            st.tensor(n)
+                .map(|t| t.dtype() == Dtype::F32)
+                .unwrap_or(false)
+        })
+        .map(|n| {
+            let len = st
+                .tensor(&n)
+                .map(|t| t.shape().iter().product())
+                .unwrap_or(0);
+            read_f32(&st, &n, len, path).map(|v| (n, v))
+        })
+        .collect()
 }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Everything a run needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// Master seed: weights, data and noise all derive from it.
@@ -40,18 +40,6 @@ pub struct RunConfig {
     pub train: TrainConfig,
     /// Final evaluation and recording.
     pub eval: EvalConfig,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            seed: 0,
-            task: TaskSection::default(),
-            model: ModelConfig::default(),
-            train: TrainConfig::default(),
-            eval: EvalConfig::default(),
-        }
-    }
 }
 
 /// The task and its options (see `neurodyn tasks show NAME`).
@@ -110,7 +98,12 @@ pub struct DaleConfig {
 
 impl Default for DaleConfig {
     fn default() -> Self {
-        DaleConfig { frac_exc: 0.8, rectify: Rectify::Abs, readout_from_exc: true, radius: 1.0 }
+        DaleConfig {
+            frac_exc: 0.8,
+            rectify: Rectify::Abs,
+            readout_from_exc: true,
+            radius: 1.0,
+        }
     }
 }
 
@@ -118,7 +111,8 @@ impl Default for DaleConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// Cell kind: `ctrnn`, `ei-ctrnn` (CTRNN with Dale's law).
+    /// Cell kind: `ctrnn`, `ei-ctrnn`, `vanilla`, `gru`, `lstm`, `light-gru`, `enu-light-gru`,
+    /// `ei-light-gru` (see `neurodyn_train::model`).
     pub kind: String,
     /// Recurrent units.
     pub n_rec: usize,
@@ -142,6 +136,8 @@ pub struct ModelConfig {
     pub dale: Option<DaleConfig>,
     /// Train the initial state.
     pub train_h0: bool,
+    /// Hidden units of each unit's private embedding (`enu-light-gru`).
+    pub embed: usize,
 }
 
 impl Default for ModelConfig {
@@ -159,6 +155,7 @@ impl Default for ModelConfig {
             connectivity: 1.0,
             dale: None,
             train_h0: false,
+            embed: 4,
         }
     }
 }
@@ -238,7 +235,11 @@ pub struct EvalConfig {
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        EvalConfig { n_trials: 1000, n_record: 200, seed: 1_000_003 }
+        EvalConfig {
+            n_trials: 1000,
+            n_record: 200,
+            seed: 1_000_003,
+        }
     }
 }
 
@@ -250,6 +251,7 @@ impl RunConfig {
 
     /// Serialise as TOML.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not serialise config: {e}\n"))
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# could not serialise config: {e}\n"))
     }
 }

@@ -36,7 +36,9 @@ pub enum TrainError {
         message: String,
     },
     /// Loss, gradient or weights became NaN/Inf.
-    #[error("training stopped at step {step}: non-finite {what} (the last good checkpoint is kept)")]
+    #[error(
+        "training stopped at step {step}: non-finite {what} (the last good checkpoint is kept)"
+    )]
     NonFinite {
         /// Step.
         step: u64,
@@ -60,10 +62,16 @@ pub type Result<T> = std::result::Result<T, TrainError>;
 
 /// Wrap an I/O error with its path.
 pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Io { path: path.to_path_buf(), message: e.to_string() }
+    TrainError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// A config error.
 pub fn config(key: &str, message: impl Into<String>) -> TrainError {
-    TrainError::Config { key: key.to_string(), message: message.into() }
+    TrainError::Config {
+        key: key.to_string(),
+        message: message.into(),
+    }
 }

@@ -12,8 +12,10 @@ pub mod run;
 pub mod score;
 pub mod trainer;
 
-pub use config::{BatchMode, DaleConfig, EvalConfig, ModelConfig, RunConfig, TaskSection, TrainConfig};
+pub use config::{
+    BatchMode, DaleConfig, EvalConfig, ModelConfig, RunConfig, TaskSection, TrainConfig,
+};
 pub use error::{Result, TrainError};
-pub use run::{evaluate, train_run, Outcome, RunDir};
+pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};
 pub use score::{record, score, Score};
 pub use trainer::{StepReport, Trainer};

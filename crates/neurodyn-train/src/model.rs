@@ -1,66 +1,172 @@
 //! Build a [`Network`] from a [`ModelConfig`] for a task's sizes, validating every value once.
 //!
-//! Model kinds: `ctrnn` (leaky rate network, see `neurodyn_nn::cells::ctrnn`), `ei-ctrnn` (the
-//! same with Dale's law: 80 % excitatory by default, `W_eff = |W| ⊙ sign`, no autapses, E/I
-//! balanced initialisation, readout from E units).
+//! Model kinds:
+//! - `ctrnn`: leaky rate network (see `neurodyn_nn::cells::ctrnn`);
+//! - `ei-ctrnn`: the same with Dale's law (80 % excitatory by default, `W_eff = |W| ⊙ sign`, no
+//!   autapses, E/I-balanced initialisation, readout from E units);
+//! - `vanilla`, `gru`, `lstm`: PyTorch's `nn.RNN` (activation from the config), `nn.GRU`, `nn.LSTM`;
+//! - `light-gru`, `enu-light-gru`, `ei-light-gru`: light-GRU with batch norm, its variant whose
+//!   units are private 2-layer embeddings (`embed` hidden units each), and its Dale variant.
+//!
+//! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to CTRNNs only.
 
 use crate::config::{DaleConfig, ModelConfig};
 use crate::error::{config, Result};
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::Ctrnn;
+use neurodyn_nn::cells::{Ctrnn, Gru, LightGru, Lstm, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
+use neurodyn_nn::init::RecInit;
 use neurodyn_nn::{init, Constraint, InitialState, Network, Real};
 
 /// Model kinds `build` accepts.
-pub const MODEL_KINDS: &[&str] = &["ctrnn", "ei-ctrnn"];
+pub const MODEL_KINDS: &[&str] = &[
+    "ctrnn",
+    "ei-ctrnn",
+    "vanilla",
+    "gru",
+    "lstm",
+    "light-gru",
+    "enu-light-gru",
+    "ei-light-gru",
+];
 
 /// Check a model config against a time step.
 pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
     if !MODEL_KINDS.contains(&m.kind.as_str()) {
-        return Err(config("model.kind", format!("unknown kind '{}'; allowed: {}", m.kind, MODEL_KINDS.join(", "))));
-    }
-    if m.n_rec == 0 || m.n_rec > 100_000 {
-        return Err(config("model.n_rec", format!("must be between 1 and 100000, got {}", m.n_rec)));
-    }
-    if !(m.tau_ms.is_finite() && m.tau_ms > 0.0) {
-        return Err(config("model.tau_ms", format!("must be a positive number of ms, got {}", m.tau_ms)));
-    }
-    if dt_ms > m.tau_ms {
         return Err(config(
-            "model.tau_ms",
-            format!("τ = {} ms is shorter than dt = {dt_ms} ms; Euler needs dt ≤ τ (α = dt/τ ≤ 1)", m.tau_ms),
+            "model.kind",
+            format!(
+                "unknown kind '{}'; allowed: {}",
+                m.kind,
+                MODEL_KINDS.join(", ")
+            ),
         ));
     }
-    if !(m.sigma_rec >= 0.0 && m.sigma_rec.is_finite()) || !(m.sigma_in >= 0.0 && m.sigma_in.is_finite()) {
-        return Err(config("model.sigma_rec", "noise levels must be finite and ≥ 0"));
+    if m.n_rec == 0 || m.n_rec > 100_000 {
+        return Err(config(
+            "model.n_rec",
+            format!("must be between 1 and 100000, got {}", m.n_rec),
+        ));
+    }
+    if !(m.tau_ms.is_finite() && m.tau_ms > 0.0) {
+        return Err(config(
+            "model.tau_ms",
+            format!("must be a positive number of ms, got {}", m.tau_ms),
+        ));
+    }
+    if m.kind.ends_with("ctrnn") && dt_ms > m.tau_ms {
+        return Err(config(
+            "model.tau_ms",
+            format!(
+                "τ = {} ms is shorter than dt = {dt_ms} ms; Euler needs dt ≤ τ (α = dt/τ ≤ 1)",
+                m.tau_ms
+            ),
+        ));
+    }
+    if !(m.sigma_rec >= 0.0
+        && m.sigma_rec.is_finite()
+        && m.sigma_in >= 0.0
+        && m.sigma_in.is_finite())
+    {
+        return Err(config(
+            "model.sigma_rec",
+            "noise levels must be finite and ≥ 0",
+        ));
     }
     if !(m.connectivity > 0.0 && m.connectivity <= 1.0) {
-        return Err(config("model.connectivity", format!("must be in (0, 1], got {}", m.connectivity)));
+        return Err(config(
+            "model.connectivity",
+            format!("must be in (0, 1], got {}", m.connectivity),
+        ));
     }
     if let Some(d) = &m.dale {
         if !(d.frac_exc > 0.0 && d.frac_exc < 1.0) {
-            return Err(config("model.dale.frac_exc", format!("must be in (0, 1), got {}", d.frac_exc)));
+            return Err(config(
+                "model.dale.frac_exc",
+                format!("must be in (0, 1), got {}", d.frac_exc),
+            ));
         }
         if !(d.radius > 0.0 && d.radius.is_finite()) {
             return Err(config("model.dale.radius", "must be a positive number"));
         }
     }
+    if m.embed == 0 || m.embed > 64 {
+        return Err(config(
+            "model.embed",
+            format!("must be between 1 and 64, got {}", m.embed),
+        ));
+    }
     Ok(())
+}
+
+fn frac_exc(m: &ModelConfig) -> f64 {
+    m.dale.as_ref().map_or(0.8, |d| d.frac_exc)
+}
+
+/// A discrete (non-CTRNN) cell for `kind`.
+fn discrete_cell<T: Real>(
+    m: &ModelConfig,
+    n_in: usize,
+    rng: &mut Rng,
+) -> Option<Box<dyn neurodyn_nn::Cell<T>>> {
+    let h = m.n_rec;
+    Some(match m.kind.as_str() {
+        "vanilla" => {
+            let mut c = VanillaRnn::<T>::new(n_in, h, rng);
+            c.activation = m.activation;
+            c.w_rec_init = match m.init {
+                RecInit::PytorchUniform => c.w_rec_init,
+                other => init::recurrent(h, other, rng),
+            };
+            Box::new(c)
+        }
+        "gru" => Box::new(Gru::<T>::new(n_in, h, rng)),
+        "lstm" => Box::new(Lstm::<T>::new(n_in, h, rng)),
+        "light-gru" => Box::new(LightGru::<T>::new(n_in, h, rng)),
+        "enu-light-gru" => Box::new(LightGru::<T>::enu(n_in, h, m.embed, rng)),
+        "ei-light-gru" => Box::new(LightGru::<T>::ei(n_in, h, frac_exc(m), rng)),
+        _ => return None,
+    })
 }
 
 /// Build the network for `n_in` inputs, `n_out` outputs and time step `dt_ms`, drawing all
 /// initial values from `rng`.
-pub fn build<T: Real>(m: &ModelConfig, n_in: usize, n_out: usize, dt_ms: f64, rng: &mut Rng) -> Result<Network<T>> {
+pub fn build<T: Real>(
+    m: &ModelConfig,
+    n_in: usize,
+    n_out: usize,
+    dt_ms: f64,
+    rng: &mut Rng,
+) -> Result<Network<T>> {
     validate(m, dt_ms)?;
     let h = m.n_rec;
+    if let Some(cell) = discrete_cell::<T>(m, n_in, rng) {
+        let initial = if m.train_h0 {
+            InitialState::Trainable
+        } else {
+            InitialState::Zero
+        };
+        let mut net = Network::new(cell, n_out, Constraint::none(n_out, h), initial, rng);
+        net.input_noise = m.sigma_in;
+        return Ok(net);
+    }
     let mut cell = Ctrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
     cell.form = m.form;
     cell.activation = m.activation;
     cell.learn_tau = m.learn_tau;
     cell.sigma_rec = m.sigma_rec;
     cell.w_rec_init = init::recurrent(h, m.init, rng);
-    let conn: Option<Vec<f64>> = (m.connectivity < 1.0)
-        .then(|| (0..h * h).map(|_| if rng.uniform() < m.connectivity { 1.0 } else { 0.0 }).collect());
+    let conn: Option<Vec<f64>> = (m.connectivity < 1.0).then(|| {
+        (0..h * h)
+            .map(|_| {
+                if rng.uniform() < m.connectivity {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    });
     let dale = match (m.kind.as_str(), &m.dale) {
         ("ei-ctrnn", None) => Some(DaleConfig::default()),
         (_, d) => d.clone(),
@@ -82,12 +188,26 @@ pub fn build<T: Real>(m: &ModelConfig, n_in: usize, n_out: usize, dt_ms: f64, rn
         // Inputs excite (positive weights), as in Song et al. 2016.
         cell.w_in_init.iter_mut().for_each(|v| *v = v.abs());
         if d.readout_from_exc {
-            readout.conn = Some((0..n_out * h).map(|k| if signs[k % h] > 0.0 { T::c(1.0) } else { T::c(0.0) }).collect());
+            readout.conn = Some(
+                (0..n_out * h)
+                    .map(|k| {
+                        if signs[k % h] > 0.0 {
+                            T::c(1.0)
+                        } else {
+                            T::c(0.0)
+                        }
+                    })
+                    .collect(),
+            );
         }
     } else if let Some(c) = conn {
         cell.c_rec.conn = Some(cast(&c));
     }
-    let initial = if m.train_h0 { InitialState::Trainable } else { InitialState::Zero };
+    let initial = if m.train_h0 {
+        InitialState::Trainable
+    } else {
+        InitialState::Zero
+    };
     let mut net = Network::new(Box::new(cell), n_out, readout, initial, rng);
     net.input_noise = m.sigma_in;
     Ok(net)

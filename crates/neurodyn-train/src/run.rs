@@ -12,7 +12,9 @@
 //!   figures/                 PNG + SVG
 //! ```
 
-use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atomic, CheckpointState};
+use crate::checkpoint::{
+    load_checkpoint, save_checkpoint, save_model, write_atomic, CheckpointState,
+};
 use crate::config::RunConfig;
 use crate::error::{io, Result, TrainError};
 use crate::score::{record, score, Score};
@@ -32,7 +34,9 @@ pub struct RunDir {
 impl RunDir {
     /// Wrap a path.
     pub fn new(root: &Path) -> Self {
-        RunDir { root: root.to_path_buf() }
+        RunDir {
+            root: root.to_path_buf(),
+        }
     }
     /// `config.toml`.
     pub fn config(&self) -> PathBuf {
@@ -67,7 +71,10 @@ impl RunDir {
     pub fn read_config(&self) -> Result<RunConfig> {
         let p = self.config();
         let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
-        RunConfig::from_toml(&text).map_err(|m| TrainError::ConfigFile { path: p, message: m })
+        RunConfig::from_toml(&text).map_err(|m| TrainError::ConfigFile {
+            path: p,
+            message: m,
+        })
     }
 }
 
@@ -87,7 +94,11 @@ fn truncate_metrics(path: &Path, step: u64) -> Result<f64> {
         if s > step || line.split(',').count() != 8 {
             continue;
         }
-        wall = line.rsplit(',').next().and_then(|v| v.parse().ok()).unwrap_or(wall);
+        wall = line
+            .rsplit(',')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(wall);
         out.push_str(line);
         out.push('\n');
     }
@@ -111,7 +122,12 @@ pub struct Outcome {
 /// `resume = false` refuses a directory that already holds a run. `on_step` sees each step
 /// (for progress bars). A non-finite loss stops training with [`TrainError::NonFinite`] and
 /// leaves the last good checkpoint in place.
-pub fn train_run(cfg: RunConfig, dir: &Path, resume: bool, mut on_step: impl FnMut(&StepReport)) -> Result<Outcome> {
+pub fn train_run(
+    cfg: RunConfig,
+    dir: &Path,
+    resume: bool,
+    mut on_step: impl FnMut(&StepReport),
+) -> Result<Outcome> {
     let rd = RunDir::new(dir);
     let mut trainer = Trainer::new(cfg)?;
     let config_text = trainer.cfg.to_toml();
@@ -154,7 +170,15 @@ pub fn train_run(cfg: RunConfig, dir: &Path, resume: bool, mut on_step: impl FnM
         .map_err(|e| io(&rd.metrics(), e))?;
         if (every > 0 && r.step % every == 0) || r.step == total {
             metrics.flush().map_err(|e| io(&rd.metrics(), e))?;
-            save_checkpoint(&ckpt, &t.net, &t.opt, &CheckpointState { step: r.step, carry: t.carry.clone() })?;
+            save_checkpoint(
+                &ckpt,
+                &t.net,
+                &t.opt,
+                &CheckpointState {
+                    step: r.step,
+                    carry: t.carry.clone(),
+                },
+            )?;
         }
         on_step(r);
         Ok(())
@@ -166,7 +190,11 @@ pub fn train_run(cfg: RunConfig, dir: &Path, resume: bool, mut on_step: impl FnM
     let kept = keep_trials(&rec, n_rec);
     kept.save(&rd.recording())?;
     write_eval(&rd.eval(), &sc, &trainer, train_seconds)?;
-    Ok(Outcome { score: sc, train_seconds, recording: kept })
+    Ok(Outcome {
+        score: sc,
+        train_seconds,
+        recording: kept,
+    })
 }
 
 /// Evaluate on fresh trials (`n` or the config's `eval.n_trials`, seed `eval.seed`).
@@ -189,8 +217,12 @@ pub fn keep_trials(rec: &Recording, n: usize) -> Recording {
     r.mask.truncate(n * t);
     r.trial_len.truncate(n);
     r.targets = match &rec.targets {
-        neurodyn_core::RecTargets::Class(c) => neurodyn_core::RecTargets::Class(c[..n * t].to_vec()),
-        neurodyn_core::RecTargets::Continuous(v) => neurodyn_core::RecTargets::Continuous(v[..n * t * o].to_vec()),
+        neurodyn_core::RecTargets::Class(c) => {
+            neurodyn_core::RecTargets::Class(c[..n * t].to_vec())
+        }
+        neurodyn_core::RecTargets::Continuous(v) => {
+            neurodyn_core::RecTargets::Continuous(v[..n * t * o].to_vec())
+        }
     };
     for (_, b) in r.periods.iter_mut() {
         b.truncate(2 * n);
@@ -217,4 +249,33 @@ pub fn write_eval(path: &Path, sc: &Score, trainer: &Trainer, train_seconds: f64
     });
     let text = serde_json::to_string_pretty(&v).map_err(|e| io(path, e))?;
     write_atomic(path, text.as_bytes())
+}
+
+/// A trained run loaded back: its config, task and network (in f32 or f64).
+pub struct Loaded<T: neurodyn_nn::Real> {
+    /// The run's config.
+    pub cfg: RunConfig,
+    /// The task.
+    pub task: Box<dyn neurodyn_tasks::Task>,
+    /// The trained network.
+    pub net: neurodyn_nn::Network<T>,
+}
+
+/// Load a trained run (config + `model.safetensors`) as a network of scalar type `T`.
+pub fn load_run<T: neurodyn_nn::Real>(dir: &Path) -> Result<Loaded<T>> {
+    let rd = RunDir::new(dir);
+    let cfg = rd.read_config()?;
+    let mut tr = Trainer::new(cfg.clone())?;
+    crate::checkpoint::load_model(&rd.model(), &mut tr.net)?;
+    let spec = tr.task.spec().clone();
+    let mut rng = neurodyn_core::Rng::new(0);
+    let mut net =
+        crate::model::build::<T>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
+    net.params = tr.net.params.iter().map(|&v| T::c(v as f64)).collect();
+    net.buffers = tr.net.buffers.iter().map(|&v| T::c(v as f64)).collect();
+    Ok(Loaded {
+        cfg,
+        task: tr.task,
+        net,
+    })
 }

@@ -37,7 +37,15 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
     let mut ws = Workspace::default();
     for (ci, part) in trials.chunks(chunk.max(1)).enumerate() {
         let b = Batch::from_trials(part)?;
-        net.forward(&mut ws, &b.inputs, b.n_steps, b.batch_size, None, None, false);
+        net.forward(
+            &mut ws,
+            &b.inputs,
+            b.n_steps,
+            b.batch_size,
+            None,
+            None,
+            false,
+        );
         let bs = b.batch_size;
         for j in 0..bs {
             let i = ci * chunk.max(1) + j;
@@ -153,9 +161,19 @@ pub fn score(rec: &Recording) -> Score {
             col.name.clone(),
             groups
                 .values()
-                .map(|&(value, c, n)| ConditionScore { value, accuracy: c as f64 / n as f64, n })
+                .map(|&(value, c, n)| ConditionScore {
+                    value,
+                    accuracy: c as f64 / n as f64,
+                    n,
+                })
                 .collect(),
         );
     }
-    Score { accuracy, n_trials: n, per_condition, correct, choice }
+    Score {
+        accuracy,
+        n_trials: n,
+        per_condition,
+        correct,
+        choice,
+    }
 }

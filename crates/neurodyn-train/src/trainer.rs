@@ -63,7 +63,10 @@ fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
         return Err(config("train.batch_size", "must be ≥ 1"));
     }
     if !(t.lr.is_finite() && t.lr > 0.0) {
-        return Err(config("train.lr", format!("must be a positive number, got {}", t.lr)));
+        return Err(config(
+            "train.lr",
+            format!("must be a positive number, got {}", t.lr),
+        ));
     }
     if t.batching == BatchMode::Stream && t.window == 0 {
         return Err(config("train.window", "must be ≥ 1 in stream mode"));
@@ -99,13 +102,31 @@ impl Trainer {
         let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
         net.threads = cfg.train.threads;
         for r in &cfg.train.regularizers {
-            r.validate(&net.layout).map_err(|m| config("train.regularizers", m))?;
+            r.validate(&net.layout)
+                .map_err(|m| config("train.regularizers", m))?;
         }
-        let loss = cfg.train.loss.clone().unwrap_or(if spec.categorical { Loss::CrossEntropy } else { Loss::Mse });
-        let objective = Objective { loss, regularizers: cfg.train.regularizers.clone() };
+        let loss = cfg.train.loss.clone().unwrap_or(if spec.categorical {
+            Loss::CrossEntropy
+        } else {
+            Loss::Mse
+        });
+        let objective = Objective {
+            loss,
+            regularizers: cfg.train.regularizers.clone(),
+        };
         let opt = Optimizer::new(cfg.train.optimizer.clone(), net.params.len());
         let grads = vec![0.0; net.params.len()];
-        Ok(Trainer { cfg, task, net, opt, objective, step: 0, carry: None, ws: Workspace::default(), grads })
+        Ok(Trainer {
+            cfg,
+            task,
+            net,
+            opt,
+            objective,
+            step: 0,
+            carry: None,
+            ws: Workspace::default(),
+            grads,
+        })
     }
 
     fn data_seed(&self, k: u64) -> u64 {
@@ -114,16 +135,31 @@ impl Trainer {
 
     /// The trial-aligned training batch of step `k`.
     pub fn batch_at(&self, k: u64) -> Result<Batch> {
-        Ok(neurodyn_tasks::sample_batch(self.task.as_ref(), self.cfg.train.batch_size, self.data_seed(k))?)
+        Ok(neurodyn_tasks::sample_batch(
+            self.task.as_ref(),
+            self.cfg.train.batch_size,
+            self.data_seed(k),
+        )?)
     }
 
     /// Run steps until `until` steps are done, calling `on_step` after each.
-    pub fn run(&mut self, until: u64, mut on_step: impl FnMut(&Trainer, &StepReport) -> Result<()>) -> Result<()> {
+    pub fn run(
+        &mut self,
+        until: u64,
+        mut on_step: impl FnMut(&Trainer, &StepReport) -> Result<()>,
+    ) -> Result<()> {
         let mut stream = match self.cfg.train.batching {
             BatchMode::Stream => {
                 let task: &dyn Task = self.task.as_ref();
                 // SAFETY-free: the stream borrows the task; we clone the config values we need.
-                let mut s = Stream::new(task, self.cfg.train.batch_size, self.cfg.train.window, self.data_seed(0), Layout::TimeMajor, false)?;
+                let mut s = Stream::new(
+                    task,
+                    self.cfg.train.batch_size,
+                    self.cfg.train.window,
+                    self.data_seed(0),
+                    Layout::TimeMajor,
+                    false,
+                )?;
                 for _ in 0..self.step {
                     s.next_window();
                 }
@@ -139,12 +175,44 @@ impl Trainer {
                         BatchTargets::Class(c) => LossTargets::Class(c),
                         BatchTargets::Continuous(v) => LossTargets::Continuous(v),
                     };
-                    let b = BatchRef { inputs: &w.inputs, targets, mask: &w.mask, n_steps: w.seq_len, batch: w.batch_size };
-                    step_once(&mut self.net, &mut self.opt, &self.objective, &mut self.ws, &mut self.grads, &self.cfg, self.step, b, self.carry.as_deref(), None)?
+                    let b = BatchRef {
+                        inputs: &w.inputs,
+                        targets,
+                        mask: &w.mask,
+                        n_steps: w.seq_len,
+                        batch: w.batch_size,
+                    };
+                    step_once(
+                        &mut self.net,
+                        &mut self.opt,
+                        &self.objective,
+                        &mut self.ws,
+                        &mut self.grads,
+                        &self.cfg,
+                        self.step,
+                        b,
+                        self.carry.as_deref(),
+                        None,
+                    )?
                 }
                 None => {
-                    let batch = neurodyn_tasks::sample_batch(self.task.as_ref(), self.cfg.train.batch_size, self.data_seed(self.step))?;
-                    step_once(&mut self.net, &mut self.opt, &self.objective, &mut self.ws, &mut self.grads, &self.cfg, self.step, BatchRef::of(&batch), None, Some(&batch))?
+                    let batch = neurodyn_tasks::sample_batch(
+                        self.task.as_ref(),
+                        self.cfg.train.batch_size,
+                        self.data_seed(self.step),
+                    )?;
+                    step_once(
+                        &mut self.net,
+                        &mut self.opt,
+                        &self.objective,
+                        &mut self.ws,
+                        &mut self.grads,
+                        &self.cfg,
+                        self.step,
+                        BatchRef::of(&batch),
+                        None,
+                        Some(&batch),
+                    )?
                 }
             };
             if self.cfg.train.batching == BatchMode::Stream {
@@ -159,7 +227,9 @@ impl Trainer {
 
 /// Trial accuracy of a time-major batch's outputs (see `score` for the rule).
 fn batch_accuracy(y: &[f32], n_out: usize, b: &Batch) -> f64 {
-    let BatchTargets::Class(c) = &b.targets else { return f64::NAN };
+    let BatchTargets::Class(c) = &b.targets else {
+        return f64::NAN;
+    };
     let bs = b.batch_size;
     let mut ok = 0usize;
     for j in 0..bs {
@@ -207,10 +277,16 @@ fn step_once(
     let terms = obj.evaluate(net, ws, b, s0, Some(&mut noise), true, Some(grads));
     let step = k + 1;
     if !terms.total().is_finite() {
-        return Err(TrainError::NonFinite { step, what: "loss".into() });
+        return Err(TrainError::NonFinite {
+            step,
+            what: "loss".into(),
+        });
     }
     if grads.iter().any(|g| !g.is_finite()) {
-        return Err(TrainError::NonFinite { step, what: "gradient".into() });
+        return Err(TrainError::NonFinite {
+            step,
+            what: "gradient".into(),
+        });
     }
     let grad_norm = match &cfg.train.clip {
         Some(c) => c.apply(grads),
@@ -220,12 +296,27 @@ fn step_once(
     opt.update(&mut net.params, grads, lr);
     net.clamp();
     if net.params.iter().any(|w| !w.is_finite()) {
-        return Err(TrainError::NonFinite { step, what: "weights".into() });
+        return Err(TrainError::NonFinite {
+            step,
+            what: "weights".into(),
+        });
     }
     let accuracy = trials.map_or(f64::NAN, |t| batch_accuracy(&ws.y, net.n_out, t));
-    let carry = if trials.is_none() { net.final_state(ws).to_vec() } else { Vec::new() };
+    let carry = if trials.is_none() {
+        net.final_state(ws).to_vec()
+    } else {
+        Vec::new()
+    };
     Ok((
-        StepReport { step, loss: terms.total(), task_loss: terms.task, reg: terms.reg, accuracy, lr, grad_norm },
+        StepReport {
+            step,
+            loss: terms.total(),
+            task_loss: terms.task,
+            reg: terms.reg,
+            accuracy,
+            lr,
+            grad_norm,
+        },
         carry,
     ))
 }

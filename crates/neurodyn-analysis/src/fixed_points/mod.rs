@@ -82,7 +82,7 @@ impl FixedPointConfig {
         };
         pos("tol_q", self.tol_q)?;
         pos("tol_unique", self.tol_unique)?;
-        if !(self.tol_dq >= 0.0) {
+        if self.tol_dq.is_nan() || self.tol_dq < 0.0 {
             return Err(AnalysisError::config("tol_dq", "must be ≥ 0"));
         }
         if let Some(s) = self.outlier_distance_scale {

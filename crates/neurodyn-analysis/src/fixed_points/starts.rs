@@ -18,7 +18,7 @@ pub fn sample_starts(
     rng: &mut Rng,
 ) -> Result<Vec<f64>> {
     check_recording(rec)?;
-    if !(noise_std >= 0.0 && noise_std.is_finite()) {
+    if !noise_std.is_finite() || noise_std < 0.0 {
         return Err(AnalysisError::config(
             "noise_std",
             format!("must be finite and ≥ 0, got {noise_std}"),

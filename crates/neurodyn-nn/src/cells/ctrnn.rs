@@ -207,9 +207,23 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let noisy = !io.noise.is_empty() && ctx.training;
         // pre = U_t + r_{t−1} W_recᵀ, written into the first H of each cache row.
         let cl = self.cache_len();
-        let pre: &mut [T] = if cl == h { &mut *io.cache } else { &mut io.s_next[..] };
+        let pre: &mut [T] = if cl == h {
+            &mut *io.cache
+        } else {
+            &mut io.s_next[..]
+        };
         pre.copy_from_slice(io.u);
-        gemm(pre, b, h, m(io.r_prev, b, h), Trans::N, m(w_rec, h, h), Trans::T, true, ctx.threads);
+        gemm(
+            pre,
+            b,
+            h,
+            m(io.r_prev, b, h),
+            Trans::N,
+            m(w_rec, h, h),
+            Trans::T,
+            true,
+            ctx.threads,
+        );
         match self.form {
             CtrnnForm::Rate => {
                 for k in 0..b * h {
@@ -319,14 +333,34 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         match self.form {
             CtrnnForm::State => {
                 // ∂x_{t−1} = (1−α) ∂x + (∂pre W_rec) ⊙ f'(x_{t−1})
-                gemm(io.d_s_prev, b, h, m(io.d_u, b, h), Trans::N, m(w_rec, h, h), Trans::N, false, ctx.threads);
+                gemm(
+                    io.d_s_prev,
+                    b,
+                    h,
+                    m(io.d_u, b, h),
+                    Trans::N,
+                    m(w_rec, h, h),
+                    Trans::N,
+                    false,
+                    ctx.threads,
+                );
                 for k in 0..b * h {
                     let a = alpha[k % h];
                     let dx = io.d_s_next[k] + io.d_r[k] * f.df(io.s_next[k]);
                     io.d_s_prev[k] = io.d_s_prev[k] * f.df(io.s_prev[k]) + (one - a) * dx;
                 }
             }
-            _ => gemm(io.d_s_prev, b, h, m(io.d_u, b, h), Trans::N, m(w_rec, h, h), Trans::N, true, ctx.threads),
+            _ => gemm(
+                io.d_s_prev,
+                b,
+                h,
+                m(io.d_u, b, h),
+                Trans::N,
+                m(w_rec, h, h),
+                Trans::N,
+                true,
+                ctx.threads,
+            ),
         }
     }
 
@@ -369,6 +403,38 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
                 g_tau[i] += -a * d_eff[o[3] + i];
             }
         }
+    }
+
+    fn jacobian(&self, eff: &[T], s_prev: &[T], u: &[T], out: &mut [T]) -> bool {
+        // rate:     J = diag(1−α) + diag(α f'(pre)) W
+        // tutorial: J = diag(f'(z)) ((1−α) I + α W)
+        // state:    J = diag(1−α) + diag(α) W diag(f'(x))
+        let h = self.n_rec;
+        let o = self.offs();
+        let w = &eff[o[2]..o[3]];
+        let alpha = &eff[o[3]..o[3] + h];
+        let f = self.activation;
+        let one = T::c(1.0);
+        let r_prev: Vec<T> = match self.form {
+            CtrnnForm::State => s_prev.iter().map(|&x| f.f(x)).collect(),
+            _ => s_prev.to_vec(),
+        };
+        for i in 0..h {
+            let pre = u[i] + (0..h).map(|j| w[i * h + j] * r_prev[j]).sum::<T>();
+            let a = alpha[i];
+            for j in 0..h {
+                let eye = if i == j { one } else { T::c(0.0) };
+                out[i * h + j] = match self.form {
+                    CtrnnForm::Rate => eye * (one - a) + a * f.df(pre) * w[i * h + j],
+                    CtrnnForm::Tutorial => {
+                        let z = (one - a) * s_prev[i] + a * pre;
+                        f.df(z) * ((one - a) * eye + a * w[i * h + j])
+                    }
+                    CtrnnForm::State => eye * (one - a) + a * w[i * h + j] * f.df(s_prev[j]),
+                };
+            }
+        }
+        true
     }
 
     fn clamp_params(&self, params: &mut [T]) {

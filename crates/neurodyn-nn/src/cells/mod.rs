@@ -1,5 +1,20 @@
 //! The recurrent cells. One file per cell; each implements [`crate::cell::Cell`].
+//!
+//! - [`ctrnn`]: continuous-time rate RNN (three Euler forms, per-unit τ, noise, Dale).
+//! - [`vanilla`]: discrete Elman RNN (PyTorch `nn.RNN`).
+//! - [`gru`]: gated recurrent unit (PyTorch `nn.GRU`).
+//! - [`lstm`]: long short-term memory (PyTorch `nn.LSTM`), state `[h | c]`.
+//! - [`light_gru`]: light GRU with batch norm, and its ENU and EI variants.
 
 pub mod ctrnn;
+pub mod gru;
+pub mod light_gru;
+pub mod lstm;
+mod strided;
+pub mod vanilla;
 
 pub use ctrnn::{Ctrnn, CtrnnForm};
+pub use gru::Gru;
+pub use light_gru::LightGru;
+pub use lstm::Lstm;
+pub use vanilla::VanillaRnn;

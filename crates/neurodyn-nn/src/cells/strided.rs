@@ -76,7 +76,11 @@ pub(crate) fn gemm_s<T: Real>(
     if c_rows == 0 || c_cols == 0 {
         return;
     }
-    let cv = MatMut::from_row_major_slice_with_stride_mut(c, c_rows, c_cols, c_stride);
+    // Built as the transpose of a column-major view: faer 0.24.4's
+    // `from_row_major_slice_with_stride_mut` swaps the strides (it lays rows out column-major),
+    // which writes outside the block and past the slice.
+    let cv = MatMut::from_column_major_slice_with_stride_mut(c, c_cols, c_rows, c_stride)
+        .transpose_mut();
     let flops = c_rows * c_cols * av.ncols();
     // Same policy as `linalg::gemm`: a second thread only pays off on large products.
     let par = if threads > 1 && flops >= 1 << 20 {
@@ -103,12 +107,72 @@ mod tests {
         let b = [1.0, -1.0, 0.5, 2.0];
         // C: 3 rows of [c0 c1 | keep], stride 3; C += A·Bᵀ.
         let mut c = [1.0, 1.0, 7.0, 1.0, 1.0, 7.0, 1.0, 1.0, 7.0];
-        gemm_s(&mut c, 3, 2, 3, sv(&a[1..], 3, 2, 3), Trans::N, sv(&b, 2, 2, 2), Trans::T, true, 1);
+        gemm_s(
+            &mut c,
+            3,
+            2,
+            3,
+            sv(&a[1..], 3, 2, 3),
+            Trans::N,
+            sv(&b, 2, 2, 2),
+            Trans::T,
+            true,
+            1,
+        );
         for r in 0..3 {
             let (x0, x1) = (a[r * 3 + 1], a[r * 3 + 2]);
             assert_eq!(c[r * 3], 1.0 + x0 - x1);
             assert_eq!(c[r * 3 + 1], 1.0 + 0.5 * x0 + 2.0 * x1);
             assert_eq!(c[r * 3 + 2], 7.0);
+        }
+    }
+
+    /// Writes stay inside the block: the padding columns and whatever follows the last row are
+    /// untouched, for all small shapes (faer's kernels tile rows and columns differently by size).
+    #[test]
+    fn writes_stay_inside_the_block() {
+        for rows in 1..6 {
+            for cols in 1..20 {
+                for k in 1..9 {
+                    for pad in 0..4 {
+                        let stride = cols + pad;
+                        let mut c = vec![7.0f64; rows * stride + 3];
+                        let a: Vec<f64> = (0..rows * k).map(|v| v as f64).collect();
+                        let b: Vec<f64> = (0..cols * k).map(|v| v as f64 * 0.5).collect();
+                        gemm_s(
+                            &mut c,
+                            rows,
+                            cols,
+                            stride,
+                            sv(&a, rows, k, k),
+                            Trans::N,
+                            sv(&b, cols, k, k),
+                            Trans::T,
+                            false,
+                            1,
+                        );
+                        for r in 0..rows {
+                            for j in 0..stride {
+                                let want = if j < cols {
+                                    (0..k).map(|q| a[r * k + q] * b[j * k + q]).sum::<f64>()
+                                } else {
+                                    7.0
+                                };
+                                assert_eq!(
+                                    c[r * stride + j],
+                                    want,
+                                    "{rows}x{cols}, k {k}, pad {pad}, ({r}, {j})"
+                                );
+                            }
+                        }
+                        assert_eq!(
+                            &c[rows * stride..],
+                            &[7.0; 3],
+                            "{rows}x{cols}, k {k}, pad {pad}: tail"
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -17,16 +17,29 @@ pub struct TinyBatch {
 
 pub fn tiny_batch(n_steps: usize, batch: usize, n_in: usize, n_out: usize, seed: u64) -> TinyBatch {
     let mut rng = Rng::new(seed);
-    let inputs = (0..n_steps * batch * n_in).map(|_| rng.normal() as f32).collect();
-    let classes = (0..n_steps * batch).map(|_| rng.below(n_out as u64) as i64).collect();
-    let values = (0..n_steps * batch * n_out).map(|_| rng.normal() as f32).collect();
+    let inputs = (0..n_steps * batch * n_in)
+        .map(|_| rng.normal() as f32)
+        .collect();
+    let classes = (0..n_steps * batch)
+        .map(|_| rng.below(n_out as u64) as i64)
+        .collect();
+    let values = (0..n_steps * batch * n_out)
+        .map(|_| rng.normal() as f32)
+        .collect();
     // Last trial ends two steps early (padding), one step has weight 5 (Yang-style emphasis).
     let mut mask = vec![1.0f32; n_steps * batch];
     for t in n_steps - 2..n_steps {
         mask[t * batch + batch - 1] = 0.0;
     }
     mask[batch] = 5.0;
-    TinyBatch { inputs, classes, values, mask, n_steps, batch }
+    TinyBatch {
+        inputs,
+        classes,
+        values,
+        mask,
+        n_steps,
+        batch,
+    }
 }
 
 impl TinyBatch {
@@ -40,14 +53,22 @@ impl TinyBatch {
         }
     }
     pub fn value_ref(&self) -> BatchRef<'_> {
-        BatchRef { targets: LossTargets::Continuous(&self.values), ..self.class_ref() }
+        BatchRef {
+            targets: LossTargets::Continuous(&self.values),
+            ..self.class_ref()
+        }
     }
 }
 
 /// Assert that every parameter's analytic gradient matches central differences.
 pub fn assert_grads(net: &mut Network<f64>, obj: &Objective, b: BatchRef<'_>, what: &str) {
     let r = grad_check(net, obj, b, None, 1e-6, 1);
-    assert!(r.checked == net.params.len(), "{what}: checked {} of {}", r.checked, net.params.len());
+    assert!(
+        r.checked == net.params.len(),
+        "{what}: checked {} of {}",
+        r.checked,
+        net.params.len()
+    );
     assert!(
         r.max_rel_err < 1e-5,
         "{what}: gradient mismatch {:.3e} at {:?}",

@@ -83,7 +83,10 @@ impl AntiReach {
     /// Draw a condition.
     pub fn sample(&self, rng: &mut Rng) -> AntiReachCondition {
         let direction = rng.below(self.dim_ring as u64) as usize;
-        AntiReachCondition { direction, timeline: lay_out(&self.setup, &self.timing, rng) }
+        AntiReachCondition {
+            direction,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.

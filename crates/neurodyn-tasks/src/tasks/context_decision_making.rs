@@ -59,7 +59,13 @@ impl FromConfig for ContextDecisionMaking {
         let p = Params::new(
             NAME,
             cfg,
-            &["use_expl_context", "impl_context_modality", "dim_ring", "sigma", "cohs"],
+            &[
+                "use_expl_context",
+                "impl_context_modality",
+                "dim_ring",
+                "sigma",
+                "cohs",
+            ],
         )?;
         let setup = Setup::new(NAME, cfg, 100.0)?;
         let explicit = p.bool("use_expl_context", false)?;
@@ -107,9 +113,17 @@ impl ContextDecisionMaking {
         let n = self.dim_ring as u64;
         let ground_truth = 1 + rng.below(n) as usize;
         let other = 1 + rng.below(n) as usize;
-        let context = if self.explicit { rng.below(2) as usize } else { self.impl_context };
+        let context = if self.explicit {
+            rng.below(2) as usize
+        } else {
+            self.impl_context
+        };
         let cohs = [*rng.choose(&self.cohs), *rng.choose(&self.cohs)];
-        let choices = if context == 0 { [ground_truth, other] } else { [other, ground_truth] };
+        let choices = if context == 0 {
+            [ground_truth, other]
+        } else {
+            [other, ground_truth]
+        };
         CdmCondition {
             ground_truth,
             context,
@@ -122,10 +136,18 @@ impl ContextDecisionMaking {
     /// Render a condition.
     pub fn render(&self, c: &CdmCondition, rng: &mut Rng) -> Trial {
         let tl = &c.timeline;
-        let (fix, stim, dec) = (tl.range("fixation"), tl.range("stimulus"), tl.range("decision"));
+        let (fix, stim, dec) = (
+            tl.range("fixation"),
+            tl.range("stimulus"),
+            tl.range("decision"),
+        );
         let n = self.dim_ring;
         let mut cv = Canvas::new(tl.clone(), self.spec.n_in, self.spec.n_out);
-        let fix_end = if self.setup.neurogym() { fix.end } else { dec.start };
+        let fix_end = if self.setup.neurogym() {
+            fix.end
+        } else {
+            dec.start
+        };
         cv.set(0..fix_end, 0, 1.0);
         let theta = ring(n);
         let sd = self.setup.noise_sd(self.sigma);
@@ -139,7 +161,13 @@ impl ContextDecisionMaking {
         }
         cv.class(dec.clone(), c.ground_truth as i64);
         cv.respond_from(dec.start);
-        let signed = |m: usize| if c.choices[m] == 1 { c.cohs[m] } else { -c.cohs[m] };
+        let signed = |m: usize| {
+            if c.choices[m] == 1 {
+                c.cohs[m]
+            } else {
+                -c.cohs[m]
+            }
+        };
         let labels = Labels::new()
             .int("ground_truth", c.ground_truth as i64)
             .int("context", c.context as i64)

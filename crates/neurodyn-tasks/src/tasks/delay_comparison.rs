@@ -16,7 +16,13 @@
 
 use super::prelude::*;
 
-const VPAIRS: [(f64, f64); 5] = [(18.0, 10.0), (22.0, 14.0), (26.0, 18.0), (30.0, 22.0), (34.0, 26.0)];
+const VPAIRS: [(f64, f64); 5] = [
+    (18.0, 10.0),
+    (22.0, 14.0),
+    (26.0, 18.0),
+    (30.0, 22.0),
+    (34.0, 26.0),
+];
 
 /// The DelayComparison task.
 pub struct DelayComparison {
@@ -81,13 +87,22 @@ impl DelayComparison {
         let ground_truth = 1 + rng.below(2) as i64;
         let (a, b) = *rng.choose(&VPAIRS);
         let (f1, f2) = if ground_truth == 1 { (a, b) } else { (b, a) };
-        DelayComparisonCondition { ground_truth, f1, f2, timeline: lay_out(&self.setup, &self.timing, rng) }
+        DelayComparisonCondition {
+            ground_truth,
+            f1,
+            f2,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
     pub fn render(&self, c: &DelayComparisonCondition, rng: &mut Rng) -> Trial {
         let tl = &c.timeline;
-        let (s1, s2, dec) = (tl.range("stimulus1"), tl.range("stimulus2"), tl.range("decision"));
+        let (s1, s2, dec) = (
+            tl.range("stimulus1"),
+            tl.range("stimulus2"),
+            tl.range("decision"),
+        );
         let mut cv = Canvas::new(tl.clone(), 2, 3);
         cv.set(0..dec.start, 0, 1.0);
         cv.set(s1.clone(), 1, represent(c.f1));

@@ -80,10 +80,20 @@ impl DelayMatchCategory {
     pub fn sample(&self, rng: &mut Rng) -> DmcCondition {
         let ground_truth = 1 + rng.below(2) as i64;
         let sample_category = rng.below(2) as usize;
-        let test_category = if ground_truth == 1 { sample_category } else { 1 - sample_category };
+        let test_category = if ground_truth == 1 {
+            sample_category
+        } else {
+            1 - sample_category
+        };
         let sample_theta = (sample_category as f64 + rng.uniform()) * PI;
         let test_theta = (test_category as f64 + rng.uniform()) * PI;
-        DmcCondition { ground_truth, sample_category, sample_theta, test_theta, timeline: lay_out(&self.setup, &self.timing, rng) }
+        DmcCondition {
+            ground_truth,
+            sample_category,
+            sample_theta,
+            test_theta,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.

@@ -67,7 +67,10 @@ impl FromConfig for DelayPairedAssociation {
 impl DelayPairedAssociation {
     /// Draw a condition.
     pub fn sample(&self, rng: &mut Rng) -> PairCondition {
-        PairCondition { pair: *rng.choose(&PAIRS), timeline: lay_out(&self.setup, &self.timing, rng) }
+        PairCondition {
+            pair: *rng.choose(&PAIRS),
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.

@@ -49,10 +49,12 @@ impl FromConfig for DualDelayMatchSample {
     fn from_config(cfg: &TaskConfig) -> Result<Self, TaskError> {
         let p = Params::new(NAME, cfg, &["sigma"])?;
         let setup = Setup::new(NAME, cfg, 100.0)?;
-        let timing = ["fixation", "sample", "delay1", "cue1", "test1", "delay2", "cue2", "test2"]
-            .into_iter()
-            .map(|n| (n, Duration::Fixed(500.0)))
-            .collect();
+        let timing = [
+            "fixation", "sample", "delay1", "cue1", "test1", "delay2", "cue2", "test2",
+        ]
+        .into_iter()
+        .map(|n| (n, Duration::Fixed(500.0)))
+        .collect();
         Ok(DualDelayMatchSample {
             spec: make_spec(
                 NAME,
@@ -82,7 +84,12 @@ impl DualDelayMatchSample {
         let ground_truth = [1 + rng.below(2) as i64, 1 + rng.below(2) as i64];
         let samples = [*rng.choose(&[0.0, 0.5]), *rng.choose(&[0.0, 0.5])];
         let test_order = rng.below(2) as usize;
-        DualDmsCondition { ground_truth, samples, test_order, timeline: lay_out(&self.setup, &self.timing, rng) }
+        DualDmsCondition {
+            ground_truth,
+            samples,
+            test_order,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
@@ -99,7 +106,11 @@ impl DualDelayMatchSample {
             let test = tl.range(if k == 0 { "test1" } else { "test2" });
             cv.set(cue, 5 + item, 1.0);
             let x = c.samples[item];
-            let shown = if c.ground_truth[item] == 1 { x } else { 0.5 - x };
+            let shown = if c.ground_truth[item] == 1 {
+                x
+            } else {
+                0.5 - x
+            };
             cv.add_vec(test.clone(), 1 + 2 * item, &encode(shown));
             cv.class(test.clone(), c.ground_truth[item]);
             if !self.setup.neurogym() {

@@ -38,7 +38,11 @@ const NAME: &str = "FlipFlop";
 
 impl FromConfig for FlipFlop {
     fn from_config(cfg: &TaskConfig) -> Result<Self, TaskError> {
-        let p = Params::new(NAME, cfg, &["n_bits", "duration_ms", "pulse_rate_hz", "pulse_ms"])?;
+        let p = Params::new(
+            NAME,
+            cfg,
+            &["n_bits", "duration_ms", "pulse_rate_hz", "pulse_ms"],
+        )?;
         let setup = Setup::new(NAME, cfg, 10.0)?;
         let n_bits = p.usize("n_bits", 3, 1, 1024)?;
         let duration_ms = p.nonneg("duration_ms", 2000.0)?;
@@ -102,7 +106,10 @@ impl FlipFlop {
             cv.set(t..(t + width).min(n), k, s);
             cv.value(t..n, k, s);
         }
-        cv.finish(&self.setup, Labels::new().int("n_pulses", c.pulses.len() as i64))
+        cv.finish(
+            &self.setup,
+            Labels::new().int("n_pulses", c.pulses.len() as i64),
+        )
     }
 }
 

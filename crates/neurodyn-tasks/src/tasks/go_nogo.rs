@@ -63,7 +63,10 @@ impl GoNogo {
     /// Draw a condition.
     pub fn sample(&self, rng: &mut Rng) -> GoNogoCondition {
         let go = rng.below(2) == 1;
-        GoNogoCondition { go, timeline: lay_out(&self.setup, &self.timing, rng) }
+        GoNogoCondition {
+            go,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
@@ -75,7 +78,10 @@ impl GoNogo {
         cv.set(stim, if c.go { 2 } else { 1 }, 1.0);
         cv.class(dec.clone(), i64::from(c.go));
         cv.respond_from(dec.start);
-        cv.finish(&self.setup, Labels::new().int("ground_truth", i64::from(c.go)))
+        cv.finish(
+            &self.setup,
+            Labels::new().int("ground_truth", i64::from(c.go)),
+        )
     }
 }
 

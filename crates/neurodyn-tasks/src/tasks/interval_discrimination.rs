@@ -71,11 +71,20 @@ impl IntervalDiscrimination {
     pub fn sample(&self, rng: &mut Rng) -> IntervalCondition {
         let timeline = lay_out(&self.setup, &self.timing, rng);
         let (d1, d2) = if self.setup.neurogym() {
-            (timeline.range("stim1").len() as f64, timeline.range("stim2").len() as f64)
+            (
+                timeline.range("stim1").len() as f64,
+                timeline.range("stim2").len() as f64,
+            )
         } else {
-            (timeline.sampled_ms("stim1").unwrap_or(0.0), timeline.sampled_ms("stim2").unwrap_or(0.0))
+            (
+                timeline.sampled_ms("stim1").unwrap_or(0.0),
+                timeline.sampled_ms("stim2").unwrap_or(0.0),
+            )
         };
-        IntervalCondition { ground_truth: if d1 > d2 { 1 } else { 2 }, timeline }
+        IntervalCondition {
+            ground_truth: if d1 > d2 { 1 } else { 2 },
+            timeline,
+        }
     }
 
     /// Render a condition.

@@ -63,10 +63,20 @@ impl MotorTiming {
         let interval_index = rng.below(2) as usize;
         let mut tl = self.setup.timeline();
         tl.push("fixation", 500.0);
-        tl.push_sampled("cue", &Duration::Uniform { lo: 1000.0, hi: 3000.0 }, rng);
+        tl.push_sampled(
+            "cue",
+            &Duration::Uniform {
+                lo: 1000.0,
+                hi: 3000.0,
+            },
+            rng,
+        );
         tl.push("set", 50.0);
         tl.push("production", 2.0 * INTERVALS[interval_index]);
-        MotorTimingCondition { interval_index, timeline: tl }
+        MotorTimingCondition {
+            interval_index,
+            timeline: tl,
+        }
     }
 
     /// Render a condition.
@@ -83,7 +93,9 @@ impl MotorTiming {
             cv.class(at..at + 1, 1);
         }
         cv.respond_from(prod.start);
-        let labels = Labels::new().int("interval_index", c.interval_index as i64).float("interval_ms", interval);
+        let labels = Labels::new()
+            .int("interval_index", c.interval_index as i64)
+            .float("interval_ms", interval);
         cv.finish(&self.setup, labels)
     }
 }

@@ -82,7 +82,12 @@ impl MultiSensoryIntegration {
         let direction = rng.below(self.dim_ring as u64) as usize;
         let coherence = *rng.choose(&self.cohs);
         let proportion = rng.uniform();
-        MsiCondition { direction, coherence, proportion, timeline: lay_out(&self.setup, &self.timing, rng) }
+        MsiCondition {
+            direction,
+            coherence,
+            proportion,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
@@ -93,7 +98,10 @@ impl MultiSensoryIntegration {
         let mut cv = Canvas::new(tl.clone(), 1 + 2 * n, 1 + n);
         cv.set(0..dec.start, 0, 1.0);
         let theta = ring(n)[c.direction];
-        let (c1, c2) = (c.coherence * c.proportion, c.coherence * (1.0 - c.proportion));
+        let (c1, c2) = (
+            c.coherence * c.proportion,
+            c.coherence * (1.0 - c.proportion),
+        );
         cv.add_vec(stim.clone(), 1, &cos_tuning(n, theta, c1 / 200.0, 0.5));
         cv.add_vec(stim.clone(), 1 + n, &cos_tuning(n, theta, c2 / 200.0, 0.5));
         cv.noise(stim, 0..1 + 2 * n, self.setup.noise_sd(self.sigma), rng);

@@ -58,15 +58,38 @@ impl OneTwoThreeGo {
     /// Draw a condition.
     pub fn sample(&self, rng: &mut Rng) -> OneTwoThreeGoCondition {
         let mut tl = self.setup.timeline();
-        tl.push_sampled("fixation", &Duration::TruncExp { mean: 400.0, min: 100.0, max: 800.0 }, rng);
-        tl.push_sampled("target", &Duration::TruncExp { mean: 1000.0, min: 500.0, max: 1500.0 }, rng);
+        tl.push_sampled(
+            "fixation",
+            &Duration::TruncExp {
+                mean: 400.0,
+                min: 100.0,
+                max: 800.0,
+            },
+            rng,
+        );
+        tl.push_sampled(
+            "target",
+            &Duration::TruncExp {
+                mean: 1000.0,
+                min: 500.0,
+                max: 1500.0,
+            },
+            rng,
+        );
         let interval_ms = *rng.choose(&[600.0, 700.0, 800.0, 900.0, 1000.0]);
-        for (s, i) in [("s1", "interval1"), ("s2", "interval2"), ("s3", "interval3")] {
+        for (s, i) in [
+            ("s1", "interval1"),
+            ("s2", "interval2"),
+            ("s3", "interval3"),
+        ] {
             tl.push(s, 100.0);
             tl.push(i, interval_ms);
         }
         tl.push("response", 1000.0);
-        OneTwoThreeGoCondition { interval_ms, timeline: tl }
+        OneTwoThreeGoCondition {
+            interval_ms,
+            timeline: tl,
+        }
     }
 
     /// Render a condition.
@@ -82,7 +105,10 @@ impl OneTwoThreeGo {
         let resp = tl.range("response");
         cv.class(resp.clone(), 1);
         cv.respond_from(resp.start);
-        cv.finish(&self.setup, Labels::new().float("interval_ms", c.interval_ms))
+        cv.finish(
+            &self.setup,
+            Labels::new().float("interval_ms", c.interval_ms),
+        )
     }
 }
 

@@ -74,7 +74,11 @@ impl PerceptualDecisionMakingDelayResponse {
     pub fn sample(&self, rng: &mut Rng) -> PdmDelayCondition {
         let ground_truth = 1 + rng.below(2) as i64;
         let coherence = *rng.choose(&self.cohs);
-        PdmDelayCondition { ground_truth, coherence, timeline: lay_out(&self.setup, &self.timing, rng) }
+        PdmDelayCondition {
+            ground_truth,
+            coherence,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
@@ -83,7 +87,10 @@ impl PerceptualDecisionMakingDelayResponse {
         let (stim, dec) = (tl.range("stimulus"), tl.range("decision"));
         let mut cv = Canvas::new(tl.clone(), 3, 3);
         cv.set(0..dec.start, 0, 1.0);
-        let (hi, lo) = ((1.0 + c.coherence / 100.0) / 2.0, (1.0 - c.coherence / 100.0) / 2.0);
+        let (hi, lo) = (
+            (1.0 + c.coherence / 100.0) / 2.0,
+            (1.0 - c.coherence / 100.0) / 2.0,
+        );
         let gt = c.ground_truth as usize;
         cv.set(stim.clone(), gt, hi as f32);
         cv.set(stim.clone(), 3 - gt, lo as f32);

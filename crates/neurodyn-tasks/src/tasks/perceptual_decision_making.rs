@@ -60,7 +60,15 @@ impl FromConfig for PerceptualDecisionMaking {
         let p = Params::new(
             NAME,
             cfg,
-            &["dim_ring", "cohs", "sigma", "fixation_ms", "stimulus_ms", "delay_ms", "decision_ms"],
+            &[
+                "dim_ring",
+                "cohs",
+                "sigma",
+                "fixation_ms",
+                "stimulus_ms",
+                "delay_ms",
+                "decision_ms",
+            ],
         )?;
         let setup = Setup::new(NAME, cfg, 100.0)?;
         let dim_ring = p.usize("dim_ring", 2, 2, 360)?;
@@ -103,10 +111,17 @@ impl PerceptualDecisionMaking {
         let direction = rng.below(self.dim_ring as u64) as usize;
         let coherence = *rng.choose(&self.cohs);
         let mut tl = self.setup.timeline();
-        for (name, d) in ["fixation", "stimulus", "delay", "decision"].iter().zip(&self.timing) {
+        for (name, d) in ["fixation", "stimulus", "delay", "decision"]
+            .iter()
+            .zip(&self.timing)
+        {
             tl.push_sampled(name, d, rng);
         }
-        PdmCondition { direction, coherence, timeline: tl }
+        PdmCondition {
+            direction,
+            coherence,
+            timeline: tl,
+        }
     }
 
     /// Render a condition (the noise is drawn here).
@@ -119,12 +134,21 @@ impl PerceptualDecisionMaking {
             tl.range("decision"),
         );
         let mut cv = Canvas::new(tl.clone(), self.spec.n_in, self.spec.n_out);
-        let fix_end = if self.setup.neurogym() { fix.end } else { delay.end };
+        let fix_end = if self.setup.neurogym() {
+            fix.end
+        } else {
+            delay.end
+        };
         cv.set(0..fix_end, 0, 1.0);
         let theta = ring(self.dim_ring)[c.direction];
         let pattern = cos_tuning(self.dim_ring, theta, c.coherence / 200.0, 0.5);
         cv.add_vec(stim.clone(), 1, &pattern);
-        cv.noise(stim, 1..1 + self.dim_ring, self.setup.noise_sd(self.sigma), rng);
+        cv.noise(
+            stim,
+            1..1 + self.dim_ring,
+            self.setup.noise_sd(self.sigma),
+            rng,
+        );
         cv.class(dec.clone(), c.direction as i64 + 1);
         cv.respond_from(dec.start);
         let sign = if c.direction == 0 { 1.0 } else { -1.0 };

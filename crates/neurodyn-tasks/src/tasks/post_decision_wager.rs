@@ -75,21 +75,55 @@ impl PostDecisionWager {
         let coherence = *rng.choose(&self.cohs);
         let mut tl = self.setup.timeline();
         tl.push("fixation", 100.0);
-        tl.push_sampled("stimulus", &Duration::TruncExp { mean: 180.0, min: 100.0, max: 900.0 }, rng);
-        tl.push_sampled("delay", &Duration::TruncExp { mean: 1350.0, min: 1200.0, max: 1800.0 }, rng);
-        let pre_sure_steps = if wager { tl.steps_for(rng.uniform_range(500.0, 750.0)) } else { 0 };
+        tl.push_sampled(
+            "stimulus",
+            &Duration::TruncExp {
+                mean: 180.0,
+                min: 100.0,
+                max: 900.0,
+            },
+            rng,
+        );
+        tl.push_sampled(
+            "delay",
+            &Duration::TruncExp {
+                mean: 1350.0,
+                min: 1200.0,
+                max: 1800.0,
+            },
+            rng,
+        );
+        let pre_sure_steps = if wager {
+            tl.steps_for(rng.uniform_range(500.0, 750.0))
+        } else {
+            0
+        };
         tl.push("decision", 100.0);
-        WagerCondition { direction, coherence, wager, pre_sure_steps, timeline: tl }
+        WagerCondition {
+            direction,
+            coherence,
+            wager,
+            pre_sure_steps,
+            timeline: tl,
+        }
     }
 
     /// Render a condition.
     pub fn render(&self, c: &WagerCondition, rng: &mut Rng) -> Trial {
         let tl = &c.timeline;
-        let (stim, delay, dec) = (tl.range("stimulus"), tl.range("delay"), tl.range("decision"));
+        let (stim, delay, dec) = (
+            tl.range("stimulus"),
+            tl.range("delay"),
+            tl.range("decision"),
+        );
         let mut cv = Canvas::new(tl.clone(), 4, 4);
         cv.set(0..dec.start, 0, 1.0);
         let theta = ring(2)[c.direction];
-        cv.add_vec(stim.clone(), 1, &cos_tuning(2, theta, c.coherence / 200.0, 0.5));
+        cv.add_vec(
+            stim.clone(),
+            1,
+            &cos_tuning(2, theta, c.coherence / 200.0, 0.5),
+        );
         cv.noise(stim.clone(), 0..4, self.setup.noise_sd(self.sigma), rng);
         if c.wager {
             let sure_on = (stim.end + c.pre_sure_steps).max(delay.start).min(dec.end);

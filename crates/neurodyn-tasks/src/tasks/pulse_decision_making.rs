@@ -62,14 +62,22 @@ impl FromConfig for PulseDecisionMaking {
 impl PulseDecisionMaking {
     /// Draw a condition.
     pub fn sample(&self, rng: &mut Rng) -> PulseCondition {
-        let p = if rng.bernoulli(0.5) { [0.7, 0.3] } else { [0.3, 0.7] };
+        let p = if rng.bernoulli(0.5) {
+            [0.7, 0.3]
+        } else {
+            [0.3, 0.7]
+        };
         let mut pulses = [[false; 2]; N_BIN];
         for bin in pulses.iter_mut() {
             *bin = [rng.bernoulli(p[0]), rng.bernoulli(p[1])];
         }
         let n1 = pulses.iter().filter(|b| b[0]).count() as f64;
         let n2 = pulses.iter().filter(|b| b[1]).count() as f64;
-        let ground_truth = if n1 < n2 + rng.uniform_range(-0.1, 0.1) { 2 } else { 1 };
+        let ground_truth = if n1 < n2 + rng.uniform_range(-0.1, 0.1) {
+            2
+        } else {
+            1
+        };
         let mut tl = self.setup.timeline();
         tl.push("fixation", 500.0);
         for i in 0..N_BIN {
@@ -77,7 +85,11 @@ impl PulseDecisionMaking {
             tl.push(&format!("bin_{i}"), 240.0);
         }
         tl.push("decision", 500.0);
-        PulseCondition { pulses, ground_truth, timeline: tl }
+        PulseCondition {
+            pulses,
+            ground_truth,
+            timeline: tl,
+        }
     }
 
     /// Render a condition.

@@ -77,7 +77,10 @@ impl ReadySetGo {
         let production = measure_ms * self.gain;
         let n_prod = ((2.0 * production) / dt + 1e-9).floor() as usize;
         tl.push_steps("production", n_prod.max(1), 2.0 * production);
-        ReadySetGoCondition { measure_ms, timeline: tl }
+        ReadySetGoCondition {
+            measure_ms,
+            timeline: tl,
+        }
     }
 
     /// Render a condition.
@@ -90,12 +93,18 @@ impl ReadySetGo {
         cv.set(ready, 1, 1.0);
         cv.set(set.clone(), 2, 1.0);
         let k = (production / self.setup.dt_ms + 1e-9).floor() as usize;
-        let at = if self.setup.neurogym() { set.end + k } else { set.start + k };
+        let at = if self.setup.neurogym() {
+            set.end + k
+        } else {
+            set.start + k
+        };
         if at < prod.end {
             cv.class(at..at + 1, 1);
         }
         cv.respond_from(prod.start);
-        let labels = Labels::new().float("measure_ms", c.measure_ms).float("production_ms", production);
+        let labels = Labels::new()
+            .float("measure_ms", c.measure_ms)
+            .float("production_ms", production);
         cv.finish(&self.setup, labels)
     }
 }

@@ -71,7 +71,10 @@ impl ToneDetection {
         let condition = rng.below(4) as usize;
         let mut timeline = self.setup.timeline();
         timeline.push("stimulus", 2000.0);
-        ToneCondition { condition, timeline }
+        ToneCondition {
+            condition,
+            timeline,
+        }
     }
 
     /// Render a condition.
@@ -84,7 +87,14 @@ impl ToneDetection {
             let onset = tl.steps_for(500.0 * c.condition as f64).min(n);
             let width = tl.steps_for(50.0);
             cv.set(onset..(onset + width).min(n), 0, 1.0);
-            cv.class(if self.setup.neurogym() { 0..n } else { onset..n }, gt);
+            cv.class(
+                if self.setup.neurogym() {
+                    0..n
+                } else {
+                    onset..n
+                },
+                gt,
+            );
             cv.respond_from(onset);
         }
         cv.noise(0..n, 0..1, self.setup.noise_sd(0.2 * self.sigma), rng);

@@ -63,7 +63,10 @@ fn new(
     let mut inputs = names(&["fixation"]);
     inputs.extend(ring_names("stim_mod1_", DIM));
     inputs.extend(ring_names("stim_mod2_", DIM));
-    let fixation = Duration::Uniform { lo: 200.0, hi: 500.0 };
+    let fixation = Duration::Uniform {
+        lo: 200.0,
+        hi: 500.0,
+    };
     let timing = if delayed {
         vec![
             ("fixation", fixation),
@@ -78,9 +81,17 @@ fn new(
         } else {
             Duration::Fixed(500.0)
         };
-        vec![("fixation", fixation), ("stimulus", stim), ("decision", Duration::Fixed(200.0))]
+        vec![
+            ("fixation", fixation),
+            ("stimulus", stim),
+            ("decision", Duration::Fixed(200.0)),
+        ]
     };
-    let default_cohs: &[f64] = if delayed { &[0.3, 0.6, 1.0] } else { &[0.08, 0.16, 0.32, 0.64] };
+    let default_cohs: &[f64] = if delayed {
+        &[0.3, 0.6, 1.0]
+    } else {
+        &[0.08, 0.16, 0.32, 0.64]
+    };
     let cohs = p.list("cohs", default_cohs)?;
     if delayed && cohs.len() < 2 {
         return Err(TaskError::InvalidParam {
@@ -122,16 +133,86 @@ macro_rules! dm {
         }
     };
 }
-dm!(dm1, "Yang19Dm1", [true, false], [1.0, 1.0], false, "`yang19.dm1`: modality 1 only.");
-dm!(dm2, "Yang19Dm2", [false, true], [1.0, 1.0], false, "`yang19.dm2`: modality 2 only.");
-dm!(ctxdm1, "Yang19CtxDm1", [true, true], [1.0, 0.0], false, "`yang19.ctxdm1`: both shown, attend modality 1.");
-dm!(ctxdm2, "Yang19CtxDm2", [true, true], [0.0, 1.0], false, "`yang19.ctxdm2`: both shown, attend modality 2.");
-dm!(multidm, "Yang19MultiDm", [true, true], [1.0, 1.0], false, "`yang19.multidm`: integrate both modalities.");
-dm!(dlydm1, "Yang19DlyDm1", [true, false], [1.0, 1.0], true, "`yang19.dlydm1`: delayed comparison, modality 1.");
-dm!(dlydm2, "Yang19DlyDm2", [false, true], [1.0, 1.0], true, "`yang19.dlydm2`: delayed comparison, modality 2.");
-dm!(ctxdlydm1, "Yang19CtxDlyDm1", [true, true], [1.0, 0.0], true, "`yang19.ctxdlydm1`: delayed, attend modality 1.");
-dm!(ctxdlydm2, "Yang19CtxDlyDm2", [true, true], [0.0, 1.0], true, "`yang19.ctxdlydm2`: delayed, attend modality 2.");
-dm!(multidlydm, "Yang19MultiDlyDm", [true, true], [1.0, 1.0], true, "`yang19.multidlydm`: delayed, both modalities.");
+dm!(
+    dm1,
+    "Yang19Dm1",
+    [true, false],
+    [1.0, 1.0],
+    false,
+    "`yang19.dm1`: modality 1 only."
+);
+dm!(
+    dm2,
+    "Yang19Dm2",
+    [false, true],
+    [1.0, 1.0],
+    false,
+    "`yang19.dm2`: modality 2 only."
+);
+dm!(
+    ctxdm1,
+    "Yang19CtxDm1",
+    [true, true],
+    [1.0, 0.0],
+    false,
+    "`yang19.ctxdm1`: both shown, attend modality 1."
+);
+dm!(
+    ctxdm2,
+    "Yang19CtxDm2",
+    [true, true],
+    [0.0, 1.0],
+    false,
+    "`yang19.ctxdm2`: both shown, attend modality 2."
+);
+dm!(
+    multidm,
+    "Yang19MultiDm",
+    [true, true],
+    [1.0, 1.0],
+    false,
+    "`yang19.multidm`: integrate both modalities."
+);
+dm!(
+    dlydm1,
+    "Yang19DlyDm1",
+    [true, false],
+    [1.0, 1.0],
+    true,
+    "`yang19.dlydm1`: delayed comparison, modality 1."
+);
+dm!(
+    dlydm2,
+    "Yang19DlyDm2",
+    [false, true],
+    [1.0, 1.0],
+    true,
+    "`yang19.dlydm2`: delayed comparison, modality 2."
+);
+dm!(
+    ctxdlydm1,
+    "Yang19CtxDlyDm1",
+    [true, true],
+    [1.0, 0.0],
+    true,
+    "`yang19.ctxdlydm1`: delayed, attend modality 1."
+);
+dm!(
+    ctxdlydm2,
+    "Yang19CtxDlyDm2",
+    [true, true],
+    [0.0, 1.0],
+    true,
+    "`yang19.ctxdlydm2`: delayed, attend modality 2."
+);
+dm!(
+    multidlydm,
+    "Yang19MultiDlyDm",
+    [true, true],
+    [1.0, 1.0],
+    true,
+    "`yang19.multidlydm`: delayed, both modalities."
+);
 
 impl Yang19Dm {
     /// Draw a condition.
@@ -162,7 +243,12 @@ impl Yang19Dm {
         let score = |k: usize| (0..2).map(|m| self.weight[m] * strength[m][k]).sum::<f64>();
         let jitter = rng.uniform_range(-1e-6, 1e-6);
         let ground_truth = 1 + if score(0) + jitter > score(1) { i1 } else { i2 } as i64;
-        DmCondition { theta_index: [i1, i2], strength, ground_truth, timeline }
+        DmCondition {
+            theta_index: [i1, i2],
+            strength,
+            ground_truth,
+            timeline,
+        }
     }
 
     /// Render a condition.
@@ -172,7 +258,11 @@ impl Yang19Dm {
         let mut cv = Canvas::new(tl.clone(), 1 + 2 * DIM, 1 + DIM);
         cv.set(0..dec.start, 0, 1.0);
         let theta = ring(DIM);
-        let periods = if self.delayed { [tl.range("stim1"), tl.range("stim2")] } else { [tl.range("stimulus"), tl.range("stimulus")] };
+        let periods = if self.delayed {
+            [tl.range("stim1"), tl.range("stim2")]
+        } else {
+            [tl.range("stimulus"), tl.range("stimulus")]
+        };
         for m in 0..2 {
             if !self.shown[m] {
                 continue;

@@ -49,7 +49,12 @@ pub struct MatchCondition {
     pub timeline: Timeline,
 }
 
-fn new(name: &'static str, cfg: &TaskConfig, category: bool, match_go: bool) -> Result<Box<dyn crate::Task>, TaskError> {
+fn new(
+    name: &'static str,
+    cfg: &TaskConfig,
+    category: bool,
+    match_go: bool,
+) -> Result<Box<dyn crate::Task>, TaskError> {
     let p = Params::new(name, cfg, &["sigma"])?;
     let setup = Setup::new(name, cfg, 100.0)?;
     let mut inputs = names(&["fixation"]);
@@ -119,7 +124,13 @@ impl Yang19Match {
         } else {
             (sample_index + half) % DIM
         };
-        MatchCondition { is_match, modality, sample_index, test_index, timeline: lay_out(&self.setup, &self.timing, rng) }
+        MatchCondition {
+            is_match,
+            modality,
+            sample_index,
+            test_index,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
@@ -130,12 +141,24 @@ impl Yang19Match {
         cv.set(0..dec.start, 0, 1.0);
         let theta = ring(DIM);
         let ch0 = 1 + c.modality * DIM;
-        cv.add_vec(sample.clone(), ch0, &gauss_bump(DIM, theta[c.sample_index], 1.0));
-        cv.add_vec(test.clone(), ch0, &gauss_bump(DIM, theta[c.test_index], 1.0));
+        cv.add_vec(
+            sample.clone(),
+            ch0,
+            &gauss_bump(DIM, theta[c.sample_index], 1.0),
+        );
+        cv.add_vec(
+            test.clone(),
+            ch0,
+            &gauss_bump(DIM, theta[c.test_index], 1.0),
+        );
         let sd = self.setup.noise_sd(self.sigma);
         cv.noise(sample, ch0..ch0 + DIM, sd, rng);
         cv.noise(test, ch0..ch0 + DIM, sd, rng);
-        let gt = if c.is_match == self.match_go { c.test_index as i64 + 1 } else { 0 };
+        let gt = if c.is_match == self.match_go {
+            c.test_index as i64 + 1
+        } else {
+            0
+        };
         cv.class(dec.clone(), gt);
         cv.respond_from(dec.start);
         let labels = Labels::new()

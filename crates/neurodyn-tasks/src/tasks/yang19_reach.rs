@@ -41,14 +41,23 @@ pub struct ReachCondition {
     pub timeline: Timeline,
 }
 
-fn new(name: &'static str, cfg: &TaskConfig, anti: bool, reaction: bool, delay: f64) -> Result<Box<dyn crate::Task>, TaskError> {
+fn new(
+    name: &'static str,
+    cfg: &TaskConfig,
+    anti: bool,
+    reaction: bool,
+    delay: f64,
+) -> Result<Box<dyn crate::Task>, TaskError> {
     Params::new(name, cfg, &[])?;
     let setup = Setup::new(name, cfg, 100.0)?;
     let mut inputs = names(&["fixation"]);
     inputs.extend(ring_names("stim_mod1_", DIM));
     inputs.extend(ring_names("stim_mod2_", DIM));
     let timing = if reaction {
-        vec![("fixation", Duration::Fixed(500.0)), ("decision", Duration::Fixed(500.0))]
+        vec![
+            ("fixation", Duration::Fixed(500.0)),
+            ("decision", Duration::Fixed(500.0)),
+        ]
     } else {
         vec![
             ("fixation", Duration::Fixed(500.0)),
@@ -106,18 +115,30 @@ impl Yang19Reach {
     pub fn sample(&self, rng: &mut Rng) -> ReachCondition {
         let modality = rng.below(2) as usize;
         let direction = rng.below(DIM as u64) as usize;
-        ReachCondition { direction, modality, timeline: lay_out(&self.setup, &self.timing, rng) }
+        ReachCondition {
+            direction,
+            modality,
+            timeline: lay_out(&self.setup, &self.timing, rng),
+        }
     }
 
     /// Render a condition.
     pub fn render(&self, c: &ReachCondition, _rng: &mut Rng) -> Trial {
         let tl = &c.timeline;
         let dec = tl.range("decision");
-        let stim_index = if self.anti { (c.direction + DIM / 2) % DIM } else { c.direction };
+        let stim_index = if self.anti {
+            (c.direction + DIM / 2) % DIM
+        } else {
+            c.direction
+        };
         let bump = gauss_bump(DIM, ring(DIM)[stim_index], 1.0);
         let mut cv = Canvas::new(tl.clone(), 1 + 2 * DIM, 1 + DIM);
         cv.set(0..dec.start, 0, 1.0);
-        let shown = if self.reaction { dec.clone() } else { tl.range("stimulus") };
+        let shown = if self.reaction {
+            dec.clone()
+        } else {
+            tl.range("stimulus")
+        };
         cv.add_vec(shown, 1 + c.modality * DIM, &bump);
         cv.class(dec.clone(), c.direction as i64 + 1);
         cv.respond_from(dec.start);

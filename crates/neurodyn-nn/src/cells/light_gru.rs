@@ -1,0 +1,572 @@
+//! Light GRU (Ravanelli et al. 2018, "Light gated recurrent units for speech recognition") with
+//! its two biologically motivated variants from the brain-like-constraints coursework (seed 001,
+//! §2.1): ENU-light-GRU and EI-light-GRU.
+//!
+//! ```text
+//! z_t = σ(BN_z(W_zx x_t) + U_z h_{t−1})
+//! h̃_t = ReLU(BN_h(a_t) + U_h h_{t−1})          a_t = W_hx x_t                (light-GRU)
+//!                                               a_t = W_ĥh ĥ_t,
+//!                                               ĥ_t = ReLU(W_ĥx x_t + b_ĥ)     (ENU-light-GRU)
+//! h_t = z_t ⊙ h_{t−1} + (1 − z_t) ⊙ h̃_t
+//! BN(a) = γ ⊙ (a − μ) / √(σ² + ε) + β
+//! ```
+//!
+//! No reset gate, a ReLU candidate, and batch normalisation of the input projections (β replaces
+//! the biases). **Batch norm**: while training, μ and σ² are the batch mean and (biased) variance
+//! of each feature at each step; in evaluation they are the running estimates. As in the seed's
+//! code (one `BatchNorm1d` called at every step), γ, β and the running statistics are shared by
+//! all steps, and the running statistics (persistent buffers `bn_running_mean`,
+//! `bn_running_var`, starting at 0 and 1) are updated at every training step with PyTorch's rule
+//! `r ← (1 − m) r + m s` (momentum m = 0.1; the unbiased batch variance for `bn_running_var`).
+//! Ravanelli et al. pooled the statistics over all time steps; per-step statistics let the batch
+//! norm run inside the time loop.
+//!
+//! **ENU-light-GRU** ([`LightGru::enu`]): each unit is a private two-layer network (an "embedded
+//! neural unit"). Unit i owns E embedding units `ĥ[iE..(i+1)E]`; `W_ĥh (H, H·E)` is a full
+//! parameter times the fixed block mask of eq. 17 (`conn[i, k] = 1` iff `k / E = i`), so masked
+//! entries neither act nor train. The z gate keeps its direct input projection.
+//!
+//! **EI-light-GRU** ([`LightGru::ei`], or [`LightGru::set_dale`] on any variant): Dale's law on
+//! the candidate's recurrent weights, `U_h,eff = |U_h| ⊙ sign ⊙ (1 − I)` via [`Constraint`]
+//! (excitatory columns first). The seed's code multiplies `U_h` by the signed mask without
+//! rectifying, which lets trained weights cross zero; here the magnitudes are rectified so the
+//! signs hold. The L2 activity penalty of that model is `Regularizer::ActivityL2`.
+//!
+//! Backward (g = ∂L/∂h_t, d = ∂L/∂BN output of a feature over the batch, x̂ its normalised input):
+//!
+//! ```text
+//! ∂z_pre = g (h_{t−1} − h̃) z(1−z)      ∂h̃_pre = g (1−z) [h̃ > 0]       ∂h_{t−1} = g z + ∂pre · [U_z; U_h]
+//! ∂γ = Σ_b d x̂    ∂β = Σ_b d
+//! ∂a = γ/√(σ²+ε) · (d − mean_b(d) − x̂ mean_b(d x̂))      (training: μ, σ² depend on the batch)
+//! ∂a = γ/√(σ²+ε) · d                                     (evaluation: running statistics)
+//! ENU: ∂ĥ = ∂a · W_ĥh,   ∂(W_ĥx x + b_ĥ) = ∂ĥ ⊙ [ĥ > 0]
+//! ```
+//!
+//! and after the loop `∂[U_z; U_h] = Σ_t ∂pre_tᵀ h_{t−1}` and `∂W_ĥh = Σ_t ∂a_tᵀ ĥ_t`, one GEMM each
+//! over all steps.
+
+use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::strided::{gemm_s, sv};
+use crate::constraint::{dale_signs, no_autapse_mask, Constraint, Rectify};
+use crate::linalg::Trans;
+use crate::params::ParamSpec;
+use crate::real::Real;
+use neurodyn_core::Rng;
+
+/// A light-GRU cell (optionally ENU and/or EI). Build it with [`LightGru::new`],
+/// [`LightGru::enu`] or [`LightGru::ei`]; the constraint fields may then be changed.
+pub struct LightGru<T> {
+    /// Inputs.
+    pub n_in: usize,
+    /// Units.
+    pub n_rec: usize,
+    /// Embedding units per unit E (ENU-light-GRU); 0 for the plain light-GRU. Fixed at build
+    /// time because the parameter shapes depend on it.
+    embed: usize,
+    /// Batch-norm ε.
+    pub bn_eps: f64,
+    /// Batch-norm momentum of the running statistics.
+    pub bn_momentum: f64,
+    /// Constraint on `w_in (H + H_c, n_in)`, rows `[W_zx; W_hx]` (or `[W_zx; W_ĥx]`, H_c = H·E).
+    pub c_in: Constraint<T>,
+    /// Constraint on the gate's recurrent weights `w_rec_z (H, H)`.
+    pub c_rec_z: Constraint<T>,
+    /// Constraint on the candidate's recurrent weights `w_rec_h (H, H)` (Dale in EI-light-GRU).
+    pub c_rec_h: Constraint<T>,
+    /// Constraint on `w_emb = W_ĥh (H, H·E)`: the per-unit block mask (ENU only).
+    pub c_emb: Constraint<T>,
+    /// Initial `w_in`.
+    pub w_in_init: Vec<f64>,
+    /// Initial embedding bias `b_emb (H·E)` (ENU only).
+    pub b_emb_init: Vec<f64>,
+    /// Initial `w_rec_z`.
+    pub w_rec_z_init: Vec<f64>,
+    /// Initial `w_rec_h`.
+    pub w_rec_h_init: Vec<f64>,
+    /// Initial `w_emb` (ENU only).
+    pub w_emb_init: Vec<f64>,
+}
+
+impl<T: Real> LightGru<T> {
+    /// A plain light-GRU: input weights U(±1/√n_in) (PyTorch's `nn.Linear`), orthogonal recurrent
+    /// weights (Ravanelli et al.), γ = 1, β = 0, ε = 1e-5, momentum 0.1.
+    pub fn new(n_in: usize, n_rec: usize, rng: &mut Rng) -> Self {
+        Self::build(n_in, n_rec, 0, rng)
+    }
+
+    /// An ENU-light-GRU with `embed` ≥ 1 private embedding units per unit.
+    pub fn enu(n_in: usize, n_rec: usize, embed: usize, rng: &mut Rng) -> Self {
+        assert!(embed >= 1, "LightGru::enu: embed must be at least 1");
+        Self::build(n_in, n_rec, embed, rng)
+    }
+
+    /// An EI-light-GRU: a plain light-GRU with [`LightGru::set_dale`]`(frac_exc)`.
+    pub fn ei(n_in: usize, n_rec: usize, frac_exc: f64, rng: &mut Rng) -> Self {
+        let mut c = Self::new(n_in, n_rec, rng);
+        c.set_dale(frac_exc, rng);
+        c
+    }
+
+    /// Impose Dale's law on the candidate's recurrent weights: the first `round(frac_exc·H)`
+    /// units excitatory, no autapses, magnitudes `|U_h|` re-initialised E/I-balanced per row with
+    /// spectral radius 1.
+    pub fn set_dale(&mut self, frac_exc: f64, rng: &mut Rng) {
+        let h = self.n_rec;
+        let signs = dale_signs::<f64>(h, frac_exc);
+        let conn = no_autapse_mask::<f64>(h);
+        self.w_rec_h_init = crate::init::dale_balanced(&signs, &conn, 1.0, rng);
+        self.c_rec_h = Constraint {
+            conn: Some(conn.iter().map(|&v| T::c(v)).collect()),
+            col_sign: Some(signs.iter().map(|&v| T::c(v)).collect()),
+            rectify: Rectify::Abs,
+            ..Constraint::none(h, h)
+        };
+    }
+
+    fn build(n_in: usize, h: usize, embed: usize, rng: &mut Rng) -> Self {
+        let hc = if embed == 0 { h } else { h * embed };
+        let w_in_init = crate::init::uniform_fan_in(h + hc, n_in, rng);
+        let w_rec_z_init = crate::init::orthogonal(h, rng);
+        let w_rec_h_init = crate::init::orthogonal(h, rng);
+        let (mut b_emb_init, mut w_emb_init) = (Vec::new(), Vec::new());
+        let mut c_emb = Constraint::none(h, if embed == 0 { 0 } else { hc });
+        if embed > 0 {
+            let bound = 1.0 / (n_in.max(1) as f64).sqrt();
+            b_emb_init = (0..hc).map(|_| rng.uniform_range(-bound, bound)).collect();
+            let block = |k: usize| -> bool { (k % hc) / embed == k / hc };
+            let eb = 1.0 / (embed as f64).sqrt();
+            w_emb_init = (0..h * hc)
+                .map(|k| {
+                    if block(k) {
+                        rng.uniform_range(-eb, eb)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            c_emb.conn = Some(
+                (0..h * hc)
+                    .map(|k| if block(k) { T::c(1.0) } else { T::c(0.0) })
+                    .collect(),
+            );
+        }
+        LightGru {
+            n_in,
+            n_rec: h,
+            embed,
+            bn_eps: 1e-5,
+            bn_momentum: 0.1,
+            c_in: Constraint::none(h + hc, n_in),
+            c_rec_z: Constraint::none(h, h),
+            c_rec_h: Constraint::none(h, h),
+            c_emb,
+            w_in_init,
+            b_emb_init,
+            w_rec_z_init,
+            w_rec_h_init,
+            w_emb_init,
+        }
+    }
+
+    /// Embedding units per unit (0 = plain light-GRU).
+    pub fn embed(&self) -> usize {
+        self.embed
+    }
+
+    /// Width of the candidate's input projection: H, or H·E with embeddings.
+    fn hc(&self) -> usize {
+        if self.embed == 0 {
+            self.n_rec
+        } else {
+            self.n_rec * self.embed
+        }
+    }
+
+    /// Width of the embedding block (0 without embeddings).
+    fn he(&self) -> usize {
+        self.n_rec * self.embed
+    }
+
+    // Parameter lengths: [w_in, b_emb, w_rec_z, w_rec_h, w_emb, bn_gamma, bn_beta].
+    fn param_lens(&self) -> [usize; 7] {
+        let h = self.n_rec;
+        let g = h + self.hc();
+        [
+            g * self.n_in,
+            self.he(),
+            h * h,
+            h * h,
+            h * self.he(),
+            2 * h,
+            2 * h,
+        ]
+    }
+
+    // eff layout: [w_in (G, n_in) | b_in (G) | w_rec (2H, H) = [U_z; U_h] | w_emb | γ (2H) | β (2H)]
+    // → offsets [w_in, b_in, w_rec, w_emb, γ, β, end].
+    fn offs(&self) -> [usize; 7] {
+        let h = self.n_rec;
+        let g = h + self.hc();
+        let mut o = [0; 7];
+        o[1] = g * self.n_in;
+        o[2] = o[1] + g;
+        o[3] = o[2] + 2 * h * h;
+        o[4] = o[3] + h * self.he();
+        o[5] = o[4] + 2 * h;
+        o[6] = o[5] + 2 * h;
+        o
+    }
+}
+
+fn pieces<'a, T>(mut p: &'a [T], lens: &[usize; 7]) -> [&'a [T]; 7] {
+    let mut out: [&[T]; 7] = [&[]; 7];
+    for (o, &n) in out.iter_mut().zip(lens) {
+        let (a, b) = p.split_at(n);
+        *o = a;
+        p = b;
+    }
+    out
+}
+
+fn pieces_mut<'a, T>(mut p: &'a mut [T], lens: &[usize; 7]) -> [&'a mut [T]; 7] {
+    let mut out: [&mut [T]; 7] = Default::default();
+    for (o, &n) in out.iter_mut().zip(lens) {
+        let (a, b) = std::mem::take(&mut p).split_at_mut(n);
+        *o = a;
+        p = b;
+    }
+    out
+}
+
+#[inline(always)]
+fn sigmoid<T: Real>(x: T) -> T {
+    T::c(1.0) / (T::c(1.0) + (-x).exp())
+}
+
+impl<T: Real> Cell<T> for LightGru<T> {
+    fn kind(&self) -> &'static str {
+        "light-gru"
+    }
+    fn n_in(&self) -> usize {
+        self.n_in
+    }
+    fn n_units(&self) -> usize {
+        self.n_rec
+    }
+    fn input_width(&self) -> usize {
+        self.n_rec + self.hc()
+    }
+    // Cache row per sample: [z | h̃ | x̂ (2H) | 1/√(σ²+ε) (2H) | ĥ (H·E, ENU)].
+    fn cache_len(&self) -> usize {
+        6 * self.n_rec + self.he()
+    }
+    // Aux row per sample: [∂z_pre | ∂h̃_pre | ∂a (H, ENU)].
+    fn aux_len(&self) -> usize {
+        if self.embed == 0 {
+            2 * self.n_rec
+        } else {
+            3 * self.n_rec
+        }
+    }
+    fn param_specs(&self) -> Vec<ParamSpec> {
+        let h = self.n_rec;
+        let mut v = vec![ParamSpec::new("w_in", h + self.hc(), self.n_in)];
+        if self.embed > 0 {
+            v.push(ParamSpec::new("b_emb", 1, self.he()));
+        }
+        v.push(ParamSpec::new("w_rec_z", h, h));
+        v.push(ParamSpec::new("w_rec_h", h, h));
+        if self.embed > 0 {
+            v.push(ParamSpec::new("w_emb", h, self.he()));
+        }
+        v.push(ParamSpec::new("bn_gamma", 1, 2 * h));
+        v.push(ParamSpec::new("bn_beta", 1, 2 * h));
+        v
+    }
+    fn buffer_specs(&self) -> Vec<ParamSpec> {
+        let h = self.n_rec;
+        vec![
+            ParamSpec::new("bn_running_mean", 1, 2 * h),
+            ParamSpec::new("bn_running_var", 1, 2 * h),
+        ]
+    }
+    fn init(&self, params: &mut [T], buffers: &mut [T], _rng: &mut Rng) {
+        let h = self.n_rec;
+        let [w_in, b_emb, w_rec_z, w_rec_h, w_emb, gamma, beta] =
+            pieces_mut(params, &self.param_lens());
+        let inits = [
+            &self.w_in_init,
+            &self.b_emb_init,
+            &self.w_rec_z_init,
+            &self.w_rec_h_init,
+            &self.w_emb_init,
+        ];
+        for (dst, src) in [w_in, b_emb, w_rec_z, w_rec_h, w_emb]
+            .into_iter()
+            .zip(inits)
+        {
+            dst.iter_mut()
+                .zip(src.iter())
+                .for_each(|(d, &s)| *d = T::c(s));
+        }
+        gamma.iter_mut().for_each(|v| *v = T::c(1.0));
+        beta.iter_mut().for_each(|v| *v = T::c(0.0));
+        let (mean, var) = buffers.split_at_mut(2 * h);
+        mean.iter_mut().for_each(|v| *v = T::c(0.0));
+        var.iter_mut().for_each(|v| *v = T::c(1.0));
+    }
+    fn eff_len(&self) -> usize {
+        self.offs()[6]
+    }
+    fn prepare(&self, params: &[T], eff: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let [p_in, p_bemb, p_rz, p_rh, p_emb, p_gamma, p_beta] = pieces(params, &self.param_lens());
+        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
+        // The input bias of the driver's projection is zero except for the ENU embedding: β
+        // replaces the biases that batch norm would cancel.
+        eff[o[1]..o[2]].iter_mut().for_each(|v| *v = T::c(0.0));
+        eff[o[1] + h..o[1] + h + p_bemb.len()].copy_from_slice(p_bemb);
+        self.c_rec_z.apply(p_rz, &mut eff[o[2]..o[2] + h * h]);
+        self.c_rec_h.apply(p_rh, &mut eff[o[2] + h * h..o[3]]);
+        self.c_emb.apply(p_emb, &mut eff[o[3]..o[4]]);
+        eff[o[4]..o[5]].copy_from_slice(p_gamma);
+        eff[o[5]..o[6]].copy_from_slice(p_beta);
+    }
+    fn input_offsets(&self) -> (usize, usize) {
+        let o = self.offs();
+        (o[0], o[1])
+    }
+
+    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+        let h = self.n_rec;
+        let (he, g, cl) = (self.he(), self.input_width(), self.cache_len());
+        let b = ctx.batch;
+        let o = self.offs();
+        let (gamma, beta) = (&eff[o[4]..o[5]], &eff[o[5]..o[6]]);
+        let one = T::c(1.0);
+        // Recurrent pre-activations h_{t−1} [U_z; U_h]ᵀ into cache columns [0, 2H).
+        gemm_s(
+            io.cache,
+            b,
+            2 * h,
+            cl,
+            sv(io.r_prev, b, h, h),
+            Trans::N,
+            sv(&eff[o[2]..o[3]], 2 * h, h, h),
+            Trans::T,
+            false,
+            ctx.threads,
+        );
+        // Batch-norm inputs a = [W_zx x | a_h] into cache columns [2H, 4H).
+        if self.embed == 0 {
+            for s in 0..b {
+                io.cache[s * cl + 2 * h..s * cl + 4 * h]
+                    .copy_from_slice(&io.u[s * g..s * g + 2 * h]);
+            }
+        } else {
+            for s in 0..b {
+                io.cache[s * cl + 2 * h..s * cl + 3 * h].copy_from_slice(&io.u[s * g..s * g + h]);
+                for k in 0..he {
+                    io.cache[s * cl + 6 * h + k] = io.u[s * g + h + k].max(T::c(0.0));
+                }
+            }
+            // a_h = ĥ W_ĥhᵀ, staged in s_next (written for real below).
+            gemm_s(
+                io.s_next,
+                b,
+                h,
+                h,
+                sv(&io.cache[6 * h..], b, he, cl),
+                Trans::N,
+                sv(&eff[o[3]..o[4]], h, he, he),
+                Trans::T,
+                false,
+                ctx.threads,
+            );
+            for s in 0..b {
+                io.cache[s * cl + 3 * h..s * cl + 4 * h]
+                    .copy_from_slice(&io.s_next[s * h..(s + 1) * h]);
+            }
+        }
+        // Normalise each feature over the batch; x̂ and 1/√(σ²+ε) replace a in the cache.
+        let (r_mean, r_var) = io.buffers.split_at_mut(2 * h);
+        let (eps, mom) = (T::c(self.bn_eps), T::c(self.bn_momentum));
+        let nb = T::c(b as f64);
+        for j in 0..2 * h {
+            let col = |s: usize| s * cl + 2 * h + j;
+            let (mean, inv) = if ctx.training {
+                let mean = (0..b).map(|s| io.cache[col(s)]).sum::<T>() / nb;
+                let var = (0..b)
+                    .map(|s| (io.cache[col(s)] - mean) * (io.cache[col(s)] - mean))
+                    .sum::<T>()
+                    / nb;
+                let unbiased = if b > 1 { var * nb / (nb - one) } else { var };
+                r_mean[j] = (one - mom) * r_mean[j] + mom * mean;
+                r_var[j] = (one - mom) * r_var[j] + mom * unbiased;
+                (mean, one / (var + eps).sqrt())
+            } else {
+                (r_mean[j], one / (r_var[j] + eps).sqrt())
+            };
+            for s in 0..b {
+                let k = col(s);
+                io.cache[k] = (io.cache[k] - mean) * inv;
+                io.cache[k + 2 * h] = inv;
+            }
+        }
+        // Gates and the new state; z and h̃ replace the recurrent pre-activations.
+        for s in 0..b {
+            let c = &mut io.cache[s * cl..(s + 1) * cl];
+            for i in 0..h {
+                let z = sigmoid(gamma[i] * c[2 * h + i] + beta[i] + c[i]);
+                let hc = (gamma[h + i] * c[3 * h + i] + beta[h + i] + c[h + i]).max(T::c(0.0));
+                let k = s * h + i;
+                let v = z * io.r_prev[k] + (one - z) * hc;
+                c[i] = z;
+                c[h + i] = hc;
+                io.s_next[k] = v;
+                io.r_next[k] = v;
+            }
+        }
+    }
+
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
+        let h = self.n_rec;
+        let (he, g, cl, al) = (
+            self.he(),
+            self.input_width(),
+            self.cache_len(),
+            self.aux_len(),
+        );
+        let b = ctx.batch;
+        let o = self.offs();
+        let gamma = &eff[o[4]..o[5]];
+        let (zero, one) = (T::c(0.0), T::c(1.0));
+        for s in 0..b {
+            let c = &io.cache[s * cl..(s + 1) * cl];
+            for i in 0..h {
+                let k = s * h + i;
+                let (z, hc) = (c[i], c[h + i]);
+                let gr = io.d_s_next[k] + io.d_r[k];
+                io.d_aux[s * al + i] = gr * (io.r_prev[k] - hc) * z * (one - z);
+                io.d_aux[s * al + h + i] = if hc > zero { gr * (one - z) } else { zero };
+                io.d_s_prev[k] = gr * z;
+            }
+        }
+        gemm_s(
+            io.d_s_prev,
+            b,
+            h,
+            h,
+            sv(io.d_aux, b, 2 * h, al),
+            Trans::N,
+            sv(&eff[o[2]..o[3]], 2 * h, h, h),
+            Trans::N,
+            true,
+            ctx.threads,
+        );
+        // Batch norm, per feature over the batch.
+        let nb = T::c(b as f64);
+        let (d_gamma, d_beta) = io.d_eff[o[4]..o[6]].split_at_mut(2 * h);
+        for j in 0..2 * h {
+            let (mut s1, mut s2) = (zero, zero);
+            for s in 0..b {
+                let d = io.d_aux[s * al + j];
+                s1 += d;
+                s2 += d * io.cache[s * cl + 2 * h + j];
+            }
+            d_gamma[j] += s2;
+            d_beta[j] += s1;
+            for s in 0..b {
+                let d = io.d_aux[s * al + j];
+                let xh = io.cache[s * cl + 2 * h + j];
+                let scale = gamma[j] * io.cache[s * cl + 4 * h + j];
+                let da = if ctx.training {
+                    scale * (d - (s1 + xh * s2) / nb)
+                } else {
+                    scale * d
+                };
+                if self.embed > 0 && j >= h {
+                    io.d_aux[s * al + h + j] = da;
+                } else {
+                    io.d_u[s * g + j] = da;
+                }
+            }
+        }
+        if self.embed > 0 {
+            // ∂ĥ = ∂a W_ĥh, then through the embedding's ReLU.
+            gemm_s(
+                &mut io.d_u[h..],
+                b,
+                he,
+                g,
+                sv(&io.d_aux[2 * h..], b, h, al),
+                Trans::N,
+                sv(&eff[o[3]..o[4]], h, he, he),
+                Trans::N,
+                false,
+                ctx.threads,
+            );
+            for s in 0..b {
+                for k in 0..he {
+                    if io.cache[s * cl + 6 * h + k] <= zero {
+                        io.d_u[s * g + h + k] = zero;
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
+        let h = self.n_rec;
+        let (he, cl, al) = (self.he(), self.cache_len(), self.aux_len());
+        let o = self.offs();
+        let tb = seq.n_steps * seq.batch;
+        // ∂[U_z; U_h] = Σ_t ∂pre_tᵀ h_{t−1}, one GEMM over all steps.
+        gemm_s(
+            &mut d_eff[o[2]..o[3]],
+            2 * h,
+            h,
+            h,
+            sv(seq.d_aux, tb, 2 * h, al),
+            Trans::T,
+            sv(&seq.rates[..tb * h], tb, h, h),
+            Trans::N,
+            true,
+            ctx.threads,
+        );
+        if self.embed > 0 {
+            // ∂W_ĥh = Σ_t ∂a_tᵀ ĥ_t.
+            gemm_s(
+                &mut d_eff[o[3]..o[4]],
+                h,
+                he,
+                he,
+                sv(&seq.d_aux[2 * h..], tb, h, al),
+                Trans::T,
+                sv(&seq.cache[6 * h..], tb, he, cl),
+                Trans::N,
+                true,
+                ctx.threads,
+            );
+        }
+    }
+
+    fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let lens = self.param_lens();
+        let [p_in, _, p_rz, p_rh, p_emb, _, _] = pieces(params, &lens);
+        let [g_in, g_bemb, g_rz, g_rh, g_emb, g_gamma, g_beta] = pieces_mut(d_params, &lens);
+        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
+        let add = |dst: &mut [T], src: &[T]| dst.iter_mut().zip(src).for_each(|(a, &b)| *a += b);
+        add(g_bemb, &d_eff[o[1] + h..o[2]]);
+        self.c_rec_z
+            .backprop(p_rz, &d_eff[o[2]..o[2] + h * h], g_rz);
+        self.c_rec_h
+            .backprop(p_rh, &d_eff[o[2] + h * h..o[3]], g_rh);
+        self.c_emb.backprop(p_emb, &d_eff[o[3]..o[4]], g_emb);
+        add(g_gamma, &d_eff[o[4]..o[5]]);
+        add(g_beta, &d_eff[o[5]..o[6]]);
+    }
+}
