@@ -36,14 +36,28 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
     let mask = z.require("mask", path)?;
     let sh = inputs.shape().to_vec();
     if sh.len() != 3 {
-        bail!("{}: inputs must be (trial, time, n_in), got shape {:?}", path.display(), sh);
+        bail!(
+            "{}: inputs must be (trial, time, n_in), got shape {:?}",
+            path.display(),
+            sh
+        );
     }
     let (n, t, n_in) = (sh[0], sh[1], sh[2]);
     if targets.shape() != [n, t] {
-        bail!("{}: targets must be (trial, time) = {:?} class indices, got shape {:?}", path.display(), [n, t], targets.shape());
+        bail!(
+            "{}: targets must be (trial, time) = {:?} class indices, got shape {:?}",
+            path.display(),
+            [n, t],
+            targets.shape()
+        );
     }
     if mask.shape() != [n, t] {
-        bail!("{}: mask must be (trial, time) = {:?}, got shape {:?}", path.display(), [n, t], mask.shape());
+        bail!(
+            "{}: mask must be (trial, time) = {:?}, got shape {:?}",
+            path.display(),
+            [n, t],
+            mask.shape()
+        );
     }
     let x = inputs.to_f32();
     let y: Vec<i64> = targets.to_f64().iter().map(|&v| v as i64).collect();
@@ -52,7 +66,10 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
     Ok((0..n)
         .map(|i| {
             // A trial's length is up to its last step with mask > 0 (padding has mask 0).
-            let len = (0..t).rev().find(|&s| m[i * t + s] > 0.0).map_or(t, |s| s + 1);
+            let len = (0..t)
+                .rev()
+                .find(|&s| m[i * t + s] > 0.0)
+                .map_or(t, |s| s + 1);
             Trial {
                 n_in,
                 n_out,
@@ -77,15 +94,23 @@ pub fn run(a: EvalArgs) -> Result<()> {
         cfg.eval.seed = s;
     }
     let mut tr = Trainer::new(cfg)?;
-    checkpoint::load_model(&rd.model(), &mut tr.net)
-        .with_context(|| format!("{} holds no trained model (did training finish?)", a.run.display()))?;
+    checkpoint::load_model(&rd.model(), &mut tr.net).with_context(|| {
+        format!(
+            "{} holds no trained model (did training finish?)",
+            a.run.display()
+        )
+    })?;
     let trials = match &a.trials {
         Some(p) => {
             let mut t = trials_from_npz(p)?;
             let want = tr.net.n_out;
             for tr_ in &mut t {
                 if tr_.n_out > want {
-                    bail!("{}: targets use class {} but the model has {want} outputs", p.display(), tr_.n_out - 1);
+                    bail!(
+                        "{}: targets use class {} but the model has {want} outputs",
+                        p.display(),
+                        tr_.n_out - 1
+                    );
                 }
                 tr_.n_out = want;
             }
@@ -97,7 +122,10 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let sc = score(&rec);
     println!("accuracy {:.4} on {} trials", sc.accuracy, sc.n_trials);
     for (label, rows) in &sc.per_condition {
-        let cells: Vec<String> = rows.iter().map(|r| format!("{}: {:.3} (n={})", r.value, r.accuracy, r.n)).collect();
+        let cells: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}: {:.3} (n={})", r.value, r.accuracy, r.n))
+            .collect();
         println!("  by {label}: {}", cells.join(", "));
     }
     if let Some(j) = &a.json {

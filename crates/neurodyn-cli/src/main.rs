@@ -2,13 +2,19 @@
 //!
 //! ```text
 //! neurodyn quickstart                      train, evaluate, analyse, report (embedded defaults)
-//! neurodyn tasks list | show | sample      the task suite
+//! neurodyn tasks list | show | sample | plot   the task suite
 //! neurodyn train [CONFIG] [--task ..]      train a network into a run directory
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
+//! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
+//! neurodyn bench [--torch-python PY]       time training steps, side by side with PyTorch
 //! ```
 
+mod analyze;
+mod bench;
 mod eval_cmd;
+mod figures;
 mod quickstart;
+mod report;
 mod tasks_cmd;
 mod train_cmd;
 
@@ -33,6 +39,10 @@ enum Cmd {
     Train(train_cmd::TrainArgs),
     /// Score a trained network on fresh or given trials.
     Eval(eval_cmd::EvalArgs),
+    /// Analyse a trained run: activity, pca, fixed-points, selectivity, connectivity, psychometric, lesion.
+    Analyze(analyze::AnalyzeArgs),
+    /// Time training steps of the engine (and of PyTorch, given --torch-python).
+    Bench(bench::BenchArgs),
 }
 
 fn main() {
@@ -42,6 +52,8 @@ fn main() {
         Cmd::Tasks(c) => tasks_cmd::run(c),
         Cmd::Train(a) => train_cmd::run(a).map(|_| ()),
         Cmd::Eval(a) => eval_cmd::run(a),
+        Cmd::Bench(a) => bench::run(a),
+        Cmd::Analyze(a) => analyze::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -26,7 +26,14 @@ pub fn run(a: QuickstartArgs) -> Result<()> {
     }
     let cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", a.seed);
     let out = crate::train_cmd::train_with_progress(cfg, &a.out, false, false)?;
-    println!("accuracy {:.3} on {} fresh trials ({:.1} s training)", out.score.accuracy, out.score.n_trials, out.train_seconds);
+    println!(
+        "accuracy {:.3} on {} fresh trials ({:.1} s training)",
+        out.score.accuracy, out.score.n_trials, out.train_seconds
+    );
+    let sections = crate::analyze::run_all(&a.out)?;
+    let report = crate::report::write_report(&a.out, &sections)?;
+    println!("report: {}", report.display());
+    println!("figures: {}", a.out.join("figures").display());
     println!("run directory: {}", a.out.display());
     Ok(())
 }

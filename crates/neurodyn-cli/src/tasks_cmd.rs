@@ -4,6 +4,7 @@
 //! neurodyn tasks list
 //! neurodyn tasks show PerceptualDecisionMaking
 //! neurodyn tasks sample yang19.dms-v0 --n 64 --dt 20 --seed 1 --compat neurogym --out dms.npz
+//! neurodyn tasks plot DelayMatchSample --n 3 --out dms.png
 //! ```
 //! `sample` writes `inputs` (trial, time, n_in) f32; `targets` (trial, time) i64 with 0 = fixate
 //! for categorical tasks, or (trial, time, n_out) f32 for continuous ones; `mask` (trial, time)
@@ -45,6 +46,26 @@ pub enum TasksCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Plot inputs and targets over time for a few trials (PNG and SVG).
+    Plot {
+        /// Task name, neurogym id or alias.
+        name: String,
+        /// Number of trials (one panel pair each).
+        #[arg(long, default_value_t = 3)]
+        n: usize,
+        /// Time step in ms (default: the task's).
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// `default` or `neurogym`.
+        #[arg(long, default_value = "default")]
+        compat: String,
+        /// Output file (`.png`; an `.svg` is written beside it).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Run a `tasks` subcommand.
@@ -52,7 +73,22 @@ pub fn run(cmd: TasksCmd) -> Result<()> {
     match cmd {
         TasksCmd::List => list(),
         TasksCmd::Show { name } => show(&name),
-        TasksCmd::Sample { name, n, dt, seed, compat, out } => sample(&name, n, dt, seed, &compat, &out),
+        TasksCmd::Sample {
+            name,
+            n,
+            dt,
+            seed,
+            compat,
+            out,
+        } => sample(&name, n, dt, seed, &compat, &out),
+        TasksCmd::Plot {
+            name,
+            n,
+            dt,
+            seed,
+            compat,
+            out,
+        } => plot(&name, n, dt, seed, &compat, &out),
     }
 }
 
@@ -65,12 +101,22 @@ fn parse_compat(s: &str) -> Result<Compat> {
 }
 
 fn list() -> Result<()> {
-    println!("{:<36} {:>5} {:>5} {:>7}  tags", "name", "n_in", "n_out", "dt_ms");
+    println!(
+        "{:<36} {:>5} {:>5} {:>7}  tags",
+        "name", "n_in", "n_out", "dt_ms"
+    );
     for entry in REGISTRY {
         let task = (entry.constructor)(&TaskConfig::default())
             .with_context(|| format!("building {}", entry.name))?;
         let s = task.spec();
-        println!("{:<36} {:>5} {:>5} {:>7}  {}", s.name, s.n_in, s.n_out, s.dt_ms, s.tags.join(", "));
+        println!(
+            "{:<36} {:>5} {:>5} {:>7}  {}",
+            s.name,
+            s.n_in,
+            s.n_out,
+            s.dt_ms,
+            s.tags.join(", ")
+        );
     }
     Ok(())
 }
@@ -78,7 +124,16 @@ fn list() -> Result<()> {
 fn show(name: &str) -> Result<()> {
     let task = build(name, &TaskConfig::default())?;
     let s = task.spec();
-    println!("{}  (dt {} ms, {})", s.name, s.dt_ms, if s.categorical { "categorical" } else { "continuous" });
+    println!(
+        "{}  (dt {} ms, {})",
+        s.name,
+        s.dt_ms,
+        if s.categorical {
+            "categorical"
+        } else {
+            "continuous"
+        }
+    );
     println!("{}\n", s.description);
     println!("paper: {}", s.paper);
     if let Some(entry) = neurodyn_tasks::find(name) {
@@ -94,23 +149,46 @@ fn show(name: &str) -> Result<()> {
         println!("evidence label: {ev}");
     }
     let trial = task.trial(&mut Rng::new(0));
-    println!("\nexample trial (seed 0): {} steps = {} ms", trial.n_steps(), trial.n_steps() as f64 * s.dt_ms);
+    println!(
+        "\nexample trial (seed 0): {} steps = {} ms",
+        trial.n_steps(),
+        trial.n_steps() as f64 * s.dt_ms
+    );
     let width = 60usize;
     let scale = width as f64 / trial.n_steps().max(1) as f64;
     for p in &trial.periods {
         let a = (p.start as f64 * scale).round() as usize;
         let b = ((p.end as f64 * scale).round() as usize).max(a + usize::from(p.end > p.start));
-        let bar: String = (0..width).map(|i| if i >= a && i < b { '#' } else { '.' }).collect();
-        println!("  {:<14} {bar} [{:>4}, {:>4}) {:>7} ms", p.name, p.start, p.end, (p.end - p.start) as f64 * s.dt_ms);
+        let bar: String = (0..width)
+            .map(|i| if i >= a && i < b { '#' } else { '.' })
+            .collect();
+        println!(
+            "  {:<14} {bar} [{:>4}, {:>4}) {:>7} ms",
+            p.name,
+            p.start,
+            p.end,
+            (p.end - p.start) as f64 * s.dt_ms
+        );
     }
     Ok(())
 }
 
-fn sample(name: &str, n: usize, dt: Option<f64>, seed: u64, compat: &str, out: &PathBuf) -> Result<()> {
+fn sample(
+    name: &str,
+    n: usize,
+    dt: Option<f64>,
+    seed: u64,
+    compat: &str,
+    out: &std::path::Path,
+) -> Result<()> {
     if n == 0 {
         bail!("--n must be at least 1");
     }
-    let cfg = TaskConfig { dt_ms: dt, compat: parse_compat(compat)?, ..Default::default() };
+    let cfg = TaskConfig {
+        dt_ms: dt,
+        compat: parse_compat(compat)?,
+        ..Default::default()
+    };
     let task = build(name, &cfg)?;
     let spec = task.spec();
     let trials = sample_trials(task.as_ref(), n, seed);
@@ -126,7 +204,9 @@ fn sample(name: &str, n: usize, dt: Option<f64>, seed: u64, compat: &str, out: &
         mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
         match &tr.targets {
             Targets::Class(c) => cls[i * t_max..i * t_max + len].copy_from_slice(c),
-            Targets::Continuous(v) => cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v),
+            Targets::Continuous(v) => {
+                cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v)
+            }
         }
     }
     let mut npz = Npz::new();
@@ -137,20 +217,147 @@ fn sample(name: &str, n: usize, dt: Option<f64>, seed: u64, compat: &str, out: &
         npz.f32("targets", &[n, t_max, n_out], cont)?;
     }
     npz.f32("mask", &[n, t_max], mask)?;
-    npz.i64("trial_len", &[n], trials.iter().map(|t| t.n_steps() as i64).collect())?;
+    npz.i64(
+        "trial_len",
+        &[n],
+        trials.iter().map(|t| t.n_steps() as i64).collect(),
+    )?;
     for label in &spec.label_names {
         let vals: Vec<Label> = trials
             .iter()
-            .map(|t| t.labels.get(label).with_context(|| format!("trial lacks label {label}")))
+            .map(|t| {
+                t.labels
+                    .get(label)
+                    .with_context(|| format!("trial lacks label {label}"))
+            })
             .collect::<Result<_>>()?;
         if vals.iter().all(|v| matches!(v, Label::Int(_))) {
-            let v = vals.iter().map(|v| if let Label::Int(x) = v { *x } else { 0 }).collect();
+            let v = vals
+                .iter()
+                .map(|v| if let Label::Int(x) = v { *x } else { 0 })
+                .collect();
             npz.i64(label, &[n], v)?;
         } else {
             npz.f64(label, &[n], vals.iter().map(|v| v.as_f64()).collect())?;
         }
     }
-    npz.save(out).with_context(|| format!("writing {}", out.display()))?;
-    println!("wrote {n} trials of {} ({} steps max, dt {} ms) to {}", spec.name, t_max, spec.dt_ms, out.display());
+    npz.save(out)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "wrote {n} trials of {} ({} steps max, dt {} ms) to {}",
+        spec.name,
+        t_max,
+        spec.dt_ms,
+        out.display()
+    );
+    Ok(())
+}
+
+/// `tasks plot`: for each of `n` trials, a panel of inputs and a panel of targets over time, with
+/// the task's periods shaded.
+fn plot(
+    name: &str,
+    n: usize,
+    dt: Option<f64>,
+    seed: u64,
+    compat: &str,
+    out: &std::path::Path,
+) -> Result<()> {
+    use neurodyn_plot::{LegendPos, Panel, Series, Shade};
+    if n == 0 || n > 12 {
+        bail!("--n must be between 1 and 12, got {n}");
+    }
+    let cfg = TaskConfig {
+        dt_ms: dt,
+        compat: parse_compat(compat)?,
+        ..TaskConfig::default()
+    };
+    let task = build(name, &cfg)?;
+    let spec = task.spec().clone();
+    let trials = sample_trials(task.as_ref(), n, seed);
+    let mut panels = Vec::new();
+    for (k, tr) in trials.iter().enumerate() {
+        let t_ms: Vec<f64> = (0..tr.n_steps()).map(|t| t as f64 * spec.dt_ms).collect();
+        let shaded: Vec<Shade> = tr
+            .periods
+            .iter()
+            .map(|p| {
+                Shade::new(
+                    p.start as f64 * spec.dt_ms,
+                    p.end as f64 * spec.dt_ms,
+                    p.name.clone(),
+                )
+            })
+            .collect();
+        let inputs = (0..tr.n_in)
+            .map(|c| {
+                let y = (0..tr.n_steps())
+                    .map(|t| tr.inputs[t * tr.n_in + c] as f64)
+                    .collect();
+                Series::new(
+                    spec.input_names.get(c).cloned().unwrap_or(format!("in{c}")),
+                    t_ms.clone(),
+                    y,
+                )
+                .color(c)
+            })
+            .take(12)
+            .collect();
+        let targets = match &tr.targets {
+            Targets::Class(c) => vec![Series::new(
+                "target class",
+                t_ms.clone(),
+                c.iter().map(|&v| v as f64).collect(),
+            )],
+            Targets::Continuous(v) => (0..tr.n_out)
+                .map(|j| {
+                    let y = (0..tr.n_steps())
+                        .map(|t| v[t * tr.n_out + j] as f64)
+                        .collect();
+                    Series::new(
+                        spec.output_names
+                            .get(j)
+                            .cloned()
+                            .unwrap_or(format!("out{j}")),
+                        t_ms.clone(),
+                        y,
+                    )
+                    .color(j)
+                })
+                .collect(),
+        };
+        let labels: Vec<String> = tr
+            .labels
+            .0
+            .iter()
+            .map(|(k, v)| match v {
+                Label::Int(i) => format!("{k}={i}"),
+                Label::Float(f) => format!("{k}={f:.3}"),
+            })
+            .take(3)
+            .collect();
+        panels.push(Panel {
+            title: format!("trial {k} inputs: {}", labels.join(", ")),
+            x_label: "time (ms)".into(),
+            y_label: "input".into(),
+            series: inputs,
+            shaded: shaded.clone(),
+            legend: LegendPos::Right,
+            ..Panel::default()
+        });
+        panels.push(Panel {
+            title: format!("trial {k} target ({})", spec.name),
+            x_label: "time (ms)".into(),
+            y_label: "target".into(),
+            series: targets,
+            shaded,
+            legend: LegendPos::Right,
+            ..Panel::default()
+        });
+    }
+    let stem = out.with_extension("");
+    neurodyn_plot::panels(&stem, &panels, 1)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {}.png and {}.svg", stem.display(), stem.display());
     Ok(())
 }

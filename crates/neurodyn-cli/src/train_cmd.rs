@@ -41,10 +41,14 @@ pub struct TrainArgs {
 pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
     let mut cfg = match &a.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config {}", p.display()))?;
             RunConfig::from_toml(&text).map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?
         }
-        None => recipes::recipe(a.task.as_deref().unwrap_or("PerceptualDecisionMaking"), a.seed.unwrap_or(0)),
+        None => recipes::recipe(
+            a.task.as_deref().unwrap_or("PerceptualDecisionMaking"),
+            a.seed.unwrap_or(0),
+        ),
     };
     if let Some(t) = &a.task {
         if a.config.is_some() {
@@ -67,9 +71,18 @@ pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
 }
 
 /// Train with a progress bar; returns the run directory and outcome.
-pub fn train_with_progress(cfg: RunConfig, dir: &Path, resume: bool, quiet: bool) -> Result<Outcome> {
+pub fn train_with_progress(
+    cfg: RunConfig,
+    dir: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<Outcome> {
     let total = cfg.train.steps;
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -92,7 +105,10 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
         None => {
             let cfg = resolve(&a)?;
             let dir = a.out.clone().unwrap_or_else(|| {
-                PathBuf::from(format!("runs/{}-{}-s{}", cfg.task.name, cfg.model.kind, cfg.seed))
+                PathBuf::from(format!(
+                    "runs/{}-{}-s{}",
+                    cfg.task.name, cfg.model.kind, cfg.seed
+                ))
             });
             (cfg, dir, false)
         }

@@ -20,7 +20,11 @@ fn run(cmd: &mut Command) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 const TINY: &str = r#"
@@ -55,41 +59,93 @@ fn train_eval_and_files() {
     let d = tmp("train");
     let cfg = write_config(&d, TINY);
     let run_dir = d.join("run");
-    let o = run(bin().arg("train").arg(&cfg).arg("--out").arg(&run_dir).arg("--quiet"));
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run_dir)
+        .arg("--quiet"));
     assert!(o.status.success(), "{}", text(&o));
-    for f in ["config.toml", "metrics.csv", "checkpoint.safetensors", "model.safetensors", "eval.json", "recording.npz"] {
+    for f in [
+        "config.toml",
+        "metrics.csv",
+        "checkpoint.safetensors",
+        "model.safetensors",
+        "eval.json",
+        "recording.npz",
+    ] {
         assert!(run_dir.join(f).exists(), "missing {f}");
     }
     let metrics = std::fs::read_to_string(run_dir.join("metrics.csv")).expect("metrics");
     assert_eq!(metrics.lines().count(), 41, "header + one row per step");
     let eval: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("eval.json")).expect("eval")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("eval.json")).expect("eval"))
+            .expect("json");
     let acc = eval["accuracy"].as_f64().expect("accuracy");
     assert!((0.0..=1.0).contains(&acc));
     // The resolved config re-runs as is.
     let again = d.join("again");
-    let o = run(bin().arg("train").arg(run_dir.join("config.toml")).arg("--out").arg(&again).arg("--quiet"));
+    let o = run(bin()
+        .arg("train")
+        .arg(run_dir.join("config.toml"))
+        .arg("--out")
+        .arg(&again)
+        .arg("--quiet"));
     assert!(o.status.success(), "{}", text(&o));
     let (a, b) = (weights(&run_dir), weights(&again));
     assert!(a.len() >= 5, "tensors: {}", a.len());
-    assert!(a == b, "same config and seed must give bit-identical weights");
+    assert!(
+        a == b,
+        "same config and seed must give bit-identical weights"
+    );
     // eval on fresh trials, with JSON.
     let j = d.join("e.json");
-    let o = run(bin().arg("eval").arg(&run_dir).arg("--n").arg("50").arg("--json").arg(&j));
+    let o = run(bin()
+        .arg("eval")
+        .arg(&run_dir)
+        .arg("--n")
+        .arg("50")
+        .arg("--json")
+        .arg(&j));
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("accuracy"));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parse");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parse");
     assert_eq!(v["n_trials"].as_u64(), Some(50));
     // eval on trials written by `tasks sample`.
     let npz = d.join("trials.npz");
-    let o = run(bin().args(["tasks", "sample", "PerceptualDecisionMaking", "--n", "30", "--dt", "100", "--seed", "9", "--out"]).arg(&npz));
+    let o = run(bin()
+        .args([
+            "tasks",
+            "sample",
+            "PerceptualDecisionMaking",
+            "--n",
+            "30",
+            "--dt",
+            "100",
+            "--seed",
+            "9",
+            "--out",
+        ])
+        .arg(&npz));
     assert!(o.status.success(), "{}", text(&o));
     let o = run(bin().arg("eval").arg(&run_dir).arg("--trials").arg(&npz));
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("on 30 trials"), "{}", text(&o));
     // Trials of another shape are an error naming both shapes.
     let other = d.join("other.npz");
-    let o = run(bin().args(["tasks", "sample", "ContextDecisionMaking", "--n", "5", "--dt", "100", "--out"]).arg(&other));
+    let o = run(bin()
+        .args([
+            "tasks",
+            "sample",
+            "ContextDecisionMaking",
+            "--n",
+            "5",
+            "--dt",
+            "100",
+            "--out",
+        ])
+        .arg(&other));
     assert!(o.status.success(), "{}", text(&o));
     let o = run(bin().arg("eval").arg(&run_dir).arg("--trials").arg(&other));
     let msg = text(&o);
@@ -98,22 +154,44 @@ fn train_eval_and_files() {
     assert!(!msg.contains("panicked"), "{msg}");
     // Training into an existing run is refused, and the run is untouched.
     let before = weights(&run_dir);
-    let o = run(bin().arg("train").arg(&cfg).arg("--out").arg(&run_dir).arg("--quiet"));
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run_dir)
+        .arg("--quiet"));
     assert!(!o.status.success());
     assert!(text(&o).contains("already holds a run"), "{}", text(&o));
-    assert!(before == weights(&run_dir), "a refused run must not touch the weights");
+    assert!(
+        before == weights(&run_dir),
+        "a refused run must not touch the weights"
+    );
 }
 
 #[test]
 fn kill_and_resume_is_bit_identical() {
     let d = tmp("resume");
-    let long = TINY.replace("steps = 40", "steps = 3000").replace("checkpoint_every = 10", "checkpoint_every = 7");
+    let long = TINY
+        .replace("steps = 40", "steps = 3000")
+        .replace("checkpoint_every = 10", "checkpoint_every = 7");
     let cfg = write_config(&d, &long);
     let full = d.join("full");
-    let o = run(bin().arg("train").arg(&cfg).arg("--out").arg(&full).arg("--quiet"));
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&full)
+        .arg("--quiet"));
     assert!(o.status.success(), "{}", text(&o));
     let cut = d.join("cut");
-    let mut child = bin().arg("train").arg(&cfg).arg("--out").arg(&cut).arg("--quiet").spawn().expect("spawn");
+    let mut child = bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&cut)
+        .arg("--quiet")
+        .spawn()
+        .expect("spawn");
     // Wait for a checkpoint, then SIGKILL mid-run.
     let t0 = std::time::Instant::now();
     while !cut.join("checkpoint.safetensors").exists() && t0.elapsed().as_secs() < 60 {
@@ -121,32 +199,59 @@ fn kill_and_resume_is_bit_identical() {
     }
     child.kill().expect("kill -9");
     let _ = child.wait();
-    assert!(cut.join("checkpoint.safetensors").exists(), "no checkpoint before the kill");
-    assert!(!cut.join("model.safetensors").exists(), "the run finished before it was killed");
+    assert!(
+        cut.join("checkpoint.safetensors").exists(),
+        "no checkpoint before the kill"
+    );
+    assert!(
+        !cut.join("model.safetensors").exists(),
+        "the run finished before it was killed"
+    );
     let o = run(bin().arg("train").arg("--resume").arg(&cut).arg("--quiet"));
     assert!(o.status.success(), "{}", text(&o));
-    assert!(weights(&full) == weights(&cut), "resumed weights differ from the uninterrupted run");
+    assert!(
+        weights(&full) == weights(&cut),
+        "resumed weights differ from the uninterrupted run"
+    );
     let rows = std::fs::read_to_string(cut.join("metrics.csv")).expect("metrics");
-    let steps: Vec<u64> = rows.lines().skip(1).filter_map(|l| l.split(',').next()?.parse().ok()).collect();
-    assert_eq!(steps, (1..=3000).collect::<Vec<_>>(), "metrics rows after resume");
+    let steps: Vec<u64> = rows
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next()?.parse().ok())
+        .collect();
+    assert_eq!(
+        steps,
+        (1..=3000).collect::<Vec<_>>(),
+        "metrics rows after resume"
+    );
 }
 
 #[test]
 fn nan_stops_with_the_step_and_keeps_the_checkpoint() {
     let d = tmp("nan");
-    let bad = TINY
-        .replace("steps = 40", "steps = 200")
-        .replace("checkpoint_every = 10", "checkpoint_every = 1\nlr = 1e30\noptimizer = { kind = \"sgd\" }");
+    let bad = TINY.replace("steps = 40", "steps = 200").replace(
+        "checkpoint_every = 10",
+        "checkpoint_every = 1\nlr = 1e30\noptimizer = { kind = \"sgd\" }",
+    );
     // SGD with an absurd learning rate overflows the weights within a step or two.
     let cfg = write_config(&d, &bad);
     let run_dir = d.join("run");
-    let o = run(bin().arg("train").arg(&cfg).arg("--out").arg(&run_dir).arg("--quiet"));
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run_dir)
+        .arg("--quiet"));
     let msg = text(&o);
     assert!(!o.status.success(), "{msg}");
-    assert!(msg.contains("non-finite") && msg.contains("at step"), "{msg}");
+    assert!(
+        msg.contains("non-finite") && msg.contains("at step"),
+        "{msg}"
+    );
     assert!(!msg.contains("panicked"), "{msg}");
     // The last good checkpoint is kept, with finite weights.
-    let ck = neurodyn_train::checkpoint::read_tensors(&run_dir.join("checkpoint.safetensors")).expect("checkpoint kept");
+    let ck = neurodyn_train::checkpoint::read_tensors(&run_dir.join("checkpoint.safetensors"))
+        .expect("checkpoint kept");
     assert!(ck.iter().all(|(_, v)| v.iter().all(|x| x.is_finite())));
 }
 
@@ -154,26 +259,50 @@ fn nan_stops_with_the_step_and_keeps_the_checkpoint() {
 fn config_errors_name_the_key_and_write_nothing() {
     let d = tmp("cfgerr");
     let cases = [
-        (TINY.replace("n_rec = 16", "n_rec = 16\nn_units = 3"), "n_units"),
+        (
+            TINY.replace("n_rec = 16", "n_rec = 16\nn_units = 3"),
+            "n_units",
+        ),
         (TINY.replace("n_rec = 16", "n_rec = \"many\""), "n_rec"),
-        (TINY.replace("n_rec = 16", "n_rec = 16\ntau_ms = 50"), "model.tau_ms"),
-        (TINY.replace("PerceptualDecisionMaking", "PerceptualDecisionMakin"), "PerceptualDecisionMaking"),
-        (TINY.replace("batch_size = 8", "batch_size = 0"), "train.batch_size"),
+        (
+            TINY.replace("n_rec = 16", "n_rec = 16\ntau_ms = 50"),
+            "model.tau_ms",
+        ),
+        (
+            TINY.replace("PerceptualDecisionMaking", "PerceptualDecisionMakin"),
+            "PerceptualDecisionMaking",
+        ),
+        (
+            TINY.replace("batch_size = 8", "batch_size = 0"),
+            "train.batch_size",
+        ),
     ];
     for (i, (cfg_text, needle)) in cases.iter().enumerate() {
         let cfg = write_config(&d, cfg_text);
         let out = d.join(format!("run{i}"));
-        let o = run(bin().arg("train").arg(&cfg).arg("--out").arg(&out).arg("--quiet"));
+        let o = run(bin()
+            .arg("train")
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"));
         let msg = text(&o);
         assert!(!o.status.success(), "case {i} should fail: {msg}");
-        assert!(msg.contains(needle), "case {i}: message should name {needle}: {msg}");
+        assert!(
+            msg.contains(needle),
+            "case {i}: message should name {needle}: {msg}"
+        );
         assert!(!msg.contains("panicked"), "{msg}");
         assert!(!out.exists(), "case {i}: nothing may be written");
     }
     // A truncated npz given to eval is an error naming the file.
     let npz = d.join("bad.npz");
     std::fs::write(&npz, b"PK\x03\x04 truncated").expect("write");
-    let o = run(bin().arg("eval").arg(d.join("nope")).arg("--trials").arg(&npz));
+    let o = run(bin()
+        .arg("eval")
+        .arg(d.join("nope"))
+        .arg("--trials")
+        .arg(&npz));
     assert!(!o.status.success());
     assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }

@@ -98,4 +98,17 @@ impl<'a> Params<'a> {
         }
         Ok(v)
     }
+
+    /// A period duration in ms: one number (fixed) or a list (drawn uniformly per trial).
+    pub fn duration(&self, key: &str, default_ms: f64) -> Result<crate::Duration, TaskError> {
+        let v = self.list(key, &[default_ms])?;
+        if v.iter().any(|&x| x < 0.0) {
+            return Err(self.invalid(key, "durations must be ≥ 0 ms"));
+        }
+        Ok(if v.len() == 1 {
+            crate::Duration::Fixed(v[0])
+        } else {
+            crate::Duration::Choice(v)
+        })
+    }
 }

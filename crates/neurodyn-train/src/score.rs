@@ -5,8 +5,9 @@
 //! target there. A trial with no response step (e.g. a no-go trial, where the right answer is to
 //! keep fixating) is scored at its last step with mask > 0 against target 0.
 //!
-//! Continuous tasks (e.g. flip-flop): a trial is correct when, at every masked step, every output
-//! is within 0.5 of its target (for ±1 targets: the sign is right with margin).
+//! Continuous tasks (e.g. flip-flop): a trial is correct when at ≥ 95 % of its masked steps every
+//! output is within 0.5 of its target (for ±1 targets: the sign is right with margin). The slack
+//! lets the network take a few steps to follow a target that jumps, as a leaky unit must.
 
 use crate::error::{Result, TrainError};
 use neurodyn_core::{Batch, RecTargets, Recording, Trial};
@@ -122,20 +123,17 @@ pub fn score(rec: &Recording) -> Score {
                 correct.push(len > 0 && k == tg[step]);
             }
             RecTargets::Continuous(v) => {
-                let mut ok = true;
+                let (mut good, mut total) = (0usize, 0usize);
                 for t in 0..len {
                     if mask[t] <= 0.0 {
                         continue;
                     }
-                    for j in 0..o {
-                        let k = (i * t_max + t) * o + j;
-                        if (rec.outputs[k] - v[k]).abs() >= 0.5 {
-                            ok = false;
-                        }
-                    }
+                    total += 1;
+                    let k0 = (i * t_max + t) * o;
+                    good += usize::from((k0..k0 + o).all(|k| (rec.outputs[k] - v[k]).abs() < 0.5));
                 }
                 choice.push(-1);
-                correct.push(ok);
+                correct.push(total > 0 && good as f64 >= 0.95 * total as f64);
             }
         }
     }

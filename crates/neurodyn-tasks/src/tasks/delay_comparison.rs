@@ -9,7 +9,7 @@
 //! ```
 //! `r(f) = (1 + (f − fmin)/(fmax − fmin))/2 ∈ [0.5, 1]` over the frequency pairs; ξ ~ N(0, σ²/dt)
 //! on **both** channels during the two stimuli (as neurogym). Inputs 2, outputs 3.
-//! Parameters: `sigma` (1), `delay_ms` (1000). Labels: `ground_truth`, `f1`, `f2` (Hz),
+//! Parameters: `sigma` (1), `delay_ms` (1000; a list draws one delay per trial). Labels: `ground_truth`, `f1`, `f2` (Hz),
 //! `f1_minus_f2` (the evidence label).
 //!
 //! Deviations from neurogym 2.3.1: none.
@@ -67,7 +67,7 @@ impl FromConfig for DelayComparison {
             timing: vec![
                 ("fixation", Duration::Fixed(500.0)),
                 ("stimulus1", Duration::Fixed(500.0)),
-                ("delay", Duration::Fixed(p.nonneg("delay_ms", 1000.0)?)),
+                ("delay", p.duration("delay_ms", 1000.0)?),
                 ("stimulus2", Duration::Fixed(500.0)),
                 ("decision", Duration::Fixed(100.0)),
             ],

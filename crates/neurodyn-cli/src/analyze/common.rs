@@ -1,0 +1,314 @@
+//! What every analysis of a run shares: the loaded run ([`Ctx`]), where outputs go
+//! (`RUN/analysis/<name>.json|.npz`, `RUN/figures/<name>*.png|.svg`), the report [`Section`]
+//! an analysis returns, and small plotting helpers (period shading, one trial's inputs and
+//! outputs as panels, list parsing).
+
+use anyhow::{bail, Context, Result};
+use neurodyn_core::{Npz, RecTargets, Recording};
+use neurodyn_plot::{LegendPos, Panel, Series, SeriesStyle, Shade};
+use neurodyn_tasks::TaskSpec;
+use neurodyn_train::RunDir;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One analysis as the report shows it: a title, its figures (SVG paths), a few key numbers and
+/// the files it wrote.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Section {
+    /// Short name (`pca`, `fixed_points`, …), also the stem of its files.
+    pub name: String,
+    /// Heading.
+    pub title: String,
+    /// One or two sentences on what the figure shows.
+    pub note: String,
+    /// Figures as SVG paths (PNG siblings exist beside them).
+    pub figures: Vec<PathBuf>,
+    /// `(what, value)` key numbers.
+    pub numbers: Vec<(String, String)>,
+    /// Every file written (JSON, npz, figures).
+    pub files: Vec<PathBuf>,
+}
+
+impl Section {
+    /// Print where the outputs went and the key numbers.
+    pub fn print(&self) {
+        println!("{}:", self.title);
+        for (k, v) in &self.numbers {
+            println!("  {k}: {v}");
+        }
+        for f in &self.files {
+            println!("  wrote {}", f.display());
+        }
+    }
+}
+
+/// A run directory loaded for analysis: its task description and recording (analyses that need
+/// the network load it with `neurodyn_train::load_run`).
+pub struct Ctx {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// The task's description.
+    pub spec: TaskSpec,
+    /// `recording.npz`: the test trials.
+    pub rec: Recording,
+}
+
+impl Ctx {
+    /// Load `run` (config, task, recording), with errors naming the file.
+    pub fn load(run: &Path) -> Result<Ctx> {
+        let rd = RunDir::new(run);
+        if !rd.config().exists() {
+            bail!("{} is not a run directory (no config.toml)", run.display());
+        }
+        let cfg = rd.read_config()?;
+        let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())
+            .with_context(|| format!("task of {}", rd.config().display()))?;
+        let rec = Recording::load(&rd.recording()).with_context(|| {
+            format!(
+                "cannot load {} (did training finish?)",
+                rd.recording().display()
+            )
+        })?;
+        Ok(Ctx {
+            dir: run.to_path_buf(),
+            spec: task.spec().clone(),
+            rec,
+        })
+    }
+
+    /// `RUN/figures/<name>` (a stem; the directory is created).
+    pub fn fig(&self, name: &str) -> Result<PathBuf> {
+        let d = self.dir.join("figures");
+        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+        Ok(d.join(name))
+    }
+
+    /// Write `RUN/analysis/<name>.json` (atomically) and, given arrays, `<name>.npz`; returns the paths.
+    pub fn save(
+        &self,
+        name: &str,
+        json: &impl Serialize,
+        npz: Option<&Npz>,
+    ) -> Result<Vec<PathBuf>> {
+        let d = self.dir.join("analysis");
+        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+        let j = d.join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(json)
+            .with_context(|| format!("cannot serialise {}", j.display()))?;
+        write_atomic(&j, text.as_bytes())?;
+        let mut out = vec![j];
+        if let Some(z) = npz {
+            let p = d.join(format!("{name}.npz"));
+            z.save(&p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// Time step in ms.
+    pub fn dt(&self) -> f64 {
+        self.spec.dt_ms
+    }
+
+    /// Time axis (ms) of trial `i` over its real length.
+    pub fn times(&self, i: usize) -> Vec<f64> {
+        (0..self.rec.trial_len[i])
+            .map(|t| t as f64 * self.dt())
+            .collect()
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+    ));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `STEM.svg` and `STEM.png` of a figure stem.
+pub fn fig_files(stem: &Path) -> Vec<PathBuf> {
+    vec![stem.with_extension("svg"), stem.with_extension("png")]
+}
+
+/// The task periods of trial `i` as shaded bands (ms).
+pub fn shades(rec: &Recording, i: usize, dt: f64) -> Vec<Shade> {
+    let mut v: Vec<Shade> = rec
+        .periods
+        .iter()
+        .filter_map(|(name, _)| {
+            rec.period(name, i)
+                .filter(|(s, e)| e > s)
+                .map(|(s, e)| (name, s, e))
+        })
+        .map(|(name, s, e)| Shade::new(s as f64 * dt, e as f64 * dt, name.as_str()))
+        .collect();
+    v.sort_by(|a, b| a.from.total_cmp(&b.from));
+    v
+}
+
+/// The inputs of trial `i` as one panel.
+pub fn inputs_panel(rec: &Recording, spec: &TaskSpec, i: usize, title: &str) -> Panel {
+    let (len, n_in) = (rec.trial_len[i], rec.n_in);
+    let t: Vec<f64> = (0..len).map(|s| s as f64 * spec.dt_ms).collect();
+    let series = (0..n_in)
+        .map(|c| {
+            let y = (0..len)
+                .map(|s| rec.inputs[(i * rec.n_steps + s) * n_in + c] as f64)
+                .collect();
+            let name = spec
+                .input_names
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| format!("input {c}"));
+            Series::new(name, t.clone(), y).color(c)
+        })
+        .collect();
+    Panel {
+        title: title.into(),
+        y_label: "input".into(),
+        series,
+        shaded: shades(rec, i, spec.dt_ms),
+        legend: LegendPos::Right,
+        ..Panel::default()
+    }
+}
+
+/// The network's outputs of trial `i` as one panel: softmax probabilities (solid) and one-hot
+/// targets on masked steps (dashed) for categorical tasks; raw outputs and targets otherwise.
+pub fn outputs_panel(rec: &Recording, spec: &TaskSpec, i: usize) -> Panel {
+    let (len, o) = (rec.trial_len[i], rec.n_out);
+    let t: Vec<f64> = (0..len).map(|s| s as f64 * spec.dt_ms).collect();
+    let at = |s: usize| &rec.outputs[(i * rec.n_steps + s) * o..(i * rec.n_steps + s + 1) * o];
+    let masked = |s: usize| rec.mask[i * rec.n_steps + s] > 0.0;
+    let mut series = Vec::new();
+    let categorical = matches!(rec.targets, RecTargets::Class(_));
+    for c in 0..o {
+        let name = spec
+            .output_names
+            .get(c)
+            .cloned()
+            .unwrap_or_else(|| format!("output {c}"));
+        let y: Vec<f64> = (0..len)
+            .map(|s| {
+                if categorical {
+                    softmax(at(s))[c]
+                } else {
+                    at(s)[c] as f64
+                }
+            })
+            .collect();
+        series.push(Series::new(name, t.clone(), y).color(c));
+    }
+    for c in 0..o {
+        let y: Vec<f64> = (0..len)
+            .map(|s| {
+                let v = match &rec.targets {
+                    RecTargets::Class(k) => f64::from(u8::from(k[i * rec.n_steps + s] == c as i64)),
+                    RecTargets::Continuous(v) => v[(i * rec.n_steps + s) * o + c] as f64,
+                };
+                if masked(s) {
+                    v
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let name = if c == 0 {
+            "target (dashed)".to_string()
+        } else {
+            String::new()
+        };
+        series.push(
+            Series::new(name, t.clone(), y)
+                .color(c)
+                .style(SeriesStyle::Dashed),
+        );
+    }
+    Panel {
+        x_label: "time (ms)".into(),
+        y_label: if categorical {
+            "p(output)".into()
+        } else {
+            "output".into()
+        },
+        y_range: categorical.then_some((-0.05, 1.05)),
+        series,
+        shaded: shades(rec, i, spec.dt_ms),
+        legend: LegendPos::Right,
+        ..Panel::default()
+    }
+}
+
+/// Softmax of logits, in f64.
+pub fn softmax(z: &[f32]) -> Vec<f64> {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let e: Vec<f64> = z.iter().map(|&v| (v as f64 - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// Parse `"0,3,5"` into indices below `n` (what names the list in errors).
+pub fn parse_units(s: &str, n: usize, what: &str) -> Result<Vec<usize>> {
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let u: usize = part.parse().with_context(|| {
+            format!("{what}: '{part}' is not a unit index (expected e.g. 0,3,5)")
+        })?;
+        if u >= n {
+            bail!(
+                "{what}: unit {u} does not exist (the network has units 0..{})",
+                n.saturating_sub(1)
+            );
+        }
+        if !v.contains(&u) {
+            v.push(u);
+        }
+    }
+    if v.is_empty() {
+        bail!("{what}: no unit given");
+    }
+    Ok(v)
+}
+
+/// Distinct finite values of a label, increasing.
+pub fn distinct(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+/// A number with 3 significant digits for the report.
+pub fn fmt3(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return format!("{v}");
+    }
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
+        format!("{v:.2e}")
+    } else {
+        let digits = (2 - v.abs().max(1e-12).log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
+/// Pad the legend names of stacked panels to one length: the plot crate sizes a legend by its
+/// longest name, so equal lengths give equal legend strips and aligned right edges.
+pub fn align_legends(panels: &mut [Panel]) {
+    let w = panels
+        .iter()
+        .flat_map(|p| p.series.iter().map(|s| s.name.chars().count()))
+        .max()
+        .unwrap_or(0);
+    for s in panels
+        .iter_mut()
+        .flat_map(|p| p.series.iter_mut())
+        .filter(|s| !s.name.is_empty())
+    {
+        let n = s.name.chars().count();
+        s.name.extend(std::iter::repeat_n(' ', w - n));
+    }
+}

@@ -1,0 +1,374 @@
+//! `analyze RUN fixed-points`: fixed and slow points of the trained network under a constant
+//! input (Sussillo & Barak 2013; `neurodyn_analysis::fixed_points`), searched from states
+//! sampled on the recorded trajectories, on the network frozen in f64 (`neurodyn_nn::Frozen`).
+//!
+//! The constant input `u`:
+//! - `--input-vector 1,0.5,0.5`: exactly this (one value per input channel);
+//! - `--input stimulus-zero-coherence` (default): the mean input over the `stimulus` period of
+//!   the recorded trials whose evidence label (`TaskSpec::evidence_label`) is exactly 0, so the
+//!   input noise averages out and no evidence is left: for PerceptualDecisionMaking fixation = 1
+//!   with both stimulus channels at 0.5 (± noise/√samples). Without zero-evidence trials, the mean
+//!   over all trials (zero net evidence when the task's conditions are balanced);
+//! - `--input period-mean --period NAME`: the same mean over any period;
+//! - `--input zero`: all zeros.
+//!
+//! Each point is reported with `q`, stability as a map (`max|μ| < 1`) and in continuous time
+//! (`max Re λ < 0`, `λ = (μ − 1)/α`), its eigenvalues and the marginal (slowest) mode. Figures:
+//! `fixed_points_eigenvalues` (spectrum of the lowest-q point with the unit circle) and
+//! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
+//! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
+
+use super::common::{fig_files, fmt3, Ctx, Section};
+use super::pca::{coloring, fit, trajs};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use neurodyn_analysis::fixed_points::{self, FixedPointConfig, FixedPointResult};
+use neurodyn_analysis::pca::PcaResult;
+use neurodyn_core::{Recording, Rng};
+use neurodyn_nn::Frozen;
+use neurodyn_plot::{
+    eigenvalues, trajectories_2d, Boundary, LegendPos, Marker, MarkerKind, Segment, TrajPlot,
+};
+use serde_json::json;
+
+/// Which constant input.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputKind {
+    /// Mean input over the stimulus period of the zero-evidence trials (all trials if none).
+    #[default]
+    StimulusZeroCoherence,
+    /// Mean input over `--period` of all recorded trials.
+    PeriodMean,
+    /// All zeros.
+    Zero,
+}
+
+/// Options of `analyze RUN fixed-points`.
+#[derive(Args, Debug, Clone)]
+pub struct FixedPointArgs {
+    /// The constant input.
+    #[arg(long, value_enum, default_value_t = InputKind::StimulusZeroCoherence)]
+    pub input: InputKind,
+    /// Period for `--input period-mean`.
+    #[arg(long, default_value = "stimulus")]
+    pub period: String,
+    /// An explicit input, one value per channel (overrides --input), e.g. 1,0.5,0.5.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub input_vector: Option<Vec<f64>>,
+    /// Number of starts sampled from the recorded trajectories.
+    #[arg(long, default_value_t = 128)]
+    pub n_starts: usize,
+    /// Seed of the start sampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl Default for FixedPointArgs {
+    fn default() -> Self {
+        FixedPointArgs {
+            input: InputKind::default(),
+            period: "stimulus".into(),
+            input_vector: None,
+            n_starts: 128,
+            seed: 0,
+        }
+    }
+}
+
+impl FixedPointArgs {
+    /// Defaults for the run: the zero-evidence stimulus input when the task has a `stimulus`
+    /// period, else the mean input over its first period after `fixation` (or its only one).
+    pub fn default_for(ctx: &Ctx) -> FixedPointArgs {
+        let periods: Vec<&str> = ctx.rec.periods.iter().map(|(n, _)| n.as_str()).collect();
+        if periods.contains(&"stimulus") || periods.is_empty() {
+            return FixedPointArgs::default();
+        }
+        let p = periods
+            .iter()
+            .find(|&&n| n != "fixation")
+            .unwrap_or(&periods[0]);
+        FixedPointArgs {
+            input: InputKind::PeriodMean,
+            period: (*p).to_string(),
+            ..FixedPointArgs::default()
+        }
+    }
+}
+
+/// Mean input over `period` of every trial that has it and passes `keep`.
+fn period_mean(rec: &Recording, period: &str, keep: &dyn Fn(usize) -> bool) -> Result<Vec<f64>> {
+    if !rec.periods.iter().any(|(n, _)| n == period) {
+        let have: Vec<&str> = rec.periods.iter().map(|(n, _)| n.as_str()).collect();
+        bail!(
+            "the recording has no period '{period}' (it has: {}); use --period or --input-vector",
+            have.join(", ")
+        );
+    }
+    let mut sum = vec![0.0; rec.n_in];
+    let mut n = 0usize;
+    for i in (0..rec.n_trials).filter(|&i| keep(i)) {
+        if let Some((s, e)) = rec.period(period, i) {
+            for t in s..e.min(rec.trial_len[i]) {
+                let o = (i * rec.n_steps + t) * rec.n_in;
+                sum.iter_mut()
+                    .zip(&rec.inputs[o..o + rec.n_in])
+                    .for_each(|(a, &v)| *a += v as f64);
+                n += 1;
+            }
+        }
+    }
+    if n == 0 {
+        bail!("period '{period}' is empty in every recorded trial");
+    }
+    Ok(sum.into_iter().map(|v| v / n as f64).collect())
+}
+
+/// The constant input the options describe, and a description of it.
+pub fn build_input(
+    rec: &Recording,
+    evidence: Option<&str>,
+    a: &FixedPointArgs,
+) -> Result<(Vec<f64>, String)> {
+    if let Some(v) = &a.input_vector {
+        if v.len() != rec.n_in {
+            bail!(
+                "--input-vector has {} values but the network has {} inputs",
+                v.len(),
+                rec.n_in
+            );
+        }
+        return Ok((v.clone(), "given vector".into()));
+    }
+    Ok(match a.input {
+        InputKind::Zero => (vec![0.0; rec.n_in], "zero".into()),
+        InputKind::StimulusZeroCoherence => {
+            // Trials whose evidence is exactly 0, when the task has an evidence label and such trials.
+            let zero: Option<Vec<bool>> = evidence
+                .and_then(|l| rec.label(l))
+                .map(|c| c.values.iter().map(|&v| v == 0.0).collect::<Vec<_>>())
+                .filter(|z| z.iter().any(|&b| b));
+            match zero {
+                Some(z) => (
+                    period_mean(rec, "stimulus", &|i| z[i])?,
+                    "mean input over the stimulus period of the zero-evidence trials".into(),
+                ),
+                None => (
+                    period_mean(rec, "stimulus", &|_| true)?,
+                    "mean input over the stimulus period".into(),
+                ),
+            }
+        }
+        InputKind::PeriodMean => (
+            period_mean(rec, &a.period, &|_| true)?,
+            format!("mean input over the {} period", a.period),
+        ),
+    })
+}
+
+/// Project a state onto the first two PCs.
+fn project2(res: &PcaResult, x: &[f64]) -> [f64; 2] {
+    let p = &res.pca;
+    std::array::from_fn(|d| {
+        if d >= p.n_components {
+            return 0.0;
+        }
+        let c = &p.components[d * p.n_features..(d + 1) * p.n_features];
+        c.iter()
+            .zip(x)
+            .zip(&p.mean)
+            .map(|((w, v), m)| w * (v - m))
+            .sum()
+    })
+}
+
+/// Run the fixed-point analysis.
+pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
+    let (u, input_desc) = build_input(&ctx.rec, ctx.spec.evidence_label.as_deref(), a)?;
+    let loaded = neurodyn_train::load_run::<f64>(&ctx.dir)
+        .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
+    let frozen = Frozen::new(loaded.net);
+    let cfg = FixedPointConfig {
+        n_starts: a.n_starts.max(1),
+        n_threads: 2,
+        ..FixedPointConfig::default()
+    };
+    let mut rng = Rng::new(a.seed);
+    let res = fixed_points::run_on_recording(&frozen, &ctx.rec, &u, &cfg, &mut rng)?;
+    let best = res
+        .points
+        .first()
+        .context("the fixed-point search kept no point")?;
+    let lin = &best.linearization;
+    let abs = |z: [f64; 2]| z[0].hypot(z[1]);
+    let summary = json!({
+        "input_kind": input_desc,
+        "input": u,
+        "n_points": res.points.len(),
+        "n_converged": res.converged().count(),
+        "n_stable_discrete": res.points.iter().filter(|p| p.converged && p.linearization.stable_discrete).count(),
+        "n_stable_continuous": res.points.iter().filter(|p| p.converged && p.linearization.stable_continuous == Some(true)).count(),
+        "lowest_q": best.q,
+        "marginal_mu": lin.marginal.mu,
+        "marginal_abs_mu": abs(lin.marginal.mu),
+        "marginal_lambda": lin.marginal.lambda,
+        "leading_abs_mu": lin.eigenvalues.first().map(|&z| abs(z)),
+    });
+    let mut files = ctx.save(
+        "fixed_points",
+        &json!({"summary": summary, "result": &res}),
+        Some(&res.to_npz()?),
+    )?;
+
+    let eigs: Vec<(f64, f64)> = lin.eigenvalues.iter().map(|z| (z[0], z[1])).collect();
+    let stem_e = ctx.fig("fixed_points_eigenvalues")?;
+    let title = format!(
+        "Jacobian spectrum at the lowest-q point (q = {:.1e}); slowest |μ| = {:.3}",
+        best.q,
+        abs(lin.marginal.mu)
+    );
+    eigenvalues(
+        &stem_e,
+        &title,
+        &eigs,
+        Boundary::UnitCircle,
+        Some(lin.marginal.index),
+    )?;
+
+    let pca = fit(ctx)?;
+    let stem_p = ctx.fig("fixed_points_pca")?;
+    pca_figure(ctx, &pca, &res, &stem_p)?;
+    for s in [&stem_e, &stem_p] {
+        files.extend(fig_files(s));
+    }
+    let in_plane = {
+        let d = &lin.marginal.direction;
+        let p = &pca.pca;
+        (0..2.min(p.n_components))
+            .map(|k| {
+                p.components[k * p.n_features..(k + 1) * p.n_features]
+                    .iter()
+                    .zip(d)
+                    .map(|(c, v)| c * v)
+                    .sum::<f64>()
+                    .powi(2)
+            })
+            .sum::<f64>()
+            .sqrt()
+    };
+    let stable = |p: &fixed_points::FixedPoint| p.linearization.stable_discrete;
+    Ok(Section {
+        name: "fixed_points".into(),
+        title: "Fixed points".into(),
+        note: format!(
+            "Fixed points under a constant input ({input_desc}: [{}]), searched from {} states on the recorded \
+             trajectories. First figure: eigenvalues μ of the Jacobian at the lowest-q point with the unit circle; the \
+             highlighted one is nearest |μ| = 1 (the slowest mode). Second: the points over the trajectories in PC \
+             space (filled = stable, hollow = unstable, cross = slow point) and the slowest mode's direction at the \
+             lowest-q point ({:.0}% of its length lies in the PC 1–2 plane).",
+            u.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "),
+            res.n_starts,
+            100.0 * in_plane
+        ),
+        figures: vec![stem_e.with_extension("svg"), stem_p.with_extension("svg")],
+        numbers: vec![
+            (
+                "fixed points (q < 1e-12) / slow points kept".into(),
+                format!("{} / {}", res.converged().count(), res.points.len() - res.converged().count()),
+            ),
+            ("lowest q = ½‖F(x) − x‖²".into(), format!("{:.2e}", best.q)),
+            (
+                "stable fixed points (map / continuous time)".into(),
+                format!(
+                    "{} / {}",
+                    res.converged().filter(|p| stable(p)).count(),
+                    res.converged().filter(|p| p.linearization.stable_continuous == Some(true)).count()
+                ),
+            ),
+            (
+                "slowest mode at the lowest-q point: |μ|, λ = (μ − 1)/α in 1/τ".into(),
+                format!(
+                    "{:.4}, {}",
+                    abs(lin.marginal.mu),
+                    lin.marginal.lambda.map_or("n/a".into(), |l| if l[1] == 0.0 {
+                        fmt3(l[0])
+                    } else {
+                        format!("{} ± {}i", fmt3(l[0]), fmt3(l[1].abs()))
+                    })
+                ),
+            ),
+        ],
+        files,
+    })
+}
+
+fn pca_figure(
+    ctx: &Ctx,
+    pca: &PcaResult,
+    res: &FixedPointResult,
+    stem: &std::path::Path,
+) -> Result<()> {
+    let c = coloring(ctx);
+    let mut markers = Vec::new();
+    for p in &res.points {
+        let kind = match (p.converged, p.linearization.stable_discrete) {
+            (true, true) => MarkerKind::Filled,
+            (true, false) => MarkerKind::Hollow,
+            (false, _) => MarkerKind::Cross,
+        };
+        let label = match kind {
+            MarkerKind::Filled => "stable fixed point",
+            MarkerKind::Hollow => "unstable fixed point",
+            MarkerKind::Cross => "slow point",
+        };
+        markers.push(Marker {
+            pos: project2(pca, &p.x),
+            kind,
+            label: label.into(),
+        });
+    }
+    let mut segments = Vec::new();
+    if let Some(best) = res.points.first() {
+        let d = &best.linearization.marginal.direction;
+        let centre = project2(pca, &best.x);
+        let tip = project2(
+            pca,
+            &best.x.iter().zip(d).map(|(x, v)| x + v).collect::<Vec<_>>(),
+        );
+        let dir = [tip[0] - centre[0], tip[1] - centre[1]];
+        let len = dir[0].hypot(dir[1]);
+        // Draw the direction over ±30 % of the trajectories' extent along PC 1.
+        let extent = (0..pca.n_trials)
+            .flat_map(|i| {
+                (0..pca.trial_len[i])
+                    .map(move |t| pca.projected[(i * pca.n_steps + t) * pca.pca.n_components])
+            })
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let half = 0.3 * (extent.1 - extent.0).max(1e-9);
+        if len > 1e-12 {
+            let s = half / len;
+            segments.push(Segment {
+                from: [centre[0] - s * dir[0], centre[1] - s * dir[1]],
+                to: [centre[0] + s * dir[0], centre[1] + s * dir[1]],
+                label: format!(
+                    "slowest mode (|μ| = {:.3})",
+                    best.linearization.marginal.mu[0].hypot(best.linearization.marginal.mu[1])
+                ),
+            });
+        }
+    }
+    let plot = TrajPlot::<2> {
+        title: "Fixed points in PC space".into(),
+        axis_labels: ["PC 1".into(), "PC 2".into()],
+        trajs: trajs(pca, &c),
+        markers,
+        segments,
+        mark_start: false,
+        colormap: c.colormap,
+        colorbar: c.colorbar,
+        legend: LegendPos::Auto,
+    };
+    trajectories_2d(stem, &plot)?;
+    Ok(())
+}

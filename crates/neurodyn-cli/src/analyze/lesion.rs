@@ -1,0 +1,293 @@
+//! `analyze RUN lesion`: silence units or cut connections, then re-evaluate on fresh trials
+//! (`neurodyn_train::record` + `score`) and compare accuracy overall and per condition.
+//!
+//! - `--units 0,3,5`: silence these units — zero their outgoing weights, i.e. column j of every
+//!   weight matrix whose columns are the units (`cell.w_rec`, `readout.w_out`; not `cell.w_in`,
+//!   whose columns are inputs, nor vectors such as biases). Their activity then reaches nothing.
+//! - `--cluster`: cluster the active units by their response profile (mean rate per
+//!   `ground_truth` value and period, each unit scaled to max 1; k-means with k by silhouette,
+//!   2..=6) and silence each cluster in turn.
+//! - `--group-a 0,1 --group-b 2,3`: cut the connections from B to A (`w_rec[i∈A, j∈B] = 0`).
+//!
+//! With Dale's law the effective weight is `|W| ⊙ sign`, so a zeroed parameter is a zeroed
+//! effective weight. Figures: `lesion` (overall accuracy per variant) and `lesion_conditions`
+//! (accuracy against the evidence label, or the first label, per variant).
+
+use super::common::{distinct, fig_files, fmt3, parse_units, Ctx, Section};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use neurodyn_analysis::cluster::{select_k, KMeansConfig};
+use neurodyn_core::Rng;
+use neurodyn_nn::Network;
+use neurodyn_plot::{bar, panels, Panel, Series, SeriesStyle};
+use neurodyn_train::{record, score, Score};
+use serde_json::json;
+
+/// Options of `analyze RUN lesion`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LesionArgs {
+    /// Silence these units, e.g. 0,3,5.
+    #[arg(long, conflicts_with_all = ["cluster", "group_a"])]
+    pub units: Option<String>,
+    /// Cluster units by response profile and silence each cluster in turn.
+    #[arg(long, conflicts_with = "group_a")]
+    pub cluster: bool,
+    /// Cut connections from --group-b onto these units.
+    #[arg(long, requires = "group_b")]
+    pub group_a: Option<String>,
+    /// Presynaptic group of the cut.
+    #[arg(long, requires = "group_a")]
+    pub group_b: Option<String>,
+    /// Fresh trials per evaluation.
+    #[arg(long, default_value_t = 500)]
+    pub n: usize,
+    /// Seed of the fresh trials (default: the run's eval seed + 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl LesionArgs {
+    /// `--cluster` with defaults.
+    pub fn by_cluster() -> Self {
+        LesionArgs {
+            cluster: true,
+            n: 500,
+            ..LesionArgs::default()
+        }
+    }
+}
+
+/// Zero column `j` of every unit-indexed weight matrix for each silenced unit.
+fn silence(net: &mut Network<f32>, units: &[usize]) {
+    let h = net.n_units();
+    for (k, spec) in net.layout.specs.iter().enumerate() {
+        let is_matrix = spec
+            .name
+            .rsplit('.')
+            .next()
+            .is_some_and(|n| n.starts_with("w_"));
+        if spec.cols != h || spec.name == "cell.w_in" || !is_matrix {
+            continue;
+        }
+        let off = net.layout.offsets[k];
+        for r in 0..spec.rows {
+            for &j in units {
+                net.params[off + r * spec.cols + j] = 0.0;
+            }
+        }
+    }
+}
+
+/// Zero `w_rec[i, j]` for i in `a`, j in `b`.
+fn cut(net: &mut Network<f32>, a: &[usize], b: &[usize]) -> Result<()> {
+    let h = net.n_units();
+    let r = net
+        .layout
+        .range_of("cell.w_rec")
+        .context("the network has no cell.w_rec to cut")?;
+    for &i in a {
+        for &j in b {
+            net.params[r.start + i * h + j] = 0.0;
+        }
+    }
+    Ok(())
+}
+
+/// Response profile clusters of the active units: `(cluster name, units)`.
+fn clusters(ctx: &Ctx) -> Result<Vec<(String, Vec<usize>)>> {
+    let rec = &ctx.rec;
+    let col = rec
+        .label("ground_truth")
+        .or_else(|| rec.labels.iter().find(|c| c.discrete))
+        .context("--cluster needs a discrete label")?;
+    let vals = distinct(&col.values);
+    let u = rec.n_units;
+    let mut feats: Vec<Vec<f64>> = vec![Vec::new(); u];
+    for (p, _) in &rec.periods {
+        for &v in &vals {
+            let (mut sum, mut n) = (vec![0.0; u], 0usize);
+            for i in (0..rec.n_trials).filter(|&i| col.values[i] == v) {
+                if let Some((s, e)) = rec.period(p, i) {
+                    for t in s..e.min(rec.trial_len[i]) {
+                        sum.iter_mut().enumerate().for_each(|(k, a)| {
+                            *a += rec.rates[(i * rec.n_steps + t) * u + k] as f64
+                        });
+                        n += 1;
+                    }
+                }
+            }
+            if n > 0 {
+                feats
+                    .iter_mut()
+                    .zip(&sum)
+                    .for_each(|(f, s)| f.push(s / n as f64));
+            }
+        }
+    }
+    let active: Vec<usize> = (0..u)
+        .filter(|&k| feats[k].iter().copied().fold(0.0, f64::max) > 1e-3)
+        .collect();
+    if active.len() < 3 {
+        bail!(
+            "--cluster: only {} active units; give --units instead",
+            active.len()
+        );
+    }
+    let d = feats[active[0]].len();
+    let data: Vec<f64> = active
+        .iter()
+        .flat_map(|&k| {
+            let m = feats[k].iter().copied().fold(0.0, f64::max);
+            feats[k].iter().map(move |v| v / m).collect::<Vec<_>>()
+        })
+        .collect();
+    let mut rng = Rng::new(0);
+    let best = select_k(
+        &data,
+        active.len(),
+        d,
+        2,
+        6,
+        &KMeansConfig::default(),
+        &mut rng,
+    )?;
+    let mut out: Vec<(String, Vec<usize>)> = (0..best.best_k)
+        .map(|c| {
+            (
+                format!("cluster {c}"),
+                active
+                    .iter()
+                    .zip(&best.best.labels)
+                    .filter(|(_, &l)| l == c)
+                    .map(|(&k, _)| k)
+                    .collect(),
+            )
+        })
+        .collect();
+    out.retain(|(_, v): &(String, Vec<usize>)| !v.is_empty());
+    Ok(out)
+}
+
+/// Run the lesion analysis.
+pub fn run(ctx: &Ctx, a: &LesionArgs) -> Result<Section> {
+    let mut loaded = neurodyn_train::load_run::<f32>(&ctx.dir)
+        .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
+    let h = loaded.net.n_units();
+    let variants: Vec<(String, Vec<usize>, Vec<usize>)> = if let Some(s) = &a.units {
+        let u = parse_units(s, h, "--units")?;
+        vec![(format!("silence {}", s.trim()), u, vec![])]
+    } else if a.cluster {
+        clusters(ctx)?
+            .into_iter()
+            .map(|(n, u)| (format!("{n} (n={})", u.len()), u, vec![]))
+            .collect()
+    } else if let (Some(ga), Some(gb)) = (&a.group_a, &a.group_b) {
+        let (ua, ub) = (
+            parse_units(ga, h, "--group-a")?,
+            parse_units(gb, h, "--group-b")?,
+        );
+        vec![(format!("cut B→A ({}×{})", ua.len(), ub.len()), ua, ub)]
+    } else {
+        bail!(
+            "lesion: say what to lesion: --units 0,3,5, --cluster, or --group-a 0,1 --group-b 2,3"
+        );
+    };
+    let seed = a.seed.unwrap_or(loaded.cfg.eval.seed.wrapping_add(1));
+    let trials = neurodyn_tasks::sample_trials(loaded.task.as_ref(), a.n.max(1), seed);
+    let original = loaded.net.params.clone();
+    let eval = |net: &mut Network<f32>| -> Result<Score> { Ok(score(&record(net, &trials, 250)?)) };
+    let intact = eval(&mut loaded.net)?;
+    let mut results: Vec<(String, Vec<usize>, Vec<usize>, Score)> = Vec::new();
+    for (name, ua, ub) in variants {
+        loaded.net.params.clone_from(&original);
+        if ub.is_empty() {
+            silence(&mut loaded.net, &ua);
+        } else {
+            cut(&mut loaded.net, &ua, &ub)?;
+        }
+        let sc = eval(&mut loaded.net)?;
+        results.push((name, ua, ub, sc));
+    }
+    let json = json!({
+        "n_trials": trials.len(), "seed": seed,
+        "intact": &intact,
+        "lesions": results.iter().map(|(n, ua, ub, sc)| json!({"name": n, "units": ua, "presynaptic": ub, "score": sc})).collect::<Vec<_>>(),
+    });
+    let mut files = ctx.save("lesion", &json, None)?;
+
+    let mut names = vec!["intact".to_string()];
+    names.extend(results.iter().map(|r| r.0.clone()));
+    let mut acc = vec![intact.accuracy];
+    acc.extend(results.iter().map(|r| r.3.accuracy));
+    let stem = ctx.fig("lesion")?;
+    bar(
+        &stem,
+        &format!("Accuracy after lesions ({} fresh trials)", trials.len()),
+        &names,
+        &acc,
+        "accuracy",
+    )?;
+    files.extend(fig_files(&stem));
+    let mut figures = vec![stem.with_extension("svg")];
+    let label = ctx
+        .spec
+        .evidence_label
+        .clone()
+        .filter(|l| intact.per_condition.contains_key(l))
+        .or_else(|| intact.per_condition.keys().next().cloned());
+    if let Some(label) = label {
+        let row = |sc: &Score| {
+            sc.per_condition.get(&label).map(|r| {
+                (
+                    r.iter().map(|c| c.value).collect::<Vec<_>>(),
+                    r.iter().map(|c| c.accuracy).collect::<Vec<_>>(),
+                )
+            })
+        };
+        let mut series = Vec::new();
+        for (k, (n, sc)) in std::iter::once(("intact".to_string(), &intact))
+            .chain(results.iter().map(|r| (r.0.clone(), &r.3)))
+            .enumerate()
+        {
+            if let Some((x, y)) = row(sc) {
+                series.push(
+                    Series::new(n, x, y)
+                        .color(k)
+                        .style(SeriesStyle::LineAndPoints),
+                );
+            }
+        }
+        let p = Panel {
+            title: "Accuracy per condition".into(),
+            x_label: label.replace('_', " "),
+            y_label: "accuracy".into(),
+            series,
+            y_range: Some((-0.02, 1.02)),
+            ..Panel::default()
+        };
+        let stem_c = ctx.fig("lesion_conditions")?;
+        panels(&stem_c, &[p], 1)?;
+        files.extend(fig_files(&stem_c));
+        figures.push(stem_c.with_extension("svg"));
+    }
+    let mut numbers = vec![("accuracy intact".into(), fmt3(intact.accuracy))];
+    numbers.extend(
+        results
+            .iter()
+            .take(4)
+            .map(|r| (format!("accuracy, {}", r.0), fmt3(r.3.accuracy))),
+    );
+    Ok(Section {
+        name: "lesion".into(),
+        title: "Lesions".into(),
+        note: format!(
+            "Accuracy on {} fresh trials with units silenced (outgoing recurrent and readout weights zeroed) or \
+             connections cut, against the intact network.{}",
+            trials.len(),
+            if a.cluster { " Clusters: k-means on each active unit's mean rate per condition and period (scaled to max 1), k by silhouette." } else { "" }
+        ),
+        figures,
+        numbers,
+        files,
+    })
+}

@@ -1,0 +1,368 @@
+//! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
+//! configurations and, given a Python with torch, the PyTorch tutorial CTRNN on the same sizes in
+//! the same run, printing the ratio. Also measures the two-core GEMM peak on this machine, so the
+//! large configuration's efficiency is a fraction of a peak measured side by side.
+//!
+//! Configurations (T = time steps, B = batch):
+//! - A: CTRNN 3→64→3, B 16, T 100 (the NeuroGym tutorial size)
+//! - B: CTRNN 33→256→17, B 64, T 200 (two threads)
+//! - C: A with Dale's law (80 % excitatory, |W| ⊙ sign, no autapses)
+//! - GRU and light-GRU at A's size (GRU against PyTorch's `nn.GRU`, light-GRU engine-only)
+//!
+//! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
+//! peak resident memory above its baseline, next to the bytes that must exist: stored activations
+//! (inputs, projected inputs, states, rates, caches and outputs of all steps) + weights + optimizer
+//! state.
+//!
+//! FLOPs per step: 2·T·B·(2·I·H + 3·H² + 3·H·O) (forward, and twice that for the backward).
+
+use anyhow::{Context, Result};
+use clap::Args;
+use neurodyn_core::Rng;
+use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, LightGru};
+use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
+use neurodyn_nn::objective::BatchRef;
+use neurodyn_nn::{
+    Cell, Constraint, InitialState, LossTargets, Network, Objective, Optimizer, OptimizerConfig,
+    Workspace,
+};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Arguments of `neurodyn bench`.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// A Python interpreter with torch installed, to time the PyTorch reference in the same run.
+    #[arg(long)]
+    pub torch_python: Option<PathBuf>,
+    /// Timed repetitions per configuration (median reported).
+    #[arg(long, default_value_t = 30)]
+    pub reps: usize,
+    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU).
+    #[arg(long, default_value = "A,B,C,GRU,LGRU")]
+    pub only: String,
+    /// Threads for config B (default 2: both cores).
+    #[arg(long, default_value_t = 2)]
+    pub threads_b: usize,
+    /// Internal: run config B once and print peak memory (used by the parent bench).
+    #[arg(long, hide = true)]
+    pub memory_probe: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ctrnn,
+    Gru,
+    LightGru,
+}
+
+struct Config {
+    name: &'static str,
+    kind: Kind,
+    n_in: usize,
+    n_rec: usize,
+    n_out: usize,
+    batch: usize,
+    steps: usize,
+    dale: bool,
+    threads: usize,
+}
+
+const CONFIGS: [Config; 5] = [
+    Config {
+        name: "A",
+        kind: Kind::Ctrnn,
+        n_in: 3,
+        n_rec: 64,
+        n_out: 3,
+        batch: 16,
+        steps: 100,
+        dale: false,
+        threads: 1,
+    },
+    Config {
+        name: "B",
+        kind: Kind::Ctrnn,
+        n_in: 33,
+        n_rec: 256,
+        n_out: 17,
+        batch: 64,
+        steps: 200,
+        dale: false,
+        threads: 2,
+    },
+    Config {
+        name: "C",
+        kind: Kind::Ctrnn,
+        n_in: 3,
+        n_rec: 64,
+        n_out: 3,
+        batch: 16,
+        steps: 100,
+        dale: true,
+        threads: 1,
+    },
+    Config {
+        name: "GRU",
+        kind: Kind::Gru,
+        n_in: 3,
+        n_rec: 64,
+        n_out: 3,
+        batch: 16,
+        steps: 100,
+        dale: false,
+        threads: 1,
+    },
+    Config {
+        name: "LGRU",
+        kind: Kind::LightGru,
+        n_in: 3,
+        n_rec: 64,
+        n_out: 3,
+        batch: 16,
+        steps: 100,
+        dale: false,
+        threads: 1,
+    },
+];
+
+fn flops(c: &Config) -> f64 {
+    let (t, b, i, h, o) = (
+        c.steps as f64,
+        c.batch as f64,
+        c.n_in as f64,
+        c.n_rec as f64,
+        c.n_out as f64,
+    );
+    2.0 * t * b * (2.0 * i * h + 3.0 * h * h + 3.0 * h * o)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn cell(c: &Config, rng: &mut Rng) -> Box<dyn Cell<f32>> {
+    match c.kind {
+        Kind::Gru => Box::new(Gru::<f32>::new(c.n_in, c.n_rec, rng)),
+        Kind::LightGru => Box::new(LightGru::<f32>::new(c.n_in, c.n_rec, rng)),
+        Kind::Ctrnn => {
+            let mut cell = Ctrnn::<f32>::new(c.n_in, c.n_rec, 20.0, 100.0, rng);
+            cell.form = CtrnnForm::Tutorial;
+            if c.dale {
+                cell.c_rec = Constraint {
+                    conn: Some(no_autapse_mask(c.n_rec)),
+                    col_sign: Some(dale_signs(c.n_rec, 0.8)),
+                    ..Constraint::none(c.n_rec, c.n_rec)
+                };
+            }
+            Box::new(cell)
+        }
+    }
+}
+
+/// Median milliseconds of one training step of the engine.
+fn time_engine(c: &Config, reps: usize) -> f64 {
+    time_engine_threads(c, reps, c.threads)
+}
+
+/// As [`time_engine`] with an explicit thread count.
+fn time_engine_threads(c: &Config, reps: usize, threads: usize) -> f64 {
+    let mut rng = Rng::new(0);
+    let cell = cell(c, &mut rng);
+    let mut net = Network::new(
+        cell,
+        c.n_out,
+        Constraint::none(c.n_out, c.n_rec),
+        InitialState::Zero,
+        &mut rng,
+    );
+    net.threads = threads;
+    let inputs: Vec<f32> = (0..c.steps * c.batch * c.n_in)
+        .map(|_| rng.normal() as f32)
+        .collect();
+    let targets: Vec<i64> = (0..c.steps * c.batch)
+        .map(|_| rng.below(c.n_out as u64) as i64)
+        .collect();
+    let mask = vec![1.0f32; c.steps * c.batch];
+    let b = BatchRef {
+        inputs: &inputs,
+        targets: LossTargets::Class(&targets),
+        mask: &mask,
+        n_steps: c.steps,
+        batch: c.batch,
+    };
+    let obj = Objective::default();
+    let mut opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
+    let mut ws = Workspace::default();
+    let mut g = vec![0.0f32; net.params.len()];
+    let mut one = || {
+        obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
+        opt.update(&mut net.params, &g, 0.01);
+    };
+    for _ in 0..3 {
+        one();
+    }
+    median(
+        (0..reps)
+            .map(|_| {
+                let t0 = Instant::now();
+                one();
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect(),
+    )
+}
+
+/// GFLOP/s of a large f32 GEMM on `threads` threads (best of a few).
+fn gemm_peak(threads: usize) -> f64 {
+    let n = 1024;
+    let mut rng = Rng::new(1);
+    let a: Vec<f32> = (0..n * n).map(|_| rng.normal() as f32).collect();
+    let b: Vec<f32> = (0..n * n).map(|_| rng.normal() as f32).collect();
+    let mut c = vec![0.0f32; n * n];
+    let m = neurodyn_nn::linalg::m;
+    let tn = neurodyn_nn::linalg::Trans::N;
+    let mut best = f64::MAX;
+    for _ in 0..6 {
+        let t0 = Instant::now();
+        neurodyn_nn::linalg::gemm(
+            &mut c,
+            n,
+            n,
+            m(&a, n, n),
+            tn,
+            m(&b, n, n),
+            tn,
+            false,
+            threads,
+        );
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    2.0 * (n as f64).powi(3) / best / 1e9
+}
+
+fn time_torch(py: &PathBuf, c: &Config, reps: usize) -> Result<f64> {
+    let script =
+        std::env::temp_dir().join(format!("neurodyn_bench_torch_{}.py", std::process::id()));
+    std::fs::write(&script, include_str!("bench_torch.py")).context("writing the torch script")?;
+    let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out, "batch": c.batch,
+        "steps": c.steps, "reps": reps, "dale": c.dale, "gru": c.kind == Kind::Gru});
+    let out = std::process::Command::new(py)
+        .arg(&script)
+        .arg(cfg.to_string())
+        .env("OMP_NUM_THREADS", "1")
+        .output()
+        .with_context(|| format!("running {}", py.display()))?;
+    let _ = std::fs::remove_file(&script);
+    if !out.status.success() {
+        anyhow::bail!(
+            "the torch reference failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parsing the torch reference's output")?;
+    v["median_ms"]
+        .as_f64()
+        .context("torch reference printed no median")
+}
+
+fn status_kib(key: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// In the child: run config B for a few steps; print baseline RSS, peak RSS and required bytes.
+fn memory_probe() -> Result<()> {
+    let c = &CONFIGS[1];
+    let base = status_kib("VmRSS:").context("reading /proc/self/status")?;
+    time_engine(c, 2);
+    let peak = status_kib("VmHWM:").context("reading /proc/self/status")?;
+    let (t, b, i, h, o) = (c.steps, c.batch, c.n_in, c.n_rec, c.n_out);
+    let n_params = h * i + h * h + h + o * h + o;
+    // Stored activations: inputs, projected inputs, states and rates (T+1 blocks), caches
+    // (2H per sample-step for this form) and outputs.
+    let acts = t * b * i + t * b * h + 2 * (t + 1) * b * h + 2 * t * b * h + t * b * o;
+    let need = 4 * (acts + n_params) + 16 * n_params; // f32 activations/weights, f64 Adam moments
+    println!(
+        "{}",
+        serde_json::json!({"baseline_kib": base, "peak_kib": peak, "required_bytes": need})
+    );
+    Ok(())
+}
+
+fn measure_memory() -> Result<(f64, f64)> {
+    let exe = std::env::current_exe().context("locating the neurodyn binary")?;
+    let out = std::process::Command::new(exe)
+        .args(["bench", "--memory-probe"])
+        .output()
+        .context("running the memory probe")?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parsing the memory probe")?;
+    let used = (v["peak_kib"].as_f64().unwrap_or(0.0) - v["baseline_kib"].as_f64().unwrap_or(0.0))
+        * 1024.0;
+    Ok((used, v["required_bytes"].as_f64().unwrap_or(f64::NAN)))
+}
+
+/// Run `neurodyn bench`.
+pub fn run(a: BenchArgs) -> Result<()> {
+    if a.memory_probe {
+        return memory_probe();
+    }
+    let wanted: Vec<&str> = a.only.split(',').map(str::trim).collect();
+    let peak2 = gemm_peak(2);
+    let peak1 = gemm_peak(1);
+    println!(
+        "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
+    );
+    for c in CONFIGS.iter().filter(|c| wanted.contains(&c.name)) {
+        // Interleave: engine, reference, engine again; report the engine's median of both rounds.
+        let threads = if c.name == "B" {
+            a.threads_b
+        } else {
+            c.threads
+        };
+        let time_engine = |c: &Config, reps: usize| time_engine_threads(c, reps, threads);
+        let e1 = time_engine(c, a.reps);
+        let torch = match (&a.torch_python, c.kind) {
+            (Some(py), Kind::Ctrnn | Kind::Gru) => Some(time_torch(py, c, a.reps.min(15))?),
+            _ => None,
+        };
+        let e2 = time_engine(c, a.reps);
+        let ms = (e1 + e2) / 2.0;
+        let flops = |c: &Config| match c.kind {
+            Kind::Ctrnn => flops(c),
+            _ => f64::NAN,
+        };
+        let gflops = flops(c) / (ms / 1e3) / 1e9;
+        let peak = if threads > 1 { peak2 } else { peak1 };
+        print!(
+            "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step ({:.1} GFLOP/s, {:.0} % of the {}-thread GEMM peak)",
+            c.name, c.n_in, c.n_rec, c.n_out, if c.dale { " Dale" } else { "" }, c.batch, c.steps, threads,
+            ms, gflops, 100.0 * gflops / peak, threads
+        );
+        match torch {
+            Some(t) => {
+                let what = if c.kind == Kind::Gru {
+                    "nn.GRU"
+                } else {
+                    "tutorial CTRNN"
+                };
+                println!("\n  PyTorch eager ({what}, 1 thread): {t:.3} ms/step; ratio vs PyTorch eager: {:.1}x", t / ms)
+            }
+            None => println!(),
+        }
+        if c.name == "B" {
+            let (used, need) = measure_memory()?;
+            println!(
+                "  peak memory at B: {:.1} MiB above baseline; stored activations + weights + optimizer state: {:.1} MiB (ratio {:.2})",
+                used / 1048576.0,
+                need / 1048576.0,
+                used / need
+            );
+        }
+    }
+    Ok(())
+}

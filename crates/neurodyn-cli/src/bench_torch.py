@@ -1,0 +1,80 @@
+"""PyTorch reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN (or nn.GRU), eager, one thread.
+
+Usage: python bench_torch.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false}'
+Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. One training step = forward over all
+time steps (a Python loop, as in the tutorial), cross-entropy over every step, backward, Adam.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+cfg = json.loads(sys.argv[1])
+torch.manual_seed(0)
+
+
+class CTRNN(nn.Module):
+    def __init__(self, n_in, n_rec, dt=20.0, tau=100.0, dale=False):
+        super().__init__()
+        self.n_rec = n_rec
+        self.alpha = dt / tau
+        self.input2h = nn.Linear(n_in, n_rec)
+        self.h2h = nn.Linear(n_rec, n_rec)
+        self.dale = dale
+        if dale:
+            n_exc = int(round(0.8 * n_rec))
+            sign = torch.ones(n_rec)
+            sign[n_exc:] = -1
+            mask = torch.ones(n_rec, n_rec) - torch.eye(n_rec)
+            self.register_buffer("mask", mask * sign[None, :])
+
+    def forward(self, x):
+        h = torch.zeros(x.shape[1], self.n_rec)
+        w = torch.abs(self.h2h.weight) * self.mask if self.dale else self.h2h.weight
+        out = []
+        for t in range(x.shape[0]):
+            pre = self.input2h(x[t]) + h @ w.t() + self.h2h.bias
+            h = torch.relu(h * (1 - self.alpha) + pre * self.alpha)
+            out.append(h)
+        return torch.stack(out)
+
+
+class Net(nn.Module):
+    def __init__(self, n_in, n_rec, n_out, dale, gru):
+        super().__init__()
+        self.gru = gru
+        self.rnn = nn.GRU(n_in, n_rec) if gru else CTRNN(n_in, n_rec, dale=dale)
+        self.fc = nn.Linear(n_rec, n_out)
+
+    def forward(self, x):
+        h = self.rnn(x)[0] if self.gru else self.rnn(x)
+        return self.fc(h)
+
+
+net = Net(cfg["n_in"], cfg["n_rec"], cfg["n_out"], cfg.get("dale", False), cfg.get("gru", False))
+opt = torch.optim.Adam(net.parameters(), lr=0.01)
+crit = nn.CrossEntropyLoss()
+x = torch.randn(cfg["steps"], cfg["batch"], cfg["n_in"])
+y = torch.randint(0, cfg["n_out"], (cfg["steps"] * cfg["batch"],))
+
+
+def step():
+    opt.zero_grad()
+    out = net(x)
+    loss = crit(out.view(-1, cfg["n_out"]), y)
+    loss.backward()
+    opt.step()
+
+
+for _ in range(3):
+    step()
+times = []
+for _ in range(cfg["reps"]):
+    t0 = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t0) * 1e3)
+times.sort()
+print(json.dumps({"median_ms": times[len(times) // 2], "times_ms": times}))

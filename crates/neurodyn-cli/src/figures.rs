@@ -1,0 +1,255 @@
+//! The figures every run gets: training curves from `metrics.csv` and example trials from
+//! `recording.npz`, written to `RUN/figures/` as PNG + SVG.
+//!
+//! - `training_curves`: loss (task loss and total, log scale), accuracy on the training batch,
+//!   learning rate (log scale) and gradient norm against the optimizer step. Noisy per-step
+//!   values are drawn as dots under a moving average (a zig-zag line of 1000s of steps renders
+//!   as spikes past the frame).
+//! - `example_trials`: four test trials chosen across the evidence range (or the first four),
+//!   one column each: inputs above, the softmax of the network's outputs with the targets dashed
+//!   below, task periods shaded.
+
+use crate::analyze::{align_legends, inputs_panel, outputs_panel, Ctx};
+use anyhow::{bail, Context, Result};
+use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle};
+use std::path::{Path, PathBuf};
+
+/// The columns of `metrics.csv` by name.
+struct Metrics {
+    header: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Metrics {
+    fn load(path: &Path) -> Result<Metrics> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut lines = text.lines();
+        let header: Vec<String> = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let rows: Vec<Vec<f64>> = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.trim().parse().unwrap_or(f64::NAN))
+                    .collect::<Vec<f64>>()
+            })
+            .filter(|r| r.len() == header.len())
+            .collect();
+        if header.first().map(String::as_str) != Some("step") {
+            bail!(
+                "{}: expected a header starting with 'step', got '{}'",
+                path.display(),
+                header.join(",")
+            );
+        }
+        Ok(Metrics { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Vec<f64> {
+        match self.header.iter().position(|h| h == name) {
+            Some(k) => self.rows.iter().map(|r| r[k]).collect(),
+            None => vec![f64::NAN; self.rows.len()],
+        }
+    }
+}
+
+/// Moving average over `w` points (centred, shrinking at the ends), for noisy batch metrics.
+fn smooth(v: &[f64], w: usize) -> Vec<f64> {
+    let h = w / 2;
+    (0..v.len())
+        .map(|i| {
+            let s = &v[i.saturating_sub(h)..(i + h + 1).min(v.len())];
+            let f: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
+            if f.is_empty() {
+                f64::NAN
+            } else {
+                f.iter().sum::<f64>() / f.len() as f64
+            }
+        })
+        .collect()
+}
+
+/// Write `training_curves` for the run in `run`; returns the SVG path.
+pub fn training_curves(run: &Path) -> Result<PathBuf> {
+    let m = Metrics::load(&run.join("metrics.csv"))?;
+    if m.rows.is_empty() {
+        bail!(
+            "{}: no training step recorded",
+            run.join("metrics.csv").display()
+        );
+    }
+    let step = m.col("step");
+    let w = (m.rows.len() / 50).max(1) | 1;
+    let panel = |title: &str, y: &str, series: Vec<Series>, y_log: bool| Panel {
+        title: title.into(),
+        x_label: "step".into(),
+        y_label: y.into(),
+        series,
+        y_log,
+        legend: LegendPos::Auto,
+        ..Panel::default()
+    };
+    let loss = m.col("loss");
+    let task = m.col("task_loss");
+    let acc = m.col("accuracy");
+    let grad = m.col("grad_norm");
+    let mut loss_series = vec![
+        Series::new("per step", step.clone(), loss.clone())
+            .color(7)
+            .style(SeriesStyle::Points),
+        Series::new(format!("mean of {w}"), step.clone(), smooth(&loss, w)).color(0),
+    ];
+    if task.iter().zip(&loss).any(|(a, b)| (a - b).abs() > 1e-9) {
+        loss_series.push(
+            Series::new(
+                format!("task loss, mean of {w}"),
+                step.clone(),
+                smooth(&task, w),
+            )
+            .color(1),
+        );
+    }
+    let ps = [
+        panel("Loss", "loss", loss_series, true),
+        panel(
+            "Accuracy (training batch)",
+            "accuracy",
+            vec![
+                Series::new("per step", step.clone(), acc.clone())
+                    .color(7)
+                    .style(SeriesStyle::Points),
+                Series::new(format!("mean of {w}"), step.clone(), smooth(&acc, w)).color(0),
+            ],
+            false,
+        ),
+        panel(
+            "Learning rate",
+            "lr",
+            vec![Series::new("", step.clone(), m.col("lr")).color(2)],
+            true,
+        ),
+        panel(
+            "Gradient norm (before clipping)",
+            "‖g‖",
+            vec![
+                Series::new("per step", step.clone(), grad.clone())
+                    .color(7)
+                    .style(SeriesStyle::Points),
+                Series::new(format!("mean of {w}"), step.clone(), smooth(&grad, w)).color(3),
+            ],
+            true,
+        ),
+    ];
+    // Log axes get the data's full range so no spike is drawn past the frame.
+    let ps = ps.map(|mut p| {
+        if p.y_log {
+            let v = p
+                .series
+                .iter()
+                .flat_map(|s| s.y.iter().copied())
+                .filter(|v| v.is_finite() && *v > 0.0);
+            let (lo, hi) = v.fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
+            if lo.is_finite() && hi > lo {
+                p.y_range = Some((lo / 1.2, hi * 1.2));
+            }
+        }
+        p
+    });
+    let stem = run.join("figures").join("training_curves");
+    std::fs::create_dir_all(run.join("figures"))
+        .with_context(|| format!("cannot create {}", run.join("figures").display()))?;
+    panels(&stem, &ps, 2)?;
+    Ok(stem.with_extension("svg"))
+}
+
+/// Trials to show: spread over the evidence label's range when there is one, else the first ones.
+fn pick_trials(ctx: &Ctx, n: usize) -> Vec<usize> {
+    let rec = &ctx.rec;
+    let n = n.min(rec.n_trials);
+    let col = ctx
+        .spec
+        .evidence_label
+        .as_deref()
+        .and_then(|l| rec.label(l));
+    let Some(col) = col else {
+        return (0..n).collect();
+    };
+    let mut idx: Vec<usize> = (0..rec.n_trials)
+        .filter(|&i| col.values[i].is_finite())
+        .collect();
+    idx.sort_by(|&a, &b| col.values[a].total_cmp(&col.values[b]).then(a.cmp(&b)));
+    if idx.len() < n {
+        return (0..n).collect();
+    }
+    let mut out: Vec<usize> = (0..n)
+        .map(|k| idx[k * (idx.len() - 1) / (n - 1).max(1)])
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Write `example_trials` for the run in `run`; returns the SVG path.
+pub fn example_trials(run: &Path) -> Result<PathBuf> {
+    let ctx = Ctx::load(run)?;
+    let trials = pick_trials(&ctx, 4);
+    let sc = neurodyn_train::score(&ctx.rec);
+    let mut top = Vec::new();
+    let mut bottom = Vec::new();
+    for &i in &trials {
+        let cond: Vec<String> = ctx
+            .spec
+            .evidence_label
+            .iter()
+            .chain(ctx.rec.label("ground_truth").map(|c| &c.name))
+            .filter_map(|l| {
+                ctx.rec
+                    .label(l)
+                    .map(|c| format!("{} {}", l.replace('_', " "), c.values[i]))
+            })
+            .take(1)
+            .collect();
+        let ok = if sc.correct.get(i).copied().unwrap_or(false) {
+            "correct"
+        } else {
+            "error"
+        };
+        top.push(inputs_panel(
+            &ctx.rec,
+            &ctx.spec,
+            i,
+            &format!("trial {i}: {} ({ok})", cond.join(", ")),
+        ));
+        bottom.push(outputs_panel(&ctx.rec, &ctx.spec, i));
+    }
+    // Two trials per row: inputs above outputs; the legend only in the right column (one
+    // legend position per column keeps the x axes aligned).
+    let mut all: Vec<Panel> = Vec::new();
+    for pair in (0..trials.len()).collect::<Vec<_>>().chunks(2) {
+        for rows in [&top, &bottom] {
+            for (c, &k) in pair.iter().enumerate() {
+                let mut p = rows[k].clone();
+                p.legend = if c == 1 || pair.len() == 1 {
+                    LegendPos::Right
+                } else {
+                    LegendPos::Hidden
+                };
+                all.push(p);
+            }
+        }
+    }
+    align_legends(&mut all);
+    let cols = trials.len().clamp(1, 2);
+    let stem = ctx.fig("example_trials")?;
+    panels_sized(&stem, &all, cols, (760, 300))?;
+    Ok(stem.with_extension("svg"))
+}
+
+/// Training curves and example trials of the run in `run`; returns the SVG paths (PNG beside).
+pub fn training_figures(run: &Path) -> Result<Vec<PathBuf>> {
+    Ok(vec![training_curves(run)?, example_trials(run)?])
+}

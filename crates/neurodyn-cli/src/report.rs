@@ -1,0 +1,274 @@
+//! `RUN/report.html`: one self-contained page per run — the task and model, evaluation accuracy
+//! overall and per condition, training curves, example trials, and one section per analysis with
+//! its figures and key numbers. Figures are inlined as SVG, the CSS is inline, nothing is
+//! fetched: the file can be mailed or opened offline. Written atomically (temp + rename).
+
+use crate::analyze::{write_atomic, Section};
+use anyhow::{Context, Result};
+use neurodyn_train::{RunConfig, RunDir};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;\
+padding:0 1.2em;color:#222;line-height:1.45}h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;\
+padding-bottom:.2em;margin-top:2em}h3{margin-top:1.6em}.meta{color:#666;font-size:.9em}table{border-collapse:collapse;\
+margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .7em;text-align:left;font-size:.93em}th{background:#f4f4f4}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}.fig{margin:1em 0}.fig svg{max-width:100%;height:auto;\
+display:block}.note{color:#444}.tables{display:flex;flex-wrap:wrap;gap:1.5em}pre{background:#f6f6f6;padding:.8em;\
+overflow-x:auto;font-size:.85em}.fail{color:#a00}";
+
+/// Escape text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The SVG at `path` for inlining (from its `<svg` tag on), or a note saying it is missing.
+fn inline_svg(path: &Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => match text.find("<svg") {
+            Some(k) => format!("<div class=\"fig\">{}</div>\n", &text[k..]),
+            None => format!(
+                "<p class=\"fail\">{} is not an SVG</p>\n",
+                esc(&path.display().to_string())
+            ),
+        },
+        Err(e) => format!(
+            "<p class=\"fail\">figure {} missing: {}</p>\n",
+            esc(&path.display().to_string()),
+            esc(&e.to_string())
+        ),
+    }
+}
+
+fn row(out: &mut String, k: &str, v: &str) {
+    let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+}
+
+/// Task and model summary table.
+fn summary(cfg: &RunConfig, eval: &Value) -> String {
+    let mut s = String::from("<table>\n");
+    let m = &cfg.model;
+    row(&mut s, "task", &cfg.task.name);
+    let dt = eval["dt_ms"]
+        .as_f64()
+        .or(cfg.task.dt_ms)
+        .map_or("task default".into(), |d| format!("{d} ms"));
+    row(&mut s, "time step", &dt);
+    row(
+        &mut s,
+        "model",
+        &format!(
+            "{} ({:?} form, {:?}), {} units, τ = {} ms",
+            m.kind, m.form, m.activation, m.n_rec, m.tau_ms
+        ),
+    );
+    let dale = match &m.dale {
+        Some(d) => format!("yes, {:.0}% excitatory", 100.0 * d.frac_exc),
+        None if m.kind == "ei-ctrnn" => "yes, 80% excitatory".into(),
+        None => "no".into(),
+    };
+    row(&mut s, "Dale's law", &dale);
+    row(
+        &mut s,
+        "noise",
+        &format!("σ_rec = {}, σ_in = {}", m.sigma_rec, m.sigma_in),
+    );
+    let t = &cfg.train;
+    row(
+        &mut s,
+        "training",
+        &format!("{} steps, batch {}, lr {}", t.steps, t.batch_size, t.lr),
+    );
+    if let Some(sec) = eval["train_seconds"].as_f64() {
+        row(&mut s, "training time", &format!("{sec:.1} s"));
+    }
+    row(&mut s, "seed", &cfg.seed.to_string());
+    s.push_str("</table>\n");
+    s
+}
+
+/// Overall accuracy and one table per condition label.
+fn evaluation(eval: &Value) -> String {
+    let mut s = String::new();
+    match (eval["accuracy"].as_f64(), eval["n_trials"].as_u64()) {
+        (Some(a), Some(n)) => {
+            let _ = writeln!(s, "<p>Accuracy <b>{a:.3}</b> on {n} fresh test trials.</p>");
+        }
+        _ => s.push_str("<p class=\"fail\">eval.json has no accuracy</p>\n"),
+    }
+    s.push_str("<div class=\"tables\">\n");
+    if let Some(per) = eval["per_condition"].as_object() {
+        for (label, rows) in per {
+            let _ = writeln!(
+                s,
+                "<table><tr><th>{}</th><th>accuracy</th><th>trials</th></tr>",
+                esc(label)
+            );
+            for r in rows.as_array().into_iter().flatten() {
+                let _ = writeln!(
+                    s,
+                    "<tr><td class=\"num\">{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td></tr>",
+                    r["value"].as_f64().map_or("?".into(), |v| v.to_string()),
+                    r["accuracy"].as_f64().unwrap_or(f64::NAN),
+                    r["n"].as_u64().unwrap_or(0)
+                );
+            }
+            s.push_str("</table>\n");
+        }
+    }
+    s.push_str("</div>\n");
+    s
+}
+
+fn section(s: &Section) -> String {
+    let mut out = format!("<h3 id=\"{}\">{}</h3>\n", esc(&s.name), esc(&s.title));
+    let class = if s.note.starts_with("failed:") {
+        "fail"
+    } else {
+        "note"
+    };
+    let _ = writeln!(out, "<p class=\"{class}\">{}</p>", esc(&s.note));
+    if !s.numbers.is_empty() {
+        out.push_str("<table>\n");
+        for (k, v) in &s.numbers {
+            let _ = writeln!(
+                out,
+                "<tr><th>{}</th><td class=\"num\">{}</td></tr>",
+                esc(k),
+                esc(v)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    for f in &s.figures {
+        out.push_str(&inline_svg(f));
+    }
+    out
+}
+
+/// Write `RUN/report.html` for the run in `run` with the given analysis sections (training
+/// figures are drawn here); returns its path.
+pub fn write_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
+    let rd = RunDir::new(run);
+    let cfg = rd.read_config()?;
+    let eval: Value = match std::fs::read_to_string(rd.eval()) {
+        Ok(t) => serde_json::from_str(&t)
+            .with_context(|| format!("{} is not valid JSON", rd.eval().display()))?,
+        Err(_) => Value::Null,
+    };
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>neurodyn report: {}</title><style>{CSS}</style></head><body>\n",
+        esc(&cfg.task.name)
+    );
+    let _ = writeln!(
+        h,
+        "<h1>{} — {} network</h1>",
+        esc(&cfg.task.name),
+        esc(&cfg.model.kind)
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">Run directory <code>{}</code>; neurodyn {}. Numbers behind every figure are in \
+         <code>analysis/*.json</code> and <code>*.npz</code>, figures as PNG and SVG in <code>figures/</code>.</p>",
+        esc(&run.display().to_string()),
+        env!("CARGO_PKG_VERSION")
+    );
+    h.push_str("<h2>Task and model</h2>\n");
+    h.push_str(&summary(&cfg, &eval));
+    h.push_str("<h2>Evaluation</h2>\n");
+    h.push_str(&evaluation(&eval));
+    match crate::figures::training_figures(run) {
+        Ok(figs) => {
+            for (title, f) in ["Training", "Example trials"].iter().zip(&figs) {
+                let _ = writeln!(h, "<h2>{title}</h2>");
+                h.push_str(&inline_svg(f));
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(
+                h,
+                "<h2>Training</h2>\n<p class=\"fail\">{}</p>",
+                esc(&format!("{e:#}"))
+            );
+        }
+    }
+    if !sections.is_empty() {
+        h.push_str("<h2>Analyses</h2>\n<p>");
+        let links: Vec<String> = sections
+            .iter()
+            .map(|s| format!("<a href=\"#{}\">{}</a>", esc(&s.name), esc(&s.title)))
+            .collect();
+        h.push_str(&links.join(" · "));
+        h.push_str("</p>\n");
+        for s in sections {
+            h.push_str(&section(s));
+        }
+    }
+    let config_text = std::fs::read_to_string(rd.config()).unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "<h2>Configuration</h2>\n<details><summary>config.toml</summary><pre>{}</pre></details>",
+        esc(&config_text)
+    );
+    h.push_str("</body></html>\n");
+    let path = run.join("report.html");
+    write_atomic(&path, h.as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_is_self_contained_and_has_every_section() {
+        let dir = std::env::temp_dir().join(format!("neurodyn-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cfg = RunConfig::from_toml(
+            "seed = 2\n[task]\nname = \"PerceptualDecisionMaking\"\ndt_ms = 100\n[model]\nn_rec = 16\n\
+             [train]\nsteps = 60\nbatch_size = 16\n[eval]\nn_trials = 100\nn_record = 40\n",
+        )
+        .expect("config");
+        neurodyn_train::train_run(cfg, &dir, false, |_| {}).expect("train");
+        let sections = crate::analyze::run_all(&dir).expect("analyses");
+        let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
+        for n in [
+            "activity",
+            "pca",
+            "fixed_points",
+            "selectivity",
+            "connectivity",
+            "psychometric",
+            "lesion",
+        ] {
+            assert!(names.contains(&n), "missing section {n}: {names:?}");
+        }
+        assert!(
+            sections.iter().all(|s| !s.note.starts_with("failed")),
+            "{sections:?}"
+        );
+        let path = write_report(&dir, &sections).expect("report");
+        let html = std::fs::read_to_string(&path).expect("read report");
+        assert!(html.contains("<h2>Evaluation</h2>") && html.contains("<h2>Training</h2>"));
+        assert!(html.contains("<h2>Example trials</h2>"));
+        let n_svg = html.matches("<svg").count();
+        let n_figs: usize = sections.iter().map(|s| s.figures.len()).sum::<usize>() + 2;
+        assert_eq!(n_svg, n_figs, "every figure inlined");
+        for bad in ["<script", "src=\"http", "href=\"http", "<img", "<link"] {
+            assert!(
+                !html.contains(bad),
+                "report must be self-contained: found {bad}"
+            );
+        }
+        assert!(!dir.join("report.html.tmp").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

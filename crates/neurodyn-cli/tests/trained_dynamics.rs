@@ -1,0 +1,128 @@
+//! Dynamics of small networks trained inside the test: the analyses must find what theory says a
+//! trained network implements.
+//! - a 3-bit flip-flop network has exactly 8 stable fixed points (the cube's corners) plus saddles;
+//! - a PerceptualDecisionMaking network, under the zero-coherence stimulus, has an approximate line
+//!   attractor: at its slowest point one eigenvalue is far closer to marginal (|μ| = 1) than the rest;
+
+use neurodyn_analysis::fixed_points::{self, FixedPointConfig, FixedPointResult};
+use neurodyn_core::Rng;
+use neurodyn_train::{record, RunConfig, Trainer};
+
+fn train(cfg: RunConfig) -> Trainer {
+    let steps = cfg.train.steps;
+    let mut t = Trainer::new(cfg).expect("trainer");
+    t.run(steps, |_, _| Ok(())).expect("train");
+    t
+}
+
+fn frozen(t: &Trainer) -> neurodyn_nn::Frozen {
+    let spec = t.task.spec();
+    let mut net = neurodyn_train::model::build::<f64>(
+        &t.cfg.model,
+        spec.n_in,
+        spec.n_out,
+        spec.dt_ms,
+        &mut Rng::new(0),
+    )
+    .expect("build");
+    net.params = t.net.params.iter().map(|&v| v as f64).collect();
+    neurodyn_nn::Frozen::new(net)
+}
+
+fn find(t: &mut Trainer, u: &[f64], n_starts: usize) -> FixedPointResult {
+    let trials = neurodyn_tasks::sample_trials(t.task.as_ref(), 64, 99);
+    let rec = record(&mut t.net, &trials, 64).expect("record");
+    let dynamics = frozen(t);
+    let cfg = FixedPointConfig {
+        n_starts,
+        noise_std: 0.05,
+        max_q: Some(1e-2),
+        ..FixedPointConfig::default()
+    };
+    fixed_points::run_on_recording(&dynamics, &rec, u, &cfg, &mut Rng::new(5))
+        .expect("fixed points")
+}
+
+/// The two smallest distances |μ − 1| from the marginal eigenvalue of a line attractor, at the
+/// slowest point found.
+fn marginal_gap(r: &FixedPointResult) -> (f64, f64) {
+    let p = r
+        .points
+        .iter()
+        .min_by(|a, b| a.q.total_cmp(&b.q))
+        .expect("a point");
+    let mut d: Vec<f64> = p
+        .linearization
+        .eigenvalues
+        .iter()
+        .map(|e| (e[0] - 1.0).hypot(e[1]))
+        .collect();
+    d.sort_by(|a, b| a.total_cmp(b));
+    (d[0], d[1])
+}
+
+#[test]
+fn flip_flop_has_eight_stable_corners() {
+    let mut cfg = RunConfig::default();
+    cfg.task.name = "FlipFlop".into();
+    cfg.task.dt_ms = Some(20.0);
+    cfg.model.activation = neurodyn_nn::Activation::Tanh;
+    cfg.model.n_rec = 24;
+    cfg.model.tau_ms = 20.0;
+    cfg.train.steps = 800;
+    let mut t = train(cfg);
+    let r = find(&mut t, &[0.0, 0.0, 0.0], 512);
+    let stable: Vec<_> = r
+        .points
+        .iter()
+        .filter(|p| p.converged && p.linearization.stable_discrete)
+        .collect();
+    assert_eq!(
+        stable.len(),
+        8,
+        "stable fixed points: {} (all points: {})",
+        stable.len(),
+        r.points.len()
+    );
+    // The readout at the stable points visits all 8 corners of the cube.
+    let w = t.net.effective_w_out();
+    let b = t.net.param("readout.b_out").expect("b_out").to_vec();
+    let h = t.net.n_units();
+    let mut corners: Vec<[bool; 3]> = stable
+        .iter()
+        .map(|p| {
+            let y =
+                |k: usize| (0..h).map(|j| w[k * h + j] as f64 * p.x[j]).sum::<f64>() + b[k] as f64;
+            [y(0) > 0.0, y(1) > 0.0, y(2) > 0.0]
+        })
+        .collect();
+    corners.sort();
+    corners.dedup();
+    assert_eq!(
+        corners.len(),
+        8,
+        "stable points map to {} corners",
+        corners.len()
+    );
+    assert!(
+        r.points
+            .iter()
+            .any(|p| p.converged && !p.linearization.stable_discrete),
+        "no saddle found"
+    );
+}
+
+#[test]
+fn decision_network_has_a_line_attractor() {
+    let mut cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", 0);
+    cfg.train.steps = 600;
+    let mut t = train(cfg);
+    // Zero-coherence stimulus: fixation on, both stimulus channels at their mean 0.5.
+    let r = find(&mut t, &[1.0, 0.5, 0.5], 256);
+    let (g1, g2) = marginal_gap(&r);
+    assert!(
+        g1 < 0.25 * g2,
+        "slowest mode not isolated: |μ1 − 1| = {g1:.4}, |μ2 − 1| = {g2:.4}"
+    );
+    assert!(g1 < 0.05, "no near-marginal mode: |μ1 − 1| = {g1:.4}");
+}

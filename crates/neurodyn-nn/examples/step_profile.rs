@@ -1,0 +1,70 @@
+//! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
+//! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile`
+
+use neurodyn_core::Rng;
+use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
+use neurodyn_nn::objective::BatchRef;
+use neurodyn_nn::{
+    Constraint, InitialState, LossTargets, Network, Objective, Optimizer, OptimizerConfig,
+    Workspace,
+};
+use std::time::Instant;
+
+fn main() {
+    let (n_in, h, o, b, t) = (3, 64, 3, 16, 100);
+    let mut rng = Rng::new(0);
+    let mut cell = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+    cell.form = CtrnnForm::Tutorial;
+    let mut net = Network::new(
+        Box::new(cell),
+        o,
+        Constraint::none(o, h),
+        InitialState::Zero,
+        &mut rng,
+    );
+    let x: Vec<f32> = (0..t * b * n_in).map(|_| rng.normal() as f32).collect();
+    let y: Vec<i64> = (0..t * b).map(|_| rng.below(o as u64) as i64).collect();
+    let mask = vec![1.0f32; t * b];
+    let batch = BatchRef {
+        inputs: &x,
+        targets: LossTargets::Class(&y),
+        mask: &mask,
+        n_steps: t,
+        batch: b,
+    };
+    let obj = Objective::default();
+    let mut opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
+    let mut ws = Workspace::default();
+    let mut g = vec![0.0f32; net.params.len()];
+    let reps = 300;
+    for _ in 0..20 {
+        obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
+    }
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        net.forward(&mut ws, &x, t, b, None, None, true);
+    }
+    let fwd = t0.elapsed().as_secs_f64() / reps as f64;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        obj.evaluate(&mut net, &mut ws, batch, None, None, true, None);
+    }
+    let fwd_loss = t0.elapsed().as_secs_f64() / reps as f64;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
+    }
+    let full = t0.elapsed().as_secs_f64() / reps as f64;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        opt.update(&mut net.params, &g, 0.01);
+    }
+    let upd = t0.elapsed().as_secs_f64() / reps as f64;
+    println!(
+        "forward {:.3} ms, +loss {:.3} ms, +backward {:.3} ms, adam {:.3} ms",
+        fwd * 1e3,
+        (fwd_loss - fwd) * 1e3,
+        (full - fwd_loss) * 1e3,
+        upd * 1e3
+    );
+}
