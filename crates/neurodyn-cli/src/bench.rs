@@ -197,7 +197,12 @@ fn time_engine_threads(c: &Config, reps: usize, threads: usize) -> f64 {
     let mut ws = Workspace::default();
     let mut g = vec![0.0f32; net.params.len()];
     let mut one = || {
-        obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
+        let l = obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
+        if std::env::var("ND_BENCH_DEBUG").is_ok() {
+            let sub = ws.rates.iter().filter(|v| v.is_subnormal()).count();
+            let nonfin = net.params.iter().filter(|v| !v.is_finite()).count();
+            eprintln!("loss {:.4} subnormal rates {sub} non-finite params {nonfin}", l.total());
+        }
         opt.update(&mut net.params, &g, 0.01);
     };
     for _ in 0..3 {
@@ -312,50 +317,48 @@ pub fn run(a: BenchArgs) -> Result<()> {
         return memory_probe();
     }
     let wanted: Vec<&str> = a.only.split(',').map(str::trim).collect();
-    let peak2 = gemm_peak(2);
-    let peak1 = gemm_peak(1);
-    println!(
-        "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
-    );
+    // Engine timings first; the GEMM peak, whose two-thread run starts a thread pool, comes last
+    // so its idle workers cannot disturb the single-threaded measurements.
+    let mut rows = Vec::new();
     for c in CONFIGS.iter().filter(|c| wanted.contains(&c.name)) {
-        // Interleave: engine, reference, engine again; report the engine's median of both rounds.
-        let threads = if c.name == "B" {
-            a.threads_b
-        } else {
-            c.threads
-        };
-        let time_engine = |c: &Config, reps: usize| time_engine_threads(c, reps, threads);
-        let e1 = time_engine(c, a.reps);
+        let threads = if c.name == "B" { a.threads_b } else { c.threads };
+        // Interleave: engine, reference, engine again; report the mean of the two engine medians.
+        let e1 = time_engine_threads(c, a.reps, threads);
         let torch = match (&a.torch_python, c.kind) {
             (Some(py), Kind::Ctrnn | Kind::Gru) => Some(time_torch(py, c, a.reps.min(15))?),
             _ => None,
         };
-        let e2 = time_engine(c, a.reps);
-        let ms = (e1 + e2) / 2.0;
-        let flops = |c: &Config| match c.kind {
-            Kind::Ctrnn => flops(c),
-            _ => f64::NAN,
-        };
-        let gflops = flops(c) / (ms / 1e3) / 1e9;
+        let e2 = time_engine_threads(c, a.reps, threads);
+        let memory = if c.name == "B" { Some(measure_memory()?) } else { None };
+        rows.push((c, threads, (e1 + e2) / 2.0, torch, memory));
+    }
+    let peak1 = gemm_peak(1);
+    let peak2 = gemm_peak(2);
+    println!("GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads");
+    for (c, threads, ms, torch, memory) in rows {
         let peak = if threads > 1 { peak2 } else { peak1 };
         print!(
-            "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step ({:.1} GFLOP/s, {:.0} % of the {}-thread GEMM peak)",
-            c.name, c.n_in, c.n_rec, c.n_out, if c.dale { " Dale" } else { "" }, c.batch, c.steps, threads,
-            ms, gflops, 100.0 * gflops / peak, threads
+            "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step",
+            c.name,
+            c.n_in,
+            c.n_rec,
+            c.n_out,
+            if c.dale { " Dale" } else { "" },
+            c.batch,
+            c.steps,
+            threads,
+            ms
         );
-        match torch {
-            Some(t) => {
-                let what = if c.kind == Kind::Gru {
-                    "nn.GRU"
-                } else {
-                    "tutorial CTRNN"
-                };
-                println!("\n  PyTorch eager ({what}, 1 thread): {t:.3} ms/step; ratio vs PyTorch eager: {:.1}x", t / ms)
-            }
-            None => println!(),
+        if c.kind == Kind::Ctrnn {
+            let gflops = flops(c) / (ms / 1e3) / 1e9;
+            print!(" ({gflops:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak)", 100.0 * gflops / peak);
         }
-        if c.name == "B" {
-            let (used, need) = measure_memory()?;
+        println!();
+        if let Some(t) = torch {
+            let what = if c.kind == Kind::Gru { "nn.GRU" } else { "tutorial CTRNN" };
+            println!("  PyTorch eager ({what}, 1 thread): {t:.3} ms/step; ratio vs PyTorch eager: {:.1}x", t / ms);
+        }
+        if let Some((used, need)) = memory {
             println!(
                 "  peak memory at B: {:.1} MiB above baseline; stored activations + weights + optimizer state: {:.1} MiB (ratio {:.2})",
                 used / 1048576.0,

@@ -1,5 +1,5 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
-//! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile`
+//! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile [ctrnn|gru|lstm]`
 
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
@@ -37,8 +37,14 @@ fn main() {
     let mut ws = Workspace::default();
     let mut g = vec![0.0f32; net.params.len()];
     let reps = 300;
-    for _ in 0..20 {
+    // As `neurodyn bench` does: full steps with updates from a fresh network.
+    for k in 0..30 {
+        let t0 = Instant::now();
         obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
+        opt.update(&mut net.params, &g, 0.01);
+        if k % 5 == 0 {
+            eprintln!("fresh step {k}: {:.3} ms", t0.elapsed().as_secs_f64() * 1e3);
+        }
     }
     let t0 = Instant::now();
     for _ in 0..reps {
@@ -60,6 +66,17 @@ fn main() {
         opt.update(&mut net.params, &g, 0.01);
     }
     let upd = t0.elapsed().as_secs_f64() / reps as f64;
+    // Train on the (random) batch for a while, then time a full step again: saturating units can
+    // produce subnormal numbers, which are slow on x86.
+    let t0 = Instant::now();
+    let mut last = 0.0;
+    for _ in 0..reps {
+        last = obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g)).total();
+        opt.update(&mut net.params, &g, 0.01);
+    }
+    let trained = t0.elapsed().as_secs_f64() / reps as f64;
+    let tiny = ws.rates.iter().filter(|v| v.is_subnormal()).count();
+    println!("training steps: {:.3} ms each (loss {last:.4}, {tiny} subnormal rates)", trained * 1e3);
     println!(
         "forward {:.3} ms, +loss {:.3} ms, +backward {:.3} ms, adam {:.3} ms",
         fwd * 1e3,

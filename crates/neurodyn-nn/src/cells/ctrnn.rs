@@ -97,6 +97,28 @@ impl<T: Real> Ctrnn<T> {
     }
 }
 
+/// Run `$body` with `$act`/`$dact` bound to the activation and its derivative, specialised for
+/// ReLU (the default) so the inner loops inline and vectorise; other activations go through the
+/// general `Activation::f`/`df`.
+macro_rules! with_activation {
+    ($f:expr, |$act:ident, $dact:ident| $body:block) => {
+        match $f {
+            Activation::Relu => {
+                let zero = T::c(0.0);
+                let unit = T::c(1.0);
+                let $act = |x: T| x.max(zero);
+                let $dact = |x: T| if x > zero { unit } else { zero };
+                $body
+            }
+            other => {
+                let $act = |x: T| other.f(x);
+                let $dact = |x: T| other.df(x);
+                $body
+            }
+        }
+    };
+}
+
 fn noise_scale(alpha: f64, sigma: f64) -> f64 {
     (2.0 * alpha).sqrt() * sigma
 }
@@ -226,35 +248,52 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         );
         match self.form {
             CtrnnForm::Rate => {
-                for k in 0..b * h {
-                    let i = k % h;
-                    let a = alpha[i];
-                    let mut r = (one - a) * io.r_prev[k] + a * f.f(io.cache[k]);
-                    if noisy {
-                        r += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                with_activation!(f, |act, _d| {
+                    for (s, ((pre, rp), (sn, rn))) in io
+                        .cache
+                        .chunks_exact(h)
+                        .zip(io.r_prev.chunks_exact(h))
+                        .zip(io.s_next.chunks_exact_mut(h).zip(io.r_next.chunks_exact_mut(h)))
+                        .enumerate()
+                    {
+                        for i in 0..h {
+                            let a = alpha[i];
+                            let mut r = (one - a) * rp[i] + a * act(pre[i]);
+                            if noisy {
+                                r += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[s * h + i];
+                            }
+                            sn[i] = r;
+                            rn[i] = r;
+                        }
                     }
-                    io.s_next[k] = r;
-                    io.r_next[k] = r;
-                }
+                })
             }
             CtrnnForm::Tutorial => {
                 // pre currently lives in s_next; keep [pre | z] per sample in the cache.
-                for s in 0..b {
-                    for i in 0..h {
-                        let k = s * h + i;
-                        let a = alpha[i];
-                        let p = io.s_next[k];
-                        let mut z = (one - a) * io.r_prev[k] + a * p;
-                        if noisy {
-                            z += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                with_activation!(f, |act, _d| {
+                    for (s, ((cache, rp), (sn, rn))) in io
+                        .cache
+                        .chunks_exact_mut(2 * h)
+                        .zip(io.r_prev.chunks_exact(h))
+                        .zip(io.s_next.chunks_exact_mut(h).zip(io.r_next.chunks_exact_mut(h)))
+                        .enumerate()
+                    {
+                        let (cp, cz) = cache.split_at_mut(h);
+                        for i in 0..h {
+                            let a = alpha[i];
+                            let p = sn[i];
+                            let mut z = (one - a) * rp[i] + a * p;
+                            if noisy {
+                                z += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[s * h + i];
+                            }
+                            cp[i] = p;
+                            cz[i] = z;
+                            let r = act(z);
+                            sn[i] = r;
+                            rn[i] = r;
                         }
-                        io.cache[s * 2 * h + i] = p;
-                        io.cache[s * 2 * h + h + i] = z;
-                        let r = f.f(z);
-                        io.s_next[k] = r;
-                        io.r_next[k] = r;
                     }
-                }
+                })
             }
             CtrnnForm::State => {
                 for k in 0..b * h {
@@ -294,30 +333,50 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         };
         match self.form {
             CtrnnForm::Rate => {
-                for k in 0..b * h {
-                    let i = k % h;
-                    let a = alpha[i];
-                    let g = io.d_s_next[k] + io.d_r[k];
-                    let pre = io.cache[k];
-                    io.d_u[k] = g * a * f.df(pre);
-                    d_alpha[i] += g * (f.f(pre) - io.r_prev[k] + dnoise(a, k));
-                    io.d_s_prev[k] = (one - a) * g;
-                }
+                with_activation!(f, |act, dact| {
+                    for k0 in (0..b * h).step_by(h) {
+                        let (ds, dr) = (&io.d_s_next[k0..k0 + h], &io.d_r[k0..k0 + h]);
+                        let (pre, rp) = (&io.cache[k0..k0 + h], &io.r_prev[k0..k0 + h]);
+                        let du = &mut io.d_u[k0..k0 + h];
+                        let dsp = &mut io.d_s_prev[k0..k0 + h];
+                        for i in 0..h {
+                            let a = alpha[i];
+                            let g = ds[i] + dr[i];
+                            du[i] = g * a * dact(pre[i]);
+                            dsp[i] = (one - a) * g;
+                        }
+                        if self.learn_tau {
+                            for i in 0..h {
+                                let g = ds[i] + dr[i];
+                                d_alpha[i] += g * (act(pre[i]) - rp[i] + dnoise(alpha[i], k0 + i));
+                            }
+                        }
+                    }
+                })
             }
             CtrnnForm::Tutorial => {
-                for s in 0..b {
-                    for i in 0..h {
-                        let k = s * h + i;
-                        let a = alpha[i];
-                        let g = io.d_s_next[k] + io.d_r[k];
-                        let pre = io.cache[s * 2 * h + i];
-                        let z = io.cache[s * 2 * h + h + i];
-                        let dz = g * f.df(z);
-                        io.d_u[k] = a * dz;
-                        d_alpha[i] += dz * (pre - io.r_prev[k] + dnoise(a, k));
-                        io.d_s_prev[k] = (one - a) * dz;
+                with_activation!(f, |_act, dact| {
+                    for k0 in (0..b * h).step_by(h) {
+                        let s = k0 / h;
+                        let (ds, dr) = (&io.d_s_next[k0..k0 + h], &io.d_r[k0..k0 + h]);
+                        let (cp, cz) = io.cache[s * 2 * h..(s + 1) * 2 * h].split_at(h);
+                        let du = &mut io.d_u[k0..k0 + h];
+                        let dsp = &mut io.d_s_prev[k0..k0 + h];
+                        for i in 0..h {
+                            let a = alpha[i];
+                            let dz = (ds[i] + dr[i]) * dact(cz[i]);
+                            du[i] = a * dz;
+                            dsp[i] = (one - a) * dz;
+                        }
+                        if self.learn_tau {
+                            let rp = &io.r_prev[k0..k0 + h];
+                            for i in 0..h {
+                                let dz = (ds[i] + dr[i]) * dact(cz[i]);
+                                d_alpha[i] += dz * (cp[i] - rp[i] + dnoise(alpha[i], k0 + i));
+                            }
+                        }
                     }
-                }
+                })
             }
             CtrnnForm::State => {
                 for k in 0..b * h {
