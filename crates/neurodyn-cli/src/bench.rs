@@ -197,12 +197,7 @@ fn time_engine_threads(c: &Config, reps: usize, threads: usize) -> f64 {
     let mut ws = Workspace::default();
     let mut g = vec![0.0f32; net.params.len()];
     let mut one = || {
-        let l = obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
-        if std::env::var("ND_BENCH_DEBUG").is_ok() {
-            let sub = ws.rates.iter().filter(|v| v.is_subnormal()).count();
-            let nonfin = net.params.iter().filter(|v| !v.is_finite()).count();
-            eprintln!("loss {:.4} subnormal rates {sub} non-finite params {nonfin}", l.total());
-        }
+        obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
         opt.update(&mut net.params, &g, 0.01);
     };
     for _ in 0..3 {
@@ -321,7 +316,11 @@ pub fn run(a: BenchArgs) -> Result<()> {
     // so its idle workers cannot disturb the single-threaded measurements.
     let mut rows = Vec::new();
     for c in CONFIGS.iter().filter(|c| wanted.contains(&c.name)) {
-        let threads = if c.name == "B" { a.threads_b } else { c.threads };
+        let threads = if c.name == "B" {
+            a.threads_b
+        } else {
+            c.threads
+        };
         // Interleave: engine, reference, engine again; report the mean of the two engine medians.
         let e1 = time_engine_threads(c, a.reps, threads);
         let torch = match (&a.torch_python, c.kind) {
@@ -329,12 +328,18 @@ pub fn run(a: BenchArgs) -> Result<()> {
             _ => None,
         };
         let e2 = time_engine_threads(c, a.reps, threads);
-        let memory = if c.name == "B" { Some(measure_memory()?) } else { None };
+        let memory = if c.name == "B" {
+            Some(measure_memory()?)
+        } else {
+            None
+        };
         rows.push((c, threads, (e1 + e2) / 2.0, torch, memory));
     }
     let peak1 = gemm_peak(1);
     let peak2 = gemm_peak(2);
-    println!("GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads");
+    println!(
+        "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
+    );
     for (c, threads, ms, torch, memory) in rows {
         let peak = if threads > 1 { peak2 } else { peak1 };
         print!(
@@ -351,11 +356,18 @@ pub fn run(a: BenchArgs) -> Result<()> {
         );
         if c.kind == Kind::Ctrnn {
             let gflops = flops(c) / (ms / 1e3) / 1e9;
-            print!(" ({gflops:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak)", 100.0 * gflops / peak);
+            print!(
+                " ({gflops:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak)",
+                100.0 * gflops / peak
+            );
         }
         println!();
         if let Some(t) = torch {
-            let what = if c.kind == Kind::Gru { "nn.GRU" } else { "tutorial CTRNN" };
+            let what = if c.kind == Kind::Gru {
+                "nn.GRU"
+            } else {
+                "tutorial CTRNN"
+            };
             println!("  PyTorch eager ({what}, 1 thread): {t:.3} ms/step; ratio vs PyTorch eager: {:.1}x", t / ms);
         }
         if let Some((used, need)) = memory {

@@ -13,10 +13,17 @@ use std::time::Instant;
 fn main() {
     let (n_in, h, o, b, t) = (3, 64, 3, 16, 100);
     let mut rng = Rng::new(0);
-    let mut cell = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
-    cell.form = CtrnnForm::Tutorial;
+    let cell: Box<dyn neurodyn_nn::Cell<f32>> = match std::env::args().nth(1).as_deref() {
+        Some("gru") => Box::new(neurodyn_nn::cells::Gru::<f32>::new(n_in, h, &mut rng)),
+        Some("lstm") => Box::new(neurodyn_nn::cells::Lstm::<f32>::new(n_in, h, &mut rng)),
+        _ => {
+            let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+            c.form = CtrnnForm::Tutorial;
+            Box::new(c)
+        }
+    };
     let mut net = Network::new(
-        Box::new(cell),
+        cell,
         o,
         Constraint::none(o, h),
         InitialState::Zero,
@@ -71,12 +78,17 @@ fn main() {
     let t0 = Instant::now();
     let mut last = 0.0;
     for _ in 0..reps {
-        last = obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g)).total();
+        last = obj
+            .evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g))
+            .total();
         opt.update(&mut net.params, &g, 0.01);
     }
     let trained = t0.elapsed().as_secs_f64() / reps as f64;
     let tiny = ws.rates.iter().filter(|v| v.is_subnormal()).count();
-    println!("training steps: {:.3} ms each (loss {last:.4}, {tiny} subnormal rates)", trained * 1e3);
+    println!(
+        "training steps: {:.3} ms each (loss {last:.4}, {tiny} subnormal rates)",
+        trained * 1e3
+    );
     println!(
         "forward {:.3} ms, +loss {:.3} ms, +backward {:.3} ms, adam {:.3} ms",
         fwd * 1e3,

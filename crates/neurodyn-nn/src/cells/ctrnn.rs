@@ -253,7 +253,11 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
                         .cache
                         .chunks_exact(h)
                         .zip(io.r_prev.chunks_exact(h))
-                        .zip(io.s_next.chunks_exact_mut(h).zip(io.r_next.chunks_exact_mut(h)))
+                        .zip(
+                            io.s_next
+                                .chunks_exact_mut(h)
+                                .zip(io.r_next.chunks_exact_mut(h)),
+                        )
                         .enumerate()
                     {
                         for i in 0..h {
@@ -275,7 +279,11 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
                         .cache
                         .chunks_exact_mut(2 * h)
                         .zip(io.r_prev.chunks_exact(h))
-                        .zip(io.s_next.chunks_exact_mut(h).zip(io.r_next.chunks_exact_mut(h)))
+                        .zip(
+                            io.s_next
+                                .chunks_exact_mut(h)
+                                .zip(io.r_next.chunks_exact_mut(h)),
+                        )
                         .enumerate()
                     {
                         let (cp, cz) = cache.split_at_mut(h);

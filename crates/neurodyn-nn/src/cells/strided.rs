@@ -94,6 +94,7 @@ pub(crate) fn gemm_s<T: Real>(
         Accum::Replace
     };
     faer::linalg::matmul::matmul(cv, acc, av, bv, T::c(1.0), par);
+    crate::linalg::clear_upper_vector_state();
 }
 
 #[cfg(test)]
