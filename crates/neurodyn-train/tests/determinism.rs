@@ -46,3 +46,34 @@ fn training_reduces_the_loss() {
     let last: f64 = losses[140..].iter().sum::<f64>() / 10.0;
     assert!(last < 0.5 * first, "loss {first} → {last}");
 }
+
+#[test]
+fn stream_mode_carries_state_and_is_reproducible() {
+    let run = || {
+        let mut cfg = RunConfig::default();
+        cfg.task.dt_ms = Some(100.0);
+        cfg.model.n_rec = 16;
+        cfg.train.batching = neurodyn_train::BatchMode::Stream;
+        cfg.train.window = 30;
+        cfg.train.batch_size = 4;
+        cfg.train.steps = 25;
+        let mut t = Trainer::new(cfg).expect("trainer");
+        t.run(25, |_, r| {
+            assert!(r.loss.is_finite());
+            Ok(())
+        })
+        .expect("train");
+        (
+            t.net.params.clone(),
+            t.carry.clone().expect("carried state"),
+        )
+    };
+    let (a, carry) = run();
+    assert_eq!(carry.len(), 4 * 16, "one state row per stream row");
+    assert!(
+        carry.iter().any(|&v| v != 0.0),
+        "the carried state is the network's, not zeros"
+    );
+    let (b, _) = run();
+    assert!(a == b, "stream training must be reproducible");
+}
