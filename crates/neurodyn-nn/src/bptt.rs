@@ -79,6 +79,7 @@ pub struct Workspace<T> {
     d_s_b: Vec<T>,
     eff: Vec<T>,
     d_eff: Vec<T>,
+    d_eff2: Vec<T>,
     w_out: Vec<T>,
     d_w_out: Vec<T>,
 }
@@ -174,6 +175,17 @@ impl<T: Real> Network<T> {
         } else {
             2
         }
+    }
+
+    /// Whether the time loop runs the two halves of the batch on two threads: only with more
+    /// than one thread, for cells without batch-coupled buffers (batch norm needs the whole
+    /// batch), and when each half's per-step GEMM is large enough to pay for the hand-off.
+    fn split_batch(&self, batch: usize) -> bool {
+        let c = &*self.cell;
+        self.threads > 1
+            && self.buffer_layout.total == 0
+            && batch >= 2
+            && (batch / 2) * c.input_width() * c.state_len() >= 1 << 17
     }
 
     fn ctx(&self, batch: usize, training: bool) -> StepCtx {
@@ -280,24 +292,40 @@ impl<T: Real> Network<T> {
         cell.rates_of_state(&ws.states[..bs], &mut ws.rates[..batch * h]);
         let ctx = self.ctx(batch, training);
         let nl = cell.noise_len();
+        let split = self.split_batch(batch);
+        let widths = Widths {
+            g,
+            s: s_len,
+            h,
+            nl,
+            c: c_len,
+            a: cell.aux_len(),
+        };
         for t in 0..n_steps {
             let (s_done, s_rest) = ws.states.split_at_mut((t + 1) * bs);
             let (r_done, r_rest) = ws.rates.split_at_mut((t + 1) * batch * h);
-            cell.step(
-                &ws.eff,
-                ctx,
-                StepFwd {
-                    u: &ws.u[t * batch * g..(t + 1) * batch * g],
-                    s_prev: &s_done[t * bs..],
-                    r_prev: &r_done[t * batch * h..],
-                    noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
-                    s_next: &mut s_rest[..bs],
-                    r_next: &mut r_rest[..batch * h],
-                    cache: &mut ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
-                    buffers: &mut self.buffers,
-                    t,
-                },
-            );
+            let io = StepFwd {
+                u: &ws.u[t * batch * g..(t + 1) * batch * g],
+                s_prev: &s_done[t * bs..],
+                r_prev: &r_done[t * batch * h..],
+                noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
+                s_next: &mut s_rest[..bs],
+                r_next: &mut r_rest[..batch * h],
+                cache: &mut ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
+                buffers: &mut self.buffers,
+                t,
+            };
+            if split {
+                let half = batch / 2;
+                let (io0, io1) = split_fwd(io, half, &widths);
+                let eff = &ws.eff;
+                rayon::join(
+                    || cell.step(eff, half_ctx(ctx, half), io0),
+                    || cell.step(eff, half_ctx(ctx, batch - half), io1),
+                );
+            } else {
+                cell.step(&ws.eff, ctx, io);
+            }
         }
         // Readout, one GEMM over all steps.
         let wr = self
@@ -388,28 +416,53 @@ impl<T: Real> Network<T> {
         let ctx = self.ctx(batch, ws.training);
         let bs = batch * s_len;
         ws.d_s_a.iter_mut().for_each(|v| *v = T::c(0.0));
+        let split = self.split_batch(batch);
+        let widths = Widths {
+            g,
+            s: s_len,
+            h,
+            nl,
+            c: c_len,
+            a: a_len,
+        };
+        if split {
+            resize(&mut ws.d_eff2, cell.eff_len());
+            ws.d_eff2.iter_mut().for_each(|v| *v = T::c(0.0));
+        }
         for t in (0..n_steps).rev() {
-            cell.backward_step(
-                &ws.eff,
-                ctx,
-                StepBwd {
-                    u: &ws.u[t * batch * g..(t + 1) * batch * g],
-                    s_prev: &ws.states[t * bs..(t + 1) * bs],
-                    r_prev: &ws.rates[t * batch * h..(t + 1) * batch * h],
-                    s_next: &ws.states[(t + 1) * bs..(t + 2) * bs],
-                    r_next: &ws.rates[(t + 1) * batch * h..(t + 2) * batch * h],
-                    cache: &ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
-                    noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
-                    d_s_next: &ws.d_s_a,
-                    d_r: &ws.d_r[t * batch * h..(t + 1) * batch * h],
-                    d_s_prev: &mut ws.d_s_b,
-                    d_u: &mut ws.d_u[t * batch * g..(t + 1) * batch * g],
-                    d_aux: &mut ws.d_aux[t * batch * a_len..(t + 1) * batch * a_len],
-                    d_eff: &mut ws.d_eff,
-                    t,
-                },
-            );
+            let io = StepBwd {
+                u: &ws.u[t * batch * g..(t + 1) * batch * g],
+                s_prev: &ws.states[t * bs..(t + 1) * bs],
+                r_prev: &ws.rates[t * batch * h..(t + 1) * batch * h],
+                s_next: &ws.states[(t + 1) * bs..(t + 2) * bs],
+                r_next: &ws.rates[(t + 1) * batch * h..(t + 2) * batch * h],
+                cache: &ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
+                noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
+                d_s_next: &ws.d_s_a,
+                d_r: &ws.d_r[t * batch * h..(t + 1) * batch * h],
+                d_s_prev: &mut ws.d_s_b,
+                d_u: &mut ws.d_u[t * batch * g..(t + 1) * batch * g],
+                d_aux: &mut ws.d_aux[t * batch * a_len..(t + 1) * batch * a_len],
+                d_eff: &mut ws.d_eff,
+                t,
+            };
+            if split {
+                let half = batch / 2;
+                let (io0, io1) = split_bwd(io, &mut ws.d_eff2, half, &widths);
+                let eff = &ws.eff;
+                rayon::join(
+                    || cell.backward_step(eff, half_ctx(ctx, half), io0),
+                    || cell.backward_step(eff, half_ctx(ctx, batch - half), io1),
+                );
+            } else {
+                cell.backward_step(&ws.eff, ctx, io);
+            }
             std::mem::swap(&mut ws.d_s_a, &mut ws.d_s_b);
+        }
+        if split {
+            for (d, &e) in ws.d_eff.iter_mut().zip(&ws.d_eff2) {
+                *d += e;
+            }
         }
         cell.finish_backward(
             &ws.eff,
@@ -466,4 +519,118 @@ impl<T: Real> Network<T> {
         let n = self.n_cell_params;
         self.cell.clamp_params(&mut self.params[..n]);
     }
+}
+
+/// Per-sample row widths of a cell's per-step buffers.
+struct Widths {
+    g: usize,
+    s: usize,
+    h: usize,
+    nl: usize,
+    c: usize,
+    a: usize,
+}
+
+/// The context of one half of the batch: its own size, one thread (the halves run in parallel).
+fn half_ctx(ctx: StepCtx, batch: usize) -> StepCtx {
+    StepCtx {
+        batch,
+        threads: 1,
+        ..ctx
+    }
+}
+
+/// Split one step's slices at sample `half`: rows are per sample, so each half is contiguous.
+fn split_fwd<'a, T>(
+    io: StepFwd<'a, T>,
+    half: usize,
+    w: &Widths,
+) -> (StepFwd<'a, T>, StepFwd<'a, T>) {
+    let (u0, u1) = io.u.split_at(half * w.g);
+    let (sp0, sp1) = io.s_prev.split_at(half * w.s);
+    let (rp0, rp1) = io.r_prev.split_at(half * w.h);
+    let (n0, n1) = io.noise.split_at(half * w.nl);
+    let (sn0, sn1) = io.s_next.split_at_mut(half * w.s);
+    let (rn0, rn1) = io.r_next.split_at_mut(half * w.h);
+    let (c0, c1) = io.cache.split_at_mut(half * w.c);
+    (
+        StepFwd {
+            u: u0,
+            s_prev: sp0,
+            r_prev: rp0,
+            noise: n0,
+            s_next: sn0,
+            r_next: rn0,
+            cache: c0,
+            buffers: io.buffers,
+            t: io.t,
+        },
+        StepFwd {
+            u: u1,
+            s_prev: sp1,
+            r_prev: rp1,
+            noise: n1,
+            s_next: sn1,
+            r_next: rn1,
+            cache: c1,
+            buffers: &mut [],
+            t: io.t,
+        },
+    )
+}
+
+/// Split one backward step's slices at sample `half`; the second half accumulates its weight
+/// gradient into `d_eff2`.
+fn split_bwd<'a, T>(
+    io: StepBwd<'a, T>,
+    d_eff2: &'a mut [T],
+    half: usize,
+    w: &Widths,
+) -> (StepBwd<'a, T>, StepBwd<'a, T>) {
+    let (u0, u1) = io.u.split_at(half * w.g);
+    let (sp0, sp1) = io.s_prev.split_at(half * w.s);
+    let (rp0, rp1) = io.r_prev.split_at(half * w.h);
+    let (sn0, sn1) = io.s_next.split_at(half * w.s);
+    let (rn0, rn1) = io.r_next.split_at(half * w.h);
+    let (c0, c1) = io.cache.split_at(half * w.c);
+    let (n0, n1) = io.noise.split_at(half * w.nl);
+    let (dsn0, dsn1) = io.d_s_next.split_at(half * w.s);
+    let (dr0, dr1) = io.d_r.split_at(half * w.h);
+    let (dsp0, dsp1) = io.d_s_prev.split_at_mut(half * w.s);
+    let (du0, du1) = io.d_u.split_at_mut(half * w.g);
+    let (da0, da1) = io.d_aux.split_at_mut(half * w.a);
+    (
+        StepBwd {
+            u: u0,
+            s_prev: sp0,
+            r_prev: rp0,
+            s_next: sn0,
+            r_next: rn0,
+            cache: c0,
+            noise: n0,
+            d_s_next: dsn0,
+            d_r: dr0,
+            d_s_prev: dsp0,
+            d_u: du0,
+            d_aux: da0,
+            d_eff: io.d_eff,
+            t: io.t,
+        },
+        StepBwd {
+            u: u1,
+            s_prev: sp1,
+            r_prev: rp1,
+            s_next: sn1,
+            r_next: rn1,
+            cache: c1,
+            noise: n1,
+            d_s_next: dsn1,
+            d_r: dr1,
+            d_s_prev: dsp1,
+            d_u: du1,
+            d_aux: da1,
+            d_eff: d_eff2,
+            t: io.t,
+        },
+    )
 }

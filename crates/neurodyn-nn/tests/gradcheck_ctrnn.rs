@@ -258,3 +258,70 @@ fn analytic_jacobian_matches_central_differences() {
         }
     }
 }
+
+#[test]
+fn two_threads_split_the_batch_and_agree_with_one() {
+    // Large enough that the driver runs the two halves of the batch on two threads.
+    let (n_in, h, n_out, batch, steps) = (3, 256, 3, 4, 5);
+    let b = tiny_batch(steps, batch, n_in, n_out, 21);
+    type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
+    let cells: Vec<MakeCell> = vec![
+        Box::new(move || {
+            let mut c = Ctrnn::<f64>::new(n_in, h, 20.0, 100.0, &mut Rng::new(1));
+            c.learn_tau = true;
+            c.activation = Activation::Tanh;
+            Box::new(c)
+        }),
+        Box::new(move || {
+            Box::new(neurodyn_nn::cells::Gru::<f64>::new(
+                n_in,
+                h,
+                &mut Rng::new(1),
+            ))
+        }),
+        Box::new(move || {
+            Box::new(neurodyn_nn::cells::Lstm::<f64>::new(
+                n_in,
+                h,
+                &mut Rng::new(1),
+            ))
+        }),
+    ];
+    for make in cells {
+        let grads = |threads: usize| {
+            let mut n = Network::new(
+                make(),
+                n_out,
+                Constraint::none(n_out, h),
+                InitialState::Trainable,
+                &mut Rng::new(2),
+            );
+            n.threads = threads;
+            let mut ws = neurodyn_nn::Workspace::default();
+            let mut g = vec![0.0; n.params.len()];
+            let l = Objective::default().evaluate(
+                &mut n,
+                &mut ws,
+                b.class_ref(),
+                None,
+                None,
+                false,
+                Some(&mut g),
+            );
+            (l.total(), g)
+        };
+        let (l1, g1) = grads(1);
+        let (l2, g2) = grads(2);
+        assert!((l1 - l2).abs() < 1e-12, "loss {l1} vs {l2}");
+        let worst = g1
+            .iter()
+            .zip(&g2)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let scale = g1.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        assert!(
+            worst <= 1e-10 * scale.max(1.0),
+            "gradients differ by {worst:e}"
+        );
+    }
+}
