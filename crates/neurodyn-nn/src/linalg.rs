@@ -4,8 +4,8 @@
 //! the maths: `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided
 //! per call from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
 
+use crate::cells::strided::sv;
 use crate::real::Real;
-use faer::{Accum, MatMut, MatRef, Par};
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,14 +33,6 @@ pub fn m<T>(data: &[T], rows: usize, cols: usize) -> M<'_, T> {
     M { data, rows, cols }
 }
 
-fn view<T: Real>(a: M<'_, T>, t: Trans) -> MatRef<'_, T> {
-    let v = MatRef::from_row_major_slice(a.data, a.rows, a.cols);
-    match t {
-        Trans::N => v,
-        Trans::T => v.transpose(),
-    }
-}
-
 /// `C = A·B` (`accumulate = false`) or `C += A·B` (`true`), with optional transposes, where `C` is
 /// row-major `(c_rows, c_cols)`. `threads` > 1 allows faer to split large products.
 pub fn gemm<T: Real>(
@@ -54,35 +46,19 @@ pub fn gemm<T: Real>(
     accumulate: bool,
     threads: usize,
 ) {
-    let av = view(a, ta);
-    let bv = view(b, tb);
-    assert!(
-        av.nrows() == c_rows && bv.ncols() == c_cols && av.ncols() == bv.nrows(),
-        "gemm shapes: C {}x{} = A {}x{} · B {}x{}",
+    // A contiguous row-major matrix is the strided view whose row stride is its width.
+    crate::cells::strided::gemm_s(
+        c,
         c_rows,
         c_cols,
-        av.nrows(),
-        av.ncols(),
-        bv.nrows(),
-        bv.ncols()
+        c_cols,
+        sv(a.data, a.rows, a.cols, a.cols),
+        ta,
+        sv(b.data, b.rows, b.cols, b.cols),
+        tb,
+        accumulate,
+        threads,
     );
-    if c_rows == 0 || c_cols == 0 {
-        return;
-    }
-    let cv = MatMut::from_row_major_slice_mut(c, c_rows, c_cols);
-    let flops = c_rows * c_cols * av.ncols();
-    let par = if threads > 1 && flops >= 1 << 20 {
-        Par::rayon(threads)
-    } else {
-        Par::Seq
-    };
-    let acc = if accumulate {
-        Accum::Add
-    } else {
-        Accum::Replace
-    };
-    faer::linalg::matmul::matmul(cv, acc, av, bv, T::c(1.0), par);
-    clear_upper_vector_state();
 }
 
 /// Clear the upper halves of the AVX registers after a faer GEMM.

@@ -10,7 +10,7 @@ pub mod ctrnn;
 pub mod gru;
 pub mod light_gru;
 pub mod lstm;
-mod strided;
+pub(crate) mod strided;
 pub mod vanilla;
 
 pub use ctrnn::{Ctrnn, CtrnnForm};
