@@ -95,6 +95,23 @@ pub static REGISTRY: &[TaskEntry] = &[
     e("PostDecisionWager", &[], make::<PostDecisionWager>),
     e("PulseDecisionMaking", &[], make::<PulseDecisionMaking>),
     e("ToneDetection", &[], make::<ToneDetection>),
+    e(
+        "DelayMatchSampleDistractor1D",
+        &[],
+        make::<DelayMatchSampleDistractor1D>,
+    ),
+    e("HierarchicalReasoning", &[], make::<HierarchicalReasoning>),
+    e("Reaching1D", &[], reaching_1d::reaching1d),
+    e(
+        "Reaching1DWithSelfDistraction",
+        &[],
+        reaching_1d::self_distraction,
+    ),
+    e(
+        "EconomicDecisionMaking",
+        &[],
+        make::<EconomicDecisionMaking>,
+    ),
     e("Yang19Go", &["yang19.go"], yang19_reach::go),
     e("Yang19RtGo", &["yang19.rtgo"], yang19_reach::rtgo),
     e("Yang19DlyGo", &["yang19.dlygo"], yang19_reach::dlygo),

@@ -57,6 +57,14 @@ fn trial_lengths_match_neurogym() {
         ("MotorTiming", 80.0, 59.3, 1.0),
         ("PulseDecisionMaking", 10.0, 250.0, 0.0),
         ("ToneDetection", 50.0, 40.0, 0.0),
+        ("DelayMatchSampleDistractor1D", 20.0, 265.0, 0.0),
+        ("DelayMatchSampleDistractor1D", 100.0, 53.0, 0.0),
+        ("HierarchicalReasoning", 20.0, 195.7, 1.0),
+        ("HierarchicalReasoning", 100.0, 38.0, 0.3),
+        ("Reaching1D", 20.0, 50.0, 0.0),
+        ("Reaching1D", 100.0, 10.0, 0.0),
+        ("Reaching1DWithSelfDistraction", 20.0, 50.0, 0.0),
+        ("Reaching1DWithSelfDistraction", 100.0, 10.0, 0.0),
     ];
     for (name, dt, want, tol) in cases {
         let got = mean_len(&trials(name, dt, NG, 2000));
@@ -162,4 +170,144 @@ fn vanishing_cues_kept_by_default_floored_in_compat() {
     assert_eq!(pulses(NG), 0);
     assert!(build("ToneDetection", &TaskConfig::with_dt(100.0).compat(NG)).is_err());
     assert!(build("ToneDetection", &TaskConfig::with_dt(100.0)).is_ok());
+}
+
+fn int_label(t: &Trial, name: &str) -> i64 {
+    match t.labels.get(name) {
+        Some(neurodyn_core::Label::Int(v)) => v,
+        other => panic!("label {name}: {other:?}"),
+    }
+}
+
+#[test]
+fn distractor_dms_matches_neurogym() {
+    let t = trials("DelayMatchSampleDistractor1D", 20.0, NG, 1000);
+    // Only the matching test (25 of 265 steps) is labelled 1.
+    assert!((class_fraction(&t, 1) - 25.0 / 265.0).abs() < 1e-9);
+    for tr in &t {
+        let gt = int_label(tr, "ground_truth");
+        let r = tr.period(&format!("test{gt}")).unwrap();
+        let Targets::Class(c) = &tr.targets else {
+            panic!()
+        };
+        assert!(r.clone().all(|k| c[k] == 1));
+        // Fixation input: the fixation period only (neurogym) …
+        let fix = tr.period("fixation").unwrap();
+        assert!((0..tr.n_steps()).all(|k| (tr.inputs[k * 33] == 1.0) == fix.contains(&k)));
+    }
+    // … and everywhere but the tests by default.
+    let d = &trials("DelayMatchSampleDistractor1D", 100.0, Compat::Default, 1)[0];
+    let on = |p: &str| d.period(p).unwrap().all(|k| d.inputs[k * 33] == 1.0);
+    let off = |p: &str| d.period(p).unwrap().all(|k| d.inputs[k * 33] == 0.0);
+    assert!(on("sample") && on("delay2") && off("test1") && off("test3"));
+    let gts: Vec<i64> = t.iter().map(|x| int_label(x, "ground_truth")).collect();
+    for g in 1..=3 {
+        let f = gts.iter().filter(|&&v| v == g).count() as f64 / gts.len() as f64;
+        assert!((f - 1.0 / 3.0).abs() < 0.06, "gt {g}: {f}");
+    }
+}
+
+#[test]
+fn hierarchical_reasoning_threshold() {
+    let p_long = |dt: f64, compat: Compat| {
+        let t = trials("HierarchicalReasoning", dt, compat, 4000);
+        t.iter().filter(|x| int_label(x, "long") == 1).count() as f64 / t.len() as f64
+    };
+    // neurogym's threshold is 610 ms on the floored interval: 7/9 long at dt 20, 6/9 at dt 100.
+    assert!((p_long(20.0, NG) - 7.0 / 9.0).abs() < 0.03);
+    assert!((p_long(100.0, NG) - 6.0 / 9.0).abs() < 0.03);
+    // Default: the median, 850 ms (4/9 long, ½ of the 850 ms ties): ½.
+    assert!((p_long(20.0, Compat::Default) - 0.5).abs() < 0.03);
+    // Default: the delay period is the labelled interval; the rule is cued one-hot.
+    for tr in trials("HierarchicalReasoning", 10.0, Compat::Default, 200) {
+        let Some(neurodyn_core::Label::Float(ms)) = tr.labels.get("interval_ms") else {
+            panic!()
+        };
+        assert_eq!(
+            tr.period("delay").unwrap().len(),
+            (ms / 10.0).round() as usize
+        );
+        let k = tr.period("rule_target").unwrap().start;
+        let rule = int_label(&tr, "rule") as usize;
+        assert_eq!(tr.inputs[k * 5 + 1 + rule], 1.0);
+        assert_eq!(tr.inputs[k * 5 + 2 - rule], 0.0);
+    }
+}
+
+#[test]
+fn reaching_targets_default_vs_neurogym() {
+    // neurogym: int64 gt, π → 3 in fixation and int(θ) ∈ 0..=6 in the reach.
+    let t = trials("Reaching1D", 100.0, NG, 4000);
+    let tau = 2.0 * std::f64::consts::PI;
+    assert!((class_fraction(&t, 3) - (0.5 + 0.5 / tau)).abs() < 0.01);
+    assert!((class_fraction(&t, 6) - 0.5 * (tau - 6.0) / tau).abs() < 0.005);
+    // Dataset never sees the arm state: the self ring is 0.
+    assert!(t.iter().all(|x| x
+        .inputs
+        .chunks(32)
+        .all(|r| r[16..].iter().all(|&s| s == 0.0))));
+    // Default: fixate, then the nearest of the 16 ring units.
+    for tr in trials("Reaching1D", 100.0, Compat::Default, 300) {
+        let Some(neurodyn_core::Label::Float(th)) = tr.labels.get("target_theta") else {
+            panic!()
+        };
+        let gt = int_label(&tr, "ground_truth") as f64 - 1.0;
+        let d = (th - gt * tau / 16.0).rem_euclid(tau);
+        assert!(d.min(tau - d) <= tau / 32.0 + 1e-9, "θ {th} → unit {gt}");
+        let Targets::Class(c) = &tr.targets else {
+            panic!()
+        };
+        assert!(tr.period("fixation").unwrap().all(|k| c[k] == 0));
+    }
+    let ds = build("Reaching1DWithSelfDistraction", &TaskConfig::default()).unwrap();
+    assert_eq!((ds.spec().n_in, ds.spec().n_out), (32, 33));
+}
+
+#[test]
+fn economic_decision_chooses_higher_value() {
+    let t = trials("EconomicDecisionMaking", 100.0, Compat::Default, 2000);
+    for tr in &t {
+        let Some(neurodyn_core::Label::Float(dv)) = tr.labels.get("value_diff") else {
+            panic!()
+        };
+        let gt = int_label(tr, "ground_truth");
+        assert_eq!(gt, if dv > 0.0 { 1 } else { 2 });
+        let Targets::Class(c) = &tr.targets else {
+            panic!()
+        };
+        assert!(tr.period("decision").unwrap().all(|k| c[k] == gt));
+    }
+    // Offers (n_B, n_A): A wins in 5 of 9 offer types whatever the side, so each side wins ½.
+    let ones = t
+        .iter()
+        .filter(|x| int_label(x, "ground_truth") == 1)
+        .count() as f64;
+    assert!((ones / t.len() as f64 - 0.5).abs() < 0.04);
+    // neurogym builds no ground truth.
+    let ng = trials("EconomicDecisionMaking", 100.0, NG, 50);
+    assert_eq!(class_fraction(&ng, 0), 1.0);
+}
+
+#[test]
+fn added_tasks_resolve_by_neurogym_id() {
+    for id in [
+        "DelayMatchSampleDistractor1D-v0",
+        "HierarchicalReasoning-v0",
+        "Reaching1D-v0",
+        "Reaching1DWithSelfDistraction-v0",
+        "EconomicDecisionMaking-v0",
+    ] {
+        let task = build(id, &TaskConfig::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(format!("{}-v0", task.spec().name), id);
+    }
+    // neurogym's sizes (Reaching1D's 3 actions become 1 + 16 direction classes by default).
+    let sizes = |id: &str, compat| {
+        let s = build(id, &TaskConfig::default().compat(compat)).unwrap();
+        (s.spec().n_in, s.spec().n_out)
+    };
+    assert_eq!(sizes("DelayMatchSampleDistractor1D", NG), (33, 2));
+    assert_eq!(sizes("HierarchicalReasoning", NG), (5, 5));
+    assert_eq!(sizes("EconomicDecisionMaking", NG), (7, 3));
+    assert_eq!(sizes("Reaching1D", NG), (32, 7));
+    assert_eq!(sizes("Reaching1D", Compat::Default), (32, 17));
 }
