@@ -8,9 +8,10 @@ use std::path::PathBuf;
 /// Arguments of `neurodyn quickstart`.
 #[derive(Args, Debug, Clone)]
 pub struct QuickstartArgs {
-    /// Where to put the run.
-    #[arg(long, default_value = "quickstart-run")]
-    pub out: PathBuf,
+    /// Where to put the run (default: `quickstart-run`, or `quickstart-run-2`, `-3`, … when
+    /// earlier runs exist, so running the quickstart again never touches an earlier run).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -21,19 +22,33 @@ pub struct QuickstartArgs {
 
 /// Run the quickstart.
 pub fn run(a: QuickstartArgs) -> Result<()> {
-    if a.force && a.out.join("config.toml").exists() {
-        std::fs::remove_dir_all(&a.out)?;
+    let out_dir = match &a.out {
+        Some(p) => p.clone(),
+        None => (1..)
+            .map(|k| {
+                PathBuf::from(if k == 1 {
+                    "quickstart-run".to_string()
+                } else {
+                    format!("quickstart-run-{k}")
+                })
+            })
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| PathBuf::from("quickstart-run")),
+    };
+    if a.force && out_dir.join("config.toml").exists() {
+        std::fs::remove_dir_all(&out_dir)?;
     }
+    let out_dir = &out_dir;
     let cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", a.seed);
-    let out = crate::train_cmd::train_with_progress(cfg, &a.out, false, false)?;
+    let out = crate::train_cmd::train_with_progress(cfg, out_dir, false, false)?;
     println!(
         "accuracy {:.3} on {} fresh trials ({:.1} s training)",
         out.score.accuracy, out.score.n_trials, out.train_seconds
     );
-    let sections = crate::analyze::run_all(&a.out)?;
-    let report = crate::report::write_report(&a.out, &sections)?;
+    let sections = crate::analyze::run_all(out_dir)?;
+    let report = crate::report::write_report(out_dir, &sections)?;
     println!("report: {}", report.display());
-    println!("figures: {}", a.out.join("figures").display());
-    println!("run directory: {}", a.out.display());
+    println!("figures: {}", out_dir.join("figures").display());
+    println!("run directory: {}", out_dir.display());
     Ok(())
 }

@@ -306,3 +306,35 @@ fn config_errors_name_the_key_and_write_nothing() {
     assert!(!o.status.success());
     assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }
+
+#[test]
+fn quickstart_writes_report_and_figures() {
+    // The README's first command, end to end.
+    let d = tmp("quickstart");
+    let out = d.join("qs");
+    let o = run(bin().arg("quickstart").arg("--out").arg(&out));
+    let msg = text(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(msg.contains("report:") && msg.contains("accuracy"), "{msg}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("<svg") && html.contains("PerceptualDecisionMaking"),
+        "report lacks figures or task"
+    );
+    for f in [
+        "training_curves.png",
+        "example_trials.png",
+        "pca_2d.png",
+        "fixed_points_eigenvalues.png",
+        "psychometric.png",
+    ] {
+        assert!(out.join("figures").join(f).exists(), "missing figure {f}");
+    }
+    let eval: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).expect("eval"))
+            .expect("json");
+    assert!(
+        eval["accuracy"].as_f64().expect("accuracy") > 0.85,
+        "quickstart network did not learn: {eval}"
+    );
+}
