@@ -31,8 +31,11 @@ pub enum Loss {
     #[default]
     CrossEntropy,
     /// Cross-entropy with class weights (`w_c` per class; see module docs for the frequency rule).
+    /// An empty list asks the trainer to set them from the label frequencies of the task's
+    /// training data (`neurodyn_train` counts the masked steps of sampled batches).
     WeightedCrossEntropy {
-        /// One weight per class.
+        /// One weight per class (empty: from label frequencies).
+        #[serde(default)]
         weights: Vec<f64>,
     },
     /// Mean squared error.

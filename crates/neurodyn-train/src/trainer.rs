@@ -16,6 +16,7 @@ use neurodyn_tasks::{Layout, Stream, Task};
 const INIT: u64 = 0;
 const DATA: u64 = 1 << 40;
 const NOISE: u64 = 2 << 40;
+const WEIGHTS: u64 = 3 << 40;
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,11 +106,16 @@ impl Trainer {
             r.validate(&net.layout)
                 .map_err(|m| config("train.regularizers", m))?;
         }
-        let loss = cfg.train.loss.clone().unwrap_or(if spec.categorical {
+        let mut loss = cfg.train.loss.clone().unwrap_or(if spec.categorical {
             Loss::CrossEntropy
         } else {
             Loss::Mse
         });
+        if let Loss::WeightedCrossEntropy { weights } = &mut loss {
+            if weights.is_empty() {
+                *weights = frequency_weights(task.as_ref(), cfg.train.batch_size, cfg.seed)?;
+            }
+        }
         let objective = Objective {
             loss,
             regularizers: cfg.train.regularizers.clone(),
@@ -223,6 +229,28 @@ impl Trainer {
         }
         Ok(())
     }
+}
+
+/// Class weights `N / (K · count_c)` from the masked steps of a few training batches (drawn from
+/// a seed stream of their own, so the training data itself is unchanged).
+fn frequency_weights(task: &dyn Task, batch_size: usize, seed: u64) -> Result<Vec<f64>> {
+    let n_out = task.spec().n_out;
+    let mut counts = vec![0u64; n_out];
+    for k in 0..8 {
+        let b = neurodyn_tasks::sample_batch(
+            task,
+            batch_size,
+            Rng::with_stream(seed, WEIGHTS + k).next_u64(),
+        )?;
+        if let BatchTargets::Class(c) = &b.targets {
+            for (&cls, &m) in c.iter().zip(&b.mask) {
+                if m > 0.0 && (cls as usize) < n_out {
+                    counts[cls as usize] += 1;
+                }
+            }
+        }
+    }
+    Ok(neurodyn_nn::loss::class_weights_from_counts(&counts))
 }
 
 /// Trial accuracy of a time-major batch's outputs (see `score` for the rule).

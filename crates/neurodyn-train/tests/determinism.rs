@@ -77,3 +77,25 @@ fn stream_mode_carries_state_and_is_reproducible() {
     let (b, _) = run();
     assert!(a == b, "stream training must be reproducible");
 }
+
+#[test]
+fn class_weights_come_from_label_frequencies_when_left_empty() {
+    let mut cfg = RunConfig::default();
+    cfg.task.dt_ms = Some(100.0);
+    cfg.train.loss = Some(neurodyn_nn::Loss::WeightedCrossEntropy { weights: vec![] });
+    let t = Trainer::new(cfg).expect("trainer");
+    let neurodyn_nn::Loss::WeightedCrossEntropy { weights } = &t.objective.loss else {
+        panic!("loss kind changed");
+    };
+    assert_eq!(weights.len(), 3);
+    // Fixation fills most steps of PerceptualDecisionMaking, so it gets the smallest weight.
+    assert!(
+        weights[0] < weights[1] && weights[0] < weights[2],
+        "{weights:?}"
+    );
+    let mean: f64 = weights.iter().sum::<f64>() / 3.0;
+    assert!(
+        mean > 1.0,
+        "N / (K · count) averages above 1 for unbalanced classes: {weights:?}"
+    );
+}
