@@ -29,6 +29,13 @@ pub enum Activation {
     Linear,
 }
 
+/// The logistic function 1 / (1 + e⁻ˣ), shared by the sigmoid activation and the gates of the
+/// GRU, LSTM and light-GRU cells.
+#[inline(always)]
+pub fn sigmoid<T: Real>(x: T) -> T {
+    T::c(1.0) / (T::c(1.0) + (-x).exp())
+}
+
 impl Activation {
     /// All names accepted in configs.
     pub const NAMES: &'static str = "relu, tanh, softplus, sigmoid, retanh, power-relu, linear";
@@ -45,7 +52,7 @@ impl Activation {
                 // ln(1+e^x) = max(x,0) + ln(1 + e^{-|x|}), stable for large |x|.
                 x.max(zero) + (one + (-x.abs()).exp()).ln()
             }
-            Activation::Sigmoid => one / (one + (-x).exp()),
+            Activation::Sigmoid => sigmoid(x),
             Activation::Retanh => x.tanh().max(zero),
             Activation::PowerRelu => {
                 let r = x.max(zero);
@@ -74,7 +81,7 @@ impl Activation {
             }
             Activation::Softplus => one / (one + (-x).exp()),
             Activation::Sigmoid => {
-                let s = one / (one + (-x).exp());
+                let s = sigmoid(x);
                 s * (one - s)
             }
             Activation::Retanh => {

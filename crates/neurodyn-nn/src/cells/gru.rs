@@ -26,6 +26,7 @@
 //! and after the loop `∂W_rec = Σ_t ∂G_tᵀ h_{t−1}`, `∂b_rec = Σ_t Σ_b ∂G_t`, one GEMM over all
 //! steps. ∂G differs from ∂U only in the n gate, which is why it needs its own buffer.
 
+use crate::activation::sigmoid;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv};
 use crate::cells::vanilla::rnn_uniform;
@@ -78,11 +79,6 @@ impl<T: Real> Gru<T> {
         let a = g * self.n_in;
         [0, a, a + g, a + g + g * self.n_rec]
     }
-}
-
-#[inline(always)]
-fn sigmoid<T: Real>(x: T) -> T {
-    T::c(1.0) / (T::c(1.0) + (-x).exp())
 }
 
 impl<T: Real> Cell<T> for Gru<T> {

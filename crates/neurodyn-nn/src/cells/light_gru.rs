@@ -45,6 +45,7 @@
 //! and after the loop `∂[U_z; U_h] = Σ_t ∂pre_tᵀ h_{t−1}` and `∂W_ĥh = Σ_t ∂a_tᵀ ĥ_t`, one GEMM each
 //! over all steps.
 
+use crate::activation::sigmoid;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv};
 use crate::constraint::{dale_signs, no_autapse_mask, Constraint, Rectify};
@@ -236,11 +237,6 @@ fn pieces_mut<'a, T>(mut p: &'a mut [T], lens: &[usize; 7]) -> [&'a mut [T]; 7] 
         p = b;
     }
     out
-}
-
-#[inline(always)]
-fn sigmoid<T: Real>(x: T) -> T {
-    T::c(1.0) / (T::c(1.0) + (-x).exp())
 }
 
 impl<T: Real> Cell<T> for LightGru<T> {

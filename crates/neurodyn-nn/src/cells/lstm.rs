@@ -23,6 +23,7 @@
 //!
 //! and `∂W_rec = Σ_t ∂U_tᵀ h_{t−1}` as one GEMM over all steps after the loop.
 
+use crate::activation::sigmoid;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv};
 use crate::cells::vanilla::rnn_uniform;
@@ -76,11 +77,6 @@ impl<T: Real> Lstm<T> {
         let a = g * self.n_in;
         [0, a, a + g]
     }
-}
-
-#[inline(always)]
-fn sigmoid<T: Real>(x: T) -> T {
-    T::c(1.0) / (T::c(1.0) + (-x).exp())
 }
 
 impl<T: Real> Cell<T> for Lstm<T> {
