@@ -32,8 +32,9 @@ pub enum Boundary {
 }
 
 /// Complex-plane scatter of `eigs` (re, im) over the stability `boundary`, equal aspect,
-/// 900×700 px; `highlight` (an index into `eigs`) is drawn larger in red and listed as
-/// "leading eigenvalue". Non-finite eigenvalues are skipped.
+/// 900×700 px; `highlight` (an index into `eigs`, e.g. the slowest mode) is drawn larger in red
+/// and listed as "marked eigenvalue". Axes read μ over the unit circle (a discrete map) and λ
+/// otherwise. Non-finite eigenvalues are skipped.
 pub fn eigenvalues(
     stem: impl AsRef<Path>,
     title: &str,
@@ -97,8 +98,17 @@ impl Figure for Eigs<'_> {
         let mut ax = Axes {
             title: self.title,
             title_size: TITLE_SIZE,
-            x_label: "Re λ",
-            y_label: "Im λ",
+            // A discrete map's eigenvalues are written μ, a continuous system's λ.
+            x_label: if matches!(self.boundary, Boundary::UnitCircle) {
+                "Re μ"
+            } else {
+                "Re λ"
+            },
+            y_label: if matches!(self.boundary, Boundary::UnitCircle) {
+                "Im μ"
+            } else {
+                "Im λ"
+            },
             x,
             y,
             x_log: false,
@@ -165,7 +175,7 @@ impl Eigs<'_> {
             ("stability boundary".into(), Swatch::Dashed(INK)),
         ];
         if self.highlight.is_some() {
-            e.push(("leading eigenvalue".into(), Swatch::Dot(palette(3))));
+            e.push(("marked eigenvalue".into(), Swatch::Dot(palette(3))));
         }
         e
     }
