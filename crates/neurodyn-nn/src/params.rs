@@ -98,6 +98,29 @@ pub fn split<'a, T>(mut buf: &'a [T], lens: &[usize]) -> Vec<&'a [T]> {
     out
 }
 
+/// Write a cell's initial values (f64) into its parameter tensors, which lie back to back in
+/// `params` in the order of `specs`; `pieces[i]` must hold exactly the i-th tensor's values.
+pub fn write_initial<T: Real>(params: &mut [T], specs: &[ParamSpec], pieces: &[&[f64]]) {
+    assert_eq!(
+        specs.len(),
+        pieces.len(),
+        "write_initial: one piece per parameter tensor"
+    );
+    let mut at = 0;
+    for (spec, piece) in specs.iter().zip(pieces) {
+        assert_eq!(
+            piece.len(),
+            spec.len(),
+            "initial values of {} have the wrong length",
+            spec.name
+        );
+        for (d, &v) in params[at..at + piece.len()].iter_mut().zip(piece.iter()) {
+            *d = T::c(v);
+        }
+        at += piece.len();
+    }
+}
+
 /// Convert a buffer between float types.
 pub fn cast<A: Real, B: Real>(v: &[A]) -> Vec<B> {
     v.iter().map(|&x| B::c(x.f())).collect()

@@ -21,7 +21,7 @@ use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::constraint::Constraint;
 use crate::linalg::{gemm, m, Trans};
-use crate::params::ParamSpec;
+use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -162,22 +162,12 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         v
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
-        let h = self.n_rec;
-        let (w_in, rest) = params.split_at_mut(h * self.n_in);
-        let (w_rec, rest) = rest.split_at_mut(h * h);
-        let (b, rest) = rest.split_at_mut(h);
-        for (d, &s) in w_in.iter_mut().zip(&self.w_in_init) {
-            *d = T::c(s);
+        let log_tau: Vec<f64> = self.tau_ms.iter().map(|t| t.ln()).collect();
+        let mut pieces = vec![&self.w_in_init[..], &self.w_rec_init, &self.b_init];
+        if self.learn_tau {
+            pieces.push(&log_tau);
         }
-        for (d, &s) in w_rec.iter_mut().zip(&self.w_rec_init) {
-            *d = T::c(s);
-        }
-        for (d, &s) in b.iter_mut().zip(&self.b_init) {
-            *d = T::c(s);
-        }
-        for (d, &t) in rest.iter_mut().zip(&self.tau_ms) {
-            *d = T::c(t.ln());
-        }
+        write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
         self.offs()[3] + self.n_rec

@@ -32,7 +32,7 @@ use crate::cells::strided::{gemm_s, sv};
 use crate::cells::vanilla::rnn_uniform;
 use crate::constraint::Constraint;
 use crate::linalg::{add_col_sums, gemm, m, Trans};
-use crate::params::ParamSpec;
+use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
 
@@ -112,19 +112,13 @@ impl<T: Real> Cell<T> for Gru<T> {
         ]
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
-        let inits = [
-            &self.w_in_init,
+        let pieces = [
+            &self.w_in_init[..],
             &self.w_rec_init,
             &self.b_in_init,
             &self.b_rec_init,
         ];
-        let mut at = 0;
-        for src in inits {
-            for (d, &s) in params[at..at + src.len()].iter_mut().zip(src.iter()) {
-                *d = T::c(s);
-            }
-            at += src.len();
-        }
+        write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
         self.offs()[3] + 3 * self.n_rec

@@ -17,7 +17,7 @@ use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::constraint::Constraint;
 use crate::linalg::{gemm, m, Trans};
-use crate::params::ParamSpec;
+use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
 
@@ -101,14 +101,8 @@ impl<T: Real> Cell<T> for VanillaRnn<T> {
         ]
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
-        let inits = [&self.w_in_init, &self.w_rec_init, &self.b_init];
-        let mut at = 0;
-        for src in inits {
-            for (d, &s) in params[at..at + src.len()].iter_mut().zip(src.iter()) {
-                *d = T::c(s);
-            }
-            at += src.len();
-        }
+        let pieces = [&self.w_in_init[..], &self.w_rec_init, &self.b_init];
+        write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
         self.offs()[2] + self.n_rec * self.n_rec
