@@ -23,6 +23,16 @@ pub enum LossTargets<'a> {
     Continuous(&'a [f32]),
 }
 
+impl<'a> LossTargets<'a> {
+    /// View the targets of a batch or window.
+    pub fn of(t: &'a neurodyn_core::BatchTargets) -> Self {
+        match t {
+            neurodyn_core::BatchTargets::Class(c) => LossTargets::Class(c),
+            neurodyn_core::BatchTargets::Continuous(v) => LossTargets::Continuous(v),
+        }
+    }
+}
+
 /// Which loss.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]

@@ -54,10 +54,7 @@ impl<'a> BatchRef<'a> {
     pub fn of(b: &'a neurodyn_core::Batch) -> Self {
         BatchRef {
             inputs: &b.inputs,
-            targets: match &b.targets {
-                neurodyn_core::BatchTargets::Class(c) => LossTargets::Class(c),
-                neurodyn_core::BatchTargets::Continuous(v) => LossTargets::Continuous(v),
-            },
+            targets: LossTargets::of(&b.targets),
             mask: &b.mask,
             n_steps: b.n_steps,
             batch: b.batch_size,

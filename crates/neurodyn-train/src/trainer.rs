@@ -157,7 +157,6 @@ impl Trainer {
         let mut stream = match self.cfg.train.batching {
             BatchMode::Stream => {
                 let task: &dyn Task = self.task.as_ref();
-                // SAFETY-free: the stream borrows the task; we clone the config values we need.
                 let mut s = Stream::new(
                     task,
                     self.cfg.train.batch_size,
@@ -174,53 +173,38 @@ impl Trainer {
             BatchMode::Trials => None,
         };
         while self.step < until {
-            let (report, carry) = match stream.as_mut() {
+            // Stream mode: the next window, starting from the carried state. Trial mode: step k's
+            // own batch of whole trials, from a fresh state.
+            let (window, batch);
+            let (b, s0, trials) = match stream.as_mut() {
                 Some(s) => {
-                    let w = s.next_window();
-                    let targets = match &w.targets {
-                        BatchTargets::Class(c) => LossTargets::Class(c),
-                        BatchTargets::Continuous(v) => LossTargets::Continuous(v),
-                    };
+                    window = s.next_window();
                     let b = BatchRef {
-                        inputs: &w.inputs,
-                        targets,
-                        mask: &w.mask,
-                        n_steps: w.seq_len,
-                        batch: w.batch_size,
+                        inputs: &window.inputs,
+                        targets: LossTargets::of(&window.targets),
+                        mask: &window.mask,
+                        n_steps: window.seq_len,
+                        batch: window.batch_size,
                     };
-                    step_once(
-                        &mut self.net,
-                        &mut self.opt,
-                        &self.objective,
-                        &mut self.ws,
-                        &mut self.grads,
-                        &self.cfg,
-                        self.step,
-                        b,
-                        self.carry.as_deref(),
-                        None,
-                    )?
+                    (b, self.carry.as_deref(), None)
                 }
                 None => {
-                    let batch = neurodyn_tasks::sample_batch(
-                        self.task.as_ref(),
-                        self.cfg.train.batch_size,
-                        self.data_seed(self.step),
-                    )?;
-                    step_once(
-                        &mut self.net,
-                        &mut self.opt,
-                        &self.objective,
-                        &mut self.ws,
-                        &mut self.grads,
-                        &self.cfg,
-                        self.step,
-                        BatchRef::of(&batch),
-                        None,
-                        Some(&batch),
-                    )?
+                    batch = self.batch_at(self.step)?;
+                    (BatchRef::of(&batch), None, Some(&batch))
                 }
             };
+            let (report, carry) = step_once(
+                &mut self.net,
+                &mut self.opt,
+                &self.objective,
+                &mut self.ws,
+                &mut self.grads,
+                &self.cfg,
+                self.step,
+                b,
+                s0,
+                trials,
+            )?;
             if self.cfg.train.batching == BatchMode::Stream {
                 self.carry = Some(carry);
             }
