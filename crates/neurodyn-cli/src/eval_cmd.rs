@@ -131,9 +131,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
     if let Some(j) = &a.json {
         let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition});
         let text = serde_json::to_string_pretty(&v)?;
-        let tmp = j.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, j).with_context(|| format!("cannot write {}", j.display()))?;
+        neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
     }
     Ok(())
 }

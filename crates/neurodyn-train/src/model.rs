@@ -16,6 +16,7 @@ use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, Gru, LightGru, Lstm, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
 use neurodyn_nn::init::RecInit;
+use neurodyn_nn::params::cast;
 use neurodyn_nn::{init, Constraint, InitialState, Network, Real};
 
 /// Model kinds `build` accepts.
@@ -180,8 +181,8 @@ pub fn build<T: Real>(
         }
         cell.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
         cell.c_rec = Constraint {
-            conn: Some(cast(&mask)),
-            col_sign: Some(cast(&signs)),
+            conn: Some(cast::<f64, T>(&mask)),
+            col_sign: Some(cast::<f64, T>(&signs)),
             rectify: d.rectify,
             ..Constraint::none(h, h)
         };
@@ -201,7 +202,7 @@ pub fn build<T: Real>(
             );
         }
     } else if let Some(c) = conn {
-        cell.c_rec.conn = Some(cast(&c));
+        cell.c_rec.conn = Some(cast::<f64, T>(&c));
     }
     let initial = if m.train_h0 {
         InitialState::Trainable
@@ -211,8 +212,4 @@ pub fn build<T: Real>(
     let mut net = Network::new(Box::new(cell), n_out, readout, initial, rng);
     net.input_noise = m.sigma_in;
     Ok(net)
-}
-
-fn cast<T: Real>(v: &[f64]) -> Vec<T> {
-    v.iter().map(|&x| T::c(x)).collect()
 }

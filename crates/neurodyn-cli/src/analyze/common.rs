@@ -119,15 +119,8 @@ impl Ctx {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
+/// Files are written atomically (temporary file, fsync, rename) by the run directory's writer.
+pub use neurodyn_train::checkpoint::write_atomic;
 
 /// `STEM.svg` and `STEM.png` of a figure stem.
 pub fn fig_files(stem: &Path) -> Vec<PathBuf> {
