@@ -128,8 +128,16 @@ pub fn run(a: EvalArgs) -> Result<()> {
             .collect();
         println!("  by {label}: {}", cells.join(", "));
     }
+    if !sc.per_response.is_empty() {
+        let cells: Vec<String> = sc
+            .per_response
+            .iter()
+            .map(|r| format!("{}: {:.3} (n={})", r.value, r.accuracy, r.n))
+            .collect();
+        println!("  by response window: {}", cells.join(", "));
+    }
     if let Some(j) = &a.json {
-        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition});
+        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition, "per_response": sc.per_response});
         let text = serde_json::to_string_pretty(&v)?;
         neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
     }

@@ -101,8 +101,18 @@ fn evaluation(eval: &Value) -> String {
         _ => s.push_str("<p class=\"fail\">eval.json has no accuracy</p>\n"),
     }
     s.push_str("<div class=\"tables\">\n");
-    if let Some(per) = eval["per_condition"].as_object() {
-        for (label, rows) in per {
+    let mut tables: Vec<(&str, &Value)> = eval["per_condition"]
+        .as_object()
+        .map(|per| per.iter().map(|(k, v)| (k.as_str(), v)).collect())
+        .unwrap_or_default();
+    if eval["per_response"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty())
+    {
+        tables.push(("response window", &eval["per_response"]));
+    }
+    {
+        for (label, rows) in tables {
             let _ = writeln!(
                 s,
                 "<table><tr><th>{}</th><th>accuracy</th><th>trials</th></tr>",

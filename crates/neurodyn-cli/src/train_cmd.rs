@@ -118,6 +118,15 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
         "trained in {:.1} s; accuracy {:.3} on {} fresh trials",
         out.train_seconds, out.score.accuracy, out.score.n_trials
     );
+    if !out.score.per_response.is_empty() {
+        let cells: Vec<String> = out
+            .score
+            .per_response
+            .iter()
+            .map(|r| format!("{:.3}", r.accuracy))
+            .collect();
+        println!("accuracy per response window: {}", cells.join(" / "));
+    }
     println!("run directory: {}", dir.display());
     Ok(dir)
 }

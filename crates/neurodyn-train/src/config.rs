@@ -184,6 +184,9 @@ pub struct TrainConfig {
     pub lr: f64,
     /// Learning-rate schedule.
     pub schedule: Schedule,
+    /// Steps of linear warm-up: step k < warmup_steps uses (k+1)/warmup_steps of the scheduled
+    /// rate (0 = none).
+    pub warmup_steps: u64,
     /// Optimizer.
     pub optimizer: OptimizerConfig,
     /// Gradient clipping.
@@ -209,6 +212,7 @@ impl Default for TrainConfig {
             batch_size: 32,
             lr: 0.01,
             schedule: Schedule::Exponential { lr_end: 5e-4 },
+            warmup_steps: 0,
             optimizer: OptimizerConfig::default(),
             clip: Some(Clip::Norm { max_norm: 1.0 }),
             loss: None,

@@ -239,6 +239,7 @@ pub fn write_eval(path: &Path, sc: &Score, trainer: &Trainer, train_seconds: f64
         "accuracy": sc.accuracy,
         "n_trials": sc.n_trials,
         "per_condition": sc.per_condition,
+        "per_response": sc.per_response,
         "task": trainer.task.spec().name,
         "dt_ms": trainer.task.spec().dt_ms,
         "model": trainer.cfg.model.kind,

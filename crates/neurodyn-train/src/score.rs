@@ -5,6 +5,12 @@
 //! target there. A trial with no response step (e.g. a no-go trial, where the right answer is to
 //! keep fixating) is scored at its last step with mask > 0 against target 0.
 //!
+//! Tasks with several response windows per trial (DualDelayMatchSample's two tests) are also
+//! scored per window: a window is a maximal run of steps whose target is not 0, and it is correct
+//! when the argmax at its last step equals the target there. `per_response[k]` is the accuracy of
+//! the k-th window over the trials that have one; the trial accuracy above still follows the
+//! last-response-step rule, so it equals the last window's.
+//!
 //! Continuous tasks (e.g. flip-flop): a trial is correct when at ≥ 95 % of its masked steps every
 //! output is within 0.5 of its target (for ±1 targets: the sign is right with margin). The slack
 //! lets the network take a few steps to follow a target that jumps, as a leaky unit must.
@@ -72,6 +78,9 @@ pub struct Score {
     pub n_trials: usize,
     /// Per label: value → (accuracy, trials).
     pub per_condition: BTreeMap<String, Vec<ConditionScore>>,
+    /// Per response window (categorical tasks whose trials have more than one): the k-th window's
+    /// accuracy. Empty when every trial has at most one window.
+    pub per_response: Vec<ConditionScore>,
     /// Per trial: correct or not.
     #[serde(skip)]
     pub correct: Vec<bool>,
@@ -106,6 +115,8 @@ pub fn score(rec: &Recording) -> Score {
     let (t_max, o) = (rec.n_steps, rec.n_out);
     let mut correct = Vec::with_capacity(rec.n_trials);
     let mut choice = Vec::with_capacity(rec.n_trials);
+    // Per response window k: (correct, trials).
+    let mut windows: Vec<(usize, usize)> = Vec::new();
     for i in 0..rec.n_trials {
         let len = rec.trial_len[i];
         let mask = &rec.mask[i * t_max..i * t_max + len];
@@ -121,6 +132,18 @@ pub fn score(rec: &Recording) -> Score {
                 let k = argmax(out);
                 choice.push(k);
                 correct.push(len > 0 && k == tg[step]);
+                let mut w = 0;
+                for t in 0..len {
+                    if tg[t] != 0 && (t + 1 == len || tg[t + 1] == 0) {
+                        let out = &rec.outputs[(i * t_max + t) * o..(i * t_max + t + 1) * o];
+                        if windows.len() <= w {
+                            windows.push((0, 0));
+                        }
+                        windows[w].0 += usize::from(argmax(out) == tg[t]);
+                        windows[w].1 += 1;
+                        w += 1;
+                    }
+                }
             }
             RecTargets::Continuous(v) => {
                 let (mut good, mut total) = (0usize, 0usize);
@@ -167,11 +190,82 @@ pub fn score(rec: &Recording) -> Score {
                 .collect(),
         );
     }
+    let per_response = if windows.len() > 1 {
+        windows
+            .iter()
+            .enumerate()
+            .map(|(k, &(c, n))| ConditionScore {
+                value: (k + 1) as f64,
+                accuracy: c as f64 / n as f64,
+                n,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Score {
         accuracy,
         n_trials: n,
         per_condition,
+        per_response,
         correct,
         choice,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two trials of 6 steps, 3 outputs, targets `0 1 1 0 2 2`: two response windows. Outputs are
+    /// one-hot choices written per step.
+    fn two_window_recording(choices: [[usize; 6]; 2]) -> Recording {
+        let (n, t, o) = (2, 6, 3);
+        let mut outputs = vec![0.0f32; n * t * o];
+        for (i, ch) in choices.iter().enumerate() {
+            for (s, &k) in ch.iter().enumerate() {
+                outputs[(i * t + s) * o + k] = 1.0;
+            }
+        }
+        Recording {
+            n_trials: n,
+            n_steps: t,
+            n_units: 0,
+            n_in: 0,
+            n_out: o,
+            rates: Vec::new(),
+            inputs: Vec::new(),
+            outputs,
+            targets: RecTargets::Class([0, 1, 1, 0, 2, 2].repeat(n)),
+            mask: vec![1.0; n * t],
+            trial_len: vec![t; n],
+            periods: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_response_window_is_scored_at_its_last_step() {
+        // Trial 0: window 1 wrong at its last step (step 2), window 2 right.
+        // Trial 1: window 1 right, window 2 wrong at step 5 (right at step 4, which does not count).
+        let rec = two_window_recording([[0, 1, 2, 0, 2, 2], [0, 2, 1, 0, 2, 1]]);
+        let sc = score(&rec);
+        assert_eq!(
+            sc.correct,
+            vec![true, false],
+            "trial rule: the last response step"
+        );
+        assert_eq!(sc.per_response.len(), 2);
+        assert_eq!(
+            (sc.per_response[0].accuracy, sc.per_response[0].n),
+            (0.5, 2)
+        );
+        assert_eq!(
+            (sc.per_response[1].accuracy, sc.per_response[1].n),
+            (0.5, 2)
+        );
+        let all_right = score(&two_window_recording([[0, 1, 1, 0, 2, 2]; 2]));
+        assert_eq!(all_right.per_response[0].accuracy, 1.0);
+        assert_eq!(all_right.per_response[1].accuracy, 1.0);
     }
 }

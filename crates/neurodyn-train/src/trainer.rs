@@ -304,7 +304,12 @@ fn step_once(
         Some(c) => c.apply(grads),
         None => neurodyn_nn::optim::grad_norm(grads),
     };
-    let lr = cfg.train.schedule.lr(cfg.train.lr, k, cfg.train.steps);
+    let mut lr = cfg.train.schedule.lr(cfg.train.lr, k, cfg.train.steps);
+    if k < cfg.train.warmup_steps {
+        // Linear warm-up: the first Adam steps move every weight by ≈ lr whatever the gradient's
+        // size, which on a network that starts out exploding can kill most ReLU units at once.
+        lr *= (k + 1) as f64 / cfg.train.warmup_steps as f64;
+    }
     opt.update(&mut net.params, grads, lr);
     net.clamp();
     if net.params.iter().any(|w| !w.is_finite()) {
