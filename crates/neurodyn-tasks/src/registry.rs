@@ -113,6 +113,13 @@ pub static REGISTRY: &[TaskEntry] = &[
         make::<EconomicDecisionMaking>,
     ),
     e("SpatialSuppressMotion", &[], make::<SpatialSuppressMotion>),
+    e("ReachingDelayResponse", &[], make::<ReachingDelayResponse>),
+    e(
+        "ProbabilisticReasoning",
+        &[],
+        make::<ProbabilisticReasoning>,
+    ),
+    e("AnnubesEnv", &[], make::<AnnubesEnv>),
     e("Yang19Go", &["yang19.go"], yang19_reach::go),
     e("Yang19RtGo", &["yang19.rtgo"], yang19_reach::rtgo),
     e("Yang19DlyGo", &["yang19.dlygo"], yang19_reach::dlygo),
