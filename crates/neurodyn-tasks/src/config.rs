@@ -65,7 +65,7 @@ impl MaskConfig {
     }
 }
 
-/// A task parameter value: a number, a flag, or a list of numbers.
+/// A task parameter value: a number, a flag, a list of numbers, or numbers by name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ParamValue {
@@ -75,6 +75,8 @@ pub enum ParamValue {
     Num(f64),
     /// A list of numbers (e.g. `cohs`).
     List(Vec<f64>),
+    /// Numbers by name (e.g. AnnubesEnv's `session = { v = 0.5, a = 0.5 }`).
+    Map(BTreeMap<String, f64>),
 }
 
 /// Everything that configures one task. Unknown fields are an error.

@@ -13,6 +13,15 @@
 //! truth is broken get a correct one, and cues shorter than dt keep one step. `Compat::Neurogym`
 //! reproduces neurogym 2.3.1 where it differs; each task file lists its deviations.
 //!
+//! Coverage of neurogym 2.3.1's 30 native ids: the 27 with a supervised form are here under the
+//! same name (plus the 20 `yang19.*` tasks); the 3 left out have none. Of its RL-only tasks (no
+//! ground truth, so `ngym.Dataset` cannot use them), only EconomicDecisionMaking has a supervised
+//! form here: the offer of higher value under the paper's value model is a target the network can
+//! compute from its inputs. `Bandit-v0` and `DawTwoStep-v0` have none: the right choice follows
+//! from reward history the inputs never show (a bandit's inputs are a constant 0 and its one label
+//! a fixed arm; the two-step task's rewarded state switches unannounced), so a supervised version
+//! would teach a constant or be a different, reward-as-input task. `Null-v0` has nothing to learn.
+//!
 //! ```
 //! use neurodyn_tasks::{build, sample_batch, TaskConfig};
 //! let task = build("yang19.dms-v0", &TaskConfig::default()).unwrap();

@@ -4,6 +4,7 @@
 
 use crate::config::{ParamValue, TaskConfig};
 use crate::error::TaskError;
+use std::collections::BTreeMap;
 
 /// Typed reader over a task's parameters, built once the keys have been checked.
 pub(crate) struct Params<'a> {
@@ -99,9 +100,28 @@ impl<'a> Params<'a> {
         Ok(v)
     }
 
-    /// A period duration in ms: one number (fixed) or a list (drawn uniformly per trial).
-    pub fn duration(&self, key: &str, default_ms: f64) -> Result<crate::Duration, TaskError> {
-        let v = self.list(key, &[default_ms])?;
+    /// A non-empty table of finite numbers by name (default if absent).
+    pub fn map(
+        &self,
+        key: &str,
+        default: &[(&str, f64)],
+    ) -> Result<BTreeMap<String, f64>, TaskError> {
+        match self.cfg.params.get(key) {
+            None => Ok(default.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+            Some(ParamValue::Map(m)) if !m.is_empty() && m.values().all(|v| v.is_finite()) => {
+                Ok(m.clone())
+            }
+            Some(other) => Err(self.invalid(
+                key,
+                format!("expected a non-empty table of finite numbers by name, got {other:?}"),
+            )),
+        }
+    }
+
+    /// A period duration in ms: one number (fixed) or a list (drawn uniformly per trial); the
+    /// default likewise.
+    pub fn duration(&self, key: &str, default_ms: &[f64]) -> Result<crate::Duration, TaskError> {
+        let v = self.list(key, default_ms)?;
         if v.iter().any(|&x| x < 0.0) {
             return Err(self.invalid(key, "durations must be ≥ 0 ms"));
         }

@@ -65,6 +65,8 @@ fn trial_lengths_match_neurogym() {
         ("Reaching1D", 100.0, 10.0, 0.0),
         ("Reaching1DWithSelfDistraction", 20.0, 50.0, 0.0),
         ("Reaching1DWithSelfDistraction", 100.0, 10.0, 0.0),
+        ("SpatialSuppressMotion", 8.3, 36.0, 0.0),
+        ("SpatialSuppressMotion", 20.0, 15.0, 0.0),
     ];
     for (name, dt, want, tol) in cases {
         let got = mean_len(&trials(name, dt, NG, 2000));
@@ -296,6 +298,7 @@ fn added_tasks_resolve_by_neurogym_id() {
         "Reaching1D-v0",
         "Reaching1DWithSelfDistraction-v0",
         "EconomicDecisionMaking-v0",
+        "SpatialSuppressMotion-v0",
     ] {
         let task = build(id, &TaskConfig::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(format!("{}-v0", task.spec().name), id);
@@ -310,4 +313,170 @@ fn added_tasks_resolve_by_neurogym_id() {
     assert_eq!(sizes("EconomicDecisionMaking", NG), (7, 3));
     assert_eq!(sizes("Reaching1D", NG), (32, 7));
     assert_eq!(sizes("Reaching1D", Compat::Default), (32, 17));
+    assert_eq!(sizes("SpatialSuppressMotion", NG), (32, 4));
+}
+
+/// Continuous targets of a trial as `(n_steps, n_out)` rows.
+fn target_rows(t: &Trial) -> Vec<&[f32]> {
+    let Targets::Continuous(v) = &t.targets else {
+        panic!("expected continuous targets")
+    };
+    v.chunks(t.n_out).collect()
+}
+
+/// The first trial of a SpatialSuppressMotion sample with this contrast (0.05 or 0.99).
+fn motion_trial(t: &[Trial], contrast: f64) -> &Trial {
+    t.iter()
+        .find(|x| x.labels.get("contrast").map(|l| l.as_f64()) == Some(contrast))
+        .unwrap_or_else(|| panic!("no trial at contrast {contrast}"))
+}
+
+/// Report probabilities at step `k` of a trial: `(correct, opposite, orthogonal, orthogonal)`.
+fn motion_probs(t: &Trial, k: usize) -> (f64, f64, f64, f64) {
+    let d = int_label(t, "ground_truth") as usize;
+    let row = target_rows(t)[k];
+    let ortho = (d ^ 2) & !1;
+    (
+        row[d] as f64,
+        row[d ^ 1] as f64,
+        row[ortho] as f64,
+        row[ortho + 1] as f64,
+    )
+}
+
+#[test]
+fn spatial_suppress_motion_matches_neurogym() {
+    let t = trials("SpatialSuppressMotion", 8.3, NG, 400);
+    assert!(t.iter().all(|x| x.n_steps() == 36 && x.n_out == 4));
+    // Targets: the human table (frame n = step n − 1), linear in between, read at the step index.
+    // (step, P(correct), P(opposite), P(each orthogonal)), worked out by hand from the table.
+    let high = motion_trial(&t, 0.99);
+    for (k, pc, po, pr) in [
+        (3, 0.249, 0.249, 0.251),
+        (10, 0.256, 0.34, 0.202),
+        (16, 0.4122, 0.436_133, 0.075_833),
+        (20, 0.65, 0.3083, 0.020_85),
+        (35, 0.99, 0.04, -0.015),
+    ] {
+        let (c, o, r1, r2) = motion_probs(high, k);
+        assert!(
+            (c - pc).abs() < 1e-5 && (o - po).abs() < 1e-5,
+            "high, step {k}: {c} {o}"
+        );
+        assert!(
+            (r1 - pr).abs() < 1e-5 && r1 == r2,
+            "high, step {k}: {r1} {r2}"
+        );
+    }
+    let low = motion_trial(&t, 0.05);
+    for (k, pc, po, pr) in [
+        (3, 0.249, 0.249, 0.251),
+        (9, 0.2583, 0.2583, 0.2417),
+        (24, 0.875 + 0.058 * 4.0 / 7.0, 0.034, 0.028_928_6),
+        (35, 0.99, 0.003, 0.0035),
+    ] {
+        let (c, o, r1, r2) = motion_probs(low, k);
+        assert!(
+            (c - pc).abs() < 1e-5 && (o - po).abs() < 1e-5,
+            "low, step {k}: {c} {o}"
+        );
+        assert!(
+            (r1 - pr).abs() < 1e-5 && r1 == r2,
+            "low, step {k}: {r1} {r2}"
+        );
+    }
+    // Inputs: pool d = channels 8d..8d+8; motion pool c, opposite 0, orthogonal c/2, on the
+    // first `diameter` units (1 at contrast 0.05, 8 at 0.99), constant over the trial.
+    for tr in &t {
+        let d = int_label(tr, "ground_truth") as usize;
+        let c = tr.labels.get("contrast").map_or(0.0, |l| l.as_f64());
+        let size = int_label(tr, "diameter") as usize;
+        assert_eq!(size, if c == 0.99 { 8 } else { 1 }, "contrast {c}");
+        for k in 0..tr.n_steps() {
+            for ch in 0..32 {
+                let (pool, unit) = (ch / 8, ch % 8);
+                let want = if unit >= size {
+                    0.0
+                } else if pool == d {
+                    c
+                } else if pool == d ^ 1 {
+                    0.0
+                } else {
+                    c / 2.0
+                };
+                assert_eq!(tr.inputs[k * 32 + ch], want as f32, "channel {ch}");
+            }
+        }
+    }
+    // Conditions: four directions and two gratings, uniformly.
+    let high_frac = t.iter().filter(|x| int_label(x, "diameter") == 8).count() as f64 / 400.0;
+    assert!((high_frac - 0.5).abs() < 0.08, "{high_frac}");
+    for d in 0..4 {
+        let f = t
+            .iter()
+            .filter(|x| int_label(x, "ground_truth") == d)
+            .count() as f64
+            / 400.0;
+        assert!((f - 0.25).abs() < 0.07, "direction {d}: {f}");
+    }
+    // neurogym reads the table at the step index whatever dt: at dt 16.6 (18 steps) step k has
+    // the targets of step k at dt 8.3.
+    let coarse = trials("SpatialSuppressMotion", 16.6, NG, 40);
+    let fine = motion_trial(&t, 0.99);
+    let c = motion_trial(&coarse, 0.99);
+    assert_eq!(c.n_steps(), 18);
+    for k in 0..18 {
+        let (a, b) = (motion_probs(c, k), motion_probs(fine, k));
+        assert!(
+            (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6,
+            "step {k}"
+        );
+    }
+}
+
+#[test]
+fn spatial_suppress_motion_default_is_in_ms_and_a_distribution() {
+    let t = trials("SpatialSuppressMotion", 8.3, Compat::Default, 200);
+    for tr in &t {
+        for row in target_rows(tr) {
+            let s: f32 = row.iter().sum();
+            assert!((s - 1.0).abs() < 1e-5, "sum {s}");
+            assert!(row.iter().all(|&p| (0.0..=1.0).contains(&p)), "{row:?}");
+        }
+    }
+    // Where the table's P(correct) + P(opposite) exceeds 1 (large high-contrast grating, last
+    // steps) the two are rescaled; elsewhere the default equals neurogym at dt 8.3.
+    let high = motion_trial(&t, 0.99);
+    let (c, o, r, _) = motion_probs(high, 35);
+    assert!((c - 0.99 / 1.03).abs() < 1e-6 && (o - 0.04 / 1.03).abs() < 1e-6 && r == 0.0);
+    let ng = trials("SpatialSuppressMotion", 8.3, NG, 200);
+    let ng_high = motion_trial(&ng, 0.99);
+    for k in 0..33 {
+        let (a, b) = (motion_probs(high, k), motion_probs(ng_high, k));
+        assert!(
+            (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6,
+            "step {k}"
+        );
+    }
+    // The curves are in ms: at dt 16.6 step k is 2(k+1) frames, step 2k+1 at dt 8.3.
+    for contrast in [0.05, 0.99] {
+        let coarse = trials("SpatialSuppressMotion", 16.6, Compat::Default, 40);
+        let a = motion_trial(&coarse, contrast);
+        let b = motion_trial(&t, contrast);
+        assert_eq!(a.n_steps(), 18);
+        for k in 0..18 {
+            let (x, y) = (motion_probs(a, k), motion_probs(b, 2 * k + 1));
+            assert!(
+                (x.0 - y.0).abs() < 1e-6 && (x.1 - y.1).abs() < 1e-6,
+                "contrast {contrast}, step {k}: {x:?} vs {y:?}"
+            );
+        }
+    }
+    // At dt 20 the last step is read at 300 ms (36.1 frames): near ceiling, not the 15-frame value.
+    let t20 = trials("SpatialSuppressMotion", 20.0, Compat::Default, 40);
+    let last = motion_probs(motion_trial(&t20, 0.99), 14).0;
+    assert!(last > 0.95, "{last}");
+    let ng20 = trials("SpatialSuppressMotion", 20.0, NG, 40);
+    let ng_last = motion_probs(motion_trial(&ng20, 0.99), 14).0;
+    assert!((ng_last - 0.32).abs() < 1e-6, "{ng_last}");
 }

@@ -67,7 +67,7 @@ impl FromConfig for DelayComparison {
             timing: vec![
                 ("fixation", Duration::Fixed(500.0)),
                 ("stimulus1", Duration::Fixed(500.0)),
-                ("delay", p.duration("delay_ms", 1000.0)?),
+                ("delay", p.duration("delay_ms", &[1000.0])?),
                 ("stimulus2", Duration::Fixed(500.0)),
                 ("decision", Duration::Fixed(100.0)),
             ],

@@ -25,6 +25,7 @@ pub(crate) mod prelude {
     pub(crate) use std::f64::consts::PI;
 }
 
+mod annubes;
 mod anti_reach;
 mod context_decision_making;
 mod delay_comparison;
@@ -44,14 +45,18 @@ mod one_two_three_go;
 mod pdm_delay_response;
 mod perceptual_decision_making;
 mod post_decision_wager;
+mod probabilistic_reasoning;
 mod pulse_decision_making;
 pub mod reaching_1d;
+mod reaching_delay_response;
 mod ready_set_go;
+mod spatial_suppress_motion;
 mod tone_detection;
 pub mod yang19_dm;
 pub mod yang19_match;
 pub mod yang19_reach;
 
+pub use annubes::{AnnubesCondition, AnnubesEnv};
 pub use anti_reach::{AntiReach, AntiReachCondition};
 pub use context_decision_making::{CdmCondition, ContextDecisionMaking};
 pub use delay_comparison::{DelayComparison, DelayComparisonCondition};
@@ -71,9 +76,12 @@ pub use one_two_three_go::{OneTwoThreeGo, OneTwoThreeGoCondition};
 pub use pdm_delay_response::{PdmDelayCondition, PerceptualDecisionMakingDelayResponse};
 pub use perceptual_decision_making::{PdmCondition, PerceptualDecisionMaking};
 pub use post_decision_wager::{PostDecisionWager, WagerCondition};
+pub use probabilistic_reasoning::{ProbabilisticReasoning, ReasoningCondition};
 pub use pulse_decision_making::{PulseCondition, PulseDecisionMaking};
 pub use reaching_1d::{Reach1DCondition, Reaching1D};
+pub use reaching_delay_response::{DelayedReachCondition, ReachingDelayResponse};
 pub use ready_set_go::{ReadySetGo, ReadySetGoCondition};
+pub use spatial_suppress_motion::{MotionCondition, SpatialSuppressMotion};
 pub use tone_detection::{ToneCondition, ToneDetection};
 pub use yang19_dm::{DmCondition, Yang19Dm};
 pub use yang19_match::{MatchCondition, Yang19Match};
