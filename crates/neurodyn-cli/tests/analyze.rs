@@ -127,7 +127,7 @@ fn fixed_points_default_and_given_input() {
         (s1 - s2).abs() < 0.1 && (s1 - 0.5).abs() < 0.1,
         "zero coherence: {input:?}"
     );
-    for k in ["n_points", "n_converged", "marginal_abs_mu", "lowest_q"] {
+    for k in ["n_points", "n_converged", "marginal_abs_mu", "marked_q"] {
         assert!(!j["summary"][k].is_null(), "summary.{k}");
     }
     let p0 = &j["result"]["points"][0];

@@ -32,6 +32,9 @@ pub struct FixedPointConfig {
     pub n_starts: usize,
     /// SD of the Gaussian noise added to sampled starts.
     pub noise_std: f64,
+    /// Sample starts only from steps inside this period (e.g. `delay`, for the memory a network
+    /// holds there); `None` samples every real step.
+    pub start_period: Option<String>,
     /// Newton/LM iterations per start.
     pub max_iters: usize,
     /// Newton polishing steps once `q < tol_q`.
@@ -56,6 +59,7 @@ impl Default for FixedPointConfig {
         FixedPointConfig {
             n_starts: 256,
             noise_std: 0.01,
+            start_period: None,
             max_iters: 200,
             refine_iters: 3,
             tol_q: 1e-12,
@@ -134,10 +138,38 @@ pub struct FixedPointResult {
     pub n_outliers: usize,
 }
 
+impl FixedPoint {
+    /// The two smallest distances `|μ − 1|` of the map's eigenvalues from the marginal one, slowest
+    /// first. A line attractor has the first far below the second.
+    pub fn marginal_gaps(&self) -> (f64, f64) {
+        let mut d: Vec<f64> = self
+            .linearization
+            .eigenvalues
+            .iter()
+            .map(|e| (e[0] - 1.0).hypot(e[1]))
+            .collect();
+        d.sort_by(f64::total_cmp);
+        (
+            d.first().copied().unwrap_or(f64::INFINITY),
+            d.get(1).copied().unwrap_or(f64::INFINITY),
+        )
+    }
+}
+
 impl FixedPointResult {
     /// Points with `q < tol_q`.
     pub fn converged(&self) -> impl Iterator<Item = &FixedPoint> {
         self.points.iter().filter(|p| p.converged)
+    }
+
+    /// The point to show a line attractor at: among the fixed points (`q < tol_q`), the one whose
+    /// slowest mode is nearest marginal; without any, the lowest-q slow point. (Below `tol_q` every
+    /// `q` is rounding noise, so "the lowest-q point" would be an arbitrary pick among them; a
+    /// line attractor shows up as fixed points along the line, each with one mode at |μ| ≈ 1.)
+    pub fn marked(&self) -> Option<&FixedPoint> {
+        self.converged()
+            .min_by(|a, b| a.marginal_gaps().0.total_cmp(&b.marginal_gaps().0))
+            .or_else(|| self.points.iter().min_by(|a, b| a.q.total_cmp(&b.q)))
     }
 
     /// Arrays for `.npz`: `x (point, n)`, `q`, `converged`, `stable_discrete`, `stable_continuous`
@@ -288,7 +320,13 @@ pub fn run_on_recording(
             &[rec.n_units],
         ));
     }
-    let starts = sample_starts(rec, config.n_starts, config.noise_std, rng)?;
+    let starts = sample_starts(
+        rec,
+        config.n_starts,
+        config.noise_std,
+        config.start_period.as_deref(),
+        rng,
+    )?;
     run(dynamics, u, &starts, config)
 }
 

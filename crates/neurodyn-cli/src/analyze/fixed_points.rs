@@ -14,7 +14,7 @@
 //!
 //! Each point is reported with `q`, stability as a map (`max|μ| < 1`) and in continuous time
 //! (`max Re λ < 0`, `λ = (μ − 1)/α`), its eigenvalues and the marginal (slowest) mode. Figures:
-//! `fixed_points_eigenvalues` (spectrum of the lowest-q point with the unit circle) and
+//! `fixed_points_eigenvalues` (spectrum at the marked point — see `FixedPointResult::marked` — with the unit circle) and
 //! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
 
@@ -61,6 +61,9 @@ pub struct FixedPointArgs {
     /// Seed of the start sampling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Sample starts only from states inside this period (e.g. `delay`); default: every step.
+    #[arg(long)]
+    pub starts_period: Option<String>,
 }
 
 impl Default for FixedPointArgs {
@@ -71,6 +74,7 @@ impl Default for FixedPointArgs {
             input_vector: None,
             n_starts: 128,
             seed: 0,
+            starts_period: None,
         }
     }
 }
@@ -189,14 +193,14 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
     let frozen = Frozen::new(loaded.net);
     let cfg = FixedPointConfig {
         n_starts: a.n_starts.max(1),
+        start_period: a.starts_period.clone(),
         n_threads: 2,
         ..FixedPointConfig::default()
     };
     let mut rng = Rng::new(a.seed);
     let res = fixed_points::run_on_recording(&frozen, &ctx.rec, &u, &cfg, &mut rng)?;
     let best = res
-        .points
-        .first()
+        .marked()
         .context("the fixed-point search kept no point")?;
     let lin = &best.linearization;
     let abs = |z: [f64; 2]| z[0].hypot(z[1]);
@@ -207,7 +211,8 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
         "n_converged": res.converged().count(),
         "n_stable_discrete": res.points.iter().filter(|p| p.converged && p.linearization.stable_discrete).count(),
         "n_stable_continuous": res.points.iter().filter(|p| p.converged && p.linearization.stable_continuous == Some(true)).count(),
-        "lowest_q": best.q,
+        "marked_q": best.q,
+        "marked_marginal_gaps": best.marginal_gaps(),
         "marginal_mu": lin.marginal.mu,
         "marginal_abs_mu": abs(lin.marginal.mu),
         "marginal_lambda": lin.marginal.lambda,
@@ -222,7 +227,7 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
     let eigs: Vec<(f64, f64)> = lin.eigenvalues.iter().map(|z| (z[0], z[1])).collect();
     let stem_e = ctx.fig("fixed_points_eigenvalues")?;
     let title = format!(
-        "Jacobian spectrum at the lowest-q point (q = {:.1e}); slowest |μ| = {:.3}",
+        "Jacobian spectrum at the marked point (q = {:.1e}); slowest |μ| = {:.3}",
         best.q,
         abs(lin.marginal.mu)
     );
@@ -261,10 +266,11 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
         title: "Fixed points".into(),
         note: format!(
             "Fixed points under a constant input ({input_desc}: [{}]), searched from {} states on the recorded \
-             trajectories. First figure: eigenvalues μ of the Jacobian at the lowest-q point with the unit circle; the \
+             trajectories. First figure: eigenvalues μ of the Jacobian at the marked point (the fixed point whose \
+             slowest mode is nearest marginal, or the lowest-q slow point if none converged) with the unit circle; the \
              highlighted one is nearest |μ| = 1 (the slowest mode). Second: the points over the trajectories in PC \
              space (filled = stable, hollow = unstable, cross = slow point) and the slowest mode's direction at the \
-             lowest-q point ({:.0}% of its length lies in the PC 1–2 plane).",
+             marked point ({:.0}% of its length lies in the PC 1–2 plane).",
             u.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "),
             res.n_starts,
             100.0 * in_plane
@@ -275,7 +281,7 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
                 "fixed points (q < 1e-12) / slow points kept".into(),
                 format!("{} / {}", res.converged().count(), res.points.len() - res.converged().count()),
             ),
-            ("lowest q = ½‖F(x) − x‖²".into(), format!("{:.2e}", best.q)),
+            ("q = ½‖F(x) − x‖² at the marked point".into(), format!("{:.2e}", best.q)),
             (
                 "stable fixed points (map / continuous time)".into(),
                 format!(
@@ -285,7 +291,7 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
                 ),
             ),
             (
-                "slowest mode at the lowest-q point: |μ|, λ = (μ − 1)/α in 1/τ".into(),
+                "slowest mode at the marked point: |μ|, λ = (μ − 1)/α in 1/τ".into(),
                 format!(
                     "{:.4}, {}",
                     abs(lin.marginal.mu),
@@ -327,7 +333,7 @@ fn pca_figure(
         });
     }
     let mut segments = Vec::new();
-    if let Some(best) = res.points.first() {
+    if let Some(best) = res.marked() {
         let d = &best.linearization.marginal.direction;
         let centre = project2(pca, &best.x);
         let tip = project2(
