@@ -98,7 +98,7 @@ mod tests {
     fn starts_come_from_the_named_period_only() {
         let rec = recording();
         let all = sample_starts(&rec, 200, 0.0, None, &mut Rng::new(1)).expect("starts");
-        assert!(all.iter().any(|&x| x == 0.0) && all.iter().any(|&x| x == 4.0));
+        assert!(all.contains(&0.0) && all.contains(&4.0));
         let delay = sample_starts(&rec, 200, 0.0, Some("delay"), &mut Rng::new(1)).expect("starts");
         assert!(delay.iter().all(|&x| x == 2.0 || x == 3.0), "{delay:?}");
         assert!(delay.contains(&2.0) && delay.contains(&3.0));
