@@ -111,16 +111,20 @@ impl Recording {
             .iter()
             .map(|nm| (nm.clone(), vec![-1i64; n * 2]))
             .collect();
-        let mut labels: Vec<LabelColumn> = first
-            .labels
-            .0
-            .iter()
-            .map(|(nm, v)| LabelColumn {
-                name: nm.clone(),
-                values: vec![f64::NAN; n],
-                discrete: matches!(v, Label::Int(_)),
-            })
-            .collect();
+        // Every label any trial carries (trials of a multi-task mix carry different ones); NaN
+        // where a trial lacks it.
+        let mut labels: Vec<LabelColumn> = Vec::new();
+        for tr in trials {
+            for (nm, v) in &tr.labels.0 {
+                if !labels.iter().any(|c| c.name == *nm) {
+                    labels.push(LabelColumn {
+                        name: nm.clone(),
+                        values: vec![f64::NAN; n],
+                        discrete: matches!(v, Label::Int(_)),
+                    });
+                }
+            }
+        }
         for (i, tr) in trials.iter().enumerate() {
             let len = tr.n_steps();
             inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);

@@ -33,6 +33,7 @@ mod batching;
 mod canvas;
 mod config;
 mod error;
+mod multi;
 mod params;
 mod registry;
 mod task;
@@ -42,6 +43,7 @@ mod timeline;
 pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, Stream, Window};
 pub use config::{Compat, MaskConfig, ParamValue, TaskConfig};
 pub use error::TaskError;
+pub use multi::MultiTask;
 pub use registry::{
     build, find, levenshtein, suggest, task_names, Constructor, FromConfig, TaskEntry, REGISTRY,
 };

@@ -177,7 +177,8 @@ pub fn task_names() -> Vec<&'static str> {
     REGISTRY.iter().map(|e| e.name).collect()
 }
 
-/// Build a task by name (or alias / neurogym id) from a config.
+/// Build a task by name (or alias / neurogym id) from a config. Names joined by `+` build a
+/// [`MultiTask`](crate::MultiTask) that mixes them with rule inputs.
 ///
 /// ```
 /// use neurodyn_tasks::{build, TaskConfig};
@@ -186,6 +187,10 @@ pub fn task_names() -> Vec<&'static str> {
 /// assert!(build("PerceptualDecisionMakin", &TaskConfig::default()).is_err());
 /// ```
 pub fn build(name: &str, cfg: &TaskConfig) -> Result<Box<dyn Task>, TaskError> {
+    if name.contains('+') {
+        let names: Vec<&str> = name.split('+').collect();
+        return Ok(Box::new(crate::multi::MultiTask::new(&names, cfg)?));
+    }
     match find(name) {
         Some(entry) => (entry.constructor)(cfg),
         None => Err(TaskError::UnknownTask {

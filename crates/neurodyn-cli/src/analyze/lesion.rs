@@ -58,7 +58,7 @@ impl LesionArgs {
 }
 
 /// Zero column `j` of every unit-indexed weight matrix for each silenced unit.
-fn silence(net: &mut Network<f32>, units: &[usize]) {
+pub(crate) fn silence(net: &mut Network<f32>, units: &[usize]) {
     let h = net.n_units();
     for (k, spec) in net.layout.specs.iter().enumerate() {
         let is_matrix = spec

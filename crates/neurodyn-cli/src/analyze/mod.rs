@@ -9,6 +9,7 @@
 //! neurodyn analyze RUN connectivity             effective W_rec sorted by selectivity
 //! neurodyn analyze RUN psychometric             choice vs evidence with a logistic fit
 //! neurodyn analyze RUN lesion --units 0,3,5 | --cluster | --group-a 0,1 --group-b 2,3
+//! neurodyn analyze RUN task-variance [--n 200]  (runs trained on several tasks: A+B+…)
 //! ```
 //!
 //! Each analysis writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens)
@@ -23,6 +24,7 @@ mod lesion;
 mod pca;
 mod psychometric;
 mod selectivity;
+mod task_variance;
 
 pub use common::{align_legends, inputs_panel, outputs_panel, write_atomic, Ctx, Section};
 
@@ -57,6 +59,8 @@ pub enum Analysis {
     Psychometric(psychometric::PsychometricArgs),
     /// Silence units or cut connections, re-evaluate on fresh trials.
     Lesion(lesion::LesionArgs),
+    /// Task variance per unit and task, clusters, and each cluster lesioned (multi-task runs).
+    TaskVariance(task_variance::TaskVarianceArgs),
     /// Every analysis that applies, with defaults.
     All,
 }
@@ -75,6 +79,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             None => return Ok(()),
         },
         Analysis::Lesion(l) => lesion::run(&ctx, l)?,
+        Analysis::TaskVariance(t) => task_variance::run(&ctx, t)?,
         Analysis::All => {
             let sections = all(&ctx);
             for s in &sections {
@@ -122,6 +127,12 @@ fn all(ctx: &Ctx) -> Vec<Section> {
         push("selectivity", selectivity::run(ctx, &args).map(Some));
     }
     push("connectivity", connectivity::run(ctx).map(Some));
+    if task_variance::applies(ctx) {
+        push(
+            "task_variance",
+            task_variance::run(ctx, &task_variance::TaskVarianceArgs::default()).map(Some),
+        );
+    }
     push(
         "psychometric",
         psychometric::run(ctx, &psychometric::PsychometricArgs::default()),

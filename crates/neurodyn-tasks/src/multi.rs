@@ -1,0 +1,166 @@
+//! Several tasks as one: multi-task training with rule inputs (Yang et al. 2019).
+//!
+//! A task name joining registered names with `+` (`Yang19Go+Yang19Anti+Yang19Dm1`) builds a
+//! [`MultiTask`]. Each trial draws one of the tasks uniformly, renders it with that task's own
+//! semantics, and appends one rule input per task that is 1 on every step of the trial for the
+//! task drawn (the network is told which task it is doing, as in Yang et al. 2019). Inputs are
+//! the widest task's channels (narrower tasks leave the extra ones at 0) followed by the rule
+//! channels. Every task must have the same outputs (size and kind), since one readout serves
+//! them all; the Yang19 tasks share 33 inputs and 17 outputs. Labels: the integer `task` (index
+//! in the name) plus every label of every task (a trial carries only its own task's labels;
+//! recordings hold NaN for the others).
+
+use crate::config::TaskConfig;
+use crate::error::TaskError;
+use crate::registry::build;
+use crate::task::{Task, TaskSpec};
+use neurodyn_core::{Label, Rng, Trial};
+
+/// Several registered tasks mixed trial by trial, with a rule input per task.
+pub struct MultiTask {
+    tasks: Vec<Box<dyn Task>>,
+    width: usize,
+    spec: TaskSpec,
+}
+
+impl MultiTask {
+    /// Build from registered names (at least two), each with `cfg`.
+    pub fn new(names: &[&str], cfg: &TaskConfig) -> Result<MultiTask, TaskError> {
+        let joined = names.join("+");
+        let invalid = |message: String| TaskError::InvalidParam {
+            task: joined.clone(),
+            key: "name".into(),
+            message,
+        };
+        if names.len() < 2 {
+            return Err(invalid(
+                "a multi-task name joins at least two tasks with '+'".into(),
+            ));
+        }
+        let tasks = names
+            .iter()
+            .map(|n| build(n.trim(), cfg))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = tasks[0].spec().clone();
+        for t in &tasks[1..] {
+            let s = t.spec();
+            if s.n_out != first.n_out || s.categorical != first.categorical {
+                return Err(invalid(format!(
+                    "every task needs the same outputs: {} has {} ({}), {} has {} ({})",
+                    first.name,
+                    first.n_out,
+                    if first.categorical {
+                        "classes"
+                    } else {
+                        "continuous"
+                    },
+                    s.name,
+                    s.n_out,
+                    if s.categorical {
+                        "classes"
+                    } else {
+                        "continuous"
+                    },
+                )));
+            }
+            if s.dt_ms != first.dt_ms {
+                return Err(invalid(format!(
+                    "every task needs the same dt: {} has {} ms, {} has {} ms (set task.dt_ms)",
+                    first.name, first.dt_ms, s.name, s.dt_ms
+                )));
+            }
+        }
+        let widest = tasks
+            .iter()
+            .max_by_key(|t| t.spec().n_in)
+            .map(|t| t.spec().clone())
+            .unwrap_or(first.clone());
+        let width = widest.n_in;
+        let mut input_names = widest.input_names.clone();
+        input_names.extend(tasks.iter().map(|t| format!("rule_{}", t.spec().name)));
+        let mut label_names = vec!["task".to_string()];
+        for t in &tasks {
+            for l in &t.spec().label_names {
+                if !label_names.contains(l) {
+                    label_names.push(l.clone());
+                }
+            }
+        }
+        let mut tags = vec!["multi-task".to_string()];
+        for t in &tasks {
+            for tag in &t.spec().tags {
+                if !tags.contains(tag) {
+                    tags.push(tag.clone());
+                }
+            }
+        }
+        let spec = TaskSpec {
+            name: tasks
+                .iter()
+                .map(|t| t.spec().name.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            n_in: input_names.len(),
+            n_out: first.n_out,
+            dt_ms: first.dt_ms,
+            categorical: first.categorical,
+            input_names,
+            output_names: first.output_names.clone(),
+            label_names,
+            evidence_label: None,
+            tags,
+            paper: "Yang, Joglekar, Song, Newsome & Wang (2019) Task representations in neural networks trained to perform many cognitive tasks. Nat. Neurosci. 22:297".into(),
+            description: "Several tasks mixed trial by trial; a rule input says which.".into(),
+        };
+        Ok(MultiTask { tasks, width, spec })
+    }
+
+    /// The tasks, in name order.
+    pub fn tasks(&self) -> impl Iterator<Item = &dyn Task> {
+        self.tasks.iter().map(|t| t.as_ref())
+    }
+
+    /// A trial of task `k` with its rule input on.
+    pub fn trial_of(&self, k: usize, rng: &mut Rng) -> Trial {
+        let tr = self.tasks[k].trial(rng);
+        let (n_in, width, n_rules) = (tr.n_in, self.width, self.tasks.len());
+        let wide = width + n_rules;
+        let mut inputs = vec![0.0f32; tr.n_steps() * wide];
+        for (row, src) in inputs
+            .chunks_exact_mut(wide)
+            .zip(tr.inputs.chunks_exact(n_in))
+        {
+            row[..n_in].copy_from_slice(src);
+            row[width + k] = 1.0;
+        }
+        let mut labels = tr.labels;
+        labels
+            .0
+            .insert(0, ("task".to_string(), Label::Int(k as i64)));
+        Trial {
+            n_in: wide,
+            inputs,
+            labels,
+            ..tr
+        }
+    }
+
+    /// `n` trials of task `k` only (trial i from `Rng::with_stream(seed, i)`), e.g. to measure
+    /// each task's variance or accuracy.
+    pub fn trials_of(&self, k: usize, n: usize, seed: u64) -> Vec<Trial> {
+        (0..n)
+            .map(|i| self.trial_of(k, &mut Rng::with_stream(seed, i as u64)))
+            .collect()
+    }
+}
+
+impl Task for MultiTask {
+    fn spec(&self) -> &TaskSpec {
+        &self.spec
+    }
+
+    fn trial(&self, rng: &mut Rng) -> Trial {
+        let k = rng.below(self.tasks.len() as u64) as usize;
+        self.trial_of(k, rng)
+    }
+}
