@@ -8,6 +8,35 @@
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
 //! neurodyn bench [--torch-python PY]       time training steps, side by side with PyTorch
 //! ```
+//!
+//! Output goes through this file's `print!` / `println!` / `eprintln!`, which replace std's for
+//! the whole binary: when the reader of stdout goes away (`neurodyn tasks list | head -2`) the
+//! process ends quietly with status 0, as ripgrep does, instead of std's panic "failed printing
+//! to stdout: Broken pipe"; any other stdout failure (a full disk) is a one-line error and
+//! status 1; a closed stderr is ignored (there is nowhere left to report to).
+
+// These shadow std's macros in every module below: `macro_rules!` are textually scoped, so they
+// must come before the `mod` lines.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*), false)
+    };
+}
+
+macro_rules! println {
+    () => {
+        $crate::write_stdout(format_args!(""), true)
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*), true)
+    };
+}
+
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        $crate::write_stderr(format_args!($($arg)*))
+    };
+}
 
 mod analyze;
 mod bench;
@@ -19,6 +48,7 @@ mod tasks_cmd;
 mod train_cmd;
 
 use clap::{Parser, Subcommand};
+use std::io::{ErrorKind, Write};
 
 /// Train biologically constrained recurrent networks on cognitive tasks, then study them.
 #[derive(Parser)]
@@ -59,4 +89,31 @@ fn main() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Write to stdout (the binary's `print!` / `println!`). A broken pipe ends the process quietly
+/// with status 0; any other error ends it with a message and status 1. Never panics.
+fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| {
+        if newline {
+            out.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = written {
+        if e.kind() == ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        write_stderr(format_args!("error: writing to stdout: {e}"));
+        std::process::exit(1);
+    }
+}
+
+/// Write a line to stderr (the binary's `eprintln!`), ignoring failure: with stderr gone there
+/// is nowhere to report it.
+fn write_stderr(args: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
 }

@@ -46,7 +46,8 @@ pub enum TasksCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Plot inputs and targets over time for a few trials (PNG and SVG).
+    /// Plot inputs and targets over time for a few trials (PNG and SVG); more than 12 channels
+    /// are drawn as a channel × time heatmap.
     Plot {
         /// Task name, neurogym id or alias.
         name: String,
@@ -253,8 +254,12 @@ fn sample(
     Ok(())
 }
 
+/// Channels drawn as lines up to this many; more are drawn as a channel × time heatmap.
+const MAX_LINES: usize = 12;
+
 /// `tasks plot`: for each of `n` trials, a panel of inputs and a panel of targets over time, with
-/// the task's periods shaded.
+/// the task's periods shaded. Every channel is drawn: as lines up to [`MAX_LINES`] channels, as a
+/// channel × time heatmap beyond (AntiReach's 33 inputs, ProbabilisticReasoning's 41).
 fn plot(
     name: &str,
     n: usize,
@@ -263,7 +268,7 @@ fn plot(
     compat: &str,
     out: &std::path::Path,
 ) -> Result<()> {
-    use neurodyn_plot::{LegendPos, Panel, Series, Shade};
+    use neurodyn_plot::{Panel, Series, Shade};
     if n == 0 || n > 12 {
         bail!("--n must be between 1 and 12, got {n}");
     }
@@ -277,7 +282,6 @@ fn plot(
     let trials = sample_trials(task.as_ref(), n, seed);
     let mut panels = Vec::new();
     for (k, tr) in trials.iter().enumerate() {
-        let t_ms: Vec<f64> = (0..tr.n_steps()).map(|t| t as f64 * spec.dt_ms).collect();
         let shaded: Vec<Shade> = tr
             .periods
             .iter()
@@ -289,43 +293,6 @@ fn plot(
                 )
             })
             .collect();
-        let inputs = (0..tr.n_in)
-            .map(|c| {
-                let y = (0..tr.n_steps())
-                    .map(|t| tr.inputs[t * tr.n_in + c] as f64)
-                    .collect();
-                Series::new(
-                    spec.input_names.get(c).cloned().unwrap_or(format!("in{c}")),
-                    t_ms.clone(),
-                    y,
-                )
-                .color(c)
-            })
-            .take(12)
-            .collect();
-        let targets = match &tr.targets {
-            Targets::Class(c) => vec![Series::new(
-                "target class",
-                t_ms.clone(),
-                c.iter().map(|&v| v as f64).collect(),
-            )],
-            Targets::Continuous(v) => (0..tr.n_out)
-                .map(|j| {
-                    let y = (0..tr.n_steps())
-                        .map(|t| v[t * tr.n_out + j] as f64)
-                        .collect();
-                    Series::new(
-                        spec.output_names
-                            .get(j)
-                            .cloned()
-                            .unwrap_or(format!("out{j}")),
-                        t_ms.clone(),
-                        y,
-                    )
-                    .color(j)
-                })
-                .collect(),
-        };
         let labels: Vec<String> = tr
             .labels
             .0
@@ -336,28 +303,102 @@ fn plot(
             })
             .take(3)
             .collect();
-        panels.push(Panel {
-            title: format!("trial {k} inputs: {}", labels.join(", ")),
-            x_label: "time (ms)".into(),
-            y_label: "input".into(),
-            series: inputs,
-            shaded: shaded.clone(),
-            legend: LegendPos::Right,
-            ..Panel::default()
-        });
-        panels.push(Panel {
-            title: format!("trial {k} target ({})", spec.name),
-            x_label: "time (ms)".into(),
-            y_label: "target".into(),
-            series: targets,
-            shaded,
-            legend: LegendPos::Right,
-            ..Panel::default()
-        });
+        let steps = tr.n_steps();
+        let mut inputs = channels_panel(
+            "input",
+            &spec.input_names,
+            &tr.inputs,
+            tr.n_in,
+            steps,
+            spec.dt_ms,
+        );
+        inputs.title = format!("trial {k} inputs: {}", labels.join(", "));
+        let mut targets = match &tr.targets {
+            Targets::Class(c) => Panel {
+                y_label: "target".into(),
+                series: vec![Series::new(
+                    "target class",
+                    (0..steps).map(|t| t as f64 * spec.dt_ms).collect(),
+                    c.iter().map(|&v| v as f64).collect(),
+                )],
+                legend: neurodyn_plot::LegendPos::Right,
+                ..Panel::default()
+            },
+            Targets::Continuous(v) => {
+                channels_panel("target", &spec.output_names, v, tr.n_out, steps, spec.dt_ms)
+            }
+        };
+        targets.title = format!("trial {k} target ({})", spec.name);
+        for p in [&mut inputs, &mut targets] {
+            p.x_label = "time (ms)".into();
+            p.x_range = Some((0.0, steps as f64 * spec.dt_ms));
+            p.shaded = shaded.clone();
+        }
+        panels.push(inputs);
+        panels.push(targets);
     }
+    let height = if panels.iter().any(|p| p.raster.is_some()) {
+        420
+    } else {
+        300
+    };
     let stem = out.with_extension("");
-    neurodyn_plot::panels(&stem, &panels, 1)
+    neurodyn_plot::panels_sized(&stem, &panels, 1, (900, height))
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}.png and {}.svg", stem.display(), stem.display());
     Ok(())
+}
+
+/// A panel of `n_ch` channels of `values` (`(n_steps, n_ch)`, row-major) over time: one line per
+/// channel up to [`MAX_LINES`], a channel × time heatmap beyond (diverging colours when a value
+/// is negative). Title, x label and shading are left to the caller.
+fn channels_panel(
+    what: &str,
+    names: &[String],
+    values: &[f32],
+    n_ch: usize,
+    n_steps: usize,
+    dt_ms: f64,
+) -> neurodyn_plot::Panel {
+    use neurodyn_plot::{ColorMap, LegendPos, Panel, Raster, Series};
+    let name = |c: usize| names.get(c).cloned().unwrap_or(format!("{what}{c}"));
+    if n_ch > MAX_LINES {
+        let data: Vec<f64> = (0..n_ch)
+            .flat_map(|c| (0..n_steps).map(move |t| f64::from(values[t * n_ch + c])))
+            .collect();
+        let signed = data.iter().any(|&v| v < 0.0);
+        return Panel {
+            raster: Some(Raster {
+                rows: n_ch,
+                cols: n_steps,
+                data,
+                x0: 0.0,
+                dx: dt_ms,
+                row_labels: (0..n_ch).map(name).collect(),
+                colormap: if signed {
+                    ColorMap::Diverging
+                } else {
+                    ColorMap::Sequential
+                },
+                range: None,
+                colorbar_label: what.into(),
+            }),
+            legend: LegendPos::Hidden,
+            ..Panel::default()
+        };
+    }
+    let t_ms: Vec<f64> = (0..n_steps).map(|t| t as f64 * dt_ms).collect();
+    Panel {
+        y_label: what.into(),
+        series: (0..n_ch)
+            .map(|c| {
+                let y = (0..n_steps)
+                    .map(|t| f64::from(values[t * n_ch + c]))
+                    .collect();
+                Series::new(name(c), t_ms.clone(), y).color(c)
+            })
+            .collect(),
+        legend: LegendPos::Right,
+        ..Panel::default()
+    }
 }

@@ -32,6 +32,9 @@ pub(crate) struct Axes<'a> {
     /// Extra pixels below the x axis for labels the caller draws itself (then plotters draws
     /// no x tick labels); `None` ⇒ plotters' numeric x ticks.
     pub custom_x_ticks: Option<i32>,
+    /// Pixels left of the y axis for labels the caller draws itself (then plotters draws no y
+    /// tick labels); `None` ⇒ plotters' numeric y ticks.
+    pub custom_y_ticks: Option<i32>,
 }
 
 /// Maps a data value to drawn coordinates: `log10` on a log axis (non-positive ⇒ NaN).
@@ -79,11 +82,13 @@ const MARGIN: (i32, i32, i32, i32) = (8, 6, 8, 22); // top, bottom, left, right
 fn layout(ax: &Axes, (w, h): (u32, u32)) -> Layout {
     let n_x = ((w as f64 / 110.0).round() as usize).clamp(2, 10);
     let n_y = ((h as f64 / 70.0).round() as usize).clamp(2, 8);
-    let widest = nice_ticks(ax.y.0, ax.y.1, n_y)
-        .iter()
-        .map(|v| text_width(&axis_tick(*v, ax.y_log, ax.y.1 - ax.y.0), TICK_SIZE))
-        .max()
-        .unwrap_or(20);
+    let widest = ax.custom_y_ticks.unwrap_or_else(|| {
+        nice_ticks(ax.y.0, ax.y.1, n_y)
+            .iter()
+            .map(|v| text_width(&axis_tick(*v, ax.y_log, ax.y.1 - ax.y.0), TICK_SIZE))
+            .max()
+            .unwrap_or(20)
+    });
     Layout {
         n_x,
         n_y,
@@ -140,7 +145,7 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_labels(if ax.custom_x_ticks.is_some() { 0 } else { n_x })
-        .y_labels(n_y)
+        .y_labels(if ax.custom_y_ticks.is_some() { 0 } else { n_y })
         .x_label_formatter(&fx)
         .y_label_formatter(&fy)
         .label_style((FONT, TICK_SIZE).into_font().color(&INK))

@@ -85,6 +85,7 @@ impl Figure for Hist<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            custom_y_ticks: None,
         };
         let entries: Entries = self
             .vlines
@@ -203,6 +204,7 @@ impl Figure for Bars<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: Some(label_h + 6),
+            custom_y_ticks: None,
         };
         let mut chart = axes::build(root, &ax)?;
         chart.draw_series(

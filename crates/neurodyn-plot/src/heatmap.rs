@@ -34,8 +34,8 @@ use crate::axes::{bold, note_style};
 use crate::colorbar::{colorbar_width, draw_colorbar};
 use crate::output::{check_len, save, DrawResult, Figure};
 use crate::style::{
-    finite_range, luminance, nice_ticks, text_width, tick_text, ColorMap, INK, LABEL_SIZE,
-    NOTE_SIZE, TICK_SIZE, TITLE_SIZE,
+    luminance, nice_ticks, text_width, tick_text, ColorMap, INK, LABEL_SIZE, NOTE_SIZE, TICK_SIZE,
+    TITLE_SIZE,
 };
 use crate::PlotError;
 
@@ -137,21 +137,7 @@ fn ticks(n: usize, labels: &[String], len: i32) -> Vec<(usize, String)> {
 
 impl<'a> Layout<'a> {
     fn new(hm: &'a Heatmap) -> Layout<'a> {
-        let data_range = finite_range(hm.data.iter().copied());
-        let range = match (hm.range, hm.colormap, data_range) {
-            (Some(r), _, _) => r,
-            (None, ColorMap::Diverging, Some((lo, hi))) => {
-                let m = lo.abs().max(hi.abs());
-                if m > 0.0 {
-                    (-m, m)
-                } else {
-                    (-1.0, 1.0)
-                }
-            }
-            (None, ColorMap::Sequential, Some((lo, hi))) if hi > lo => (lo, hi),
-            (None, ColorMap::Sequential, Some((lo, _))) => (lo - 0.5, lo + 0.5),
-            (None, _, None) => (0.0, 1.0),
-        };
+        let range = hm.colormap.value_range(hm.range, hm.data.iter().copied());
         let (rows, cols) = (hm.rows.max(1) as f64, hm.cols.max(1) as f64);
         let cell = (640.0 / cols).min(600.0 / rows);
         let pw = (cols * cell).clamp(160.0, 640.0) as i32;

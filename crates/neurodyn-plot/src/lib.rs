@@ -8,7 +8,7 @@
 //!
 //! | builder | figure |
 //! |---|---|
-//! | [`panels`] / [`panels_sized`] | grid of line panels (training curves, example trials with task periods) |
+//! | [`panels`] / [`panels_sized`] | grid of line panels (training curves, example trials with task periods); a panel may carry a [`Raster`] (many channels × time as colour) |
 //! | [`trajectories_2d`] / [`trajectories_3d`] | state-space trajectories, fixed points, attractor directions |
 //! | [`heatmap`] | matrix with colorbar, E/I block separators (weights, RSA, tuning) |
 //! | [`histogram`] | distribution with reference lines |
@@ -28,6 +28,7 @@ mod glyph_fix;
 mod heatmap;
 mod output;
 mod panels;
+mod raster;
 mod scatter;
 mod style;
 mod traj;
@@ -38,6 +39,7 @@ pub use dist::{bar, histogram, stem_plot};
 pub use error::PlotError;
 pub use heatmap::{heatmap, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};
+pub use raster::Raster;
 pub use scatter::{eigenvalues, psychometric, Boundary, PsychCurve};
 pub use style::{diverging, palette, viridis, ColorMap};
 pub use traj::{trajectories_2d, Marker, MarkerKind, Segment, Traj, TrajColor, TrajPlot};

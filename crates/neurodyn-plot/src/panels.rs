@@ -25,6 +25,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axes::{self, dashed, note_style, to_axis, Axes, Chart, Entries, LegendPos, Swatch};
 use crate::output::{check_len, save, DrawErr, DrawResult, Figure};
+use crate::raster::{self, Raster};
 use crate::style::{
     finite_range, log_range, padded, palette, text_width, INK, NOTE_SIZE, PANEL_TITLE_SIZE,
     TITLE_SIZE,
@@ -136,6 +137,9 @@ pub struct Panel {
     pub vlines: Vec<f64>,
     /// Where the legend of named series goes.
     pub legend: LegendPos,
+    /// A matrix drawn as coloured cells under the series (many channels over time), with its
+    /// colorbar on the right; the y axis then spans its rows. See [`Raster`].
+    pub raster: Option<Raster>,
 }
 
 /// Draws `panels` in a grid with `columns` columns (row-major; `0` is treated as `1`) and
@@ -161,6 +165,22 @@ pub fn panels_sized(
 ) -> Result<(), PlotError> {
     let stem = stem.as_ref();
     for p in panels {
+        if let Some(r) = &p.raster {
+            check_len(
+                stem,
+                || format!("raster data in panel '{}'", p.title),
+                r.rows * r.cols,
+                r.data.len(),
+            )?;
+            if !r.row_labels.is_empty() {
+                check_len(
+                    stem,
+                    || format!("raster row_labels in panel '{}'", p.title),
+                    r.rows,
+                    r.row_labels.len(),
+                )?;
+            }
+        }
         for s in &p.series {
             check_len(
                 stem,
@@ -253,6 +273,17 @@ pub(crate) fn axis_range(
 }
 
 fn ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
+    if let Some(r) = &p.raster {
+        let x = p.x_range.map_or_else(
+            || r.x_extent(),
+            |(a, b)| (to_axis(a, p.x_log), to_axis(b, p.x_log)),
+        );
+        let y = p.y_range.map_or_else(
+            || r.y_extent(),
+            |(a, b)| (to_axis(a, p.y_log), to_axis(b, p.y_log)),
+        );
+        return (x, y);
+    }
     let xs = p.series.iter().flat_map(|s| s.x.iter().copied());
     let x = axis_range(p.x_range, p.x_log, xs, 0.01);
     let stems = p.series.iter().any(|s| s.style == SeriesStyle::Stem);
@@ -292,6 +323,15 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     title_size: f64,
 ) -> Result<(), DrawErr> {
+    let (area, strip) = match &p.raster {
+        Some(r) => {
+            let (w, _) = area.dim_in_pixel();
+            let (a, s) = area.split_horizontally(w as i32 - r.colorbar_strip());
+            (a, Some(s))
+        }
+        None => (area.clone(), None),
+    };
+    let area = &area;
     let (x, mut y) = ranges(p);
     if p.y_range.is_none() && p.shaded.iter().any(|s| !s.label.is_empty()) {
         y.1 += 0.14 * (y.1 - y.0); // headroom so period names sit above the data
@@ -306,14 +346,18 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         y,
         x_log: p.x_log,
         y_log: p.y_log,
-        grid: true,
+        grid: p.raster.is_none(),
         custom_x_ticks: None,
+        custom_y_ticks: p.raster.as_ref().map(Raster::label_width),
     };
     let obstacles = obstacles(p, x, y);
     let (main, side) = axes::reserve_legend(area, &axes, &entries, &obstacles, p.legend);
     let mut chart = axes::build(&main, &axes)?;
     draw_body(&mut chart, p, x, y)?;
     axes::place_legend(&chart, side.as_ref(), &entries, &obstacles, p.legend)?;
+    if let (Some(r), Some(strip)) = (&p.raster, &strip) {
+        raster::draw_labels(&main, strip, &chart, r, x.0)?;
+    }
     Ok(())
 }
 
@@ -324,6 +368,10 @@ fn draw_body<DB: DrawingBackend>(
     y: (f64, f64),
 ) -> Result<(), DrawErr> {
     draw_shades(chart, p, x, y)?;
+    if let Some(r) = &p.raster {
+        let bounds: Vec<f64> = p.shaded.iter().map(|s| to_axis(s.from, p.x_log)).collect();
+        raster::draw_cells(chart, r, &bounds)?;
+    }
     for h in &p.hlines {
         let h = to_axis(*h, p.y_log);
         if h.is_finite() {

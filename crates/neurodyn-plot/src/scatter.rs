@@ -115,6 +115,7 @@ impl Figure for Eigs<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            custom_y_ticks: None,
         };
         let entries = self.entries();
         let (pw, ph) = axes::plot_dims(&ax, root.dim_in_pixel());

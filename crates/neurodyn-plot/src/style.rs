@@ -137,6 +137,31 @@ impl ColorMap {
     }
 }
 
+impl ColorMap {
+    /// The value range a map of this kind spans: `explicit` if given, else the data's finite
+    /// range (symmetric, `±max|v|`, for the diverging map); a usable default when there is none.
+    pub(crate) fn value_range(
+        self,
+        explicit: Option<(f64, f64)>,
+        values: impl IntoIterator<Item = f64>,
+    ) -> (f64, f64) {
+        match (explicit, self, finite_range(values)) {
+            (Some(r), _, _) => r,
+            (None, ColorMap::Diverging, Some((lo, hi))) => {
+                let m = lo.abs().max(hi.abs());
+                if m > 0.0 {
+                    (-m, m)
+                } else {
+                    (-1.0, 1.0)
+                }
+            }
+            (None, ColorMap::Sequential, Some((lo, hi))) if hi > lo => (lo, hi),
+            (None, ColorMap::Sequential, Some((lo, _))) => (lo - 0.5, lo + 0.5),
+            (None, _, None) => (0.0, 1.0),
+        }
+    }
+}
+
 /// Relative luminance in `[0, 1]` (picks black or white text on a coloured cell).
 pub(crate) fn luminance(c: RGBColor) -> f64 {
     (0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64) / 255.0

@@ -281,6 +281,7 @@ impl Figure for Traj2d<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            custom_y_ticks: None,
         };
         let entries = p.entries();
         let obstacles: Vec<(f64, f64)> = p.coords(0).into_iter().zip(p.coords(1)).collect();

@@ -415,3 +415,69 @@ fn rewriting_replaces_the_old_figure() {
     assert!(svg.contains("Second title") && !svg.contains("First title"));
     no_temp_files(&d);
 }
+
+fn raster_panel(title: &str, rows: usize, cols: usize, noisy: bool) -> Panel {
+    let data = (0..rows * cols)
+        .map(|i| {
+            let (r, c) = (i / cols, i % cols);
+            let v = if c > cols / 3 {
+                (r as f64 / 3.0).cos()
+            } else {
+                0.0
+            };
+            if noisy {
+                v + ((i * 7919) % 101) as f64 / 500.0
+            } else {
+                v
+            }
+        })
+        .collect();
+    let mut labels = vec!["fixation".to_string()];
+    labels.extend((1..rows).map(|k| format!("stimulus{}", k - 1)));
+    Panel {
+        title: title.into(),
+        x_label: "time (ms)".into(),
+        raster: Some(Raster {
+            rows,
+            cols,
+            data,
+            x0: 0.0,
+            dx: 20.0,
+            row_labels: labels,
+            colormap: ColorMap::Diverging,
+            colorbar_label: "input".into(),
+            ..Raster::default()
+        }),
+        shaded: vec![
+            Shade::new(0.0, cols as f64 * 20.0 / 3.0, "fixation"),
+            Shade::new(cols as f64 * 20.0 / 3.0, cols as f64 * 20.0, "stimulus"),
+        ],
+        ..Panel::default()
+    }
+}
+
+#[test]
+fn raster_panels_draw_cells_or_an_image_beside_line_panels() {
+    let d = dir("raster");
+    let stem = d.join("trial");
+    // 33 × 60 piecewise-constant cells: merged rectangles; 41 × 400 noisy cells: one image.
+    let few = raster_panel("Ring inputs", 33, 60, false);
+    let many = raster_panel("Noisy inputs", 41, 400, true);
+    let line = line_panel("Target", vec![0.0, 0.0, 1.0]);
+    panels_sized(&stem, &[few, many, line], 1, (900, 420)).expect("raster panels");
+    check_png(&stem, (900, 1260));
+    check_svg(&stem, "Noisy inputs");
+    let svg = std::fs::read_to_string(d.join("trial.svg")).expect("svg");
+    assert!(svg.contains("<image"), "the 16 400-cell raster is an image");
+    assert!(
+        svg.contains("stimulus0–31"),
+        "numbered rows share one label"
+    );
+    let mut bad = raster_panel("Bad", 3, 4, false);
+    if let Some(r) = bad.raster.as_mut() {
+        r.data.pop();
+    }
+    let err = panels(d.join("bad"), &[bad], 1).expect_err("mismatch");
+    assert!(err.to_string().contains("raster data"), "{err}");
+    no_temp_files(&d);
+}

@@ -157,6 +157,7 @@ pub static REGISTRY: &[TaskEntry] = &[
         &["nbitflipflop", "flipflop3bit"],
         make::<FlipFlop>,
     ),
+    e("MemorizeReport", &[], make::<MemorizeReport>),
 ];
 
 fn normalize(name: &str) -> String {
