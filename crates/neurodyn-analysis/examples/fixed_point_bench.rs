@@ -1,6 +1,10 @@
 //! Fixed-point search timing: a 64-unit tanh CTRNN (g = 1.5, α = 0.2), 1024 starts sampled from
 //! its own trajectories plus noise. Not a test; run with
-//! `cargo run --release -p neurodyn-analysis --example fixed_point_bench [n_threads]`.
+//! `cargo run --release -p neurodyn-analysis --example fixed_point_bench [n_threads] [EXPORT.npz]`.
+//!
+//! With `EXPORT.npz` it also writes the network (`w`, `b`, `alpha`) and the first repetition's
+//! 1024 starts (`starts`) so that `fixed_point_bench_torch.py` can run the nn-brain recipe
+//! (PyTorch, Adam, 10 000 steps) on the very same problem.
 
 use neurodyn_analysis::fixed_points::{self, FixedPointConfig};
 use neurodyn_core::{Dynamics, LabelColumn, RecTargets, Recording, Rng};
@@ -103,6 +107,17 @@ fn main() {
         n_threads,
         ..FixedPointConfig::default()
     };
+    if let Some(path) = std::env::args().nth(2) {
+        let starts = fixed_points::sample_starts(&rec, 1024, 0.05, None, &mut Rng::new(0))
+            .expect("starts");
+        let mut z = neurodyn_core::Npz::new();
+        z.f64("w", &[n, n], net.w.clone()).expect("w");
+        z.f64("b", &[n], net.b.clone()).expect("b");
+        z.f64("alpha", &[1], vec![net.alpha]).expect("alpha");
+        z.f64("starts", &[1024, n], starts).expect("starts");
+        z.save(std::path::Path::new(&path)).expect("write export");
+        println!("wrote {path}");
+    }
     let mut times = Vec::new();
     let mut last = None;
     for rep in 0..5 {
