@@ -100,6 +100,7 @@ fn main() {
         trial_len: vec![steps; trials],
         periods: vec![],
         labels: Vec::<LabelColumn>::new(),
+        gates: Vec::new(),
     };
     let cfg = FixedPointConfig {
         n_starts: 1024,
@@ -108,8 +109,8 @@ fn main() {
         ..FixedPointConfig::default()
     };
     if let Some(path) = std::env::args().nth(2) {
-        let starts = fixed_points::sample_starts(&rec, 1024, 0.05, None, &mut Rng::new(0))
-            .expect("starts");
+        let starts =
+            fixed_points::sample_starts(&rec, 1024, 0.05, None, &mut Rng::new(0)).expect("starts");
         let mut z = neurodyn_core::Npz::new();
         z.f64("w", &[n, n], net.w.clone()).expect("w");
         z.f64("b", &[n], net.b.clone()).expect("b");

@@ -4,7 +4,8 @@
 //! longest with zeros and `mask = 0`; `trial_len` gives each trial's real length. On disk a
 //! recording is an `.npz` with arrays `rates`, `inputs`, `outputs`, `targets`, `mask`, `trial_len`,
 //! one `period_<name>` array `(trial, 2)` of `[start, end)` steps per period (−1 where a trial lacks
-//! it), and one array per condition label under the label's own name.
+//! it), one `gate_<name>` array `(trial, time, unit)` per gate of a gated cell (GRU, LSTM,
+//! light-GRU), and one array per condition label under the label's own name.
 
 use crate::error::{CoreError, Result};
 use crate::npz::{NpArray, Npz};
@@ -60,6 +61,8 @@ pub struct Recording {
     pub periods: Vec<(String, Vec<i64>)>,
     /// Condition labels.
     pub labels: Vec<LabelColumn>,
+    /// Gate activations of gated cells, `(name, (trial, time, unit))`; saved as `gate_<name>`.
+    pub gates: Vec<(String, Vec<f32>)>,
 }
 
 const FIXED: [&str; 6] = ["rates", "inputs", "outputs", "targets", "mask", "trial_len"];
@@ -150,10 +153,11 @@ impl Recording {
                 }
             }
         }
-        if labels
-            .iter()
-            .any(|c| FIXED.contains(&c.name.as_str()) || c.name.starts_with("period_"))
-        {
+        if labels.iter().any(|c| {
+            FIXED.contains(&c.name.as_str())
+                || c.name.starts_with("period_")
+                || c.name.starts_with("gate_")
+        }) {
             return Err(CoreError::invalid(
                 "labels",
                 "a label name collides with a recording array",
@@ -176,6 +180,7 @@ impl Recording {
             mask,
             trial_len: trials.iter().map(Trial::n_steps).collect(),
             periods,
+            gates: Vec::new(),
             labels,
         })
     }
@@ -216,6 +221,9 @@ impl Recording {
         )?;
         for (name, b) in &self.periods {
             z.i64(&format!("period_{name}"), &[n, 2], b.clone())?;
+        }
+        for (name, g) in &self.gates {
+            z.f32(&format!("gate_{name}"), &[n, t, self.n_units], g.clone())?;
         }
         for c in &self.labels {
             if c.discrete {
@@ -271,8 +279,14 @@ impl Recording {
         }
         let mut periods = Vec::new();
         let mut labels = Vec::new();
+        let mut gates = Vec::new();
         for (name, a) in &z.arrays {
-            if let Some(p) = name.strip_prefix("period_") {
+            if let Some(g) = name.strip_prefix("gate_") {
+                if a.shape() != [n, t, u] {
+                    return Err(CoreError::shape(name, &[n, t, u], a.shape()));
+                }
+                gates.push((g.to_string(), a.to_f32()));
+            } else if let Some(p) = name.strip_prefix("period_") {
                 if a.shape() != [n, 2] {
                     return Err(CoreError::shape(name, &[n, 2], a.shape()));
                 }
@@ -304,6 +318,7 @@ impl Recording {
             mask: z.require("mask", path)?.to_f32(),
             trial_len,
             periods,
+            gates,
             labels,
         })
     }

@@ -145,6 +145,21 @@ impl<T: Real> Network<T> {
         self.cell.n_units()
     }
 
+    /// Gate `k` (of [`Cell::gates`]) of sample `s` at step `t` after a [`Network::forward`] over a
+    /// batch of `batch` in `ws`: `n_units` values.
+    pub fn gate<'a>(
+        &self,
+        ws: &'a Workspace<T>,
+        k: usize,
+        t: usize,
+        s: usize,
+        batch: usize,
+    ) -> &'a [T] {
+        let (c, h) = (self.cell.cache_len(), self.cell.n_units());
+        let off = (t * batch + s) * c + self.cell.gates()[k].1;
+        &ws.cache[off..off + h]
+    }
+
     /// The parameter tensor called `name`.
     pub fn param(&self, name: &str) -> Option<&[T]> {
         self.layout.range_of(name).map(|r| &self.params[r])

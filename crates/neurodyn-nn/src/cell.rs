@@ -144,6 +144,12 @@ pub trait Cell<T: Real>: Send + Sync {
     fn prepare(&self, params: &[T], eff: &mut [T]);
     /// Offsets in `eff` of the input weight `(input_width, n_in)` and input bias `(input_width)`.
     fn input_offsets(&self) -> (usize, usize);
+    /// Gates kept for analysis: `(name, offset)` of each gate's `n_units` values (after its
+    /// nonlinearity) in a sample's cache row once [`Cell::step`] has run. Empty for cells without
+    /// gates; `Network::gate` reads them out of a forward pass.
+    fn gates(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
     /// Rates of a state, `(B, state_len) → (B, n_units)`.
     fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
         rates.copy_from_slice(s);

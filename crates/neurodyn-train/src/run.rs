@@ -8,7 +8,8 @@
 //!   model.safetensors        final weights (config in the metadata)
 //!   eval.json                accuracy overall and per condition on fresh trials
 //!   recording.npz            test trials: rates (trial, time, unit), inputs, outputs, targets,
-//!                            mask, trial_len, period_<name>, one array per condition label
+//!                            mask, trial_len, period_<name>, gate_<name> (gated cells),
+//!                            one array per condition label
 //!   figures/                 PNG + SVG
 //! ```
 

@@ -1,4 +1,5 @@
-//! Running a trained network on trials, and scoring it.
+//! Running a trained network on trials (rates, outputs and, for gated cells, gates), and
+//! scoring it.
 //!
 //! Trial accuracy (categorical tasks): a trial's response steps are those whose target is not 0
 //! (fixate); the trial is correct when the argmax output at its **last** response step equals the
@@ -41,6 +42,8 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
     let n = trials.len();
     let mut rates = vec![0.0f32; n * t_max * h];
     let mut outputs = vec![0.0f32; n * t_max * o];
+    let gate_names = net.cell.gates();
+    let mut gates = vec![vec![0.0f32; n * t_max * h]; gate_names.len()];
     let mut ws = Workspace::default();
     for (ci, part) in trials.chunks(chunk.max(1)).enumerate() {
         let b = Batch::from_trials(part)?;
@@ -63,10 +66,20 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
                 let src = (t * bs + j) * o;
                 let dst = (i * t_max + t) * o;
                 outputs[dst..dst + o].copy_from_slice(&ws.y[src..src + o]);
+                let dst = (i * t_max + t) * h;
+                for (k, g) in gates.iter_mut().enumerate() {
+                    g[dst..dst + h].copy_from_slice(net.gate(&ws, k, t, j, bs));
+                }
             }
         }
     }
-    Ok(Recording::from_trials(trials, h, rates, outputs)?)
+    let mut rec = Recording::from_trials(trials, h, rates, outputs)?;
+    rec.gates = gate_names
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .zip(gates)
+        .collect();
+    Ok(rec)
 }
 
 /// Accuracy overall and per condition.
@@ -241,6 +254,7 @@ mod tests {
             trial_len: vec![t; n],
             periods: Vec::new(),
             labels: Vec::new(),
+            gates: Vec::new(),
         }
     }
 

@@ -91,6 +91,7 @@ mod tests {
             trial_len: vec![5, 5],
             periods: vec![("delay".into(), vec![2, 4, 2, 4])],
             labels: Vec::new(),
+            gates: Vec::new(),
         }
     }
 

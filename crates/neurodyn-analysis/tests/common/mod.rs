@@ -123,5 +123,6 @@ pub fn recording(
                 discrete: true,
             })
             .collect(),
+        gates: Vec::new(),
     }
 }

@@ -98,6 +98,10 @@ impl<T: Real> Cell<T> for Gru<T> {
     fn cache_len(&self) -> usize {
         4 * self.n_rec
     }
+    fn gates(&self) -> Vec<(&'static str, usize)> {
+        let h = self.n_rec;
+        vec![("reset", 0), ("update", h), ("candidate", 3 * h)]
+    }
     // Aux row per sample: ∂G = [∂r_pre | ∂z_pre | ∂n_pre ⊙ r].
     fn aux_len(&self) -> usize {
         3 * self.n_rec

@@ -256,6 +256,9 @@ impl<T: Real> Cell<T> for LightGru<T> {
     fn cache_len(&self) -> usize {
         6 * self.n_rec + self.he()
     }
+    fn gates(&self) -> Vec<(&'static str, usize)> {
+        vec![("update", 0), ("candidate", self.n_rec)]
+    }
     // Aux row per sample: [∂z_pre | ∂h̃_pre | ∂a (H, ENU)].
     fn aux_len(&self) -> usize {
         if self.embed == 0 {

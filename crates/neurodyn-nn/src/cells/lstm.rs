@@ -99,6 +99,15 @@ impl<T: Real> Cell<T> for Lstm<T> {
     fn cache_len(&self) -> usize {
         5 * self.n_rec
     }
+    fn gates(&self) -> Vec<(&'static str, usize)> {
+        let h = self.n_rec;
+        vec![
+            ("input", 0),
+            ("forget", h),
+            ("candidate", 2 * h),
+            ("output", 3 * h),
+        ]
+    }
     fn param_specs(&self) -> Vec<ParamSpec> {
         let (h, g) = (self.n_rec, 4 * self.n_rec);
         vec![
