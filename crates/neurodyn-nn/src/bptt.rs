@@ -69,8 +69,12 @@ pub struct Workspace<T> {
     pub y: Vec<T>,
     /// ∂L/∂Y `(T, B, n_out)`, set by the caller before `backward`.
     pub d_y: Vec<T>,
-    /// ∂L/∂R `(T, B, H)` extra (activity penalties), set by the caller; readout part added inside.
+    /// ∂L/∂R `(T, B, H)`: extra gradients (activity penalties) set by the caller when
+    /// `d_r_extra`; `backward` adds (or, without extras, writes) the readout's part.
     pub d_r: Vec<T>,
+    /// Whether `d_r` holds extra gradients for `backward` to add to; when `false` its contents
+    /// are ignored (so the caller need not zero `(T, B, H)` values every step).
+    pub d_r_extra: bool,
     cache: Vec<T>,
     noise: Vec<T>,
     d_u: Vec<T>,
@@ -352,8 +356,8 @@ impl<T: Real> Network<T> {
         }
     }
 
-    /// Backpropagate `ws.d_y` (and the extra `ws.d_r`, which must be zeros or `(T, B, H)`
-    /// activity-penalty gradients) through the last forward pass; write `∂L/∂params` into `grads`
+    /// Backpropagate `ws.d_y` (and, when `ws.d_r_extra`, the `(T, B, H)` activity-penalty
+    /// gradients in `ws.d_r`) through the last forward pass; write `∂L/∂params` into `grads`
     /// (overwritten, same layout as `params`).
     pub fn backward(&self, ws: &mut Workspace<T>, grads: &mut [T]) {
         let cell = &*self.cell;
@@ -371,6 +375,10 @@ impl<T: Real> Network<T> {
         let tb = n_steps * batch;
         assert_eq!(grads.len(), self.params.len(), "backward: grads layout");
         assert_eq!(ws.d_y.len(), tb * o, "backward: d_y must be (T, B, n_out)");
+        assert!(
+            !ws.d_r_extra || ws.d_r.len() == tb * h,
+            "backward: extra d_r must be (T, B, H)"
+        );
         resize(&mut ws.d_r, tb * h);
         resize(&mut ws.d_u, tb * g);
         resize(&mut ws.d_aux, tb * a_len);
@@ -409,7 +417,7 @@ impl<T: Real> Network<T> {
             Trans::N,
             m(&ws.w_out, o, h),
             Trans::N,
-            true,
+            ws.d_r_extra,
             self.threads,
         );
         // Backward through time.

@@ -99,9 +99,14 @@ impl Loss {
         d_y: &mut [T],
     ) -> f64 {
         assert_eq!(y.len(), mask.len() * n_out, "loss: y must be (N, n_out)");
-        d_y.iter_mut().for_each(|v| *v = T::c(0.0));
+        assert_eq!(d_y.len(), y.len(), "loss: d_y must be (N, n_out)");
+        // Cross-entropy writes every row of d_y; the other terms add to zeros.
+        let zero = |d_y: &mut [T]| d_y.iter_mut().for_each(|v| *v = T::c(0.0));
         match (self, targets) {
-            (Loss::Mse, LossTargets::Continuous(t)) => mse(y, n_out, t, mask, d_y),
+            (Loss::Mse, LossTargets::Continuous(t)) => {
+                zero(d_y);
+                mse(y, n_out, t, mask, d_y)
+            }
             (Loss::CrossEntropy, LossTargets::Class(c)) => {
                 cross_entropy(y, n_out, c, mask, None, 1.0, d_y)
             }
@@ -112,6 +117,7 @@ impl Loss {
                 let ce = if *ce_weight != 0.0 {
                     cross_entropy(y, n_out, c, mask, None, *ce_weight, d_y)
                 } else {
+                    zero(d_y);
                     0.0
                 };
                 ce * ce_weight - mutual_information(y, n_out, c, mask, d_y)
@@ -147,6 +153,10 @@ fn mse<T: Real>(y: &[T], o: usize, t: &[f32], mask: &[f32], d_y: &mut [T]) -> f6
     l * norm
 }
 
+/// Writes `scale ·` ∂CE/∂Y into every row of `d_y` (zeros where the row's weight is 0) and
+/// returns CE. Runs in the engine's precision: with `e_j = exp(y_j − max y)` and `p = e / Σe`,
+/// the row's loss is `ln Σe − (y_c − max y)`, one `exp` per output and one `ln` per row; the
+/// loss itself is summed in f64.
 fn cross_entropy<T: Real>(
     y: &[T],
     o: usize,
@@ -162,26 +172,38 @@ fn cross_entropy<T: Real>(
         .zip(c)
         .map(|(&mw, &k)| mw as f64 * w(k as usize))
         .sum();
-    if denom <= 0.0 {
-        return 0.0;
-    }
-    let mut p = vec![0.0; o];
     let mut l = 0.0;
-    for (n, (&mw, &k)) in mask.iter().zip(c).enumerate() {
+    for ((row, dy), (&mw, &k)) in y
+        .chunks_exact(o)
+        .zip(d_y.chunks_exact_mut(o))
+        .zip(mask.iter().zip(c))
+    {
         let wn = mw as f64 * w(k as usize);
-        if wn == 0.0 {
+        if wn == 0.0 || denom <= 0.0 {
+            dy.iter_mut().for_each(|d| *d = T::c(0.0));
             continue;
         }
-        let row = &y[n * o..(n + 1) * o];
-        softmax_row(row, &mut p);
         let k = k as usize;
-        l += -wn * p[k].max(1e-300).ln();
-        for j in 0..o {
-            let g = p[j] - if j == k { 1.0 } else { 0.0 };
-            d_y[n * o + j] += T::c(scale * wn * g / denom);
+        let mx = row.iter().fold(row[0], |a, &v| a.max(v));
+        let mut sum = T::c(0.0);
+        for (d, &v) in dy.iter_mut().zip(row) {
+            let e = (v - mx).exp();
+            *d = e;
+            sum += e;
         }
+        l += wn * (sum.ln() - (row[k] - mx)).f();
+        let g = T::c(scale * wn / denom);
+        let gs = g / sum;
+        for d in dy.iter_mut() {
+            *d *= gs;
+        }
+        dy[k] -= g;
     }
-    l / denom
+    if denom <= 0.0 {
+        0.0
+    } else {
+        l / denom
+    }
 }
 
 fn mutual_information<T: Real>(y: &[T], o: usize, c: &[i64], mask: &[f32], d_y: &mut [T]) -> f64 {
