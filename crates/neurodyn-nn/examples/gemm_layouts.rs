@@ -2,6 +2,9 @@
 //! column-major operands against the engine's own entry point `linalg::gemm` (which takes the AVX2
 //! kernel on CPUs that have it). The variants run interleaved, round after round, so load from
 //! other processes hits them alike; medians and minima over the rounds are printed.
+//! Then the sequence-wide products of config B (all T·B rows at once) through `linalg::gemm` on
+//! one and two threads (products with both operands as stored take the AVX2 kernel, the others
+//! faer; U and Y are timed both ways).
 //! `cargo run --release -p neurodyn-nn --example gemm_layouts [rounds]`
 
 use faer::{Accum, MatMut, MatRef, Par};
@@ -68,6 +71,88 @@ fn main() {
                 "  {name} {:.2} µs (min {:.2}; {:.1} GF/s at median)",
                 med * 1e6,
                 min * 1e6,
+                f / med / 1e9
+            );
+        }
+        println!();
+    }
+    // Sequence-wide products at config B (T·B = 12800 rows, I 33, H 256, O 17):
+    // (name, C rows, C cols, A stored rows×cols, op(A), B stored rows×cols, op(B)).
+    let (n, i, h, o) = (12800usize, 33usize, 256usize, 17usize);
+    let shapes = [
+        (
+            "U = X·W_inᵀ (faer)",
+            n,
+            h,
+            (n, i),
+            Trans::N,
+            (h, i),
+            Trans::T,
+        ),
+        (
+            "U = X·(W_inᵀ stored)",
+            n,
+            h,
+            (n, i),
+            Trans::N,
+            (i, h),
+            Trans::N,
+        ),
+        (
+            "Y = R·W_outᵀ (faer)",
+            n,
+            o,
+            (n, h),
+            Trans::N,
+            (o, h),
+            Trans::T,
+        ),
+        (
+            "Y = R·(W_outᵀ stored)",
+            n,
+            o,
+            (n, h),
+            Trans::N,
+            (h, o),
+            Trans::N,
+        ),
+        ("∂W_rec = ∂Uᵀ·R", h, h, (n, h), Trans::T, (n, h), Trans::N),
+        ("∂W_in = ∂Uᵀ·X", h, i, (n, h), Trans::T, (n, i), Trans::N),
+        ("∂W_out = ∂Yᵀ·R", o, h, (n, o), Trans::T, (n, h), Trans::N),
+        ("∂R = ∂Y·W_out", n, h, (n, o), Trans::N, (o, h), Trans::N),
+    ];
+    for (name, cr, cc, (ar, ac), ta, (br, bc), tb) in shapes {
+        let a: Vec<f32> = (0..ar * ac).map(|i| (i % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..br * bc).map(|i| (i % 5) as f32 * 0.1).collect();
+        let mut c = vec![0.0f32; cr * cc];
+        let k = if ta == Trans::N { ac } else { ar };
+        let f = 2.0 * (cr * cc * k) as f64;
+        let mut times = [Vec::new(), Vec::new()];
+        for _ in 0..rounds.min(15) {
+            for (t, v) in times.iter_mut().enumerate() {
+                let t0 = Instant::now();
+                gemm(
+                    &mut c,
+                    cr,
+                    cc,
+                    mview(&a, ar, ac),
+                    ta,
+                    mview(&b, br, bc),
+                    tb,
+                    false,
+                    t + 1,
+                );
+                v.push(t0.elapsed().as_secs_f64());
+            }
+        }
+        print!("{name} ({:.2} GFLOP):", f / 1e9);
+        for (t, v) in times.iter_mut().enumerate() {
+            let (med, min) = stats(v);
+            print!(
+                "  {} thread(s) {:.2} ms (min {:.2}; {:.1} GF/s at median)",
+                t + 1,
+                med * 1e3,
+                min * 1e3,
                 f / med / 1e9
             );
         }

@@ -9,7 +9,7 @@
 
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::constraint::Constraint;
-use crate::linalg::{add_col_sums, gemm, m, Trans};
+use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -85,6 +85,8 @@ pub struct Workspace<T> {
     d_eff: Vec<T>,
     d_eff2: Vec<T>,
     w_out: Vec<T>,
+    w_out_t: Vec<T>,
+    w_in_t: Vec<T>,
     d_w_out: Vec<T>,
 }
 
@@ -259,16 +261,19 @@ impl<T: Real> Network<T> {
             _ => ws.noise.iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
-        // U = X · W_inᵀ + b, one GEMM over all steps.
+        // U = X · W_inᵀ + b, one GEMM over all steps (W_inᵀ copied out: the products stream
+        // the rows of their right operand).
         let (wo, bo) = cell.input_offsets();
+        resize(&mut ws.w_in_t, g * n_in);
+        transpose_into(&ws.eff[wo..wo + g * n_in], g, n_in, &mut ws.w_in_t);
         gemm(
             &mut ws.u,
             tb,
             g,
             m(&ws.x, tb, n_in),
             Trans::N,
-            m(&ws.eff[wo..wo + g * n_in], g, n_in),
-            Trans::T,
+            m(&ws.w_in_t, n_in, g),
+            Trans::N,
             false,
             self.threads,
         );
@@ -337,14 +342,16 @@ impl<T: Real> Network<T> {
             .range(self.layout.specs.len() - self.tail_specs());
         resize(&mut ws.w_out, wr.len());
         self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
+        resize(&mut ws.w_out_t, wr.len());
+        transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
         gemm(
             &mut ws.y,
             tb,
             o,
             m(&ws.rates[batch * h..], tb, h),
             Trans::N,
-            m(&ws.w_out, o, h),
-            Trans::T,
+            m(&ws.w_out_t, h, o),
+            Trans::N,
             false,
             self.threads,
         );

@@ -82,6 +82,20 @@ pub fn clear_upper_vector_state() {
     }
 }
 
+/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
+/// matrix multiplied from the right, which the AVX2 kernel wants as stored.
+pub fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    assert!(
+        src.len() == rows * cols && dst.len() == rows * cols,
+        "transpose_into: {rows}x{cols}"
+    );
+    for (j, row) in dst.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = src[i * cols + j];
+        }
+    }
+}
+
 /// Add the column sums of row-major `a (rows × cols)` to `out (cols)`.
 pub fn add_col_sums<T: Real>(out: &mut [T], a: &[T], cols: usize) {
     for row in a.chunks_exact(cols) {

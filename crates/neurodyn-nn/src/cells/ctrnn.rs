@@ -25,7 +25,7 @@ use crate::cells::ctrnn_rows::{
 };
 use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
-use crate::linalg::{gemm, m, Trans};
+use crate::linalg::{gemm, m, transpose_into, Trans};
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -369,12 +369,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         eff[o[1]..o[2]].copy_from_slice(p_b);
         self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
         let (head, w_t) = eff.split_at_mut(o[4]);
-        let w = &head[o[2]..o[3]];
-        for (j, row) in w_t.chunks_exact_mut(h).enumerate() {
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = w[i * h + j];
-            }
-        }
+        transpose_into(&head[o[2]..o[3]], h, h, &mut w_t[..h * h]);
         for i in 0..h {
             eff[o[3] + i] = if self.learn_tau {
                 T::c(self.dt_ms) * (-p_tau[i]).exp()

@@ -12,7 +12,7 @@
 //! Over a whole sequence the same view spans every step at once (`T·B` rows with the cache or aux
 //! row length as stride), which is how the deferred weight gradients stay one GEMM each.
 
-use crate::avx2::Start;
+use crate::avx2::{Start, SPLIT_FLOPS};
 use crate::linalg::Trans;
 use crate::real::Real;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -100,14 +100,13 @@ enum Onto<'a, T> {
     D(Sv<'a, T>),
 }
 
-/// Products with at most this many multiply-adds run on one thread (a second one only pays off
-/// on large products).
-const SEQ_FLOPS: usize = 1 << 20;
-
-/// Whether a product goes to the AVX2 kernel: both operands as stored (the kernel broadcasts
-/// along rows of A and streams rows of B), on one thread, with a k×16 panel of B that stays in L1.
-fn small_kernel_fits(ta: Trans, tb: Trans, k: usize, flops: usize, threads: usize) -> bool {
-    ta == Trans::N && tb == Trans::N && k <= 512 && (threads <= 1 || flops < SEQ_FLOPS)
+/// Whether a product goes to the AVX2 kernel: both operands as stored (the kernel streams rows
+/// of B, so the engine keeps transposed copies of the weights it multiplies from the right; with
+/// A transposed, as in the weight gradients, each tile would read one cache line per step of k,
+/// which measured slower than faer's packed kernel) and C at most 512 columns wide (a 256-deep
+/// block of B stays in L2; wider products, such as a 1024³ peak measurement, stay with faer).
+fn kernel_fits(ta: Trans, tb: Trans, c_cols: usize) -> bool {
+    ta == Trans::N && tb == Trans::N && c_cols <= 512
 }
 
 fn product<T: Real>(
@@ -145,7 +144,7 @@ fn product<T: Real>(
     }
     let k = av.ncols();
     let flops = c_rows * c_cols * k;
-    if small_kernel_fits(ta, tb, k, flops, threads) && crate::avx2::available() {
+    if kernel_fits(ta, tb, c_cols) && crate::avx2::available() {
         if let (Some(c32), Some(a32), Some(b32)) =
             (T::as_f32_mut(c), T::as_f32(a.data), T::as_f32(b.data))
         {
@@ -155,12 +154,18 @@ fn product<T: Real>(
                 Onto::D(d) => T::as_f32(d.data).map(|d32| Start::From(d32, d.stride)),
             };
             if let Some(start) = start {
+                // Element (i, p) of op(A): as stored at i·stride + p, transposed at p·stride + i.
+                let (rs, cs) = match ta {
+                    Trans::N => (a.stride, 1),
+                    Trans::T => (1, a.stride),
+                };
                 let done = crate::avx2::sgemm(
                     (c_rows, c_cols, k),
-                    (a32, a.stride),
+                    (a32, rs, cs),
                     (b32, b.stride),
                     (c32, c_stride),
                     start,
+                    threads,
                 );
                 debug_assert!(done, "the AVX2 kernel refused after detection");
                 return;
@@ -178,7 +183,7 @@ fn product<T: Real>(
     // which writes outside the block and past the slice.
     let cv = MatMut::from_column_major_slice_with_stride_mut(c, c_cols, c_rows, c_stride)
         .transpose_mut();
-    let par = if threads > 1 && flops >= SEQ_FLOPS {
+    let par = if threads > 1 && flops >= SPLIT_FLOPS {
         Par::rayon(threads)
     } else {
         Par::Seq
