@@ -111,10 +111,8 @@ pub(crate) fn sgemm(
         Start::Zero => (&[][..], 0, Mode::Zero),
         Start::C => (&[][..], 0, Mode::C),
         Start::From(d, ldd) => {
-            assert!(
-                ldd >= n && fits(d.len(), m, n, ldd, 1),
-                "sgemm: D exceeds its slice"
-            );
+            // Any stride, 0 included (one row repeated, e.g. a bias): D is only read.
+            assert!(fits(d.len(), m, n, ldd, 1), "sgemm: D exceeds its slice");
             (d, ldd, Mode::D)
         }
     };

@@ -8,6 +8,7 @@
 //! allocated inside the time loop.
 
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
 use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
@@ -261,28 +262,24 @@ impl<T: Real> Network<T> {
             _ => ws.noise.iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
-        // U = X · W_inᵀ + b, one GEMM over all steps (W_inᵀ copied out: the products stream
-        // the rows of their right operand).
+        // U = X · W_inᵀ + b, one GEMM over all steps starting from the bias (a stride-0 view
+        // repeats it on every row); W_inᵀ is copied out because the products stream the rows of
+        // their right operand.
         let (wo, bo) = cell.input_offsets();
         resize(&mut ws.w_in_t, g * n_in);
         transpose_into(&ws.eff[wo..wo + g * n_in], g, n_in, &mut ws.w_in_t);
-        gemm(
+        gemm_s_onto(
             &mut ws.u,
             tb,
             g,
-            m(&ws.x, tb, n_in),
+            g,
+            sv(&ws.eff[bo..bo + g], tb, g, 0),
+            sv(&ws.x, tb, n_in, n_in),
             Trans::N,
-            m(&ws.w_in_t, n_in, g),
+            sv(&ws.w_in_t, n_in, g, g),
             Trans::N,
-            false,
             self.threads,
         );
-        let bias = &ws.eff[bo..bo + g];
-        for row in ws.u.chunks_exact_mut(g) {
-            for (v, &b) in row.iter_mut().zip(bias) {
-                *v += b;
-            }
-        }
         // Initial state.
         let bs = batch * s_len;
         match (s0, self.initial) {
@@ -344,23 +341,18 @@ impl<T: Real> Network<T> {
         self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
         resize(&mut ws.w_out_t, wr.len());
         transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
-        gemm(
+        gemm_s_onto(
             &mut ws.y,
             tb,
             o,
-            m(&ws.rates[batch * h..], tb, h),
+            o,
+            sv(&self.params[wr.end..wr.end + o], tb, o, 0),
+            sv(&ws.rates[batch * h..], tb, h, h),
             Trans::N,
-            m(&ws.w_out_t, h, o),
+            sv(&ws.w_out_t, h, o, o),
             Trans::N,
-            false,
             self.threads,
         );
-        let b_out = &self.params[wr.end..wr.end + o];
-        for row in ws.y.chunks_exact_mut(o) {
-            for (v, &b) in row.iter_mut().zip(b_out) {
-                *v += b;
-            }
-        }
     }
 
     /// Backpropagate `ws.d_y` (and, when `ws.d_r_extra`, the `(T, B, H)` activity-penalty

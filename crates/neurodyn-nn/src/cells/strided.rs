@@ -278,7 +278,8 @@ mod tests {
 
     /// Every path of the strided product (the AVX2 kernel for f32 as-stored operands, faer for
     /// the rest and for f64) against the plain loop: odd sizes, all four transposes, row strides
-    /// wider than the views, and the three starts (zero, C, another matrix D).
+    /// wider than the views, and the four starts (zero, C, another matrix D, and one row of D
+    /// repeated through a stride-0 view, as the biases are).
     fn all_paths_match_naive<T: Real>(tol: f64) {
         let mut state = 7u64;
         let mut rnd = move || {
@@ -311,7 +312,7 @@ mod tests {
                         Trans::N => b[p * ldb + j],
                         Trans::T => b[j * ldb + p],
                     };
-                    for mode in 0..3 {
+                    for mode in 0..4 {
                         let guard = T::c(5.0);
                         let mut c = vec![guard; m * ldc];
                         let av = sv(&a, ar, ac, lda);
@@ -319,9 +320,10 @@ mod tests {
                         match mode {
                             0 => gemm_s(&mut c, m, n, ldc, av, ta, bv, tb, false, 1),
                             1 => gemm_s(&mut c, m, n, ldc, av, ta, bv, tb, true, 1),
-                            _ => {
+                            2 => {
                                 gemm_s_onto(&mut c, m, n, ldc, sv(&d, m, n, ldc), av, ta, bv, tb, 1)
                             }
+                            _ => gemm_s_onto(&mut c, m, n, ldc, sv(&d, m, n, 0), av, ta, bv, tb, 1),
                         }
                         for i in 0..m {
                             for j in 0..ldc {
@@ -333,7 +335,7 @@ mod tests {
                                     );
                                     continue;
                                 }
-                                let s0 = [0.0, 5.0, d[i * ldc + j].f()][mode];
+                                let s0 = [0.0, 5.0, d[i * ldc + j].f(), d[j].f()][mode];
                                 let want =
                                     s0 + (0..k).map(|p| at(i, p).f() * bt(p, j).f()).sum::<f64>();
                                 assert!(
