@@ -1,8 +1,10 @@
-//! Row-major GEMM on faer, the only dense kernel the engine needs.
+//! Row-major GEMM, the only dense kernel the engine needs: f32 products with both operands as
+//! stored go to the AVX2 kernel (`avx2.rs`) where the CPU has it, everything else to faer
+//! (see `cells::strided`, which holds the dispatch).
 //!
-//! All engine buffers are contiguous row-major; this wraps faer's matmul so call sites read like
-//! the maths: `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided
-//! per call from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
+//! All engine buffers are contiguous row-major; call sites read like the maths:
+//! `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided per call
+//! from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
 
 use crate::cells::strided::sv;
 use crate::real::Real;

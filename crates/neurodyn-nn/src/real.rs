@@ -40,7 +40,7 @@ pub trait Real:
     fn min(self, o: Self) -> Self;
     /// Whether finite.
     fn is_finite(self) -> bool;
-    /// The slice as f32 when `Self` is f32 (the AVX2 kernels of [`crate::avx2`] are f32-only).
+    /// The slice as f32 when `Self` is f32 (the engine's AVX2 kernels are f32-only).
     fn as_f32(s: &[Self]) -> Option<&[f32]>;
     /// Mutable [`Real::as_f32`].
     fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
