@@ -1,46 +1,161 @@
-//! Times the engine's per-step GEMM shapes in row-major and column-major layouts (faer), to pick
-//! the faster storage for the recurrent kernels. `cargo run --release -p neurodyn-nn --example gemm_layouts`
+//! Times the engine's per-step GEMM shapes (`C (+)= A·B`, f32, one thread): faer on row-major and
+//! column-major operands against the engine's own entry point `linalg::gemm` (which takes the AVX2
+//! kernel on CPUs that have it). The variants run interleaved, round after round, so load from
+//! other processes hits them alike; medians and minima over the rounds are printed.
+//! Then the sequence-wide products of config B (all T·B rows at once) through `linalg::gemm` on
+//! one and two threads (products with both operands as stored take the AVX2 kernel, the others
+//! faer; U and Y are timed both ways).
+//! `cargo run --release -p neurodyn-nn --example gemm_layouts [rounds]`
 
 use faer::{Accum, MatMut, MatRef, Par};
+use neurodyn_nn::linalg::{gemm, m as mview, Trans};
 use std::time::Instant;
 
+fn stats(v: &mut [f64]) -> (f64, f64) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[v.len() / 2], v[0])
+}
+
 fn main() {
-    for &(m, k, n) in &[(16usize, 64usize, 64usize), (64, 256, 256)] {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(41);
+    for &(m, k, n) in &[(16usize, 64usize, 64usize), (32, 256, 256), (64, 256, 256)] {
         let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
         let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.1).collect();
         let mut c = vec![0.0f32; m * n];
-        let reps = if m == 16 { 20000 } else { 400 };
-        // Row-major C = A · Bᵀ (B stored n×k row-major), as in the forward step.
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            let av = MatRef::from_row_major_slice(&a, m, k);
-            let bv = MatRef::from_row_major_slice(&b, n, k).transpose();
-            let cv = MatMut::from_row_major_slice_mut(&mut c, m, n);
-            faer::linalg::matmul::matmul(cv, Accum::Add, av, bv, 1.0, Par::Seq);
+        let reps = (20_000_000 / (m * n * k)).max(20);
+        let variants = ["faer row-major", "faer col-major", "linalg::gemm"];
+        let mut times = vec![Vec::new(); variants.len()];
+        for _ in 0..rounds {
+            for (v, t) in times.iter_mut().enumerate() {
+                let t0 = Instant::now();
+                for _ in 0..reps {
+                    match v {
+                        0 => {
+                            let av = MatRef::from_row_major_slice(&a, m, k);
+                            let bv = MatRef::from_row_major_slice(&b, k, n);
+                            let cv = MatMut::from_row_major_slice_mut(&mut c, m, n);
+                            faer::linalg::matmul::matmul(cv, Accum::Add, av, bv, 1.0, Par::Seq);
+                            neurodyn_nn::linalg::clear_upper_vector_state();
+                        }
+                        1 => {
+                            let av = MatRef::from_column_major_slice(&a, m, k);
+                            let bv = MatRef::from_column_major_slice(&b, k, n);
+                            let cv = MatMut::from_column_major_slice_mut(&mut c, m, n);
+                            faer::linalg::matmul::matmul(cv, Accum::Add, av, bv, 1.0, Par::Seq);
+                            neurodyn_nn::linalg::clear_upper_vector_state();
+                        }
+                        _ => gemm(
+                            &mut c,
+                            m,
+                            n,
+                            mview(&a, m, k),
+                            Trans::N,
+                            mview(&b, k, n),
+                            Trans::N,
+                            true,
+                            1,
+                        ),
+                    }
+                }
+                t.push(t0.elapsed().as_secs_f64() / reps as f64);
+            }
         }
-        let rm = t0.elapsed().as_secs_f64() / reps as f64;
-        // Column-major everything: C (m×n col-major) = A (col-major) · B (k×n col-major).
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            let av = MatRef::from_column_major_slice(&a, m, k);
-            let bv = MatRef::from_column_major_slice(&b, k, n);
-            let cv = MatMut::from_column_major_slice_mut(&mut c, m, n);
-            faer::linalg::matmul::matmul(cv, Accum::Add, av, bv, 1.0, Par::Seq);
-        }
-        let cm = t0.elapsed().as_secs_f64() / reps as f64;
-        // Row-major C viewed as its transpose: Cᵀ (n×m col-major) = B (n×k, row-major = kᵀ col) · Aᵀ.
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            let bv = MatRef::from_column_major_slice(&b, k, n).transpose();
-            let av = MatRef::from_column_major_slice(&a, k, m);
-            let cv = MatMut::from_column_major_slice_mut(&mut c, n, m);
-            faer::linalg::matmul::matmul(cv, Accum::Add, bv, av, 1.0, Par::Seq);
-        }
-        let tr = t0.elapsed().as_secs_f64() / reps as f64;
         let f = 2.0 * (m * n * k) as f64;
-        println!(
-            "{m}x{k}x{n}: row-major {:.2} µs ({:.1} GF/s), col-major {:.2} µs ({:.1} GF/s), transposed {:.2} µs ({:.1} GF/s)",
-            rm * 1e6, f / rm / 1e9, cm * 1e6, f / cm / 1e9, tr * 1e6, f / tr / 1e9
-        );
+        print!("{m}x{k}x{n}:");
+        for (name, t) in variants.iter().zip(&mut times) {
+            let (med, min) = stats(t);
+            print!(
+                "  {name} {:.2} µs (min {:.2}; {:.1} GF/s at median)",
+                med * 1e6,
+                min * 1e6,
+                f / med / 1e9
+            );
+        }
+        println!();
+    }
+    // Sequence-wide products at config B (T·B = 12800 rows, I 33, H 256, O 17):
+    // (name, C rows, C cols, A stored rows×cols, op(A), B stored rows×cols, op(B)).
+    let (n, i, h, o) = (12800usize, 33usize, 256usize, 17usize);
+    let shapes = [
+        (
+            "U = X·W_inᵀ (faer)",
+            n,
+            h,
+            (n, i),
+            Trans::N,
+            (h, i),
+            Trans::T,
+        ),
+        (
+            "U = X·(W_inᵀ stored)",
+            n,
+            h,
+            (n, i),
+            Trans::N,
+            (i, h),
+            Trans::N,
+        ),
+        (
+            "Y = R·W_outᵀ (faer)",
+            n,
+            o,
+            (n, h),
+            Trans::N,
+            (o, h),
+            Trans::T,
+        ),
+        (
+            "Y = R·(W_outᵀ stored)",
+            n,
+            o,
+            (n, h),
+            Trans::N,
+            (h, o),
+            Trans::N,
+        ),
+        ("∂W_rec = ∂Uᵀ·R", h, h, (n, h), Trans::T, (n, h), Trans::N),
+        ("∂W_in = ∂Uᵀ·X", h, i, (n, h), Trans::T, (n, i), Trans::N),
+        ("∂W_out = ∂Yᵀ·R", o, h, (n, o), Trans::T, (n, h), Trans::N),
+        ("∂R = ∂Y·W_out", n, h, (n, o), Trans::N, (o, h), Trans::N),
+    ];
+    for (name, cr, cc, (ar, ac), ta, (br, bc), tb) in shapes {
+        let a: Vec<f32> = (0..ar * ac).map(|i| (i % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..br * bc).map(|i| (i % 5) as f32 * 0.1).collect();
+        let mut c = vec![0.0f32; cr * cc];
+        let k = if ta == Trans::N { ac } else { ar };
+        let f = 2.0 * (cr * cc * k) as f64;
+        let mut times = [Vec::new(), Vec::new()];
+        for _ in 0..rounds.min(15) {
+            for (t, v) in times.iter_mut().enumerate() {
+                let t0 = Instant::now();
+                gemm(
+                    &mut c,
+                    cr,
+                    cc,
+                    mview(&a, ar, ac),
+                    ta,
+                    mview(&b, br, bc),
+                    tb,
+                    false,
+                    t + 1,
+                );
+                v.push(t0.elapsed().as_secs_f64());
+            }
+        }
+        print!("{name} ({:.2} GFLOP):", f / 1e9);
+        for (t, v) in times.iter_mut().enumerate() {
+            let (med, min) = stats(v);
+            print!(
+                "  {} thread(s) {:.2} ms (min {:.2}; {:.1} GF/s at median)",
+                t + 1,
+                med * 1e3,
+                min * 1e3,
+                f / med / 1e9
+            );
+        }
+        println!();
     }
 }

@@ -1,5 +1,7 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
-//! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile [ctrnn|gru|lstm]`
+//! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile
+//! [ctrnn|gru|lstm] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
+//! 200 steps) instead of A. Each round times every stage once; medians and minima over the rounds.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
@@ -11,9 +13,16 @@ use neurodyn_nn::{
 use std::time::Instant;
 
 fn main() {
-    let (n_in, h, o, b, t) = (3, 64, 3, 16, 100);
+    let args: Vec<String> = std::env::args().collect();
+    let big = args.get(2).map(String::as_str) == Some("B");
+    let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let (n_in, h, o, b, t) = if big {
+        (33, 256, 17, 64, 200)
+    } else {
+        (3, 64, 3, 16, 100)
+    };
     let mut rng = Rng::new(0);
-    let cell: Box<dyn neurodyn_nn::Cell<f32>> = match std::env::args().nth(1).as_deref() {
+    let cell: Box<dyn neurodyn_nn::Cell<f32>> = match args.get(1).map(String::as_str) {
         Some("gru") => Box::new(neurodyn_nn::cells::Gru::<f32>::new(n_in, h, &mut rng)),
         Some("lstm") => Box::new(neurodyn_nn::cells::Lstm::<f32>::new(n_in, h, &mut rng)),
         _ => {
@@ -29,6 +38,9 @@ fn main() {
         InitialState::Zero,
         &mut rng,
     );
+    if big {
+        net.threads = threads;
+    }
     let x: Vec<f32> = (0..t * b * n_in).map(|_| rng.normal() as f32).collect();
     let y: Vec<i64> = (0..t * b).map(|_| rng.below(o as u64) as i64).collect();
     let mask = vec![1.0f32; t * b];
@@ -43,57 +55,54 @@ fn main() {
     let mut opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
     let mut ws = Workspace::default();
     let mut g = vec![0.0f32; net.params.len()];
-    let reps = 300;
+    let reps = if big { 40 } else { 400 };
     // As `neurodyn bench` does: full steps with updates from a fresh network.
     for k in 0..30 {
         let t0 = Instant::now();
         obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
         opt.update(&mut net.params, &g, 0.01);
-        if k % 5 == 0 {
+        if k % 10 == 0 {
             eprintln!("fresh step {k}: {:.3} ms", t0.elapsed().as_secs_f64() * 1e3);
         }
     }
-    let t0 = Instant::now();
+    let ms = |t0: Instant| t0.elapsed().as_secs_f64() * 1e3;
+    let mut stages = [(); 5].map(|_| Vec::with_capacity(reps));
     for _ in 0..reps {
+        let t0 = Instant::now();
         net.forward(&mut ws, &x, t, b, None, None, true);
-    }
-    let fwd = t0.elapsed().as_secs_f64() / reps as f64;
-    let t0 = Instant::now();
-    for _ in 0..reps {
+        stages[0].push(ms(t0));
+        let t0 = Instant::now();
         obj.evaluate(&mut net, &mut ws, batch, None, None, true, None);
-    }
-    let fwd_loss = t0.elapsed().as_secs_f64() / reps as f64;
-    let t0 = Instant::now();
-    for _ in 0..reps {
+        stages[1].push(ms(t0));
+        let t0 = Instant::now();
         obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
+        stages[2].push(ms(t0));
+        let t0 = Instant::now();
+        opt.update(&mut net.params, &g, 0.0);
+        stages[3].push(ms(t0));
+        let t0 = Instant::now();
+        obj.evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g));
+        opt.update(&mut net.params, &g, 0.0);
+        stages[4].push(ms(t0));
     }
-    let full = t0.elapsed().as_secs_f64() / reps as f64;
-    let t0 = Instant::now();
-    for _ in 0..reps {
-        opt.update(&mut net.params, &g, 0.01);
-    }
-    let upd = t0.elapsed().as_secs_f64() / reps as f64;
-    // Train on the (random) batch for a while, then time a full step again: saturating units can
-    // produce subnormal numbers, which are slow on x86.
-    let t0 = Instant::now();
-    let mut last = 0.0;
-    for _ in 0..reps {
-        last = obj
-            .evaluate(&mut net, &mut ws, batch, None, None, true, Some(&mut g))
-            .total();
-        opt.update(&mut net.params, &g, 0.01);
-    }
-    let trained = t0.elapsed().as_secs_f64() / reps as f64;
+    let [fwd, fwd_loss, full, upd, step] = stages.map(|mut v| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        (v[v.len() / 2], v[0])
+    });
     let tiny = ws.rates.iter().filter(|v| v.is_subnormal()).count();
     println!(
-        "training steps: {:.3} ms each (loss {last:.4}, {tiny} subnormal rates)",
-        trained * 1e3
+        "step (lr 0) {:.3} ms median, {:.3} min ({tiny} subnormal rates)",
+        step.0, step.1
     );
     println!(
-        "forward {:.3} ms, +loss {:.3} ms, +backward {:.3} ms, adam {:.3} ms",
-        fwd * 1e3,
-        (fwd_loss - fwd) * 1e3,
-        (full - fwd_loss) * 1e3,
-        upd * 1e3
+        "median: forward {:.3} ms, +loss {:.3}, +backward {:.3}, adam {:.3} | min: forward {:.3}, +loss {:.3}, +backward {:.3}, adam {:.3}",
+        fwd.0,
+        fwd_loss.0 - fwd.0,
+        full.0 - fwd_loss.0,
+        upd.0,
+        fwd.1,
+        fwd_loss.1 - fwd.1,
+        full.1 - fwd_loss.1,
+        upd.1
     );
 }

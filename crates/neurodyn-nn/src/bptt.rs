@@ -8,8 +8,9 @@
 //! allocated inside the time loop.
 
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
-use crate::linalg::{add_col_sums, gemm, m, Trans};
+use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -69,8 +70,12 @@ pub struct Workspace<T> {
     pub y: Vec<T>,
     /// ∂L/∂Y `(T, B, n_out)`, set by the caller before `backward`.
     pub d_y: Vec<T>,
-    /// ∂L/∂R `(T, B, H)` extra (activity penalties), set by the caller; readout part added inside.
+    /// ∂L/∂R `(T, B, H)`: extra gradients (activity penalties) set by the caller when
+    /// `d_r_extra`; `backward` adds (or, without extras, writes) the readout's part.
     pub d_r: Vec<T>,
+    /// Whether `d_r` holds extra gradients for `backward` to add to; when `false` its contents
+    /// are ignored (so the caller need not zero `(T, B, H)` values every step).
+    pub d_r_extra: bool,
     cache: Vec<T>,
     noise: Vec<T>,
     d_u: Vec<T>,
@@ -81,6 +86,8 @@ pub struct Workspace<T> {
     d_eff: Vec<T>,
     d_eff2: Vec<T>,
     w_out: Vec<T>,
+    w_out_t: Vec<T>,
+    w_in_t: Vec<T>,
     d_w_out: Vec<T>,
 }
 
@@ -270,25 +277,24 @@ impl<T: Real> Network<T> {
             _ => ws.noise.iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
-        // U = X · W_inᵀ + b, one GEMM over all steps.
+        // U = X · W_inᵀ + b, one GEMM over all steps starting from the bias (a stride-0 view
+        // repeats it on every row); W_inᵀ is copied out because the products stream the rows of
+        // their right operand.
         let (wo, bo) = cell.input_offsets();
-        gemm(
+        resize(&mut ws.w_in_t, g * n_in);
+        transpose_into(&ws.eff[wo..wo + g * n_in], g, n_in, &mut ws.w_in_t);
+        gemm_s_onto(
             &mut ws.u,
             tb,
             g,
-            m(&ws.x, tb, n_in),
+            g,
+            sv(&ws.eff[bo..bo + g], tb, g, 0),
+            sv(&ws.x, tb, n_in, n_in),
             Trans::N,
-            m(&ws.eff[wo..wo + g * n_in], g, n_in),
-            Trans::T,
-            false,
+            sv(&ws.w_in_t, n_in, g, g),
+            Trans::N,
             self.threads,
         );
-        let bias = &ws.eff[bo..bo + g];
-        for row in ws.u.chunks_exact_mut(g) {
-            for (v, &b) in row.iter_mut().zip(bias) {
-                *v += b;
-            }
-        }
         // Initial state.
         let bs = batch * s_len;
         match (s0, self.initial) {
@@ -348,27 +354,24 @@ impl<T: Real> Network<T> {
             .range(self.layout.specs.len() - self.tail_specs());
         resize(&mut ws.w_out, wr.len());
         self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
-        gemm(
+        resize(&mut ws.w_out_t, wr.len());
+        transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
+        gemm_s_onto(
             &mut ws.y,
             tb,
             o,
-            m(&ws.rates[batch * h..], tb, h),
+            o,
+            sv(&self.params[wr.end..wr.end + o], tb, o, 0),
+            sv(&ws.rates[batch * h..], tb, h, h),
             Trans::N,
-            m(&ws.w_out, o, h),
-            Trans::T,
-            false,
+            sv(&ws.w_out_t, h, o, o),
+            Trans::N,
             self.threads,
         );
-        let b_out = &self.params[wr.end..wr.end + o];
-        for row in ws.y.chunks_exact_mut(o) {
-            for (v, &b) in row.iter_mut().zip(b_out) {
-                *v += b;
-            }
-        }
     }
 
-    /// Backpropagate `ws.d_y` (and the extra `ws.d_r`, which must be zeros or `(T, B, H)`
-    /// activity-penalty gradients) through the last forward pass; write `∂L/∂params` into `grads`
+    /// Backpropagate `ws.d_y` (and, when `ws.d_r_extra`, the `(T, B, H)` activity-penalty
+    /// gradients in `ws.d_r`) through the last forward pass; write `∂L/∂params` into `grads`
     /// (overwritten, same layout as `params`).
     pub fn backward(&self, ws: &mut Workspace<T>, grads: &mut [T]) {
         let cell = &*self.cell;
@@ -386,6 +389,10 @@ impl<T: Real> Network<T> {
         let tb = n_steps * batch;
         assert_eq!(grads.len(), self.params.len(), "backward: grads layout");
         assert_eq!(ws.d_y.len(), tb * o, "backward: d_y must be (T, B, n_out)");
+        assert!(
+            !ws.d_r_extra || ws.d_r.len() == tb * h,
+            "backward: extra d_r must be (T, B, H)"
+        );
         resize(&mut ws.d_r, tb * h);
         resize(&mut ws.d_u, tb * g);
         resize(&mut ws.d_aux, tb * a_len);
@@ -424,7 +431,7 @@ impl<T: Real> Network<T> {
             Trans::N,
             m(&ws.w_out, o, h),
             Trans::N,
-            true,
+            ws.d_r_extra,
             self.threads,
         );
         // Backward through time.

@@ -5,6 +5,7 @@
 //! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the loop itself.
 
 pub mod activation;
+mod avx2;
 pub mod bptt;
 pub mod cell;
 pub mod cells;

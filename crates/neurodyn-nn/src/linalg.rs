@@ -1,8 +1,10 @@
-//! Row-major GEMM on faer, the only dense kernel the engine needs.
+//! Row-major GEMM, the only dense kernel the engine needs: f32 products with both operands as
+//! stored go to the AVX2 kernel (`avx2.rs`) where the CPU has it, everything else to faer
+//! (see `cells::strided`, which holds the dispatch).
 //!
-//! All engine buffers are contiguous row-major; this wraps faer's matmul so call sites read like
-//! the maths: `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided
-//! per call from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
+//! All engine buffers are contiguous row-major; call sites read like the maths:
+//! `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided per call
+//! from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
 
 use crate::cells::strided::sv;
 use crate::real::Real;
@@ -78,6 +80,20 @@ pub fn clear_upper_vector_state() {
             // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
             // no live value between two Rust statements.
             unsafe { std::arch::x86_64::_mm256_zeroupper() };
+        }
+    }
+}
+
+/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
+/// matrix multiplied from the right, which the AVX2 kernel wants as stored.
+pub fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    assert!(
+        src.len() == rows * cols && dst.len() == rows * cols,
+        "transpose_into: {rows}x{cols}"
+    );
+    for (j, row) in dst.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = src[i * cols + j];
         }
     }
 }

@@ -99,9 +99,14 @@ impl Loss {
         d_y: &mut [T],
     ) -> f64 {
         assert_eq!(y.len(), mask.len() * n_out, "loss: y must be (N, n_out)");
-        d_y.iter_mut().for_each(|v| *v = T::c(0.0));
+        assert_eq!(d_y.len(), y.len(), "loss: d_y must be (N, n_out)");
+        // Cross-entropy writes every row of d_y; the other terms add to zeros.
+        let zero = |d_y: &mut [T]| d_y.iter_mut().for_each(|v| *v = T::c(0.0));
         match (self, targets) {
-            (Loss::Mse, LossTargets::Continuous(t)) => mse(y, n_out, t, mask, d_y),
+            (Loss::Mse, LossTargets::Continuous(t)) => {
+                zero(d_y);
+                mse(y, n_out, t, mask, d_y)
+            }
             (Loss::CrossEntropy, LossTargets::Class(c)) => {
                 cross_entropy(y, n_out, c, mask, None, 1.0, d_y)
             }
@@ -112,6 +117,7 @@ impl Loss {
                 let ce = if *ce_weight != 0.0 {
                     cross_entropy(y, n_out, c, mask, None, *ce_weight, d_y)
                 } else {
+                    zero(d_y);
                     0.0
                 };
                 ce * ce_weight - mutual_information(y, n_out, c, mask, d_y)
@@ -147,6 +153,10 @@ fn mse<T: Real>(y: &[T], o: usize, t: &[f32], mask: &[f32], d_y: &mut [T]) -> f6
     l * norm
 }
 
+/// Writes `scale ·` ∂CE/∂Y into every row of `d_y` (zeros where the row's weight is 0) and
+/// returns CE. Runs in the engine's precision, in three passes over `d_y`: `y_j − max y` per row,
+/// the exponentials of all of them at once ([`exp_all`], vectorised for f32), then per row
+/// `p = e / Σe` and the loss `ln Σe − (y_c − max y)` (summed in f64).
 fn cross_entropy<T: Real>(
     y: &[T],
     o: usize,
@@ -162,26 +172,85 @@ fn cross_entropy<T: Real>(
         .zip(c)
         .map(|(&mw, &k)| mw as f64 * w(k as usize))
         .sum();
-    if denom <= 0.0 {
-        return 0.0;
+    for (row, dy) in y.chunks_exact(o).zip(d_y.chunks_exact_mut(o)) {
+        let mx = row.iter().fold(row[0], |a, &v| a.max(v));
+        for (d, &v) in dy.iter_mut().zip(row) {
+            *d = v - mx;
+        }
     }
-    let mut p = vec![0.0; o];
+    exp_all(d_y);
     let mut l = 0.0;
-    for (n, (&mw, &k)) in mask.iter().zip(c).enumerate() {
+    for ((row, dy), (&mw, &k)) in y
+        .chunks_exact(o)
+        .zip(d_y.chunks_exact_mut(o))
+        .zip(mask.iter().zip(c))
+    {
         let wn = mw as f64 * w(k as usize);
-        if wn == 0.0 {
+        if wn == 0.0 || denom <= 0.0 {
+            dy.iter_mut().for_each(|d| *d = T::c(0.0));
             continue;
         }
-        let row = &y[n * o..(n + 1) * o];
-        softmax_row(row, &mut p);
         let k = k as usize;
-        l += -wn * p[k].max(1e-300).ln();
-        for j in 0..o {
-            let g = p[j] - if j == k { 1.0 } else { 0.0 };
-            d_y[n * o + j] += T::c(scale * wn * g / denom);
+        let mx = row.iter().fold(row[0], |a, &v| a.max(v));
+        let sum = dy.iter().fold(T::c(0.0), |a, &e| a + e);
+        l += wn * (sum.ln() - (row[k] - mx)).f();
+        let g = T::c(scale * wn / denom);
+        let gs = g / sum;
+        for d in dy.iter_mut() {
+            *d *= gs;
+        }
+        dy[k] -= g;
+    }
+    if denom <= 0.0 {
+        0.0
+    } else {
+        l / denom
+    }
+}
+
+/// `v ← e^v` over a buffer: for f32 with [`exp_f32`] in one vectorised pass, otherwise with the
+/// precision's own `exp` (f64 keeps libm's, for the gradient checks).
+fn exp_all<T: Real>(v: &mut [T]) {
+    match T::as_f32_mut(v) {
+        Some(v32) => crate::avx2::vectorized(ExpAll(v32)),
+        None => v.iter_mut().for_each(|x| *x = x.exp()),
+    }
+}
+
+/// The pass of [`exp_all`] for f32.
+struct ExpAll<'a>(&'a mut [f32]);
+
+impl crate::avx2::Pointwise for ExpAll<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for x in self.0.iter_mut() {
+            *x = exp_f32(*x);
         }
     }
-    l / denom
+}
+
+/// e^x in f32 to about one ulp, branch-free so that a loop of it vectorises (libm's `expf` is a
+/// call per value): x = n ln 2 + r with |r| ≤ ln 2 / 2, e^r by Cephes' degree-6 polynomial, 2^n
+/// written into the exponent bits. Inputs are clamped to [−87.3, 88.7] (results stay normal).
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding 1.5·2^23 rounds to an integer, which then sits in the low mantissa bits.
+    const SHIFT: f32 = 12_582_912.0;
+    let x = x.clamp(-87.3, 88.7);
+    let t = x * LOG2E + SHIFT;
+    let n = t - SHIFT;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 0.5;
+    let e_r = p * r * r + r + 1.0;
+    let n_int = (t.to_bits() as i32) - (SHIFT.to_bits() as i32);
+    e_r * f32::from_bits(((n_int + 127) << 23) as u32)
 }
 
 fn mutual_information<T: Real>(y: &[T], o: usize, c: &[i64], mask: &[f32], d_y: &mut [T]) -> f64 {
@@ -236,4 +305,25 @@ fn mutual_information<T: Real>(y: &[T], o: usize, c: &[i64], mask: &[f32], d_y: 
         }
     }
     mi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vectorisable exp against f64's over the range the softmax uses and beyond.
+    #[test]
+    fn exp_f32_is_within_two_ulp() {
+        let mut worst = 0.0f64;
+        for i in 0..=200_000 {
+            let x = -87.0 + 175.0 * i as f64 / 200_000.0;
+            let got = exp_f32(x as f32) as f64;
+            let want = (x as f32 as f64).exp();
+            let ulp = (want as f32).to_bits().abs_diff((got as f32).to_bits());
+            worst = worst.max(ulp as f64);
+        }
+        assert!(worst <= 2.0, "worst error {worst} ulp");
+        assert_eq!(exp_f32(0.0), 1.0);
+        assert!(exp_f32(f32::NAN).is_nan());
+    }
 }

@@ -86,8 +86,12 @@ impl Objective {
         let h = net.n_units();
         let tb = batch.n_steps * batch.batch;
         ws.d_y.resize(tb * net.n_out, T::c(0.0));
-        ws.d_r.clear();
-        ws.d_r.resize(tb * h, T::c(0.0));
+        // Zeroed extra ∂L/∂R only when an activity penalty will add to it.
+        ws.d_r_extra = self.regularizers.iter().any(Regularizer::acts_on_rates);
+        if ws.d_r_extra {
+            ws.d_r.clear();
+            ws.d_r.resize(tb * h, T::c(0.0));
+        }
         let task = self
             .loss
             .value_grad(&ws.y, net.n_out, batch.targets, batch.mask, &mut ws.d_y);

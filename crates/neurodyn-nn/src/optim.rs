@@ -111,19 +111,17 @@ impl Optimizer {
                     OptimizerConfig::Adamw { weight_decay, .. } => weight_decay,
                     _ => 0.0,
                 };
-                let c1 = 1.0 - beta1.powf(k);
-                let c2 = 1.0 - beta2.powf(k);
-                for i in 0..params.len() {
-                    let g = grads[i].f();
-                    self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g;
-                    self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g;
-                    let mh = self.m[i] / c1;
-                    let vh = self.v[i] / c2;
-                    let mut w = params[i].f();
-                    w -= lr * decay * w;
-                    w -= lr * mh / (vh.sqrt() + eps);
-                    params[i] = T::c(w);
-                }
+                crate::avx2::vectorized(AdamStep {
+                    params,
+                    grads,
+                    m: &mut self.m,
+                    v: &mut self.v,
+                    beta: (beta1, beta2),
+                    correction: (1.0 - beta1.powf(k), 1.0 - beta2.powf(k)),
+                    eps,
+                    lr,
+                    decay,
+                });
             }
             OptimizerConfig::Sgd { momentum } => {
                 for i in 0..params.len() {
@@ -141,6 +139,42 @@ impl Optimizer {
                     params[i] = T::c(params[i].f() - lr * step);
                 }
             }
+        }
+    }
+}
+
+/// One Adam(W) update over all parameters, for [`crate::avx2::vectorized`] (the loop is plain
+/// f64 arithmetic and `sqrt`, four lanes wide with AVX2, with the same result either way).
+struct AdamStep<'a, T> {
+    params: &'a mut [T],
+    grads: &'a [T],
+    m: &'a mut [f64],
+    v: &'a mut [f64],
+    beta: (f64, f64),
+    correction: (f64, f64),
+    eps: f64,
+    lr: f64,
+    decay: f64,
+}
+
+impl<T: Real> crate::avx2::Pointwise for AdamStep<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let ((beta1, beta2), (c1, c2)) = (self.beta, self.correction);
+        let (lr, decay, eps) = (self.lr, self.decay, self.eps);
+        let n = self.params.len();
+        let (grads, m, v) = (&self.grads[..n], &mut self.m[..n], &mut self.v[..n]);
+        for (i, p) in self.params.iter_mut().enumerate() {
+            let g = grads[i].f();
+            m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+            let mh = m[i] / c1;
+            let vh = v[i] / c2;
+            let mut w = p.f();
+            w -= lr * decay * w;
+            w -= lr * mh / (vh.sqrt() + eps);
+            *p = T::c(w);
         }
     }
 }

@@ -40,10 +40,14 @@ pub trait Real:
     fn min(self, o: Self) -> Self;
     /// Whether finite.
     fn is_finite(self) -> bool;
+    /// The slice as f32 when `Self` is f32 (the engine's AVX2 kernels are f32-only).
+    fn as_f32(s: &[Self]) -> Option<&[f32]>;
+    /// Mutable [`Real::as_f32`].
+    fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
 }
 
 macro_rules! impl_real {
-    ($t:ty) => {
+    ($t:ty, |$s:ident| $as32:expr) => {
         impl Real for $t {
             #[inline(always)]
             fn c(v: f64) -> Self {
@@ -89,8 +93,19 @@ macro_rules! impl_real {
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
+            #[inline(always)]
+            fn as_f32($s: &[Self]) -> Option<&[f32]> {
+                $as32
+            }
+            #[inline(always)]
+            fn as_f32_mut($s: &mut [Self]) -> Option<&mut [f32]> {
+                $as32
+            }
         }
     };
 }
-impl_real!(f32);
-impl_real!(f64);
+impl_real!(f32, |s| Some(s));
+impl_real!(f64, |s| {
+    let _ = s;
+    None
+});

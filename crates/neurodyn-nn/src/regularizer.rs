@@ -192,6 +192,14 @@ impl Regularizer {
         l
     }
 
+    /// Whether this is an activity penalty (a term of [`Regularizer::activity`]).
+    pub fn acts_on_rates(&self) -> bool {
+        matches!(
+            self,
+            Regularizer::ActivityL1 { .. } | Regularizer::ActivityL2 { .. }
+        )
+    }
+
     /// Add the activity penalty's `∂/∂r` to `d_r` (rates `(N, H)` with mask `(N)`), return value.
     pub fn activity<T: Real>(&self, rates: &[T], h: usize, mask: &[f32], d_r: &mut [T]) -> f64 {
         let (weight, squared) = match self {

@@ -18,9 +18,14 @@
 //! `∂α = Σ g (f(pre) − r_{t−1})`, and `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM after the loop.
 
 use crate::activation::Activation;
+use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::ctrnn_rows::{
+    d_noise, noise_row, noise_scale, rate_bwd, rate_fwd, tutorial_bwd, tutorial_fwd,
+};
+use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
-use crate::linalg::{gemm, m, Trans};
+use crate::linalg::{gemm, m, transpose_into, Trans};
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -89,11 +94,13 @@ impl<T: Real> Ctrnn<T> {
         }
     }
 
-    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H)]
-    fn offs(&self) -> [usize; 4] {
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H) | w_recᵀ (H, H)]. The
+    // transposed copy lets the forward product r_{t−1} W_recᵀ read its right operand row by row
+    // (what the AVX2 kernel streams); its slot in ∂eff stays zero.
+    fn offs(&self) -> [usize; 5] {
         let h = self.n_rec;
         let a = h * self.n_in;
-        [0, a, a + h, a + h + h * h]
+        [0, a, a + h, a + h + h * h, a + 2 * h + h * h]
     }
 }
 
@@ -119,8 +126,188 @@ macro_rules! with_activation {
     };
 }
 
-fn noise_scale(alpha: f64, sigma: f64) -> f64 {
-    (2.0 * alpha).sqrt() * sigma
+impl<T: Real> Ctrnn<T> {
+    /// The element-wise part of a forward step (after `pre` is in the cache). Always inlined, so
+    /// that it compiles into the AVX2 function of [`crate::avx2::vectorized`].
+    #[inline(always)]
+    fn pointwise_fwd(&self, alpha: &[T], noisy: bool, b: usize, io: &mut StepFwd<'_, T>) {
+        let h = self.n_rec;
+        let f = self.activation;
+        let one = T::c(1.0);
+        match self.form {
+            CtrnnForm::Rate => with_activation!(f, |act, _d| {
+                let rows = io.cache.chunks_exact(h).zip(io.r_prev.chunks_exact(h));
+                let outs = io
+                    .s_next
+                    .chunks_exact_mut(h)
+                    .zip(io.r_next.chunks_exact_mut(h));
+                for (s, ((pre, rp), (sn, rn))) in rows.zip(outs).enumerate() {
+                    let xi = noise_row(io.noise, noisy, s, h);
+                    let (alpha, sigma) = (alpha, self.sigma_rec);
+                    if noisy {
+                        rate_fwd::<T, true>(alpha, pre, rp, xi, sigma, sn, rn, act);
+                    } else {
+                        rate_fwd::<T, false>(alpha, pre, rp, xi, sigma, sn, rn, act);
+                    }
+                }
+            }),
+            // The cache row is [pre | z].
+            CtrnnForm::Tutorial => with_activation!(f, |act, _d| {
+                let rows = io
+                    .cache
+                    .chunks_exact_mut(2 * h)
+                    .zip(io.r_prev.chunks_exact(h));
+                let outs = io
+                    .s_next
+                    .chunks_exact_mut(h)
+                    .zip(io.r_next.chunks_exact_mut(h));
+                for (s, ((cache, rp), (sn, rn))) in rows.zip(outs).enumerate() {
+                    let (cp, cz) = cache.split_at_mut(h);
+                    let xi = noise_row(io.noise, noisy, s, h);
+                    let (alpha, sigma) = (alpha, self.sigma_rec);
+                    if noisy {
+                        tutorial_fwd::<T, true>(alpha, cp, rp, xi, sigma, cz, sn, rn, act);
+                    } else {
+                        tutorial_fwd::<T, false>(alpha, cp, rp, xi, sigma, cz, sn, rn, act);
+                    }
+                }
+            }),
+            CtrnnForm::State => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let mut x = (one - a) * io.s_prev[k] + a * io.cache[k];
+                    if noisy {
+                        x += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
+                    }
+                    io.s_next[k] = x;
+                    io.r_next[k] = f.f(x);
+                }
+            }
+        }
+    }
+
+    /// The element-wise part of a backward step (before the recurrent product); inlined as
+    /// [`Ctrnn::pointwise_fwd`].
+    #[inline(always)]
+    fn pointwise_bwd(&self, alpha: &[T], noisy: bool, b: usize, io: &mut StepBwd<'_, T>) {
+        let h = self.n_rec;
+        let a0 = self.offs()[3];
+        let d_alpha = &mut io.d_eff[a0..a0 + h];
+        let f = self.activation;
+        match self.form {
+            CtrnnForm::Rate => with_activation!(f, |act, dact| {
+                for (s, (((ds, dr), (pre, rp)), (du, dsp))) in io
+                    .d_s_next
+                    .chunks_exact(h)
+                    .zip(io.d_r.chunks_exact(h))
+                    .zip(io.cache.chunks_exact(h).zip(io.r_prev.chunks_exact(h)))
+                    .zip(
+                        io.d_u
+                            .chunks_exact_mut(h)
+                            .zip(io.d_s_prev.chunks_exact_mut(h)),
+                    )
+                    .enumerate()
+                {
+                    let xi = noise_row(io.noise, noisy, s, h);
+                    let g = (ds, dr);
+                    let sigma = self.sigma_rec;
+                    match (self.learn_tau, noisy) {
+                        (false, _) => rate_bwd::<T, false, false>(
+                            alpha, g, pre, rp, xi, sigma, du, dsp, d_alpha, act, dact,
+                        ),
+                        (true, false) => rate_bwd::<T, true, false>(
+                            alpha, g, pre, rp, xi, sigma, du, dsp, d_alpha, act, dact,
+                        ),
+                        (true, true) => rate_bwd::<T, true, true>(
+                            alpha, g, pre, rp, xi, sigma, du, dsp, d_alpha, act, dact,
+                        ),
+                    }
+                }
+            }),
+            CtrnnForm::Tutorial => with_activation!(f, |_act, dact| {
+                for (s, (((ds, dr), (cache, rp)), (du, dsp))) in io
+                    .d_s_next
+                    .chunks_exact(h)
+                    .zip(io.d_r.chunks_exact(h))
+                    .zip(io.cache.chunks_exact(2 * h).zip(io.r_prev.chunks_exact(h)))
+                    .zip(
+                        io.d_u
+                            .chunks_exact_mut(h)
+                            .zip(io.d_s_prev.chunks_exact_mut(h)),
+                    )
+                    .enumerate()
+                {
+                    let (cp, cz) = cache.split_at(h);
+                    let xi = noise_row(io.noise, noisy, s, h);
+                    let g = (ds, dr);
+                    let sigma = self.sigma_rec;
+                    match (self.learn_tau, noisy) {
+                        (false, _) => tutorial_bwd::<T, false, false>(
+                            alpha, g, cp, cz, rp, xi, sigma, du, dsp, d_alpha, dact,
+                        ),
+                        (true, false) => tutorial_bwd::<T, true, false>(
+                            alpha, g, cp, cz, rp, xi, sigma, du, dsp, d_alpha, dact,
+                        ),
+                        (true, true) => tutorial_bwd::<T, true, true>(
+                            alpha, g, cp, cz, rp, xi, sigma, du, dsp, d_alpha, dact,
+                        ),
+                    }
+                }
+            }),
+            CtrnnForm::State => {
+                for k in 0..b * h {
+                    let i = k % h;
+                    let a = alpha[i];
+                    let dx = io.d_s_next[k] + io.d_r[k] * f.df(io.s_next[k]);
+                    io.d_u[k] = a * dx;
+                    let dn = if noisy {
+                        d_noise::<T, true>(a, io.noise, k, self.sigma_rec)
+                    } else {
+                        T::c(0.0)
+                    };
+                    d_alpha[i] += dx * (io.cache[k] - io.s_prev[k] + dn);
+                    io.d_s_prev[k] = T::c(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// The element-wise part of a forward step, for [`crate::avx2::vectorized`].
+struct Fwd<'c, 'a, T> {
+    cell: &'c Ctrnn<T>,
+    alpha: &'c [T],
+    noisy: bool,
+    b: usize,
+    io: &'c mut StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Fwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.cell
+            .pointwise_fwd(self.alpha, self.noisy, self.b, self.io)
+    }
+}
+
+/// The element-wise part of a backward step, for [`crate::avx2::vectorized`].
+struct Bwd<'c, 'a, T> {
+    cell: &'c Ctrnn<T>,
+    alpha: &'c [T],
+    noisy: bool,
+    b: usize,
+    io: &'c mut StepBwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Bwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.cell
+            .pointwise_bwd(self.alpha, self.noisy, self.b, self.io)
+    }
 }
 
 impl<T: Real> Cell<T> for Ctrnn<T> {
@@ -170,7 +357,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
-        self.offs()[3] + self.n_rec
+        self.offs()[4] + self.n_rec * self.n_rec
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
         let h = self.n_rec;
@@ -181,6 +368,8 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
         eff[o[1]..o[2]].copy_from_slice(p_b);
         self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
+        let (head, w_t) = eff.split_at_mut(o[4]);
+        transpose_into(&head[o[2]..o[3]], h, h, &mut w_t[..h * h]);
         for i in 0..h {
             eff[o[3] + i] = if self.learn_tau {
                 T::c(self.dt_ms) * (-p_tau[i]).exp()
@@ -208,185 +397,52 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         Some(eff[o..o + self.n_rec].iter().map(|a| a.f()).collect())
     }
 
-    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+    fn step(&self, eff: &[T], ctx: StepCtx, mut io: StepFwd<'_, T>) {
         let h = self.n_rec;
         let b = ctx.batch;
         let o = self.offs();
         let alpha = &eff[o[3]..o[3] + h];
-        let w_rec = &eff[o[2]..o[3]];
-        let f = self.activation;
-        let one = T::c(1.0);
+        let w_rec_t = &eff[o[4]..o[4] + h * h];
         let noisy = !io.noise.is_empty() && ctx.training;
         // pre = U_t + r_{t−1} W_recᵀ, written into the first H of each cache row.
         let cl = self.cache_len();
-        let pre: &mut [T] = if cl == h {
-            &mut *io.cache
-        } else {
-            &mut io.s_next[..]
-        };
-        pre.copy_from_slice(io.u);
-        gemm(
-            pre,
+        gemm_s_onto(
+            io.cache,
             b,
             h,
-            m(io.r_prev, b, h),
+            cl,
+            sv(io.u, b, h, h),
+            sv(io.r_prev, b, h, h),
             Trans::N,
-            m(w_rec, h, h),
-            Trans::T,
-            true,
+            sv(w_rec_t, h, h, h),
+            Trans::N,
             ctx.threads,
         );
-        match self.form {
-            CtrnnForm::Rate => {
-                with_activation!(f, |act, _d| {
-                    for (s, ((pre, rp), (sn, rn))) in io
-                        .cache
-                        .chunks_exact(h)
-                        .zip(io.r_prev.chunks_exact(h))
-                        .zip(
-                            io.s_next
-                                .chunks_exact_mut(h)
-                                .zip(io.r_next.chunks_exact_mut(h)),
-                        )
-                        .enumerate()
-                    {
-                        for i in 0..h {
-                            let a = alpha[i];
-                            let mut r = (one - a) * rp[i] + a * act(pre[i]);
-                            if noisy {
-                                r += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[s * h + i];
-                            }
-                            sn[i] = r;
-                            rn[i] = r;
-                        }
-                    }
-                })
-            }
-            CtrnnForm::Tutorial => {
-                // pre currently lives in s_next; keep [pre | z] per sample in the cache.
-                with_activation!(f, |act, _d| {
-                    for (s, ((cache, rp), (sn, rn))) in io
-                        .cache
-                        .chunks_exact_mut(2 * h)
-                        .zip(io.r_prev.chunks_exact(h))
-                        .zip(
-                            io.s_next
-                                .chunks_exact_mut(h)
-                                .zip(io.r_next.chunks_exact_mut(h)),
-                        )
-                        .enumerate()
-                    {
-                        let (cp, cz) = cache.split_at_mut(h);
-                        for i in 0..h {
-                            let a = alpha[i];
-                            let p = sn[i];
-                            let mut z = (one - a) * rp[i] + a * p;
-                            if noisy {
-                                z += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[s * h + i];
-                            }
-                            cp[i] = p;
-                            cz[i] = z;
-                            let r = act(z);
-                            sn[i] = r;
-                            rn[i] = r;
-                        }
-                    }
-                })
-            }
-            CtrnnForm::State => {
-                for k in 0..b * h {
-                    let i = k % h;
-                    let a = alpha[i];
-                    let mut x = (one - a) * io.s_prev[k] + a * io.cache[k];
-                    if noisy {
-                        x += T::c(noise_scale(a.f(), self.sigma_rec)) * io.noise[k];
-                    }
-                    io.s_next[k] = x;
-                    io.r_next[k] = f.f(x);
-                }
-            }
-        }
+        crate::avx2::vectorized(Fwd {
+            cell: self,
+            alpha,
+            noisy,
+            b,
+            io: &mut io,
+        });
     }
 
-    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, mut io: StepBwd<'_, T>) {
         let h = self.n_rec;
         let b = ctx.batch;
         let o = self.offs();
         let f = self.activation;
         let one = T::c(1.0);
-        let half = T::c(0.5);
-        let sigma = T::c(self.sigma_rec);
         let noisy = !io.noise.is_empty() && ctx.training && self.sigma_rec > 0.0;
-        let (d_eff_head, d_alpha) = io.d_eff.split_at_mut(o[3]);
-        let _ = d_eff_head;
         let alpha = &eff[o[3]..o[3] + h];
         let w_rec = &eff[o[2]..o[3]];
-        // ∂noise-term/∂α = σ ξ / √(2α) (so learned τ sees the noise's dependence on α).
-        let dnoise = |a: T, k: usize| -> T {
-            if noisy {
-                sigma * io.noise[k] * half * T::c(2.0).sqrt() / a.sqrt()
-            } else {
-                T::c(0.0)
-            }
-        };
-        match self.form {
-            CtrnnForm::Rate => {
-                with_activation!(f, |act, dact| {
-                    for k0 in (0..b * h).step_by(h) {
-                        let (ds, dr) = (&io.d_s_next[k0..k0 + h], &io.d_r[k0..k0 + h]);
-                        let (pre, rp) = (&io.cache[k0..k0 + h], &io.r_prev[k0..k0 + h]);
-                        let du = &mut io.d_u[k0..k0 + h];
-                        let dsp = &mut io.d_s_prev[k0..k0 + h];
-                        for i in 0..h {
-                            let a = alpha[i];
-                            let g = ds[i] + dr[i];
-                            du[i] = g * a * dact(pre[i]);
-                            dsp[i] = (one - a) * g;
-                        }
-                        if self.learn_tau {
-                            for i in 0..h {
-                                let g = ds[i] + dr[i];
-                                d_alpha[i] += g * (act(pre[i]) - rp[i] + dnoise(alpha[i], k0 + i));
-                            }
-                        }
-                    }
-                })
-            }
-            CtrnnForm::Tutorial => {
-                with_activation!(f, |_act, dact| {
-                    for k0 in (0..b * h).step_by(h) {
-                        let s = k0 / h;
-                        let (ds, dr) = (&io.d_s_next[k0..k0 + h], &io.d_r[k0..k0 + h]);
-                        let (cp, cz) = io.cache[s * 2 * h..(s + 1) * 2 * h].split_at(h);
-                        let du = &mut io.d_u[k0..k0 + h];
-                        let dsp = &mut io.d_s_prev[k0..k0 + h];
-                        for i in 0..h {
-                            let a = alpha[i];
-                            let dz = (ds[i] + dr[i]) * dact(cz[i]);
-                            du[i] = a * dz;
-                            dsp[i] = (one - a) * dz;
-                        }
-                        if self.learn_tau {
-                            let rp = &io.r_prev[k0..k0 + h];
-                            for i in 0..h {
-                                let dz = (ds[i] + dr[i]) * dact(cz[i]);
-                                d_alpha[i] += dz * (cp[i] - rp[i] + dnoise(alpha[i], k0 + i));
-                            }
-                        }
-                    }
-                })
-            }
-            CtrnnForm::State => {
-                for k in 0..b * h {
-                    let i = k % h;
-                    let a = alpha[i];
-                    let dx = io.d_s_next[k] + io.d_r[k] * f.df(io.s_next[k]);
-                    io.d_u[k] = a * dx;
-                    d_alpha[i] += dx * (io.cache[k] - io.s_prev[k] + dnoise(a, k));
-                    io.d_s_prev[k] = T::c(0.0);
-                }
-            }
-        }
+        crate::avx2::vectorized(Bwd {
+            cell: self,
+            alpha,
+            noisy,
+            b,
+            io: &mut io,
+        });
         match self.form {
             CtrnnForm::State => {
                 // ∂x_{t−1} = (1−α) ∂x + (∂pre W_rec) ⊙ f'(x_{t−1})

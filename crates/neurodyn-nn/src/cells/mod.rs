@@ -7,6 +7,7 @@
 //! - [`light_gru`]: light GRU with batch norm, and its ENU and EI variants.
 
 pub mod ctrnn;
+mod ctrnn_rows;
 pub mod gru;
 pub mod light_gru;
 pub mod lstm;

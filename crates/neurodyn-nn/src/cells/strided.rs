@@ -12,6 +12,7 @@
 //! Over a whole sequence the same view spans every step at once (`T·B` rows with the cache or aux
 //! row length as stride), which is how the deferred weight gradients stay one GEMM each.
 
+use crate::avx2::{Start, SPLIT_FLOPS};
 use crate::linalg::Trans;
 use crate::real::Real;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -61,6 +62,63 @@ pub(crate) fn gemm_s<T: Real>(
     accumulate: bool,
     threads: usize,
 ) {
+    let onto = if accumulate { Onto::C } else { Onto::Zero };
+    product(c, (c_rows, c_cols, c_stride), a, ta, b, tb, onto, threads);
+}
+
+/// `C = D + op(A)·op(B)`: as [`gemm_s`], starting from another matrix `D` (`c_rows × c_cols`)
+/// instead of zero or `C`, which saves a pass over `C` when `D` is e.g. the projected input.
+pub(crate) fn gemm_s_onto<T: Real>(
+    c: &mut [T],
+    c_rows: usize,
+    c_cols: usize,
+    c_stride: usize,
+    d: Sv<'_, T>,
+    a: Sv<'_, T>,
+    ta: Trans,
+    b: Sv<'_, T>,
+    tb: Trans,
+    threads: usize,
+) {
+    product(
+        c,
+        (c_rows, c_cols, c_stride),
+        a,
+        ta,
+        b,
+        tb,
+        Onto::D(d),
+        threads,
+    );
+}
+
+/// What a product is added to.
+#[derive(Clone, Copy)]
+enum Onto<'a, T> {
+    Zero,
+    C,
+    D(Sv<'a, T>),
+}
+
+/// Whether a product goes to the AVX2 kernel: both operands as stored (the kernel streams rows
+/// of B, so the engine keeps transposed copies of the weights it multiplies from the right; with
+/// A transposed, as in the weight gradients, each tile would read one cache line per step of k,
+/// which measured slower than faer's packed kernel) and C at most 512 columns wide (a 256-deep
+/// block of B stays in L2; wider products, such as a 1024³ peak measurement, stay with faer).
+fn kernel_fits(ta: Trans, tb: Trans, c_cols: usize) -> bool {
+    ta == Trans::N && tb == Trans::N && c_cols <= 512
+}
+
+fn product<T: Real>(
+    c: &mut [T],
+    (c_rows, c_cols, c_stride): (usize, usize, usize),
+    a: Sv<'_, T>,
+    ta: Trans,
+    b: Sv<'_, T>,
+    tb: Trans,
+    onto: Onto<'_, T>,
+    threads: usize,
+) {
     let av = view(a, ta);
     let bv = view(b, tb);
     assert!(
@@ -73,25 +131,66 @@ pub(crate) fn gemm_s<T: Real>(
         bv.nrows(),
         bv.ncols()
     );
+    if let Onto::D(d) = onto {
+        assert!(
+            d.rows == c_rows && d.cols == c_cols,
+            "strided gemm: D is {}x{}, C {c_rows}x{c_cols}",
+            d.rows,
+            d.cols
+        );
+    }
     if c_rows == 0 || c_cols == 0 {
         return;
+    }
+    let k = av.ncols();
+    let flops = c_rows * c_cols * k;
+    if kernel_fits(ta, tb, c_cols) && crate::avx2::available() {
+        if let (Some(c32), Some(a32), Some(b32)) =
+            (T::as_f32_mut(c), T::as_f32(a.data), T::as_f32(b.data))
+        {
+            let start = match onto {
+                Onto::Zero => Some(Start::Zero),
+                Onto::C => Some(Start::C),
+                Onto::D(d) => T::as_f32(d.data).map(|d32| Start::From(d32, d.stride)),
+            };
+            if let Some(start) = start {
+                // Element (i, p) of op(A): as stored at i·stride + p, transposed at p·stride + i.
+                let (rs, cs) = match ta {
+                    Trans::N => (a.stride, 1),
+                    Trans::T => (1, a.stride),
+                };
+                let done = crate::avx2::sgemm(
+                    (c_rows, c_cols, k),
+                    (a32, rs, cs),
+                    (b32, b.stride),
+                    (c32, c_stride),
+                    start,
+                    threads,
+                );
+                debug_assert!(done, "the AVX2 kernel refused after detection");
+                return;
+            }
+        }
+    }
+    if let Onto::D(d) = onto {
+        for r in 0..c_rows {
+            c[r * c_stride..r * c_stride + c_cols]
+                .copy_from_slice(&d.data[r * d.stride..r * d.stride + c_cols]);
+        }
     }
     // Built as the transpose of a column-major view: faer 0.24.4's
     // `from_row_major_slice_with_stride_mut` swaps the strides (it lays rows out column-major),
     // which writes outside the block and past the slice.
     let cv = MatMut::from_column_major_slice_with_stride_mut(c, c_cols, c_rows, c_stride)
         .transpose_mut();
-    let flops = c_rows * c_cols * av.ncols();
-    // Same policy as `linalg::gemm`: a second thread only pays off on large products.
-    let par = if threads > 1 && flops >= 1 << 20 {
+    let par = if threads > 1 && flops >= SPLIT_FLOPS {
         Par::rayon(threads)
     } else {
         Par::Seq
     };
-    let acc = if accumulate {
-        Accum::Add
-    } else {
-        Accum::Replace
+    let acc = match onto {
+        Onto::Zero => Accum::Replace,
+        Onto::C | Onto::D(_) => Accum::Add,
     };
     faer::linalg::matmul::matmul(cv, acc, av, bv, T::c(1.0), par);
     crate::linalg::clear_upper_vector_state();
@@ -175,5 +274,89 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every path of the strided product (the AVX2 kernel for f32 as-stored operands, faer for
+    /// the rest and for f64) against the plain loop: odd sizes, all four transposes, row strides
+    /// wider than the views, and the four starts (zero, C, another matrix D, and one row of D
+    /// repeated through a stride-0 view, as the biases are).
+    fn all_paths_match_naive<T: Real>(tol: f64) {
+        let mut state = 7u64;
+        let mut rnd = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            T::c((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+        };
+        for &(m, n, k) in &[
+            (1, 1, 1),
+            (3, 5, 7),
+            (16, 64, 64),
+            (17, 33, 9),
+            (6, 16, 0),
+            (7, 70, 13),
+        ] {
+            for ta in [Trans::N, Trans::T] {
+                for tb in [Trans::N, Trans::T] {
+                    let (ar, ac) = if ta == Trans::N { (m, k) } else { (k, m) };
+                    let (br, bc) = if tb == Trans::N { (k, n) } else { (n, k) };
+                    let (lda, ldb, ldc) = (ac + 2, bc + 1, n + 3);
+                    let a: Vec<T> = (0..ar * lda).map(|_| rnd()).collect();
+                    let b: Vec<T> = (0..br * ldb).map(|_| rnd()).collect();
+                    let d: Vec<T> = (0..m * ldc).map(|_| rnd()).collect();
+                    let at = |i: usize, p: usize| match ta {
+                        Trans::N => a[i * lda + p],
+                        Trans::T => a[p * lda + i],
+                    };
+                    let bt = |p: usize, j: usize| match tb {
+                        Trans::N => b[p * ldb + j],
+                        Trans::T => b[j * ldb + p],
+                    };
+                    for mode in 0..4 {
+                        let guard = T::c(5.0);
+                        let mut c = vec![guard; m * ldc];
+                        let av = sv(&a, ar, ac, lda);
+                        let bv = sv(&b, br, bc, ldb);
+                        match mode {
+                            0 => gemm_s(&mut c, m, n, ldc, av, ta, bv, tb, false, 1),
+                            1 => gemm_s(&mut c, m, n, ldc, av, ta, bv, tb, true, 1),
+                            2 => {
+                                gemm_s_onto(&mut c, m, n, ldc, sv(&d, m, n, ldc), av, ta, bv, tb, 1)
+                            }
+                            _ => gemm_s_onto(&mut c, m, n, ldc, sv(&d, m, n, 0), av, ta, bv, tb, 1),
+                        }
+                        for i in 0..m {
+                            for j in 0..ldc {
+                                let got = c[i * ldc + j].f();
+                                if j >= n {
+                                    assert_eq!(
+                                        got, 5.0,
+                                        "{m}x{n}x{k} {ta:?}{tb:?} mode {mode}: wrote padding"
+                                    );
+                                    continue;
+                                }
+                                let s0 = [0.0, 5.0, d[i * ldc + j].f(), d[j].f()][mode];
+                                let want =
+                                    s0 + (0..k).map(|p| at(i, p).f() * bt(p, j).f()).sum::<f64>();
+                                assert!(
+                                    (got - want).abs() <= tol * (1.0 + want.abs()),
+                                    "{m}x{n}x{k} {ta:?}{tb:?} mode {mode} ({i},{j}): {got} vs {want}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn all_paths_match_naive_f32() {
+        all_paths_match_naive::<f32>(1e-5);
+    }
+
+    #[test]
+    fn all_paths_match_naive_f64() {
+        all_paths_match_naive::<f64>(1e-12);
     }
 }
