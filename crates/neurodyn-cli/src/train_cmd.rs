@@ -56,7 +56,12 @@ pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
         }
     }
     if let Some(m) = &a.model {
-        cfg.model.kind = m.clone();
+        if a.config.is_none() {
+            // A recipe: its per-model adjustments apply.
+            cfg = recipes::with_model(cfg, m);
+        } else {
+            cfg.model.kind = m.clone();
+        }
     }
     if let Some(dt) = a.dt {
         cfg.task.dt_ms = Some(dt);
