@@ -11,6 +11,7 @@
 //! f32 (the task's loss weights on real steps, 0 on padding); `trial_len` (trial,) i64; and one
 //! array per condition label (i64 or f64). Trials are padded to the longest.
 
+use crate::analyze::channels_panel;
 use anyhow::{bail, Context, Result};
 use neurodyn_core::{Label, Npz, Rng, Targets};
 use neurodyn_tasks::{build, sample_trials, Compat, TaskConfig, REGISTRY};
@@ -254,11 +255,8 @@ fn sample(
     Ok(())
 }
 
-/// Channels drawn as lines up to this many; more are drawn as a channel × time heatmap.
-const MAX_LINES: usize = 12;
-
 /// `tasks plot`: for each of `n` trials, a panel of inputs and a panel of targets over time, with
-/// the task's periods shaded. Every channel is drawn: as lines up to [`MAX_LINES`] channels, as a
+/// the task's periods shaded. Every channel is drawn: as lines up to `MAX_LINES` (12) channels, as a
 /// channel × time heatmap beyond (AntiReach's 33 inputs, ProbabilisticReasoning's 41).
 fn plot(
     name: &str,
@@ -347,58 +345,4 @@ fn plot(
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}.png and {}.svg", stem.display(), stem.display());
     Ok(())
-}
-
-/// A panel of `n_ch` channels of `values` (`(n_steps, n_ch)`, row-major) over time: one line per
-/// channel up to [`MAX_LINES`], a channel × time heatmap beyond (diverging colours when a value
-/// is negative). Title, x label and shading are left to the caller.
-fn channels_panel(
-    what: &str,
-    names: &[String],
-    values: &[f32],
-    n_ch: usize,
-    n_steps: usize,
-    dt_ms: f64,
-) -> neurodyn_plot::Panel {
-    use neurodyn_plot::{ColorMap, LegendPos, Panel, Raster, Series};
-    let name = |c: usize| names.get(c).cloned().unwrap_or(format!("{what}{c}"));
-    if n_ch > MAX_LINES {
-        let data: Vec<f64> = (0..n_ch)
-            .flat_map(|c| (0..n_steps).map(move |t| f64::from(values[t * n_ch + c])))
-            .collect();
-        let signed = data.iter().any(|&v| v < 0.0);
-        return Panel {
-            raster: Some(Raster {
-                rows: n_ch,
-                cols: n_steps,
-                data,
-                x0: 0.0,
-                dx: dt_ms,
-                row_labels: (0..n_ch).map(name).collect(),
-                colormap: if signed {
-                    ColorMap::Diverging
-                } else {
-                    ColorMap::Sequential
-                },
-                range: None,
-                colorbar_label: what.into(),
-            }),
-            legend: LegendPos::Hidden,
-            ..Panel::default()
-        };
-    }
-    let t_ms: Vec<f64> = (0..n_steps).map(|t| t as f64 * dt_ms).collect();
-    Panel {
-        y_label: what.into(),
-        series: (0..n_ch)
-            .map(|c| {
-                let y = (0..n_steps)
-                    .map(|t| f64::from(values[t * n_ch + c]))
-                    .collect();
-                Series::new(name(c), t_ms.clone(), y).color(c)
-            })
-            .collect(),
-        legend: LegendPos::Right,
-        ..Panel::default()
-    }
 }

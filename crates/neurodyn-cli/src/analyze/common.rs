@@ -146,25 +146,72 @@ pub fn shades(rec: &Recording, i: usize, dt: f64) -> Vec<Shade> {
 /// The inputs of trial `i` as one panel.
 pub fn inputs_panel(rec: &Recording, spec: &TaskSpec, i: usize, title: &str) -> Panel {
     let (len, n_in) = (rec.trial_len[i], rec.n_in);
-    let t: Vec<f64> = (0..len).map(|s| s as f64 * spec.dt_ms).collect();
-    let series = (0..n_in)
-        .map(|c| {
-            let y = (0..len)
-                .map(|s| rec.inputs[(i * rec.n_steps + s) * n_in + c] as f64)
-                .collect();
-            let name = spec
-                .input_names
-                .get(c)
-                .cloned()
-                .unwrap_or_else(|| format!("input {c}"));
-            Series::new(name, t.clone(), y).color(c)
-        })
-        .collect();
+    let o = i * rec.n_steps * n_in;
+    let mut p = channels_panel(
+        "input",
+        &spec.input_names,
+        &rec.inputs[o..o + len * n_in],
+        n_in,
+        len,
+        spec.dt_ms,
+    );
+    p.title = title.into();
+    p.shaded = shades(rec, i, spec.dt_ms);
+    p
+}
+
+/// Channels drawn as lines in a figure; more are drawn as a channel × time heatmap.
+pub const MAX_LINES: usize = 12;
+
+/// A panel of `n_ch` channels of `values` (`(n_steps, n_ch)`, row-major) over time: one line per
+/// channel up to [`MAX_LINES`], a channel × time heatmap beyond (diverging colours when a value
+/// is negative). Title, x label and shading are left to the caller.
+pub fn channels_panel(
+    what: &str,
+    names: &[String],
+    values: &[f32],
+    n_ch: usize,
+    n_steps: usize,
+    dt_ms: f64,
+) -> neurodyn_plot::Panel {
+    use neurodyn_plot::{ColorMap, LegendPos, Panel, Raster, Series};
+    let name = |c: usize| names.get(c).cloned().unwrap_or(format!("{what}{c}"));
+    if n_ch > MAX_LINES {
+        let data: Vec<f64> = (0..n_ch)
+            .flat_map(|c| (0..n_steps).map(move |t| f64::from(values[t * n_ch + c])))
+            .collect();
+        let signed = data.iter().any(|&v| v < 0.0);
+        return Panel {
+            raster: Some(Raster {
+                rows: n_ch,
+                cols: n_steps,
+                data,
+                x0: 0.0,
+                dx: dt_ms,
+                row_labels: (0..n_ch).map(name).collect(),
+                colormap: if signed {
+                    ColorMap::Diverging
+                } else {
+                    ColorMap::Sequential
+                },
+                range: None,
+                colorbar_label: what.into(),
+            }),
+            legend: LegendPos::Hidden,
+            ..Panel::default()
+        };
+    }
+    let t_ms: Vec<f64> = (0..n_steps).map(|t| t as f64 * dt_ms).collect();
     Panel {
-        title: title.into(),
-        y_label: "input".into(),
-        series,
-        shaded: shades(rec, i, spec.dt_ms),
+        y_label: what.into(),
+        series: (0..n_ch)
+            .map(|c| {
+                let y = (0..n_steps)
+                    .map(|t| f64::from(values[t * n_ch + c]))
+                    .collect();
+                Series::new(name(c), t_ms.clone(), y).color(c)
+            })
+            .collect(),
         legend: LegendPos::Right,
         ..Panel::default()
     }
@@ -179,6 +226,23 @@ pub fn outputs_panel(rec: &Recording, spec: &TaskSpec, i: usize) -> Panel {
     let masked = |s: usize| rec.mask[i * rec.n_steps + s] > 0.0;
     let mut series = Vec::new();
     let categorical = matches!(rec.targets, RecTargets::Class(_));
+    if o > MAX_LINES {
+        // Too many outputs for lines (AntiReach's 33): softmax probabilities (or raw outputs) as
+        // an output × time heatmap; the targets are in the task's own figures.
+        let values: Vec<f32> = (0..len)
+            .flat_map(|s| {
+                if categorical {
+                    softmax(at(s)).into_iter().map(|p| p as f32).collect()
+                } else {
+                    at(s).to_vec()
+                }
+            })
+            .collect();
+        let what = if categorical { "p(output)" } else { "output" };
+        let mut p = channels_panel(what, &spec.output_names, &values, o, len, spec.dt_ms);
+        p.shaded = shades(rec, i, spec.dt_ms);
+        return p;
+    }
     for c in 0..o {
         let name = spec
             .output_names

@@ -26,7 +26,9 @@ mod psychometric;
 mod selectivity;
 mod task_variance;
 
-pub use common::{align_legends, inputs_panel, outputs_panel, write_atomic, Ctx, Section};
+pub use common::{
+    align_legends, channels_panel, inputs_panel, outputs_panel, write_atomic, Ctx, Section,
+};
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
