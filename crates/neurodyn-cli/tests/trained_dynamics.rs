@@ -127,8 +127,9 @@ fn decision_network_has_a_line_attractor() {
 fn delay_comparison_network_has_a_line_attractor_in_the_delay() {
     // The recipe, with what makes memory a property of the state rather than of elapsed time:
     // delays drawn from 0.5–3 s, recurrent noise, and an L2 penalty on rates (Yang et al. 2019).
-    // Seeds 0, 1 and 2 all show the line attractor with this config (|μ1 − 1| ≤ 0.002 against
-    // |μ2 − 1| ≥ 0.11); without these three the network holds f1 in a slow rotation instead.
+    // Seeds 0, 1 and 2 all show the line attractor with this config (`analyze fixed-points
+    // --starts-period delay`: |μ1 − 1| = 0.0015–0.0075 against |μ2 − 1| = 0.09–0.14); without
+    // these three the network holds f1 in a slow rotation instead.
     let mut cfg = neurodyn_train::recipes::recipe("DelayComparison", 0);
     cfg.task.params.insert(
         "delay_ms".into(),
