@@ -47,14 +47,10 @@ fn find(t: &mut Trainer, u: &[f64], n_starts: usize, period: Option<&str>) -> Fi
         .expect("fixed points")
 }
 
-/// The two smallest distances |μ − 1| from the marginal eigenvalue of a line attractor, at the
-/// marked point (the fixed point whose slowest mode is nearest marginal).
-fn marginal_gap(r: &FixedPointResult) -> (f64, f64) {
-    r.marked().expect("a point").marginal_gaps()
-}
-
+/// A line attractor at the marked point (the fixed point whose slowest mode is nearest
+/// marginal): the smallest distance |μ − 1| is small and far below the second smallest.
 fn assert_line_attractor(r: &FixedPointResult) {
-    let (g1, g2) = marginal_gap(r);
+    let (g1, g2) = r.marked().expect("a point").marginal_gaps();
     assert!(
         g1 < 0.25 * g2,
         "slowest mode not isolated: |μ1 − 1| = {g1:.4}, |μ2 − 1| = {g2:.4}"

@@ -78,22 +78,18 @@ impl MultiTask {
         let width = widest.n_in;
         let mut input_names = widest.input_names.clone();
         input_names.extend(tasks.iter().map(|t| format!("rule_{}", t.spec().name)));
-        let mut label_names = vec!["task".to_string()];
-        for t in &tasks {
-            for l in &t.spec().label_names {
-                if !label_names.contains(l) {
-                    label_names.push(l.clone());
+        // `first` followed by every task's `field`, each name once, in order.
+        let union = |first: &str, field: fn(&TaskSpec) -> &Vec<String>| {
+            let mut out = vec![first.to_string()];
+            for name in tasks.iter().flat_map(|t| field(t.spec())) {
+                if !out.contains(name) {
+                    out.push(name.clone());
                 }
             }
-        }
-        let mut tags = vec!["multi-task".to_string()];
-        for t in &tasks {
-            for tag in &t.spec().tags {
-                if !tags.contains(tag) {
-                    tags.push(tag.clone());
-                }
-            }
-        }
+            out
+        };
+        let label_names = union("task", |s| &s.label_names);
+        let tags = union("multi-task", |s| &s.tags);
         let spec = TaskSpec {
             name: tasks
                 .iter()

@@ -136,26 +136,26 @@ pub fn score(rec: &Recording) -> Score {
         match &rec.targets {
             RecTargets::Class(c) => {
                 let tg = &c[i * t_max..i * t_max + len];
-                let step = tg
-                    .iter()
-                    .rposition(|&v| v != 0)
+                let output = |t: usize| &rec.outputs[(i * t_max + t) * o..(i * t_max + t + 1) * o];
+                // The last step of each response window; the last of them is the trial's
+                // response step.
+                let ends: Vec<usize> = (0..len)
+                    .filter(|&t| tg[t] != 0 && (t + 1 == len || tg[t + 1] == 0))
+                    .collect();
+                let step = ends
+                    .last()
+                    .copied()
                     .or_else(|| mask.iter().rposition(|&m| m > 0.0))
                     .unwrap_or(len.saturating_sub(1));
-                let out = &rec.outputs[(i * t_max + step) * o..(i * t_max + step + 1) * o];
-                let k = argmax(out);
+                let k = argmax(output(step));
                 choice.push(k);
                 correct.push(len > 0 && k == tg[step]);
-                let mut w = 0;
-                for t in 0..len {
-                    if tg[t] != 0 && (t + 1 == len || tg[t + 1] == 0) {
-                        let out = &rec.outputs[(i * t_max + t) * o..(i * t_max + t + 1) * o];
-                        if windows.len() <= w {
-                            windows.push((0, 0));
-                        }
-                        windows[w].0 += usize::from(argmax(out) == tg[t]);
-                        windows[w].1 += 1;
-                        w += 1;
-                    }
+                if windows.len() < ends.len() {
+                    windows.resize(ends.len(), (0, 0));
+                }
+                for (w, &t) in ends.iter().enumerate() {
+                    windows[w].0 += usize::from(argmax(output(t)) == tg[t]);
+                    windows[w].1 += 1;
                 }
             }
             RecTargets::Continuous(v) => {
