@@ -1,8 +1,9 @@
 //! Dynamics of small networks trained inside the test: the analyses must find what theory says a
 //! trained network implements.
 //! - a 3-bit flip-flop network has exactly 8 stable fixed points (the cube's corners) plus saddles;
-//! - a PerceptualDecisionMaking network, under the zero-coherence stimulus, has an approximate line
-//!   attractor: at its slowest point one eigenvalue is far closer to marginal (|μ| = 1) than the rest;
+//! - a PerceptualDecisionMaking network, under the zero-coherence stimulus, has a low-dimensional
+//!   slow manifold: at its slowest point one or two eigenvalues sit near marginal (|μ| = 1) and
+//!   the rest of the spectrum is fast;
 //! - a DelayComparison network has one in the delay: fixed points found from delay-period states
 //!   under the delay input, one of them with a single mode at |μ| ≈ 1 and every other mode far
 //!   from it.
@@ -110,22 +111,49 @@ fn flip_flop_has_eight_stable_corners() {
 }
 
 #[test]
-fn decision_network_has_a_line_attractor() {
+fn decision_network_has_a_slow_manifold() {
+    // Seeds 0–5 of this config (engine of session 3): at the slowest point the nearest mode is
+    // 0.003–0.019 from marginal, one or two modes lie within 0.05, and the median mode is 0.2
+    // away (1 − α: silent units). Whether the slow manifold is a line is seed-dependent: in
+    // seeds 1, 3 and 4 the slowest mode is isolated (|μ1 − 1| ≤ 0.25 |μ2 − 1|, a line attractor
+    // proper), in 0, 2 and 5 a second slow mode (a real pair or a slow rotation) sits beside it.
+    // With the stimulus of a fixed length, nothing in training forces a line; DelayComparison
+    // below, trained with variable delays, does show one in every seed tried.
     let mut cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", 0);
     cfg.train.steps = 600;
     let mut t = train(cfg);
     // Zero-coherence stimulus: fixation on, both stimulus channels at their mean 0.5.
     let r = find(&mut t, &[1.0, 0.5, 0.5], 256, None);
-    assert_line_attractor(&r);
+    let p = r.marked().expect("a point");
+    let mut gaps: Vec<f64> = p
+        .linearization
+        .eigenvalues
+        .iter()
+        .map(|e| (e[0] - 1.0).hypot(e[1]))
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    assert!(gaps[0] < 0.03, "no near-marginal mode: {:.4}", gaps[0]);
+    let slow = gaps.iter().filter(|&&g| g < 0.05).count();
+    assert!(
+        slow <= 2,
+        "{slow} modes within 0.05 of marginal: {:?}",
+        &gaps[..slow]
+    );
+    let median = gaps[gaps.len() / 2];
+    assert!(
+        median >= 0.1,
+        "the bulk of the spectrum is slow: median gap {median:.3}"
+    );
 }
 
 #[test]
 fn delay_comparison_network_has_a_line_attractor_in_the_delay() {
     // The recipe, with what makes memory a property of the state rather than of elapsed time:
     // delays drawn from 0.5–3 s, recurrent noise, and an L2 penalty on rates (Yang et al. 2019).
-    // Seeds 0, 1 and 2 all show the line attractor with this config (`analyze fixed-points
-    // --starts-period delay`: |μ1 − 1| = 0.0015–0.0075 against |μ2 − 1| = 0.09–0.14); without
-    // these three the network holds f1 in a slow rotation instead.
+    // Seeds 0, 1 and 2 all show the line attractor with this config (engine of session 3:
+    // |μ1 − 1| = 0.0011–0.0022 against |μ2 − 1| = 0.08–0.15; session 2's engine, which summed
+    // some products in another order, gave 0.0015–0.0075 against 0.09–0.14); without these
+    // three the network holds f1 in a slow rotation instead.
     let mut cfg = neurodyn_train::recipes::recipe("DelayComparison", 0);
     cfg.task.params.insert(
         "delay_ms".into(),

@@ -3,8 +3,8 @@
 //! kernel on CPUs that have it). The variants run interleaved, round after round, so load from
 //! other processes hits them alike; medians and minima over the rounds are printed.
 //! Then the sequence-wide products of config B (all T·B rows at once) through `linalg::gemm` on
-//! one and two threads (products with both operands as stored take the AVX2 kernel, the others
-//! faer; U and Y are timed both ways).
+//! one and two threads (products with B as stored take the AVX2 kernel, the others faer; U and Y
+//! are timed both ways), each beside faer's own product on two threads.
 //! `cargo run --release -p neurodyn-nn --example gemm_layouts [rounds]`
 
 use faer::{Accum, MatMut, MatRef, Par};
@@ -127,10 +127,33 @@ fn main() {
         let mut c = vec![0.0f32; cr * cc];
         let k = if ta == Trans::N { ac } else { ar };
         let f = 2.0 * (cr * cc * k) as f64;
-        let mut times = [Vec::new(), Vec::new()];
+        let mut times = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..rounds.min(15) {
             for (t, v) in times.iter_mut().enumerate() {
                 let t0 = Instant::now();
+                if t == 2 {
+                    // faer itself on two threads, for comparison.
+                    let view = |d, r, c, tr| {
+                        let v = MatRef::from_row_major_slice(d, r, c);
+                        if tr == Trans::T {
+                            v.transpose()
+                        } else {
+                            v
+                        }
+                    };
+                    let cv = MatMut::from_row_major_slice_mut(&mut c, cr, cc);
+                    faer::linalg::matmul::matmul(
+                        cv,
+                        Accum::Replace,
+                        view(&a, ar, ac, ta),
+                        view(&b, br, bc, tb),
+                        1.0,
+                        Par::rayon(2),
+                    );
+                    neurodyn_nn::linalg::clear_upper_vector_state();
+                    v.push(t0.elapsed().as_secs_f64());
+                    continue;
+                }
                 gemm(
                     &mut c,
                     cr,
@@ -149,8 +172,8 @@ fn main() {
         for (t, v) in times.iter_mut().enumerate() {
             let (med, min) = stats(v);
             print!(
-                "  {} thread(s) {:.2} ms (min {:.2}; {:.1} GF/s at median)",
-                t + 1,
+                "  {} {:.2} ms (min {:.2}; {:.1} GF/s at median)",
+                ["1 thread", "2 threads", "faer 2 threads"][t],
                 med * 1e3,
                 min * 1e3,
                 f / med / 1e9

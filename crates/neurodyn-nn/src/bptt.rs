@@ -7,12 +7,13 @@
 //! the gradient of every parameter. The workspace is sized once per batch shape; nothing is
 //! allocated inside the time loop.
 
-use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cell::{Cell, Seq, StepCtx};
 use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
 use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
 use crate::real::Real;
+use crate::time_loop::{BwdBufs, FwdBufs};
 use neurodyn_core::Rng;
 
 /// How the state at step 0 is set when the caller does not pass one.
@@ -84,10 +85,11 @@ pub struct Workspace<T> {
     d_s_b: Vec<T>,
     eff: Vec<T>,
     d_eff: Vec<T>,
-    d_eff2: Vec<T>,
+    d_eff_parts: Vec<Vec<T>>,
     w_out: Vec<T>,
     w_out_t: Vec<T>,
     w_in_t: Vec<T>,
+    d_w_in_t: Vec<T>,
     d_w_out: Vec<T>,
 }
 
@@ -199,15 +201,18 @@ impl<T: Real> Network<T> {
         }
     }
 
-    /// Whether the time loop runs the two halves of the batch on two threads: only with more
-    /// than one thread, for cells without batch-coupled buffers (batch norm needs the whole
-    /// batch), and when each half's per-step GEMM is large enough to pay for the hand-off.
-    fn split_batch(&self, batch: usize) -> bool {
+    /// Into how many parts the time loops cut the batch (see [`crate::time_loop`]): one per
+    /// thread, except for cells with batch-coupled buffers (batch norm needs the whole batch),
+    /// parts under 8 samples (the per-step products lose their row tiles), and passes under
+    /// 2²² multiply-adds in the recurrence (too short to pay for the hand-off).
+    fn parts(&self, batch: usize, n_steps: usize) -> usize {
         let c = &*self.cell;
-        self.threads > 1
-            && self.buffer_layout.total == 0
-            && batch >= 2
-            && (batch / 2) * c.input_width() * c.state_len() >= 1 << 17
+        let work = n_steps * batch * c.input_width() * c.state_len();
+        if self.threads <= 1 || self.buffer_layout.total > 0 || work < 1 << 22 {
+            1
+        } else {
+            self.threads.min(batch / 8).max(1)
+        }
     }
 
     fn ctx(&self, batch: usize, training: bool) -> StepCtx {
@@ -311,43 +316,22 @@ impl<T: Real> Network<T> {
             (None, InitialState::Zero) => ws.states[..bs].iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.rates_of_state(&ws.states[..bs], &mut ws.rates[..batch * h]);
-        let ctx = self.ctx(batch, training);
-        let nl = cell.noise_len();
-        let split = self.split_batch(batch);
-        let widths = Widths {
-            g,
-            s: s_len,
-            h,
-            nl,
-            c: c_len,
-            a: cell.aux_len(),
-        };
-        for t in 0..n_steps {
-            let (s_done, s_rest) = ws.states.split_at_mut((t + 1) * bs);
-            let (r_done, r_rest) = ws.rates.split_at_mut((t + 1) * batch * h);
-            let io = StepFwd {
-                u: &ws.u[t * batch * g..(t + 1) * batch * g],
-                s_prev: &s_done[t * bs..],
-                r_prev: &r_done[t * batch * h..],
-                noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
-                s_next: &mut s_rest[..bs],
-                r_next: &mut r_rest[..batch * h],
-                cache: &mut ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
+        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        crate::time_loop::forward(
+            cell,
+            &ws.eff,
+            self.ctx(batch, training),
+            n_steps,
+            &cuts,
+            FwdBufs {
+                u: &ws.u,
+                noise: &ws.noise,
+                states: &mut ws.states,
+                rates: &mut ws.rates,
+                cache: &mut ws.cache,
                 buffers: &mut self.buffers,
-                t,
-            };
-            if split {
-                let half = batch / 2;
-                let (io0, io1) = split_fwd(io, half, &widths);
-                let eff = &ws.eff;
-                rayon::join(
-                    || cell.step(eff, half_ctx(ctx, half), io0),
-                    || cell.step(eff, half_ctx(ctx, batch - half), io1),
-                );
-            } else {
-                cell.step(&ws.eff, ctx, io);
-            }
-        }
+            },
+        );
         // Readout, one GEMM over all steps.
         let wr = self
             .layout
@@ -376,16 +360,14 @@ impl<T: Real> Network<T> {
     pub fn backward(&self, ws: &mut Workspace<T>, grads: &mut [T]) {
         let cell = &*self.cell;
         let (n_steps, batch) = (ws.n_steps, ws.batch);
-        let (n_in, g, s_len, h, c_len, o) = (
+        let (n_in, g, s_len, h, o) = (
             cell.n_in(),
             cell.input_width(),
             cell.state_len(),
             cell.n_units(),
-            cell.cache_len(),
             self.n_out,
         );
         let a_len = cell.aux_len();
-        let nl = cell.noise_len();
         let tb = n_steps * batch;
         assert_eq!(grads.len(), self.params.len(), "backward: grads layout");
         assert_eq!(ws.d_y.len(), tb * o, "backward: d_y must be (T, B, n_out)");
@@ -398,7 +380,7 @@ impl<T: Real> Network<T> {
         resize(&mut ws.d_aux, tb * a_len);
         resize(&mut ws.d_s_a, batch * s_len);
         resize(&mut ws.d_s_b, batch * s_len);
-        resize(&mut ws.d_eff, cell.eff_len());
+        resize(&mut ws.d_eff, cell.grad_len());
         resize(&mut ws.d_w_out, o * h);
         grads.iter_mut().for_each(|v| *v = T::c(0.0));
         ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
@@ -434,55 +416,42 @@ impl<T: Real> Network<T> {
             ws.d_r_extra,
             self.threads,
         );
-        // Backward through time.
+        // Backward through time, each part of the batch into its own gradient buffer.
         let ctx = self.ctx(batch, ws.training);
-        let bs = batch * s_len;
         ws.d_s_a.iter_mut().for_each(|v| *v = T::c(0.0));
-        let split = self.split_batch(batch);
-        let widths = Widths {
-            g,
-            s: s_len,
-            h,
-            nl,
-            c: c_len,
-            a: a_len,
-        };
-        if split {
-            resize(&mut ws.d_eff2, cell.eff_len());
-            ws.d_eff2.iter_mut().for_each(|v| *v = T::c(0.0));
+        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        ws.d_eff_parts.resize_with(cuts.len() - 2, Vec::new);
+        for d in &mut ws.d_eff_parts {
+            resize(d, cell.grad_len());
+            d.iter_mut().for_each(|v| *v = T::c(0.0));
         }
-        for t in (0..n_steps).rev() {
-            let io = StepBwd {
-                u: &ws.u[t * batch * g..(t + 1) * batch * g],
-                s_prev: &ws.states[t * bs..(t + 1) * bs],
-                r_prev: &ws.rates[t * batch * h..(t + 1) * batch * h],
-                s_next: &ws.states[(t + 1) * bs..(t + 2) * bs],
-                r_next: &ws.rates[(t + 1) * batch * h..(t + 2) * batch * h],
-                cache: &ws.cache[t * batch * c_len..(t + 1) * batch * c_len],
-                noise: &ws.noise[t * batch * nl..(t + 1) * batch * nl],
-                d_s_next: &ws.d_s_a,
-                d_r: &ws.d_r[t * batch * h..(t + 1) * batch * h],
-                d_s_prev: &mut ws.d_s_b,
-                d_u: &mut ws.d_u[t * batch * g..(t + 1) * batch * g],
-                d_aux: &mut ws.d_aux[t * batch * a_len..(t + 1) * batch * a_len],
-                d_eff: &mut ws.d_eff,
-                t,
-            };
-            if split {
-                let half = batch / 2;
-                let (io0, io1) = split_bwd(io, &mut ws.d_eff2, half, &widths);
-                let eff = &ws.eff;
-                rayon::join(
-                    || cell.backward_step(eff, half_ctx(ctx, half), io0),
-                    || cell.backward_step(eff, half_ctx(ctx, batch - half), io1),
-                );
-            } else {
-                cell.backward_step(&ws.eff, ctx, io);
-            }
+        let mut d_eff = vec![&mut ws.d_eff[..]];
+        d_eff.extend(ws.d_eff_parts.iter_mut().map(|d| &mut d[..]));
+        let odd = crate::time_loop::backward(
+            cell,
+            &ws.eff,
+            ctx,
+            n_steps,
+            &cuts,
+            BwdBufs {
+                u: &ws.u,
+                states: &ws.states,
+                rates: &ws.rates,
+                cache: &ws.cache,
+                noise: &ws.noise,
+                d_r: &ws.d_r,
+                d_u: &mut ws.d_u,
+                d_aux: &mut ws.d_aux,
+                d_s_a: &mut ws.d_s_a,
+                d_s_b: &mut ws.d_s_b,
+                d_eff,
+            },
+        );
+        if odd {
             std::mem::swap(&mut ws.d_s_a, &mut ws.d_s_b);
         }
-        if split {
-            for (d, &e) in ws.d_eff.iter_mut().zip(&ws.d_eff2) {
+        for part in &ws.d_eff_parts {
+            for (d, &e) in ws.d_eff.iter_mut().zip(part) {
                 *d += e;
             }
         }
@@ -501,18 +470,30 @@ impl<T: Real> Network<T> {
             &mut ws.d_eff,
         );
         // Input projection: ∂W_in = ∂Uᵀ X, ∂b = Σ ∂U.
+        // Computed as ∂W_inᵀ = Xᵀ ∂U and transposed into place: a product n_in × G is as wide as
+        // the layer, which the AVX2 kernel runs well, where ∂Uᵀ X (G × n_in, a few dozen columns)
+        // would not.
         let (wo, bo) = cell.input_offsets();
+        resize(&mut ws.d_w_in_t, n_in * g);
         gemm(
-            &mut ws.d_eff[wo..wo + g * n_in],
-            g,
+            &mut ws.d_w_in_t,
             n_in,
-            m(&ws.d_u, tb, g),
-            Trans::T,
+            g,
             m(&ws.x, tb, n_in),
+            Trans::T,
+            m(&ws.d_u, tb, g),
             Trans::N,
-            true,
+            false,
             self.threads,
         );
+        for (i, row) in ws.d_eff[wo..wo + g * n_in]
+            .chunks_exact_mut(n_in.max(1))
+            .enumerate()
+        {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v += ws.d_w_in_t[j * g + i];
+            }
+        }
         add_col_sums(&mut ws.d_eff[bo..bo + g], &ws.d_u, g);
         cell.backprop_params(
             &self.params[..self.n_cell_params],
@@ -541,118 +522,4 @@ impl<T: Real> Network<T> {
         let n = self.n_cell_params;
         self.cell.clamp_params(&mut self.params[..n]);
     }
-}
-
-/// Per-sample row widths of a cell's per-step buffers.
-struct Widths {
-    g: usize,
-    s: usize,
-    h: usize,
-    nl: usize,
-    c: usize,
-    a: usize,
-}
-
-/// The context of one half of the batch: its own size, one thread (the halves run in parallel).
-fn half_ctx(ctx: StepCtx, batch: usize) -> StepCtx {
-    StepCtx {
-        batch,
-        threads: 1,
-        ..ctx
-    }
-}
-
-/// Split one step's slices at sample `half`: rows are per sample, so each half is contiguous.
-fn split_fwd<'a, T>(
-    io: StepFwd<'a, T>,
-    half: usize,
-    w: &Widths,
-) -> (StepFwd<'a, T>, StepFwd<'a, T>) {
-    let (u0, u1) = io.u.split_at(half * w.g);
-    let (sp0, sp1) = io.s_prev.split_at(half * w.s);
-    let (rp0, rp1) = io.r_prev.split_at(half * w.h);
-    let (n0, n1) = io.noise.split_at(half * w.nl);
-    let (sn0, sn1) = io.s_next.split_at_mut(half * w.s);
-    let (rn0, rn1) = io.r_next.split_at_mut(half * w.h);
-    let (c0, c1) = io.cache.split_at_mut(half * w.c);
-    (
-        StepFwd {
-            u: u0,
-            s_prev: sp0,
-            r_prev: rp0,
-            noise: n0,
-            s_next: sn0,
-            r_next: rn0,
-            cache: c0,
-            buffers: io.buffers,
-            t: io.t,
-        },
-        StepFwd {
-            u: u1,
-            s_prev: sp1,
-            r_prev: rp1,
-            noise: n1,
-            s_next: sn1,
-            r_next: rn1,
-            cache: c1,
-            buffers: &mut [],
-            t: io.t,
-        },
-    )
-}
-
-/// Split one backward step's slices at sample `half`; the second half accumulates its weight
-/// gradient into `d_eff2`.
-fn split_bwd<'a, T>(
-    io: StepBwd<'a, T>,
-    d_eff2: &'a mut [T],
-    half: usize,
-    w: &Widths,
-) -> (StepBwd<'a, T>, StepBwd<'a, T>) {
-    let (u0, u1) = io.u.split_at(half * w.g);
-    let (sp0, sp1) = io.s_prev.split_at(half * w.s);
-    let (rp0, rp1) = io.r_prev.split_at(half * w.h);
-    let (sn0, sn1) = io.s_next.split_at(half * w.s);
-    let (rn0, rn1) = io.r_next.split_at(half * w.h);
-    let (c0, c1) = io.cache.split_at(half * w.c);
-    let (n0, n1) = io.noise.split_at(half * w.nl);
-    let (dsn0, dsn1) = io.d_s_next.split_at(half * w.s);
-    let (dr0, dr1) = io.d_r.split_at(half * w.h);
-    let (dsp0, dsp1) = io.d_s_prev.split_at_mut(half * w.s);
-    let (du0, du1) = io.d_u.split_at_mut(half * w.g);
-    let (da0, da1) = io.d_aux.split_at_mut(half * w.a);
-    (
-        StepBwd {
-            u: u0,
-            s_prev: sp0,
-            r_prev: rp0,
-            s_next: sn0,
-            r_next: rn0,
-            cache: c0,
-            noise: n0,
-            d_s_next: dsn0,
-            d_r: dr0,
-            d_s_prev: dsp0,
-            d_u: du0,
-            d_aux: da0,
-            d_eff: io.d_eff,
-            t: io.t,
-        },
-        StepBwd {
-            u: u1,
-            s_prev: sp1,
-            r_prev: rp1,
-            s_next: sn1,
-            r_next: rn1,
-            cache: c1,
-            noise: n1,
-            d_s_next: dsn1,
-            d_r: dr1,
-            d_s_prev: dsp1,
-            d_u: du1,
-            d_aux: da1,
-            d_eff: d_eff2,
-            t: io.t,
-        },
-    )
 }

@@ -140,6 +140,12 @@ pub trait Cell<T: Real>: Send + Sync {
     fn init(&self, params: &mut [T], buffers: &mut [T], rng: &mut Rng);
     /// Length of the effective-weight buffer.
     fn eff_len(&self) -> usize;
+    /// Length of the prefix of the effective-weight buffer that has gradients (`∂eff`): all of
+    /// it by default; a cell that keeps derived copies at the end of `eff` (transposed or packed
+    /// weights for its per-step products) stops before them.
+    fn grad_len(&self) -> usize {
+        self.eff_len()
+    }
     /// Build effective weights (masks, Dale, fixed weights, α from τ) from the parameters.
     fn prepare(&self, params: &[T], eff: &mut [T]);
     /// Offsets in `eff` of the input weight `(input_width, n_in)` and input bias `(input_width)`.

@@ -2,7 +2,7 @@
 //! driver, readout, losses, penalties, optimizers, schedules and initialisers.
 //!
 //! Everything is generic over [`Real`] (f32 to train, f64 to check gradients). See
-//! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the loop itself.
+//! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the driver around it.
 
 pub mod activation;
 mod avx2;
@@ -19,6 +19,7 @@ pub mod optim;
 pub mod params;
 pub mod real;
 pub mod regularizer;
+mod time_loop;
 
 pub use activation::Activation;
 pub use bptt::{InitialState, Network, Workspace};

@@ -261,8 +261,11 @@ fn analytic_jacobian_matches_central_differences() {
 
 #[test]
 fn two_threads_split_the_batch_and_agree_with_one() {
-    // Large enough that the driver runs the two halves of the batch on two threads.
-    let (n_in, h, n_out, batch, steps) = (3, 256, 3, 4, 5);
+    // Large enough that the driver cuts the batch into two parts that run the time loops on two
+    // threads (at least 8 samples a part, at least 2²² multiply-adds in the recurrence); an odd
+    // batch makes the parts unequal (8 and 9), an odd number of steps leaves ∂L/∂s₀ in the
+    // second scratch buffer, and the trained initial state reads it.
+    let (n_in, h, n_out, batch, steps) = (3, 256, 3, 17, 5);
     let b = tiny_batch(steps, batch, n_in, n_out, 21);
     type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
     let cells: Vec<MakeCell> = vec![

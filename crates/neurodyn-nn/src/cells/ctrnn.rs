@@ -23,7 +23,7 @@ use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::{
     d_noise, noise_row, noise_scale, rate_bwd, rate_fwd, tutorial_bwd, tutorial_fwd,
 };
-use crate::cells::strided::{gemm_s_onto, sv};
+use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
 use crate::constraint::Constraint;
 use crate::linalg::{gemm, m, transpose_into, Trans};
 use crate::params::{write_initial, ParamSpec};
@@ -94,13 +94,16 @@ impl<T: Real> Ctrnn<T> {
         }
     }
 
-    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H) | w_recᵀ (H, H)]. The
-    // transposed copy lets the forward product r_{t−1} W_recᵀ read its right operand row by row
-    // (what the AVX2 kernel streams); its slot in ∂eff stays zero.
-    fn offs(&self) -> [usize; 5] {
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H) | w_recᵀ (H, H) |
+    // w_recᵀ in panels | w_rec in panels]. The copies after α let the per-step products
+    // r_{t−1} W_recᵀ and ∂pre W_rec read their right operand row by row (the portable path) or
+    // panel by panel (the AVX2 kernel); ∂eff stops before them (`grad_len`).
+    fn offs(&self) -> [usize; 7] {
         let h = self.n_rec;
         let a = h * self.n_in;
-        [0, a, a + h, a + h + h * h, a + 2 * h + h * h]
+        let t = a + 2 * h + h * h;
+        let p = crate::avx2::packed_len(h, h);
+        [0, a, a + h, a + h + h * h, t, t + h * h, t + h * h + p]
     }
 }
 
@@ -357,7 +360,10 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
-        self.offs()[4] + self.n_rec * self.n_rec
+        self.offs()[6] + crate::avx2::packed_len(self.n_rec, self.n_rec)
+    }
+    fn grad_len(&self) -> usize {
+        self.offs()[4]
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
         let h = self.n_rec;
@@ -368,8 +374,13 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
         eff[o[1]..o[2]].copy_from_slice(p_b);
         self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
-        let (head, w_t) = eff.split_at_mut(o[4]);
-        transpose_into(&head[o[2]..o[3]], h, h, &mut w_t[..h * h]);
+        let (head, copies) = eff.split_at_mut(o[4]);
+        let (w_t, panels) = copies.split_at_mut(h * h);
+        transpose_into(&head[o[2]..o[3]], h, h, w_t);
+        let (w_t_panels, w_panels) = panels.split_at_mut(o[6] - o[5]);
+        let zero = T::c(0.0);
+        crate::avx2::pack_panels(w_t, h, h, h, zero, w_t_panels);
+        crate::avx2::pack_panels(&head[o[2]..o[3]], h, h, h, zero, w_panels);
         for i in 0..h {
             eff[o[3] + i] = if self.learn_tau {
                 T::c(self.dt_ms) * (-p_tau[i]).exp()
@@ -414,7 +425,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
             sv(io.u, b, h, h),
             sv(io.r_prev, b, h, h),
             Trans::N,
-            sv(w_rec_t, h, h, h),
+            sv(w_rec_t, h, h, h).with_panels(&eff[o[5]..o[6]]),
             Trans::N,
             ctx.threads,
         );
@@ -435,7 +446,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let one = T::c(1.0);
         let noisy = !io.noise.is_empty() && ctx.training && self.sigma_rec > 0.0;
         let alpha = &eff[o[3]..o[3] + h];
-        let w_rec = &eff[o[2]..o[3]];
+        let w_rec = sv(&eff[o[2]..o[3]], h, h, h).with_panels(&eff[o[6]..]);
         crate::avx2::vectorized(Bwd {
             cell: self,
             alpha,
@@ -446,13 +457,14 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         match self.form {
             CtrnnForm::State => {
                 // ∂x_{t−1} = (1−α) ∂x + (∂pre W_rec) ⊙ f'(x_{t−1})
-                gemm(
+                gemm_s(
                     io.d_s_prev,
                     b,
                     h,
-                    m(io.d_u, b, h),
+                    h,
+                    sv(io.d_u, b, h, h),
                     Trans::N,
-                    m(w_rec, h, h),
+                    w_rec,
                     Trans::N,
                     false,
                     ctx.threads,
@@ -463,13 +475,14 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
                     io.d_s_prev[k] = io.d_s_prev[k] * f.df(io.s_prev[k]) + (one - a) * dx;
                 }
             }
-            _ => gemm(
+            _ => gemm_s(
                 io.d_s_prev,
                 b,
                 h,
-                m(io.d_u, b, h),
+                h,
+                sv(io.d_u, b, h, h),
                 Trans::N,
-                m(w_rec, h, h),
+                w_rec,
                 Trans::N,
                 true,
                 ctx.threads,

@@ -12,7 +12,7 @@
 //! Over a whole sequence the same view spans every step at once (`T·B` rows with the cache or aux
 //! row length as stride), which is how the deferred weight gradients stay one GEMM each.
 
-use crate::avx2::{Start, SPLIT_FLOPS};
+use crate::avx2::{Right, Start, SPLIT_FLOPS};
 use crate::linalg::Trans;
 use crate::real::Real;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -24,6 +24,18 @@ pub(crate) struct Sv<'a, T> {
     rows: usize,
     cols: usize,
     stride: usize,
+    panels: Option<&'a [T]>,
+}
+
+impl<'a, T> Sv<'a, T> {
+    /// The same matrix also packed by [`crate::avx2::pack_panels`], which the AVX2 kernel reads
+    /// instead when the view is a right operand used as stored.
+    pub(crate) fn with_panels(self, panels: &'a [T]) -> Self {
+        Sv {
+            panels: Some(panels),
+            ..self
+        }
+    }
 }
 
 /// View `rows × cols` with row stride `stride` starting at `data[0]`.
@@ -33,6 +45,7 @@ pub(crate) fn sv<T>(data: &[T], rows: usize, cols: usize, stride: usize) -> Sv<'
         rows,
         cols,
         stride,
+        panels: None,
     }
 }
 
@@ -100,13 +113,14 @@ enum Onto<'a, T> {
     D(Sv<'a, T>),
 }
 
-/// Whether a product goes to the AVX2 kernel: both operands as stored (the kernel streams rows
-/// of B, so the engine keeps transposed copies of the weights it multiplies from the right; with
-/// A transposed, as in the weight gradients, each tile would read one cache line per step of k,
-/// which measured slower than faer's packed kernel) and C at most 512 columns wide (a 256-deep
-/// block of B stays in L2; wider products, such as a 1024³ peak measurement, stay with faer).
+/// Whether a product goes to the AVX2 kernel: B as stored (the kernel streams rows of B, so the
+/// engine keeps transposed or packed copies of the weights it multiplies from the right) and C
+/// at most 512 columns wide (a 256-deep block of B stays in L2; wider products, such as a 1024³
+/// peak measurement, stay with faer). A transposed A, as in the weight gradients, is packed block
+/// by block inside the kernel, which pays off when C is at least 64 columns wide (`∂W_rec`,
+/// `∂W_out`); narrower ones (`∂W_in` with a few dozen inputs) measured faster on faer.
 fn kernel_fits(ta: Trans, tb: Trans, c_cols: usize) -> bool {
-    ta == Trans::N && tb == Trans::N && c_cols <= 512
+    tb == Trans::N && c_cols <= 512 && (ta == Trans::N || c_cols >= 64)
 }
 
 fn product<T: Real>(
@@ -159,10 +173,14 @@ fn product<T: Real>(
                     Trans::N => (a.stride, 1),
                     Trans::T => (1, a.stride),
                 };
+                let right = match b.panels.and_then(T::as_f32) {
+                    Some(p) => Right::Panels(p),
+                    None => Right::Rows(b32, b.stride),
+                };
                 let done = crate::avx2::sgemm(
                     (c_rows, c_cols, k),
                     (a32, rs, cs),
-                    (b32, b.stride),
+                    right,
                     (c32, c_stride),
                     start,
                     threads,

@@ -1,0 +1,327 @@
+//! The x86-64 kernel behind [`super::sgemm`]: blocking, packing and the register tiles.
+
+use super::{Mode, NR};
+use std::arch::x86_64::*;
+use std::cell::RefCell;
+
+/// Raw views of the operands (bounds checked by the caller).
+#[derive(Clone, Copy)]
+pub(super) struct Views {
+    pub a: *const f32,
+    pub rs: usize,
+    pub cs: usize,
+    /// B's first element; with `packed`, its first panel.
+    pub b: *const f32,
+    pub ldb: usize,
+    /// B is in panels of NR columns, each `k` rows deep.
+    pub packed: bool,
+    /// Depth of the product (and of B's panels).
+    pub k: usize,
+    pub c: *mut f32,
+    pub ldc: usize,
+    pub d: *const f32,
+    pub ldd: usize,
+    pub mode: Mode,
+}
+
+impl Views {
+    /// The views of the rows from `i` on (pointer arithmetic only; dereferenced later within
+    /// the bounds the caller checked).
+    pub(super) fn rows_from(self, i: usize) -> Views {
+        Views {
+            a: self.a.wrapping_add(i * self.rs),
+            c: self.c.wrapping_add(i * self.ldc),
+            d: self.d.wrapping_add(i * self.ldd),
+            ..self
+        }
+    }
+
+    /// The views of the columns from `j` on (`j` a multiple of NR when B is packed).
+    pub(super) fn cols_from(self, j: usize) -> Views {
+        Views {
+            b: self.b_at(0, j),
+            c: self.c.wrapping_add(j),
+            d: self.d.wrapping_add(j),
+            ..self
+        }
+    }
+
+    /// Where B's element (p, j) is.
+    fn b_at(&self, p: usize, j: usize) -> *const f32 {
+        if self.packed {
+            self.b
+                .wrapping_add((j / NR) * self.k * NR + p * NR + j % NR)
+        } else {
+            self.b.wrapping_add(p * self.ldb + j)
+        }
+    }
+}
+
+/// One half of a product handed to another thread.
+pub(super) struct Half(pub Views);
+
+// SAFETY: a `Half` is a set of pointers into slices the caller of `super::sgemm` borrows for
+// the whole (joined) call; the halves write disjoint parts of C and only read the rest.
+unsafe impl Send for Half {}
+
+impl Half {
+    /// Safety: as for [`sgemm`], for the `m × n` product at these views.
+    pub(super) unsafe fn run(self, (m, n): (usize, usize)) {
+        sgemm(m, n, &self.0)
+    }
+}
+
+/// Rows of A, and of C, per block: op(A)'s block (MC × KC) stays in L2 while the panels of B
+/// pass over it.
+const MC: usize = 96;
+/// Depth per block: a KC × 16 panel of B (16 KiB) stays in L1 while the row tiles pass over it.
+const KC: usize = 256;
+/// Products at least this tall copy each KC-deep block of a row-major B into panels first
+/// (the copy is paid once and read by every row tile); shorter ones, such as the per-step
+/// products of the time loop, read B in place or take it packed once per pass.
+const PACK_B_ROWS: usize = 48;
+
+thread_local! {
+    /// Per-thread packing space, grown on first use and kept: `(A block, B block)`.
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Calls `work` inside a function compiled for AVX2 and FMA (the caller checks the CPU).
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn with_avx2_fma<P: super::Pointwise>(work: P) -> P::Output {
+    work.run()
+}
+
+/// Blocks of KC along k (the first starts from S, the others add to C), blocks of MC rows,
+/// then column panels of 16, then 8, then a masked tail, and row tiles of at most 6 rows, as
+/// even as can be. A transposed A is copied block by block into its row tiles, each tile's
+/// rows side by side for every k (its columns are a whole row of A apart otherwise), and a
+/// tall enough product copies B block by block into panels ([`PACK_B_ROWS`]).
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
+    let k = p.k;
+    let pack_a = p.cs != 1 && k > 1;
+    let pack_b = !p.packed && m >= PACK_B_ROWS;
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let (sa, sb) = &mut *s;
+        if pack_a && sa.len() < MC * KC {
+            sa.resize(MC * KC, 0.0);
+        }
+        let b_len = KC * n.div_ceil(NR) * NR;
+        if pack_b && sb.len() < b_len {
+            sb.resize(b_len, 0.0);
+        }
+        let mut kb = 0;
+        loop {
+            let kc = (k - kb).min(KC);
+            let mode = if kb == 0 { p.mode } else { Mode::C };
+            if pack_b {
+                let src = p.b_at(kb, 0);
+                for (q, panel) in sb[..kc * n.div_ceil(NR) * NR]
+                    .chunks_exact_mut(kc * NR)
+                    .enumerate()
+                {
+                    let w = (n - q * NR).min(NR);
+                    for (r, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                        // SAFETY (of the read): row kb + r, columns q·NR .. q·NR + w of B,
+                        // inside the view the caller checked.
+                        let row = src.add(r * p.ldb + q * NR);
+                        if w == NR {
+                            // A fixed-size copy: plain vector moves, no call to memcpy.
+                            let dst: &mut [f32; NR] = dst.try_into().expect("NR wide");
+                            *dst = std::ptr::read(row.cast::<[f32; NR]>());
+                        } else {
+                            dst[..w].copy_from_slice(std::slice::from_raw_parts(row, w));
+                            dst[w..].iter_mut().for_each(|v| *v = 0.0);
+                        }
+                    }
+                }
+            }
+            // B's element (kb + r, j) and the step between its rows.
+            let b_of = |j: usize| -> (*const f32, usize) {
+                if pack_b {
+                    (sb.as_ptr().add((j / NR) * kc * NR + j % NR), NR)
+                } else if p.packed {
+                    (p.b_at(kb, j), NR)
+                } else {
+                    (p.b_at(kb, j), p.ldb)
+                }
+            };
+            let mut i0 = 0;
+            while i0 < m {
+                let mc = (m - i0).min(MC);
+                let tiles = mc.div_ceil(6);
+                let rows_of = |t: usize| mc / tiles + usize::from(t < mc % tiles);
+                if pack_a {
+                    // Tile t (rows i..i+rows) at sa[i·kc ..], element (r, q) at q·rows + r.
+                    let mut i = 0;
+                    for t in 0..tiles {
+                        let rows = rows_of(t);
+                        let tile = &mut sa[i * kc..(i + rows) * kc];
+                        let first = p.a.add((i0 + i) * p.rs + kb * p.cs);
+                        for (q, dst) in tile.chunks_exact_mut(rows).enumerate() {
+                            // SAFETY (of the reads): rows i0+i .. i0+i+rows of op(A) at
+                            // depth kb + q, inside the view the caller checked; a fixed-size
+                            // copy is a plain move, no call to memcpy.
+                            let src = first.add(q * p.cs);
+                            if p.rs == 1 && rows == 6 {
+                                let dst: &mut [f32; 6] = dst.try_into().expect("6 wide");
+                                *dst = std::ptr::read(src.cast::<[f32; 6]>());
+                            } else {
+                                for (r, v) in dst.iter_mut().enumerate() {
+                                    *v = *src.add(r * p.rs);
+                                }
+                            }
+                        }
+                        i += rows;
+                    }
+                }
+                let mut j = 0;
+                while j < n {
+                    let left = n - j;
+                    let width = if left >= 16 {
+                        16
+                    } else if left >= 8 {
+                        8
+                    } else {
+                        left
+                    };
+                    let mask = tail_mask(width);
+                    let (b, ldb) = b_of(j);
+                    let mut i = 0;
+                    for t in 0..tiles {
+                        let rows = rows_of(t);
+                        let (a, rs, cs) = if pack_a {
+                            (sa.as_ptr().add(i * kc), 1, rows)
+                        } else {
+                            (p.a.wrapping_add((i0 + i) * p.rs + kb * p.cs), p.rs, p.cs)
+                        };
+                        let at = At {
+                            k: kc,
+                            a,
+                            rs,
+                            cs,
+                            b,
+                            ldb,
+                            c: p.c.wrapping_add((i0 + i) * p.ldc + j),
+                            d: p.d.wrapping_add((i0 + i) * p.ldd + j),
+                            mode,
+                            mask,
+                        };
+                        macro_rules! go {
+                            ($mr:literal) => {
+                                match width {
+                                    16 => tile::<$mr, 2, false>(p, &at),
+                                    8 => tile::<$mr, 1, false>(p, &at),
+                                    _ => tile::<$mr, 1, true>(p, &at),
+                                }
+                            };
+                        }
+                        match rows {
+                            1 => go!(1),
+                            2 => go!(2),
+                            3 => go!(3),
+                            4 => go!(4),
+                            5 => go!(5),
+                            _ => go!(6),
+                        }
+                        i += rows;
+                    }
+                    j += width;
+                }
+                i0 += mc;
+            }
+            kb += kc;
+            if kb >= k {
+                break;
+            }
+        }
+    });
+}
+
+/// Where one tile starts, its depth, and how to step through A and B.
+struct At {
+    k: usize,
+    a: *const f32,
+    rs: usize,
+    cs: usize,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    d: *const f32,
+    mode: Mode,
+    mask: __m256i,
+}
+
+/// Lanes `0..width` set (all of them for `width ≥ 8`).
+#[target_feature(enable = "avx2,fma")]
+fn tail_mask(width: usize) -> __m256i {
+    let w = width.min(8) as i32;
+    _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(w),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    )
+}
+
+/// One MR × (8·NV) tile; with `MASK` the last vector is partial.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn tile<const MR: usize, const NV: usize, const MASK: bool>(p: &Views, at: &At) {
+    let mask = at.mask;
+    let load = |ptr: *const f32, v: usize| {
+        if MASK && v == NV - 1 {
+            _mm256_maskload_ps(ptr.add(8 * v), mask)
+        } else {
+            _mm256_loadu_ps(ptr.add(8 * v))
+        }
+    };
+    let mut acc = [[_mm256_setzero_ps(); NV]; MR];
+    match at.mode {
+        Mode::Zero => {}
+        Mode::C => {
+            for (r, row) in acc.iter_mut().enumerate() {
+                let src = at.c.add(r * p.ldc);
+                for (v, x) in row.iter_mut().enumerate() {
+                    *x = load(src, v);
+                }
+            }
+        }
+        Mode::D => {
+            for (r, row) in acc.iter_mut().enumerate() {
+                let src = at.d.add(r * p.ldd);
+                for (v, x) in row.iter_mut().enumerate() {
+                    *x = load(src, v);
+                }
+            }
+        }
+    }
+    let (rs, cs) = (at.rs, at.cs);
+    let mut a = at.a;
+    let mut b = at.b;
+    for _ in 0..at.k {
+        let mut bv = [_mm256_setzero_ps(); NV];
+        for (v, x) in bv.iter_mut().enumerate() {
+            *x = load(b, v);
+        }
+        for (r, row) in acc.iter_mut().enumerate() {
+            let av = _mm256_broadcast_ss(&*a.add(r * rs));
+            for (x, &bw) in row.iter_mut().zip(&bv) {
+                *x = _mm256_fmadd_ps(av, bw, *x);
+            }
+        }
+        // Wrapping: after the last step these point past the views, never read.
+        a = a.wrapping_add(cs);
+        b = b.wrapping_add(at.ldb);
+    }
+    for (r, row) in acc.iter().enumerate() {
+        let dst = at.c.add(r * p.ldc);
+        for (v, &x) in row.iter().enumerate() {
+            if MASK && v == NV - 1 {
+                _mm256_maskstore_ps(dst.add(8 * v), mask, x);
+            } else {
+                _mm256_storeu_ps(dst.add(8 * v), x);
+            }
+        }
+    }
+}
