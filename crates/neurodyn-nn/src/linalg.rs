@@ -1,6 +1,6 @@
-//! Row-major GEMM, the only dense kernel the engine needs: f32 products with both operands as
-//! stored go to the AVX2 kernel (`avx2.rs`) where the CPU has it, everything else to faer
-//! (see `cells::strided`, which holds the dispatch).
+//! Row-major GEMM, the only dense kernel the engine needs: f32 products with the right operand as
+//! stored go to the AVX2 kernel (`avx2/`) where the CPU has it, everything else to faer (see
+//! `cells::strided`, which holds the dispatch).
 //!
 //! All engine buffers are contiguous row-major; call sites read like the maths:
 //! `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided per call
