@@ -1,6 +1,9 @@
 //! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
 //! configurations and, given a Python with torch, the PyTorch tutorial CTRNN on the same sizes in
-//! the same run, printing the ratio. Also measures the two-core GEMM peak on this machine, so the
+//! the same run, printing the ratio. Engine and reference steps alternate in five blocks each (the
+//! reference runs in a child Python that times a block whenever asked), so that a spell of load
+//! from other processes on a shared machine falls on both alike; medians and best steps are
+//! printed for both. Also measures the two-core GEMM peak on this machine (best of six), so the
 //! large configuration's efficiency is a fraction of a peak measured side by side.
 //!
 //! Configurations (T = time steps, B = batch):
@@ -163,7 +166,7 @@ fn cell(c: &Config, rng: &mut Rng) -> Box<dyn Cell<f32>> {
 
 /// Median and minimum milliseconds of one training step of the engine.
 fn time_engine(c: &Config, reps: usize) -> Timing {
-    time_engine_threads(c, reps, c.threads)
+    Timing::of(Engine::new(c, c.threads).run(reps))
 }
 
 /// Median and minimum of a set of timings (ms).
@@ -183,53 +186,176 @@ impl Timing {
     }
 }
 
-/// As [`time_engine`] with an explicit thread count.
-fn time_engine_threads(c: &Config, reps: usize, threads: usize) -> Timing {
-    let mut rng = Rng::new(0);
-    let cell = cell(c, &mut rng);
-    let mut net = Network::new(
-        cell,
-        c.n_out,
-        Constraint::none(c.n_out, c.n_rec),
-        InitialState::Zero,
-        &mut rng,
-    );
-    net.threads = threads;
-    let inputs: Vec<f32> = (0..c.steps * c.batch * c.n_in)
-        .map(|_| rng.normal() as f32)
-        .collect();
-    let targets: Vec<i64> = (0..c.steps * c.batch)
-        .map(|_| rng.below(c.n_out as u64) as i64)
-        .collect();
-    let mask = vec![1.0f32; c.steps * c.batch];
-    let b = BatchRef {
-        inputs: &inputs,
-        targets: LossTargets::Class(&targets),
-        mask: &mask,
-        n_steps: c.steps,
-        batch: c.batch,
-    };
-    let obj = Objective::default();
-    let mut opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
-    let mut ws = Workspace::default();
-    let mut g = vec![0.0f32; net.params.len()];
-    let mut one = || {
-        obj.evaluate(&mut net, &mut ws, b, None, None, true, Some(&mut g));
-        opt.update(&mut net.params, &g, 0.01);
-    };
-    for _ in 0..3 {
-        one();
+/// A network, a batch and an optimizer of one configuration, ready to time training steps.
+struct Engine {
+    net: Network<f32>,
+    ws: Workspace<f32>,
+    opt: Optimizer,
+    g: Vec<f32>,
+    inputs: Vec<f32>,
+    targets: Vec<i64>,
+    mask: Vec<f32>,
+    steps: usize,
+    batch: usize,
+}
+
+impl Engine {
+    /// Build the configuration on `threads` threads and take three untimed steps.
+    fn new(c: &Config, threads: usize) -> Engine {
+        let mut rng = Rng::new(0);
+        let cell = cell(c, &mut rng);
+        let mut net = Network::new(
+            cell,
+            c.n_out,
+            Constraint::none(c.n_out, c.n_rec),
+            InitialState::Zero,
+            &mut rng,
+        );
+        net.threads = threads;
+        let inputs: Vec<f32> = (0..c.steps * c.batch * c.n_in)
+            .map(|_| rng.normal() as f32)
+            .collect();
+        let targets: Vec<i64> = (0..c.steps * c.batch)
+            .map(|_| rng.below(c.n_out as u64) as i64)
+            .collect();
+        let opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
+        let g = vec![0.0f32; net.params.len()];
+        let mut e = Engine {
+            net,
+            ws: Workspace::default(),
+            opt,
+            g,
+            inputs,
+            targets,
+            mask: vec![1.0f32; c.steps * c.batch],
+            steps: c.steps,
+            batch: c.batch,
+        };
+        e.run(3);
+        e
     }
-    Timing::of(
-        (0..reps)
+
+    /// Time `k` training steps (forward, loss, backward, Adam), in milliseconds.
+    fn run(&mut self, k: usize) -> Vec<f64> {
+        let b = BatchRef {
+            inputs: &self.inputs,
+            targets: LossTargets::Class(&self.targets),
+            mask: &self.mask,
+            n_steps: self.steps,
+            batch: self.batch,
+        };
+        let obj = Objective::default();
+        (0..k)
             .map(|_| {
                 let t0 = Instant::now();
-                one();
+                obj.evaluate(
+                    &mut self.net,
+                    &mut self.ws,
+                    b,
+                    None,
+                    None,
+                    true,
+                    Some(&mut self.g),
+                );
+                self.opt.update(&mut self.net.params, &self.g, 0.01);
                 t0.elapsed().as_secs_f64() * 1e3
             })
-            .collect(),
-    )
+            .collect()
+    }
 }
+
+/// The PyTorch reference of one configuration, running in a child Python that times `k` steps
+/// whenever it reads `k` on its standard input.
+struct Torch {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    script: PathBuf,
+}
+
+impl Torch {
+    fn start(py: &PathBuf, c: &Config) -> Result<Torch> {
+        use std::process::Stdio;
+        let script =
+            std::env::temp_dir().join(format!("neurodyn_bench_torch_{}.py", std::process::id()));
+        std::fs::write(&script, include_str!("bench_torch.py"))
+            .context("writing the torch script")?;
+        let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
+            "batch": c.batch, "steps": c.steps, "dale": c.dale, "gru": c.kind == Kind::Gru,
+            "serve": true});
+        let mut child = std::process::Command::new(py)
+            .arg(&script)
+            .arg(cfg.to_string())
+            .env("OMP_NUM_THREADS", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {}", py.display()))?;
+        let stdin = child.stdin.take().context("the torch reference's stdin")?;
+        let stdout = std::io::BufReader::new(child.stdout.take().context("its stdout")?);
+        Ok(Torch {
+            child,
+            stdin,
+            stdout,
+            script,
+        })
+    }
+
+    /// Time `k` training steps of the reference, in milliseconds.
+    fn run(&mut self, k: usize) -> Result<Vec<f64>> {
+        use std::io::{BufRead, Read, Write};
+        let mut line = String::new();
+        let sent = writeln!(self.stdin, "{k}").and_then(|()| self.stdin.flush());
+        let read = sent.and_then(|()| self.stdout.read_line(&mut line));
+        if read.is_err() || line.trim().is_empty() {
+            let mut err = String::new();
+            if let Some(e) = self.child.stderr.as_mut() {
+                let _ = e.read_to_string(&mut err);
+            }
+            anyhow::bail!("the torch reference failed: {}", err.trim());
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).context("parsing the torch reference's output")?;
+        v["times_ms"]
+            .as_array()
+            .map(|t| t.iter().filter_map(serde_json::Value::as_f64).collect())
+            .context("the torch reference printed no times")
+    }
+}
+
+impl Drop for Torch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.script);
+    }
+}
+
+/// Engine and reference (when given) timed in alternating blocks, [`ROUNDS`] of each, so that a
+/// spell of load from other processes falls on both alike.
+fn time_side_by_side(
+    c: &Config,
+    threads: usize,
+    reps: usize,
+    torch: Option<&PathBuf>,
+) -> Result<(Timing, Option<Timing>)> {
+    let mut engine = Engine::new(c, threads);
+    let mut reference = torch.map(|py| Torch::start(py, c)).transpose()?;
+    let (mut e, mut t) = (Vec::new(), Vec::new());
+    let t_reps = reps.min(15);
+    for r in 0..ROUNDS {
+        let share = |n: usize| n * (r + 1) / ROUNDS - n * r / ROUNDS;
+        e.extend(engine.run(share(reps).max(1)));
+        if let Some(p) = reference.as_mut() {
+            t.extend(p.run(share(t_reps).max(1))?);
+        }
+    }
+    Ok((Timing::of(e), reference.map(|_| Timing::of(t))))
+}
+
+/// Blocks of engine and reference steps in a side-by-side timing.
+const ROUNDS: usize = 5;
 
 /// GFLOP/s of a large f32 GEMM on `threads` threads (best of a few).
 fn gemm_peak(threads: usize) -> f64 {
@@ -257,41 +383,6 @@ fn gemm_peak(threads: usize) -> f64 {
         best = best.min(t0.elapsed().as_secs_f64());
     }
     2.0 * (n as f64).powi(3) / best / 1e9
-}
-
-fn time_torch(py: &PathBuf, c: &Config, reps: usize) -> Result<Timing> {
-    let script =
-        std::env::temp_dir().join(format!("neurodyn_bench_torch_{}.py", std::process::id()));
-    std::fs::write(&script, include_str!("bench_torch.py")).context("writing the torch script")?;
-    let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out, "batch": c.batch,
-        "steps": c.steps, "reps": reps, "dale": c.dale, "gru": c.kind == Kind::Gru});
-    let out = std::process::Command::new(py)
-        .arg(&script)
-        .arg(cfg.to_string())
-        .env("OMP_NUM_THREADS", "1")
-        .output()
-        .with_context(|| format!("running {}", py.display()))?;
-    let _ = std::fs::remove_file(&script);
-    if !out.status.success() {
-        anyhow::bail!(
-            "the torch reference failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).context("parsing the torch reference's output")?;
-    let median = v["median_ms"]
-        .as_f64()
-        .context("torch reference printed no median")?;
-    let min = v["times_ms"]
-        .as_array()
-        .and_then(|t| {
-            t.iter()
-                .filter_map(serde_json::Value::as_f64)
-                .reduce(f64::min)
-        })
-        .unwrap_or(median);
-    Ok(Timing { median, min })
 }
 
 fn status_kib(key: &str) -> Option<f64> {
@@ -347,22 +438,15 @@ pub fn run(a: BenchArgs) -> Result<()> {
         } else {
             c.threads
         };
-        // Interleave: engine, reference, engine again; report the mean of the two engine medians
-        // and the smaller of the two minima.
-        let e1 = time_engine_threads(c, a.reps, threads);
-        let torch = match (&a.torch_python, c.kind) {
-            (Some(py), Kind::Ctrnn | Kind::Gru) => Some(time_torch(py, c, a.reps.min(15))?),
-            _ => None,
+        let torch = match c.kind {
+            Kind::Ctrnn | Kind::Gru => a.torch_python.as_ref(),
+            Kind::LightGru => None,
         };
-        let e2 = time_engine_threads(c, a.reps, threads);
+        let (engine, torch) = time_side_by_side(c, threads, a.reps, torch)?;
         let memory = if c.name == "B" {
             Some(measure_memory()?)
         } else {
             None
-        };
-        let engine = Timing {
-            median: (e1.median + e2.median) / 2.0,
-            min: e1.min.min(e2.min),
         };
         rows.push((c, threads, engine, torch, memory));
     }

@@ -1,8 +1,10 @@
 """PyTorch reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN (or nn.GRU), eager, one thread.
 
 Usage: python bench_torch.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false}'
-Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. One training step = forward over all
-time steps (a Python loop, as in the tutorial), cross-entropy over every step, backward, Adam.
+Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. With "serve": true it instead reads a
+number of steps per line on stdin and answers each with {"times_ms": [...]} (how `neurodyn bench`
+interleaves it with the engine). One training step = forward over all time steps (a Python loop,
+as in the tutorial), cross-entropy over every step, backward, Adam.
 """
 import json
 import sys
@@ -71,10 +73,22 @@ def step():
 
 for _ in range(3):
     step()
-times = []
-for _ in range(cfg["reps"]):
-    t0 = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t0) * 1e3)
-times.sort()
-print(json.dumps({"median_ms": times[len(times) // 2], "times_ms": times}))
+
+
+def timed(k):
+    times = []
+    for _ in range(k):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+if cfg.get("serve"):
+    # `neurodyn bench` alternates blocks of engine and reference steps: each line on stdin is a
+    # number of steps to time; each answer is one JSON line.
+    for line in sys.stdin:
+        print(json.dumps({"times_ms": timed(int(line))}), flush=True)
+else:
+    times = sorted(timed(cfg["reps"]))
+    print(json.dumps({"median_ms": times[len(times) // 2], "times_ms": times}))

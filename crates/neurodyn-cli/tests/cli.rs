@@ -338,3 +338,35 @@ fn quickstart_writes_report_and_figures() {
         "quickstart network did not learn: {eval}"
     );
 }
+
+#[test]
+fn bench_times_the_engine_and_reports_a_failing_reference() {
+    // The light-GRU configuration has no reference: the engine alone, two timed steps.
+    let o = run(bin().args(["bench", "--only", "LGRU", "--reps", "2"]));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("GEMM peak"), "{out}");
+    assert!(
+        out.contains("config LGRU: 3→64→3, batch 16, 100 steps, 1 thread(s):")
+            && out.contains("(best "),
+        "{out}"
+    );
+    // A "Python" that dies at once: a clear error naming the reference and what it said.
+    let dir = tmp("bench");
+    let fake = dir.join("python");
+    std::fs::write(&fake, "#!/bin/sh\necho 'no torch here' >&2\nexit 3\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let o = run(bin()
+        .args(["bench", "--only", "A", "--reps", "2", "--torch-python"])
+        .arg(&fake));
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("the torch reference failed: no torch here"),
+        "{out}"
+    );
+}
