@@ -15,9 +15,10 @@
 //! all steps. No buffer is allocated inside the loop: the driver sizes every per-step buffer from
 //! the widths a cell declares (`state_len`, `cache_len`, `aux_len`, `noise_len`).
 //!
-//! Cells with extra hidden synaptic state (short-term facilitation/depression, Hebbian fast
-//! weights) fit as they are: their state vector per sample is longer than their rate vector
-//! (`state_len > n_units`), and `rates_of_state` reads the rates out of it.
+//! Cells with extra hidden synaptic state fit as they are: their state vector per sample is longer
+//! than their rate vector (`state_len > n_units`), and `rates_of_state` reads the rates out of it.
+//! [`crate::cells::stp`] (short-term facilitation and depression, state `[r | d | φ]`) is built
+//! that way; Hebbian fast weights would carry their `H × H` matrix per sample the same way.
 
 use crate::params::ParamSpec;
 use crate::real::Real;

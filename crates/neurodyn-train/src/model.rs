@@ -8,12 +8,17 @@
 //! - `light-gru`, `enu-light-gru`, `ei-light-gru`: light-GRU with batch norm, its variant whose
 //!   units are private 2-layer embeddings (`embed` hidden units each), and its Dale variant.
 //!
+//! - `stp-ctrnn`: a rate-form CTRNN whose recurrent synapses facilitate and depress (see
+//!   `neurodyn_nn::cells::stp`; units alternate facilitating and depressing synapses). It takes
+//!   `tau_ms`, `activation` and `init`; noise, learned τ, other forms, Dale's law and sparse
+//!   connectivity are refused for it (not built yet).
+//!
 //! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to CTRNNs only.
 
 use crate::config::{DaleConfig, ModelConfig};
 use crate::error::{config, Result};
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::{Ctrnn, Gru, LightGru, Lstm, VanillaRnn};
+use neurodyn_nn::cells::{Ctrnn, Gru, LightGru, Lstm, StpCtrnn, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
 use neurodyn_nn::init::RecInit;
 use neurodyn_nn::params::cast;
@@ -23,6 +28,7 @@ use neurodyn_nn::{init, Constraint, InitialState, Network, Real};
 pub const MODEL_KINDS: &[&str] = &[
     "ctrnn",
     "ei-ctrnn",
+    "stp-ctrnn",
     "vanilla",
     "gru",
     "lstm",
@@ -91,6 +97,21 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
             return Err(config("model.dale.radius", "must be a positive number"));
         }
     }
+    if m.kind == "stp-ctrnn" {
+        let refused = [
+            ("model.sigma_rec", m.sigma_rec != 0.0),
+            ("model.learn_tau", m.learn_tau),
+            ("model.form", m.form != neurodyn_nn::cells::CtrnnForm::Rate),
+            ("model.dale", m.dale.is_some()),
+            ("model.connectivity", m.connectivity != 1.0),
+        ];
+        if let Some((key, _)) = refused.iter().find(|(_, set)| *set) {
+            return Err(config(
+                key,
+                "not available for kind 'stp-ctrnn' yet (it takes tau_ms, activation and init)",
+            ));
+        }
+    }
     if m.embed == 0 || m.embed > 64 {
         return Err(config(
             "model.embed",
@@ -141,7 +162,13 @@ pub fn build<T: Real>(
 ) -> Result<Network<T>> {
     validate(m, dt_ms)?;
     let h = m.n_rec;
-    if let Some(cell) = discrete_cell::<T>(m, n_in, rng) {
+    let stp = (m.kind == "stp-ctrnn").then(|| {
+        let mut c = StpCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
+        c.activation = m.activation;
+        c.w_rec_init = init::recurrent(h, m.init, rng);
+        Box::new(c) as Box<dyn neurodyn_nn::Cell<T>>
+    });
+    if let Some(cell) = stp.or_else(|| discrete_cell::<T>(m, n_in, rng)) {
         let initial = if m.train_h0 {
             InitialState::Trainable
         } else {

@@ -213,6 +213,9 @@ pub fn keep_trials(rec: &Recording, n: usize) -> Recording {
     let mut r = rec.clone();
     r.n_trials = n;
     r.rates.truncate(n * t * u);
+    for (_, g) in r.gates.iter_mut() {
+        g.truncate(n * t * u);
+    }
     r.inputs.truncate(n * t * i);
     r.outputs.truncate(n * t * o);
     r.mask.truncate(n * t);

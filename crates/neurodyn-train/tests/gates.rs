@@ -98,3 +98,22 @@ fn light_gru_rates_follow_from_recorded_gates() {
 fn ungated_cells_record_no_gates() {
     assert!(recorded("ctrnn").gates.is_empty());
 }
+
+/// A run keeps the first trials of its evaluation in `recording.npz`: their gates come along
+/// (they used to stay whole, and the npz of every GRU/LSTM/light-GRU run failed to save).
+#[test]
+fn kept_trials_keep_their_gates() {
+    let rec = recorded("lstm");
+    let kept = neurodyn_train::run::keep_trials(&rec, 2);
+    let per_trial = rec.n_steps * rec.n_units;
+    for (name, g) in &kept.gates {
+        assert_eq!(g.len(), 2 * per_trial, "gate {name}");
+        let whole = &gate(&rec, name)[..2 * per_trial];
+        assert_eq!(g.as_slice(), whole, "gate {name}: the first two trials");
+    }
+    let p = std::env::temp_dir().join(format!("neurodyn-gates-kept-{}.npz", std::process::id()));
+    kept.save(&p).expect("save");
+    let back = Recording::load(&p).expect("load");
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(back.gates, kept.gates);
+}

@@ -315,7 +315,9 @@ pub fn run_on_recording(
 ) -> Result<FixedPointResult> {
     if dynamics.n_state() != rec.n_units {
         return Err(AnalysisError::shape(
-            "network state vs recorded units",
+            "the network state against the recorded rates (starts are drawn from recorded rates, so \
+             cells whose state is longer than their rates, LSTM [h | c] and stp-ctrnn [r | d | φ], \
+             are not supported yet)",
             &[dynamics.n_state()],
             &[rec.n_units],
         ));

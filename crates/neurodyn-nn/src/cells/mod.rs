@@ -5,12 +5,14 @@
 //! - [`gru`]: gated recurrent unit (PyTorch `nn.GRU`).
 //! - [`lstm`]: long short-term memory (PyTorch `nn.LSTM`), state `[h | c]`.
 //! - [`light_gru`]: light GRU with batch norm, and its ENU and EI variants.
+//! - [`stp`]: CTRNN with short-term facilitation and depression (state `[r | d | φ]`).
 
 pub mod ctrnn;
 mod ctrnn_rows;
 pub mod gru;
 pub mod light_gru;
 pub mod lstm;
+pub mod stp;
 pub(crate) mod strided;
 pub mod vanilla;
 
@@ -18,4 +20,5 @@ pub use ctrnn::{Ctrnn, CtrnnForm};
 pub use gru::Gru;
 pub use light_gru::LightGru;
 pub use lstm::Lstm;
+pub use stp::StpCtrnn;
 pub use vanilla::VanillaRnn;

@@ -1,0 +1,339 @@
+//! CTRNN (rate form) whose recurrent synapses have short-term facilitation and depression, the
+//! rate version of Mongillo et al. 2008 / Masse et al. 2019 (primer eq. 48–49).
+//!
+//! Each presynaptic unit j carries an available-resource factor x_j (depression) and a utilisation
+//! factor u_j (facilitation); its outgoing weights act as `W̃_ij u_j x_j`:
+//!
+//! ```text
+//! dx/dt = (1 − x)/τ_x − u x r          du/dt = (U − u)/τ_u + U (1 − u) r
+//! e_t   = u_{t−1} x_{t−1} r_{t−1}                       (effective presynaptic drive)
+//! r_t   = (1−α) r_{t−1} + α f(W_in s_t + b + W_rec e_t)
+//! ```
+//!
+//! Euler steps of `dt` (seconds in the synaptic equations, where r counts as a rate in Hz), with
+//! x and u clipped to [0, 1] as Masse et al. do (no gradient through a clipped value). The state
+//! of a sample is `[r | d | φ]` with `d = 1 − x` (depletion) and `φ = u − U` (facilitation above
+//! baseline), so that the zero state is the synapses at rest (x = 1, u = U) and the driver's zero
+//! initial state needs no special case. Recorded rates are `r`.
+//!
+//! Per-unit constants (not trained): by default units alternate between facilitating
+//! (τ_x 200 ms, τ_u 1500 ms, U 0.15) and depressing (τ_x 1500 ms, τ_u 200 ms, U 0.45) synapses,
+//! Masse et al.'s values. No recurrent noise in this cell yet.
+//!
+//! Backward (g = ∂L/∂r_t, g_d, g_φ from the next step, zeroed where the value was clipped):
+//! `∂pre = g α f'(pre)`, `∂e = ∂pre W_rec + β g_d` (β = dt in s), then through
+//! `e = (U+φ)(1−d) r` to r, d and φ, plus each factor's own leak; `∂W_rec = Σ_t ∂pre_tᵀ e_t` as one
+//! GEMM after the loop.
+
+use crate::activation::Activation;
+use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
+use crate::constraint::Constraint;
+use crate::linalg::Trans;
+use crate::params::{write_initial, ParamSpec};
+use crate::real::Real;
+use neurodyn_core::Rng;
+
+/// Synaptic constants of one presynaptic unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Synapse {
+    /// Recovery time constant of the resources x (ms).
+    pub tau_x_ms: f64,
+    /// Decay time constant of the utilisation u (ms).
+    pub tau_u_ms: f64,
+    /// Baseline utilisation U.
+    pub u_base: f64,
+}
+
+impl Synapse {
+    /// Masse et al. 2019's facilitating synapse.
+    pub const FACILITATING: Synapse = Synapse {
+        tau_x_ms: 200.0,
+        tau_u_ms: 1500.0,
+        u_base: 0.15,
+    };
+    /// Masse et al. 2019's depressing synapse.
+    pub const DEPRESSING: Synapse = Synapse {
+        tau_x_ms: 1500.0,
+        tau_u_ms: 200.0,
+        u_base: 0.45,
+    };
+}
+
+/// A CTRNN with short-term synaptic plasticity. Build it with [`StpCtrnn::new`].
+pub struct StpCtrnn<T> {
+    /// Inputs.
+    pub n_in: usize,
+    /// Units.
+    pub n_rec: usize,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Time step (ms).
+    pub dt_ms: f64,
+    /// Membrane time constant (ms).
+    pub tau_ms: f64,
+    /// Synaptic constants per presynaptic unit.
+    pub synapses: Vec<Synapse>,
+    /// Constraint on `w_in (n_rec, n_in)`.
+    pub c_in: Constraint<T>,
+    /// Constraint on `w_rec (n_rec, n_rec)` (Dale's law, masks, fixed weights).
+    pub c_rec: Constraint<T>,
+    /// Initial `w_rec`, `w_in` and bias.
+    pub w_rec_init: Vec<f64>,
+    /// Initial `w_in`.
+    pub w_in_init: Vec<f64>,
+    /// Initial bias.
+    pub b_init: Vec<f64>,
+}
+
+impl<T: Real> StpCtrnn<T> {
+    /// ReLU units with PyTorch-default initial weights and alternating facilitating and
+    /// depressing synapses.
+    pub fn new(n_in: usize, n_rec: usize, dt_ms: f64, tau_ms: f64, rng: &mut Rng) -> Self {
+        StpCtrnn {
+            n_in,
+            n_rec,
+            activation: Activation::Relu,
+            dt_ms,
+            tau_ms,
+            synapses: (0..n_rec)
+                .map(|j| {
+                    if j % 2 == 0 {
+                        Synapse::FACILITATING
+                    } else {
+                        Synapse::DEPRESSING
+                    }
+                })
+                .collect(),
+            c_in: Constraint::none(n_rec, n_in),
+            c_rec: Constraint::none(n_rec, n_rec),
+            w_rec_init: crate::init::uniform_fan_in(n_rec, n_rec, rng),
+            w_in_init: crate::init::uniform_fan_in(n_rec, n_in, rng),
+            b_init: crate::init::uniform_fan_in(1, n_rec, rng),
+        }
+    }
+
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | w_recᵀ (H, H)]; ∂eff stops before the
+    // transposed copy.
+    fn offs(&self) -> [usize; 4] {
+        let h = self.n_rec;
+        let a = h * self.n_in;
+        [0, a, a + h, a + h + h * h]
+    }
+
+    /// Euler factors of unit j: (β = dt in s, β/τ_x, β/τ_u, U).
+    fn consts(&self, j: usize) -> (T, T, T, T) {
+        let s = self.synapses[j];
+        let beta = self.dt_ms / 1000.0;
+        (
+            T::c(beta),
+            T::c(self.dt_ms / s.tau_x_ms),
+            T::c(self.dt_ms / s.tau_u_ms),
+            T::c(s.u_base),
+        )
+    }
+}
+
+impl<T: Real> Cell<T> for StpCtrnn<T> {
+    fn kind(&self) -> &'static str {
+        "stp-ctrnn"
+    }
+    fn n_in(&self) -> usize {
+        self.n_in
+    }
+    fn n_units(&self) -> usize {
+        self.n_rec
+    }
+    fn state_len(&self) -> usize {
+        3 * self.n_rec
+    }
+    fn input_width(&self) -> usize {
+        self.n_rec
+    }
+    fn cache_len(&self) -> usize {
+        // [pre | e]
+        2 * self.n_rec
+    }
+    fn param_specs(&self) -> Vec<ParamSpec> {
+        let h = self.n_rec;
+        vec![
+            ParamSpec::new("w_in", h, self.n_in),
+            ParamSpec::new("w_rec", h, h),
+            ParamSpec::new("b_rec", 1, h),
+        ]
+    }
+    fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
+        let pieces = [&self.w_in_init[..], &self.w_rec_init, &self.b_init];
+        write_initial(params, &self.param_specs(), &pieces);
+    }
+    fn eff_len(&self) -> usize {
+        self.offs()[3] + self.n_rec * self.n_rec
+    }
+    fn grad_len(&self) -> usize {
+        self.offs()[3]
+    }
+    fn prepare(&self, params: &[T], eff: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let (p_in, rest) = params.split_at(h * self.n_in);
+        let (p_rec, p_b) = rest.split_at(h * h);
+        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
+        eff[o[1]..o[2]].copy_from_slice(p_b);
+        let (head, w_t) = eff.split_at_mut(o[3]);
+        self.c_rec.apply(p_rec, &mut head[o[2]..]);
+        crate::linalg::transpose_into(&head[o[2]..], h, h, w_t);
+    }
+    fn input_offsets(&self) -> (usize, usize) {
+        let o = self.offs();
+        (o[0], o[1])
+    }
+    fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
+        let h = self.n_rec;
+        for (r, row) in rates.chunks_exact_mut(h).zip(s.chunks_exact(3 * h)) {
+            r.copy_from_slice(&row[..h]);
+        }
+    }
+
+    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+        let (h, b) = (self.n_rec, ctx.batch);
+        let (one, zero) = (T::c(1.0), T::c(0.0));
+        let alpha = T::c(self.dt_ms / self.tau_ms);
+        // e = (U + φ)(1 − d) r into the second half of each cache row.
+        for (c, s) in io
+            .cache
+            .chunks_exact_mut(2 * h)
+            .zip(io.s_prev.chunks_exact(3 * h))
+        {
+            for j in 0..h {
+                let u_base = self.consts(j).3;
+                c[h + j] = (u_base + s[2 * h + j]) * (one - s[h + j]) * s[j];
+            }
+        }
+        // pre = U_t + e W_recᵀ into the first half.
+        let (cache, w_t) = (&mut *io.cache, &eff[self.offs()[3]..]);
+        // The e block and the pre block share each cache row, so the product reads e from a
+        // copy in `r_next` (overwritten just below).
+        for (dst, c) in io.r_next.chunks_exact_mut(h).zip(cache.chunks_exact(2 * h)) {
+            dst.copy_from_slice(&c[h..]);
+        }
+        gemm_s_onto(
+            cache,
+            b,
+            h,
+            2 * h,
+            sv(io.u, b, h, h),
+            sv(io.r_next, b, h, h),
+            Trans::N,
+            sv(w_t, h, h, h),
+            Trans::N,
+            ctx.threads,
+        );
+        let f = self.activation;
+        for ((sn, rn), (sp, c)) in io
+            .s_next
+            .chunks_exact_mut(3 * h)
+            .zip(io.r_next.chunks_exact_mut(h))
+            .zip(io.s_prev.chunks_exact(3 * h).zip(cache.chunks_exact(2 * h)))
+        {
+            for j in 0..h {
+                let (beta, kx, ku, u_base) = self.consts(j);
+                let (r, d, phi, e) = (sp[j], sp[h + j], sp[2 * h + j], c[h + j]);
+                let r_new = (one - alpha) * r + alpha * f.f(c[j]);
+                // d = 1 − x ∈ [0, 1], φ = u − U ∈ [−U, 1 − U].
+                let d_new = (d - kx * d + beta * e).max(zero).min(one);
+                let u = u_base + phi;
+                let phi_new = (phi - ku * phi + beta * u_base * (one - u) * r)
+                    .max(-u_base)
+                    .min(one - u_base);
+                sn[j] = r_new;
+                sn[h + j] = d_new;
+                sn[2 * h + j] = phi_new;
+                rn[j] = r_new;
+            }
+        }
+    }
+
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
+        let (h, b) = (self.n_rec, ctx.batch);
+        let (one, zero) = (T::c(1.0), T::c(0.0));
+        let alpha = T::c(self.dt_ms / self.tau_ms);
+        let f = self.activation;
+        let inside = |v: T, lo: T, hi: T| if v >= lo && v <= hi { one } else { zero };
+        // ∂pre = (∂r_t) α f'(pre) = ∂U_t.
+        for s in 0..b {
+            for j in 0..h {
+                let g = io.d_s_next[s * 3 * h + j] + io.d_r[s * h + j];
+                io.d_u[s * h + j] = g * alpha * f.df(io.cache[s * 2 * h + j]);
+            }
+        }
+        // ∂e = ∂pre W_rec (+ β g_d below), written into the r block of ∂s_{t−1} first.
+        let w_rec = &eff[self.offs()[2]..self.offs()[3]];
+        gemm_s(
+            io.d_s_prev,
+            b,
+            h,
+            3 * h,
+            sv(io.d_u, b, h, h),
+            Trans::N,
+            sv(w_rec, h, h, h),
+            Trans::N,
+            false,
+            ctx.threads,
+        );
+        for s in 0..b {
+            let sp = &io.s_prev[s * 3 * h..(s + 1) * 3 * h];
+            let gn = &io.d_s_next[s * 3 * h..(s + 1) * 3 * h];
+            let c = &io.cache[s * 2 * h..(s + 1) * 2 * h];
+            let out = &mut io.d_s_prev[s * 3 * h..(s + 1) * 3 * h];
+            for j in 0..h {
+                let (beta, kx, ku, u_base) = self.consts(j);
+                let (r, d, phi, e) = (sp[j], sp[h + j], sp[2 * h + j], c[h + j]);
+                let u = u_base + phi;
+                // Gradients reaching d_t and φ_t, zero where the value was clipped.
+                let d_raw = d - kx * d + beta * e;
+                let phi_raw = phi - ku * phi + beta * u_base * (one - u) * r;
+                let g_d = gn[h + j] * inside(d_raw, zero, one);
+                let g_phi = gn[2 * h + j] * inside(phi_raw, -u_base, one - u_base);
+                let g_r = gn[j] + io.d_r[s * h + j];
+                let g_e = out[j] + beta * g_d;
+                out[j] =
+                    g_e * u * (one - d) + (one - alpha) * g_r + g_phi * beta * u_base * (one - u);
+                out[h + j] = -g_e * u * r + g_d * (one - kx);
+                out[2 * h + j] = g_e * (one - d) * r + g_phi * (one - ku - beta * u_base * r);
+            }
+        }
+    }
+
+    fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let tb = seq.n_steps * seq.batch;
+        // ∂W_rec = Σ_t ∂pre_tᵀ e_t, e_t in the second half of every cache row.
+        gemm_s(
+            &mut d_eff[o[2]..o[3]],
+            h,
+            h,
+            h,
+            sv(seq.d_u, tb, h, h),
+            Trans::T,
+            sv(&seq.cache[h..], tb, h, 2 * h),
+            Trans::N,
+            true,
+            ctx.threads,
+        );
+    }
+
+    fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
+        let h = self.n_rec;
+        let o = self.offs();
+        let (p_in, rest) = params.split_at(h * self.n_in);
+        let p_rec = &rest[..h * h];
+        let (g_in, rest) = d_params.split_at_mut(h * self.n_in);
+        let (g_rec, g_b) = rest.split_at_mut(h * h);
+        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
+        self.c_rec.backprop(p_rec, &d_eff[o[2]..o[3]], g_rec);
+        for (g, &d) in g_b.iter_mut().zip(&d_eff[o[1]..o[2]]) {
+            *g += d;
+        }
+    }
+}
