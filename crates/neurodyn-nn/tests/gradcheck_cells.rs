@@ -3,7 +3,7 @@
 //! penalty.
 
 mod common;
-use common::tiny_batch;
+use common::{assert_initial_state_grads, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Gru, Lstm, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -228,38 +228,6 @@ fn initial_state_gradient_of_gated_cells() {
         let mut s0: Vec<f64> = (0..b.batch * s_len)
             .map(|k| 0.4 * ((k as f64) * 0.7).cos())
             .collect();
-        let obj = objective();
-        let mut ws = neurodyn_nn::Workspace::default();
-        let mut g = vec![0.0; n.params.len()];
-        obj.evaluate(
-            &mut n,
-            &mut ws,
-            b.class_ref(),
-            Some(&s0),
-            None,
-            false,
-            Some(&mut g),
-        );
-        let d_s0 = n.d_initial_state(&ws).to_vec();
-        let eps = 1e-6;
-        for k in 0..s0.len() {
-            let v = s0[k];
-            s0[k] = v + eps;
-            let lp = obj
-                .evaluate(&mut n, &mut ws, b.class_ref(), Some(&s0), None, false, None)
-                .total();
-            s0[k] = v - eps;
-            let lm = obj
-                .evaluate(&mut n, &mut ws, b.class_ref(), Some(&s0), None, false, None)
-                .total();
-            s0[k] = v;
-            let num = (lp - lm) / (2.0 * eps);
-            let rel = (num - d_s0[k]).abs() / (num.abs() + d_s0[k].abs()).max(1e-6);
-            assert!(
-                rel < 1e-5,
-                "{kind}: ∂s0[{k}] {} vs {num} (rel {rel:.2e})",
-                d_s0[k]
-            );
-        }
+        assert_initial_state_grads(&mut n, &objective(), b.class_ref(), &mut s0, kind);
     }
 }

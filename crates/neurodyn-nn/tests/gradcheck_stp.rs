@@ -4,7 +4,7 @@
 //! depression depletes and recovers, the zero state is the synapses at rest).
 
 mod common;
-use common::{assert_grads, tiny_batch};
+use common::{assert_grads, assert_initial_state_grads, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::stp::{StpCtrnn, Synapse};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -87,35 +87,7 @@ fn gradient_of_a_carried_over_state() {
         &mut Rng::new(5),
     );
     let mut s0 = state(b.batch);
-    let obj = Objective::default();
-    let mut ws = Workspace::default();
-    let mut g = vec![0.0; n.params.len()];
-    obj.evaluate(
-        &mut n,
-        &mut ws,
-        b.class_ref(),
-        Some(&s0),
-        None,
-        false,
-        Some(&mut g),
-    );
-    let d_s0 = n.d_initial_state(&ws).to_vec();
-    let eps = 1e-6;
-    for k in 0..s0.len() {
-        let v = s0[k];
-        s0[k] = v + eps;
-        let lp = obj
-            .evaluate(&mut n, &mut ws, b.class_ref(), Some(&s0), None, false, None)
-            .total();
-        s0[k] = v - eps;
-        let lm = obj
-            .evaluate(&mut n, &mut ws, b.class_ref(), Some(&s0), None, false, None)
-            .total();
-        s0[k] = v;
-        let num = (lp - lm) / (2.0 * eps);
-        let rel = (num - d_s0[k]).abs() / (num.abs() + d_s0[k].abs()).max(1e-6);
-        assert!(rel < 1e-5, "∂s0[{k}] {} vs {num} (rel {rel:.2e})", d_s0[k]);
-    }
+    assert_initial_state_grads(&mut n, &Objective::default(), b.class_ref(), &mut s0, "stp");
 }
 
 #[test]

@@ -76,3 +76,38 @@ pub fn assert_grads(net: &mut Network<f64>, obj: &Objective, b: BatchRef<'_>, wh
         r.worst
     );
 }
+
+/// Assert that `∂L/∂s₀` of a caller-supplied initial state (a carried-over window) matches
+/// central differences at every entry.
+pub fn assert_initial_state_grads(
+    n: &mut Network<f64>,
+    obj: &Objective,
+    b: BatchRef<'_>,
+    s0: &mut [f64],
+    what: &str,
+) {
+    let mut ws = neurodyn_nn::Workspace::default();
+    let mut g = vec![0.0; n.params.len()];
+    obj.evaluate(n, &mut ws, b, Some(s0), None, false, Some(&mut g));
+    let d_s0 = n.d_initial_state(&ws).to_vec();
+    let eps = 1e-6;
+    for k in 0..s0.len() {
+        let v = s0[k];
+        s0[k] = v + eps;
+        let lp = obj
+            .evaluate(n, &mut ws, b, Some(s0), None, false, None)
+            .total();
+        s0[k] = v - eps;
+        let lm = obj
+            .evaluate(n, &mut ws, b, Some(s0), None, false, None)
+            .total();
+        s0[k] = v;
+        let num = (lp - lm) / (2.0 * eps);
+        let rel = (num - d_s0[k]).abs() / (num.abs() + d_s0[k].abs()).max(1e-6);
+        assert!(
+            rel < 1e-5,
+            "{what}: ∂s0[{k}] {} vs {num} (rel {rel:.2e})",
+            d_s0[k]
+        );
+    }
+}
