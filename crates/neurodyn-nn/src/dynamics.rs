@@ -65,6 +65,8 @@ impl Frozen {
                 r_next: &mut r_next,
                 cache: &mut cache,
                 buffers: &mut buffers,
+                // A cell whose step depends on t (a light-GRU's per-step batch-norm statistics)
+                // is frozen at its first step's, those of a trial's opening (fixation) period.
                 t: 0,
             },
         );

@@ -250,9 +250,9 @@ fn light_gru<T: Real>(c: &Case) -> Network<T> {
     let h = c.n_rec;
     let mut rng = Rng::new(0);
     let mut cell = if c.embed > 0 {
-        LightGru::enu(c.n_in, h, c.embed, &mut rng)
+        LightGru::enu(c.n_in, h, c.embed, &mut rng).with_bn_steps(1)
     } else {
-        LightGru::new(c.n_in, h, &mut rng)
+        LightGru::new(c.n_in, h, &mut rng).with_bn_steps(1)
     };
     // w_in rows: [W_zx; W_hx] (or [W_zx; W_ĥx] with embeddings).
     let second = if c.embed > 0 {

@@ -5,6 +5,7 @@
 mod common;
 use common::tiny_batch;
 use neurodyn_core::Rng;
+use neurodyn_nn::cells::light_gru::DEFAULT_BN_STEPS;
 use neurodyn_nn::cells::LightGru;
 use neurodyn_nn::objective::BatchRef;
 use neurodyn_nn::{Constraint, InitialState, Loss, Network, Objective, Regularizer, Workspace};
@@ -207,47 +208,104 @@ fn masks_get_no_gradient_and_dale_signs_hold() {
 fn running_statistics_follow_pytorch_rule() {
     let (t_steps, batch) = (3, 5);
     let b = tiny_batch(t_steps, batch, N_IN, N_OUT, 24);
-    let cell = LightGru::new(N_IN, H, &mut Rng::new(12));
-    let mut n = Network::new(
-        Box::new(cell),
-        N_OUT,
-        Constraint::none(N_OUT, H),
-        InitialState::Zero,
-        &mut Rng::new(13),
-    );
-    let w_in = n.param("cell.w_in").expect("w_in").to_vec();
-    let mut ws = Workspace::default();
-    n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, false);
-    assert_eq!(&n.buffers[..2 * H], &[0.0; 2 * H]);
-    assert_eq!(&n.buffers[2 * H..], &[1.0; 2 * H]);
-    n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, true);
-    let (mut mean, mut var) = (vec![0.0; 2 * H], vec![1.0; 2 * H]);
+    // With one row (the seed's shared statistics) every step updates it; with one row per step
+    // (the default) step t updates row t, and the rows past the steps trained stay at 0 / 1.
+    for rows in [1, 8] {
+        let cell = LightGru::new(N_IN, H, &mut Rng::new(12)).with_bn_steps(rows);
+        let mut n = Network::new(
+            Box::new(cell),
+            N_OUT,
+            Constraint::none(N_OUT, H),
+            InitialState::Zero,
+            &mut Rng::new(13),
+        );
+        let w_in = n.param("cell.w_in").expect("w_in").to_vec();
+        let buf = |n: &Network<f64>, name: &str| -> Vec<f64> {
+            n.buffers[n.buffer_layout.range_of(name).expect("buffer")].to_vec()
+        };
+        let mut ws = Workspace::default();
+        n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, false);
+        assert_eq!(buf(&n, "bn_running_mean"), vec![0.0; rows * 2 * H]);
+        assert_eq!(buf(&n, "bn_running_var"), vec![1.0; rows * 2 * H]);
+        assert_eq!(buf(&n, "bn_steps_trained"), [0.0]);
+        n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, true);
+        let (mut mean, mut var) = (vec![0.0; rows * 2 * H], vec![1.0; rows * 2 * H]);
+        for t in 0..t_steps {
+            let row = t.min(rows - 1) * 2 * H;
+            for j in 0..2 * H {
+                let a: Vec<f64> = (0..batch)
+                    .map(|s| {
+                        (0..N_IN)
+                            .map(|k| {
+                                w_in[j * N_IN + k] * b.inputs[(t * batch + s) * N_IN + k] as f64
+                            })
+                            .sum::<f64>()
+                    })
+                    .collect();
+                let mu = a.iter().sum::<f64>() / batch as f64;
+                let v = a.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (batch - 1) as f64;
+                mean[row + j] = 0.9 * mean[row + j] + 0.1 * mu;
+                var[row + j] = 0.9 * var[row + j] + 0.1 * v;
+            }
+        }
+        let (got_mean, got_var) = (buf(&n, "bn_running_mean"), buf(&n, "bn_running_var"));
+        for k in 0..rows * 2 * H {
+            assert!(
+                (got_mean[k] - mean[k]).abs() < 1e-12 && (got_var[k] - var[k]).abs() < 1e-12,
+                "rows {rows}, entry {k}: mean {} vs {}, var {} vs {}",
+                got_mean[k],
+                mean[k],
+                got_var[k],
+                var[k]
+            );
+        }
+        assert_eq!(buf(&n, "bn_steps_trained"), [t_steps.min(rows) as f64]);
+    }
+}
+
+/// With per-step statistics, a network evaluated on the batch it was trained on behaves as in
+/// training once the running statistics have settled; with statistics shared by all steps it
+/// does not (its running statistics average over steps whose inputs differ).
+#[test]
+fn per_step_statistics_make_evaluation_match_training() {
+    let (t_steps, batch) = (6, 400);
+    // Inputs whose mean and spread change from step to step, like a task's periods.
+    let mut b = tiny_batch(t_steps, batch, N_IN, N_OUT, 25);
     for t in 0..t_steps {
-        for j in 0..2 * H {
-            let a: Vec<f64> = (0..batch)
-                .map(|s| {
-                    (0..N_IN)
-                        .map(|k| w_in[j * N_IN + k] * b.inputs[(t * batch + s) * N_IN + k] as f64)
-                        .sum::<f64>()
-                })
-                .collect();
-            let mu = a.iter().sum::<f64>() / batch as f64;
-            let v = a.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (batch - 1) as f64;
-            mean[j] = 0.9 * mean[j] + 0.1 * mu;
-            var[j] = 0.9 * var[j] + 0.1 * v;
+        for v in &mut b.inputs[t * batch * N_IN..(t + 1) * batch * N_IN] {
+            *v = *v * (1.0 + t as f32) + 2.0 * t as f32;
         }
     }
-    for j in 0..2 * H {
-        let (got_mean, got_var): (f64, f64) = (n.buffers[j], n.buffers[2 * H + j]);
-        assert!(
-            (got_mean - mean[j]).abs() < 1e-12,
-            "running mean {j}: {got_mean} vs {}",
-            mean[j]
+    let gap = |rows: usize| {
+        let cell = LightGru::<f64>::new(N_IN, H, &mut Rng::new(14)).with_bn_steps(rows);
+        let mut n = Network::new(
+            Box::new(cell),
+            N_OUT,
+            Constraint::none(N_OUT, H),
+            InitialState::Zero,
+            &mut Rng::new(15),
         );
-        assert!(
-            (got_var - var[j]).abs() < 1e-12,
-            "running var {j}: {got_var} vs {}",
-            var[j]
-        );
-    }
+        let mut ws = Workspace::default();
+        for _ in 0..200 {
+            n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, true);
+        }
+        let train = ws.rates.clone();
+        n.forward(&mut ws, &b.inputs, t_steps, batch, None, None, false);
+        let scale = train.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        train
+            .iter()
+            .zip(&ws.rates)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+            / scale
+    };
+    let (per_step, shared) = (gap(DEFAULT_BN_STEPS), gap(1));
+    assert!(
+        per_step < 0.01,
+        "per-step statistics: evaluation differs by {per_step:.3}"
+    );
+    assert!(
+        shared > 0.1,
+        "shared statistics: evaluation differs by only {shared:.3}"
+    );
 }

@@ -6,7 +6,8 @@
 //!   autapses, E/I-balanced initialisation, readout from E units);
 //! - `vanilla`, `gru`, `lstm`: PyTorch's `nn.RNN` (activation from the config), `nn.GRU`, `nn.LSTM`;
 //! - `light-gru`, `enu-light-gru`, `ei-light-gru`: light-GRU with batch norm, its variant whose
-//!   units are private 2-layer embeddings (`embed` hidden units each), and its Dale variant.
+//!   units are private 2-layer embeddings (`embed` hidden units each), and its Dale variant. Their
+//!   running batch-norm statistics are kept per time step (see `neurodyn_nn::cells::light_gru`).
 //!
 //! - `stp-ctrnn`: a rate-form CTRNN whose recurrent synapses facilitate and depress (see
 //!   `neurodyn_nn::cells::stp`; units alternate facilitating and depressing synapses). It takes

@@ -13,13 +13,20 @@
 //!
 //! No reset gate, a ReLU candidate, and batch normalisation of the input projections (β replaces
 //! the biases). **Batch norm**: while training, μ and σ² are the batch mean and (biased) variance
-//! of each feature at each step; in evaluation they are the running estimates. As in the seed's
-//! code (one `BatchNorm1d` called at every step), γ, β and the running statistics are shared by
-//! all steps, and the running statistics (persistent buffers `bn_running_mean`,
-//! `bn_running_var`, starting at 0 and 1) are updated at every training step with PyTorch's rule
-//! `r ← (1 − m) r + m s` (momentum m = 0.1; the unbiased batch variance for `bn_running_var`).
-//! Ravanelli et al. pooled the statistics over all time steps; per-step statistics let the batch
-//! norm run inside the time loop.
+//! of each feature at each step; in evaluation they are running estimates, updated at every
+//! training step with PyTorch's rule `r ← (1 − m) r + m s` (momentum m = 0.1; the unbiased batch
+//! variance for the variance), starting at 0 and 1. γ and β are shared by all steps.
+//!
+//! The running statistics are kept **per time step** by default (`bn_steps` rows of the buffers
+//! `bn_running_mean` and `bn_running_var`, 512 by default; steps past the last row share it, and
+//! evaluation past the last step trained uses that step's row; buffer `bn_steps_trained` counts
+//! the rows trained), as in recurrent batch norm (Cooijmans et al. 2017). The seed's code calls one
+//! `BatchNorm1d` at every step, so its running statistics are shared by all steps and follow the
+//! last steps of each sequence: evaluation then normalises early steps with late-step statistics.
+//! On GoNogo (1000 training steps) that network scored 0.502 in evaluation against 1.000 with batch
+//! statistics. `bn_steps = 1` reproduces the seed's shared statistics (the PyTorch golden test
+//! uses it). Ravanelli et al. pooled the statistics over all time steps; per-step statistics let
+//! the batch norm run inside the time loop.
 //!
 //! **ENU-light-GRU** ([`LightGru::enu`]): each unit is a private two-layer network (an "embedded
 //! neural unit"). Unit i owns E embedding units `ĥ[iE..(i+1)E]`; `W_ĥh (H, H·E)` is a full
@@ -54,6 +61,9 @@ use crate::params::ParamSpec;
 use crate::real::Real;
 use neurodyn_core::Rng;
 
+/// Rows of per-step running statistics a light-GRU keeps by default.
+pub const DEFAULT_BN_STEPS: usize = 512;
+
 /// A light-GRU cell (optionally ENU and/or EI). Build it with [`LightGru::new`],
 /// [`LightGru::enu`] or [`LightGru::ei`]; the constraint fields may then be changed.
 pub struct LightGru<T> {
@@ -68,6 +78,9 @@ pub struct LightGru<T> {
     pub bn_eps: f64,
     /// Batch-norm momentum of the running statistics.
     pub bn_momentum: f64,
+    /// Rows of running statistics, one per time step (1: shared by all steps, as in the seed's
+    /// code). Fixed at build time (the buffer shapes depend on it).
+    bn_steps: usize,
     /// Constraint on `w_in (H + H_c, n_in)`, rows `[W_zx; W_hx]` (or `[W_zx; W_ĥx]`, H_c = H·E).
     pub c_in: Constraint<T>,
     /// Constraint on the gate's recurrent weights `w_rec_z (H, H)`.
@@ -157,6 +170,7 @@ impl<T: Real> LightGru<T> {
             embed,
             bn_eps: 1e-5,
             bn_momentum: 0.1,
+            bn_steps: DEFAULT_BN_STEPS,
             c_in: Constraint::none(h + hc, n_in),
             c_rec_z: Constraint::none(h, h),
             c_rec_h: Constraint::none(h, h),
@@ -172,6 +186,14 @@ impl<T: Real> LightGru<T> {
     /// Embedding units per unit (0 = plain light-GRU).
     pub fn embed(&self) -> usize {
         self.embed
+    }
+
+    /// The same cell with `rows` rows of running statistics (≥ 1; 1 = shared by all steps, the
+    /// seed's and PyTorch's behaviour).
+    pub fn with_bn_steps(mut self, rows: usize) -> Self {
+        assert!(rows >= 1, "LightGru::with_bn_steps: at least one row");
+        self.bn_steps = rows;
+        self
     }
 
     /// Width of the candidate's input projection: H, or H·E with embeddings.
@@ -285,8 +307,9 @@ impl<T: Real> Cell<T> for LightGru<T> {
     fn buffer_specs(&self) -> Vec<ParamSpec> {
         let h = self.n_rec;
         vec![
-            ParamSpec::new("bn_running_mean", 1, 2 * h),
-            ParamSpec::new("bn_running_var", 1, 2 * h),
+            ParamSpec::new("bn_running_mean", self.bn_steps, 2 * h),
+            ParamSpec::new("bn_running_var", self.bn_steps, 2 * h),
+            ParamSpec::new("bn_steps_trained", 1, 1),
         ]
     }
     fn init(&self, params: &mut [T], buffers: &mut [T], _rng: &mut Rng) {
@@ -310,9 +333,11 @@ impl<T: Real> Cell<T> for LightGru<T> {
         }
         gamma.iter_mut().for_each(|v| *v = T::c(1.0));
         beta.iter_mut().for_each(|v| *v = T::c(0.0));
-        let (mean, var) = buffers.split_at_mut(2 * h);
+        let (mean, rest) = buffers.split_at_mut(self.bn_steps * 2 * h);
+        let (var, trained) = rest.split_at_mut(self.bn_steps * 2 * h);
         mean.iter_mut().for_each(|v| *v = T::c(0.0));
         var.iter_mut().for_each(|v| *v = T::c(1.0));
+        trained[0] = T::c(0.0);
     }
     fn eff_len(&self) -> usize {
         self.offs()[6]
@@ -389,7 +414,21 @@ impl<T: Real> Cell<T> for LightGru<T> {
             }
         }
         // Normalise each feature over the batch; x̂ and 1/√(σ²+ε) replace a in the cache.
-        let (r_mean, r_var) = io.buffers.split_at_mut(2 * h);
+        // This step's row of running statistics (see the module notes).
+        let rows = self.bn_steps;
+        let (all_mean, rest) = io.buffers.split_at_mut(rows * 2 * h);
+        let (all_var, trained) = rest.split_at_mut(rows * 2 * h);
+        let done = trained[0].f() as usize;
+        let row = if ctx.training {
+            io.t.min(rows - 1)
+        } else {
+            io.t.min(rows - 1).min(done.max(1) - 1)
+        };
+        if ctx.training && row + 1 > done {
+            trained[0] = T::c((row + 1) as f64);
+        }
+        let r_mean = &mut all_mean[row * 2 * h..(row + 1) * 2 * h];
+        let r_var = &mut all_var[row * 2 * h..(row + 1) * 2 * h];
         let (eps, mom) = (T::c(self.bn_eps), T::c(self.bn_momentum));
         let nb = T::c(b as f64);
         for j in 0..2 * h {
