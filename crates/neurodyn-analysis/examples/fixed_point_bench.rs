@@ -101,6 +101,7 @@ fn main() {
         periods: vec![],
         labels: Vec::<LabelColumn>::new(),
         gates: Vec::new(),
+        states: Vec::new(),
     };
     let cfg = FixedPointConfig {
         n_starts: 1024,

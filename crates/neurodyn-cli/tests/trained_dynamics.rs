@@ -172,3 +172,28 @@ fn delay_comparison_network_has_a_line_attractor_in_the_delay() {
     );
     assert_line_attractor(&r);
 }
+
+#[test]
+fn cells_with_hidden_state_search_from_recorded_states() {
+    // LSTM [h | c] and stp-ctrnn [r | d | φ]: starts are whole recorded states (rates plus the
+    // recording's state blocks), so the search runs in the network's own state space.
+    for (kind, blocks) in [("lstm", 1), ("stp-ctrnn", 2)] {
+        let mut cfg = RunConfig::default();
+        cfg.task.name = "GoNogo".into();
+        cfg.task.dt_ms = Some(100.0);
+        cfg.model.kind = kind.into();
+        cfg.model.n_rec = 16;
+        cfg.train.steps = 300;
+        let mut t = train(cfg);
+        let trials = neurodyn_tasks::sample_trials(t.task.as_ref(), 16, 7);
+        let rec = record(&mut t.net, &trials, 16).expect("record");
+        assert_eq!(rec.states.len(), blocks, "{kind}: state blocks");
+        // Delay input: fixation on, no stimulus.
+        let r = find(&mut t, &[1.0, 0.0, 0.0], 128, None);
+        assert!(r.converged().count() >= 1, "{kind}: no fixed point");
+        assert!(
+            r.points.iter().all(|p| p.x.len() == 16 * (1 + blocks)),
+            "{kind}: points live in the whole state"
+        );
+    }
+}

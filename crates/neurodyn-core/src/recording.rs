@@ -5,7 +5,8 @@
 //! recording is an `.npz` with arrays `rates`, `inputs`, `outputs`, `targets`, `mask`, `trial_len`,
 //! one `period_<name>` array `(trial, 2)` of `[start, end)` steps per period (−1 where a trial lacks
 //! it), one `gate_<name>` array `(trial, time, unit)` per gate of a gated cell (GRU, LSTM,
-//! light-GRU), and one array per condition label under the label's own name.
+//! light-GRU), one `state_<name>` array `(trial, time, unit)` per block of state beyond the rates
+//! (LSTM, stp-ctrnn), and one array per condition label under the label's own name.
 
 use crate::error::{CoreError, Result};
 use crate::npz::{NpArray, Npz};
@@ -63,6 +64,11 @@ pub struct Recording {
     pub labels: Vec<LabelColumn>,
     /// Gate activations of gated cells, `(name, (trial, time, unit))`; saved as `gate_<name>`.
     pub gates: Vec<(String, Vec<f32>)>,
+    /// The rest of the network state for cells whose state is longer than their rates, one block
+    /// of `n_units` per name in the cell's order after the rates (LSTM `cell`; stp-ctrnn
+    /// `depletion`, `facilitation`), `(name, (trial, time, unit))`; saved as `state_<name>`, in
+    /// order. With the rates they make the full state (fixed-point starts need it).
+    pub states: Vec<(String, Vec<f32>)>,
 }
 
 const FIXED: [&str; 6] = ["rates", "inputs", "outputs", "targets", "mask", "trial_len"];
@@ -157,6 +163,7 @@ impl Recording {
             FIXED.contains(&c.name.as_str())
                 || c.name.starts_with("period_")
                 || c.name.starts_with("gate_")
+                || c.name.starts_with("state_")
         }) {
             return Err(CoreError::invalid(
                 "labels",
@@ -181,6 +188,7 @@ impl Recording {
             trial_len: trials.iter().map(Trial::n_steps).collect(),
             periods,
             gates: Vec::new(),
+            states: Vec::new(),
             labels,
         })
     }
@@ -224,6 +232,9 @@ impl Recording {
         }
         for (name, g) in &self.gates {
             z.f32(&format!("gate_{name}"), &[n, t, self.n_units], g.clone())?;
+        }
+        for (name, g) in &self.states {
+            z.f32(&format!("state_{name}"), &[n, t, self.n_units], g.clone())?;
         }
         for c in &self.labels {
             if c.discrete {
@@ -280,12 +291,17 @@ impl Recording {
         let mut periods = Vec::new();
         let mut labels = Vec::new();
         let mut gates = Vec::new();
+        let mut states = Vec::new();
         for (name, a) in &z.arrays {
-            if let Some(g) = name.strip_prefix("gate_") {
+            let traces = [("gate_", &mut gates), ("state_", &mut states)];
+            if let Some((g, into)) = traces
+                .into_iter()
+                .find_map(|(prefix, into)| name.strip_prefix(prefix).map(|g| (g, into)))
+            {
                 if a.shape() != [n, t, u] {
                     return Err(CoreError::shape(name, &[n, t, u], a.shape()));
                 }
-                gates.push((g.to_string(), a.to_f32()));
+                into.push((g.to_string(), a.to_f32()));
             } else if let Some(p) = name.strip_prefix("period_") {
                 if a.shape() != [n, 2] {
                     return Err(CoreError::shape(name, &[n, 2], a.shape()));
@@ -319,6 +335,7 @@ impl Recording {
             trial_len,
             periods,
             gates,
+            states,
             labels,
         })
     }

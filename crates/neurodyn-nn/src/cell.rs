@@ -157,6 +157,12 @@ pub trait Cell<T: Real>: Send + Sync {
     fn gates(&self) -> Vec<(&'static str, usize)> {
         Vec::new()
     }
+    /// Names of the blocks of a sample's state after its rates, each `n_units` wide, for cells
+    /// whose state is `[rates | block 1 | …]` (LSTM `[h | c]`: `cell`); recordings keep them so
+    /// that analyses can rebuild whole states. Empty when the state is the rates.
+    fn state_blocks(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
     /// Rates of a state, `(B, state_len) → (B, n_units)`.
     fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
         rates.copy_from_slice(s);

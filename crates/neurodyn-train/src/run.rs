@@ -213,7 +213,7 @@ pub fn keep_trials(rec: &Recording, n: usize) -> Recording {
     let mut r = rec.clone();
     r.n_trials = n;
     r.rates.truncate(n * t * u);
-    for (_, g) in r.gates.iter_mut() {
+    for (_, g) in r.gates.iter_mut().chain(r.states.iter_mut()) {
         g.truncate(n * t * u);
     }
     r.inputs.truncate(n * t * i);

@@ -44,6 +44,9 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
     let mut outputs = vec![0.0f32; n * t_max * o];
     let gate_names = net.cell.gates();
     let mut gates = vec![vec![0.0f32; n * t_max * h]; gate_names.len()];
+    let block_names = net.cell.state_blocks();
+    let s_len = net.cell.state_len();
+    let mut blocks = vec![vec![0.0f32; n * t_max * h]; block_names.len()];
     let mut ws = Workspace::default();
     for (ci, part) in trials.chunks(chunk.max(1)).enumerate() {
         let b = Batch::from_trials(part)?;
@@ -70,6 +73,12 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
                 for (k, g) in gates.iter_mut().enumerate() {
                     g[dst..dst + h].copy_from_slice(net.gate(&ws, k, t, j, bs));
                 }
+                // State block k + 1 of sample j after step t (state block t + 1).
+                let row = ((t + 1) * bs + j) * s_len;
+                for (k, g) in blocks.iter_mut().enumerate() {
+                    let src = row + (k + 1) * h;
+                    g[dst..dst + h].copy_from_slice(&ws.states[src..src + h]);
+                }
             }
         }
     }
@@ -78,6 +87,11 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
         .iter()
         .map(|(name, _)| name.to_string())
         .zip(gates)
+        .collect();
+    rec.states = block_names
+        .iter()
+        .map(|name| name.to_string())
+        .zip(blocks)
         .collect();
     Ok(rec)
 }
@@ -255,6 +269,7 @@ mod tests {
             periods: Vec::new(),
             labels: Vec::new(),
             gates: Vec::new(),
+            states: Vec::new(),
         }
     }
 

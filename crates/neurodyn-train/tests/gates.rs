@@ -21,6 +21,10 @@ fn recorded(kind: &str) -> Recording {
     let back = Recording::load(&p).expect("load");
     let _ = std::fs::remove_file(&p);
     assert_eq!(back.gates, rec.gates, "gates round-trip through the npz");
+    assert_eq!(
+        back.states, rec.states,
+        "state blocks round-trip through the npz"
+    );
     back
 }
 
@@ -82,6 +86,22 @@ fn lstm_rates_follow_from_recorded_gates() {
         let c = f[at] as f64 * c_prev + i[at] as f64 * g[at] as f64;
         (o[at] as f64 * c.tanh(), c)
     });
+    // The recorded cell state (state block `cell`) is that c.
+    let names: Vec<&str> = rec.states.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["cell"]);
+    let cell = &rec.states[0].1;
+    let mut worst = 0.0f64;
+    for tr in 0..rec.n_trials {
+        for k in 0..rec.n_units {
+            let mut c = 0.0;
+            for t in 0..rec.trial_len[tr] {
+                let at = (tr * rec.n_steps + t) * rec.n_units + k;
+                c = f[at] as f64 * c + i[at] as f64 * g[at] as f64;
+                worst = worst.max((c - cell[at] as f64).abs());
+            }
+        }
+    }
+    assert!(worst < 1e-5, "recorded cell state differs by {worst:e}");
 }
 
 #[test]
@@ -96,7 +116,8 @@ fn light_gru_rates_follow_from_recorded_gates() {
 
 #[test]
 fn ungated_cells_record_no_gates() {
-    assert!(recorded("ctrnn").gates.is_empty());
+    let rec = recorded("ctrnn");
+    assert!(rec.gates.is_empty() && rec.states.is_empty());
 }
 
 /// A run keeps the first trials of its evaluation in `recording.npz`: their gates come along
@@ -111,9 +132,15 @@ fn kept_trials_keep_their_gates() {
         let whole = &gate(&rec, name)[..2 * per_trial];
         assert_eq!(g.as_slice(), whole, "gate {name}: the first two trials");
     }
+    assert_eq!(
+        kept.states[0].1,
+        rec.states[0].1[..2 * per_trial],
+        "the cell state too"
+    );
     let p = std::env::temp_dir().join(format!("neurodyn-gates-kept-{}.npz", std::process::id()));
     kept.save(&p).expect("save");
     let back = Recording::load(&p).expect("load");
     let _ = std::fs::remove_file(&p);
     assert_eq!(back.gates, kept.gates);
+    assert_eq!(back.states, kept.states);
 }

@@ -305,7 +305,8 @@ pub fn run(
 }
 
 /// Sample `config.n_starts` starts from `rec` ([`sample_starts`]) and [`run`]. The network's state
-/// must be the recorded activity (`n_state == rec.n_units`).
+/// must be the recorded state: the rates and the recording's state blocks
+/// (`n_state == n_units · (1 + rec.states.len())`).
 pub fn run_on_recording(
     dynamics: &dyn Dynamics,
     rec: &Recording,
@@ -313,13 +314,12 @@ pub fn run_on_recording(
     config: &FixedPointConfig,
     rng: &mut Rng,
 ) -> Result<FixedPointResult> {
-    if dynamics.n_state() != rec.n_units {
+    let recorded = rec.n_units * (1 + rec.states.len());
+    if dynamics.n_state() != recorded {
         return Err(AnalysisError::shape(
-            "the network state against the recorded rates (starts are drawn from recorded rates, so \
-             cells whose state is longer than their rates, LSTM [h | c] and stp-ctrnn [r | d | φ], \
-             are not supported yet)",
+            "the network state against the recorded state (rates and state blocks)",
             &[dynamics.n_state()],
-            &[rec.n_units],
+            &[recorded],
         ));
     }
     let starts = sample_starts(

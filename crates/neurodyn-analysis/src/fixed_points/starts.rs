@@ -2,16 +2,18 @@
 //! Gaussian noise (Sussillo & Barak 2013; FixedPointFinder's `sample_states`).
 //!
 //! Each start picks a trial uniformly, then a real (unpadded) step of it uniformly, takes the
-//! recorded rates there as the state and adds `N(0, noise_std²)` to every coordinate. This assumes
-//! the network's state is what was recorded (rate-form CTRNN `h`, GRU `h`); callers whose state
-//! differs from the recorded rates build starts themselves. With a period name, only steps inside
+//! recorded state there and adds `N(0, noise_std²)` to every coordinate. The recorded state is the
+//! rates followed by the recording's state blocks (`Recording::states`: LSTM `[h | c]`,
+//! stp-ctrnn `[r | d | φ]`), which is the network's state for every cell but the `state` CTRNN
+//! form (whose starts are then rates, an approximation). With a period name, only steps inside
 //! that period (on the trials that have it) are candidates.
 
 use crate::error::{AnalysisError, Result};
 use crate::window::check_recording;
 use neurodyn_core::{Recording, Rng};
 
-/// `n_starts` states `(n_starts, n_units)` row-major sampled from `rec`'s trajectories.
+/// `n_starts` states `(n_starts, n_units · (1 + blocks))` row-major sampled from `rec`'s
+/// trajectories.
 pub fn sample_starts(
     rec: &Recording,
     n_starts: usize,
@@ -57,14 +59,26 @@ pub fn sample_starts(
             Some(name) => format!("no recorded trial has a step in period `{name}`"),
         }));
     }
+    if let Some((name, v)) = rec.states.iter().find(|(_, v)| v.len() != rec.rates.len()) {
+        return Err(AnalysisError::shape(
+            format!("recorded state block `{name}` (trial, time, unit)"),
+            &[rec.rates.len()],
+            &[v.len()],
+        ));
+    }
     let u = rec.n_units;
-    let mut out = Vec::with_capacity(n_starts * u);
+    let blocks: Vec<&[f32]> = std::iter::once(&rec.rates[..])
+        .chain(rec.states.iter().map(|(_, v)| &v[..]))
+        .collect();
+    let mut out = Vec::with_capacity(n_starts * u * blocks.len());
     for _ in 0..n_starts {
         let &(i, a, b) = rng.choose(&ranges);
         let t = a + rng.below((b - a) as u64) as usize;
         let o = (i * rec.n_steps + t) * u;
-        for &r in &rec.rates[o..o + u] {
-            out.push(r as f64 + noise_std * rng.normal());
+        for block in &blocks {
+            for &r in &block[o..o + u] {
+                out.push(r as f64 + noise_std * rng.normal());
+            }
         }
     }
     Ok(out)
@@ -92,6 +106,7 @@ mod tests {
             periods: vec![("delay".into(), vec![2, 4, 2, 4])],
             labels: Vec::new(),
             gates: Vec::new(),
+            states: Vec::new(),
         }
     }
 

@@ -124,5 +124,6 @@ pub fn recording(
             })
             .collect(),
         gates: Vec::new(),
+        states: Vec::new(),
     }
 }

@@ -136,6 +136,9 @@ impl<T: Real> Cell<T> for Lstm<T> {
         let o = self.offs();
         (o[0], o[1])
     }
+    fn state_blocks(&self) -> Vec<&'static str> {
+        vec!["cell"]
+    }
     fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
         let h = self.n_rec;
         for (r, row) in rates.chunks_exact_mut(h).zip(s.chunks_exact(2 * h)) {
