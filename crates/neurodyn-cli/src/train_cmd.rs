@@ -14,7 +14,7 @@ pub struct TrainArgs {
     /// Task name (e.g. PerceptualDecisionMaking, yang19.dms-v0). Without a config, its default recipe.
     #[arg(long)]
     pub task: Option<String>,
-    /// Model kind: ctrnn, ei-ctrnn, stp-ctrnn, vanilla, gru, lstm, light-gru, enu-light-gru, ei-light-gru.
+    /// Model kind: ctrnn, ei-ctrnn, stp-ctrnn, hebb-ctrnn, vanilla, gru, lstm, light-gru, enu-light-gru, ei-light-gru.
     #[arg(long)]
     pub model: Option<String>,
     /// Time step (ms).

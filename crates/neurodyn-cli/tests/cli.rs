@@ -370,3 +370,38 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
         "{out}"
     );
 }
+
+#[test]
+fn hebbian_run_from_a_config_is_analysed_and_fixed_points_say_why_not() {
+    let d = tmp("hebb");
+    let cfg = TINY.replace(
+        "[model]\nn_rec = 16",
+        "[model]\nkind = \"hebb-ctrnn\"\nn_rec = 16\nhebb = { tau_ms = 300, clip = 0.5 }",
+    );
+    let cfg = write_config(&d, &cfg);
+    let run_dir = d.join("run");
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run_dir)
+        .arg("--quiet"));
+    assert!(o.status.success(), "{}", text(&o));
+    let names: Vec<String> = weights(&run_dir).into_iter().map(|(n, _)| n).collect();
+    assert!(names.iter().any(|n| n == "cell.plasticity"), "{names:?}");
+    let o = run(bin().arg("analyze").arg(&run_dir).arg("all"));
+    let msg = text(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(
+        msg.contains("fixed_points: skipped") && msg.contains("hebb-ctrnn"),
+        "{msg}"
+    );
+    assert!(run_dir.join("report.html").exists(), "{msg}");
+    let o = run(bin().arg("analyze").arg(&run_dir).arg("fixed-points"));
+    let msg = text(&o);
+    assert!(!o.status.success(), "{msg}");
+    assert!(
+        msg.contains("recordings do not keep") && !msg.contains("panicked"),
+        "{msg}"
+    );
+}

@@ -18,7 +18,8 @@
 //! Cells with extra hidden synaptic state fit as they are: their state vector per sample is longer
 //! than their rate vector (`state_len > n_units`), and `rates_of_state` reads the rates out of it.
 //! [`crate::cells::stp`] (short-term facilitation and depression, state `[r | d | φ]`) is built
-//! that way; Hebbian fast weights would carry their `H × H` matrix per sample the same way.
+//! that way, and so is [`crate::cells::hebb`] (Hebbian fast weights, state `[r | A]` with an
+//! `H × H` matrix per sample).
 
 use crate::params::ParamSpec;
 use crate::real::Real;

@@ -107,12 +107,31 @@ impl Default for DaleConfig {
     }
 }
 
+/// Hebbian fast weights (`hebb-ctrnn`; see `neurodyn_nn::cells::hebb`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HebbConfig {
+    /// Time constant of the Hebbian trace (ms): λ = 1 − dt/τ.
+    pub tau_ms: f64,
+    /// Bound on each trace value (`inf`: none).
+    pub clip: f64,
+}
+
+impl Default for HebbConfig {
+    fn default() -> Self {
+        HebbConfig {
+            tau_ms: neurodyn_nn::cells::hebb::DEFAULT_HEBB_TAU_MS,
+            clip: 1.0,
+        }
+    }
+}
+
 /// The network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// Cell kind: `ctrnn`, `ei-ctrnn`, `vanilla`, `gru`, `lstm`, `light-gru`, `enu-light-gru`,
-    /// `ei-light-gru` (see `neurodyn_train::model`).
+    /// Cell kind: `ctrnn`, `ei-ctrnn`, `stp-ctrnn`, `hebb-ctrnn`, `vanilla`, `gru`, `lstm`,
+    /// `light-gru`, `enu-light-gru`, `ei-light-gru` (see `neurodyn_train::model`).
     pub kind: String,
     /// Recurrent units.
     pub n_rec: usize,
@@ -138,6 +157,8 @@ pub struct ModelConfig {
     pub train_h0: bool,
     /// Hidden units of each unit's private embedding (`enu-light-gru`).
     pub embed: usize,
+    /// Hebbian fast weights (`hebb-ctrnn`; its defaults when absent).
+    pub hebb: Option<HebbConfig>,
 }
 
 impl Default for ModelConfig {
@@ -156,6 +177,7 @@ impl Default for ModelConfig {
             dale: None,
             train_h0: false,
             embed: 4,
+            hebb: None,
         }
     }
 }

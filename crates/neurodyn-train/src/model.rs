@@ -14,12 +14,18 @@
 //!   `tau_ms`, `activation` and `init`; noise, learned τ, other forms, Dale's law and sparse
 //!   connectivity are refused for it (not built yet).
 //!
+//! - `hebb-ctrnn`: a rate-form CTRNN with Hebbian fast weights, `W_rec + P ⊙ A` with the trace
+//!   `A ← clip(λA + (1−λ) r rᵀ)` per trial and a trained per-synapse plasticity `P` starting at
+//!   zero (see `neurodyn_nn::cells::hebb`); the `[model.hebb]` table sets `tau_ms` (λ = 1 − dt/τ,
+//!   default 400) and `clip` (1). Like `stp-ctrnn` it takes `tau_ms`, `activation` and `init` of
+//!   the CTRNN options.
+//!
 //! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to CTRNNs only.
 
 use crate::config::{DaleConfig, ModelConfig};
 use crate::error::{config, Result};
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::{Ctrnn, Gru, LightGru, Lstm, StpCtrnn, VanillaRnn};
+use neurodyn_nn::cells::{Ctrnn, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
 use neurodyn_nn::init::RecInit;
 use neurodyn_nn::params::cast;
@@ -30,6 +36,7 @@ pub const MODEL_KINDS: &[&str] = &[
     "ctrnn",
     "ei-ctrnn",
     "stp-ctrnn",
+    "hebb-ctrnn",
     "vanilla",
     "gru",
     "lstm",
@@ -98,7 +105,31 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
             return Err(config("model.dale.radius", "must be a positive number"));
         }
     }
-    if m.kind == "stp-ctrnn" {
+    if m.hebb.is_some() && m.kind != "hebb-ctrnn" {
+        return Err(config(
+            "model.hebb",
+            format!("applies to kind 'hebb-ctrnn' only, not '{}'", m.kind),
+        ));
+    }
+    if m.kind == "hebb-ctrnn" {
+        let hb = m.hebb.clone().unwrap_or_default();
+        if !(hb.tau_ms.is_finite() && hb.tau_ms >= dt_ms) {
+            return Err(config(
+                "model.hebb.tau_ms",
+                format!(
+                    "must be a number of ms ≥ dt = {dt_ms} ms (λ = 1 − dt/τ ≥ 0), got {}",
+                    hb.tau_ms
+                ),
+            ));
+        }
+        if hb.clip.is_nan() || hb.clip <= 0.0 {
+            return Err(config(
+                "model.hebb.clip",
+                format!("must be > 0 (inf for no clip), got {}", hb.clip),
+            ));
+        }
+    }
+    if m.kind == "stp-ctrnn" || m.kind == "hebb-ctrnn" {
         let refused = [
             ("model.sigma_rec", m.sigma_rec != 0.0),
             ("model.learn_tau", m.learn_tau),
@@ -109,7 +140,10 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
         if let Some((key, _)) = refused.iter().find(|(_, set)| *set) {
             return Err(config(
                 key,
-                "not available for kind 'stp-ctrnn' yet (it takes tau_ms, activation and init)",
+                format!(
+                    "not available for kind '{}' yet (it takes tau_ms, activation and init)",
+                    m.kind
+                ),
             ));
         }
     }
@@ -163,13 +197,25 @@ pub fn build<T: Real>(
 ) -> Result<Network<T>> {
     validate(m, dt_ms)?;
     let h = m.n_rec;
-    let stp = (m.kind == "stp-ctrnn").then(|| {
-        let mut c = StpCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
-        c.activation = m.activation;
-        c.w_rec_init = init::recurrent(h, m.init, rng);
-        Box::new(c) as Box<dyn neurodyn_nn::Cell<T>>
-    });
-    if let Some(cell) = stp.or_else(|| discrete_cell::<T>(m, n_in, rng)) {
+    let plastic: Option<Box<dyn neurodyn_nn::Cell<T>>> = match m.kind.as_str() {
+        "stp-ctrnn" => {
+            let mut c = StpCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
+            c.activation = m.activation;
+            c.w_rec_init = init::recurrent(h, m.init, rng);
+            Some(Box::new(c))
+        }
+        "hebb-ctrnn" => {
+            let mut c = HebbCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
+            c.activation = m.activation;
+            c.w_rec_init = init::recurrent(h, m.init, rng);
+            let hb = m.hebb.clone().unwrap_or_default();
+            c.hebb_tau_ms = hb.tau_ms;
+            c.a_max = hb.clip;
+            Some(Box::new(c))
+        }
+        _ => None,
+    };
+    if let Some(cell) = plastic.or_else(|| discrete_cell::<T>(m, n_in, rng)) {
         let initial = if m.train_h0 {
             InitialState::Trainable
         } else {

@@ -17,7 +17,7 @@ pub fn effective_w_rec(ctx: &Ctx) -> Result<(Vec<f64>, usize, usize)> {
     let loaded = neurodyn_train::load_run::<f64>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
     let net = &loaded.net;
-    if !matches!(net.cell.kind(), "ctrnn" | "stp-ctrnn") {
+    if !matches!(net.cell.kind(), "ctrnn" | "stp-ctrnn" | "hebb-ctrnn") {
         bail!(
             "connectivity reads a CTRNN's W_rec; this run's cell is '{}'",
             net.cell.kind()
@@ -26,7 +26,8 @@ pub fn effective_w_rec(ctx: &Ctx) -> Result<(Vec<f64>, usize, usize)> {
     let h = net.n_units();
     let eff = net.effective();
     // CTRNN effective layout: [w_in (H·n_in) | b (H) | w_rec (H·H) | …], the STP CTRNN's too (its
-    // W_rec is the weight before the synaptic factors u·x; at rest a synapse transmits W_rec·U).
+    // W_rec is the weight before the synaptic factors u·x; at rest a synapse transmits W_rec·U),
+    // and the Hebbian CTRNN's (its slow matrix, to which each trial adds its fast weights).
     let start = net.cell.input_offsets().1 + net.cell.input_width();
     let w = eff
         .get(start..start + h * h)

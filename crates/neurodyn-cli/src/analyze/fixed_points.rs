@@ -185,11 +185,42 @@ fn project2(res: &PcaResult, x: &[f64]) -> [f64; 2] {
     })
 }
 
-/// Run the fixed-point analysis.
+/// Run the fixed-point analysis; an error for cells whose state recordings do not keep.
 pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
+    match search(ctx, a)? {
+        Ok(section) => Ok(section),
+        Err(why) => bail!("{why}"),
+    }
+}
+
+/// As [`run`], but `None` (with a message) for cells whose state recordings do not keep.
+pub fn run_if_applies(ctx: &Ctx, a: &FixedPointArgs) -> Result<Option<Section>> {
+    Ok(match search(ctx, a)? {
+        Ok(section) => Some(section),
+        Err(why) => {
+            println!("fixed_points: skipped, {why}");
+            None
+        }
+    })
+}
+
+/// The analysis, or why it does not apply to this run's cell.
+fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, String>> {
     let (u, input_desc) = build_input(&ctx.rec, ctx.spec.evidence_label.as_deref(), a)?;
     let loaded = neurodyn_train::load_run::<f64>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
+    let cell = &loaded.net.cell;
+    let recorded = cell.n_units() * (1 + cell.state_blocks().len());
+    if cell.state_len() != recorded {
+        return Ok(Err(format!(
+            "fixed points are searched in a network's whole state, and a {}'s state has {} values \
+             per sample beside its {} rates that recordings do not keep (a Hebbian trace is n² \
+             values per step)",
+            cell.kind(),
+            cell.state_len() - cell.n_units(),
+            cell.n_units()
+        )));
+    }
     let frozen = Frozen::new(loaded.net);
     let cfg = FixedPointConfig {
         n_starts: a.n_starts.max(1),
@@ -261,7 +292,7 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
             .sqrt()
     };
     let stable = |p: &fixed_points::FixedPoint| p.linearization.stable_discrete;
-    Ok(Section {
+    Ok(Ok(Section {
         name: "fixed_points".into(),
         title: "Fixed points".into(),
         note: format!(
@@ -304,7 +335,7 @@ pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
             ),
         ],
         files,
-    })
+    }))
 }
 
 fn pca_figure(

@@ -123,7 +123,7 @@ fn all(ctx: &Ctx) -> Vec<Section> {
     push("pca", pca::run(ctx).map(Some));
     push(
         "fixed_points",
-        fixed_points::run(ctx, &fixed_points::FixedPointArgs::default_for(ctx)).map(Some),
+        fixed_points::run_if_applies(ctx, &fixed_points::FixedPointArgs::default_for(ctx)),
     );
     if let Some(args) = selectivity::SelectivityArgs::default_for(ctx) {
         push("selectivity", selectivity::run(ctx, &args).map(Some));

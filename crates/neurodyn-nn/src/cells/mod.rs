@@ -6,10 +6,12 @@
 //! - [`lstm`]: long short-term memory (PyTorch `nn.LSTM`), state `[h | c]`.
 //! - [`light_gru`]: light GRU with batch norm, and its ENU and EI variants.
 //! - [`stp`]: CTRNN with short-term facilitation and depression (state `[r | d | φ]`).
+//! - [`hebb`]: CTRNN with Hebbian fast weights (state `[r | A]`).
 
 pub mod ctrnn;
 mod ctrnn_rows;
 pub mod gru;
+pub mod hebb;
 pub mod light_gru;
 pub mod lstm;
 pub mod stp;
@@ -18,6 +20,7 @@ pub mod vanilla;
 
 pub use ctrnn::{Ctrnn, CtrnnForm};
 pub use gru::Gru;
+pub use hebb::HebbCtrnn;
 pub use light_gru::LightGru;
 pub use lstm::Lstm;
 pub use stp::StpCtrnn;
