@@ -85,6 +85,12 @@ fn main() {
         opt.update(&mut net.params, &g, 0.0);
         stages[4].push(ms(t0));
     }
+    let mut sorted = stages[4].clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let dec: Vec<String> = (0..=10)
+        .map(|d| format!("{:.1}", sorted[(d * (sorted.len() - 1)) / 10]))
+        .collect();
+    println!("step deciles (ms): {}", dec.join(" "));
     let [fwd, fwd_loss, full, upd, step] = stages.map(|mut v| {
         v.sort_by(|a, b| a.total_cmp(b));
         (v[v.len() / 2], v[0])

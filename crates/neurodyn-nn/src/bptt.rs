@@ -13,7 +13,7 @@ use crate::constraint::Constraint;
 use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
 use crate::real::Real;
-use crate::time_loop::{BwdBufs, FwdBufs};
+use crate::time_loop::{BwdBufs, BwdEdges, Edges, FwdBufs, Right};
 use neurodyn_core::Rng;
 
 /// How the state at step 0 is set when the caller does not pass one.
@@ -72,7 +72,8 @@ pub struct Workspace<T> {
     /// ∂L/∂Y `(T, B, n_out)`, set by the caller before `backward`.
     pub d_y: Vec<T>,
     /// ∂L/∂R `(T, B, H)`: extra gradients (activity penalties) set by the caller when
-    /// `d_r_extra`; `backward` adds (or, without extras, writes) the readout's part.
+    /// `d_r_extra`; `backward` adds (or, without extras, writes) the readout's part. Scratch
+    /// afterwards: a batch cut into parts without extras keeps one step's rows in it.
     pub d_r: Vec<T>,
     /// Whether `d_r` holds extra gradients for `backward` to add to; when `false` its contents
     /// are ignored (so the caller need not zero `(T, B, H)` values every step).
@@ -91,12 +92,34 @@ pub struct Workspace<T> {
     w_in_t: Vec<T>,
     d_w_in_t: Vec<T>,
     d_w_out: Vec<T>,
+    w_in_panels: Vec<T>,
+    w_out_t_panels: Vec<T>,
+    w_out_panels: Vec<T>,
+    d_w_in_t_parts: Vec<Vec<T>>,
+    d_w_out_parts: Vec<Vec<T>>,
 }
 
 fn resize<T: Real>(v: &mut Vec<T>, n: usize) {
     if v.len() != n {
         v.clear();
         v.resize(n, T::c(0.0));
+    }
+}
+
+/// Pack the `k × n` row-major `src` into `dst` in the AVX2 kernel's panels.
+fn pack<T: Real>(dst: &mut Vec<T>, src: &[T], k: usize, n: usize) {
+    resize(dst, crate::avx2::packed_len(k, n));
+    crate::avx2::pack_panels(src, k, n, n, T::c(0.0), dst);
+}
+
+/// `dst = parts[0] + parts[1] + …`, added in order.
+fn sum_parts<T: Real>(dst: &mut [T], parts: &[Vec<T>]) {
+    let (first, rest) = parts.split_first().expect("two parts or more");
+    dst.copy_from_slice(first);
+    for part in rest {
+        for (d, &e) in dst.iter_mut().zip(part) {
+            *d += e;
+        }
     }
 }
 
@@ -282,24 +305,40 @@ impl<T: Real> Network<T> {
             _ => ws.noise.iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
-        // U = X · W_inᵀ + b, one GEMM over all steps starting from the bias (a stride-0 view
-        // repeats it on every row); W_inᵀ is copied out because the products stream the rows of
-        // their right operand.
+        // The products stream the rows of their right operand, so W_inᵀ and W_outᵀ are copied
+        // out (and packed in panels for the per-step products of a batch cut into parts).
         let (wo, bo) = cell.input_offsets();
         resize(&mut ws.w_in_t, g * n_in);
         transpose_into(&ws.eff[wo..wo + g * n_in], g, n_in, &mut ws.w_in_t);
-        gemm_s_onto(
-            &mut ws.u,
-            tb,
-            g,
-            g,
-            sv(&ws.eff[bo..bo + g], tb, g, 0),
-            sv(&ws.x, tb, n_in, n_in),
-            Trans::N,
-            sv(&ws.w_in_t, n_in, g, g),
-            Trans::N,
-            self.threads,
-        );
+        let wr = self
+            .layout
+            .range(self.layout.specs.len() - self.tail_specs());
+        resize(&mut ws.w_out, wr.len());
+        self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
+        resize(&mut ws.w_out_t, wr.len());
+        transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
+        let b_out = &self.params[wr.end..wr.end + o];
+        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        let fused = cuts.len() > 2;
+        if fused {
+            pack(&mut ws.w_in_panels, &ws.w_in_t, n_in, g);
+            pack(&mut ws.w_out_t_panels, &ws.w_out_t, h, o);
+        } else {
+            // U = X · W_inᵀ + b, one GEMM over all steps starting from the bias (a stride-0 view
+            // repeats it on every row).
+            gemm_s_onto(
+                &mut ws.u,
+                tb,
+                g,
+                g,
+                sv(&ws.eff[bo..bo + g], tb, g, 0),
+                sv(&ws.x, tb, n_in, n_in),
+                Trans::N,
+                sv(&ws.w_in_t, n_in, g, g),
+                Trans::N,
+                self.threads,
+            );
+        }
         // Initial state.
         let bs = batch * s_len;
         match (s0, self.initial) {
@@ -316,7 +355,24 @@ impl<T: Real> Network<T> {
             (None, InitialState::Zero) => ws.states[..bs].iter_mut().for_each(|v| *v = T::c(0.0)),
         }
         cell.rates_of_state(&ws.states[..bs], &mut ws.rates[..batch * h]);
-        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        let edges = fused.then(|| Edges {
+            x: &ws.x,
+            w_in_t: Right {
+                rows: &ws.w_in_t,
+                panels: &ws.w_in_panels,
+                k: n_in,
+                n: g,
+            },
+            bias: &ws.eff[bo..bo + g],
+            y: &mut ws.y,
+            w_out_t: Right {
+                rows: &ws.w_out_t,
+                panels: &ws.w_out_t_panels,
+                k: h,
+                n: o,
+            },
+            b_out,
+        });
         crate::time_loop::forward(
             cell,
             &ws.eff,
@@ -324,34 +380,30 @@ impl<T: Real> Network<T> {
             n_steps,
             &cuts,
             FwdBufs {
-                u: &ws.u,
+                u: &mut ws.u,
                 noise: &ws.noise,
                 states: &mut ws.states,
                 rates: &mut ws.rates,
                 cache: &mut ws.cache,
                 buffers: &mut self.buffers,
             },
+            edges,
         );
-        // Readout, one GEMM over all steps.
-        let wr = self
-            .layout
-            .range(self.layout.specs.len() - self.tail_specs());
-        resize(&mut ws.w_out, wr.len());
-        self.readout.apply(&self.params[wr.clone()], &mut ws.w_out);
-        resize(&mut ws.w_out_t, wr.len());
-        transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
-        gemm_s_onto(
-            &mut ws.y,
-            tb,
-            o,
-            o,
-            sv(&self.params[wr.end..wr.end + o], tb, o, 0),
-            sv(&ws.rates[batch * h..], tb, h, h),
-            Trans::N,
-            sv(&ws.w_out_t, h, o, o),
-            Trans::N,
-            self.threads,
-        );
+        if !fused {
+            // Readout, one GEMM over all steps.
+            gemm_s_onto(
+                &mut ws.y,
+                tb,
+                o,
+                o,
+                sv(b_out, tb, o, 0),
+                sv(&ws.rates[batch * h..], tb, h, h),
+                Trans::N,
+                sv(&ws.w_out_t, h, o, o),
+                Trans::N,
+                self.threads,
+            );
+        }
     }
 
     /// Backpropagate `ws.d_y` (and, when `ws.d_r_extra`, the `(T, B, H)` activity-penalty
@@ -375,7 +427,12 @@ impl<T: Real> Network<T> {
             !ws.d_r_extra || ws.d_r.len() == tb * h,
             "backward: extra d_r must be (T, B, H)"
         );
-        resize(&mut ws.d_r, tb * h);
+        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        let fused = cuts.len() > 2;
+        // A cut batch forms ∂R_t inside the loop; without penalties to start from, each part
+        // reuses one block of rows, which stays in cache.
+        let d_r_steps = if fused && !ws.d_r_extra { 1 } else { n_steps };
+        resize(&mut ws.d_r, d_r_steps * batch * h);
         resize(&mut ws.d_u, tb * g);
         resize(&mut ws.d_aux, tb * a_len);
         resize(&mut ws.d_s_a, batch * s_len);
@@ -384,49 +441,75 @@ impl<T: Real> Network<T> {
         resize(&mut ws.d_w_out, o * h);
         grads.iter_mut().for_each(|v| *v = T::c(0.0));
         ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
-        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out.
-        gemm(
-            &mut ws.d_w_out,
-            o,
-            h,
-            m(&ws.d_y, tb, o),
-            Trans::T,
-            m(&ws.rates[batch * h..], tb, h),
-            Trans::N,
-            false,
-            self.threads,
-        );
+        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a cut batch).
         let wr = self
             .layout
             .range(self.layout.specs.len() - self.tail_specs());
         add_col_sums(&mut grads[wr.end..wr.end + o], &ws.d_y, o);
-        self.readout.backprop(
-            &self.params[wr.clone()],
-            &ws.d_w_out,
-            &mut grads[wr.clone()],
-        );
-        gemm(
-            &mut ws.d_r,
-            tb,
-            h,
-            m(&ws.d_y, tb, o),
-            Trans::N,
-            m(&ws.w_out, o, h),
-            Trans::N,
-            ws.d_r_extra,
-            self.threads,
-        );
-        // Backward through time, each part of the batch into its own gradient buffer.
+        let (wo, bo) = cell.input_offsets();
+        if fused {
+            pack(&mut ws.w_out_panels, &ws.w_out, o, h);
+        } else {
+            gemm(
+                &mut ws.d_w_out,
+                o,
+                h,
+                m(&ws.d_y, tb, o),
+                Trans::T,
+                m(&ws.rates[batch * h..], tb, h),
+                Trans::N,
+                false,
+                self.threads,
+            );
+            gemm(
+                &mut ws.d_r,
+                tb,
+                h,
+                m(&ws.d_y, tb, o),
+                Trans::N,
+                m(&ws.w_out, o, h),
+                Trans::N,
+                ws.d_r_extra,
+                self.threads,
+            );
+        }
+        // Backward through time, each part of the batch into its own gradient buffers.
         let ctx = self.ctx(batch, ws.training);
         ws.d_s_a.iter_mut().for_each(|v| *v = T::c(0.0));
-        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
         ws.d_eff_parts.resize_with(cuts.len() - 2, Vec::new);
         for d in &mut ws.d_eff_parts {
             resize(d, cell.grad_len());
             d.iter_mut().for_each(|v| *v = T::c(0.0));
         }
+        let n_edges = if fused { cuts.len() - 1 } else { 0 };
+        ws.d_w_in_t_parts.resize_with(n_edges, Vec::new);
+        ws.d_w_out_parts.resize_with(n_edges, Vec::new);
+        for (d, len) in ws
+            .d_w_in_t_parts
+            .iter_mut()
+            .map(|d| (d, n_in * g))
+            .chain(ws.d_w_out_parts.iter_mut().map(|d| (d, o * h)))
+        {
+            resize(d, len);
+            d.iter_mut().for_each(|v| *v = T::c(0.0));
+        }
         let mut d_eff = vec![&mut ws.d_eff[..]];
         d_eff.extend(ws.d_eff_parts.iter_mut().map(|d| &mut d[..]));
+        let edges = fused.then(|| BwdEdges {
+            d_y: &ws.d_y,
+            w_out: Right {
+                rows: &ws.w_out,
+                panels: &ws.w_out_panels,
+                k: o,
+                n: h,
+            },
+            extra: ws.d_r_extra,
+            x: &ws.x,
+            n_in,
+            bias_at: bo,
+            d_w_in_t: ws.d_w_in_t_parts.iter_mut().map(|d| &mut d[..]).collect(),
+            d_w_out: ws.d_w_out_parts.iter_mut().map(|d| &mut d[..]).collect(),
+        });
         let odd = crate::time_loop::backward(
             cell,
             &ws.eff,
@@ -439,17 +522,26 @@ impl<T: Real> Network<T> {
                 rates: &ws.rates,
                 cache: &ws.cache,
                 noise: &ws.noise,
-                d_r: &ws.d_r,
+                d_r: &mut ws.d_r,
                 d_u: &mut ws.d_u,
                 d_aux: &mut ws.d_aux,
                 d_s_a: &mut ws.d_s_a,
                 d_s_b: &mut ws.d_s_b,
                 d_eff,
             },
+            edges,
         );
         if odd {
             std::mem::swap(&mut ws.d_s_a, &mut ws.d_s_b);
         }
+        if fused {
+            sum_parts(&mut ws.d_w_out, &ws.d_w_out_parts);
+        }
+        self.readout.backprop(
+            &self.params[wr.clone()],
+            &ws.d_w_out,
+            &mut grads[wr.clone()],
+        );
         for part in &ws.d_eff_parts {
             for (d, &e) in ws.d_eff.iter_mut().zip(part) {
                 *d += e;
@@ -469,23 +561,27 @@ impl<T: Real> Network<T> {
             },
             &mut ws.d_eff,
         );
-        // Input projection: ∂W_in = ∂Uᵀ X, ∂b = Σ ∂U.
+        // Input projection: ∂W_in = ∂Uᵀ X, ∂b = Σ ∂U, unless the parts added theirs in the loop.
         // Computed as ∂W_inᵀ = Xᵀ ∂U and transposed into place: a product n_in × G is as wide as
         // the layer, which the AVX2 kernel runs well, where ∂Uᵀ X (G × n_in, a few dozen columns)
         // would not.
-        let (wo, bo) = cell.input_offsets();
         resize(&mut ws.d_w_in_t, n_in * g);
-        gemm(
-            &mut ws.d_w_in_t,
-            n_in,
-            g,
-            m(&ws.x, tb, n_in),
-            Trans::T,
-            m(&ws.d_u, tb, g),
-            Trans::N,
-            false,
-            self.threads,
-        );
+        if fused {
+            sum_parts(&mut ws.d_w_in_t, &ws.d_w_in_t_parts);
+        } else {
+            gemm(
+                &mut ws.d_w_in_t,
+                n_in,
+                g,
+                m(&ws.x, tb, n_in),
+                Trans::T,
+                m(&ws.d_u, tb, g),
+                Trans::N,
+                false,
+                self.threads,
+            );
+            add_col_sums(&mut ws.d_eff[bo..bo + g], &ws.d_u, g);
+        }
         for (i, row) in ws.d_eff[wo..wo + g * n_in]
             .chunks_exact_mut(n_in.max(1))
             .enumerate()
@@ -494,7 +590,6 @@ impl<T: Real> Network<T> {
                 *v += ws.d_w_in_t[j * g + i];
             }
         }
-        add_col_sums(&mut ws.d_eff[bo..bo + g], &ws.d_u, g);
         cell.backprop_params(
             &self.params[..self.n_cell_params],
             &ws.d_eff,

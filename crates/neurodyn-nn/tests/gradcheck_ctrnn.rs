@@ -264,8 +264,14 @@ fn two_threads_split_the_batch_and_agree_with_one() {
     // Large enough that the driver cuts the batch into two parts that run the time loops on two
     // threads (at least 8 samples a part, at least 2²² multiply-adds in the recurrence); an odd
     // batch makes the parts unequal (8 and 9), an odd number of steps leaves ∂L/∂s₀ in the
-    // second scratch buffer, and the trained initial state reads it.
+    // second scratch buffer, and the trained initial state reads it. With two parts the input
+    // projection, the readout and their gradients run step by step inside the loops; ∂R starts
+    // there from an activity penalty's gradient, or without one lives in a single block of rows.
     let (n_in, h, n_out, batch, steps) = (3, 256, 3, 17, 5);
+    let penalised = Objective {
+        regularizers: vec![Regularizer::ActivityL2 { weight: 0.3 }],
+        ..Objective::default()
+    };
     let b = tiny_batch(steps, batch, n_in, n_out, 21);
     type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
     let cells: Vec<MakeCell> = vec![
@@ -290,7 +296,10 @@ fn two_threads_split_the_batch_and_agree_with_one() {
             ))
         }),
     ];
-    for make in cells {
+    for (make, obj) in cells
+        .iter()
+        .flat_map(|m| [(m, Objective::default()), (m, penalised.clone())])
+    {
         let grads = |threads: usize| {
             let mut n = Network::new(
                 make(),
@@ -302,7 +311,7 @@ fn two_threads_split_the_batch_and_agree_with_one() {
             n.threads = threads;
             let mut ws = neurodyn_nn::Workspace::default();
             let mut g = vec![0.0; n.params.len()];
-            let l = Objective::default().evaluate(
+            let l = obj.evaluate(
                 &mut n,
                 &mut ws,
                 b.class_ref(),
@@ -316,6 +325,7 @@ fn two_threads_split_the_batch_and_agree_with_one() {
         let (l1, g1) = grads(1);
         let (l2, g2) = grads(2);
         assert!((l1 - l2).abs() < 1e-12, "loss {l1} vs {l2}");
+        assert!(g1.iter().any(|&v| v != 0.0), "gradients are all zero");
         let worst = g1
             .iter()
             .zip(&g2)
@@ -327,4 +337,54 @@ fn two_threads_split_the_batch_and_agree_with_one() {
             "gradients differ by {worst:e}"
         );
     }
+}
+
+#[test]
+fn two_threads_in_f32_give_the_same_outputs_and_close_gradients() {
+    // The f32 path of the per-step products (the AVX2 kernel where the CPU has it) sums each
+    // element in the same order whether the batch is whole or cut, so outputs and rates are the
+    // same to the bit; weight gradients are summed per part, so they agree to rounding.
+    let (n_in, h, n_out, batch, steps) = (3, 256, 3, 17, 5);
+    let b = tiny_batch(steps, batch, n_in, n_out, 22);
+    let obj = Objective {
+        regularizers: vec![Regularizer::ActivityL1 { weight: 0.1 }],
+        ..Objective::default()
+    };
+    let run = |threads: usize| {
+        let mut n = Network::new(
+            Box::new(Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut Rng::new(3))),
+            n_out,
+            Constraint::none(n_out, h),
+            InitialState::Zero,
+            &mut Rng::new(4),
+        );
+        n.threads = threads;
+        let mut ws = neurodyn_nn::Workspace::default();
+        let mut g = vec![0.0f32; n.params.len()];
+        obj.evaluate(
+            &mut n,
+            &mut ws,
+            b.class_ref(),
+            None,
+            None,
+            false,
+            Some(&mut g),
+        );
+        (ws.y.clone(), ws.rates.clone(), g)
+    };
+    let (y1, r1, g1) = run(1);
+    let (y2, r2, g2) = run(2);
+    assert_eq!(y1, y2, "outputs differ between one and two threads");
+    assert_eq!(r1, r2, "rates differ between one and two threads");
+    let scale = g1.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+    assert!(scale > 0.0, "gradients are all zero");
+    let worst = g1
+        .iter()
+        .zip(&g2)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst <= 1e-5 * scale,
+        "gradients differ by {worst:e} (largest {scale:e})"
+    );
 }
