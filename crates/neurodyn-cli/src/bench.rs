@@ -14,8 +14,7 @@
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations
-//! (inputs, projected inputs, states, rates, caches and outputs of all steps) + weights + optimizer
-//! state.
+//! (inputs, states, rates, caches and outputs of all steps) + weights + optimizer state.
 //!
 //! FLOPs per step: 2·T·B·(2·I·H + 3·H² + 3·H·O) (forward, and twice that for the backward).
 
@@ -399,9 +398,10 @@ fn memory_probe() -> Result<()> {
     let peak = status_kib("VmHWM:").context("reading /proc/self/status")?;
     let (t, b, i, h, o) = (c.steps, c.batch, c.n_in, c.n_rec, c.n_out);
     let n_params = h * i + h * h + h + o * h + o;
-    // Stored activations: inputs, projected inputs, states and rates (T+1 blocks), caches
-    // (2H per sample-step for this form) and outputs.
-    let acts = t * b * i + t * b * h + 2 * (t + 1) * b * h + 2 * t * b * h + t * b * o;
+    // Stored activations: inputs, states and rates (T+1 blocks), caches (2H per sample-step for
+    // this form) and outputs. The projected inputs are not counted: the backward pass does not
+    // read them, and a batch cut into parts keeps only one step of them.
+    let acts = t * b * i + 2 * (t + 1) * b * h + 2 * t * b * h + t * b * o;
     let need = 4 * (acts + n_params) + 16 * n_params; // f32 activations/weights, f64 Adam moments
     println!(
         "{}",

@@ -61,7 +61,7 @@ pub struct Workspace<T> {
     pub training: bool,
     /// Inputs `(T, B, n_in)` (with input noise when training).
     pub x: Vec<T>,
-    /// Projected inputs `(T, B, G)`.
+    /// Projected inputs `(T, B, G)`; with the batch cut into parts, the last step's `(B, G)`.
     pub u: Vec<T>,
     /// States `(T+1, B, S)`.
     pub states: Vec<T>,
@@ -281,7 +281,11 @@ impl<T: Real> Network<T> {
         ws.batch = batch;
         ws.training = training;
         resize(&mut ws.x, tb * n_in);
-        resize(&mut ws.u, tb * g);
+        // A batch cut into parts projects its inputs step by step into one block of rows (no
+        // backward step reads them), otherwise all at once before the loop.
+        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
+        let fused = cuts.len() > 2;
+        resize(&mut ws.u, if fused { batch * g } else { tb * g });
         resize(&mut ws.states, (n_steps + 1) * batch * s_len);
         resize(&mut ws.rates, (n_steps + 1) * batch * h);
         resize(&mut ws.y, tb * o);
@@ -318,8 +322,6 @@ impl<T: Real> Network<T> {
         resize(&mut ws.w_out_t, wr.len());
         transpose_into(&ws.w_out, o, h, &mut ws.w_out_t);
         let b_out = &self.params[wr.end..wr.end + o];
-        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
-        let fused = cuts.len() > 2;
         if fused {
             pack(&mut ws.w_in_panels, &ws.w_in_t, n_in, g);
             pack(&mut ws.w_out_t_panels, &ws.w_out_t, h, o);
@@ -517,7 +519,6 @@ impl<T: Real> Network<T> {
             n_steps,
             &cuts,
             BwdBufs {
-                u: &ws.u,
                 states: &ws.states,
                 rates: &ws.rates,
                 cache: &ws.cache,

@@ -60,8 +60,6 @@ pub struct StepFwd<'a, T> {
 
 /// Per-step slices handed to [`Cell::backward_step`].
 pub struct StepBwd<'a, T> {
-    /// Projected input `U_t`.
-    pub u: &'a [T],
     /// State at t−1.
     pub s_prev: &'a [T],
     /// Rates at t−1.

@@ -95,7 +95,8 @@ fn each<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync + Send) {
 /// Time-major buffers of a forward pass (`u`, `noise`, `cache`: `T` blocks; `states`, `rates`:
 /// `T+1` blocks, the first holding the initial state and its rates).
 pub(crate) struct FwdBufs<'a, T> {
-    /// Projected inputs: read, or written step by step when [`Edges`] are given.
+    /// Projected inputs `(T, B, G)`, read; with [`Edges`], one block `(B, G)` that each step
+    /// overwrites.
     pub u: &'a mut [T],
     pub noise: &'a [T],
     pub states: &'a mut [T],
@@ -182,7 +183,13 @@ pub(crate) fn forward<T: Real>(
         parts == 1 || b.buffers.is_empty(),
         "cells with batch-coupled buffers run the batch whole"
     );
-    let u = rows_mut(b.u, n_steps, g, cuts);
+    // One block of U rows per step, or (with edges) one in all that every step rewrites.
+    let u_steps = b.u.len() / (cuts[parts] * g).max(1);
+    assert!(
+        u_steps == n_steps || (u_steps == 1 && edges.is_some()),
+        "forward: U holds {u_steps} steps of {n_steps}"
+    );
+    let u = rows_mut(b.u, u_steps, g, cuts);
     let noise = rows(b.noise, n_steps, cell.noise_len(), cuts);
     let states = rows_mut(b.states, n_steps + 1, s, cuts);
     let rates = rows_mut(b.rates, n_steps + 1, h, cuts);
@@ -216,9 +223,11 @@ pub(crate) fn forward<T: Real>(
         work,
         |(p, mut u, noise, mut states, mut rates, mut cache, (x, mut y), buffers)| {
             let ctx = part_ctx(ctx, cuts, p);
+            let last = u.len() - 1;
             for t in 0..n_steps {
+                let k = t.min(last);
                 if let Some((w_in_t, bias, ..)) = ends {
-                    w_in_t.apply(u[t], x[t], Some(bias), false);
+                    w_in_t.apply(u[k], x[t], Some(bias), false);
                 }
                 let (s_done, s_rest) = states.split_at_mut(t + 1);
                 let (r_done, r_rest) = rates.split_at_mut(t + 1);
@@ -226,7 +235,7 @@ pub(crate) fn forward<T: Real>(
                     eff,
                     ctx,
                     StepFwd {
-                        u: u[t],
+                        u: u[k],
                         s_prev: s_done[t],
                         r_prev: r_done[t],
                         noise: noise[t],
@@ -245,9 +254,9 @@ pub(crate) fn forward<T: Real>(
     );
 }
 
-/// Time-major buffers of a backward pass, and where it writes.
+/// Time-major buffers of a backward pass, and where it writes. (No cell reads `U_t` going
+/// backward: what a backward step needs of it, the cell keeps in its cache.)
 pub(crate) struct BwdBufs<'a, T> {
-    pub u: &'a [T],
     pub states: &'a [T],
     pub rates: &'a [T],
     pub cache: &'a [T],
@@ -300,7 +309,6 @@ pub(crate) fn backward<T: Real>(
     edges: Option<BwdEdges<'_, T>>,
 ) -> bool {
     let (g, s, h) = (cell.input_width(), cell.state_len(), cell.n_units());
-    let u = rows(b.u, n_steps, g, cuts);
     let states = rows(b.states, n_steps + 1, s, cuts);
     let rates = rows(b.rates, n_steps + 1, h, cuts);
     let cache = rows(b.cache, n_steps, cell.cache_len(), cuts);
@@ -334,9 +342,8 @@ pub(crate) fn backward<T: Real>(
     let d_s_b = rows_mut(b.d_s_b, 1, s, cuts);
     let mut work = Vec::with_capacity(cuts.len() - 1);
     let mut d_eff = b.d_eff.into_iter();
-    for (p, (((((((((u, st), r), c), n), dr), du), da), dsa), dsb)) in u
+    for (p, ((((((((st, r), c), n), dr), du), da), dsa), dsb)) in states
         .into_iter()
-        .zip(states)
         .zip(rates)
         .zip(cache)
         .zip(noise)
@@ -348,14 +355,14 @@ pub(crate) fn backward<T: Real>(
         .enumerate()
     {
         let de = d_eff.next().expect("one gradient buffer per part");
-        work.push((p, u, st, r, c, n, dr, du, da, dsa, dsb, de));
+        work.push((p, st, r, c, n, dr, du, da, dsa, dsb, de));
     }
     let edge_work: Vec<_> = d_y.into_iter().zip(x).zip(sums).collect();
     let work: Vec<_> = work.into_iter().zip(edge_work).collect();
     each(
         work,
         |(
-            (p, u, states, rates, cache, noise, mut d_r, mut d_u, mut d_aux, mut a, mut b, d_eff),
+            (p, states, rates, cache, noise, mut d_r, mut d_u, mut d_aux, mut a, mut b, d_eff),
             ((d_y, x), mut sums),
         )| {
             let ctx = part_ctx(ctx, cuts, p);
@@ -375,7 +382,6 @@ pub(crate) fn backward<T: Real>(
                     eff,
                     ctx,
                     StepBwd {
-                        u: u[t],
                         s_prev: states[t],
                         r_prev: rates[t],
                         s_next: states[t + 1],

@@ -295,6 +295,21 @@ fn two_threads_split_the_batch_and_agree_with_one() {
                 &mut Rng::new(1),
             ))
         }),
+        Box::new(move || {
+            Box::new(neurodyn_nn::cells::StpCtrnn::<f64>::new(
+                n_in,
+                h,
+                20.0,
+                100.0,
+                &mut Rng::new(1),
+            ))
+        }),
+        Box::new(move || {
+            let mut c =
+                neurodyn_nn::cells::HebbCtrnn::<f64>::new(n_in, h, 20.0, 100.0, &mut Rng::new(1));
+            c.a_max = 0.05;
+            Box::new(c)
+        }),
     ];
     for (make, obj) in cells
         .iter()
