@@ -149,3 +149,57 @@ fn synapses_facilitate_deplete_and_recover() {
         }
     }
 }
+
+#[test]
+fn analytic_jacobian_matches_central_differences() {
+    // Inside the synapses' range, and outside it, where the new depletion and facilitation are
+    // clipped and their rows are zero.
+    use neurodyn_core::Dynamics;
+    let n = 3 * H;
+    let inside = state(1);
+    let clipped: Vec<f64> = (0..n)
+        .map(|k| match k / H {
+            0 => 0.3 + 0.1 * k as f64,
+            1 => 1.6,
+            _ => -0.9,
+        })
+        .collect();
+    for constrained in [false, true] {
+        let net = Network::new(
+            Box::new(cell(constrained)),
+            N_OUT,
+            Constraint::none(N_OUT, H),
+            InitialState::Zero,
+            &mut Rng::new(4),
+        );
+        let frozen = neurodyn_nn::Frozen::new(net);
+        for x in [&inside, &clipped] {
+            let u = [0.4, -0.2];
+            let mut j = vec![0.0; n * n];
+            frozen.jacobian(x, &u, &mut j);
+            let eps = 1e-6;
+            for c in 0..n {
+                let (mut xp, mut xm) = (x.clone(), x.clone());
+                xp[c] += eps;
+                xm[c] -= eps;
+                let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
+                frozen.step(&xp, &u, &mut fp);
+                frozen.step(&xm, &u, &mut fm);
+                for r in 0..n {
+                    let fd = (fp[r] - fm[r]) / (2.0 * eps);
+                    assert!(
+                        (fd - j[r * n + c]).abs() < 1e-7,
+                        "J[{r},{c}]: {} vs {fd} (constrained {constrained})",
+                        j[r * n + c]
+                    );
+                }
+            }
+            if std::ptr::eq(x, &clipped) {
+                assert!(
+                    j[H * n..].iter().all(|&v| v == 0.0),
+                    "clipped rows not zero"
+                );
+            }
+        }
+    }
+}

@@ -11,14 +11,16 @@
 //!
 //! - `stp-ctrnn`: a rate-form CTRNN whose recurrent synapses facilitate and depress (see
 //!   `neurodyn_nn::cells::stp`; units alternate facilitating and depressing synapses). It takes
-//!   `tau_ms`, `activation` and `init`; noise, learned τ, other forms, Dale's law and sparse
-//!   connectivity are refused for it (not built yet).
+//!   `tau_ms`, `activation`, `init`, Dale's law (`[model.dale]`, as Masse et al. 2019 train it)
+//!   and sparse `connectivity`: the synaptic factors are ≥ 0, so the effective weights keep the
+//!   signs and zeros of `W_rec`. Noise, learned τ and the state form are refused (not built yet).
 //!
 //! - `hebb-ctrnn`: a rate-form CTRNN with Hebbian fast weights, `W_rec + P ⊙ A` with the trace
 //!   `A ← clip(λA + (1−λ) r rᵀ)` per trial and a trained per-synapse plasticity `P` starting at
 //!   zero (see `neurodyn_nn::cells::hebb`); the `[model.hebb]` table sets `tau_ms` (λ = 1 − dt/τ,
-//!   default 400) and `clip` (1). Like `stp-ctrnn` it takes `tau_ms`, `activation` and `init` of
-//!   the CTRNN options.
+//!   default 400) and `clip` (1). It takes `tau_ms`, `activation` and `init` of the CTRNN
+//!   options; Dale's law and sparse connectivity are refused, because `P ⊙ A` would change the
+//!   signs and fill the zeros of `W_rec`.
 //!
 //! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to CTRNNs only.
 
@@ -134,16 +136,24 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
             ("model.sigma_rec", m.sigma_rec != 0.0),
             ("model.learn_tau", m.learn_tau),
             ("model.form", m.form != neurodyn_nn::cells::CtrnnForm::Rate),
+        ];
+        if let Some((key, _)) = refused.iter().find(|(_, set)| *set) {
+            return Err(config(
+                key,
+                format!("not available for kind '{}' yet", m.kind),
+            ));
+        }
+    }
+    if m.kind == "hebb-ctrnn" {
+        let refused = [
             ("model.dale", m.dale.is_some()),
             ("model.connectivity", m.connectivity != 1.0),
         ];
         if let Some((key, _)) = refused.iter().find(|(_, set)| *set) {
             return Err(config(
                 key,
-                format!(
-                    "not available for kind '{}' yet (it takes tau_ms, activation and init)",
-                    m.kind
-                ),
+                "not available for kind 'hebb-ctrnn': the fast weights P ⊙ A would change the \
+                 signs and fill the zeros of W_rec",
             ));
         }
     }
@@ -155,6 +165,39 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
     }
     Ok(())
 }
+
+/// What the config sets on every rate CTRNN (plain, STP, Hebbian) before the network is built.
+struct RateWeights<'a, T> {
+    activation: &'a mut neurodyn_nn::Activation,
+    w_rec_init: &'a mut Vec<f64>,
+    w_in_init: &'a mut Vec<f64>,
+    c_rec: &'a mut Constraint<T>,
+}
+
+/// A rate CTRNN whose activation, initial weights and recurrent constraint the config sets.
+trait RateCell<T: Real> {
+    fn weights(&mut self) -> RateWeights<'_, T>;
+    fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>>;
+}
+
+macro_rules! rate_cell {
+    ($($ty:ident),*) => {$(
+        impl<T: Real> RateCell<T> for $ty<T> {
+            fn weights(&mut self) -> RateWeights<'_, T> {
+                RateWeights {
+                    activation: &mut self.activation,
+                    w_rec_init: &mut self.w_rec_init,
+                    w_in_init: &mut self.w_in_init,
+                    c_rec: &mut self.c_rec,
+                }
+            }
+            fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>> {
+                self
+            }
+        }
+    )*};
+}
+rate_cell!(Ctrnn, StpCtrnn, HebbCtrnn);
 
 fn frac_exc(m: &ModelConfig) -> f64 {
     m.dale.as_ref().map_or(0.8, |d| d.frac_exc)
@@ -197,40 +240,38 @@ pub fn build<T: Real>(
 ) -> Result<Network<T>> {
     validate(m, dt_ms)?;
     let h = m.n_rec;
-    let plastic: Option<Box<dyn neurodyn_nn::Cell<T>>> = match m.kind.as_str() {
-        "stp-ctrnn" => {
-            let mut c = StpCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
-            c.activation = m.activation;
-            c.w_rec_init = init::recurrent(h, m.init, rng);
-            Some(Box::new(c))
-        }
+    let initial = if m.train_h0 {
+        InitialState::Trainable
+    } else {
+        InitialState::Zero
+    };
+    let mut cell: Box<dyn RateCell<T>> = match m.kind.as_str() {
+        "stp-ctrnn" => Box::new(StpCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng)),
         "hebb-ctrnn" => {
             let mut c = HebbCtrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
-            c.activation = m.activation;
-            c.w_rec_init = init::recurrent(h, m.init, rng);
             let hb = m.hebb.clone().unwrap_or_default();
             c.hebb_tau_ms = hb.tau_ms;
             c.a_max = hb.clip;
-            Some(Box::new(c))
+            Box::new(c)
         }
-        _ => None,
+        "ctrnn" | "ei-ctrnn" => {
+            let mut c = Ctrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
+            c.form = m.form;
+            c.learn_tau = m.learn_tau;
+            c.sigma_rec = m.sigma_rec;
+            Box::new(c)
+        }
+        _ => {
+            let cell = discrete_cell::<T>(m, n_in, rng)
+                .ok_or_else(|| config("model.kind", format!("unknown kind '{}'", m.kind)))?;
+            let mut net = Network::new(cell, n_out, Constraint::none(n_out, h), initial, rng);
+            net.input_noise = m.sigma_in;
+            return Ok(net);
+        }
     };
-    if let Some(cell) = plastic.or_else(|| discrete_cell::<T>(m, n_in, rng)) {
-        let initial = if m.train_h0 {
-            InitialState::Trainable
-        } else {
-            InitialState::Zero
-        };
-        let mut net = Network::new(cell, n_out, Constraint::none(n_out, h), initial, rng);
-        net.input_noise = m.sigma_in;
-        return Ok(net);
-    }
-    let mut cell = Ctrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
-    cell.form = m.form;
-    cell.activation = m.activation;
-    cell.learn_tau = m.learn_tau;
-    cell.sigma_rec = m.sigma_rec;
-    cell.w_rec_init = init::recurrent(h, m.init, rng);
+    let w = cell.weights();
+    *w.activation = m.activation;
+    *w.w_rec_init = init::recurrent(h, m.init, rng);
     let conn: Option<Vec<f64>> = (m.connectivity < 1.0).then(|| {
         (0..h * h)
             .map(|_| {
@@ -253,15 +294,15 @@ pub fn build<T: Real>(
         if let Some(c) = &conn {
             mask.iter_mut().zip(c).for_each(|(a, b)| *a *= b);
         }
-        cell.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
-        cell.c_rec = Constraint {
+        *w.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
+        *w.c_rec = Constraint {
             conn: Some(cast::<f64, T>(&mask)),
             col_sign: Some(cast::<f64, T>(&signs)),
             rectify: d.rectify,
             ..Constraint::none(h, h)
         };
         // Inputs excite (positive weights), as in Song et al. 2016.
-        cell.w_in_init.iter_mut().for_each(|v| *v = v.abs());
+        w.w_in_init.iter_mut().for_each(|v| *v = v.abs());
         if d.readout_from_exc {
             readout.conn = Some(
                 (0..n_out * h)
@@ -276,14 +317,9 @@ pub fn build<T: Real>(
             );
         }
     } else if let Some(c) = conn {
-        cell.c_rec.conn = Some(cast::<f64, T>(&c));
+        w.c_rec.conn = Some(cast::<f64, T>(&c));
     }
-    let initial = if m.train_h0 {
-        InitialState::Trainable
-    } else {
-        InitialState::Zero
-    };
-    let mut net = Network::new(Box::new(cell), n_out, readout, initial, rng);
+    let mut net = Network::new(cell.into_cell(), n_out, readout, initial, rng);
     net.input_noise = m.sigma_in;
     Ok(net)
 }

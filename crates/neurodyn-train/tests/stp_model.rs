@@ -1,7 +1,7 @@
-//! The `stp-ctrnn` model kind end to end: it trains (loss falls, reproducibly) and refuses the
-//! CTRNN options it does not have, naming the key.
+//! The `stp-ctrnn` model kind end to end: it trains (loss falls, reproducibly), takes Dale's law
+//! and sparse connectivity, and refuses the CTRNN options it does not have, naming the key.
 
-use neurodyn_train::{RunConfig, Trainer};
+use neurodyn_train::{DaleConfig, RunConfig, Trainer};
 
 fn cfg(seed: u64) -> RunConfig {
     let mut cfg = RunConfig {
@@ -47,7 +47,9 @@ fn stp_network_refuses_options_it_lacks() {
     let cases: [(&str, Set); 3] = [
         ("model.sigma_rec", |c| c.model.sigma_rec = 0.1),
         ("model.learn_tau", |c| c.model.learn_tau = true),
-        ("model.connectivity", |c| c.model.connectivity = 0.5),
+        ("model.form", |c| {
+            c.model.form = neurodyn_nn::cells::CtrnnForm::State
+        }),
     ];
     for (key, set) in cases {
         let mut c = cfg(0);
@@ -57,5 +59,50 @@ fn stp_network_refuses_options_it_lacks() {
             err.contains(key) && err.contains("stp-ctrnn"),
             "{key}: {err}"
         );
+    }
+}
+
+#[test]
+fn stp_network_with_dale_and_sparse_connectivity_keeps_signs_and_zeros_while_training() {
+    // Masse et al. 2019 train their STP networks with Dale's law: 80 % excitatory units, each
+    // column of W_rec one sign, no autapses, the readout from excitatory units only.
+    let mut c = cfg(5);
+    c.model.dale = Some(DaleConfig::default());
+    c.model.connectivity = 0.5;
+    let mut t = Trainer::new(c).expect("stp-ctrnn with Dale and sparse connectivity");
+    let h = 24;
+    let w0 = t.net.param("cell.w_rec").expect("w_rec").to_vec();
+    t.run(60, |_, _| Ok(())).expect("train");
+    assert_ne!(
+        t.net.param("cell.w_rec").expect("w_rec"),
+        &w0[..],
+        "W_rec did not train"
+    );
+    let n_in = t.net.cell.n_in();
+    let eff = t.net.effective();
+    let w = &eff[h * n_in + h..h * n_in + h + h * h];
+    let n_exc = (0.8 * h as f64).round() as usize;
+    let mut zeros = 0;
+    for i in 0..h {
+        for j in 0..h {
+            let v = w[i * h + j];
+            if i == j {
+                assert_eq!(v, 0.0, "autapse {i}");
+            }
+            if j < n_exc {
+                assert!(v >= 0.0, "excitatory column {j} has {v} in row {i}");
+            } else {
+                assert!(v <= 0.0, "inhibitory column {j} has {v} in row {i}");
+            }
+            zeros += usize::from(v == 0.0);
+        }
+    }
+    // About half of the 24·23 off-diagonal synapses are absent.
+    assert!(zeros > h + 24 * 23 / 3, "only {zeros} zero weights");
+    let w_out = t.net.effective_w_out();
+    for (k, &v) in w_out.iter().enumerate() {
+        if k % h >= n_exc {
+            assert_eq!(v, 0.0, "readout from inhibitory unit {}", k % h);
+        }
     }
 }

@@ -307,6 +307,59 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         }
     }
 
+    fn jacobian(&self, eff: &[T], s_prev: &[T], u: &[T], out: &mut [T]) -> bool {
+        // With e_j = (U_j + φ_j)(1 − d_j) r_j and ∂e_j/∂(r_j, d_j, φ_j) = ((U+φ)(1−d), −(U+φ)r,
+        // (1−d)r): the r rows are (1−α)I + diag(α f'(pre)) W ∂e/∂s, the d and φ rows are each
+        // unit's own Euler update (zero where the new value is clipped), as in `backward_step`.
+        let h = self.n_rec;
+        let n = 3 * h;
+        let (one, zero) = (T::c(1.0), T::c(0.0));
+        let alpha = T::c(self.dt_ms / self.tau_ms);
+        let f = self.activation;
+        let w = &eff[self.offs()[2]..self.offs()[3]];
+        let (r, rest) = s_prev.split_at(h);
+        let (d, phi) = rest.split_at(h);
+        let de: Vec<[T; 3]> = (0..h)
+            .map(|j| {
+                let uj = self.consts(j).3 + phi[j];
+                [uj * (one - d[j]), -uj * r[j], (one - d[j]) * r[j]]
+            })
+            .collect();
+        let e: Vec<T> = (0..h)
+            .map(|j| de[j][2] * (self.consts(j).3 + phi[j]))
+            .collect();
+        out[..n * n].iter_mut().for_each(|v| *v = zero);
+        for i in 0..h {
+            let pre = u[i] + (0..h).map(|j| w[i * h + j] * e[j]).sum::<T>();
+            let g = alpha * f.df(pre);
+            let row = &mut out[i * n..(i + 1) * n];
+            for j in 0..h {
+                for (b, &dv) in de[j].iter().enumerate() {
+                    row[b * h + j] = g * w[i * h + j] * dv;
+                }
+            }
+            row[i] += one - alpha;
+        }
+        for j in 0..h {
+            let (beta, kx, ku, u_base) = self.consts(j);
+            let d_raw = d[j] - kx * d[j] + beta * e[j];
+            if d_raw >= zero && d_raw <= one {
+                let row = &mut out[(h + j) * n..(h + j + 1) * n];
+                row[j] = beta * de[j][0];
+                row[h + j] = one - kx + beta * de[j][1];
+                row[2 * h + j] = beta * de[j][2];
+            }
+            let uj = u_base + phi[j];
+            let phi_raw = phi[j] - ku * phi[j] + beta * u_base * (one - uj) * r[j];
+            if phi_raw >= -u_base && phi_raw <= one - u_base {
+                let row = &mut out[(2 * h + j) * n..(2 * h + j + 1) * n];
+                row[j] = beta * u_base * (one - uj);
+                row[2 * h + j] = one - ku - beta * u_base * r[j];
+            }
+        }
+        true
+    }
+
     fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
         let h = self.n_rec;
         let o = self.offs();
