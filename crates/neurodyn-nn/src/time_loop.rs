@@ -297,8 +297,8 @@ pub(crate) struct BwdEdges<'a, T> {
 
 /// All `n_steps` backward steps, over the parts cut at `cuts`; with `edges`, each part also
 /// forms its `∂R_t` from `∂Y_t` and adds its `∂W_out` before each step, and its `∂W_inᵀ`, `∂b`
-/// after it. Returns
-/// whether ∂L/∂s₀ ended in `d_s_b` (an odd number of steps) rather than `d_s_a`.
+/// after it. Returns whether ∂L/∂s₀ ended in `d_s_b` (an odd number of steps) rather than
+/// `d_s_a`.
 pub(crate) fn backward<T: Real>(
     cell: &dyn Cell<T>,
     eff: &[T],
