@@ -316,26 +316,8 @@ fn two_threads_split_the_batch_and_agree_with_one() {
         .flat_map(|m| [(m, Objective::default()), (m, penalised.clone())])
     {
         let grads = |threads: usize| {
-            let mut n = Network::new(
-                make(),
-                n_out,
-                Constraint::none(n_out, h),
-                InitialState::Trainable,
-                &mut Rng::new(2),
-            );
-            n.threads = threads;
-            let mut ws = neurodyn_nn::Workspace::default();
-            let mut g = vec![0.0; n.params.len()];
-            let l = obj.evaluate(
-                &mut n,
-                &mut ws,
-                b.class_ref(),
-                None,
-                None,
-                false,
-                Some(&mut g),
-            );
-            (l.total(), g)
+            let run = on_threads(make(), InitialState::Trainable, &obj, &b, threads);
+            (run.loss, run.grads)
         };
         let (l1, g1) = grads(1);
         let (l2, g2) = grads(2);
@@ -366,26 +348,9 @@ fn two_threads_in_f32_give_the_same_outputs_and_close_gradients() {
         ..Objective::default()
     };
     let run = |threads: usize| {
-        let mut n = Network::new(
-            Box::new(Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut Rng::new(3))),
-            n_out,
-            Constraint::none(n_out, h),
-            InitialState::Zero,
-            &mut Rng::new(4),
-        );
-        n.threads = threads;
-        let mut ws = neurodyn_nn::Workspace::default();
-        let mut g = vec![0.0f32; n.params.len()];
-        obj.evaluate(
-            &mut n,
-            &mut ws,
-            b.class_ref(),
-            None,
-            None,
-            false,
-            Some(&mut g),
-        );
-        (ws.y.clone(), ws.rates.clone(), g)
+        let cell = Box::new(Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut Rng::new(3)));
+        let run = on_threads(cell, InitialState::Zero, &obj, &b, threads);
+        (run.y, run.rates, run.grads)
     };
     let (y1, r1, g1) = run(1);
     let (y2, r2, g2) = run(2);
@@ -402,4 +367,45 @@ fn two_threads_in_f32_give_the_same_outputs_and_close_gradients() {
         worst <= 1e-5 * scale,
         "gradients differ by {worst:e} (largest {scale:e})"
     );
+}
+
+/// What one evaluation of the objective with its gradient left behind.
+struct Run<T> {
+    loss: f64,
+    y: Vec<T>,
+    rates: Vec<T>,
+    grads: Vec<T>,
+}
+
+/// Evaluate `obj` with its gradient on a network around `cell` (3 outputs, readout seeded
+/// alike every time) running on `threads` threads, in evaluation mode.
+fn on_threads<T: neurodyn_nn::Real>(
+    cell: Box<dyn neurodyn_nn::Cell<T>>,
+    initial: InitialState,
+    obj: &Objective,
+    b: &TinyBatch,
+    threads: usize,
+) -> Run<T> {
+    let h = cell.n_units();
+    let mut n = Network::new(cell, 3, Constraint::none(3, h), initial, &mut Rng::new(2));
+    n.threads = threads;
+    let mut ws = neurodyn_nn::Workspace::default();
+    let mut grads = vec![T::c(0.0); n.params.len()];
+    let loss = obj
+        .evaluate(
+            &mut n,
+            &mut ws,
+            b.class_ref(),
+            None,
+            None,
+            false,
+            Some(&mut grads),
+        )
+        .total();
+    Run {
+        loss,
+        y: ws.y,
+        rates: ws.rates,
+        grads,
+    }
 }
