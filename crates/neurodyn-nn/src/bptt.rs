@@ -112,11 +112,26 @@ fn pack<T: Real>(dst: &mut Vec<T>, src: &[T], k: usize, n: usize) {
     crate::avx2::pack_panels(src, k, n, n, T::c(0.0), dst);
 }
 
-/// `dst = parts[0] + parts[1] + …`, added in order.
-fn sum_parts<T: Real>(dst: &mut [T], parts: &[Vec<T>]) {
-    let (first, rest) = parts.split_first().expect("two parts or more");
-    dst.copy_from_slice(first);
-    for part in rest {
+/// One gradient buffer per part: the network's own for the first, then the others'.
+fn with_parts<'a, T>(first: &'a mut [T], extra: &'a mut [Vec<T>]) -> Vec<&'a mut [T]> {
+    std::iter::once(first)
+        .chain(extra.iter_mut().map(|d| &mut d[..]))
+        .collect()
+}
+
+/// Size `extra` to `n` zeroed buffers of `len` values: the gradient buffers of the parts of a
+/// cut batch after the first, which accumulates into the network's own.
+fn zeroed_parts<T: Real>(extra: &mut Vec<Vec<T>>, n: usize, len: usize) {
+    extra.resize_with(n, Vec::new);
+    for d in extra {
+        resize(d, len);
+        d.iter_mut().for_each(|v| *v = T::c(0.0));
+    }
+}
+
+/// Add the other parts' gradient buffers to `dst`, in order (nothing for a whole batch).
+fn add_parts<T: Real>(dst: &mut [T], extra: &[Vec<T>]) {
+    for part in extra {
         for (d, &e) in dst.iter_mut().zip(part) {
             *d += e;
         }
@@ -441,6 +456,7 @@ impl<T: Real> Network<T> {
         resize(&mut ws.d_s_b, batch * s_len);
         resize(&mut ws.d_eff, cell.grad_len());
         resize(&mut ws.d_w_out, o * h);
+        resize(&mut ws.d_w_in_t, n_in * g);
         grads.iter_mut().for_each(|v| *v = T::c(0.0));
         ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
         // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a cut batch).
@@ -451,6 +467,8 @@ impl<T: Real> Network<T> {
         let (wo, bo) = cell.input_offsets();
         if fused {
             pack(&mut ws.w_out_panels, &ws.w_out, o, h);
+            ws.d_w_out.iter_mut().for_each(|v| *v = T::c(0.0));
+            ws.d_w_in_t.iter_mut().for_each(|v| *v = T::c(0.0));
         } else {
             gemm(
                 &mut ws.d_w_out,
@@ -478,25 +496,12 @@ impl<T: Real> Network<T> {
         // Backward through time, each part of the batch into its own gradient buffers.
         let ctx = self.ctx(batch, ws.training);
         ws.d_s_a.iter_mut().for_each(|v| *v = T::c(0.0));
-        ws.d_eff_parts.resize_with(cuts.len() - 2, Vec::new);
-        for d in &mut ws.d_eff_parts {
-            resize(d, cell.grad_len());
-            d.iter_mut().for_each(|v| *v = T::c(0.0));
-        }
-        let n_edges = if fused { cuts.len() - 1 } else { 0 };
-        ws.d_w_in_t_parts.resize_with(n_edges, Vec::new);
-        ws.d_w_out_parts.resize_with(n_edges, Vec::new);
-        for (d, len) in ws
-            .d_w_in_t_parts
-            .iter_mut()
-            .map(|d| (d, n_in * g))
-            .chain(ws.d_w_out_parts.iter_mut().map(|d| (d, o * h)))
-        {
-            resize(d, len);
-            d.iter_mut().for_each(|v| *v = T::c(0.0));
-        }
-        let mut d_eff = vec![&mut ws.d_eff[..]];
-        d_eff.extend(ws.d_eff_parts.iter_mut().map(|d| &mut d[..]));
+        let extra_parts = cuts.len() - 2;
+        zeroed_parts(&mut ws.d_eff_parts, extra_parts, cell.grad_len());
+        let edge_parts = if fused { extra_parts } else { 0 };
+        zeroed_parts(&mut ws.d_w_in_t_parts, edge_parts, n_in * g);
+        zeroed_parts(&mut ws.d_w_out_parts, edge_parts, o * h);
+        let d_eff = with_parts(&mut ws.d_eff, &mut ws.d_eff_parts);
         let edges = fused.then(|| BwdEdges {
             d_y: &ws.d_y,
             w_out: Right {
@@ -509,8 +514,8 @@ impl<T: Real> Network<T> {
             x: &ws.x,
             n_in,
             bias_at: bo,
-            d_w_in_t: ws.d_w_in_t_parts.iter_mut().map(|d| &mut d[..]).collect(),
-            d_w_out: ws.d_w_out_parts.iter_mut().map(|d| &mut d[..]).collect(),
+            d_w_in_t: with_parts(&mut ws.d_w_in_t, &mut ws.d_w_in_t_parts),
+            d_w_out: with_parts(&mut ws.d_w_out, &mut ws.d_w_out_parts),
         });
         let odd = crate::time_loop::backward(
             cell,
@@ -535,19 +540,13 @@ impl<T: Real> Network<T> {
         if odd {
             std::mem::swap(&mut ws.d_s_a, &mut ws.d_s_b);
         }
-        if fused {
-            sum_parts(&mut ws.d_w_out, &ws.d_w_out_parts);
-        }
+        add_parts(&mut ws.d_w_out, &ws.d_w_out_parts);
         self.readout.backprop(
             &self.params[wr.clone()],
             &ws.d_w_out,
             &mut grads[wr.clone()],
         );
-        for part in &ws.d_eff_parts {
-            for (d, &e) in ws.d_eff.iter_mut().zip(part) {
-                *d += e;
-            }
-        }
+        add_parts(&mut ws.d_eff, &ws.d_eff_parts);
         cell.finish_backward(
             &ws.eff,
             ctx,
@@ -566,9 +565,8 @@ impl<T: Real> Network<T> {
         // Computed as ∂W_inᵀ = Xᵀ ∂U and transposed into place: a product n_in × G is as wide as
         // the layer, which the AVX2 kernel runs well, where ∂Uᵀ X (G × n_in, a few dozen columns)
         // would not.
-        resize(&mut ws.d_w_in_t, n_in * g);
         if fused {
-            sum_parts(&mut ws.d_w_in_t, &ws.d_w_in_t_parts);
+            add_parts(&mut ws.d_w_in_t, &ws.d_w_in_t_parts);
         } else {
             gemm(
                 &mut ws.d_w_in_t,
