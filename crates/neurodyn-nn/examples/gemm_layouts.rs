@@ -128,8 +128,12 @@ fn main() {
         let k = if ta == Trans::N { ac } else { ar };
         let f = 2.0 * (cr * cc * k) as f64;
         let mut times = [Vec::new(), Vec::new(), Vec::new()];
-        for _ in 0..rounds.min(15) {
-            for (t, v) in times.iter_mut().enumerate() {
+        for round in 0..rounds.min(15) {
+            // Each round starts with a different variant: the one run just after the
+            // one-thread product finds the second core idle and pays for waking it.
+            for i in 0..times.len() {
+                let t = (i + round) % times.len();
+                let v = &mut times[t];
                 let t0 = Instant::now();
                 if t == 2 {
                     // faer itself on two threads, for comparison.
