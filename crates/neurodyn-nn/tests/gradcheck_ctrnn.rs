@@ -76,6 +76,23 @@ fn learned_tau_per_unit() {
 }
 
 #[test]
+fn recurrent_noise_with_learned_tau() {
+    // The noise term √(2α) σ ξ depends on α, so with τ learned it has a derivative of its own.
+    let b = tiny_batch(6, 2, N_IN, N_OUT, 7);
+    for form in [CtrnnForm::Rate, CtrnnForm::Tutorial, CtrnnForm::State] {
+        for learn_tau in [false, true] {
+            let mut c = ctrnn(form, Activation::Softplus, 8);
+            c.sigma_rec = 0.3;
+            c.learn_tau = learn_tau;
+            c.tau_ms = vec![40.0, 60.0, 100.0, 150.0, 200.0];
+            let mut n = net(c, InitialState::Zero, 9);
+            let what = format!("noise {form:?} learn_tau {learn_tau}");
+            assert_grads_noisy(&mut n, &Objective::default(), b.class_ref(), 11, &what);
+        }
+    }
+}
+
+#[test]
 fn dale_masks_and_fixed_weights() {
     let b = tiny_batch(5, 3, N_IN, N_OUT, 3);
     for rectify in [Rectify::Abs, Rectify::Relu] {

@@ -5,7 +5,7 @@
 //! cell is the plain rate CTRNN).
 
 mod common;
-use common::{assert_grads, assert_initial_state_grads, tiny_batch};
+use common::{assert_grads, assert_grads_noisy, assert_initial_state_grads, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm, HebbCtrnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -92,6 +92,21 @@ fn every_parameter_and_the_trained_initial_state() {
         };
         assert_grads(&mut n, &mse, b.value_ref(), &format!("{what} mse"));
     }
+}
+
+#[test]
+fn recurrent_noise() {
+    let b = tiny_batch(6, 2, N_IN, N_OUT, 43);
+    let mut c = cell(true, 1.0);
+    c.sigma_rec = 0.3;
+    let mut n = network(c, InitialState::Zero, 0.7);
+    assert_grads_noisy(
+        &mut n,
+        &Objective::default(),
+        b.class_ref(),
+        12,
+        "hebb noise",
+    );
 }
 
 #[test]

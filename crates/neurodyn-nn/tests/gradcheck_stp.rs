@@ -4,7 +4,7 @@
 //! depression depletes and recovers, the zero state is the synapses at rest).
 
 mod common;
-use common::{assert_grads, assert_initial_state_grads, tiny_batch};
+use common::{assert_grads, assert_grads_noisy, assert_initial_state_grads, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::stp::{StpCtrnn, Synapse};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -74,6 +74,27 @@ fn every_parameter_and_the_trained_initial_state() {
         };
         assert_grads(&mut n, &mse, b.value_ref(), "stp mse");
     }
+}
+
+#[test]
+fn recurrent_noise() {
+    let b = tiny_batch(6, 2, N_IN, N_OUT, 33);
+    let mut c = cell(true);
+    c.sigma_rec = 0.3;
+    let mut n = Network::new(
+        Box::new(c),
+        N_OUT,
+        Constraint::none(N_OUT, H),
+        InitialState::Zero,
+        &mut Rng::new(6),
+    );
+    assert_grads_noisy(
+        &mut n,
+        &Objective::default(),
+        b.class_ref(),
+        13,
+        "stp noise",
+    );
 }
 
 #[test]

@@ -13,16 +13,18 @@
 //!   `neurodyn_nn::cells::stp`; units alternate facilitating and depressing synapses). It takes
 //!   `tau_ms`, `activation`, `init`, Dale's law (`[model.dale]`, as Masse et al. 2019 train it)
 //!   and sparse `connectivity`: the synaptic factors are ≥ 0, so the effective weights keep the
-//!   signs and zeros of `W_rec`. Noise, learned τ and the state form are refused (not built yet).
+//!   signs and zeros of `W_rec`, and recurrent noise (`sigma_rec`). Learned τ and the state form
+//!   are refused (not built yet).
 //!
 //! - `hebb-ctrnn`: a rate-form CTRNN with Hebbian fast weights, `W_rec + P ⊙ A` with the trace
 //!   `A ← clip(λA + (1−λ) r rᵀ)` per trial and a trained per-synapse plasticity `P` starting at
 //!   zero (see `neurodyn_nn::cells::hebb`); the `[model.hebb]` table sets `tau_ms` (λ = 1 − dt/τ,
-//!   default 400) and `clip` (1). It takes `tau_ms`, `activation` and `init` of the CTRNN
-//!   options; Dale's law and sparse connectivity are refused, because `P ⊙ A` would change the
+//!   default 400) and `clip` (1). It takes `tau_ms`, `activation`, `init` and `sigma_rec` of the
+//!   CTRNN options; Dale's law and sparse connectivity are refused, because `P ⊙ A` would change the
 //!   signs and fill the zeros of `W_rec`.
 //!
-//! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to CTRNNs only.
+//! Leaky-integrator options (`tau_ms`, `form`, `sigma_rec`, `learn_tau`) apply to the rate CTRNNs
+//! only (`form` and `learn_tau` to `ctrnn` and `ei-ctrnn`).
 
 use crate::config::{DaleConfig, ModelConfig};
 use crate::error::{config, Result};
@@ -133,7 +135,6 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
     }
     if m.kind == "stp-ctrnn" || m.kind == "hebb-ctrnn" {
         let refused = [
-            ("model.sigma_rec", m.sigma_rec != 0.0),
             ("model.learn_tau", m.learn_tau),
             ("model.form", m.form != neurodyn_nn::cells::CtrnnForm::Rate),
         ];
@@ -169,12 +170,14 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
 /// What the config sets on every rate CTRNN (plain, STP, Hebbian) before the network is built.
 struct RateWeights<'a, T> {
     activation: &'a mut neurodyn_nn::Activation,
+    sigma_rec: &'a mut f64,
     w_rec_init: &'a mut Vec<f64>,
     w_in_init: &'a mut Vec<f64>,
     c_rec: &'a mut Constraint<T>,
 }
 
-/// A rate CTRNN whose activation, initial weights and recurrent constraint the config sets.
+/// A rate CTRNN whose activation, noise, initial weights and recurrent constraint the config
+/// sets.
 trait RateCell<T: Real> {
     fn weights(&mut self) -> RateWeights<'_, T>;
     fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>>;
@@ -186,6 +189,7 @@ macro_rules! rate_cell {
             fn weights(&mut self) -> RateWeights<'_, T> {
                 RateWeights {
                     activation: &mut self.activation,
+                    sigma_rec: &mut self.sigma_rec,
                     w_rec_init: &mut self.w_rec_init,
                     w_in_init: &mut self.w_in_init,
                     c_rec: &mut self.c_rec,
@@ -258,7 +262,6 @@ pub fn build<T: Real>(
             let mut c = Ctrnn::<T>::new(n_in, h, dt_ms, m.tau_ms, rng);
             c.form = m.form;
             c.learn_tau = m.learn_tau;
-            c.sigma_rec = m.sigma_rec;
             Box::new(c)
         }
         _ => {
@@ -271,6 +274,7 @@ pub fn build<T: Real>(
     };
     let w = cell.weights();
     *w.activation = m.activation;
+    *w.sigma_rec = m.sigma_rec;
     *w.w_rec_init = init::recurrent(h, m.init, rng);
     let conn: Option<Vec<f64>> = (m.connectivity < 1.0).then(|| {
         (0..h * h)

@@ -3,13 +3,18 @@
 use neurodyn_train::{RunConfig, Trainer};
 
 fn trained(seed: u64, steps: u64) -> Vec<f32> {
+    trained_kind("ctrnn", 0.05, seed, steps)
+}
+
+fn trained_kind(kind: &str, sigma_rec: f64, seed: u64, steps: u64) -> Vec<f32> {
     let mut cfg = RunConfig {
         seed,
         ..RunConfig::default()
     };
     cfg.task.dt_ms = Some(100.0);
+    cfg.model.kind = kind.into();
     cfg.model.n_rec = 24;
-    cfg.model.sigma_rec = 0.05; // noise on: its draws must be reproducible too
+    cfg.model.sigma_rec = sigma_rec; // noise on: its draws must be reproducible too
     cfg.train.steps = steps;
     cfg.train.batch_size = 8;
     let mut t = Trainer::new(cfg).expect("trainer");
@@ -27,6 +32,22 @@ fn same_seed_same_weights_after_100_steps() {
     );
     let c = trained(8, 100);
     assert!(a != c, "a different seed must give different weights");
+}
+
+#[test]
+fn noisy_synaptic_networks_are_reproducible_and_the_noise_acts() {
+    for kind in ["stp-ctrnn", "hebb-ctrnn"] {
+        let a = trained_kind(kind, 0.1, 7, 20);
+        let b = trained_kind(kind, 0.1, 7, 20);
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{kind}: weights differ bit-wise"
+        );
+        assert!(
+            a != trained_kind(kind, 0.0, 7, 20),
+            "{kind}: the noise changed nothing"
+        );
+    }
 }
 
 #[test]

@@ -53,7 +53,9 @@ fn hebbian_network_trains_reproducibly() {
 fn hebbian_options_are_checked() {
     type Set = fn(&mut RunConfig);
     let cases: [(&str, &str, Set); 6] = [
-        ("model.sigma_rec", "hebb-ctrnn", |c| c.model.sigma_rec = 0.1),
+        ("model.learn_tau", "hebb-ctrnn", |c| {
+            c.model.learn_tau = true
+        }),
         ("model.dale", "hebb-ctrnn", |c| {
             c.model.dale = Some(Default::default())
         }),

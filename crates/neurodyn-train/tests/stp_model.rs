@@ -44,8 +44,7 @@ fn stp_network_trains_reproducibly() {
 #[test]
 fn stp_network_refuses_options_it_lacks() {
     type Set = fn(&mut RunConfig);
-    let cases: [(&str, Set); 3] = [
-        ("model.sigma_rec", |c| c.model.sigma_rec = 0.1),
+    let cases: [(&str, Set); 2] = [
         ("model.learn_tau", |c| c.model.learn_tau = true),
         ("model.form", |c| {
             c.model.form = neurodyn_nn::cells::CtrnnForm::State

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! pre_t = W_in s_t + b + (W_rec + P ⊙ A_{t−1}) r_{t−1}
-//! r_t   = (1−α) r_{t−1} + α f(pre_t)
+//! r_t   = (1−α) r_{t−1} + α f(pre_t) + √(2α) σ ξ
 //! A_t   = clip(λ A_{t−1} + (1−λ) r_t r_tᵀ, ±a_max)        (A_ij: from unit j to unit i)
 //! ```
 //!
@@ -16,6 +16,9 @@
 //! synapses to make plastic. A single learned η for the whole matrix (eq. 46) trained badly here:
 //! its gradient sums over every synapse, so it dominated the global gradient-norm clip and the
 //! network stopped learning (PerceptualDecisionMaking 0.58 against 0.91 without plasticity).
+//!
+//! Recurrent noise ξ ~ N(0, 1) (per unit and step, training only, as in the rate-form CTRNN)
+//! enters the rates and through them the trace; it enters no derivative (α is fixed here).
 //!
 //! The trace is clipped to `[−a_max, a_max]` (default 1, as Miconi et al. bound theirs; no
 //! gradient through a clipped value): ReLU rates are unbounded, and so would be their
@@ -35,6 +38,7 @@
 
 use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
 use crate::constraint::Constraint;
 use crate::linalg::Trans;
@@ -57,6 +61,8 @@ pub struct HebbCtrnn<T> {
     pub dt_ms: f64,
     /// Membrane time constant (ms).
     pub tau_ms: f64,
+    /// Recurrent noise σ (rates gain √(2α) σ ξ per step in training).
+    pub sigma_rec: f64,
     /// Time constant of the Hebbian trace (ms); λ = 1 − dt/τ_A.
     pub hebb_tau_ms: f64,
     /// Bound on each trace value (`f64::INFINITY`: none).
@@ -83,6 +89,7 @@ impl<T: Real> HebbCtrnn<T> {
             activation: Activation::Relu,
             dt_ms,
             tau_ms,
+            sigma_rec: 0.0,
             hebb_tau_ms: DEFAULT_HEBB_TAU_MS,
             a_max: 1.0,
             c_rec: Constraint::none(n_rec, n_rec),
@@ -130,6 +137,13 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
     fn cache_len(&self) -> usize {
         // pre
         self.n_rec
+    }
+    fn noise_len(&self) -> usize {
+        if self.sigma_rec > 0.0 {
+            self.n_rec
+        } else {
+            0
+        }
     }
     fn param_specs(&self) -> Vec<ParamSpec> {
         let h = self.n_rec;
@@ -200,12 +214,15 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             ctx.threads,
         );
         let f = self.activation;
-        for (((pre, sp), sn), rn) in io
+        let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
+        let sigma = T::c(noise_scale(alpha.f(), self.sigma_rec));
+        for (n, (((pre, sp), sn), rn)) in io
             .cache
             .chunks_exact_mut(h)
             .zip(io.s_prev.chunks_exact(s_len))
             .zip(io.s_next.chunks_exact_mut(s_len))
             .zip(io.r_next.chunks_exact_mut(h))
+            .enumerate()
         {
             let (r, a) = sp.split_at(h);
             for ((p, a_row), p_row) in pre
@@ -218,6 +235,9 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             let (r_new, a_new) = sn.split_at_mut(h);
             for j in 0..h {
                 r_new[j] = (T::c(1.0) - alpha) * r[j] + alpha * f.f(pre[j]);
+                if noisy {
+                    r_new[j] += sigma * io.noise[n * h + j];
+                }
             }
             rn.copy_from_slice(r_new);
             for ((out_row, a_row), &ri) in a_new

@@ -7,7 +7,7 @@
 //! ```text
 //! dx/dt = (1 − x)/τ_x − u x r          du/dt = (U − u)/τ_u + U (1 − u) r
 //! e_t   = u_{t−1} x_{t−1} r_{t−1}                       (effective presynaptic drive)
-//! r_t   = (1−α) r_{t−1} + α f(W_in s_t + b + W_rec e_t)
+//! r_t   = (1−α) r_{t−1} + α f(W_in s_t + b + W_rec e_t) + √(2α) σ ξ
 //! ```
 //!
 //! Euler steps of `dt` (seconds in the synaptic equations, where r counts as a rate in Hz), with
@@ -18,7 +18,8 @@
 //!
 //! Per-unit constants (not trained): by default units alternate between facilitating
 //! (τ_x 200 ms, τ_u 1500 ms, U 0.15) and depressing (τ_x 1500 ms, τ_u 200 ms, U 0.45) synapses,
-//! Masse et al.'s values. No recurrent noise in this cell yet.
+//! Masse et al.'s values. Recurrent noise ξ ~ N(0, 1), per unit and step, is added in training
+//! only, as in the rate-form CTRNN; it enters no derivative (α is fixed here).
 //!
 //! Backward (g = ∂L/∂r_t, g_d, g_φ from the next step, zeroed where the value was clipped):
 //! `∂pre = g α f'(pre)`, `∂e = ∂pre W_rec + β g_d` (β = dt in s), then through
@@ -27,6 +28,7 @@
 
 use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
+use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
 use crate::constraint::Constraint;
 use crate::linalg::Trans;
@@ -72,6 +74,8 @@ pub struct StpCtrnn<T> {
     pub dt_ms: f64,
     /// Membrane time constant (ms).
     pub tau_ms: f64,
+    /// Recurrent noise σ (rates gain √(2α) σ ξ per step in training).
+    pub sigma_rec: f64,
     /// Synaptic constants per presynaptic unit.
     pub synapses: Vec<Synapse>,
     /// Constraint on `w_in (n_rec, n_in)`.
@@ -96,6 +100,7 @@ impl<T: Real> StpCtrnn<T> {
             activation: Activation::Relu,
             dt_ms,
             tau_ms,
+            sigma_rec: 0.0,
             synapses: (0..n_rec)
                 .map(|j| {
                     if j % 2 == 0 {
@@ -153,6 +158,13 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
     fn cache_len(&self) -> usize {
         // [pre | e]
         2 * self.n_rec
+    }
+    fn noise_len(&self) -> usize {
+        if self.sigma_rec > 0.0 {
+            self.n_rec
+        } else {
+            0
+        }
     }
     fn param_specs(&self) -> Vec<ParamSpec> {
         let h = self.n_rec;
@@ -232,16 +244,22 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
             ctx.threads,
         );
         let f = self.activation;
-        for ((sn, rn), (sp, c)) in io
+        let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
+        let sigma = T::c(noise_scale(alpha.f(), self.sigma_rec));
+        for (n, ((sn, rn), (sp, c))) in io
             .s_next
             .chunks_exact_mut(3 * h)
             .zip(io.r_next.chunks_exact_mut(h))
             .zip(io.s_prev.chunks_exact(3 * h).zip(cache.chunks_exact(2 * h)))
+            .enumerate()
         {
             for j in 0..h {
                 let (beta, kx, ku, u_base) = self.consts(j);
                 let (r, d, phi, e) = (sp[j], sp[h + j], sp[2 * h + j], c[h + j]);
-                let r_new = (one - alpha) * r + alpha * f.f(c[j]);
+                let mut r_new = (one - alpha) * r + alpha * f.f(c[j]);
+                if noisy {
+                    r_new += sigma * io.noise[n * h + j];
+                }
                 // d = 1 − x ∈ [0, 1], φ = u − U ∈ [−U, 1 − U].
                 let d_new = (d - kx * d + beta * e).max(zero).min(one);
                 let u = u_base + phi;

@@ -77,6 +77,49 @@ pub fn assert_grads(net: &mut Network<f64>, obj: &Objective, b: BatchRef<'_>, wh
     );
 }
 
+/// As [`assert_grads`], in training with recurrent noise: every evaluation draws the same noise
+/// from a fresh `Rng::new(seed)`, so the loss is a fixed function of the parameters. Also checks
+/// that the noise reached the loss (the noiseless evaluation differs).
+pub fn assert_grads_noisy(
+    net: &mut Network<f64>,
+    obj: &Objective,
+    b: BatchRef<'_>,
+    seed: u64,
+    what: &str,
+) {
+    let mut ws = neurodyn_nn::Workspace::default();
+    let mut g = vec![0.0; net.params.len()];
+    let loss =
+        |net: &mut Network<f64>, ws: &mut neurodyn_nn::Workspace<f64>, g: Option<&mut [f64]>| {
+            obj.evaluate(net, ws, b, None, Some(&mut Rng::new(seed)), true, g)
+                .total()
+        };
+    let noisy = loss(net, &mut ws, Some(&mut g));
+    let clean = obj
+        .evaluate(net, &mut ws, b, None, None, false, None)
+        .total();
+    assert!(
+        (noisy - clean).abs() > 1e-6 * clean.abs(),
+        "{what}: the noise changed nothing ({noisy} vs {clean})"
+    );
+    let eps = 1e-6;
+    for k in 0..net.params.len() {
+        let w0 = net.params[k];
+        net.params[k] = w0 + eps;
+        let lp = loss(net, &mut ws, None);
+        net.params[k] = w0 - eps;
+        let lm = loss(net, &mut ws, None);
+        net.params[k] = w0;
+        let num = (lp - lm) / (2.0 * eps);
+        let rel = (g[k] - num).abs() / (g[k].abs() + num.abs()).max(1e-6);
+        assert!(
+            rel < 1e-5,
+            "{what}: parameter {k}: {} vs {num} (rel {rel:.2e})",
+            g[k]
+        );
+    }
+}
+
 /// Assert that `∂L/∂s₀` of a caller-supplied initial state (a carried-over window) matches
 /// central differences at every entry.
 pub fn assert_initial_state_grads(
