@@ -29,6 +29,7 @@
 use crate::config::{DaleConfig, ModelConfig};
 use crate::error::{config, Result};
 use neurodyn_core::Rng;
+use neurodyn_nn::cells::rate_core::RateCore;
 use neurodyn_nn::cells::{Ctrnn, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
 use neurodyn_nn::init::RecInit;
@@ -167,41 +168,24 @@ pub fn validate(m: &ModelConfig, dt_ms: f64) -> Result<()> {
     Ok(())
 }
 
-/// What the config sets on every rate CTRNN (plain, STP, Hebbian) before the network is built.
-struct RateWeights<'a, T> {
-    activation: &'a mut neurodyn_nn::Activation,
-    sigma_rec: &'a mut f64,
-    w_rec_init: &'a mut Vec<f64>,
-    w_in_init: &'a mut Vec<f64>,
-    c_rec: &'a mut Constraint<T>,
-}
-
-/// A rate CTRNN whose activation, noise, initial weights and recurrent constraint the config
-/// sets.
+/// A rate CTRNN (plain, STP, Hebbian), whose shared part ([`RateCore`]: activation, noise,
+/// initial weights, recurrent constraint) the config sets before the network is built.
 trait RateCell<T: Real> {
-    fn weights(&mut self) -> RateWeights<'_, T>;
+    fn core(&mut self) -> &mut RateCore<T>;
     fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>>;
 }
 
-macro_rules! rate_cell {
-    ($($ty:ident),*) => {$(
-        impl<T: Real> RateCell<T> for $ty<T> {
-            fn weights(&mut self) -> RateWeights<'_, T> {
-                RateWeights {
-                    activation: &mut self.activation,
-                    sigma_rec: &mut self.sigma_rec,
-                    w_rec_init: &mut self.w_rec_init,
-                    w_in_init: &mut self.w_in_init,
-                    c_rec: &mut self.c_rec,
-                }
-            }
-            fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>> {
-                self
-            }
-        }
-    )*};
+impl<T: Real, C> RateCell<T> for C
+where
+    C: neurodyn_nn::Cell<T> + std::ops::DerefMut<Target = RateCore<T>> + 'static,
+{
+    fn core(&mut self) -> &mut RateCore<T> {
+        self
+    }
+    fn into_cell(self: Box<Self>) -> Box<dyn neurodyn_nn::Cell<T>> {
+        self
+    }
 }
-rate_cell!(Ctrnn, StpCtrnn, HebbCtrnn);
 
 fn frac_exc(m: &ModelConfig) -> f64 {
     m.dale.as_ref().map_or(0.8, |d| d.frac_exc)
@@ -272,10 +256,10 @@ pub fn build<T: Real>(
             return Ok(net);
         }
     };
-    let w = cell.weights();
-    *w.activation = m.activation;
-    *w.sigma_rec = m.sigma_rec;
-    *w.w_rec_init = init::recurrent(h, m.init, rng);
+    let w = cell.core();
+    w.activation = m.activation;
+    w.sigma_rec = m.sigma_rec;
+    w.w_rec_init = init::recurrent(h, m.init, rng);
     let conn: Option<Vec<f64>> = (m.connectivity < 1.0).then(|| {
         (0..h * h)
             .map(|_| {
@@ -298,8 +282,8 @@ pub fn build<T: Real>(
         if let Some(c) = &conn {
             mask.iter_mut().zip(c).for_each(|(a, b)| *a *= b);
         }
-        *w.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
-        *w.c_rec = Constraint {
+        w.w_rec_init = init::dale_balanced(&signs, &mask, d.radius, rng);
+        w.c_rec = Constraint {
             conn: Some(cast::<f64, T>(&mask)),
             col_sign: Some(cast::<f64, T>(&signs)),
             rectify: d.rectify,

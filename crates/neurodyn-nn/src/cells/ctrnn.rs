@@ -12,7 +12,7 @@
 //! α may differ per unit (per-unit τ), fixed or learned (parameter `log_tau`, so τ stays
 //! positive; τ is clamped to ≥ dt after each optimizer step so that α ≤ 1). Recurrent noise
 //! ξ ~ N(0, 1) is drawn per unit and step in training only. Dale's law, sparse connectivity and
-//! fixed weights enter through [`Constraint`]s on `w_in` and `w_rec`.
+//! fixed weights enter through [`crate::constraint::Constraint`]s on `w_in` and `w_rec`.
 //!
 //! Backward (rate form, g = ∂L/∂r_t): `∂pre = g α f'(pre)`, `∂r_{t−1} = (1−α) g + ∂pre W_rec`,
 //! `∂α = Σ g (f(pre) − r_{t−1})`, and `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM after the loop.
@@ -23,9 +23,9 @@ use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::{
     d_noise, noise_row, noise_scale, rate_bwd, rate_fwd, tutorial_bwd, tutorial_fwd,
 };
+use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
-use crate::constraint::Constraint;
-use crate::linalg::{gemm, m, transpose_into, Trans};
+use crate::linalg::{transpose_into, Trans};
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -44,53 +44,30 @@ pub enum CtrnnForm {
     State,
 }
 
-/// A CTRNN cell. Build it with [`Ctrnn::new`] and set the public fields for constraints.
+/// A CTRNN cell. Build it with [`Ctrnn::new`] and set the public fields for constraints; the
+/// fields it shares with the other rate cells (sizes, activation, noise, weights and their
+/// constraints) are in [`RateCore`], which it dereferences to.
 pub struct Ctrnn<T> {
-    /// Inputs.
-    pub n_in: usize,
-    /// Units.
-    pub n_rec: usize,
+    /// Sizes, nonlinearity, noise, input and recurrent weights.
+    pub core: RateCore<T>,
     /// Form of the update.
     pub form: CtrnnForm,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Time step (ms).
-    pub dt_ms: f64,
     /// Time constant per unit (ms), initial values when learned.
     pub tau_ms: Vec<f64>,
     /// Learn τ per unit.
     pub learn_tau: bool,
-    /// Recurrent noise σ (in units of the state, per √(2α) as above).
-    pub sigma_rec: f64,
-    /// Constraint on `w_in (n_rec, n_in)`.
-    pub c_in: Constraint<T>,
-    /// Constraint on `w_rec (n_rec, n_rec)`.
-    pub c_rec: Constraint<T>,
-    /// Initial `w_rec` (raw parameter values before constraints), `(n_rec, n_rec)`.
-    pub w_rec_init: Vec<f64>,
-    /// Initial `w_in`, `(n_rec, n_in)`.
-    pub w_in_init: Vec<f64>,
-    /// Initial bias.
-    pub b_init: Vec<f64>,
 }
+
+deref_to_core!(Ctrnn);
 
 impl<T: Real> Ctrnn<T> {
     /// A cell with PyTorch-default initial weights drawn from `rng` and no constraints.
     pub fn new(n_in: usize, n_rec: usize, dt_ms: f64, tau_ms: f64, rng: &mut Rng) -> Self {
         Ctrnn {
-            n_in,
-            n_rec,
+            core: RateCore::new(n_in, n_rec, dt_ms, rng),
             form: CtrnnForm::Rate,
-            activation: Activation::Relu,
-            dt_ms,
             tau_ms: vec![tau_ms; n_rec],
             learn_tau: false,
-            sigma_rec: 0.0,
-            c_in: Constraint::none(n_rec, n_in),
-            c_rec: Constraint::none(n_rec, n_rec),
-            w_rec_init: crate::init::uniform_fan_in(n_rec, n_rec, rng),
-            w_in_init: crate::init::uniform_fan_in(n_rec, n_in, rng),
-            b_init: crate::init::uniform_fan_in(1, n_rec, rng),
         }
     }
 
@@ -333,27 +310,18 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         }
     }
     fn noise_len(&self) -> usize {
-        if self.sigma_rec > 0.0 {
-            self.n_rec
-        } else {
-            0
-        }
+        self.core.noise_len()
     }
     fn param_specs(&self) -> Vec<ParamSpec> {
-        let h = self.n_rec;
-        let mut v = vec![
-            ParamSpec::new("w_in", h, self.n_in),
-            ParamSpec::new("w_rec", h, h),
-            ParamSpec::new("b_rec", 1, h),
-        ];
+        let mut v = self.core.param_specs();
         if self.learn_tau {
-            v.push(ParamSpec::new("log_tau", 1, h));
+            v.push(ParamSpec::new("log_tau", 1, self.n_rec));
         }
         v
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
         let log_tau: Vec<f64> = self.tau_ms.iter().map(|t| t.ln()).collect();
-        let mut pieces = vec![&self.w_in_init[..], &self.w_rec_init, &self.b_init];
+        let mut pieces = self.core.initial().to_vec();
         if self.learn_tau {
             pieces.push(&log_tau);
         }
@@ -368,12 +336,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
     fn prepare(&self, params: &[T], eff: &mut [T]) {
         let h = self.n_rec;
         let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let (p_rec, rest) = rest.split_at(h * h);
-        let (p_b, p_tau) = rest.split_at(h);
-        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
-        eff[o[1]..o[2]].copy_from_slice(p_b);
-        self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
+        let p_tau = self.core.prepare(params, eff);
         let (head, copies) = eff.split_at_mut(o[4]);
         let (w_t, panels) = copies.split_at_mut(h * h);
         transpose_into(&head[o[2]..o[3]], h, h, w_t);
@@ -491,37 +454,16 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
     }
 
     fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let tb = seq.n_steps * seq.batch;
         // ∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}: rates blocks 0..T are the presynaptic rates.
-        gemm(
-            &mut d_eff[o[2]..o[3]],
-            h,
-            h,
-            m(seq.d_u, tb, h),
-            Trans::T,
-            m(&seq.rates[..tb * h], tb, h),
-            Trans::N,
-            true,
-            ctx.threads,
-        );
+        let (h, tb) = (self.n_rec, seq.n_steps * seq.batch);
+        self.core
+            .add_w_rec_grad(d_eff, seq.d_u, (seq.rates, h), tb, ctx.threads);
     }
 
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
         let h = self.n_rec;
         let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let (p_rec, rest) = rest.split_at(h * h);
-        let p_tau = &rest[h..];
-        let (g_in, rest) = d_params.split_at_mut(h * self.n_in);
-        let (g_rec, rest) = rest.split_at_mut(h * h);
-        let (g_b, g_tau) = rest.split_at_mut(h);
-        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
-        for (g, &d) in g_b.iter_mut().zip(&d_eff[o[1]..o[2]]) {
-            *g += d;
-        }
-        self.c_rec.backprop(p_rec, &d_eff[o[2]..o[3]], g_rec);
+        let (p_tau, g_tau) = self.core.backprop(params, d_eff, d_params);
         if self.learn_tau {
             // α = dt e^{−log τ} ⇒ ∂α/∂log τ = −α.
             for i in 0..h {

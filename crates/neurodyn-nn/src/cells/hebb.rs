@@ -36,11 +36,10 @@
 //! `∂P += A_{t−1} ⊙ (∂pre r_{t−1}ᵀ)` inside the loop; `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM
 //! after it.
 
-use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
+use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
-use crate::constraint::Constraint;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -49,54 +48,31 @@ use neurodyn_core::Rng;
 /// Default time constant of the Hebbian trace (ms).
 pub const DEFAULT_HEBB_TAU_MS: f64 = 400.0;
 
-/// A CTRNN with Hebbian fast weights. Build it with [`HebbCtrnn::new`].
+/// A CTRNN with Hebbian fast weights. Build it with [`HebbCtrnn::new`]; the fields it shares
+/// with the other rate cells are in [`RateCore`] (its `w_rec` and `c_rec` are the slow weights),
+/// which it dereferences to.
 pub struct HebbCtrnn<T> {
-    /// Inputs.
-    pub n_in: usize,
-    /// Units.
-    pub n_rec: usize,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Time step (ms).
-    pub dt_ms: f64,
+    /// Sizes, nonlinearity, noise, input and slow recurrent weights.
+    pub core: RateCore<T>,
     /// Membrane time constant (ms).
     pub tau_ms: f64,
-    /// Recurrent noise σ (rates gain √(2α) σ ξ per step in training).
-    pub sigma_rec: f64,
     /// Time constant of the Hebbian trace (ms); λ = 1 − dt/τ_A.
     pub hebb_tau_ms: f64,
     /// Bound on each trace value (`f64::INFINITY`: none).
     pub a_max: f64,
-    /// Constraint on the slow `w_rec (n_rec, n_rec)` (Dale's law, masks, fixed weights).
-    pub c_rec: Constraint<T>,
-    /// Constraint on `w_in (n_rec, n_in)`.
-    pub c_in: Constraint<T>,
-    /// Initial `w_rec`.
-    pub w_rec_init: Vec<f64>,
-    /// Initial `w_in`.
-    pub w_in_init: Vec<f64>,
-    /// Initial bias.
-    pub b_init: Vec<f64>,
 }
+
+deref_to_core!(HebbCtrnn);
 
 impl<T: Real> HebbCtrnn<T> {
     /// ReLU units with PyTorch-default initial weights, τ_A = [`DEFAULT_HEBB_TAU_MS`], the trace
     /// bounded by 1, and no plasticity yet (P = 0).
     pub fn new(n_in: usize, n_rec: usize, dt_ms: f64, tau_ms: f64, rng: &mut Rng) -> Self {
         HebbCtrnn {
-            n_in,
-            n_rec,
-            activation: Activation::Relu,
-            dt_ms,
+            core: RateCore::new(n_in, n_rec, dt_ms, rng),
             tau_ms,
-            sigma_rec: 0.0,
             hebb_tau_ms: DEFAULT_HEBB_TAU_MS,
             a_max: 1.0,
-            c_rec: Constraint::none(n_rec, n_rec),
-            c_in: Constraint::none(n_rec, n_in),
-            w_rec_init: crate::init::uniform_fan_in(n_rec, n_rec, rng),
-            w_in_init: crate::init::uniform_fan_in(n_rec, n_in, rng),
-            b_init: crate::init::uniform_fan_in(1, n_rec, rng),
         }
     }
 
@@ -139,29 +115,18 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
         self.n_rec
     }
     fn noise_len(&self) -> usize {
-        if self.sigma_rec > 0.0 {
-            self.n_rec
-        } else {
-            0
-        }
+        self.core.noise_len()
     }
     fn param_specs(&self) -> Vec<ParamSpec> {
         let h = self.n_rec;
-        vec![
-            ParamSpec::new("w_in", h, self.n_in),
-            ParamSpec::new("w_rec", h, h),
-            ParamSpec::new("b_rec", 1, h),
-            ParamSpec::new("plasticity", h, h),
-        ]
+        let mut v = self.core.param_specs();
+        v.push(ParamSpec::new("plasticity", h, h));
+        v
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
         let plasticity = vec![0.0; self.n_rec * self.n_rec];
-        let pieces = [
-            &self.w_in_init[..],
-            &self.w_rec_init,
-            &self.b_init,
-            &plasticity,
-        ];
+        let mut pieces = self.core.initial().to_vec();
+        pieces.push(&plasticity);
         write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
@@ -171,16 +136,10 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
         self.offs()[4]
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let (p_rec, rest) = rest.split_at(h * h);
-        let (p_b, p_plastic) = rest.split_at(h);
-        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
-        eff[o[1]..o[2]].copy_from_slice(p_b);
+        let (h, o) = (self.n_rec, self.offs());
+        let p_plastic = self.core.prepare(params, eff);
         eff[o[3]..o[4]].copy_from_slice(p_plastic);
         let (head, w_t) = eff.split_at_mut(o[4]);
-        self.c_rec.apply(p_rec, &mut head[o[2]..o[3]]);
         crate::linalg::transpose_into(&head[o[2]..o[3]], h, h, w_t);
     }
     fn input_offsets(&self) -> (usize, usize) {
@@ -338,37 +297,15 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
     }
 
     fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let tb = seq.n_steps * seq.batch;
         // ∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}: the rates of steps 0..T−1 are blocks 0..T−1.
-        gemm_s(
-            &mut d_eff[o[2]..o[3]],
-            h,
-            h,
-            h,
-            sv(seq.d_u, tb, h, h),
-            Trans::T,
-            sv(seq.rates, tb, h, h),
-            Trans::N,
-            true,
-            ctx.threads,
-        );
+        let (h, tb) = (self.n_rec, seq.n_steps * seq.batch);
+        self.core
+            .add_w_rec_grad(d_eff, seq.d_u, (seq.rates, h), tb, ctx.threads);
     }
 
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
-        let h = self.n_rec;
         let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let p_rec = &rest[..h * h];
-        let (g_in, rest) = d_params.split_at_mut(h * self.n_in);
-        let (g_rec, rest) = rest.split_at_mut(h * h);
-        let (g_b, g_plastic) = rest.split_at_mut(h);
-        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
-        self.c_rec.backprop(p_rec, &d_eff[o[2]..o[3]], g_rec);
-        for (g, &d) in g_b.iter_mut().zip(&d_eff[o[1]..o[2]]) {
-            *g += d;
-        }
+        let (_, g_plastic) = self.core.backprop(params, d_eff, d_params);
         for (g, &d) in g_plastic.iter_mut().zip(&d_eff[o[3]..o[4]]) {
             *g += d;
         }

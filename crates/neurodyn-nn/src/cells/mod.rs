@@ -7,6 +7,8 @@
 //! - [`light_gru`]: light GRU with batch norm, and its ENU and EI variants.
 //! - [`stp`]: CTRNN with short-term facilitation and depression (state `[r | d | φ]`).
 //! - [`hebb`]: CTRNN with Hebbian fast weights (state `[r | A]`).
+//!
+//! [`rate_core`] holds what the three leaky rate cells (`ctrnn`, `stp`, `hebb`) share.
 
 pub mod ctrnn;
 mod ctrnn_rows;
@@ -14,6 +16,7 @@ pub mod gru;
 pub mod hebb;
 pub mod light_gru;
 pub mod lstm;
+pub mod rate_core;
 pub mod stp;
 pub(crate) mod strided;
 pub mod vanilla;

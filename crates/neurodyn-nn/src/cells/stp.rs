@@ -26,11 +26,10 @@
 //! `e = (U+φ)(1−d) r` to r, d and φ, plus each factor's own leak; `∂W_rec = Σ_t ∂pre_tᵀ e_t` as one
 //! GEMM after the loop.
 
-use crate::activation::Activation;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
+use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
-use crate::constraint::Constraint;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -62,45 +61,26 @@ impl Synapse {
     };
 }
 
-/// A CTRNN with short-term synaptic plasticity. Build it with [`StpCtrnn::new`].
+/// A CTRNN with short-term synaptic plasticity. Build it with [`StpCtrnn::new`]; the fields it
+/// shares with the other rate cells are in [`RateCore`], which it dereferences to.
 pub struct StpCtrnn<T> {
-    /// Inputs.
-    pub n_in: usize,
-    /// Units.
-    pub n_rec: usize,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Time step (ms).
-    pub dt_ms: f64,
+    /// Sizes, nonlinearity, noise, input and recurrent weights.
+    pub core: RateCore<T>,
     /// Membrane time constant (ms).
     pub tau_ms: f64,
-    /// Recurrent noise σ (rates gain √(2α) σ ξ per step in training).
-    pub sigma_rec: f64,
     /// Synaptic constants per presynaptic unit.
     pub synapses: Vec<Synapse>,
-    /// Constraint on `w_in (n_rec, n_in)`.
-    pub c_in: Constraint<T>,
-    /// Constraint on `w_rec (n_rec, n_rec)` (Dale's law, masks, fixed weights).
-    pub c_rec: Constraint<T>,
-    /// Initial `w_rec`, `w_in` and bias.
-    pub w_rec_init: Vec<f64>,
-    /// Initial `w_in`.
-    pub w_in_init: Vec<f64>,
-    /// Initial bias.
-    pub b_init: Vec<f64>,
 }
+
+deref_to_core!(StpCtrnn);
 
 impl<T: Real> StpCtrnn<T> {
     /// ReLU units with PyTorch-default initial weights and alternating facilitating and
     /// depressing synapses.
     pub fn new(n_in: usize, n_rec: usize, dt_ms: f64, tau_ms: f64, rng: &mut Rng) -> Self {
         StpCtrnn {
-            n_in,
-            n_rec,
-            activation: Activation::Relu,
-            dt_ms,
+            core: RateCore::new(n_in, n_rec, dt_ms, rng),
             tau_ms,
-            sigma_rec: 0.0,
             synapses: (0..n_rec)
                 .map(|j| {
                     if j % 2 == 0 {
@@ -110,11 +90,6 @@ impl<T: Real> StpCtrnn<T> {
                     }
                 })
                 .collect(),
-            c_in: Constraint::none(n_rec, n_in),
-            c_rec: Constraint::none(n_rec, n_rec),
-            w_rec_init: crate::init::uniform_fan_in(n_rec, n_rec, rng),
-            w_in_init: crate::init::uniform_fan_in(n_rec, n_in, rng),
-            b_init: crate::init::uniform_fan_in(1, n_rec, rng),
         }
     }
 
@@ -160,23 +135,13 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         2 * self.n_rec
     }
     fn noise_len(&self) -> usize {
-        if self.sigma_rec > 0.0 {
-            self.n_rec
-        } else {
-            0
-        }
+        self.core.noise_len()
     }
     fn param_specs(&self) -> Vec<ParamSpec> {
-        let h = self.n_rec;
-        vec![
-            ParamSpec::new("w_in", h, self.n_in),
-            ParamSpec::new("w_rec", h, h),
-            ParamSpec::new("b_rec", 1, h),
-        ]
+        self.core.param_specs()
     }
     fn init(&self, params: &mut [T], _buffers: &mut [T], _rng: &mut Rng) {
-        let pieces = [&self.w_in_init[..], &self.w_rec_init, &self.b_init];
-        write_initial(params, &self.param_specs(), &pieces);
+        write_initial(params, &self.param_specs(), &self.core.initial());
     }
     fn eff_len(&self) -> usize {
         self.offs()[3] + self.n_rec * self.n_rec
@@ -185,14 +150,9 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         self.offs()[3]
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let (p_rec, p_b) = rest.split_at(h * h);
-        self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
-        eff[o[1]..o[2]].copy_from_slice(p_b);
+        let (h, o) = (self.n_rec, self.offs());
+        self.core.prepare(params, eff);
         let (head, w_t) = eff.split_at_mut(o[3]);
-        self.c_rec.apply(p_rec, &mut head[o[2]..]);
         crate::linalg::transpose_into(&head[o[2]..], h, h, w_t);
     }
     fn input_offsets(&self) -> (usize, usize) {
@@ -379,35 +339,13 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
     }
 
     fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let tb = seq.n_steps * seq.batch;
         // ∂W_rec = Σ_t ∂pre_tᵀ e_t, e_t in the second half of every cache row.
-        gemm_s(
-            &mut d_eff[o[2]..o[3]],
-            h,
-            h,
-            h,
-            sv(seq.d_u, tb, h, h),
-            Trans::T,
-            sv(&seq.cache[h..], tb, h, 2 * h),
-            Trans::N,
-            true,
-            ctx.threads,
-        );
+        let (h, tb) = (self.n_rec, seq.n_steps * seq.batch);
+        self.core
+            .add_w_rec_grad(d_eff, seq.d_u, (&seq.cache[h..], 2 * h), tb, ctx.threads);
     }
 
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
-        let h = self.n_rec;
-        let o = self.offs();
-        let (p_in, rest) = params.split_at(h * self.n_in);
-        let p_rec = &rest[..h * h];
-        let (g_in, rest) = d_params.split_at_mut(h * self.n_in);
-        let (g_rec, g_b) = rest.split_at_mut(h * h);
-        self.c_in.backprop(p_in, &d_eff[o[0]..o[1]], g_in);
-        self.c_rec.backprop(p_rec, &d_eff[o[2]..o[3]], g_rec);
-        for (g, &d) in g_b.iter_mut().zip(&d_eff[o[1]..o[2]]) {
-            *g += d;
-        }
+        self.core.backprop(params, d_eff, d_params);
     }
 }
