@@ -55,8 +55,9 @@ impl Dynamics for Ctrnn {
             out[i * n + i] += 1.0 - self.alpha;
         }
     }
-    fn alpha(&self) -> Option<f64> {
-        Some(self.alpha)
+    fn dt_ms(&self) -> Option<f64> {
+        // α = dt/τ with τ = 100 ms.
+        Some(100.0 * self.alpha)
     }
 }
 

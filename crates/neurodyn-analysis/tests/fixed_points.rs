@@ -262,7 +262,7 @@ fn analytic_jacobian_matches_finite_differences() {
                 }
             }
         }
-        fn alpha(&self) -> Option<f64> {
+        fn dt_ms(&self) -> Option<f64> {
             None
         }
     }

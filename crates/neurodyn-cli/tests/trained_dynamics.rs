@@ -6,7 +6,9 @@
 //!   the rest of the spectrum is fast;
 //! - a DelayComparison network has one in the delay: fixed points found from delay-period states
 //!   under the delay input, one of them with a single mode at |μ| ≈ 1 and every other mode far
-//!   from it.
+//!   from it;
+//! - with no recurrent weights, the continuous-time spectrum is each state variable's own time
+//!   constant.
 
 use neurodyn_analysis::fixed_points::{self, FixedPointConfig, FixedPointResult};
 use neurodyn_core::Rng;
@@ -195,5 +197,68 @@ fn cells_with_hidden_state_search_from_recorded_states() {
             r.points.iter().all(|p| p.x.len() == 16 * (1 + blocks)),
             "{kind}: points live in the whole state"
         );
+    }
+}
+
+/// Continuous-time eigenvalues `λ = (μ − 1)/dt` are exact for any Euler map, so a network with
+/// no recurrent weights shows its own time constants: each unit's τ (per-unit τ, which one α
+/// could not convert), and an STP network's synaptic recovery and facilitation constants. The
+/// tutorial form, which is no Euler step of an ODE, reports none.
+#[test]
+fn continuous_eigenvalues_show_each_time_constant() {
+    use neurodyn_analysis::fixed_points::linearize;
+    use neurodyn_nn::cells::stp::Synapse;
+    use neurodyn_nn::cells::{Ctrnn, CtrnnForm, StpCtrnn};
+    use neurodyn_nn::{Constraint, InitialState, Network};
+    let taus = |net: Network<f64>, x: &[f64]| -> Option<Vec<f64>> {
+        let frozen = neurodyn_nn::Frozen::new(net);
+        let lin = linearize(&frozen, x, &[0.0]).expect("linearize");
+        let mut t: Vec<f64> = lin
+            .continuous_eigenvalues?
+            .iter()
+            .map(|l| {
+                assert!(l[1].abs() < 1e-9, "a real spectrum: {l:?}");
+                -1000.0 / l[0]
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        assert_eq!(lin.marginal.time_constant_ms, t.last().copied());
+        Some(t)
+    };
+    let net = |cell: Box<dyn neurodyn_nn::Cell<f64>>| {
+        let h = cell.n_units();
+        Network::new(
+            cell,
+            1,
+            Constraint::none(1, h),
+            InitialState::Zero,
+            &mut Rng::new(1),
+        )
+    };
+    for form in [CtrnnForm::Rate, CtrnnForm::State, CtrnnForm::Tutorial] {
+        let mut c = Ctrnn::<f64>::new(1, 4, 20.0, 100.0, &mut Rng::new(0));
+        c.form = form;
+        c.tau_ms = vec![400.0, 50.0, 100.0, 200.0];
+        c.w_rec_init.iter_mut().for_each(|w| *w = 0.0);
+        match taus(net(Box::new(c)), &[0.0; 4]) {
+            Some(t) => {
+                assert_ne!(form, CtrnnForm::Tutorial);
+                for (got, want) in t.iter().zip([50.0, 100.0, 200.0, 400.0]) {
+                    assert!((got - want).abs() < 1e-9, "{form:?}: {t:?}");
+                }
+            }
+            None => assert_eq!(form, CtrnnForm::Tutorial),
+        }
+    }
+    // STP at rest with no recurrent weights: rates leak with τ, depletion recovers with τ_x and
+    // facilitation decays with τ_u, for one facilitating and one depressing synapse.
+    let mut c = StpCtrnn::<f64>::new(1, 2, 10.0, 100.0, &mut Rng::new(0));
+    c.w_rec_init.iter_mut().for_each(|w| *w = 0.0);
+    let t = taus(net(Box::new(c)), &[0.0; 6]).expect("an Euler map");
+    let (f, d) = (Synapse::FACILITATING, Synapse::DEPRESSING);
+    let mut want = vec![100.0, 100.0, f.tau_x_ms, f.tau_u_ms, d.tau_x_ms, d.tau_u_ms];
+    want.sort_by(f64::total_cmp);
+    for (got, w) in t.iter().zip(&want) {
+        assert!((got - w).abs() < 1e-6 * w, "{t:?} vs {want:?}");
     }
 }

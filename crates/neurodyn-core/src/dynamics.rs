@@ -16,10 +16,12 @@ pub trait Dynamics: Sync {
     fn step(&self, x: &[f64], u: &[f64], out: &mut [f64]);
     /// `out = ∂F/∂x` at `(x, u)`, row-major `n_state × n_state` (`out[i*n + j] = ∂F_i/∂x_j`).
     fn jacobian(&self, x: &[f64], u: &[f64], out: &mut [f64]);
-    /// For a leaky (continuous-time) network discretised by Euler with `α = dt/τ`, `Some(α)`:
-    /// a discrete eigenvalue `μ` then maps to the continuous one `λ = (μ − 1)/α`. `None` for
-    /// networks that are discrete by nature (GRU, LSTM).
-    fn alpha(&self) -> Option<f64>;
+    /// For a network that is the Euler discretisation `x_{t+1} = x_t + dt·G(x_t)` of an ODE
+    /// `ẋ = G(x)`, `Some(dt)` in ms. A discrete eigenvalue `μ` then maps exactly to the
+    /// continuous one `λ = (μ − 1)/dt`, whatever the time constants of the state's components
+    /// (per-unit τ, synaptic variables). `None` for networks that are discrete by nature (GRU,
+    /// LSTM).
+    fn dt_ms(&self) -> Option<f64>;
     /// The firing rates `r(x)` of the hidden state, length `n_units` (the state itself for
     /// rate-form networks).
     fn rates(&self, x: &[f64], out: &mut [f64]) {

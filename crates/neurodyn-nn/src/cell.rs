@@ -174,8 +174,9 @@ pub trait Cell<T: Real>: Send + Sync {
     fn finish_backward(&self, eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]);
     /// Map `∂L/∂eff` to `∂L/∂params` (accumulate).
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]);
-    /// The continuous-time α = dt/τ of each unit, when the cell is a leaky integrator.
-    fn alpha(&self, _eff: &[T]) -> Option<Vec<f64>> {
+    /// The time step (ms) when a step is the Euler discretisation `s + dt·G(s)` of an ODE
+    /// (see [`neurodyn_core::Dynamics::dt_ms`]); `None` for cells that are discrete by nature.
+    fn dt_ms(&self) -> Option<f64> {
         None
     }
     /// The Jacobian `∂s_t/∂s_{t−1}` of one sample at state `s_prev` with projected input `u`

@@ -103,11 +103,8 @@ impl Dynamics for Frozen {
             }
         }
     }
-    fn alpha(&self) -> Option<f64> {
-        let a = self.net.cell.alpha(&self.eff)?;
-        // One α for the map; with per-unit τ the mean is reported (eigenvalue conversion is then
-        // approximate, which the analysis notes).
-        Some(a.iter().sum::<f64>() / a.len().max(1) as f64)
+    fn dt_ms(&self) -> Option<f64> {
+        self.net.cell.dt_ms()
     }
     fn rates(&self, x: &[f64], out: &mut [f64]) {
         self.net.cell.rates_of_state(x, out);

@@ -4,9 +4,12 @@
 //! Near a fixed point `x*`, `δx_{t+1} ≈ J δx_t` with `J = ∂F/∂x (x*)`. faer's non-symmetric
 //! eigendecomposition gives complex eigenvalues `μ` and unit eigenvectors (columns).
 //! - **Discrete map** (FixedPointFinder's convention): stable iff `max |μ| < 1`.
-//! - **Continuous time** (networks with `Dynamics::alpha() = Some(α)`, Euler-discretised
-//!   `ẋ = (−x + f(x))/τ`): `λ = (μ − 1)/α`, stable iff `max Re λ < 0`. The two differ for
-//!   eigenvalues with `Re μ < 1` but `|μ| > 1` (an overshooting Euler step).
+//! - **Continuous time** (networks with `Dynamics::dt_ms() = Some(dt)`, Euler steps
+//!   `x + dt·G(x)` of an ODE `ẋ = G(x)`): `J = I + dt·∂G/∂x`, so `λ = (μ − 1)/dt` exactly, here in
+//!   1/s, whatever the time constants of the state's components (per-unit τ, synaptic
+//!   variables); stable iff `max Re λ < 0`. The two differ for eigenvalues with `Re μ < 1` but
+//!   `|μ| > 1` (an overshooting Euler step). A mode with `Re λ < 0` decays with time constant
+//!   `−1/Re λ`: for the slowest mode of a line attractor, how long the memory lasts.
 //! - **Marginal mode**: the eigenvalue with `|μ|` nearest 1; the real part of its eigenvector,
 //!   unit-normalised with its largest-magnitude entry positive, is the line-attractor direction
 //!   (Mante et al. 2013; Sussillo & Barak 2013).
@@ -26,8 +29,10 @@ pub struct MarginalMode {
     pub index: usize,
     /// Discrete eigenvalue `μ` as `[re, im]`.
     pub mu: [f64; 2],
-    /// Continuous eigenvalue `λ = (μ − 1)/α` when the network has an α.
+    /// Continuous eigenvalue `λ = (μ − 1)/dt` in 1/s, when the network is an Euler map.
     pub lambda: Option<[f64; 2]>,
+    /// `−1/Re λ` in ms when `Re λ < 0`: the time constant of the mode's decay.
+    pub time_constant_ms: Option<f64>,
     /// Real part of the eigenvector, unit norm, largest-magnitude entry positive.
     pub direction: Vec<f64>,
 }
@@ -40,7 +45,7 @@ pub struct Linearization {
     pub jacobian: Vec<f64>,
     /// Discrete eigenvalues `μ` as `[re, im]`, sorted by `|μ|` descending.
     pub eigenvalues: Vec<[f64; 2]>,
-    /// Continuous eigenvalues `λ = (μ − 1)/α`, same order, when α is known.
+    /// Continuous eigenvalues `λ = (μ − 1)/dt` in 1/s, same order, when dt is known.
     pub continuous_eigenvalues: Option<Vec<[f64; 2]>>,
     /// Real parts of the eigenvectors, `n × n` row-major, column `j` ↔ eigenvalue `j`.
     #[serde(skip)]
@@ -50,7 +55,7 @@ pub struct Linearization {
     pub eigenvectors_im: Vec<f64>,
     /// `max |μ| < 1`.
     pub stable_discrete: bool,
-    /// `max Re λ < 0`, when α is known.
+    /// `max Re λ < 0`, when dt is known.
     pub stable_continuous: Option<bool>,
     /// Eigenvalues with `|μ| > 1`.
     pub n_unstable: usize,
@@ -95,11 +100,13 @@ pub fn linearize(dynamics: &dyn Dynamics, x: &[f64], u: &[f64]) -> Result<Linear
             eigenvectors_im[i * n + c] = v[(i, k)].im;
         }
     }
-    let alpha = dynamics.alpha();
-    let continuous_eigenvalues = alpha.map(|a| {
+    // μ − 1 = dt·λ, with dt in seconds for λ in 1/s.
+    let dt_s = dynamics.dt_ms().map(|dt| dt / 1000.0);
+    let to_lambda = |[re, im]: [f64; 2], dt: f64| [(re - 1.0) / dt, im / dt];
+    let continuous_eigenvalues = dt_s.map(|dt| {
         eigenvalues
             .iter()
-            .map(|&[re, im]| [(re - 1.0) / a, im / a])
+            .map(|&z| to_lambda(z, dt))
             .collect::<Vec<_>>()
     });
     let abs = |z: &[f64; 2]| z[0].hypot(z[1]);
@@ -121,10 +128,12 @@ pub fn linearize(dynamics: &dyn Dynamics, x: &[f64], u: &[f64]) -> Result<Linear
     }
     fix_sign(&mut direction);
     let mu = eigenvalues.get(index).copied().unwrap_or([0.0, 0.0]);
+    let lambda = dt_s.map(|dt| to_lambda(mu, dt));
     let marginal = MarginalMode {
         index,
         mu,
-        lambda: alpha.map(|a| [(mu[0] - 1.0) / a, mu[1] / a]),
+        lambda,
+        time_constant_ms: lambda.filter(|l| l[0] < 0.0).map(|l| -1000.0 / l[0]),
         direction,
     };
     Ok(Linearization {

@@ -89,8 +89,9 @@ impl Dynamics for Ctrnn {
             }
         }
     }
-    fn alpha(&self) -> Option<f64> {
-        Some(self.alpha)
+    fn dt_ms(&self) -> Option<f64> {
+        // α = dt/τ with τ = 100 ms.
+        Some(100.0 * self.alpha)
     }
 }
 

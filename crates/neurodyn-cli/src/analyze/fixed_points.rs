@@ -13,7 +13,7 @@
 //! - `--input zero`: all zeros.
 //!
 //! Each point is reported with `q`, stability as a map (`max|μ| < 1`) and in continuous time
-//! (`max Re λ < 0`, `λ = (μ − 1)/α`), its eigenvalues and the marginal (slowest) mode. Figures:
+//! (`max Re λ < 0`, `λ = (μ − 1)/dt`, for networks that are Euler steps of an ODE), its eigenvalues and the marginal (slowest) mode. Figures:
 //! `fixed_points_eigenvalues` (spectrum at the marked point — see `FixedPointResult::marked` — with the unit circle) and
 //! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
@@ -246,7 +246,8 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
         "marked_marginal_gaps": best.marginal_gaps(),
         "marginal_mu": lin.marginal.mu,
         "marginal_abs_mu": abs(lin.marginal.mu),
-        "marginal_lambda": lin.marginal.lambda,
+        "marginal_lambda_per_s": lin.marginal.lambda,
+        "marginal_time_constant_ms": lin.marginal.time_constant_ms,
         "leading_abs_mu": lin.eigenvalues.first().map(|&z| abs(z)),
     });
     let mut files = ctx.save(
@@ -322,15 +323,18 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
                 ),
             ),
             (
-                "slowest mode at the marked point: |μ|, λ = (μ − 1)/α in 1/τ".into(),
+                "slowest mode at the marked point: |μ|, λ = (μ − 1)/dt in 1/s, decay time −1/Re λ".into(),
                 format!(
-                    "{:.4}, {}",
+                    "{:.4}, {}, {}",
                     abs(lin.marginal.mu),
                     lin.marginal.lambda.map_or("n/a".into(), |l| if l[1] == 0.0 {
                         fmt3(l[0])
                     } else {
                         format!("{} ± {}i", fmt3(l[0]), fmt3(l[1].abs()))
-                    })
+                    }),
+                    lin.marginal
+                        .time_constant_ms
+                        .map_or("n/a (not decaying)".into(), |t| format!("{} ms", fmt3(t)))
                 ),
             ),
         ],

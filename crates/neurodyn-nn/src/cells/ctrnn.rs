@@ -366,9 +366,10 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
             _ => rates.copy_from_slice(s),
         }
     }
-    fn alpha(&self, eff: &[T]) -> Option<Vec<f64>> {
-        let o = self.offs()[3];
-        Some(eff[o..o + self.n_rec].iter().map(|a| a.f()).collect())
+    fn dt_ms(&self) -> Option<f64> {
+        // The rate and state forms are Euler steps of τ ṙ = −r + f(·) and τ ẋ = −x + W f(x) + …;
+        // the tutorial form applies f after the leak, which no Euler step of an ODE in r does.
+        (self.form != CtrnnForm::Tutorial).then_some(self.core.dt_ms)
     }
 
     fn step(&self, eff: &[T], ctx: StepCtx, mut io: StepFwd<'_, T>) {

@@ -162,6 +162,10 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
     fn state_blocks(&self) -> Vec<&'static str> {
         vec!["depletion", "facilitation"]
     }
+    fn dt_ms(&self) -> Option<f64> {
+        // Euler steps of the rate, depletion and facilitation equations (clipped at their bounds).
+        Some(self.core.dt_ms)
+    }
     fn rates_of_state(&self, s: &[T], rates: &mut [T]) {
         let h = self.n_rec;
         for (r, row) in rates.chunks_exact_mut(h).zip(s.chunks_exact(3 * h)) {
