@@ -1,6 +1,7 @@
 //! The Hebbian fast-weight CTRNN: finite-difference gradient checks (f64) of every parameter (the
 //! plasticity matrix included) and of a carried-over initial state `[r | A]`, with Dale's law,
-//! masks and fixed weights on the slow matrix and with the trace's clip reached; and the rule
+//! masks and fixed weights on the slow matrix, with the trace's clip reached and in training
+//! with recurrent noise; and the rule
 //! itself (the trace follows `A ← clip(λA + (1−λ) r rᵀ)` step by step, and with no plasticity the
 //! cell is the plain rate CTRNN).
 

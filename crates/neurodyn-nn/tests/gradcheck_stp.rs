@@ -1,6 +1,6 @@
 //! The short-term-plasticity CTRNN: finite-difference gradient checks (f64) of every parameter
 //! and of a carried-over initial state `[r | d | φ]`, with Dale's law, masks and fixed weights on
-//! the recurrent matrix, and the synapses' own behaviour (facilitation builds up and decays,
+//! the recurrent matrix, in training with recurrent noise, and the synapses' own behaviour (facilitation builds up and decays,
 //! depression depletes and recovers, the zero state is the synapses at rest).
 
 mod common;

@@ -11,10 +11,10 @@
 //!
 //! - `stp-ctrnn`: a rate-form CTRNN whose recurrent synapses facilitate and depress (see
 //!   `neurodyn_nn::cells::stp`; units alternate facilitating and depressing synapses). It takes
-//!   `tau_ms`, `activation`, `init`, Dale's law (`[model.dale]`, as Masse et al. 2019 train it)
-//!   and sparse `connectivity`: the synaptic factors are ≥ 0, so the effective weights keep the
-//!   signs and zeros of `W_rec`, and recurrent noise (`sigma_rec`). Learned τ and the state form
-//!   are refused (not built yet).
+//!   `tau_ms`, `activation`, `init`, `sigma_rec`, Dale's law (`[model.dale]`, as Masse et al.
+//!   2019 train it) and sparse `connectivity` (the synaptic factors are ≥ 0, so the effective
+//!   weights keep the signs and zeros of `W_rec`). Learned τ and the state form are refused (not
+//!   built yet).
 //!
 //! - `hebb-ctrnn`: a rate-form CTRNN with Hebbian fast weights, `W_rec + P ⊙ A` with the trace
 //!   `A ← clip(λA + (1−λ) r rᵀ)` per trial and a trained per-synapse plasticity `P` starting at

@@ -53,7 +53,8 @@ pub fn recipe(task: &str, seed: u64) -> RunConfig {
 
 /// The recipe's config with the cell kind set to `kind`. Dale's-law networks (`ei-ctrnn`) train
 /// 5/3 as many steps: with signs fixed per unit they learn more slowly, and at 1500 steps
-/// PerceptualDecisionMaking ended at 0.83–0.88 over seeds 0–2 (0.87–0.89 at 2500, seeds 0–3).
+/// PerceptualDecisionMaking ended at 0.83–0.88 over seeds 0–2 (0.87–0.89 at 2500, seeds 0–3;
+/// both with the E/I start of spectral radius 1.0; at 1.5, now the default, 0.884–0.886).
 pub fn with_model(mut cfg: RunConfig, kind: &str) -> RunConfig {
     if kind == "ei-ctrnn" && cfg.model.kind != kind {
         cfg.train.steps = cfg.train.steps * 5 / 3;

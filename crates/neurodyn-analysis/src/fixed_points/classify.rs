@@ -30,8 +30,10 @@ pub struct MarginalMode {
     /// Discrete eigenvalue `μ` as `[re, im]`.
     pub mu: [f64; 2],
     /// Continuous eigenvalue `λ = (μ − 1)/dt` in 1/s, when the network is an Euler map.
+    #[serde(rename = "lambda_per_s")]
     pub lambda: Option<[f64; 2]>,
-    /// `−1/Re λ` in ms when `Re λ < 0`: the time constant of the mode's decay.
+    /// `−1/Re λ` in ms when `Re λ < 0`: the time constant of this mode's decay. (On a line
+    /// attractor `Re λ` is zero up to rounding, so this reads either as none or as very long.)
     pub time_constant_ms: Option<f64>,
     /// Real part of the eigenvector, unit norm, largest-magnitude entry positive.
     pub direction: Vec<f64>,
@@ -46,6 +48,7 @@ pub struct Linearization {
     /// Discrete eigenvalues `μ` as `[re, im]`, sorted by `|μ|` descending.
     pub eigenvalues: Vec<[f64; 2]>,
     /// Continuous eigenvalues `λ = (μ − 1)/dt` in 1/s, same order, when dt is known.
+    #[serde(rename = "continuous_eigenvalues_per_s")]
     pub continuous_eigenvalues: Option<Vec<[f64; 2]>>,
     /// Real parts of the eigenvectors, `n × n` row-major, column `j` ↔ eigenvalue `j`.
     #[serde(skip)]

@@ -13,7 +13,8 @@
 //! - `--input zero`: all zeros.
 //!
 //! Each point is reported with `q`, stability as a map (`max|μ| < 1`) and in continuous time
-//! (`max Re λ < 0`, `λ = (μ − 1)/dt`, for networks that are Euler steps of an ODE), its eigenvalues and the marginal (slowest) mode. Figures:
+//! (`max Re λ < 0`, `λ = (μ − 1)/dt`, for networks that are Euler steps of an ODE), its
+//! eigenvalues and the marginal (slowest) mode. Figures:
 //! `fixed_points_eigenvalues` (spectrum at the marked point — see `FixedPointResult::marked` — with the unit circle) and
 //! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
@@ -241,7 +242,7 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
         "n_points": res.points.len(),
         "n_converged": res.converged().count(),
         "n_stable_discrete": res.points.iter().filter(|p| p.converged && p.linearization.stable_discrete).count(),
-        "n_stable_continuous": res.points.iter().filter(|p| p.converged && p.linearization.stable_continuous == Some(true)).count(),
+        "n_stable_continuous": lin.stable_continuous.map(|_| res.points.iter().filter(|p| p.converged && p.linearization.stable_continuous == Some(true)).count()),
         "marked_q": best.q,
         "marked_marginal_gaps": best.marginal_gaps(),
         "marginal_mu": lin.marginal.mu,
@@ -319,11 +320,19 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
                 format!(
                     "{} / {}",
                     res.converged().filter(|p| stable(p)).count(),
-                    res.converged().filter(|p| p.linearization.stable_continuous == Some(true)).count()
+                    match lin.stable_continuous {
+                        Some(_) => res
+                            .converged()
+                            .filter(|p| p.linearization.stable_continuous == Some(true))
+                            .count()
+                            .to_string(),
+                        None => "n/a (not an Euler map)".into(),
+                    }
                 ),
             ),
             (
-                "slowest mode at the marked point: |μ|, λ = (μ − 1)/dt in 1/s, decay time −1/Re λ".into(),
+                "slowest mode (|μ| nearest 1) at the marked point: |μ|, λ = (μ − 1)/dt in 1/s, its decay time −1/Re λ"
+                    .into(),
                 format!(
                     "{:.4}, {}, {}",
                     abs(lin.marginal.mu),
@@ -332,9 +341,11 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
                     } else {
                         format!("{} ± {}i", fmt3(l[0]), fmt3(l[1].abs()))
                     }),
-                    lin.marginal
-                        .time_constant_ms
-                        .map_or("n/a (not decaying)".into(), |t| format!("{} ms", fmt3(t)))
+                    match (lin.marginal.lambda, lin.marginal.time_constant_ms) {
+                        (None, _) => "n/a".into(),
+                        (Some(_), None) => "none (not decaying)".into(),
+                        (Some(_), Some(t)) => format!("{} ms", fmt3(t)),
+                    }
                 ),
             ),
         ],

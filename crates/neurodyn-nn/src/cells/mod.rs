@@ -1,6 +1,6 @@
 //! The recurrent cells. One file per cell; each implements [`crate::cell::Cell`].
 //!
-//! - [`ctrnn`]: continuous-time rate RNN (three Euler forms, per-unit τ, noise, Dale).
+//! - [`ctrnn`]: continuous-time rate RNN (three discretised forms, per-unit τ, noise, Dale).
 //! - [`vanilla`]: discrete Elman RNN (PyTorch `nn.RNN`).
 //! - [`gru`]: gated recurrent unit (PyTorch `nn.GRU`).
 //! - [`lstm`]: long short-term memory (PyTorch `nn.LSTM`), state `[h | c]`.

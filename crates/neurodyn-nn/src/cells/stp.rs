@@ -19,7 +19,8 @@
 //! Per-unit constants (not trained): by default units alternate between facilitating
 //! (τ_x 200 ms, τ_u 1500 ms, U 0.15) and depressing (τ_x 1500 ms, τ_u 200 ms, U 0.45) synapses,
 //! Masse et al.'s values. Recurrent noise ξ ~ N(0, 1), per unit and step, is added in training
-//! only, as in the rate-form CTRNN; it enters no derivative (α is fixed here).
+//! only, as in the rate-form CTRNN; it enters no derivative (α is fixed here). As there, it can
+//! push a rate below zero for a step, and the drive `e` with it.
 //!
 //! Backward (g = ∂L/∂r_t, g_d, g_φ from the next step, zeroed where the value was clipped):
 //! `∂pre = g α f'(pre)`, `∂e = ∂pre W_rec + β g_d` (β = dt in s), then through
@@ -163,7 +164,8 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         vec!["depletion", "facilitation"]
     }
     fn dt_ms(&self) -> Option<f64> {
-        // Euler steps of the rate, depletion and facilitation equations (clipped at their bounds).
+        // Euler steps of the rate, depletion and facilitation equations. A variable clipped at
+        // its bound has a zero Jacobian row, which shows as a mode with μ = 0 (λ = −1/dt).
         Some(self.core.dt_ms)
     }
     fn rates_of_state(&self, s: &[T], rates: &mut [T]) {

@@ -79,7 +79,7 @@ pub fn assert_grads(net: &mut Network<f64>, obj: &Objective, b: BatchRef<'_>, wh
 
 /// As [`assert_grads`], in training with recurrent noise: every evaluation draws the same noise
 /// from a fresh `Rng::new(seed)`, so the loss is a fixed function of the parameters. Also checks
-/// that the noise reached the loss (the noiseless evaluation differs).
+/// that the noise reached the loss (other draws give another loss).
 pub fn assert_grads_noisy(
     net: &mut Network<f64>,
     obj: &Objective,
@@ -94,13 +94,21 @@ pub fn assert_grads_noisy(
             obj.evaluate(net, ws, b, None, Some(&mut Rng::new(seed)), true, g)
                 .total()
         };
-    let noisy = loss(net, &mut ws, Some(&mut g));
-    let clean = obj
-        .evaluate(net, &mut ws, b, None, None, false, None)
+    let other = obj
+        .evaluate(
+            net,
+            &mut ws,
+            b,
+            None,
+            Some(&mut Rng::new(seed + 1)),
+            true,
+            None,
+        )
         .total();
+    let noisy = loss(net, &mut ws, Some(&mut g));
     assert!(
-        (noisy - clean).abs() > 1e-6 * clean.abs(),
-        "{what}: the noise changed nothing ({noisy} vs {clean})"
+        (noisy - other).abs() > 1e-6 * noisy.abs(),
+        "{what}: the noise changed nothing ({noisy} vs {other})"
     );
     let eps = 1e-6;
     for k in 0..net.params.len() {
