@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use neurodyn_analysis::jacobian_check::fd_jacobian;
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -256,22 +257,10 @@ fn analytic_jacobian_matches_central_differences() {
         let u = [0.4, -0.2];
         let mut j = vec![0.0; H * H];
         frozen.jacobian(&x, &u, &mut j);
-        let eps = 1e-6;
-        for c in 0..H {
-            let (mut xp, mut xm) = (x.clone(), x.clone());
-            xp[c] += eps;
-            xm[c] -= eps;
-            let (mut fp, mut fm) = (vec![0.0; H], vec![0.0; H]);
-            frozen.step(&xp, &u, &mut fp);
-            frozen.step(&xm, &u, &mut fm);
-            for r in 0..H {
-                let fd = (fp[r] - fm[r]) / (2.0 * eps);
-                assert!(
-                    (fd - j[r * H + c]).abs() < 1e-7,
-                    "{form:?} J[{r},{c}]: {} vs {fd}",
-                    j[r * H + c]
-                );
-            }
+        let fd = fd_jacobian(&frozen, &x, &u, 1e-6);
+        for (k, (&a, &f)) in j.iter().zip(&fd).enumerate() {
+            let (r, c) = (k / H, k % H);
+            assert!((f - a).abs() < 1e-7, "{form:?} J[{r},{c}]: {a} vs {f}");
         }
     }
 }

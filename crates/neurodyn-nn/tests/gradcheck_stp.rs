@@ -5,6 +5,7 @@
 
 mod common;
 use common::{assert_grads, assert_grads_noisy, assert_initial_state_grads, tiny_batch};
+use neurodyn_analysis::jacobian_check::fd_jacobian;
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::stp::{StpCtrnn, Synapse};
 use neurodyn_nn::constraint::{dale_signs, no_autapse_mask};
@@ -198,22 +199,13 @@ fn analytic_jacobian_matches_central_differences() {
             let u = [0.4, -0.2];
             let mut j = vec![0.0; n * n];
             frozen.jacobian(x, &u, &mut j);
-            let eps = 1e-6;
-            for c in 0..n {
-                let (mut xp, mut xm) = (x.clone(), x.clone());
-                xp[c] += eps;
-                xm[c] -= eps;
-                let (mut fp, mut fm) = (vec![0.0; n], vec![0.0; n]);
-                frozen.step(&xp, &u, &mut fp);
-                frozen.step(&xm, &u, &mut fm);
-                for r in 0..n {
-                    let fd = (fp[r] - fm[r]) / (2.0 * eps);
-                    assert!(
-                        (fd - j[r * n + c]).abs() < 1e-7,
-                        "J[{r},{c}]: {} vs {fd} (constrained {constrained})",
-                        j[r * n + c]
-                    );
-                }
+            let fd = fd_jacobian(&frozen, x, &u, 1e-6);
+            for (k, (&a, &f)) in j.iter().zip(&fd).enumerate() {
+                let (r, c) = (k / n, k % n);
+                assert!(
+                    (f - a).abs() < 1e-7,
+                    "J[{r},{c}]: {a} vs {f} (constrained {constrained})"
+                );
             }
             if std::ptr::eq(x, &clipped) {
                 assert!(
