@@ -77,10 +77,10 @@ impl<T: Real> Ctrnn<T> {
     // panel by panel (the AVX2 kernel); ∂eff stops before them (`grad_len`).
     fn offs(&self) -> [usize; 7] {
         let h = self.n_rec;
-        let a = h * self.n_in;
-        let t = a + 2 * h + h * h;
+        let [w_in, b, w_rec, alpha] = self.core.offs();
+        let t = alpha + h;
         let p = crate::avx2::packed_len(h, h);
-        [0, a, a + h, a + h + h * h, t, t + h * h, t + h * h + p]
+        [w_in, b, w_rec, alpha, t, t + h * h, t + h * h + p]
     }
 }
 

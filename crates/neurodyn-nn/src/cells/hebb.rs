@@ -79,9 +79,8 @@ impl<T: Real> HebbCtrnn<T> {
     // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | P (H, H) | w_recᵀ (H, H)]; ∂eff stops
     // before the transposed copy.
     fn offs(&self) -> [usize; 5] {
-        let h = self.n_rec;
-        let a = h * self.n_in;
-        [0, a, a + h, a + h + h * h, a + h + 2 * h * h]
+        let [w_in, b, w_rec, end] = self.core.offs();
+        [w_in, b, w_rec, end, end + self.n_rec * self.n_rec]
     }
 
     /// (α, λ, a_max).

@@ -97,9 +97,7 @@ impl<T: Real> StpCtrnn<T> {
     // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | w_recᵀ (H, H)]; ∂eff stops before the
     // transposed copy.
     fn offs(&self) -> [usize; 4] {
-        let h = self.n_rec;
-        let a = h * self.n_in;
-        [0, a, a + h, a + h + h * h]
+        self.core.offs()
     }
 
     /// Euler factors of unit j: (β = dt in s, β/τ_x, β/τ_u, U).
