@@ -11,7 +11,7 @@
 
 use crate::analyze::{align_legends, inputs_panel, outputs_panel, Ctx};
 use anyhow::{bail, Context, Result};
-use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle};
+use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle, Shade};
 use std::path::{Path, PathBuf};
 
 /// The columns of `metrics.csv` by name.
@@ -74,7 +74,40 @@ fn smooth(v: &[f64], w: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Write `training_curves` for the run in `run`; returns the SVG path.
+/// One shaded band per curriculum stage of the run's config, labelled `stage N`, and what each
+/// stage changes (`delay_ms 200`, a task name, `mask`). None without a curriculum, or when the
+/// config cannot be read: the curves are still worth drawing.
+fn stage_bands(run: &Path) -> (Vec<Shade>, Vec<String>) {
+    let cfg = std::fs::read_to_string(run.join("config.toml"))
+        .ok()
+        .and_then(|t| neurodyn_train::RunConfig::from_toml(&t).ok());
+    let Some(cfg) = cfg else {
+        return (Vec::new(), Vec::new());
+    };
+    let ends = cfg.train.stage_ends();
+    cfg.train
+        .curriculum
+        .iter()
+        .zip(&ends)
+        .enumerate()
+        .map(|(i, (stage, &end))| {
+            let mut what: Vec<String> = stage.task.iter().cloned().collect();
+            what.extend(stage.params.iter().map(|(k, v)| match v {
+                neurodyn_tasks::ParamValue::Num(x) => format!("{k} {x}"),
+                _ => k.clone(),
+            }));
+            if stage.mask.is_some() {
+                what.push("mask".into());
+            }
+            let start = end - stage.steps;
+            let band = Shade::new(start as f64, end as f64, format!("stage {}", i + 1));
+            (band, format!("{} = {}", i + 1, what.join(", ")))
+        })
+        .unzip()
+}
+
+/// Write `training_curves` for the run in `run`, the curriculum's stages shaded; returns the SVG
+/// path.
 pub fn training_curves(run: &Path) -> Result<PathBuf> {
     let m = Metrics::load(&run.join("metrics.csv"))?;
     if m.rows.is_empty() {
@@ -85,6 +118,13 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
     }
     let step = m.col("step");
     let w = (m.rows.len() / 50).max(1) | 1;
+    let (bands, changes) = stage_bands(run);
+    let stages = format!("Loss (stages: {})", changes.join("; "));
+    let loss_title = match changes.len() {
+        0 => "Loss",
+        _ if stages.chars().count() <= 64 => &stages,
+        _ => "Loss (curriculum stages shaded)",
+    };
     let panel = |title: &str, y: &str, series: Vec<Series>, y_log: bool| Panel {
         title: title.into(),
         x_label: "step".into(),
@@ -92,6 +132,7 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
         series,
         y_log,
         legend: LegendPos::Auto,
+        shaded: bands.clone(),
         ..Panel::default()
     };
     let loss = m.col("loss");
@@ -115,7 +156,7 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
         );
     }
     let ps = [
-        panel("Loss", "loss", loss_series, true),
+        panel(loss_title, "loss", loss_series, true),
         panel(
             "Accuracy (training batch)",
             "accuracy",
@@ -252,4 +293,40 @@ pub fn example_trials(run: &Path) -> Result<PathBuf> {
 /// Training curves and example trials of the run in `run`; returns the SVG paths (PNG beside).
 pub fn training_figures(run: &Path) -> Result<Vec<PathBuf>> {
     Ok(vec![training_curves(run)?, example_trials(run)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage_bands;
+
+    #[test]
+    fn curriculum_stages_become_labelled_bands() {
+        let dir = std::env::temp_dir().join(format!("neurodyn-bands-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let none = stage_bands(&dir);
+        assert!(none.0.is_empty(), "no config, no bands");
+        std::fs::write(
+            dir.join("config.toml"),
+            "[task]\nname = \"DelayMatchSample\"\n[train]\nsteps = 100\n\
+             [[train.curriculum]]\nsteps = 20\nparams = { delay_ms = 200 }\n\
+             [[train.curriculum]]\nsteps = 30\ntask = \"PerceptualDecisionMaking\"\n",
+        )
+        .expect("write config");
+        let (bands, changes) = stage_bands(&dir);
+        let spans: Vec<(f64, f64, &str)> = bands
+            .iter()
+            .map(|b| (b.from, b.to, b.label.as_str()))
+            .collect();
+        assert_eq!(
+            spans,
+            [(0.0, 20.0, "stage 1"), (20.0, 50.0, "stage 2")],
+            "bands"
+        );
+        assert_eq!(
+            changes,
+            ["1 = delay_ms 200", "2 = PerceptualDecisionMaking"],
+            "what each stage changes"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -171,9 +171,11 @@ fn train_eval_and_files() {
 #[test]
 fn kill_and_resume_is_bit_identical() {
     let d = tmp("resume");
+    // With a curriculum stage, so the resumed run must also pick up the right task at each step.
     let long = TINY
         .replace("steps = 40", "steps = 3000")
-        .replace("checkpoint_every = 10", "checkpoint_every = 7");
+        .replace("checkpoint_every = 10", "checkpoint_every = 7")
+        + "[[train.curriculum]]\nsteps = 1500\nparams = { cohs = [51.2] }\n";
     let cfg = write_config(&d, &long);
     let full = d.join("full");
     let o = run(bin()

@@ -80,6 +80,17 @@ impl TaskSection {
             params: self.params.clone(),
         }
     }
+
+    /// The task name and config of a curriculum stage: this section with the stage's changes.
+    pub fn stage_config(&self, stage: &Stage) -> (String, neurodyn_tasks::TaskConfig) {
+        let mut c = self.task_config();
+        c.params
+            .extend(stage.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(m) = &stage.mask {
+            c.mask = m.clone();
+        }
+        (stage.task.clone().unwrap_or_else(|| self.name.clone()), c)
+    }
 }
 
 /// Dale's law options.
@@ -229,6 +240,39 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     /// Threads for large GEMMs.
     pub threads: usize,
+    /// Stages trained before the task itself (see [`Stage`]); empty = none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub curriculum: Vec<Stage>,
+}
+
+/// One stage of a curriculum: the first `steps` optimizer steps not taken by earlier stages
+/// train on the task as this stage changes it; after the last stage, the `[task]` section's task
+/// takes the remaining steps. Which task a step sees depends on the step number alone, so a
+/// resumed run sees the same batches as an uninterrupted one.
+///
+/// ```toml
+/// [[train.curriculum]]          # 600 steps with a 200 ms delay
+/// steps = 600
+/// params = { delay_ms = 200 }
+/// [[train.curriculum]]          # then 600 with 500 ms; then the task's own 1000 ms
+/// steps = 600
+/// params = { delay_ms = 500 }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Optimizer steps in this stage (≥ 1).
+    pub steps: u64,
+    /// The task of this stage (default: the `[task]` section's); it must have the same inputs,
+    /// outputs, kind of target and time step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Task parameters set for this stage, over `[task.params]`.
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamValue>,
+    /// Loss-mask weights for this stage (default: `[task.mask]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<MaskConfig>,
 }
 
 impl Default for TrainConfig {
@@ -247,7 +291,22 @@ impl Default for TrainConfig {
             window: 100,
             checkpoint_every: 100,
             threads: 1,
+            curriculum: Vec::new(),
         }
+    }
+}
+
+impl TrainConfig {
+    /// The step each curriculum stage ends before (cumulative stage lengths); the task itself
+    /// trains from the last one on.
+    pub fn stage_ends(&self) -> Vec<u64> {
+        self.curriculum
+            .iter()
+            .scan(0u64, |end, s| {
+                *end = end.saturating_add(s.steps);
+                Some(*end)
+            })
+            .collect()
     }
 }
 

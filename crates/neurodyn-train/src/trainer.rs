@@ -41,8 +41,10 @@ pub struct StepReport {
 pub struct Trainer {
     /// The resolved config.
     pub cfg: RunConfig,
-    /// The task.
+    /// The task (after the curriculum, if any; evaluation uses it).
     pub task: Box<dyn Task>,
+    /// The curriculum's tasks, each with the step its stage ends before.
+    pub stages: Vec<(u64, Box<dyn Task>)>,
     /// The network (f32).
     pub net: Network<f32>,
     /// Optimizer state.
@@ -90,7 +92,60 @@ fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
     if cfg.eval.n_trials == 0 {
         return Err(config("eval.n_trials", "must be ≥ 1"));
     }
+    if !t.curriculum.is_empty() && t.batching == BatchMode::Stream {
+        return Err(config(
+            "train.curriculum",
+            "needs batching = \"trials\" (a stream of trials cannot change task between windows)",
+        ));
+    }
     Ok(())
+}
+
+/// Build the curriculum's tasks, each with the step its stage ends before, checking that every
+/// stage fits the network built for `task` and leaves steps for the task itself.
+fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<(u64, Box<dyn Task>)>> {
+    let spec = task.spec();
+    let ends = cfg.train.stage_ends();
+    let mut stages = Vec::with_capacity(ends.len());
+    for (i, (stage, &end)) in cfg.train.curriculum.iter().zip(&ends).enumerate() {
+        let key = format!("train.curriculum[{i}]");
+        if stage.steps == 0 {
+            return Err(config(&key, "steps must be ≥ 1"));
+        }
+        let (name, tc) = cfg.task.stage_config(stage);
+        let t = neurodyn_tasks::build(&name, &tc).map_err(|e| config(&key, e.to_string()))?;
+        let s = t.spec();
+        let fits = |what: &str, ours: String, theirs: String| {
+            if ours == theirs {
+                Ok(())
+            } else {
+                Err(config(
+                    &key,
+                    format!(
+                        "{what}: {ours} in {name}, {theirs} in {}; a stage must fit the same network",
+                        spec.name
+                    ),
+                ))
+            }
+        };
+        fits("inputs", s.n_in.to_string(), spec.n_in.to_string())?;
+        fits("outputs", s.n_out.to_string(), spec.n_out.to_string())?;
+        fits("dt_ms", s.dt_ms.to_string(), spec.dt_ms.to_string())?;
+        let kind = |c: bool| if c { "classes" } else { "continuous" }.to_string();
+        fits("targets", kind(s.categorical), kind(spec.categorical))?;
+        stages.push((end, t));
+    }
+    let end = ends.last().copied().unwrap_or(0);
+    if !stages.is_empty() && end >= cfg.train.steps {
+        return Err(config(
+            "train.curriculum",
+            format!(
+                "its stages take {end} steps of train.steps = {}; the task itself must get some",
+                cfg.train.steps
+            ),
+        ));
+    }
+    Ok(stages)
 }
 
 impl Trainer {
@@ -99,6 +154,7 @@ impl Trainer {
         let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())?;
         let spec = task.spec().clone();
         validate(&cfg, spec.categorical)?;
+        let stages = build_stages(&cfg, task.as_ref())?;
         let mut rng = Rng::with_stream(cfg.seed, INIT);
         let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
         net.threads = cfg.train.threads;
@@ -125,6 +181,7 @@ impl Trainer {
         Ok(Trainer {
             cfg,
             task,
+            stages,
             net,
             opt,
             objective,
@@ -139,10 +196,18 @@ impl Trainer {
         Rng::with_stream(self.cfg.seed, DATA + k).next_u64()
     }
 
+    /// The task that step `k` (0-based) trains on: its curriculum stage's, or the task itself.
+    pub fn task_at(&self, k: u64) -> &dyn Task {
+        self.stages
+            .iter()
+            .find(|(end, _)| k < *end)
+            .map_or(self.task.as_ref(), |(_, t)| t.as_ref())
+    }
+
     /// The trial-aligned training batch of step `k`.
     pub fn batch_at(&self, k: u64) -> Result<Batch> {
         Ok(neurodyn_tasks::sample_batch(
-            self.task.as_ref(),
+            self.task_at(k),
             self.cfg.train.batch_size,
             self.data_seed(k),
         )?)
