@@ -74,36 +74,47 @@ fn smooth(v: &[f64], w: usize) -> Vec<f64> {
         .collect()
 }
 
-/// One shaded band per curriculum stage of the run's config, labelled `stage N`, and what each
-/// stage changes (`delay_ms 200`, a task name, `mask`). None without a curriculum, or when the
+/// One shaded band per curriculum stage, over the steps `metrics.csv` says it trained (its
+/// `stage` column), labelled `stage N`, and what each stage changes (`delay_ms 200`, a task
+/// name, `mask`, `until 0.9`), from the run's config. None without a curriculum, or when the
 /// config cannot be read: the curves are still worth drawing.
-fn stage_bands(run: &Path) -> (Vec<Shade>, Vec<String>) {
+fn stage_bands(run: &Path, m: &Metrics) -> (Vec<Shade>, Vec<String>) {
     let cfg = std::fs::read_to_string(run.join("config.toml"))
         .ok()
         .and_then(|t| neurodyn_train::RunConfig::from_toml(&t).ok());
     let Some(cfg) = cfg else {
         return (Vec::new(), Vec::new());
     };
-    let ends = cfg.train.stage_ends();
-    cfg.train
-        .curriculum
-        .iter()
-        .zip(&ends)
-        .enumerate()
-        .map(|(i, (stage, &end))| {
-            let mut what: Vec<String> = stage.task.iter().cloned().collect();
-            what.extend(stage.params.iter().map(|(k, v)| match v {
-                neurodyn_tasks::ParamValue::Num(x) => format!("{k} {x}"),
-                _ => k.clone(),
-            }));
-            if stage.mask.is_some() {
-                what.push("mask".into());
-            }
-            let start = end - stage.steps;
-            let band = Shade::new(start as f64, end as f64, format!("stage {}", i + 1));
-            (band, format!("{} = {}", i + 1, what.join(", ")))
-        })
-        .unzip()
+    let (steps, stages) = (m.col("step"), m.col("stage"));
+    let mut bands = Vec::new();
+    let mut changes = Vec::new();
+    for (i, stage) in cfg.train.curriculum.iter().enumerate() {
+        let mut what: Vec<String> = stage.task.iter().cloned().collect();
+        what.extend(stage.params.iter().map(|(k, v)| match v {
+            neurodyn_tasks::ParamValue::Num(x) => format!("{k} {x}"),
+            _ => k.clone(),
+        }));
+        if stage.mask.is_some() {
+            what.push("mask".into());
+        }
+        if let Some(a) = stage.until_accuracy {
+            what.push(format!("until {a}"));
+        }
+        changes.push(format!("{} = {}", i + 1, what.join(", ")));
+        // Step k (1-based) trained over [k − 1, k] on the x axis.
+        let mine = steps
+            .iter()
+            .zip(&stages)
+            .filter(|&(_, &s)| s == (i + 1) as f64)
+            .map(|(&k, _)| k);
+        let (lo, hi) = mine.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), k| {
+            (a.min(k - 1.0), b.max(k))
+        });
+        if lo < hi {
+            bands.push(Shade::new(lo, hi, format!("stage {}", i + 1)));
+        }
+    }
+    (bands, changes)
 }
 
 /// Write `training_curves` for the run in `run`, the curriculum's stages shaded; returns the SVG
@@ -118,7 +129,7 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
     }
     let step = m.col("step");
     let w = (m.rows.len() / 50).max(1) | 1;
-    let (bands, changes) = stage_bands(run);
+    let (bands, changes) = stage_bands(run, &m);
     let stages = format!("Loss (stages: {})", changes.join("; "));
     let loss_title = match changes.len() {
         0 => "Loss",
@@ -297,34 +308,44 @@ pub fn training_figures(run: &Path) -> Result<Vec<PathBuf>> {
 
 #[cfg(test)]
 mod tests {
-    use super::stage_bands;
+    use super::{stage_bands, Metrics};
 
     #[test]
-    fn curriculum_stages_become_labelled_bands() {
+    fn curriculum_stages_become_labelled_bands_where_they_trained() {
         let dir = std::env::temp_dir().join(format!("neurodyn-bands-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let none = stage_bands(&dir);
-        assert!(none.0.is_empty(), "no config, no bands");
+        // Stage 2 ended on accuracy after 2 of its 30 steps.
+        let mut csv = String::from("step,loss,stage\n");
+        for (k, stage) in (1..=6).zip([1, 1, 2, 2, 0, 0]) {
+            csv.push_str(&format!("{k},0.5,{stage}\n"));
+        }
+        std::fs::write(dir.join("metrics.csv"), csv).expect("write metrics");
+        let m = Metrics::load(&dir.join("metrics.csv")).expect("metrics");
+        assert!(stage_bands(&dir, &m).0.is_empty(), "no config, no bands");
         std::fs::write(
             dir.join("config.toml"),
             "[task]\nname = \"DelayMatchSample\"\n[train]\nsteps = 100\n\
-             [[train.curriculum]]\nsteps = 20\nparams = { delay_ms = 200 }\n\
-             [[train.curriculum]]\nsteps = 30\ntask = \"PerceptualDecisionMaking\"\n",
+             [[train.curriculum]]\nsteps = 2\nparams = { delay_ms = 200 }\n\
+             [[train.curriculum]]\nsteps = 30\ntask = \"PerceptualDecisionMaking\"\n\
+             until_accuracy = 0.9\n",
         )
         .expect("write config");
-        let (bands, changes) = stage_bands(&dir);
+        let (bands, changes) = stage_bands(&dir, &m);
         let spans: Vec<(f64, f64, &str)> = bands
             .iter()
             .map(|b| (b.from, b.to, b.label.as_str()))
             .collect();
         assert_eq!(
             spans,
-            [(0.0, 20.0, "stage 1"), (20.0, 50.0, "stage 2")],
+            [(0.0, 2.0, "stage 1"), (2.0, 4.0, "stage 2")],
             "bands"
         );
         assert_eq!(
             changes,
-            ["1 = delay_ms 200", "2 = PerceptualDecisionMaking"],
+            [
+                "1 = delay_ms 200",
+                "2 = PerceptualDecisionMaking, until 0.9"
+            ],
             "what each stage changes"
         );
         let _ = std::fs::remove_dir_all(&dir);

@@ -93,14 +93,13 @@ pub fn train_with_progress(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    // The step each curriculum stage ends at, to say which one is training.
-    let ends = cfg.train.stage_ends();
+    let n_stages = cfg.train.curriculum.len();
     let out = train_run(cfg, dir, resume, |r| {
         bar.set_position(r.step);
         if r.step % 10 == 0 || r.step == total {
-            let stage = match ends.iter().position(|&e| r.step <= e) {
-                Some(i) => format!("stage {}/{} ", i + 1, ends.len()),
-                None if ends.is_empty() => String::new(),
+            let stage = match r.stage {
+                Some(i) => format!("stage {}/{n_stages} ", i + 1),
+                None if n_stages == 0 => String::new(),
                 None => "task ".into(),
             };
             bar.set_message(format!("{stage}loss {:.4} acc {:.2}", r.loss, r.accuracy));

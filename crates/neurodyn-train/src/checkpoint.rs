@@ -8,6 +8,7 @@
 //! or the new one, never half of one.
 
 use crate::error::{io, Result, TrainError};
+use crate::trainer::Progress;
 use neurodyn_nn::{Network, Optimizer};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
@@ -92,6 +93,8 @@ pub struct CheckpointState {
     pub step: u64,
     /// Carried recurrent state (stream mode), `(B, state_len)`.
     pub carry: Option<Vec<f32>>,
+    /// Where the curriculum stands.
+    pub progress: Progress,
 }
 
 /// Save weights, buffers, optimizer state and the step.
@@ -122,9 +125,19 @@ pub fn save_checkpoint(
             data: bytes_f32(c),
         });
     }
+    if !st.progress.recent.is_empty() {
+        e.push(Entry {
+            name: "curriculum.recent_accuracy".into(),
+            dtype: Dtype::F64,
+            shape: vec![st.progress.recent.len()],
+            data: bytes_f64(&st.progress.recent),
+        });
+    }
     let mut meta = HashMap::new();
     meta.insert("format".into(), "neurodyn-checkpoint-1".into());
     meta.insert("step".into(), st.step.to_string());
+    meta.insert("curriculum_stage".into(), st.progress.stage.to_string());
+    meta.insert("curriculum_since".into(), st.progress.since.to_string());
     meta.insert("optimizer_step".into(), opt.step.to_string());
     let bytes = serialize(&e, meta, path)?;
     write_atomic(path, &bytes)
@@ -222,9 +235,28 @@ pub fn load_checkpoint(
         Ok(t) => Some(read_f32(&st, "carry", t.shape().iter().product(), path)?),
         Err(_) => None,
     };
+    // Checkpoints written before curricula existed have none of these: stage 0, the task itself.
+    let recent_name = "curriculum.recent_accuracy";
+    let progress = Progress {
+        stage: if md.contains_key("curriculum_stage") {
+            num("curriculum_stage")? as usize
+        } else {
+            0
+        },
+        since: if md.contains_key("curriculum_since") {
+            num("curriculum_since")?
+        } else {
+            0
+        },
+        recent: match st.tensor(recent_name) {
+            Ok(t) => read_f64(&st, recent_name, t.shape().iter().product(), path)?,
+            Err(_) => Vec::new(),
+        },
+    };
     Ok(CheckpointState {
         step: num("step")?,
         carry,
+        progress,
     })
 }
 

@@ -245,17 +245,20 @@ pub struct TrainConfig {
     pub curriculum: Vec<Stage>,
 }
 
-/// One stage of a curriculum: the first `steps` optimizer steps not taken by earlier stages
-/// train on the task as this stage changes it; after the last stage, the `[task]` section's task
-/// takes the remaining steps. Which task a step sees depends on the step number alone, so a
-/// resumed run sees the same batches as an uninterrupted one.
+/// One stage of a curriculum: the optimizer steps after the earlier stages train on the task as
+/// this stage changes it, for `steps` steps or, with `until_accuracy`, until the training-batch
+/// accuracy averaged over the stage's last `accuracy_steps` steps reaches it (at most `steps`).
+/// After the last stage, the `[task]` section's task takes the remaining steps. Step k's batch
+/// is drawn from the seed and k whichever task it comes from, and a checkpoint keeps where the
+/// curriculum stands, so a resumed run repeats an uninterrupted one bit for bit.
 ///
 /// ```toml
 /// [[train.curriculum]]          # 600 steps with a 200 ms delay
 /// steps = 600
 /// params = { delay_ms = 200 }
-/// [[train.curriculum]]          # then 600 with 500 ms; then the task's own 1000 ms
-/// steps = 600
+/// [[train.curriculum]]          # then 500 ms until 90 % correct (at most 2000 steps);
+/// steps = 2000                  # then the task's own 1000 ms
+/// until_accuracy = 0.9
 /// params = { delay_ms = 500 }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -273,6 +276,30 @@ pub struct Stage {
     /// Loss-mask weights for this stage (default: `[task.mask]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask: Option<MaskConfig>,
+    /// End the stage once the mean training-batch accuracy over its last `accuracy_steps` steps
+    /// reaches this (tasks with class targets; `steps` is then the most the stage takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_accuracy: Option<f64>,
+    /// Steps that `until_accuracy` averages over (default [`Stage::DEFAULT_ACCURACY_STEPS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_steps: Option<u64>,
+}
+
+impl Stage {
+    /// Steps `until_accuracy` averages over when `accuracy_steps` is not given.
+    pub const DEFAULT_ACCURACY_STEPS: u64 = 20;
+
+    /// A stage of `steps` steps on the `[task]` section's task with these parameters.
+    pub fn with_params(steps: u64, params: BTreeMap<String, ParamValue>) -> Stage {
+        Stage {
+            steps,
+            task: None,
+            params,
+            mask: None,
+            until_accuracy: None,
+            accuracy_steps: None,
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -293,20 +320,6 @@ impl Default for TrainConfig {
             threads: 1,
             curriculum: Vec::new(),
         }
-    }
-}
-
-impl TrainConfig {
-    /// The step each curriculum stage ends before (cumulative stage lengths); the task itself
-    /// trains from the last one on.
-    pub fn stage_ends(&self) -> Vec<u64> {
-        self.curriculum
-            .iter()
-            .scan(0u64, |end, s| {
-                *end = end.saturating_add(s.steps);
-                Some(*end)
-            })
-            .collect()
     }
 }
 

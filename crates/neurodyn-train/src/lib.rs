@@ -18,4 +18,4 @@ pub use config::{
 pub use error::{Result, TrainError};
 pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};
 pub use score::{record, score, Score};
-pub use trainer::{StepReport, Trainer};
+pub use trainer::{Progress, StepReport, Trainer};

@@ -3,8 +3,11 @@
 //! ```text
 //! RUN/
 //!   config.toml              fully resolved config; `neurodyn train RUN/config.toml` re-runs it
-//!   metrics.csv              step,loss,task_loss,reg,accuracy,lr,grad_norm,wall_s
-//!   checkpoint.safetensors   weights + optimizer state + step (atomic, every `checkpoint_every`)
+//!   metrics.csv              step,loss,task_loss,reg,accuracy,lr,grad_norm,stage,wall_s
+//!                            (stage: the curriculum stage the step trained on, from 1; 0 = the
+//!                            task itself)
+//!   checkpoint.safetensors   weights + optimizer state + step + curriculum progress (atomic,
+//!                            every `checkpoint_every`)
 //!   model.safetensors        final weights (config in the metadata)
 //!   eval.json                accuracy overall and per condition on fresh trials
 //!   recording.npz            test trials: rates (trial, time, unit), inputs, outputs, targets,
@@ -13,9 +16,7 @@
 //!   figures/                 PNG + SVG
 //! ```
 
-use crate::checkpoint::{
-    load_checkpoint, save_checkpoint, save_model, write_atomic, CheckpointState,
-};
+use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atomic};
 use crate::config::RunConfig;
 use crate::error::{io, Result, TrainError};
 use crate::score::{record, score, Score};
@@ -79,7 +80,7 @@ impl RunDir {
     }
 }
 
-const HEADER: &str = "step,loss,task_loss,reg,accuracy,lr,grad_norm,wall_s\n";
+const HEADER: &str = "step,loss,task_loss,reg,accuracy,lr,grad_norm,stage,wall_s\n";
 
 /// Keep the metrics rows up to `step` (after a resume) and return the last wall time.
 fn truncate_metrics(path: &Path, step: u64) -> Result<f64> {
@@ -92,7 +93,7 @@ fn truncate_metrics(path: &Path, step: u64) -> Result<f64> {
             Some(s) => s,
             None => continue,
         };
-        if s > step || line.split(',').count() != 8 {
+        if s > step || line.split(',').count() != HEADER.split(',').count() {
             continue;
         }
         wall = line
@@ -136,9 +137,9 @@ pub fn train_run(
     if resume {
         if rd.checkpoint().exists() {
             let st = load_checkpoint(&rd.checkpoint(), &mut trainer.net, &mut trainer.opt)?;
-            trainer.step = st.step;
-            trainer.carry = st.carry;
-            wall0 = truncate_metrics(&rd.metrics(), st.step)?;
+            let step = st.step;
+            trainer.restore(st);
+            wall0 = truncate_metrics(&rd.metrics(), step)?;
         } else {
             write_atomic(&rd.metrics(), HEADER.as_bytes())?;
         }
@@ -165,21 +166,21 @@ pub fn train_run(
         let wall = wall0 + start.elapsed().as_secs_f64();
         writeln!(
             metrics,
-            "{},{:.6},{:.6},{:.6},{:.4},{:.6e},{:.4},{:.3}",
-            r.step, r.loss, r.task_loss, r.reg, r.accuracy, r.lr, r.grad_norm, wall
+            "{},{:.6},{:.6},{:.6},{:.4},{:.6e},{:.4},{},{:.3}",
+            r.step,
+            r.loss,
+            r.task_loss,
+            r.reg,
+            r.accuracy,
+            r.lr,
+            r.grad_norm,
+            r.stage.map_or(0, |i| i + 1),
+            wall
         )
         .map_err(|e| io(&rd.metrics(), e))?;
         if (every > 0 && r.step % every == 0) || r.step == total {
             metrics.flush().map_err(|e| io(&rd.metrics(), e))?;
-            save_checkpoint(
-                &ckpt,
-                &t.net,
-                &t.opt,
-                &CheckpointState {
-                    step: r.step,
-                    carry: t.carry.clone(),
-                },
-            )?;
+            save_checkpoint(&ckpt, &t.net, &t.opt, &t.checkpoint_state())?;
         }
         on_step(r);
         Ok(())

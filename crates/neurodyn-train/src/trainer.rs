@@ -5,7 +5,8 @@
 //! resumed from a checkpoint at step k continues with exactly the draws an uninterrupted run would
 //! have made, and its final weights are bit-identical.
 
-use crate::config::{BatchMode, RunConfig};
+use crate::checkpoint::CheckpointState;
+use crate::config::{BatchMode, RunConfig, Stage};
 use crate::error::{config, Result, TrainError};
 use crate::model;
 use neurodyn_core::{Batch, BatchTargets, Rng};
@@ -35,6 +36,21 @@ pub struct StepReport {
     pub lr: f64,
     /// Gradient norm before clipping.
     pub grad_norm: f64,
+    /// The curriculum stage this step trained on (0-based); `None`: the task itself.
+    pub stage: Option<usize>,
+}
+
+/// Where a curriculum stands: the stage that trains next (`stage` = the number of stages once
+/// the task itself trains), the step it began at, and, for a stage that ends on accuracy, the
+/// training accuracies of its latest steps (as many as it averages over). Checkpoints keep it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// The stage that trains next (0-based).
+    pub stage: usize,
+    /// The step that stage began at.
+    pub since: u64,
+    /// Its latest training-batch accuracies, oldest first.
+    pub recent: Vec<f64>,
 }
 
 /// A network being trained on a task.
@@ -43,8 +59,10 @@ pub struct Trainer {
     pub cfg: RunConfig,
     /// The task (after the curriculum, if any; evaluation uses it).
     pub task: Box<dyn Task>,
-    /// The curriculum's tasks, each with the step its stage ends before.
-    pub stages: Vec<(u64, Box<dyn Task>)>,
+    /// The curriculum's tasks, in stage order.
+    pub stages: Vec<Box<dyn Task>>,
+    /// Where the curriculum stands.
+    pub progress: Progress,
     /// The network (f32).
     pub net: Network<f32>,
     /// Optimizer state.
@@ -101,16 +119,44 @@ fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
     Ok(())
 }
 
-/// Build the curriculum's tasks, each with the step its stage ends before, checking that every
-/// stage fits the network built for `task` and leaves steps for the task itself.
-fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<(u64, Box<dyn Task>)>> {
+/// Build the curriculum's tasks, checking that every stage fits the network built for `task`,
+/// that its accuracy criterion can be met, and that the stages leave steps for the task itself.
+fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<Box<dyn Task>>> {
     let spec = task.spec();
-    let ends = cfg.train.stage_ends();
-    let mut stages = Vec::with_capacity(ends.len());
-    for (i, (stage, &end)) in cfg.train.curriculum.iter().zip(&ends).enumerate() {
+    let mut stages = Vec::with_capacity(cfg.train.curriculum.len());
+    for (i, stage) in cfg.train.curriculum.iter().enumerate() {
         let key = format!("train.curriculum[{i}]");
         if stage.steps == 0 {
             return Err(config(&key, "steps must be ≥ 1"));
+        }
+        if let Some(a) = stage.until_accuracy {
+            if !(a > 0.0 && a <= 1.0) {
+                return Err(config(
+                    &key,
+                    format!("until_accuracy must be in (0, 1], got {a}"),
+                ));
+            }
+            if !spec.categorical {
+                return Err(config(
+                    &key,
+                    "until_accuracy needs a task with class targets (trial accuracy is undefined for continuous ones)",
+                ));
+            }
+        }
+        match (stage.accuracy_steps, stage.until_accuracy) {
+            (Some(_), None) => {
+                return Err(config(&key, "accuracy_steps needs until_accuracy"));
+            }
+            (Some(n), Some(_)) if n == 0 || n > stage.steps => {
+                return Err(config(
+                    &key,
+                    format!(
+                        "accuracy_steps must be between 1 and the stage's steps ({}), got {n}",
+                        stage.steps
+                    ),
+                ));
+            }
+            _ => {}
         }
         let (name, tc) = cfg.task.stage_config(stage);
         let t = neurodyn_tasks::build(&name, &tc).map_err(|e| config(&key, e.to_string()))?;
@@ -133,14 +179,18 @@ fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<(u64, Box<dyn Ta
         fits("dt_ms", s.dt_ms.to_string(), spec.dt_ms.to_string())?;
         let kind = |c: bool| if c { "classes" } else { "continuous" }.to_string();
         fits("targets", kind(s.categorical), kind(spec.categorical))?;
-        stages.push((end, t));
+        stages.push(t);
     }
-    let end = ends.last().copied().unwrap_or(0);
+    let end = cfg
+        .train
+        .curriculum
+        .iter()
+        .fold(0u64, |sum, s| sum.saturating_add(s.steps));
     if !stages.is_empty() && end >= cfg.train.steps {
         return Err(config(
             "train.curriculum",
             format!(
-                "its stages take {end} steps of train.steps = {}; the task itself must get some",
+                "its stages take up to {end} of the train.steps = {} steps; the task itself must get some",
                 cfg.train.steps
             ),
         ));
@@ -182,6 +232,7 @@ impl Trainer {
             cfg,
             task,
             stages,
+            progress: Progress::default(),
             net,
             opt,
             objective,
@@ -196,18 +247,17 @@ impl Trainer {
         Rng::with_stream(self.cfg.seed, DATA + k).next_u64()
     }
 
-    /// The task that step `k` (0-based) trains on: its curriculum stage's, or the task itself.
-    pub fn task_at(&self, k: u64) -> &dyn Task {
+    /// The task the next step trains on: the current curriculum stage's, or the task itself.
+    pub fn current_task(&self) -> &dyn Task {
         self.stages
-            .iter()
-            .find(|(end, _)| k < *end)
-            .map_or(self.task.as_ref(), |(_, t)| t.as_ref())
+            .get(self.progress.stage)
+            .map_or(self.task.as_ref(), |t| t.as_ref())
     }
 
-    /// The trial-aligned training batch of step `k`.
+    /// The trial-aligned training batch of step `k`, drawn from [`Trainer::current_task`].
     pub fn batch_at(&self, k: u64) -> Result<Batch> {
         Ok(neurodyn_tasks::sample_batch(
-            self.task_at(k),
+            self.current_task(),
             self.cfg.train.batch_size,
             self.data_seed(k),
         )?)
@@ -258,7 +308,7 @@ impl Trainer {
                     (BatchRef::of(&batch), None, Some(&batch))
                 }
             };
-            let (report, carry) = step_once(
+            let (mut report, carry) = step_once(
                 &mut self.net,
                 &mut self.opt,
                 &self.objective,
@@ -274,9 +324,60 @@ impl Trainer {
                 self.carry = Some(carry);
             }
             self.step += 1;
+            report.stage = advance(
+                &self.cfg.train.curriculum,
+                &mut self.progress,
+                self.step,
+                report.accuracy,
+            );
             on_step(self, &report)?;
         }
         Ok(())
+    }
+}
+
+/// After step `step` (1-based, just taken, with this training accuracy): move the curriculum on
+/// when its stage has taken its steps or met its accuracy criterion. Returns the stage the step
+/// trained on.
+fn advance(curriculum: &[Stage], p: &mut Progress, step: u64, accuracy: f64) -> Option<usize> {
+    let i = p.stage;
+    let stage = curriculum.get(i)?;
+    let met = stage.until_accuracy.is_some_and(|target| {
+        let over = stage
+            .accuracy_steps
+            .unwrap_or(Stage::DEFAULT_ACCURACY_STEPS.min(stage.steps));
+        p.recent.push(accuracy);
+        if p.recent.len() as u64 > over {
+            p.recent.remove(0);
+        }
+        p.recent.len() as u64 == over
+            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= target
+    });
+    if met || step - p.since >= stage.steps {
+        *p = Progress {
+            stage: i + 1,
+            since: step,
+            recent: Vec::new(),
+        };
+    }
+    Some(i)
+}
+
+impl Trainer {
+    /// What a checkpoint keeps of the training loop's state besides weights and optimizer.
+    pub fn checkpoint_state(&self) -> CheckpointState {
+        CheckpointState {
+            step: self.step,
+            carry: self.carry.clone(),
+            progress: self.progress.clone(),
+        }
+    }
+
+    /// Continue from a checkpoint's state (weights and optimizer are loaded separately).
+    pub fn restore(&mut self, st: CheckpointState) {
+        self.step = st.step;
+        self.carry = st.carry;
+        self.progress = st.progress;
     }
 }
 
@@ -398,6 +499,7 @@ fn step_once(
             accuracy,
             lr,
             grad_norm,
+            stage: None,
         },
         carry,
     ))
