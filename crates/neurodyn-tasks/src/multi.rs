@@ -1,7 +1,10 @@
 //! Several tasks as one: multi-task training with rule inputs (Yang et al. 2019).
 //!
 //! A task name joining registered names with `+` (`Yang19Go+Yang19Anti+Yang19Dm1`) builds a
-//! [`MultiTask`]. Each trial draws one of the tasks uniformly, renders it with that task's own
+//! [`MultiTask`]. Each trial draws one of the tasks (uniformly, or in proportion to the
+//! parameter `task_weights`: a list with one weight per task in name order, or weights by task
+//! name with unnamed tasks at 0; Yang et al. 2019 drew some tasks more often, and a curriculum
+//! stage can train a subset while the rule inputs stay the same), renders it with that task's own
 //! semantics, and appends one rule input per task that is 1 on every step of the trial for the
 //! task drawn (the network is told which task it is doing, as in Yang et al. 2019). Inputs are
 //! the widest task's channels (narrower tasks leave the extra ones at 0) followed by the rule
@@ -10,7 +13,7 @@
 //! in the name) plus every label of every task (a trial carries only its own task's labels;
 //! recordings hold NaN for the others).
 
-use crate::config::TaskConfig;
+use crate::config::{ParamValue, TaskConfig};
 use crate::error::TaskError;
 use crate::registry::build;
 use crate::task::{Task, TaskSpec};
@@ -19,8 +22,59 @@ use neurodyn_core::{Label, Rng, Trial};
 /// Several registered tasks mixed trial by trial, with a rule input per task.
 pub struct MultiTask {
     tasks: Vec<Box<dyn Task>>,
+    /// Cumulative draw weights (`task_weights`), or `None` for a uniform draw.
+    cumulative: Option<Vec<f64>>,
     width: usize,
     spec: TaskSpec,
+}
+
+/// Parameter giving the tasks' draw weights.
+const WEIGHTS: &str = "task_weights";
+
+/// The cumulative draw weights of `task_weights` for tasks named `names`, or the reason not.
+fn cumulative_weights(names: &[String], value: &ParamValue) -> Result<Vec<f64>, String> {
+    let weights: Vec<f64> =
+        match value {
+            ParamValue::List(w) if w.len() == names.len() => w.clone(),
+            ParamValue::List(w) => {
+                return Err(format!(
+                    "{} weights for {} tasks ({})",
+                    w.len(),
+                    names.len(),
+                    names.join(", ")
+                ))
+            }
+            ParamValue::Map(m) => {
+                if let Some(k) = m.keys().find(|k| !names.contains(k)) {
+                    return Err(format!(
+                        "'{k}' is not one of the tasks ({})",
+                        names.join(", ")
+                    ));
+                }
+                names
+                    .iter()
+                    .map(|n| m.get(n).copied().unwrap_or(0.0))
+                    .collect()
+            }
+            _ => return Err(
+                "a list with one weight per task, or weights by task name (e.g. { Yang19Go = 2 })"
+                    .into(),
+            ),
+        };
+    if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+        return Err(format!("weights must be finite and ≥ 0, got {weights:?}"));
+    }
+    let cumulative: Vec<f64> = weights
+        .iter()
+        .scan(0.0, |sum, w| {
+            *sum += w;
+            Some(*sum)
+        })
+        .collect();
+    if cumulative.last().is_none_or(|&t| t <= 0.0) {
+        return Err("at least one weight must be positive".into());
+    }
+    Ok(cumulative)
 }
 
 impl MultiTask {
@@ -37,10 +91,26 @@ impl MultiTask {
                 "a multi-task name joins at least two tasks with '+'".into(),
             ));
         }
+        // The draw weights are the mixture's own parameter; the tasks get every other one.
+        let mut own = cfg.clone();
+        let weights = own.params.remove(WEIGHTS);
         let tasks = names
             .iter()
-            .map(|n| build(n.trim(), cfg))
+            .map(|n| build(n.trim(), &own))
             .collect::<Result<Vec<_>, _>>()?;
+        let cumulative = match &weights {
+            None => None,
+            Some(w) => {
+                let spec_names: Vec<String> = tasks.iter().map(|t| t.spec().name.clone()).collect();
+                Some(cumulative_weights(&spec_names, w).map_err(|message| {
+                    TaskError::InvalidParam {
+                        task: joined.clone(),
+                        key: WEIGHTS.into(),
+                        message,
+                    }
+                })?)
+            }
+        };
         let first = tasks[0].spec().clone();
         for t in &tasks[1..] {
             let s = t.spec();
@@ -108,7 +178,12 @@ impl MultiTask {
             paper: "Yang, Joglekar, Song, Newsome & Wang (2019) Task representations in neural networks trained to perform many cognitive tasks. Nat. Neurosci. 22:297".into(),
             description: "Several tasks mixed trial by trial; a rule input says which.".into(),
         };
-        Ok(MultiTask { tasks, width, spec })
+        Ok(MultiTask {
+            tasks,
+            cumulative,
+            width,
+            spec,
+        })
     }
 
     /// The tasks, in name order.
@@ -156,7 +231,21 @@ impl Task for MultiTask {
     }
 
     fn trial(&self, rng: &mut Rng) -> Trial {
-        let k = rng.below(self.tasks.len() as u64) as usize;
+        let k = match &self.cumulative {
+            None => rng.below(self.tasks.len() as u64) as usize,
+            Some(c) => {
+                let total = c[c.len() - 1];
+                let u = rng.uniform() * total;
+                // The first task whose cumulative weight exceeds u (zero weights never match;
+                // should rounding put u at the total, the last task with a positive weight).
+                c.iter().position(|&x| u < x).unwrap_or_else(|| {
+                    (0..c.len())
+                        .rev()
+                        .find(|&i| c[i] > if i == 0 { 0.0 } else { c[i - 1] })
+                        .unwrap_or(0)
+                })
+            }
+        };
         self.trial_of(k, rng)
     }
 }

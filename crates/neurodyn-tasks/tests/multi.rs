@@ -1,7 +1,7 @@
 //! Multi-task mixes: rule inputs, labels, sizes and errors.
 
 use neurodyn_core::{Rng, Targets};
-use neurodyn_tasks::{build, sample_trials, MultiTask, TaskConfig};
+use neurodyn_tasks::{build, sample_trials, MultiTask, ParamValue, TaskConfig};
 
 #[test]
 fn a_mix_appends_one_rule_input_per_task_and_keeps_each_task_intact() {
@@ -57,4 +57,67 @@ fn a_mix_refuses_tasks_with_different_outputs_naming_both() {
         .to_string();
     assert!(err.contains("Yang19Nope"), "{err}");
     assert!(MultiTask::new(&["Yang19Go"], &cfg).is_err());
+}
+
+/// How many of `n` mixed trials each task got.
+fn counts(cfg: &TaskConfig, name: &str, n: usize) -> Vec<usize> {
+    let multi = build(name, cfg).expect("mix");
+    let mut seen = vec![0usize; name.split('+').count()];
+    for tr in sample_trials(multi.as_ref(), n, 5) {
+        seen[tr.labels.get("task").expect("task label").as_f64() as usize] += 1;
+    }
+    seen
+}
+
+#[test]
+fn task_weights_set_how_often_each_task_is_drawn() {
+    let name = "Yang19Go+Yang19Anti+Yang19Dm1";
+    let mut cfg = TaskConfig::with_dt(20.0);
+    cfg.params
+        .insert("task_weights".into(), ParamValue::List(vec![1.0, 0.0, 3.0]));
+    let seen = counts(&cfg, name, 2000);
+    assert_eq!(seen[1], 0, "a weight of 0 is never drawn: {seen:?}");
+    // Expected 500 and 1500; the binomial s.d. is 19.4.
+    assert!((seen[0] as f64 - 500.0).abs() < 90.0, "{seen:?}");
+    assert_eq!(seen[0] + seen[2], 2000);
+    // By name: unnamed tasks get 0.
+    cfg.params.insert(
+        "task_weights".into(),
+        ParamValue::Map([("Yang19Anti".to_string(), 1.0)].into()),
+    );
+    assert_eq!(counts(&cfg, name, 200), [0, 200, 0]);
+    // The rule inputs stay one per task, so a weighted mix fits the same network.
+    assert_eq!(build(name, &cfg).expect("mix").spec().n_in, 33 + 3);
+    // Without weights the draw is the uniform one it always was.
+    let plain = TaskConfig::with_dt(20.0);
+    let mut equal = plain.clone();
+    equal
+        .params
+        .insert("task_weights".into(), ParamValue::List(vec![1.0; 3]));
+    assert!(counts(&equal, name, 300).iter().all(|&c| c > 60));
+    assert!(counts(&plain, name, 300).iter().all(|&c| c > 60));
+}
+
+#[test]
+fn bad_task_weights_are_refused_naming_the_parameter() {
+    let name = "Yang19Go+Yang19Anti";
+    let cases = [
+        (ParamValue::List(vec![1.0]), "1 weights for 2 tasks"),
+        (
+            ParamValue::Map([("Yang19Dm1".to_string(), 1.0)].into()),
+            "'Yang19Dm1' is not one of the tasks",
+        ),
+        (ParamValue::List(vec![1.0, -1.0]), "≥ 0"),
+        (ParamValue::List(vec![0.0, 0.0]), "positive"),
+        (ParamValue::Num(2.0), "one weight per task"),
+    ];
+    for (value, needle) in cases {
+        let mut cfg = TaskConfig::with_dt(20.0);
+        cfg.params.insert("task_weights".into(), value);
+        let err = build(name, &cfg).err().expect("refused").to_string();
+        assert!(
+            err.contains("task_weights") && err.contains(needle),
+            "`{needle}` missing: {err}"
+        );
+    }
 }
