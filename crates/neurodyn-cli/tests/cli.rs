@@ -171,11 +171,13 @@ fn train_eval_and_files() {
 #[test]
 fn kill_and_resume_is_bit_identical() {
     let d = tmp("resume");
-    // With a curriculum stage, so the resumed run must also pick up the right task at each step.
+    // With a curriculum whose first stage ends before the first checkpoint, so the resumed run
+    // must restore where the curriculum stands (stage 2, begun at step 3).
     let long = TINY
         .replace("steps = 40", "steps = 3000")
         .replace("checkpoint_every = 10", "checkpoint_every = 7")
-        + "[[train.curriculum]]\nsteps = 1500\nparams = { cohs = [51.2] }\n";
+        + "[[train.curriculum]]\nsteps = 3\nparams = { cohs = [0.0] }\n\
+           [[train.curriculum]]\nsteps = 1500\nparams = { cohs = [51.2] }\n";
     let cfg = write_config(&d, &long);
     let full = d.join("full");
     let o = run(bin()
@@ -216,16 +218,32 @@ fn kill_and_resume_is_bit_identical() {
         "resumed weights differ from the uninterrupted run"
     );
     let rows = std::fs::read_to_string(cut.join("metrics.csv")).expect("metrics");
-    let steps: Vec<u64> = rows
+    let header: Vec<&str> = rows.lines().next().expect("header").split(',').collect();
+    let at = header
+        .iter()
+        .position(|&h| h == "stage")
+        .expect("a stage column");
+    let (steps, stages): (Vec<u64>, Vec<u64>) = rows
         .lines()
         .skip(1)
-        .filter_map(|l| l.split(',').next()?.parse().ok())
-        .collect();
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((f[0].parse::<u64>().ok()?, f.get(at)?.parse::<u64>().ok()?))
+        })
+        .unzip();
     assert_eq!(
         steps,
         (1..=3000).collect::<Vec<_>>(),
         "metrics rows after resume"
     );
+    let want: Vec<u64> = (1..=3000u64)
+        .map(|k| match k {
+            1..=3 => 1,
+            4..=1503 => 2,
+            _ => 0,
+        })
+        .collect();
+    assert!(stages == want, "the stage column after resume");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! [`MultiTask`]. Each trial draws one of the tasks (uniformly, or in proportion to the
 //! parameter `task_weights`: a list with one weight per task in name order, or weights by task
 //! name with unnamed tasks at 0; Yang et al. 2019 drew some tasks more often, and a curriculum
-//! stage can train a subset while the rule inputs stay the same), renders it with that task's own
+//! stage can train a subset while the rule inputs stay the same; a weighted draw takes other
+//! random numbers than the uniform one, so equal weights give other trials than none), renders
+//! it with that task's own
 //! semantics, and appends one rule input per task that is 1 on every step of the trial for the
 //! task drawn (the network is told which task it is doing, as in Yang et al. 2019). Inputs are
 //! the widest task's channels (narrower tasks leave the extra ones at 0) followed by the rule
@@ -64,6 +66,9 @@ fn cumulative_weights(names: &[String], value: &ParamValue) -> Result<Vec<f64>, 
     if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
         return Err(format!("weights must be finite and ≥ 0, got {weights:?}"));
     }
+    if !weights.iter().sum::<f64>().is_finite() {
+        return Err(format!("the weights' sum must be finite, got {weights:?}"));
+    }
     let cumulative: Vec<f64> = weights
         .iter()
         .scan(0.0, |sum, w| {
@@ -97,7 +102,19 @@ impl MultiTask {
         let tasks = names
             .iter()
             .map(|n| build(n.trim(), &own))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| match e {
+                // The mixture's own parameter is allowed too.
+                TaskError::UnknownParam {
+                    task,
+                    key,
+                    mut allowed,
+                } => {
+                    allowed.push(WEIGHTS.to_string());
+                    TaskError::UnknownParam { task, key, allowed }
+                }
+                e => e,
+            })?;
         let cumulative = match &weights {
             None => None,
             Some(w) => {

@@ -88,14 +88,21 @@ fn task_weights_set_how_often_each_task_is_drawn() {
     assert_eq!(counts(&cfg, name, 200), [0, 200, 0]);
     // The rule inputs stay one per task, so a weighted mix fits the same network.
     assert_eq!(build(name, &cfg).expect("mix").spec().n_in, 33 + 3);
-    // Without weights the draw is the uniform one it always was.
-    let plain = TaskConfig::with_dt(20.0);
-    let mut equal = plain.clone();
+    // Without weights, trial i's task is still the first uniform draw of its stream.
+    let plain = build(name, &TaskConfig::with_dt(20.0)).expect("mix");
+    for (i, tr) in sample_trials(plain.as_ref(), 50, 5).iter().enumerate() {
+        let drawn = Rng::with_stream(5, i as u64).below(3) as f64;
+        assert_eq!(
+            tr.labels.get("task").map(|l| l.as_f64()),
+            Some(drawn),
+            "trial {i}"
+        );
+    }
+    let mut equal = TaskConfig::with_dt(20.0);
     equal
         .params
         .insert("task_weights".into(), ParamValue::List(vec![1.0; 3]));
     assert!(counts(&equal, name, 300).iter().all(|&c| c > 60));
-    assert!(counts(&plain, name, 300).iter().all(|&c| c > 60));
 }
 
 #[test]
@@ -110,6 +117,7 @@ fn bad_task_weights_are_refused_naming_the_parameter() {
         (ParamValue::List(vec![1.0, -1.0]), "≥ 0"),
         (ParamValue::List(vec![0.0, 0.0]), "positive"),
         (ParamValue::Num(2.0), "one weight per task"),
+        (ParamValue::List(vec![1e308, 1e308]), "sum must be finite"),
     ];
     for (value, needle) in cases {
         let mut cfg = TaskConfig::with_dt(20.0);
@@ -120,4 +128,19 @@ fn bad_task_weights_are_refused_naming_the_parameter() {
             "`{needle}` missing: {err}"
         );
     }
+}
+
+#[test]
+fn a_misspelt_parameter_of_a_mix_lists_task_weights_among_the_allowed() {
+    let mut cfg = TaskConfig::with_dt(20.0);
+    cfg.params
+        .insert("task_weight".into(), ParamValue::List(vec![1.0, 1.0]));
+    let err = build("Yang19Go+Yang19Anti", &cfg)
+        .err()
+        .expect("unknown parameter")
+        .to_string();
+    assert!(
+        err.contains("\"task_weight\"") && err.contains("task_weights"),
+        "{err}"
+    );
 }

@@ -82,8 +82,14 @@ impl TaskSection {
     }
 
     /// The task name and config of a curriculum stage: this section with the stage's changes.
+    /// A stage on this section's task sets its parameters over `[task.params]`; a stage naming
+    /// another task starts from none (the other task need not know this one's). Its mask, if
+    /// given, replaces `[task.mask]` whole.
     pub fn stage_config(&self, stage: &Stage) -> (String, neurodyn_tasks::TaskConfig) {
         let mut c = self.task_config();
+        if stage.task.is_some() {
+            c.params.clear();
+        }
         c.params
             .extend(stage.params.iter().map(|(k, v)| (k.clone(), v.clone())));
         if let Some(m) = &stage.mask {
@@ -250,7 +256,8 @@ pub struct TrainConfig {
 /// accuracy averaged over the stage's last `accuracy_steps` steps reaches it (at most `steps`).
 /// After the last stage, the `[task]` section's task takes the remaining steps. Step k's batch
 /// is drawn from the seed and k whichever task it comes from, and a checkpoint keeps where the
-/// curriculum stands, so a resumed run repeats an uninterrupted one bit for bit.
+/// curriculum stands, so a resumed run repeats an uninterrupted one bit for bit. Evaluation, and
+/// the class weights of an empty `weighted-cross-entropy`, use the task itself, not the stages.
 ///
 /// ```toml
 /// [[train.curriculum]]          # 600 steps with a 200 ms delay
@@ -267,13 +274,14 @@ pub struct Stage {
     /// Optimizer steps in this stage (≥ 1).
     pub steps: u64,
     /// The task of this stage (default: the `[task]` section's); it must have the same inputs,
-    /// outputs, kind of target and time step.
+    /// outputs, kind of target and time step (`[task] dt_ms` sets it for both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
-    /// Task parameters set for this stage, over `[task.params]`.
+    /// Task parameters set for this stage: over `[task.params]` on the section's own task, alone
+    /// on another task.
     #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
-    /// Loss-mask weights for this stage (default: `[task.mask]`).
+    /// Loss-mask weights for this stage, replacing `[task.mask]` whole (default: `[task.mask]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask: Option<MaskConfig>,
     /// End the stage once the mean training-batch accuracy over its last `accuracy_steps` steps

@@ -93,15 +93,21 @@ fn truncate_metrics(path: &Path, step: u64) -> Result<f64> {
             Some(s) => s,
             None => continue,
         };
-        if s > step || line.split(',').count() != HEADER.split(',').count() {
+        let fields = line.split(',').count();
+        let columns = HEADER.split(',').count();
+        if s > step || !(fields == columns || fields + 1 == columns) {
             continue;
         }
-        wall = line
-            .rsplit(',')
-            .next()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(wall);
-        out.push_str(line);
+        let Some((head, wall_s)) = line.rsplit_once(',') else {
+            continue;
+        };
+        wall = wall_s.parse().unwrap_or(wall);
+        if fields == columns {
+            out.push_str(line);
+        } else {
+            // A row from before the `stage` column: such runs had no curriculum.
+            out.push_str(&format!("{head},0,{wall_s}"));
+        }
         out.push('\n');
     }
     write_atomic(path, out.as_bytes())?;
@@ -138,7 +144,7 @@ pub fn train_run(
         if rd.checkpoint().exists() {
             let st = load_checkpoint(&rd.checkpoint(), &mut trainer.net, &mut trainer.opt)?;
             let step = st.step;
-            trainer.restore(st);
+            trainer.restore(st)?;
             wall0 = truncate_metrics(&rd.metrics(), step)?;
         } else {
             write_atomic(&rd.metrics(), HEADER.as_bytes())?;
@@ -284,4 +290,28 @@ pub fn load_run<T: neurodyn_nn::Real>(dir: &Path) -> Result<Loaded<T>> {
         task: tr.task,
         net,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{truncate_metrics, HEADER};
+
+    #[test]
+    fn resuming_keeps_metrics_rows_from_before_the_stage_column() {
+        let path =
+            std::env::temp_dir().join(format!("neurodyn-metrics-{}.csv", std::process::id()));
+        let old = "step,loss,task_loss,reg,accuracy,lr,grad_norm,wall_s\n\
+                   1,0.5,0.5,0,0.5,1e-2,1.0,0.100\n\
+                   2,0.4,0.4,0,0.6,1e-2,1.0,0.200\n\
+                   3,0.3,0.3,0,0.7,1e-2,1.0,0.300\n";
+        std::fs::write(&path, old).expect("write");
+        let wall = truncate_metrics(&path, 2).expect("truncate");
+        assert_eq!(wall, 0.2);
+        let kept = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            kept,
+            format!("{HEADER}1,0.5,0.5,0,0.5,1e-2,1.0,0,0.100\n2,0.4,0.4,0,0.6,1e-2,1.0,0,0.200\n")
+        );
+        let _ = std::fs::remove_file(&path);
+    }
 }

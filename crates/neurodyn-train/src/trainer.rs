@@ -165,10 +165,15 @@ fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<Box<dyn Task>>> 
             if ours == theirs {
                 Ok(())
             } else {
+                let hint = if what == "dt_ms" {
+                    " (set [task] dt_ms: it applies to every stage)"
+                } else {
+                    ""
+                };
                 Err(config(
                     &key,
                     format!(
-                        "{what}: {ours} in {name}, {theirs} in {}; a stage must fit the same network",
+                        "{what}: {ours} in this stage ({name}), {theirs} in the [task] section's task ({}); a stage must fit the same network{hint}",
                         spec.name
                     ),
                 ))
@@ -347,11 +352,11 @@ fn advance(curriculum: &[Stage], p: &mut Progress, step: u64, accuracy: f64) -> 
             .accuracy_steps
             .unwrap_or(Stage::DEFAULT_ACCURACY_STEPS.min(stage.steps));
         p.recent.push(accuracy);
-        if p.recent.len() as u64 > over {
-            p.recent.remove(0);
-        }
+        let excess = p.recent.len().saturating_sub(over as usize);
+        p.recent.drain(..excess);
+        // Batch accuracies are fractions k/B: a mean of exactly the target may round below it.
         p.recent.len() as u64 == over
-            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= target
+            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= target - 1e-9
     });
     if met || step - p.since >= stage.steps {
         *p = Progress {
@@ -373,11 +378,26 @@ impl Trainer {
         }
     }
 
-    /// Continue from a checkpoint's state (weights and optimizer are loaded separately).
-    pub fn restore(&mut self, st: CheckpointState) {
+    /// Continue from a checkpoint's state (weights and optimizer are loaded separately). Refuses
+    /// curriculum progress that this config's curriculum cannot have reached.
+    pub fn restore(&mut self, st: CheckpointState) -> Result<()> {
+        let p = &st.progress;
+        if p.stage > self.stages.len() || p.since > st.step {
+            return Err(config(
+                "train.curriculum",
+                format!(
+                    "the checkpoint stands at stage {} (begun at step {}) at step {}, which this curriculum of {} stages cannot reach; was the config edited?",
+                    p.stage,
+                    p.since,
+                    st.step,
+                    self.stages.len()
+                ),
+            ));
+        }
         self.step = st.step;
         self.carry = st.carry;
         self.progress = st.progress;
+        Ok(())
     }
 }
 
