@@ -47,6 +47,11 @@ pub struct Network<T: Real> {
     pub input_noise: f64,
     /// Threads for large GEMMs.
     pub threads: usize,
+    /// A fixed matrix `(n_out, n_units)` that carries the output error back to the units in
+    /// place of the readout's effective `W_out` (feedback alignment, Lillicrap et al. 2016):
+    /// `∂R_t = ∂Y_t B`. The readout's own gradients and everything after `∂R` are unchanged, so
+    /// with `B = W_out` this is backpropagation exactly. `None`: backpropagation.
+    pub feedback: Option<Vec<T>>,
     n_cell_params: usize,
 }
 
@@ -183,6 +188,7 @@ impl<T: Real> Network<T> {
             buffers,
             input_noise: 0.0,
             threads: 1,
+            feedback: None,
             n_cell_params,
         }
     }
@@ -219,6 +225,18 @@ impl<T: Real> Network<T> {
         self.cell
             .prepare(&self.params[..self.n_cell_params], &mut eff);
         eff
+    }
+
+    /// Use a random fixed feedback matrix (see [`Network::feedback`]), drawn as the readout
+    /// is initialised: uniform in ±1/√n_units.
+    pub fn set_random_feedback(&mut self, rng: &mut Rng) {
+        let h = self.n_units();
+        let bound = 1.0 / (h as f64).sqrt();
+        self.feedback = Some(
+            (0..self.n_out * h)
+                .map(|_| T::c(rng.uniform_range(-bound, bound)))
+                .collect(),
+        );
     }
 
     /// The effective readout matrix `(n_out, n_units)`.
@@ -459,14 +477,22 @@ impl<T: Real> Network<T> {
         resize(&mut ws.d_w_in_t, n_in * g);
         grads.iter_mut().for_each(|v| *v = T::c(0.0));
         ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
-        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a cut batch).
+        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a cut batch),
+        // or ∂Y B with a fixed feedback matrix.
+        let back: &[T] = match &self.feedback {
+            Some(b) => {
+                assert_eq!(b.len(), o * h, "feedback must be (n_out, n_units)");
+                b
+            }
+            None => &ws.w_out,
+        };
         let wr = self
             .layout
             .range(self.layout.specs.len() - self.tail_specs());
         add_col_sums(&mut grads[wr.end..wr.end + o], &ws.d_y, o);
         let (wo, bo) = cell.input_offsets();
         if fused {
-            pack(&mut ws.w_out_panels, &ws.w_out, o, h);
+            pack(&mut ws.w_out_panels, back, o, h);
             ws.d_w_out.iter_mut().for_each(|v| *v = T::c(0.0));
             ws.d_w_in_t.iter_mut().for_each(|v| *v = T::c(0.0));
         } else {
@@ -487,7 +513,7 @@ impl<T: Real> Network<T> {
                 h,
                 m(&ws.d_y, tb, o),
                 Trans::N,
-                m(&ws.w_out, o, h),
+                m(back, o, h),
                 Trans::N,
                 ws.d_r_extra,
                 self.threads,
@@ -505,7 +531,7 @@ impl<T: Real> Network<T> {
         let edges = fused.then(|| BwdEdges {
             d_y: &ws.d_y,
             w_out: Right {
-                rows: &ws.w_out,
+                rows: back,
                 panels: &ws.w_out_panels,
                 k: o,
                 n: h,

@@ -246,9 +246,26 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     /// Threads for large GEMMs.
     pub threads: usize,
+    /// How the output error reaches the units.
+    pub feedback: Feedback,
     /// Stages trained before the task itself (see [`Stage`]); empty = none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub curriculum: Vec<Stage>,
+}
+
+/// How the output error reaches the recurrent units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feedback {
+    /// Through the transposed readout, as the gradient says (backpropagation through time).
+    #[default]
+    Backprop,
+    /// From the readout through a fixed random matrix drawn from the seed instead of the
+    /// readout's transpose (feedback alignment, Lillicrap et al. 2016, at the output layer): the
+    /// readout learns with its own gradient and comes to align with that matrix. Inside the
+    /// network, through time, the gradient is still backpropagated (the recurrent weights'
+    /// transpose is not replaced).
+    ReadoutAlignment,
 }
 
 /// One stage of a curriculum: the optimizer steps after the earlier stages train on the task as
@@ -326,6 +343,7 @@ impl Default for TrainConfig {
             window: 100,
             checkpoint_every: 100,
             threads: 1,
+            feedback: Feedback::Backprop,
             curriculum: Vec::new(),
         }
     }

@@ -1,12 +1,13 @@
 //! The training loop: one optimizer step at a time, every random draw derived from the seed.
 //!
 //! Step k's batch is generated from seed stream `(seed, DATA + k)` and its noise from
-//! `(seed, NOISE + k)`; initial weights come from `(seed, INIT)`. Nothing else is random, so a run
-//! resumed from a checkpoint at step k continues with exactly the draws an uninterrupted run would
-//! have made, and its final weights are bit-identical.
+//! `(seed, NOISE + k)`; initial weights come from `(seed, INIT)`, and a feedback-alignment
+//! matrix from `(seed, FEEDBACK)`. Nothing else is random, so a run resumed from a checkpoint at
+//! step k continues with exactly the draws an uninterrupted run would have made, and its final
+//! weights are bit-identical.
 
 use crate::checkpoint::CheckpointState;
-use crate::config::{BatchMode, RunConfig, Stage};
+use crate::config::{BatchMode, Feedback, RunConfig, Stage};
 use crate::error::{config, Result, TrainError};
 use crate::model;
 use neurodyn_core::{Batch, BatchTargets, Rng};
@@ -18,6 +19,7 @@ const INIT: u64 = 0;
 const DATA: u64 = 1 << 40;
 const NOISE: u64 = 2 << 40;
 const WEIGHTS: u64 = 3 << 40;
+const FEEDBACK: u64 = 4 << 40;
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -213,6 +215,9 @@ impl Trainer {
         let mut rng = Rng::with_stream(cfg.seed, INIT);
         let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
         net.threads = cfg.train.threads;
+        if cfg.train.feedback == Feedback::ReadoutAlignment {
+            net.set_random_feedback(&mut Rng::with_stream(cfg.seed, FEEDBACK));
+        }
         for r in &cfg.train.regularizers {
             r.validate(&net.layout)
                 .map_err(|m| config("train.regularizers", m))?;
