@@ -150,6 +150,20 @@ fn show(name: &str) -> Result<()> {
     if let Some(ev) = &s.evidence_label {
         println!("evidence label: {ev}");
     }
+    let params = neurodyn_tasks::parameters(name, &TaskConfig::default())?;
+    if params.is_empty() {
+        println!("parameters: none");
+    } else {
+        println!("parameters ([task.params], or a curriculum stage's params), with defaults:");
+        let width = params.iter().map(|p| p.key.len()).max().unwrap_or(0);
+        for p in &params {
+            let default = p
+                .default
+                .as_deref()
+                .unwrap_or("(not read with these settings)");
+            println!("  {:<width$} = {default}", p.key);
+        }
+    }
     let trial = task.trial(&mut Rng::new(0));
     println!(
         "\nexample trial (seed 0): {} steps = {} ms",

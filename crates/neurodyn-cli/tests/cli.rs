@@ -425,3 +425,14 @@ fn hebbian_run_from_a_config_is_analysed_and_fixed_points_say_why_not() {
         "{msg}"
     );
 }
+
+#[test]
+fn tasks_show_lists_parameters_with_defaults() {
+    let o = run(bin().args(["tasks", "show", "DelayMatchSample"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("parameters ([task.params]"), "{out}");
+    assert!(out.contains("delay_ms = 1000"), "{out}");
+    let o = run(bin().args(["tasks", "show", "MotorTiming"]));
+    assert!(text(&o).contains("parameters: none"), "{}", text(&o));
+}

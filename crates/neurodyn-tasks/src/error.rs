@@ -17,7 +17,11 @@ pub enum TaskError {
         suggestions: Vec<String>,
     },
     /// A parameter key the task does not know.
-    #[error("task {task}: unknown parameter {key:?}; allowed parameters: {}", allowed.join(", "))]
+    #[error("task {task}: unknown parameter {key:?}; {}", if allowed.is_empty() {
+        "it takes none".to_string()
+    } else {
+        format!("allowed parameters: {}", allowed.join(", "))
+    })]
     UnknownParam {
         /// The task.
         task: String,

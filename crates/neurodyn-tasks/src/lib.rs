@@ -44,6 +44,7 @@ pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, S
 pub use config::{Compat, MaskConfig, ParamValue, TaskConfig};
 pub use error::TaskError;
 pub use multi::MultiTask;
+pub use params::{parameters, ParamInfo};
 pub use registry::{
     build, find, levenshtein, suggest, task_names, Constructor, FromConfig, TaskEntry, REGISTRY,
 };

@@ -1,10 +1,72 @@
 //! Validated access to [`TaskConfig::params`]: every task states the keys it accepts, an unknown
 //! key is an error naming the key and the allowed ones, and a value of the wrong kind or range is an
 //! error naming the key.
+//!
+//! [`parameters`] lists a task's keys with their defaults by building it once while the readers
+//! below note each key and default they are asked for (on this thread only, and only then), so
+//! the list cannot drift from what the task actually reads.
 
 use crate::config::{ParamValue, TaskConfig};
 use crate::error::TaskError;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+
+/// A parameter a task accepts, as `neurodyn tasks show` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// The key under `[task.params]`.
+    pub key: String,
+    /// Its default, as TOML would write it; `None` where the task reads it only in some modes
+    /// (e.g. with `compat = "neurogym"`) or not at all with these settings.
+    pub default: Option<String>,
+}
+
+thread_local! {
+    /// The parameters noted while [`parameters`] builds a task; `None` otherwise.
+    static NOTED: RefCell<Option<Vec<ParamInfo>>> = const { RefCell::new(None) };
+}
+
+/// Note `key` (with `default`, if the first reader to give one) while [`parameters`] runs.
+fn note(key: &str, default: Option<String>) {
+    NOTED.with(|n| {
+        if let Some(list) = n.borrow_mut().as_mut() {
+            match list.iter_mut().find(|p| p.key == key) {
+                Some(p) => {
+                    if p.default.is_none() {
+                        p.default = default;
+                    }
+                }
+                None => list.push(ParamInfo {
+                    key: key.to_string(),
+                    default,
+                }),
+            }
+        }
+    });
+}
+
+/// TOML for a list of numbers (one number alone).
+fn numbers(v: &[f64]) -> String {
+    match v {
+        [x] => format!("{x}"),
+        _ => format!(
+            "[{}]",
+            v.iter()
+                .map(|x| format!("{x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The parameters task `name` accepts under `cfg`, in the order it declares them, with the
+/// defaults it uses. Noting is off again on return, also when building fails.
+pub fn parameters(name: &str, cfg: &TaskConfig) -> Result<Vec<ParamInfo>, TaskError> {
+    NOTED.with(|n| *n.borrow_mut() = Some(Vec::new()));
+    let built = crate::build(name, cfg);
+    let noted = NOTED.with(|n| n.borrow_mut().take()).unwrap_or_default();
+    built.map(|_| noted)
+}
 
 /// Typed reader over a task's parameters, built once the keys have been checked.
 pub(crate) struct Params<'a> {
@@ -26,6 +88,9 @@ impl<'a> Params<'a> {
                 allowed: allowed.iter().map(|s| s.to_string()).collect(),
             });
         }
+        for key in allowed {
+            note(key, None);
+        }
         Ok(Params { task, cfg })
     }
 
@@ -39,6 +104,7 @@ impl<'a> Params<'a> {
 
     /// A finite number (default if absent).
     pub fn f64(&self, key: &str, default: f64) -> Result<f64, TaskError> {
+        note(key, Some(format!("{default}")));
         match self.cfg.params.get(key) {
             None => Ok(default),
             Some(ParamValue::Num(v)) if v.is_finite() => Ok(*v),
@@ -77,6 +143,7 @@ impl<'a> Params<'a> {
 
     /// A flag.
     pub fn bool(&self, key: &str, default: bool) -> Result<bool, TaskError> {
+        note(key, Some(format!("{default}")));
         match self.cfg.params.get(key) {
             None => Ok(default),
             Some(ParamValue::Bool(b)) => Ok(*b),
@@ -86,6 +153,7 @@ impl<'a> Params<'a> {
 
     /// A non-empty list of finite numbers (a single number counts as a list of one).
     pub fn list(&self, key: &str, default: &[f64]) -> Result<Vec<f64>, TaskError> {
+        note(key, Some(numbers(default)));
         let v = match self.cfg.params.get(key) {
             None => return Ok(default.to_vec()),
             Some(ParamValue::List(v)) => v.clone(),
@@ -106,6 +174,8 @@ impl<'a> Params<'a> {
         key: &str,
         default: &[(&str, f64)],
     ) -> Result<BTreeMap<String, f64>, TaskError> {
+        let table: Vec<String> = default.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        note(key, Some(format!("{{ {} }}", table.join(", "))));
         match self.cfg.params.get(key) {
             None => Ok(default.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
             Some(ParamValue::Map(m)) if !m.is_empty() && m.values().all(|v| v.is_finite()) => {
