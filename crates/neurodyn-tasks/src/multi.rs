@@ -1,19 +1,18 @@
 //! Several tasks as one: multi-task training with rule inputs (Yang et al. 2019).
 //!
 //! A task name joining registered names with `+` (`Yang19Go+Yang19Anti+Yang19Dm1`) builds a
-//! [`MultiTask`]. Each trial draws one of the tasks (uniformly, or in proportion to the
-//! parameter `task_weights`: a list with one weight per task in name order, or weights by task
-//! name with unnamed tasks at 0; Yang et al. 2019 drew some tasks more often, and a curriculum
-//! stage can train a subset while the rule inputs stay the same; a weighted draw takes other
-//! random numbers than the uniform one, so equal weights give other trials than none), renders
-//! it with that task's own
-//! semantics, and appends one rule input per task that is 1 on every step of the trial for the
-//! task drawn (the network is told which task it is doing, as in Yang et al. 2019). Inputs are
-//! the widest task's channels (narrower tasks leave the extra ones at 0) followed by the rule
-//! channels. Every task must have the same outputs (size and kind), since one readout serves
-//! them all; the Yang19 tasks share 33 inputs and 17 outputs. Labels: the integer `task` (index
-//! in the name) plus every label of every task (a trial carries only its own task's labels;
-//! recordings hold NaN for the others).
+//! [`MultiTask`]. Each trial draws one of the tasks, renders it with that task's own semantics,
+//! and appends one rule input per task that is 1 on every step of the trial for the task drawn
+//! (the network is told which task it is doing, as in Yang et al. 2019). The draw is uniform, or
+//! in proportion to the mix's own parameter `task_weights`: a list with one weight per task in
+//! name order, or weights by task name with unnamed tasks at 0 (Yang et al. 2019 drew some tasks
+//! more often, and a curriculum stage can train a subset while the rule inputs stay the same). A
+//! weighted draw takes other random numbers than the uniform one, so equal weights give other
+//! trials than none. Inputs are the widest task's channels (narrower tasks leave the extra ones
+//! at 0) followed by the rule channels. Every task must have the same outputs (size and kind),
+//! since one readout serves them all; the Yang19 tasks share 33 inputs and 17 outputs. Labels:
+//! the integer `task` (index in the name) plus every label of every task (a trial carries only
+//! its own task's labels; recordings hold NaN for the others).
 
 use crate::config::{ParamValue, TaskConfig};
 use crate::error::TaskError;

@@ -236,18 +236,11 @@ pub fn load_checkpoint(
         Err(_) => None,
     };
     // Checkpoints written before curricula existed have none of these: stage 0, the task itself.
+    let num_or_0 = |k: &str| if md.contains_key(k) { num(k) } else { Ok(0) };
     let recent_name = "curriculum.recent_accuracy";
     let progress = Progress {
-        stage: if md.contains_key("curriculum_stage") {
-            num("curriculum_stage")? as usize
-        } else {
-            0
-        },
-        since: if md.contains_key("curriculum_since") {
-            num("curriculum_since")?
-        } else {
-            0
-        },
+        stage: num_or_0("curriculum_stage")? as usize,
+        since: num_or_0("curriculum_since")?,
         recent: match st.tensor(recent_name) {
             Ok(t) => read_f64(&st, recent_name, t.shape().iter().product(), path)?,
             Err(_) => Vec::new(),

@@ -305,7 +305,8 @@ pub struct Stage {
     /// reaches this (tasks with class targets; `steps` is then the most the stage takes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_accuracy: Option<f64>,
-    /// Steps that `until_accuracy` averages over (default [`Stage::DEFAULT_ACCURACY_STEPS`]).
+    /// Steps that `until_accuracy` averages over (default [`Stage::DEFAULT_ACCURACY_STEPS`], or
+    /// the stage's `steps` if fewer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_steps: Option<u64>,
 }

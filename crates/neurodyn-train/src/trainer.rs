@@ -344,36 +344,7 @@ impl Trainer {
         }
         Ok(())
     }
-}
 
-/// After step `step` (1-based, just taken, with this training accuracy): move the curriculum on
-/// when its stage has taken its steps or met its accuracy criterion. Returns the stage the step
-/// trained on.
-fn advance(curriculum: &[Stage], p: &mut Progress, step: u64, accuracy: f64) -> Option<usize> {
-    let i = p.stage;
-    let stage = curriculum.get(i)?;
-    let met = stage.until_accuracy.is_some_and(|target| {
-        let over = stage
-            .accuracy_steps
-            .unwrap_or(Stage::DEFAULT_ACCURACY_STEPS.min(stage.steps));
-        p.recent.push(accuracy);
-        let excess = p.recent.len().saturating_sub(over as usize);
-        p.recent.drain(..excess);
-        // Batch accuracies are fractions k/B: a mean of exactly the target may round below it.
-        p.recent.len() as u64 == over
-            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= target - 1e-9
-    });
-    if met || step - p.since >= stage.steps {
-        *p = Progress {
-            stage: i + 1,
-            since: step,
-            recent: Vec::new(),
-        };
-    }
-    Some(i)
-}
-
-impl Trainer {
     /// What a checkpoint keeps of the training loop's state besides weights and optimizer.
     pub fn checkpoint_state(&self) -> CheckpointState {
         CheckpointState {
@@ -404,6 +375,33 @@ impl Trainer {
         self.progress = st.progress;
         Ok(())
     }
+}
+
+/// After step `step` (1-based, just taken, with this training accuracy): move the curriculum on
+/// when its stage has taken its steps or met its accuracy criterion. Returns the stage the step
+/// trained on.
+fn advance(curriculum: &[Stage], p: &mut Progress, step: u64, accuracy: f64) -> Option<usize> {
+    let i = p.stage;
+    let stage = curriculum.get(i)?;
+    let met = stage.until_accuracy.is_some_and(|target| {
+        let over = stage
+            .accuracy_steps
+            .unwrap_or(Stage::DEFAULT_ACCURACY_STEPS.min(stage.steps));
+        p.recent.push(accuracy);
+        let excess = p.recent.len().saturating_sub(over as usize);
+        p.recent.drain(..excess);
+        // Batch accuracies are fractions k/B: a mean of exactly the target may round below it.
+        p.recent.len() as u64 == over
+            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= target - 1e-9
+    });
+    if met || step - p.since >= stage.steps {
+        *p = Progress {
+            stage: i + 1,
+            since: step,
+            recent: Vec::new(),
+        };
+    }
+    Some(i)
 }
 
 /// Class weights `N / (K · count_c)` from the masked steps of a few training batches (drawn from
