@@ -296,20 +296,26 @@ impl Torch {
             .with_context(|| format!("running {}", py.display()))?;
         let stdin = child.stdin.take().context("the torch reference's stdin")?;
         let stdout = std::io::BufReader::new(child.stdout.take().context("its stdout")?);
-        Ok(Torch {
+        let mut t = Torch {
             child,
             stdin,
             stdout,
             script,
-        })
+        };
+        // Python's start, the import of torch and the reference's warm-up steps take a core for a
+        // second or more: wait for them to end before any engine step is timed.
+        let line = t.answer()?;
+        if !line.contains("\"ready\"") {
+            anyhow::bail!("the torch reference did not start: {}", line.trim());
+        }
+        Ok(t)
     }
 
-    /// Time `k` training steps of the reference, in milliseconds.
-    fn run(&mut self, k: usize) -> Result<Vec<f64>> {
-        use std::io::{BufRead, Read, Write};
+    /// One line of the reference's output, or its standard error as the reason it has none.
+    fn answer(&mut self) -> Result<String> {
+        use std::io::{BufRead, Read};
         let mut line = String::new();
-        let sent = writeln!(self.stdin, "{k}").and_then(|()| self.stdin.flush());
-        let read = sent.and_then(|()| self.stdout.read_line(&mut line));
+        let read = self.stdout.read_line(&mut line);
         if read.is_err() || line.trim().is_empty() {
             let mut err = String::new();
             if let Some(e) = self.child.stderr.as_mut() {
@@ -317,6 +323,15 @@ impl Torch {
             }
             anyhow::bail!("the torch reference failed: {}", err.trim());
         }
+        Ok(line)
+    }
+
+    /// Time `k` training steps of the reference, in milliseconds.
+    fn run(&mut self, k: usize) -> Result<Vec<f64>> {
+        use std::io::Write;
+        // A failed write shows as the reference's missing answer, with its standard error.
+        let _ = writeln!(self.stdin, "{k}").and_then(|()| self.stdin.flush());
+        let line = self.answer()?;
         let v: serde_json::Value =
             serde_json::from_str(&line).context("parsing the torch reference's output")?;
         v["times_ms"]

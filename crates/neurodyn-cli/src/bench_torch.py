@@ -86,7 +86,9 @@ def timed(k):
 
 if cfg.get("serve"):
     # `neurodyn bench` alternates blocks of engine and reference steps: each line on stdin is a
-    # number of steps to time; each answer is one JSON line.
+    # number of steps to time; each answer is one JSON line. The first line says the import and
+    # the warm-up steps are over, so that they never run beside the engine's timed steps.
+    print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         print(json.dumps({"times_ms": timed(int(line))}), flush=True)
 else:
