@@ -78,10 +78,7 @@ fn smooth(v: &[f64], w: usize) -> Vec<f64> {
 /// `stage` column), labelled `stage N`, and what each stage changes (`delay_ms 200`, a task
 /// name, `mask`, `until 0.9`), from the run's config. None without a curriculum, or when the
 /// config cannot be read: the curves are still worth drawing.
-fn stage_bands(run: &Path, m: &Metrics) -> (Vec<Shade>, Vec<String>) {
-    let cfg = std::fs::read_to_string(run.join("config.toml"))
-        .ok()
-        .and_then(|t| neurodyn_train::RunConfig::from_toml(&t).ok());
+fn stage_bands(cfg: Option<&neurodyn_train::RunConfig>, m: &Metrics) -> (Vec<Shade>, Vec<String>) {
     let Some(cfg) = cfg else {
         return (Vec::new(), Vec::new());
     };
@@ -129,7 +126,30 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
     }
     let step = m.col("step");
     let w = (m.rows.len() / 50).max(1) | 1;
-    let (bands, changes) = stage_bands(run, &m);
+    let cfg = std::fs::read_to_string(run.join("config.toml"))
+        .ok()
+        .and_then(|t| neurodyn_train::RunConfig::from_toml(&t).ok());
+    let (bands, changes) = stage_bands(cfg.as_ref(), &m);
+    // FORCE writes its RLS gain and the readout's change where gradient descent writes its
+    // learning rate and gradient norm.
+    let force = cfg
+        .as_ref()
+        .is_some_and(|c| matches!(c.train.method, neurodyn_train::Method::Force { .. }));
+    let (lr_title, lr_label, g_title, g_label) = if force {
+        (
+            "RLS gain 1/(1 + rᵀPr), mean over the batch",
+            "gain",
+            "Change of the readout per batch",
+            "‖ΔW_out‖",
+        )
+    } else {
+        (
+            "Learning rate",
+            "lr",
+            "Gradient norm (before clipping)",
+            "‖g‖",
+        )
+    };
     let stages = format!("Loss (stages: {})", changes.join("; "));
     let loss_title = match changes.len() {
         0 => "Loss",
@@ -180,14 +200,14 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
             false,
         ),
         panel(
-            "Learning rate",
-            "lr",
+            lr_title,
+            lr_label,
             vec![Series::new("", step.clone(), m.col("lr")).color(2)],
             true,
         ),
         panel(
-            "Gradient norm (before clipping)",
-            "‖g‖",
+            g_title,
+            g_label,
             vec![
                 Series::new("per step", step.clone(), grad.clone())
                     .color(7)
@@ -321,16 +341,15 @@ mod tests {
         }
         std::fs::write(dir.join("metrics.csv"), csv).expect("write metrics");
         let m = Metrics::load(&dir.join("metrics.csv")).expect("metrics");
-        assert!(stage_bands(&dir, &m).0.is_empty(), "no config, no bands");
-        std::fs::write(
-            dir.join("config.toml"),
+        assert!(stage_bands(None, &m).0.is_empty(), "no config, no bands");
+        let cfg = neurodyn_train::RunConfig::from_toml(
             "[task]\nname = \"DelayMatchSample\"\n[train]\nsteps = 100\n\
              [[train.curriculum]]\nsteps = 2\nparams = { delay_ms = 200 }\n\
              [[train.curriculum]]\nsteps = 30\ntask = \"PerceptualDecisionMaking\"\n\
              until_accuracy = 0.9\n",
         )
-        .expect("write config");
-        let (bands, changes) = stage_bands(&dir, &m);
+        .expect("config");
+        let (bands, changes) = stage_bands(Some(&cfg), &m);
         let spans: Vec<(f64, f64, &str)> = bands
             .iter()
             .map(|b| (b.from, b.to, b.label.as_str()))

@@ -436,3 +436,67 @@ fn tasks_show_lists_parameters_with_defaults() {
     let o = run(bin().args(["tasks", "show", "MotorTiming"]));
     assert!(text(&o).contains("parameters: none"), "{}", text(&o));
 }
+
+#[test]
+fn a_force_run_from_a_config_is_evaluated_and_resumed_like_any_other() {
+    let d = tmp("force");
+    let cfg = TINY
+        .replace(
+            "[model]\nn_rec = 16",
+            "[model]\nn_rec = 24\nactivation = \"tanh\"\nform = \"state\"\n\
+             init = { kind = \"gaussian\", radius = 1.5 }",
+        )
+        .replace(
+            "checkpoint_every = 10",
+            "checkpoint_every = 10\nmethod = { kind = \"force\", alpha = 1.0, every = 2 }",
+        );
+    let cfg = write_config(&d, &cfg);
+    let run_dir = d.join("run");
+    let o = run(bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run_dir)
+        .arg("--quiet"));
+    assert!(o.status.success(), "{}", text(&o));
+    // The checkpoint keeps FORCE's state; the model is the folded network.
+    let ck = neurodyn_train::checkpoint::read_tensors(&run_dir.join("checkpoint.safetensors"))
+        .expect("checkpoint");
+    assert!(ck.iter().any(|(n, _)| n == "param.cell.w_rec"));
+    // The f64 tensors, from the safetensors header (an 8-byte length, then JSON).
+    let bytes = std::fs::read(run_dir.join("checkpoint.safetensors")).expect("read");
+    let len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).expect("header");
+    for name in ["force.p", "force.w_fb", "force.w_rec0", "force.w_out"] {
+        assert_eq!(header[name]["dtype"], "F64", "{name}");
+    }
+    let metrics = std::fs::read_to_string(run_dir.join("metrics.csv")).expect("metrics");
+    assert_eq!(metrics.lines().count(), 41, "{metrics}");
+    let o = run(bin().arg("eval").arg(&run_dir).arg("--n").arg("50"));
+    assert!(o.status.success(), "{}", text(&o));
+    // Resuming a finished run's checkpoint through the CLI reads the FORCE state back.
+    let before = weights(&run_dir);
+    let o = run(bin()
+        .arg("train")
+        .arg("--resume")
+        .arg(&run_dir)
+        .arg("--quiet"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        weights(&run_dir) == before,
+        "a finished run resumed changed"
+    );
+    // A network FORCE cannot fold is refused, naming the key, before anything is written.
+    let bad = write_config(
+        &d,
+        &std::fs::read_to_string(&cfg)
+            .expect("cfg")
+            .replace("n_rec = 24", "n_rec = 24\nkind = \"gru\""),
+    );
+    let out = d.join("bad");
+    let o = run(bin().arg("train").arg(&bad).arg("--out").arg(&out));
+    let msg = text(&o);
+    assert!(!o.status.success() && msg.contains("model.kind"), "{msg}");
+    assert!(!out.exists(), "{msg}");
+    let _ = std::fs::remove_dir_all(&d);
+}

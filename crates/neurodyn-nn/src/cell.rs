@@ -187,4 +187,12 @@ pub trait Cell<T: Real>: Send + Sync {
     }
     /// Zero the initial state's gradient entries that are not trainable, etc. Default: nothing.
     fn clamp_params(&self, _params: &mut [T]) {}
+    /// Whether the recurrence reads its units only through `W_rec r_{t−1} + U_t`, with the
+    /// trained `w_rec` used as is: then an output `y = W_out r` fed back into `U_t` through a
+    /// matrix `W_fb` is exactly the network with `w_rec + W_fb W_out` (how [`crate::force`] keeps
+    /// a FORCE-trained network an ordinary one). A CTRNN without constraints on `w_rec`, in any
+    /// of its forms; no cell by default.
+    fn folds_output_feedback(&self) -> bool {
+        false
+    }
 }

@@ -1,5 +1,6 @@
 //! neurodyn-nn: the engine. Recurrent cells with hand-derived backward steps, one fused BPTT
-//! driver, readout, losses, penalties, optimizers, schedules and initialisers.
+//! driver, readout, losses, penalties, optimizers, schedules and initialisers, and FORCE learning
+//! of the readout as the one rule that is not gradient descent.
 //!
 //! Everything is generic over [`Real`] (f32 to train, f64 to check gradients). See
 //! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the driver around it.
@@ -11,6 +12,7 @@ pub mod cell;
 pub mod cells;
 pub mod constraint;
 pub mod dynamics;
+pub mod force;
 pub mod init;
 pub mod linalg;
 pub mod loss;

@@ -3,7 +3,8 @@
 //! `model.safetensors` holds the trained parameters under their layout names (`cell.w_rec`, …,
 //! f32, `(rows, cols)`) and the resolved config in its metadata, so PyTorch/numpy users can open
 //! it with the `safetensors` package. A checkpoint adds the optimizer's moment buffers (f64),
-//! non-trainable buffers, the carried stream state, and the step in the metadata. Every write
+//! non-trainable buffers, the carried stream state, FORCE's state (`force.w_fb`, `force.w_rec0`,
+//! `force.w_out`, `force.p`, f64) in a FORCE run, and the step in the metadata. Every write
 //! goes to `NAME.tmp` and is renamed into place: a kill at any moment leaves either the old file
 //! or the new one, never half of one.
 
@@ -95,6 +96,8 @@ pub struct CheckpointState {
     pub carry: Option<Vec<f32>>,
     /// Where the curriculum stands.
     pub progress: Progress,
+    /// FORCE's state (tensors `force.*`, f64), for a FORCE run.
+    pub force: Option<neurodyn_nn::force::Force>,
 }
 
 /// Save weights, buffers, optimizer state and the step.
@@ -132,6 +135,22 @@ pub fn save_checkpoint(
             shape: vec![st.progress.recent.len()],
             data: bytes_f64(&st.progress.recent),
         });
+    }
+    if let Some(f) = &st.force {
+        let (h, o) = (f.n_units, f.n_out);
+        for (name, shape, v) in [
+            ("force.w_fb", [h, o], &f.w_fb),
+            ("force.w_rec0", [h, h], &f.w_rec0),
+            ("force.w_out", [o, h], &f.w_out),
+            ("force.p", [h, h], &f.p),
+        ] {
+            e.push(Entry {
+                name: name.into(),
+                dtype: Dtype::F64,
+                shape: shape.to_vec(),
+                data: bytes_f64(v),
+            });
+        }
     }
     let mut meta = HashMap::new();
     meta.insert("format".into(), "neurodyn-checkpoint-1".into());
@@ -246,10 +265,27 @@ pub fn load_checkpoint(
             Err(_) => Vec::new(),
         },
     };
+    let force = match st.tensor("force.p") {
+        Ok(_) => {
+            let (h, o) = (net.n_units(), net.n_out);
+            Some(neurodyn_nn::force::Force {
+                n_units: h,
+                n_out: o,
+                // The config's, set by `Trainer::restore`.
+                every: 1,
+                w_fb: read_f64(&st, "force.w_fb", h * o, path)?,
+                w_rec0: read_f64(&st, "force.w_rec0", h * h, path)?,
+                w_out: read_f64(&st, "force.w_out", o * h, path)?,
+                p: read_f64(&st, "force.p", h * h, path)?,
+            })
+        }
+        Err(_) => None,
+    };
     Ok(CheckpointState {
         step: num("step")?,
         carry,
         progress,
+        force,
     })
 }
 

@@ -248,9 +248,46 @@ pub struct TrainConfig {
     pub threads: usize,
     /// How the output error reaches the units.
     pub feedback: Feedback,
+    /// The learning rule: backpropagation through time with the optimizer above, or FORCE.
+    pub method: Method,
     /// Stages trained before the task itself (see [`Stage`]); empty = none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub curriculum: Vec<Stage>,
+}
+
+/// The learning rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Method {
+    /// Backpropagation through time: every trainable weight follows the gradient of the loss
+    /// (with `optimizer`, `lr`, `schedule`, `clip`, `regularizers`, `feedback`).
+    #[default]
+    Bptt,
+    /// FORCE (Sussillo & Abbott 2009; `neurodyn_nn::force`): the output is fed back into the
+    /// units through a fixed random matrix and the readout alone learns online, by recursive
+    /// least squares, while each batch runs; `steps` counts batches. Needs a `ctrnn` without
+    /// Dale's law, connectivity mask or trained initial state, and continuous targets or classes
+    /// (regressed as one-hot vectors); the gradient settings do not apply.
+    Force {
+        /// `P₀ = I/alpha`: the ridge penalty, i.e. how far the first updates may move (small
+        /// alpha, large steps).
+        #[serde(default = "one")]
+        alpha: f64,
+        /// Steps between updates.
+        #[serde(default = "two")]
+        every: usize,
+        /// The feedback weights are uniform in ±feedback_scale.
+        #[serde(default = "one")]
+        feedback_scale: f64,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn two() -> usize {
+    2
 }
 
 /// How the output error reaches the recurrent units.
@@ -345,6 +382,7 @@ impl Default for TrainConfig {
             checkpoint_every: 100,
             threads: 1,
             feedback: Feedback::Backprop,
+            method: Method::Bptt,
             curriculum: Vec::new(),
         }
     }

@@ -13,8 +13,8 @@ pub mod score;
 pub mod trainer;
 
 pub use config::{
-    BatchMode, DaleConfig, EvalConfig, Feedback, ModelConfig, RunConfig, Stage, TaskSection,
-    TrainConfig,
+    BatchMode, DaleConfig, EvalConfig, Feedback, Method, ModelConfig, RunConfig, Stage,
+    TaskSection, TrainConfig,
 };
 pub use error::{Result, TrainError};
 pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};

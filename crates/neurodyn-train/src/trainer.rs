@@ -1,16 +1,17 @@
 //! The training loop: one optimizer step at a time, every random draw derived from the seed.
 //!
 //! Step k's batch is generated from seed stream `(seed, DATA + k)` and its noise from
-//! `(seed, NOISE + k)`; initial weights come from `(seed, INIT)`, and a feedback-alignment
-//! matrix from `(seed, FEEDBACK)`. Nothing else is random, so a run resumed from a checkpoint at
+//! `(seed, NOISE + k)`; initial weights come from `(seed, INIT)`, a feedback-alignment
+//! matrix from `(seed, FEEDBACK)` and FORCE's feedback weights from `(seed, FORCE)`. Nothing else is random, so a run resumed from a checkpoint at
 //! step k continues with exactly the draws an uninterrupted run would have made, and its final
 //! weights are bit-identical.
 
 use crate::checkpoint::CheckpointState;
-use crate::config::{BatchMode, Feedback, RunConfig, Stage};
+use crate::config::{BatchMode, Feedback, Method, RunConfig, Stage};
 use crate::error::{config, Result, TrainError};
 use crate::model;
 use neurodyn_core::{Batch, BatchTargets, Rng};
+use neurodyn_nn::force::Force;
 use neurodyn_nn::objective::BatchRef;
 use neurodyn_nn::{Loss, LossTargets, Network, Objective, Optimizer, Workspace};
 use neurodyn_tasks::{Layout, Stream, Task};
@@ -20,6 +21,7 @@ const DATA: u64 = 1 << 40;
 const NOISE: u64 = 2 << 40;
 const WEIGHTS: u64 = 3 << 40;
 const FEEDBACK: u64 = 4 << 40;
+const FORCE: u64 = 5 << 40;
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,9 +36,9 @@ pub struct StepReport {
     pub reg: f64,
     /// Trial accuracy on this training batch (NaN in stream mode).
     pub accuracy: f64,
-    /// Learning rate used.
+    /// Learning rate used (FORCE: the mean RLS gain `1/(1/m + rᵀPr)` of the batch's updates).
     pub lr: f64,
-    /// Gradient norm before clipping.
+    /// Gradient norm before clipping (FORCE: the norm of the batch's change of `W_out`).
     pub grad_norm: f64,
     /// The curriculum stage this step trained on (0-based); `None`: the task itself.
     pub stage: Option<usize>,
@@ -75,6 +77,8 @@ pub struct Trainer {
     pub step: u64,
     /// Carried state in stream mode.
     pub carry: Option<Vec<f32>>,
+    /// FORCE's state when `train.method` is FORCE (the network then holds the folded weights).
+    pub force: Option<Force>,
     ws: Workspace<f32>,
     grads: Vec<f32>,
 }
@@ -222,6 +226,21 @@ impl Trainer {
             r.validate(&net.layout)
                 .map_err(|m| config("train.regularizers", m))?;
         }
+        let force = match &cfg.train.method {
+            Method::Bptt => None,
+            &Method::Force {
+                alpha,
+                every,
+                feedback_scale,
+            } => {
+                validate_force(&cfg)?;
+                let mut rng = Rng::with_stream(cfg.seed, FORCE);
+                Some(
+                    Force::new(&mut net, alpha, every, feedback_scale, &mut rng)
+                        .map_err(|m| config("train.method", m))?,
+                )
+            }
+        };
         let mut loss = cfg.train.loss.clone().unwrap_or(if spec.categorical {
             Loss::CrossEntropy
         } else {
@@ -248,6 +267,7 @@ impl Trainer {
             objective,
             step: 0,
             carry: None,
+            force,
             ws: Workspace::default(),
             grads,
         })
@@ -318,18 +338,30 @@ impl Trainer {
                     (BatchRef::of(&batch), None, Some(&batch))
                 }
             };
-            let (mut report, carry) = step_once(
-                &mut self.net,
-                &mut self.opt,
-                &self.objective,
-                &mut self.ws,
-                &mut self.grads,
-                &self.cfg,
-                self.step,
-                b,
-                s0,
-                trials,
-            )?;
+            let (mut report, carry) = match self.force.as_mut() {
+                Some(force) => force_step(
+                    force,
+                    &mut self.net,
+                    &mut self.ws.y,
+                    &self.cfg,
+                    self.step,
+                    b,
+                    s0,
+                    trials,
+                )?,
+                None => step_once(
+                    &mut self.net,
+                    &mut self.opt,
+                    &self.objective,
+                    &mut self.ws,
+                    &mut self.grads,
+                    &self.cfg,
+                    self.step,
+                    b,
+                    s0,
+                    trials,
+                )?,
+            };
             if self.cfg.train.batching == BatchMode::Stream {
                 self.carry = Some(carry);
             }
@@ -351,6 +383,7 @@ impl Trainer {
             step: self.step,
             carry: self.carry.clone(),
             progress: self.progress.clone(),
+            force: self.force.clone(),
         }
     }
 
@@ -369,6 +402,27 @@ impl Trainer {
                     self.stages.len()
                 ),
             ));
+        }
+        match (&self.force, st.force) {
+            (Some(_), None) => {
+                return Err(config(
+                    "train.method",
+                    "FORCE, but the checkpoint holds no FORCE state (was it written by a backpropagation run?)",
+                ))
+            }
+            (Some(f), Some(saved)) => {
+                if (saved.n_units, saved.n_out) != (f.n_units, f.n_out) {
+                    return Err(config(
+                        "train.method",
+                        "the checkpoint's FORCE state does not fit this network",
+                    ));
+                }
+                self.force = Some(Force {
+                    every: f.every,
+                    ..saved
+                });
+            }
+            (None, _) => {}
         }
         self.step = st.step;
         self.carry = st.carry;
@@ -451,6 +505,110 @@ fn batch_accuracy(y: &[f32], n_out: usize, b: &Batch) -> f64 {
         }
     }
     ok as f64 / bs.max(1) as f64
+}
+
+/// What FORCE cannot do, or would silently ignore, named by key.
+fn validate_force(cfg: &RunConfig) -> Result<()> {
+    let (m, t) = (&cfg.model, &cfg.train);
+    let refuse = |key: &str, why: &str| Err(config(key, format!("{why} (train.method is FORCE)")));
+    if m.kind != "ctrnn" {
+        return refuse(
+            "model.kind",
+            "FORCE folds the output feedback into the recurrent weights: it needs kind = \"ctrnn\"",
+        );
+    }
+    if m.dale.is_some() || m.connectivity < 1.0 {
+        return refuse(
+            "model",
+            "the feedback loop adds a dense rank-n_out matrix to W_rec, which Dale's law or a connectivity mask would cut",
+        );
+    }
+    if m.train_h0 || m.learn_tau {
+        return refuse(
+            if m.train_h0 {
+                "model.train_h0"
+            } else {
+                "model.learn_tau"
+            },
+            "FORCE learns only the readout",
+        );
+    }
+    if !t.regularizers.is_empty() {
+        return refuse(
+            "train.regularizers",
+            "recursive least squares has its own penalty, alpha; penalties on weights or activity do not apply",
+        );
+    }
+    if t.loss.is_some() {
+        return refuse(
+            "train.loss",
+            "FORCE minimises the squared error to the targets (classes as one-hot vectors); leave the loss unset",
+        );
+    }
+    if t.feedback != Feedback::Backprop {
+        return refuse(
+            "train.feedback",
+            "feedback alignment is a variant of backpropagation",
+        );
+    }
+    Ok(())
+}
+
+/// One batch of FORCE learning (see [`neurodyn_nn::force`]).
+#[allow(clippy::too_many_arguments)]
+fn force_step(
+    force: &mut Force,
+    net: &mut Network<f32>,
+    y: &mut Vec<f32>,
+    cfg: &RunConfig,
+    k: u64,
+    b: BatchRef<'_>,
+    s0: Option<&[f32]>,
+    trials: Option<&Batch>,
+) -> Result<(StepReport, Vec<f32>)> {
+    let step = k + 1;
+    let mut noise = Rng::with_stream(cfg.seed, NOISE + k);
+    let (report, last) = force
+        .train_batch(net, b, s0, Some(&mut noise), y)
+        .map_err(|m| {
+            if force.w_out.iter().any(|w| !w.is_finite()) {
+                TrainError::NonFinite {
+                    step,
+                    what: "readout".into(),
+                }
+            } else {
+                TrainError::Shape {
+                    what: "FORCE batch".into(),
+                    expected: "what the network takes".into(),
+                    got: m,
+                }
+            }
+        })?;
+    if !report.loss.is_finite() || net.params.iter().any(|w| !w.is_finite()) {
+        return Err(TrainError::NonFinite {
+            step,
+            what: if report.loss.is_finite() {
+                "weights"
+            } else {
+                "loss"
+            }
+            .into(),
+        });
+    }
+    let accuracy = trials.map_or(f64::NAN, |t| batch_accuracy(y, net.n_out, t));
+    Ok((
+        StepReport {
+            step,
+            loss: report.loss,
+            task_loss: report.loss,
+            reg: 0.0,
+            accuracy,
+            lr: report.mean_gain,
+            grad_norm: report.dw_norm,
+            stage: None,
+        },
+        if trials.is_none() { last } else { Vec::new() },
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

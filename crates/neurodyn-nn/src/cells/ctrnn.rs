@@ -506,6 +506,9 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         true
     }
 
+    fn folds_output_feedback(&self) -> bool {
+        self.core.c_rec.is_identity()
+    }
     fn clamp_params(&self, params: &mut [T]) {
         if self.learn_tau {
             let h = self.n_rec;
