@@ -14,10 +14,12 @@
 //! | [`cluster`] | k-means++ / Lloyd, silhouette, k by silhouette | sklearn conventions |
 //! | [`task_variance`] | normalised task variance and its clusters | Yang et al. 2019 |
 //! | [`psychometric`] | choice vs evidence, logistic fit (optional lapse) | |
+//! | [`decoding`] | time-resolved cross-validated decoding of a trial label, shuffle baseline | sklearn `RidgeClassifier` |
 //! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
 
 pub mod activity;
 pub mod cluster;
+pub mod decoding;
 mod error;
 pub mod fixed_points;
 pub mod jacobian_check;

@@ -5,6 +5,7 @@ mod common;
 use common::recording;
 use neurodyn_analysis::activity::{self, ActivityConfig};
 use neurodyn_analysis::cluster::{self, KMeansConfig};
+use neurodyn_analysis::decoding::{self, DecodingConfig};
 use neurodyn_analysis::pca::{self, PcaConfig};
 use neurodyn_analysis::psychometric::{self, fit_logistic, ChoiceSource, PsychometricConfig};
 use neurodyn_analysis::selectivity::{
@@ -338,4 +339,87 @@ fn kmeans_chooses_k_by_silhouette_and_is_seed_deterministic() {
     .expect("b");
     assert_eq!(a, b);
     assert!(cluster::silhouette_score(&data, 90, 2, &vec![0; 90]).is_err());
+}
+
+/// Three classes, 4 noisy units; from step 6 on, unit c is raised by 1 in class c (a one-vs-rest
+/// linear read-out cannot pick out the middle of three levels of one unit), and the last 10
+/// trials end at step 8.
+fn decoding_recording() -> Recording {
+    let (n_trials, n_steps, n_units) = (90, 12, 4);
+    let mut rng = Rng::new(5);
+    let mut rates = Vec::new();
+    let mut class = Vec::new();
+    for i in 0..n_trials {
+        let c = (i % 3) as f64;
+        class.push(c * 10.0);
+        for t in 0..n_steps {
+            for u in 0..n_units {
+                let signal = if t >= 6 && u == i % 3 { 1.0 } else { 0.0 };
+                rates.push((signal + 0.2 * rng.normal()) as f32);
+            }
+        }
+    }
+    let mut rec = recording(n_trials, n_steps, n_units, rates, vec![("stimulus", class)]);
+    for len in rec.trial_len.iter_mut().skip(80) {
+        *len = 8;
+    }
+    rec
+}
+
+#[test]
+fn decoding_finds_when_the_population_carries_the_label() {
+    let rec = decoding_recording();
+    let cfg = DecodingConfig {
+        label: "stimulus".into(),
+        stride: 1,
+        shuffles: 4,
+        ..DecodingConfig::default()
+    };
+    let r = decoding::run(&rec, &cfg).expect("decoding");
+    assert_eq!(r.classes, [0.0, 10.0, 20.0]);
+    assert_eq!(r.steps, (0..12).collect::<Vec<_>>());
+    assert_eq!(r.n_trials[7], 90);
+    assert_eq!(r.n_trials[8], 80, "trials that ended are left out");
+    assert!((r.majority - 1.0 / 3.0).abs() < 1e-12);
+    for t in 0..6 {
+        assert!(r.accuracy[t] < 0.6, "step {t}: {}", r.accuracy[t]);
+    }
+    for t in 6..12 {
+        assert!(r.accuracy[t] > 0.95, "step {t}: {}", r.accuracy[t]);
+        assert!(r.shuffled[t] < 0.6, "step {t}: shuffled {}", r.shuffled[t]);
+    }
+    assert!(r.best.0 >= 6 && r.best.1 > 0.95);
+    // Same seed, same numbers; a stride keeps every stride-th step.
+    assert_eq!(decoding::run(&rec, &cfg).expect("again"), r);
+    let every3 = decoding::run(
+        &rec,
+        &DecodingConfig {
+            stride: 3,
+            ..cfg.clone()
+        },
+    )
+    .expect("stride");
+    assert_eq!(every3.steps, [0, 3, 6, 9]);
+    assert_eq!(every3.accuracy[2], r.accuracy[6]);
+    let z = r.to_npz().expect("npz");
+    assert_eq!(z.get("accuracy").expect("accuracy").to_f64(), r.accuracy);
+    // Errors name the problem.
+    let bad = |c: DecodingConfig| decoding::run(&rec, &c).expect_err("refused").to_string();
+    let e = bad(DecodingConfig {
+        label: "colour".into(),
+        ..cfg.clone()
+    });
+    assert!(e.contains("colour") && e.contains("stimulus"), "{e}");
+    let e = bad(DecodingConfig {
+        folds: 1,
+        ..cfg.clone()
+    });
+    assert!(e.contains("folds"), "{e}");
+    let e = bad(DecodingConfig {
+        alpha: 0.0,
+        ..cfg.clone()
+    });
+    assert!(e.contains("alpha"), "{e}");
+    let e = bad(DecodingConfig { folds: 50, ..cfg });
+    assert!(e.contains("no step"), "{e}");
 }

@@ -1,7 +1,8 @@
-//! Golden comparisons with scikit-learn (tests/golden/analysis/make_golden.py wrote the file,
-//! inputs included, so both sides see the same data).
+//! Golden comparisons with scikit-learn (tests/golden/analysis/make_golden.py and
+//! make_decoding_golden.py wrote the files, inputs included, so both sides see the same data).
 
 use neurodyn_analysis::cluster::{lloyd, silhouette_score};
+use neurodyn_analysis::decoding::{fold_accuracies, RidgeClassifier};
 use neurodyn_analysis::pca::Pca;
 use serde_json::Value;
 
@@ -160,5 +161,50 @@ fn kmeans_and_silhouette_match_sklearn() {
             let want = g["fixed_labels_silhouette"].as_f64().expect("number");
             assert!(close(s, want, 1e-6), "fixed-label silhouette {s} vs {want}");
         }
+    }
+}
+
+#[test]
+fn decoding_matches_sklearn_ridge_classifier() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/analysis/decoding.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let g: Value = serde_json::from_str(&text).expect("decoding.json parses");
+    for (ci, case) in g["cases"].as_array().expect("cases").iter().enumerate() {
+        let (n, d) = (usize_of(&case["n"]), usize_of(&case["d"]));
+        let k = usize_of(&case["n_classes"]);
+        let alpha = case["alpha"].as_f64().expect("alpha");
+        let x = floats(&case["x"]);
+        // Classes in ascending order of the label values, as scikit-learn sorts them.
+        let labels = floats(&case["labels"]);
+        let mut values = labels.clone();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        let y: Vec<usize> = labels
+            .iter()
+            .map(|v| values.iter().position(|c| c == v).expect("class"))
+            .collect();
+        assert_eq!(values.len(), k);
+        let folds = fold_accuracies(&x, &y, d, k, 5, alpha).expect("folds");
+        assert_eq!(
+            folds,
+            floats(&case["fold_accuracy"]),
+            "case {ci}: fold accuracies"
+        );
+        let clf = RidgeClassifier::fit(&x, &y, d, k, alpha).expect("fit");
+        let want = floats(&case["decision"]);
+        let cols = usize_of(&case["decision_columns"]);
+        for i in 0..4 {
+            let s = clf.decision(&x[i * d..(i + 1) * d]);
+            // Two classes: scikit-learn keeps the second class's column only.
+            let got: Vec<f64> = if cols == 1 { vec![s[1]] } else { s };
+            assert_close(
+                &format!("case {ci}, decision of sample {i}"),
+                &got,
+                &want[i * cols..(i + 1) * cols],
+                1e-9,
+            );
+        }
+        assert_eq!(n, y.len());
     }
 }

@@ -347,6 +347,7 @@ fn quickstart_writes_report_and_figures() {
         "pca_2d.png",
         "fixed_points_eigenvalues.png",
         "psychometric.png",
+        "decoding.png",
     ] {
         assert!(out.join("figures").join(f).exists(), "missing figure {f}");
     }

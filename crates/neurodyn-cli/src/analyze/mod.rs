@@ -6,6 +6,7 @@
 //! neurodyn analyze RUN fixed-points [--input stimulus-zero-coherence|zero|period-mean]
 //!                                   [--input-vector 1,0.5,0.5] [--n-starts N]
 //! neurodyn analyze RUN selectivity [--label ground_truth --a 1 --b 2 --period stimulus]
+//! neurodyn analyze RUN decoding [--label ground_truth --folds 5 --alpha 1 --shuffles 2]
 //! neurodyn analyze RUN connectivity             effective W_rec sorted by selectivity
 //! neurodyn analyze RUN psychometric             choice vs evidence with a logistic fit
 //! neurodyn analyze RUN lesion --units 0,3,5 | --cluster | --group-a 0,1 --group-b 2,3
@@ -19,6 +20,7 @@
 mod activity;
 mod common;
 mod connectivity;
+mod decoding;
 mod fixed_points;
 mod lesion;
 mod pca;
@@ -55,6 +57,8 @@ pub enum Analysis {
     FixedPoints(fixed_points::FixedPointArgs),
     /// Per-unit selectivity (d′) between two label values.
     Selectivity(selectivity::SelectivityArgs),
+    /// Cross-validated decoding of a trial label from the rates at each step, against shuffles.
+    Decoding(decoding::DecodingArgs),
     /// The effective recurrent weights, units sorted by selectivity.
     Connectivity,
     /// Choice probability against the task's evidence, with a logistic fit.
@@ -75,6 +79,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         Analysis::Pca => pca::run(&ctx)?,
         Analysis::FixedPoints(f) => fixed_points::run(&ctx, f)?,
         Analysis::Selectivity(s) => selectivity::run(&ctx, s)?,
+        Analysis::Decoding(d) => decoding::run(&ctx, d)?,
         Analysis::Connectivity => connectivity::run(&ctx)?,
         Analysis::Psychometric(p) => match psychometric::run(&ctx, p)? {
             Some(s) => s,
@@ -127,6 +132,9 @@ fn all(ctx: &Ctx) -> Vec<Section> {
     );
     if let Some(args) = selectivity::SelectivityArgs::default_for(ctx) {
         push("selectivity", selectivity::run(ctx, &args).map(Some));
+    }
+    if let Some(args) = decoding::DecodingArgs::default_for(ctx) {
+        push("decoding", decoding::run(ctx, &args).map(Some));
     }
     push("connectivity", connectivity::run(ctx).map(Some));
     if task_variance::applies(ctx) {

@@ -1,0 +1,123 @@
+//! `analyze RUN decoding`: when, within a trial, the population carries a trial label. At each
+//! step a cross-validated ridge classifier reads the label out of the recorded rates
+//! (`neurodyn_analysis::decoding`), beside the same decoder trained on shuffled labels. Default
+//! label: `ground_truth`. Figure: `decoding`.
+
+use super::common::{distinct, fig_files, fmt3, shades, Ctx, Section};
+use anyhow::Result;
+use clap::Args;
+use neurodyn_analysis::decoding::{self, DecodingConfig};
+use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};
+
+/// Options of `analyze RUN decoding`.
+#[derive(Args, Debug, Clone)]
+pub struct DecodingArgs {
+    /// The trial label to decode (see the recording's labels).
+    #[arg(long, default_value = "ground_truth")]
+    pub label: String,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Ridge penalty of the decoder.
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Label permutations for the chance baseline.
+    #[arg(long, default_value_t = 2)]
+    pub shuffles: usize,
+    /// Decode every N-th step (0: at most 60 steps).
+    #[arg(long, default_value_t = 0)]
+    pub stride: usize,
+}
+
+impl DecodingArgs {
+    /// The defaults, when the run's recording has a `ground_truth` label with two values or more.
+    pub fn default_for(ctx: &Ctx) -> Option<DecodingArgs> {
+        let col = ctx.rec.label("ground_truth")?;
+        (distinct(&col.values).len() >= 2).then(|| DecodingArgs {
+            label: "ground_truth".into(),
+            folds: 5,
+            alpha: 1.0,
+            shuffles: 2,
+            stride: 0,
+        })
+    }
+}
+
+/// Run the decoding analysis.
+pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
+    let rec = &ctx.rec;
+    let cfg = DecodingConfig {
+        label: a.label.clone(),
+        folds: a.folds,
+        alpha: a.alpha,
+        shuffles: a.shuffles,
+        stride: a.stride,
+        seed: 0,
+    };
+    let res = decoding::run(rec, &cfg)?;
+    let mut files = ctx.save("decoding", &res, Some(&res.to_npz()?))?;
+    let dt = ctx.dt();
+    let t: Vec<f64> = res.steps.iter().map(|&s| s as f64 * dt).collect();
+    let mut series =
+        vec![
+            Series::new("decoder (cross-validated)", t.clone(), res.accuracy.clone())
+                .color(0)
+                .style(SeriesStyle::LineAndPoints),
+        ];
+    if a.shuffles > 0 {
+        series.push(
+            Series::new(
+                format!("shuffled labels (mean of {})", a.shuffles),
+                t.clone(),
+                res.shuffled.clone(),
+            )
+            .color(7)
+            .style(SeriesStyle::Dashed),
+        );
+    }
+    let panel = Panel {
+        title: format!(
+            "Decoding '{}' ({} classes) from {} units",
+            res.label,
+            res.classes.len(),
+            rec.n_units
+        ),
+        x_label: "time from trial onset (ms)".into(),
+        y_label: "accuracy".into(),
+        series,
+        y_range: Some((0.0, 1.05)),
+        hlines: vec![res.majority],
+        shaded: shades(rec, 0, dt),
+        legend: LegendPos::Auto,
+        ..Panel::default()
+    };
+    let stem = ctx.fig("decoding")?;
+    panels_sized(&stem, &[panel], 1, (900, 420))?;
+    files.extend(fig_files(&stem));
+    let peak_shuffled = res
+        .shuffled
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f64::NAN, f64::max);
+    Ok(Section {
+        name: "decoding".into(),
+        title: "Population decoding".into(),
+        note: format!(
+            "At each step, a ridge classifier (α = {}) reads '{}' out of the rates of the trials still running, \
+             accuracy averaged over {} contiguous folds; dashed: the same decoder on shuffled labels; the \
+             horizontal line is the most frequent class's share. Shaded: the periods of trial 0.",
+            a.alpha, res.label, a.folds
+        ),
+        figures: vec![stem.with_extension("svg")],
+        numbers: vec![
+            (
+                "best accuracy (time)".into(),
+                format!("{} at {} ms", fmt3(res.best.1), fmt3(res.best.0 as f64 * dt)),
+            ),
+            ("highest shuffled-label accuracy".into(), fmt3(peak_shuffled)),
+            ("most frequent class's share".into(), fmt3(res.majority)),
+        ],
+        files,
+    })
+}
