@@ -6,17 +6,22 @@
 //! ±1 targets, regressed on the rates with an unpenalised intercept (the training fold's means are
 //! removed) and penalty `alpha`; a trial is assigned the class of the largest prediction. With two
 //! classes this is the sign of one regression, as scikit-learn computes it. Accuracy is averaged
-//! over `folds` contiguous folds of the trials present at that step (scikit-learn's `KFold`
-//! without shuffling, as `cross_val_score` uses it; the first `n mod folds` folds have one trial
-//! more). Tested against scikit-learn to 1e-9 (decision values) and exactly (fold accuracies).
+//! over `folds` contiguous folds of the trials present at that step, in recording order
+//! (scikit-learn's `KFold` without shuffling; the first `n mod folds` folds have one trial more).
+//! Recorded trials are drawn independently, so contiguous folds are random ones; the folds are
+//! not stratified by class, as `cross_val_score` with an integer `cv` would do. Tested against
+//! `cross_val_score(RidgeClassifier(alpha), X, y, cv=KFold(5))` exactly (fold accuracies) and to
+//! 1e-9 (decision values).
 //! Being one-vs-rest and linear, it cannot pick out a class that a unit codes as the middle of
 //! three levels; a class carried by its own direction in the population it finds.
 //!
 //! Steps are counted from trial onset; at step `t` only the trials still running (and with a
-//! finite label) count, and a step with fewer than `2·folds` of them is skipped. The shuffle
-//! baseline permutes the labels across trials (seeded) and decodes again: its mean over
-//! `shuffles` permutations is the empirical chance level, which the majority-class fraction bounds
-//! from below.
+//! finite label) count, and a step with fewer than `2·folds` of them, or with one class left, is
+//! skipped. Because trials of different lengths leave different mixes of classes at late steps,
+//! both chance references are taken per step over the trials present there: the most frequent
+//! class's share, and the mean accuracy of the same decoder after permuting the labels among
+//! those trials (`shuffles` times, seeded). Cross-validated chance usually comes out a little
+//! below the majority share.
 
 use crate::error::{AnalysisError, Result};
 use crate::window::{check_recording, rate, require_label};
@@ -71,14 +76,14 @@ pub struct DecodingResult {
     pub accuracy: Vec<f64>,
     /// Mean accuracy with shuffled labels at each step (NaN without shuffles).
     pub shuffled: Vec<f64>,
-    /// Fraction of the most frequent class over all trials.
-    pub majority: f64,
+    /// Share of the most frequent class among the trials present at each decoded step.
+    pub majority: Vec<f64>,
     /// The step of the highest accuracy, and that accuracy.
     pub best: (usize, f64),
 }
 
 impl DecodingResult {
-    /// Arrays for `.npz`: `steps`, `n_trials`, `accuracy`, `shuffled`, `classes`.
+    /// Arrays for `.npz`: `steps`, `n_trials`, `accuracy`, `shuffled`, `majority`, `classes`.
     pub fn to_npz(&self) -> Result<Npz> {
         let mut z = Npz::new();
         let n = self.steps.len();
@@ -87,6 +92,7 @@ impl DecodingResult {
         z.i64("n_trials", &[n], ints(&self.n_trials))?;
         z.f64("accuracy", &[n], self.accuracy.clone())?;
         z.f64("shuffled", &[n], self.shuffled.clone())?;
+        z.f64("majority", &[n], self.majority.clone())?;
         z.f64("classes", &[self.classes.len()], self.classes.clone())?;
         Ok(z)
     }
@@ -299,20 +305,8 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
     let labelled: Vec<(usize, usize)> = (0..rec.n_trials)
         .filter_map(|i| class_of(col.values[i]).map(|c| (i, c)))
         .collect();
-    let mut counts = vec![0usize; classes.len()];
-    labelled.iter().for_each(|&(_, c)| counts[c] += 1);
-    let majority = *counts.iter().max().unwrap_or(&0) as f64 / labelled.len().max(1) as f64;
-    // Shuffled label orders, drawn once for every step.
+    // One stream of permutations over the decoded steps, so the result depends on the seed alone.
     let mut rng = Rng::new(config.seed);
-    let perms: Vec<Vec<usize>> = (0..config.shuffles)
-        .map(|_| {
-            let mut p: Vec<usize> = labelled.iter().map(|&(_, c)| c).collect();
-            for i in (1..p.len()).rev() {
-                p.swap(i, rng.below(i as u64 + 1) as usize);
-            }
-            p
-        })
-        .collect();
     let stride = match config.stride {
         0 => rec.n_steps.div_ceil(60).max(1),
         s => s,
@@ -326,14 +320,16 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         n_trials: Vec::new(),
         accuracy: Vec::new(),
         shuffled: Vec::new(),
-        majority,
+        majority: Vec::new(),
         best: (0, f64::NEG_INFINITY),
     };
     for t in (0..rec.n_steps).step_by(stride) {
         let present: Vec<usize> = (0..labelled.len())
             .filter(|&j| rec.trial_len[labelled[j].0] > t)
             .collect();
-        if present.len() < 2 * config.folds {
+        let mut counts = vec![0usize; k];
+        present.iter().for_each(|&j| counts[labelled[j].1] += 1);
+        if present.len() < 2 * config.folds || counts.iter().filter(|&&c| c > 0).count() < 2 {
             continue;
         }
         let x: Vec<f64> = present
@@ -344,9 +340,14 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
             })
             .collect();
         let y: Vec<usize> = present.iter().map(|&j| labelled[j].1).collect();
-        let shuffled: Vec<Vec<usize>> = perms
-            .iter()
-            .map(|p| present.iter().map(|&j| p[j]).collect())
+        let shuffled: Vec<Vec<usize>> = (0..config.shuffles)
+            .map(|_| {
+                let mut p = y.clone();
+                for i in (1..p.len()).rev() {
+                    p.swap(i, rng.below(i as u64 + 1) as usize);
+                }
+                p
+            })
             .collect();
         let ys: Vec<&[usize]> = std::iter::once(&y[..])
             .chain(shuffled.iter().map(|v| &v[..]))
@@ -361,13 +362,15 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         }
         res.steps.push(t);
         res.n_trials.push(present.len());
+        res.majority
+            .push(*counts.iter().max().unwrap_or(&0) as f64 / present.len() as f64);
         res.accuracy.push(acc);
         res.shuffled
             .push(if sh.is_empty() { f64::NAN } else { mean(sh) });
     }
     if res.steps.is_empty() {
         return Err(AnalysisError::empty(format!(
-            "decoding: no step has {} labelled trials for {} folds",
+            "decoding: no step has {} labelled trials of two classes or more for {} folds",
             2 * config.folds,
             config.folds
         )));

@@ -342,8 +342,8 @@ fn kmeans_chooses_k_by_silhouette_and_is_seed_deterministic() {
 }
 
 /// Three classes, 4 noisy units; from step 6 on, unit c is raised by 1 in class c (a one-vs-rest
-/// linear read-out cannot pick out the middle of three levels of one unit), and the last 10
-/// trials end at step 8.
+/// linear read-out cannot pick out the middle of three levels of one unit); the last 10 trials
+/// end at step 8, and 3 trials have no label (NaN).
 fn decoding_recording() -> Recording {
     let (n_trials, n_steps, n_units) = (90, 12, 4);
     let mut rng = Rng::new(5);
@@ -363,6 +363,9 @@ fn decoding_recording() -> Recording {
     for len in rec.trial_len.iter_mut().skip(80) {
         *len = 8;
     }
+    for i in [5, 40, 77] {
+        rec.labels[0].values[i] = f64::NAN;
+    }
     rec
 }
 
@@ -378,9 +381,14 @@ fn decoding_finds_when_the_population_carries_the_label() {
     let r = decoding::run(&rec, &cfg).expect("decoding");
     assert_eq!(r.classes, [0.0, 10.0, 20.0]);
     assert_eq!(r.steps, (0..12).collect::<Vec<_>>());
-    assert_eq!(r.n_trials[7], 90);
-    assert_eq!(r.n_trials[8], 80, "trials that ended are left out");
-    assert!((r.majority - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(r.n_trials[7], 87, "unlabelled trials are left out");
+    assert_eq!(r.n_trials[8], 77, "trials that ended are left out");
+    // 30 / 29 / 28 labelled trials per class up to step 7 (trials 5, 40, 77 are of classes 2, 1, 2).
+    assert!(
+        (r.majority[0] - 30.0 / 87.0).abs() < 1e-12,
+        "{}",
+        r.majority[0]
+    );
     for t in 0..6 {
         assert!(r.accuracy[t] < 0.6, "step {t}: {}", r.accuracy[t]);
     }
@@ -422,4 +430,52 @@ fn decoding_finds_when_the_population_carries_the_label() {
     assert!(e.contains("alpha"), "{e}");
     let e = bad(DecodingConfig { folds: 50, ..cfg });
     assert!(e.contains("no step"), "{e}");
+}
+
+#[test]
+fn decoding_takes_chance_among_the_trials_still_running() {
+    // Class 0's trials end at step 4: from there on one class is left out of the mix, and where
+    // only one class would remain the step is skipped.
+    let (n_trials, n_steps, n_units) = (60, 10, 3);
+    let mut rng = Rng::new(9);
+    let rates: Vec<f32> = (0..n_trials * n_steps * n_units)
+        .map(|_| rng.normal() as f32)
+        .collect();
+    let class: Vec<f64> = (0..n_trials).map(|i| (i % 3) as f64).collect();
+    let mut rec = recording(n_trials, n_steps, n_units, rates, vec![("c", class)]);
+    for (i, len) in rec.trial_len.iter_mut().enumerate() {
+        *len = match i % 3 {
+            0 => 4,
+            1 => 7,
+            _ => 10,
+        };
+    }
+    let cfg = DecodingConfig {
+        label: "c".into(),
+        stride: 1,
+        shuffles: 8,
+        ..DecodingConfig::default()
+    };
+    let r = decoding::run(&rec, &cfg).expect("decoding");
+    assert_eq!(
+        r.steps,
+        (0..7).collect::<Vec<_>>(),
+        "steps 7-9 hold one class"
+    );
+    assert!((r.majority[0] - 1.0 / 3.0).abs() < 1e-12);
+    assert!((r.majority[5] - 0.5).abs() < 1e-12);
+    // Pure noise: accuracy and shuffles stay near each step's chance.
+    for (k, &t) in r.steps.iter().enumerate() {
+        assert!(
+            r.accuracy[k] < r.majority[k] + 0.25,
+            "step {t}: {}",
+            r.accuracy[k]
+        );
+        assert!(
+            (r.shuffled[k] - r.majority[k]).abs() < 0.2,
+            "step {t}: shuffled {} against {}",
+            r.shuffled[k],
+            r.majority[k]
+        );
+    }
 }

@@ -137,7 +137,7 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
         .is_some_and(|c| matches!(c.train.method, neurodyn_train::Method::Force { .. }));
     let (lr_title, lr_label, g_title, g_label) = if force {
         (
-            "RLS gain 1/(1 + rᵀPr), mean over the batch",
+            "RLS gain 1/(1/m + rᵀPr), mean over the batch",
             "gain",
             "Change of the readout per batch",
             "‖ΔW_out‖",

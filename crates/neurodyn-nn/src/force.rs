@@ -2,7 +2,9 @@
 //! recursive least squares while the network runs, its output fed back into the units.
 //!
 //! The network's output `y_t = W_out r_t + b_out` is fed back through a fixed random matrix
-//! `W_fb (H, n_out)` into the next step's drive, `U_{t+1} = W_in x_{t+1} + b + W_fb y_t`. Every
+//! `W_fb (H, n_out)` into the next step's drive, `U_{t+1} = W_in x_{t+1} + b + W_fb y_t`, with
+//! `y_t` read out by the readout as it stands after any update at step `t` (the output a batch
+//! reports at an update step is the one before it, whose error the update uses). Every
 //! `every` steps, for each sample of the batch whose mask is on, `W_out` moves towards the target
 //! by one RLS step with the running inverse correlation matrix `P` (`P₀ = I/α`):
 //!
@@ -23,7 +25,9 @@
 //! [`Force`] keeps `W_rec⁰`, `W_fb` and `P`.
 //!
 //! Only the readout learns; the input weights, bias, τ and initial state stay as initialised.
-//! `P` and the master copy of `W_out` are kept in f64 whatever the network's precision. With
+//! `P` (updated symmetrically) and the master copy of `W_out` are kept in f64 whatever the
+//! network's precision; inputs, their noise and their projection are formed in f64 too, so an
+//! f32 network's batch differs from its forward pass by rounding (in f64 they agree to 1e-12). With
 //! `W_fb = 0` the rates do not depend on `W_out`, and after any sequence of updates `W_out` is
 //! the ridge regression of the targets on the rates seen (weighted by the mask), with penalty `α`
 //! (tested).
@@ -337,10 +341,13 @@ impl Force {
                 }
                 let mw = f64::from(b.mask[row]);
                 let c = 1.0 / (1.0 / mw + r64.iter().zip(&k).map(|(a, b)| a * b).sum::<f64>());
+                // The upper triangle, mirrored: P stays exactly symmetric over long runs.
                 for i in 0..h {
                     let cki = c * k[i];
-                    for (pij, &kj) in self.p[i * h..(i + 1) * h].iter_mut().zip(&k) {
-                        *pij -= cki * kj;
+                    for j in i..h {
+                        let v = self.p[i * h + j] - cki * k[j];
+                        self.p[i * h + j] = v;
+                        self.p[j * h + i] = v;
                     }
                 }
                 for q in 0..o {
@@ -359,7 +366,7 @@ impl Force {
                 updated = true;
             }
             if updated {
-                if self.w_out.iter().any(|v| !v.is_finite()) {
+                if self.w_out.iter().chain(&self.p).any(|v| !v.is_finite()) {
                     return Err(format!("the readout became non-finite at step {t}"));
                 }
                 self.fold_into(net)?;

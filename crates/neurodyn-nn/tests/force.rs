@@ -67,7 +67,10 @@ fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize, m: usize) -> Vec<f64> {
 #[test]
 fn without_feedback_the_readout_is_the_ridge_regression_of_the_targets_on_the_rates() {
     let (h, o, alpha) = (12, 2, 0.5);
-    let tb = tiny_batch(30, 4, 3, o, 7);
+    let mut tb = tiny_batch(30, 4, 3, o, 7);
+    // Weighted rows on update steps of both cadences (t = 2 and t = 5).
+    tb.mask[2 * 4 + 1] = 3.0;
+    tb.mask[5 * 4 + 2] = 0.5;
     for every in [1, 3] {
         let mut net = network(h, 1);
         let mut force = Force::new(&mut net, alpha, every, 0.0, &mut Rng::new(2)).expect("force");

@@ -411,18 +411,19 @@ impl Trainer {
                 ))
             }
             (Some(f), Some(saved)) => {
-                if (saved.n_units, saved.n_out) != (f.n_units, f.n_out) {
-                    return Err(config(
-                        "train.method",
-                        "the checkpoint's FORCE state does not fit this network",
-                    ));
-                }
+                // Sizes come from this network; `every` from this config.
                 self.force = Some(Force {
                     every: f.every,
                     ..saved
                 });
             }
-            (None, _) => {}
+            (None, Some(_)) => {
+                return Err(config(
+                    "train.method",
+                    "backpropagation, but the checkpoint holds FORCE state (was the config edited?)",
+                ))
+            }
+            (None, None) => {}
         }
         self.step = st.step;
         self.carry = st.carry;
@@ -507,7 +508,10 @@ fn batch_accuracy(y: &[f32], n_out: usize, b: &Batch) -> f64 {
     ok as f64 / bs.max(1) as f64
 }
 
-/// What FORCE cannot do, or would silently ignore, named by key.
+/// What FORCE cannot train, and the settings of the objective it would ignore (penalties, a
+/// loss, feedback alignment), named by key. The optimizer's settings (`lr`, `schedule`,
+/// `optimizer`, `clip`, `warmup_steps`) all have defaults, so they cannot tell set from unset;
+/// FORCE does not use them.
 fn validate_force(cfg: &RunConfig) -> Result<()> {
     let (m, t) = (&cfg.model, &cfg.train);
     let refuse = |key: &str, why: &str| Err(config(key, format!("{why} (train.method is FORCE)")));

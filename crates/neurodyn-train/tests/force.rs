@@ -46,7 +46,7 @@ fn force_learns_perceptual_decision_making_with_the_readout_alone() {
         "squared error {first:?} -> {}",
         last.loss
     );
-    // The RLS gain rises towards 1 as P learns the rates' correlations.
+    // The RLS gain rises towards 1 (mask weights are 1 here) as P learns the rates' correlations.
     assert!(last.lr > 0.5 && last.lr < 1.0, "gain {}", last.lr);
     assert_eq!(t.net.param("cell.w_in").expect("w_in"), &w_in[..]);
     let (sc, _) = evaluate(&mut t, None).expect("eval");
@@ -97,10 +97,18 @@ fn a_resumed_force_run_repeats_the_uninterrupted_one() {
         bptt.train.method = Method::Bptt;
         let b = Trainer::new(bptt).expect("bptt");
         save_checkpoint(&ck, &b.net, &b.opt, &b.checkpoint_state()).expect("save");
-        let mut t = Trainer::new(cfg).expect("trainer");
+        let mut t = Trainer::new(cfg.clone()).expect("trainer");
         let st = load_checkpoint(&ck, &mut t.net, &mut t.opt).expect("load");
         let e = t.restore(st).expect_err("no FORCE state").to_string();
         assert!(e.contains("train.method"), "{e}");
+        // Nor can a FORCE checkpoint continue under backpropagation.
+        save_checkpoint(&ck, &part.net, &part.opt, &part.checkpoint_state()).expect("save");
+        let mut bptt = cfg;
+        bptt.train.method = Method::Bptt;
+        let mut b = Trainer::new(bptt).expect("bptt");
+        let st = load_checkpoint(&ck, &mut b.net, &mut b.opt).expect("load");
+        let e = b.restore(st).expect_err("FORCE state").to_string();
+        assert!(e.contains("FORCE state"), "{e}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -119,8 +127,11 @@ fn what_force_cannot_train_or_would_ignore_is_refused_by_key() {
         }
     };
     refused(&|c| c.model.kind = "gru".into(), "model.kind");
-    refused(&|c| c.model.dale = Some(DaleConfig::default()), "model");
-    refused(&|c| c.model.connectivity = 0.5, "model");
+    refused(
+        &|c| c.model.dale = Some(DaleConfig::default()),
+        "Dale's law",
+    );
+    refused(&|c| c.model.connectivity = 0.5, "connectivity mask");
     refused(&|c| c.model.train_h0 = true, "model.train_h0");
     refused(&|c| c.model.learn_tau = true, "model.learn_tau");
     refused(

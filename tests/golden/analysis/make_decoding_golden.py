@@ -4,7 +4,8 @@ Run from the repository root:
     .venv/bin/python tests/golden/analysis/make_decoding_golden.py
 writes tests/golden/analysis/decoding.json holding the data (so Rust reads exactly the same
 numbers) and scikit-learn's outputs: the accuracy of each of the 5 contiguous folds
-(KFold without shuffling, as cross_val_score uses it), and the decision function of a fit on
+(KFold without shuffling, passed to cross_val_score explicitly: with an integer cv it would
+stratify), and the decision function of a fit on
 all samples. Read by crates/neurodyn-analysis/tests/golden.rs.
 """
 
