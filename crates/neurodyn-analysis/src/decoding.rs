@@ -146,16 +146,12 @@ impl Samples {
         let (n, d) = (self.x.nrows(), self.x.ncols());
         let train = |i: &usize| !test.contains(i);
         let n_tr = (n - test.len()) as f64;
-        let mut gram = self.gram.clone();
-        let mut sums = self.sums.clone();
-        for i in test.clone() {
-            for a in 0..d {
-                sums[a] -= self.x[(i, a)];
-                for b in 0..d {
-                    gram[(a, b)] -= self.x[(i, a)] * self.x[(i, b)];
-                }
-            }
-        }
+        // The training fold's Gram matrix and sums: the whole set's less the test fold's.
+        let xt = self.x.as_ref().subrows(test.start, test.len());
+        let gram = &self.gram - xt.transpose() * xt;
+        let sums: Vec<f64> = (0..d)
+            .map(|a| self.sums[a] - test.clone().map(|i| self.x[(i, a)]).sum::<f64>())
+            .collect();
         let m: Vec<f64> = sums.iter().map(|s| s / n_tr).collect();
         // Xcᵀ Xc = Xᵀ X − n m mᵀ; the intercept is not penalised.
         let g = Mat::from_fn(d, d, |a, b| {

@@ -19,6 +19,16 @@ fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run neurodyn")
 }
 
+/// `neurodyn train CONFIG --out DIR --quiet`.
+fn train(config: impl AsRef<Path>, out: &Path) -> Output {
+    run(bin()
+        .arg("train")
+        .arg(config.as_ref())
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet"))
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -59,12 +69,7 @@ fn train_eval_and_files() {
     let d = tmp("train");
     let cfg = write_config(&d, TINY);
     let run_dir = d.join("run");
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run_dir)
-        .arg("--quiet"));
+    let o = train(&cfg, &run_dir);
     assert!(o.status.success(), "{}", text(&o));
     for f in [
         "config.toml",
@@ -85,12 +90,7 @@ fn train_eval_and_files() {
     assert!((0.0..=1.0).contains(&acc));
     // The resolved config re-runs as is.
     let again = d.join("again");
-    let o = run(bin()
-        .arg("train")
-        .arg(run_dir.join("config.toml"))
-        .arg("--out")
-        .arg(&again)
-        .arg("--quiet"));
+    let o = train(run_dir.join("config.toml"), &again);
     assert!(o.status.success(), "{}", text(&o));
     let (a, b) = (weights(&run_dir), weights(&again));
     assert!(a.len() >= 5, "tensors: {}", a.len());
@@ -154,12 +154,7 @@ fn train_eval_and_files() {
     assert!(!msg.contains("panicked"), "{msg}");
     // Training into an existing run is refused, and the run is untouched.
     let before = weights(&run_dir);
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run_dir)
-        .arg("--quiet"));
+    let o = train(&cfg, &run_dir);
     assert!(!o.status.success());
     assert!(text(&o).contains("already holds a run"), "{}", text(&o));
     assert!(
@@ -180,12 +175,7 @@ fn kill_and_resume_is_bit_identical() {
            [[train.curriculum]]\nsteps = 1500\nparams = { cohs = [51.2] }\n";
     let cfg = write_config(&d, &long);
     let full = d.join("full");
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&full)
-        .arg("--quiet"));
+    let o = train(&cfg, &full);
     assert!(o.status.success(), "{}", text(&o));
     let cut = d.join("cut");
     let mut child = bin()
@@ -256,12 +246,7 @@ fn nan_stops_with_the_step_and_keeps_the_checkpoint() {
     // SGD with an absurd learning rate overflows the weights within a step or two.
     let cfg = write_config(&d, &bad);
     let run_dir = d.join("run");
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run_dir)
-        .arg("--quiet"));
+    let o = train(&cfg, &run_dir);
     let msg = text(&o);
     assert!(!o.status.success(), "{msg}");
     assert!(
@@ -300,12 +285,7 @@ fn config_errors_name_the_key_and_write_nothing() {
     for (i, (cfg_text, needle)) in cases.iter().enumerate() {
         let cfg = write_config(&d, cfg_text);
         let out = d.join(format!("run{i}"));
-        let o = run(bin()
-            .arg("train")
-            .arg(&cfg)
-            .arg("--out")
-            .arg(&out)
-            .arg("--quiet"));
+        let o = train(&cfg, &out);
         let msg = text(&o);
         assert!(!o.status.success(), "case {i} should fail: {msg}");
         assert!(
@@ -401,12 +381,7 @@ fn hebbian_run_from_a_config_is_analysed_and_fixed_points_say_why_not() {
     );
     let cfg = write_config(&d, &cfg);
     let run_dir = d.join("run");
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run_dir)
-        .arg("--quiet"));
+    let o = train(&cfg, &run_dir);
     assert!(o.status.success(), "{}", text(&o));
     let names: Vec<String> = weights(&run_dir).into_iter().map(|(n, _)| n).collect();
     assert!(names.iter().any(|n| n == "cell.plasticity"), "{names:?}");
@@ -453,12 +428,7 @@ fn a_force_run_from_a_config_is_evaluated_and_resumed_like_any_other() {
         );
     let cfg = write_config(&d, &cfg);
     let run_dir = d.join("run");
-    let o = run(bin()
-        .arg("train")
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run_dir)
-        .arg("--quiet"));
+    let o = train(&cfg, &run_dir);
     assert!(o.status.success(), "{}", text(&o));
     // The checkpoint keeps FORCE's state; the model is the folded network.
     let ck = neurodyn_train::checkpoint::read_tensors(&run_dir.join("checkpoint.safetensors"))

@@ -339,6 +339,14 @@ pub fn distinct(values: &[f64]) -> Vec<f64> {
     v
 }
 
+/// Whether the recording has a `ground_truth` label with two values or more: the analyses that
+/// compare classes (selectivity, decoding, lesions by cluster) run by default only then.
+pub fn has_ground_truth_classes(ctx: &Ctx) -> bool {
+    ctx.rec
+        .label("ground_truth")
+        .is_some_and(|col| distinct(&col.values).len() >= 2)
+}
+
 /// A number with 3 significant digits for the report.
 pub fn fmt3(v: f64) -> String {
     if !v.is_finite() || v == 0.0 {

@@ -3,7 +3,7 @@
 //! (`neurodyn_analysis::decoding`), beside the same decoder trained on shuffled labels. Default
 //! label: `ground_truth`. Figure: `decoding`.
 
-use super::common::{distinct, fig_files, fmt3, shades, Ctx, Section};
+use super::common::{fig_files, fmt3, has_ground_truth_classes, shades, Ctx, Section};
 use anyhow::Result;
 use clap::Args;
 use neurodyn_analysis::decoding::{self, DecodingConfig};
@@ -13,32 +13,33 @@ use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};
 #[derive(Args, Debug, Clone)]
 pub struct DecodingArgs {
     /// The trial label to decode (see the recording's labels).
-    #[arg(long, default_value = "ground_truth")]
+    #[arg(long, default_value_t = DecodingConfig::default().label)]
     pub label: String,
     /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = DecodingConfig::default().folds)]
     pub folds: usize,
     /// Ridge penalty of the decoder.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = DecodingConfig::default().alpha)]
     pub alpha: f64,
     /// Label permutations for the chance baseline.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = DecodingConfig::default().shuffles)]
     pub shuffles: usize,
     /// Decode every N-th step (0: at most 60 steps).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = DecodingConfig::default().stride)]
     pub stride: usize,
 }
 
 impl DecodingArgs {
-    /// The defaults, when the run's recording has a `ground_truth` label with two values or more.
+    /// The defaults ([`DecodingConfig`]'s), when the run's recording has a `ground_truth` label
+    /// with two values or more.
     pub fn default_for(ctx: &Ctx) -> Option<DecodingArgs> {
-        let col = ctx.rec.label("ground_truth")?;
-        (distinct(&col.values).len() >= 2).then(|| DecodingArgs {
-            label: "ground_truth".into(),
-            folds: 5,
-            alpha: 1.0,
-            shuffles: 2,
-            stride: 0,
+        let d = DecodingConfig::default();
+        has_ground_truth_classes(ctx).then_some(DecodingArgs {
+            label: d.label,
+            folds: d.folds,
+            alpha: d.alpha,
+            shuffles: d.shuffles,
+            stride: d.stride,
         })
     }
 }
@@ -52,7 +53,7 @@ pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
         alpha: a.alpha,
         shuffles: a.shuffles,
         stride: a.stride,
-        seed: 0,
+        ..DecodingConfig::default()
     };
     let res = decoding::run(rec, &cfg)?;
     let mut files = ctx.save("decoding", &res, Some(&res.to_npz()?))?;

@@ -7,7 +7,10 @@
 //! one trial over the condition-averaged rates of the four most selective units, set a solid, set
 //! b dashed). Unknown labels, values or periods fail with the available ones listed.
 
-use super::common::{align_legends, distinct, fig_files, fmt3, inputs_panel, shades, Ctx, Section};
+use super::common::{
+    align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, Ctx,
+    Section,
+};
 use anyhow::{bail, Result};
 use clap::Args;
 use neurodyn_analysis::selectivity::{self, SelectivityConfig, SelectivityResult};
@@ -34,8 +37,7 @@ pub struct SelectivityArgs {
 impl SelectivityArgs {
     /// Defaults for the run, or `None` when it has no `ground_truth` label with two values.
     pub fn default_for(ctx: &Ctx) -> Option<SelectivityArgs> {
-        let col = ctx.rec.label("ground_truth")?;
-        (distinct(&col.values).len() >= 2).then(|| SelectivityArgs {
+        has_ground_truth_classes(ctx).then(|| SelectivityArgs {
             label: "ground_truth".into(),
             a: None,
             b: None,
