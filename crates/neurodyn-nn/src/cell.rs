@@ -106,6 +106,19 @@ pub struct Seq<'a, T> {
     pub d_aux: &'a [T],
 }
 
+/// `u = W_in x + b` for one sample from a cell's effective weights (at
+/// [`Cell::input_offsets`]), summed in f64: the projection the time loop makes in one GEMM, for
+/// the callers that step a cell one sample or one step at a time.
+pub(crate) fn project_sample<T: Real>(cell: &dyn Cell<T>, eff: &[T], x: &[f64], u: &mut [T]) {
+    let n_in = cell.n_in();
+    let (wo, bo) = cell.input_offsets();
+    for (i, ui) in u.iter_mut().enumerate().take(cell.input_width()) {
+        let w = &eff[wo + i * n_in..wo + (i + 1) * n_in];
+        let dot: f64 = w.iter().zip(x).map(|(a, &b)| a.f() * b).sum();
+        *ui = T::c(eff[bo + i].f() + dot);
+    }
+}
+
 /// A recurrent cell: forward and hand-derived backward for one time step of a batch.
 pub trait Cell<T: Real>: Send + Sync {
     /// Short name (`ctrnn`, `gru`, …).

@@ -6,7 +6,7 @@
 //! differences with step 1e-6.
 
 use crate::bptt::Network;
-use crate::cell::{StepCtx, StepFwd};
+use crate::cell::{project_sample, StepCtx, StepFwd};
 use neurodyn_core::Dynamics;
 
 /// A network in f64 with its effective weights computed once.
@@ -28,17 +28,9 @@ impl Frozen {
     }
 
     fn project(&self, u: &[f64]) -> Vec<f64> {
-        let cell = &*self.net.cell;
-        let (g, n_in) = (cell.input_width(), cell.n_in());
-        let (wo, bo) = cell.input_offsets();
-        (0..g)
-            .map(|i| {
-                self.eff[bo + i]
-                    + (0..n_in)
-                        .map(|j| self.eff[wo + i * n_in + j] * u[j])
-                        .sum::<f64>()
-            })
-            .collect()
+        let mut out = vec![0.0; self.net.cell.input_width()];
+        project_sample(&*self.net.cell, &self.eff, u, &mut out);
+        out
     }
 
     fn step_projected(&self, x: &[f64], uproj: &[f64], out: &mut [f64]) {

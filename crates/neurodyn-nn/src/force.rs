@@ -34,7 +34,7 @@
 //! Class targets are regressed as one-hot vectors.
 
 use crate::bptt::Network;
-use crate::cell::{StepCtx, StepFwd};
+use crate::cell::{project_sample, StepCtx, StepFwd};
 use crate::loss::LossTargets;
 use crate::objective::BatchRef;
 use crate::real::Real;
@@ -243,7 +243,6 @@ impl Force {
             .map(|v| v.f())
             .collect();
         let mut eff = net.effective();
-        let (wo, bo) = cell.input_offsets();
         let mut s_prev = vec![T::c(0.0); bs * s_len];
         match s0 {
             Some(s) if s.len() == bs * s_len => s_prev.copy_from_slice(s),
@@ -277,11 +276,7 @@ impl Force {
         for t in 0..n_t {
             for s in 0..bs {
                 let xr = &x[(t * bs + s) * n_in..(t * bs + s + 1) * n_in];
-                for i in 0..g {
-                    let w = &eff[wo + i * n_in..wo + (i + 1) * n_in];
-                    let dot: f64 = w.iter().zip(xr).map(|(a, &b)| a.f() * b).sum();
-                    u[s * g + i] = T::c(eff[bo + i].f() + dot);
-                }
+                project_sample(&*net.cell, &eff, xr, &mut u[s * g..(s + 1) * g]);
             }
             net.cell.step(
                 &eff,
