@@ -49,6 +49,9 @@ pub struct BenchArgs {
     /// Threads for config B (default 2: both cores).
     #[arg(long, default_value_t = 2)]
     pub threads_b: usize,
+    /// Threads for the small configurations A, C, GRU and LGRU.
+    #[arg(long, default_value_t = 1)]
+    pub threads_small: usize,
     /// Internal: run config B once and print peak memory (used by the parent bench).
     #[arg(long, hide = true)]
     pub memory_probe: bool,
@@ -458,7 +461,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         let threads = if c.name == "B" {
             a.threads_b
         } else {
-            c.threads
+            a.threads_small
         };
         let torch = match c.kind {
             Kind::Ctrnn | Kind::Gru => a.torch_python.as_ref(),

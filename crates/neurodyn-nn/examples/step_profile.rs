@@ -1,6 +1,6 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
 //! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile
-//! [ctrnn|gru|lstm] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
+//! [ctrnn|gru|lstm|lgru] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
 //! 200 steps) instead of A. Each round times every stage once; medians and minima over the rounds.
 
 use neurodyn_core::Rng;
@@ -15,7 +15,10 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let big = args.get(2).map(String::as_str) == Some("B");
-    let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let threads: usize =
+        args.get(3)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(if big { 2 } else { 1 });
     let (n_in, h, o, b, t) = if big {
         (33, 256, 17, 64, 200)
     } else {
@@ -25,6 +28,7 @@ fn main() {
     let cell: Box<dyn neurodyn_nn::Cell<f32>> = match args.get(1).map(String::as_str) {
         Some("gru") => Box::new(neurodyn_nn::cells::Gru::<f32>::new(n_in, h, &mut rng)),
         Some("lstm") => Box::new(neurodyn_nn::cells::Lstm::<f32>::new(n_in, h, &mut rng)),
+        Some("lgru") => Box::new(neurodyn_nn::cells::LightGru::<f32>::new(n_in, h, &mut rng)),
         _ => {
             let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
             c.form = CtrnnForm::Tutorial;
@@ -38,9 +42,7 @@ fn main() {
         InitialState::Zero,
         &mut rng,
     );
-    if big {
-        net.threads = threads;
-    }
+    net.threads = threads;
     let x: Vec<f32> = (0..t * b * n_in).map(|_| rng.normal() as f32).collect();
     let y: Vec<i64> = (0..t * b).map(|_| rng.below(o as u64) as i64).collect();
     let mask = vec![1.0f32; t * b];

@@ -16,6 +16,7 @@ pub mod force;
 pub mod init;
 pub mod linalg;
 pub mod loss;
+pub mod math32;
 pub mod objective;
 pub mod optim;
 pub mod params;

@@ -47,7 +47,7 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ty, |$s:ident| $as32:expr) => {
+    ($t:ty, $exp:path, $tanh:path, |$s:ident| $as32:expr) => {
         impl Real for $t {
             #[inline(always)]
             fn c(v: f64) -> Self {
@@ -59,7 +59,7 @@ macro_rules! impl_real {
             }
             #[inline(always)]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $exp(self)
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -67,7 +67,7 @@ macro_rules! impl_real {
             }
             #[inline(always)]
             fn tanh(self) -> Self {
-                <$t>::tanh(self)
+                $tanh(self)
             }
             #[inline(always)]
             fn sqrt(self) -> Self {
@@ -104,8 +104,9 @@ macro_rules! impl_real {
         }
     };
 }
-impl_real!(f32, |s| Some(s));
-impl_real!(f64, |s| {
+// f32 takes the engine's own exp and tanh, which vectorise (see `math32`); f64 the standard ones.
+impl_real!(f32, crate::math32::exp, crate::math32::tanh, |s| Some(s));
+impl_real!(f64, f64::exp, f64::tanh, |s| {
     let _ = s;
     None
 });

@@ -316,6 +316,13 @@ fn two_threads_split_the_batch_and_agree_with_one() {
             c.a_max = 0.05;
             Box::new(c)
         }),
+        Box::new(move || {
+            Box::new(neurodyn_nn::cells::VanillaRnn::<f64>::new(
+                n_in,
+                h,
+                &mut Rng::new(1),
+            ))
+        }),
     ];
     for (make, obj) in cells
         .iter()

@@ -24,8 +24,8 @@ use crate::cells::ctrnn_rows::{
     d_noise, noise_row, noise_scale, rate_bwd, rate_fwd, tutorial_bwd, tutorial_fwd,
 };
 use crate::cells::rate_core::{deref_to_core, RateCore};
-use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
-use crate::linalg::{transpose_into, Trans};
+use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
+use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -71,16 +71,19 @@ impl<T: Real> Ctrnn<T> {
         }
     }
 
-    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H) | w_recᵀ (H, H) |
-    // w_recᵀ in panels | w_rec in panels]. The copies after α let the per-step products
-    // r_{t−1} W_recᵀ and ∂pre W_rec read their right operand row by row (the portable path) or
-    // panel by panel (the AVX2 kernel); ∂eff stops before them (`grad_len`).
-    fn offs(&self) -> [usize; 7] {
-        let h = self.n_rec;
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | alpha (H) | copies of w_rec for the
+    // per-step products r_{t−1} W_recᵀ and ∂pre W_rec (`RecCopies`)]; ∂eff stops before the
+    // copies (`grad_len`).
+    fn offs(&self) -> [usize; 5] {
         let [w_in, b, w_rec, alpha] = self.core.offs();
-        let t = alpha + h;
-        let p = crate::avx2::packed_len(h, h);
-        [w_in, b, w_rec, alpha, t, t + h * h, t + h * h + p]
+        [w_in, b, w_rec, alpha, alpha + self.n_rec]
+    }
+
+    fn copies(&self) -> RecCopies {
+        RecCopies {
+            g: self.n_rec,
+            h: self.n_rec,
+        }
     }
 }
 
@@ -328,7 +331,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
-        self.offs()[6] + crate::avx2::packed_len(self.n_rec, self.n_rec)
+        self.offs()[4] + self.copies().len()
     }
     fn grad_len(&self) -> usize {
         self.offs()[4]
@@ -338,12 +341,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let o = self.offs();
         let p_tau = self.core.prepare(params, eff);
         let (head, copies) = eff.split_at_mut(o[4]);
-        let (w_t, panels) = copies.split_at_mut(h * h);
-        transpose_into(&head[o[2]..o[3]], h, h, w_t);
-        let (w_t_panels, w_panels) = panels.split_at_mut(o[6] - o[5]);
-        let zero = T::c(0.0);
-        crate::avx2::pack_panels(w_t, h, h, h, zero, w_t_panels);
-        crate::avx2::pack_panels(&head[o[2]..o[3]], h, h, h, zero, w_panels);
+        self.copies().write(&head[o[2]..o[3]], copies);
         for i in 0..h {
             eff[o[3] + i] = if self.learn_tau {
                 T::c(self.dt_ms) * (-p_tau[i]).exp()
@@ -377,7 +375,6 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let b = ctx.batch;
         let o = self.offs();
         let alpha = &eff[o[3]..o[3] + h];
-        let w_rec_t = &eff[o[4]..o[4] + h * h];
         let noisy = !io.noise.is_empty() && ctx.training;
         // pre = U_t + r_{t−1} W_recᵀ, written into the first H of each cache row.
         let cl = self.cache_len();
@@ -389,7 +386,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
             sv(io.u, b, h, h),
             sv(io.r_prev, b, h, h),
             Trans::N,
-            sv(w_rec_t, h, h, h).with_panels(&eff[o[5]..o[6]]),
+            self.copies().w_t(&eff[o[4]..]),
             Trans::N,
             ctx.threads,
         );
@@ -410,7 +407,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let one = T::c(1.0);
         let noisy = !io.noise.is_empty() && ctx.training && self.sigma_rec > 0.0;
         let alpha = &eff[o[3]..o[3] + h];
-        let w_rec = sv(&eff[o[2]..o[3]], h, h, h).with_panels(&eff[o[6]..]);
+        let w_rec = self.copies().w(&eff[o[2]..o[3]], &eff[o[4]..]);
         crate::avx2::vectorized(Bwd {
             cell: self,
             alpha,

@@ -27,8 +27,9 @@
 //! steps. ∂G differs from ∂U only in the n gate, which is why it needs its own buffer.
 
 use crate::activation::sigmoid;
+use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
-use crate::cells::strided::{gemm_s, sv};
+use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::cells::vanilla::rnn_uniform;
 use crate::constraint::Constraint;
 use crate::linalg::{add_col_sums, gemm, m, Trans};
@@ -74,10 +75,166 @@ impl<T: Real> Gru<T> {
     }
 
     // eff layout: [w_in (3H, n_in) | b_in (3H) | w_rec (3H, H) | b_rec (3H)]
-    fn offs(&self) -> [usize; 4] {
+    // eff layout: [w_in (3H, n_in) | b_in (3H) | w_rec (3H, H) | b_rec (3H) | copies of w_rec
+    // for the per-step products (`RecCopies`)]; ∂eff stops before the copies.
+    fn offs(&self) -> [usize; 5] {
         let g = 3 * self.n_rec;
         let a = g * self.n_in;
-        [0, a, a + g, a + g + g * self.n_rec]
+        let r = a + g + g * self.n_rec;
+        [0, a, a + g, r, r + g]
+    }
+
+    fn copies(&self) -> RecCopies {
+        RecCopies {
+            g: 3 * self.n_rec,
+            h: self.n_rec,
+        }
+    }
+}
+
+/// The element-wise part of a forward step, for [`crate::avx2::vectorized`]: the gates from
+/// `U_t` and the recurrent products left in the cache.
+struct Fwd<'a, T> {
+    h: usize,
+    batch: usize,
+    b_rec: &'a [T],
+    io: StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Fwd<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (h, io) = (self.h, self.io);
+        for s in 0..self.batch {
+            let c = &mut io.cache[s * 4 * h..(s + 1) * 4 * h];
+            let (cr, c) = c.split_at_mut(h);
+            let (cz, c) = c.split_at_mut(h);
+            let (chn, cn) = c.split_at_mut(h);
+            let k = s * h..(s + 1) * h;
+            let sn = &mut io.s_next[k.clone()];
+            let u = &io.u[s * 3 * h..(s + 1) * 3 * h];
+            fwd_row(cr, cz, chn, cn, u, self.b_rec, &io.r_prev[k.clone()], sn);
+            io.r_next[k].copy_from_slice(sn);
+        }
+    }
+}
+
+/// One sample's gates: on entry `cr`, `cz`, `chn` hold the recurrent products `h W_recᵀ` of the
+/// three gates; on exit `r`, `z`, `W_hn h + b_hn`, and `cn` holds `n`. Written as short passes
+/// over few slices each: inlined, the slices lose their no-alias facts, and a loop over many of
+/// them needs more overlap checks than the compiler makes before it vectorises.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn fwd_row<T: Real>(
+    cr: &mut [T],
+    cz: &mut [T],
+    chn: &mut [T],
+    cn: &mut [T],
+    u: &[T],
+    b_rec: &[T],
+    rp: &[T],
+    sn: &mut [T],
+) {
+    let h = sn.len();
+    let one = T::c(1.0);
+    let (cr, cz, chn, cn, rp) = (
+        &mut cr[..h],
+        &mut cz[..h],
+        &mut chn[..h],
+        &mut cn[..h],
+        &rp[..h],
+    );
+    let (ur, uz, un) = (&u[..h], &u[h..2 * h], &u[2 * h..3 * h]);
+    let (br, bz, bn) = (&b_rec[..h], &b_rec[h..2 * h], &b_rec[2 * h..3 * h]);
+    for i in 0..h {
+        cr[i] = sigmoid(ur[i] + cr[i] + br[i]);
+    }
+    for i in 0..h {
+        cz[i] = sigmoid(uz[i] + cz[i] + bz[i]);
+    }
+    for i in 0..h {
+        chn[i] += bn[i];
+    }
+    for i in 0..h {
+        cn[i] = (un[i] + cr[i] * chn[i]).tanh();
+    }
+    for i in 0..h {
+        sn[i] = (one - cz[i]) * cn[i] + cz[i] * rp[i];
+    }
+}
+
+/// The element-wise part of a backward step, for [`crate::avx2::vectorized`]: `∂U`, `∂G` (in
+/// `d_aux`) and the direct part `g z` of `∂h_{t−1}`. Hands the step's slices back.
+struct Bwd<'a, T> {
+    h: usize,
+    batch: usize,
+    io: StepBwd<'a, T>,
+}
+
+impl<'a, T: Real> Pointwise for Bwd<'a, T> {
+    type Output = StepBwd<'a, T>;
+    #[inline(always)]
+    fn run(self) -> StepBwd<'a, T> {
+        let (h, io) = (self.h, self.io);
+        for s in 0..self.batch {
+            let k = s * h..(s + 1) * h;
+            let g = s * 3 * h..(s + 1) * 3 * h;
+            bwd_row(
+                &io.cache[s * 4 * h..(s + 1) * 4 * h],
+                &io.d_s_next[k.clone()],
+                &io.d_r[k.clone()],
+                &io.r_prev[k.clone()],
+                &mut io.d_u[g.clone()],
+                &mut io.d_aux[g],
+                &mut io.d_s_prev[k],
+            );
+        }
+        io
+    }
+}
+
+/// One sample's `∂U`, `∂G` and `g z` from its cache row `[r | z | W_hn h + b_hn | n]`, in short
+/// passes as [`fwd_row`] (`g` is kept in `dsp` until its last use).
+#[inline(always)]
+fn bwd_row<T: Real>(
+    c: &[T],
+    dsn: &[T],
+    dr_in: &[T],
+    rp: &[T],
+    du: &mut [T],
+    da: &mut [T],
+    dsp: &mut [T],
+) {
+    let h = dsp.len();
+    let one = T::c(1.0);
+    let (r, z, hn, n) = (&c[..h], &c[h..2 * h], &c[2 * h..3 * h], &c[3 * h..4 * h]);
+    let (dsn, dr_in, rp) = (&dsn[..h], &dr_in[..h], &rp[..h]);
+    let (du_r, du) = du.split_at_mut(h);
+    let (du_z, du_n) = du.split_at_mut(h);
+    let (da_r, da) = da.split_at_mut(h);
+    let (da_z, da_n) = da.split_at_mut(h);
+    let (du_r, du_z, du_n) = (&mut du_r[..h], &mut du_z[..h], &mut du_n[..h]);
+    let (da_r, da_z, da_n) = (&mut da_r[..h], &mut da_z[..h], &mut da_n[..h]);
+    for i in 0..h {
+        dsp[i] = dsn[i] + dr_in[i];
+    }
+    for i in 0..h {
+        du_n[i] = dsp[i] * (one - z[i]) * (one - n[i] * n[i]);
+    }
+    for i in 0..h {
+        du_z[i] = dsp[i] * (rp[i] - n[i]) * z[i] * (one - z[i]);
+    }
+    for i in 0..h {
+        du_r[i] = du_n[i] * hn[i] * r[i] * (one - r[i]);
+    }
+    da_r.copy_from_slice(du_r);
+    da_z.copy_from_slice(du_z);
+    for i in 0..h {
+        da_n[i] = du_n[i] * r[i];
+    }
+    for i in 0..h {
+        dsp[i] *= z[i];
     }
 }
 
@@ -125,7 +282,10 @@ impl<T: Real> Cell<T> for Gru<T> {
         write_initial(params, &self.param_specs(), &pieces);
     }
     fn eff_len(&self) -> usize {
-        self.offs()[3] + 3 * self.n_rec
+        self.offs()[4] + self.copies().len()
+    }
+    fn grad_len(&self) -> usize {
+        self.offs()[4]
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
         let (h, g) = (self.n_rec, 3 * self.n_rec);
@@ -136,7 +296,9 @@ impl<T: Real> Cell<T> for Gru<T> {
         self.c_in.apply(p_in, &mut eff[o[0]..o[1]]);
         eff[o[1]..o[2]].copy_from_slice(p_bi);
         self.c_rec.apply(p_rec, &mut eff[o[2]..o[3]]);
-        eff[o[3]..].copy_from_slice(p_bh);
+        eff[o[3]..o[4]].copy_from_slice(p_bh);
+        let (head, copies) = eff.split_at_mut(o[4]);
+        self.copies().write(&head[o[2]..o[3]], copies);
     }
     fn input_offsets(&self) -> (usize, usize) {
         let o = self.offs();
@@ -148,8 +310,7 @@ impl<T: Real> Cell<T> for Gru<T> {
         let b = ctx.batch;
         let o = self.offs();
         let cl = 4 * h;
-        let (w_rec, b_rec) = (&eff[o[2]..o[3]], &eff[o[3]..]);
-        let one = T::c(1.0);
+        let b_rec = &eff[o[3]..o[4]];
         // G = h_{t−1} W_recᵀ into the first 3H of each cache row.
         gemm_s(
             io.cache,
@@ -158,67 +319,34 @@ impl<T: Real> Cell<T> for Gru<T> {
             cl,
             sv(io.r_prev, b, h, h),
             Trans::N,
-            sv(w_rec, g, h, h),
-            Trans::T,
+            self.copies().w_t(&eff[o[4]..]),
+            Trans::N,
             false,
             ctx.threads,
         );
-        for s in 0..b {
-            let c = &mut io.cache[s * cl..(s + 1) * cl];
-            let u = &io.u[s * g..(s + 1) * g];
-            for i in 0..h {
-                let r = sigmoid(u[i] + c[i] + b_rec[i]);
-                let z = sigmoid(u[h + i] + c[h + i] + b_rec[h + i]);
-                let hn = c[2 * h + i] + b_rec[2 * h + i];
-                let n = (u[2 * h + i] + r * hn).tanh();
-                let k = s * h + i;
-                let v = (one - z) * n + z * io.r_prev[k];
-                c[i] = r;
-                c[h + i] = z;
-                c[2 * h + i] = hn;
-                c[3 * h + i] = n;
-                io.s_next[k] = v;
-                io.r_next[k] = v;
-            }
-        }
+        crate::avx2::vectorized(Fwd {
+            h,
+            b_rec,
+            io,
+            batch: b,
+        });
     }
 
     fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
         let (h, g) = (self.n_rec, 3 * self.n_rec);
         let b = ctx.batch;
         let o = self.offs();
-        let cl = 4 * h;
-        let w_rec = &eff[o[2]..o[3]];
-        let one = T::c(1.0);
-        for s in 0..b {
-            let c = &io.cache[s * cl..(s + 1) * cl];
-            for i in 0..h {
-                let k = s * h + i;
-                let (r, z, hn, n) = (c[i], c[h + i], c[2 * h + i], c[3 * h + i]);
-                let gr = io.d_s_next[k] + io.d_r[k];
-                let dn = gr * (one - z) * (one - n * n);
-                let dz = gr * (io.r_prev[k] - n) * z * (one - z);
-                let dr = dn * hn * r * (one - r);
-                let (du, da) = (
-                    &mut io.d_u[s * g..(s + 1) * g],
-                    &mut io.d_aux[s * g..(s + 1) * g],
-                );
-                du[i] = dr;
-                du[h + i] = dz;
-                du[2 * h + i] = dn;
-                da[i] = dr;
-                da[h + i] = dz;
-                da[2 * h + i] = dn * r;
-                io.d_s_prev[k] = gr * z;
-            }
-        }
-        gemm(
+        let w_rec = self.copies().w(&eff[o[2]..o[3]], &eff[o[4]..]);
+        let io = crate::avx2::vectorized(Bwd { h, io, batch: b });
+        // ∂h_{t−1} += ∂G · W_rec.
+        gemm_s(
             io.d_s_prev,
             b,
             h,
-            m(io.d_aux, b, g),
+            h,
+            sv(io.d_aux, b, g, g),
             Trans::N,
-            m(w_rec, g, h),
+            w_rec,
             Trans::N,
             true,
             ctx.threads,

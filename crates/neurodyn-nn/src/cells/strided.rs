@@ -61,6 +61,60 @@ fn view<T: Real>(a: Sv<'_, T>, t: Trans) -> MatRef<'_, T> {
     }
 }
 
+/// Copies of a recurrent matrix `W (g × h)` (`g` stacked gate rows of `h` presynaptic units) kept
+/// at the end of a cell's effective weights, after its gradient stops (`grad_len`): `Wᵀ`, `Wᵀ`
+/// in panels and `W` in panels. The per-step products `h_{t−1} Wᵀ` (forward) and `∂G W`
+/// (backward) then both use their right operand as stored, so the AVX2 kernel takes them and
+/// reads a packed panel that stays in L1 ([`crate::avx2::pack_panels`]); the portable path reads
+/// the plain rows. Written once per pass by the cell's `prepare`.
+#[derive(Clone, Copy)]
+pub(crate) struct RecCopies {
+    /// Gate rows of `W`.
+    pub g: usize,
+    /// Columns of `W` (presynaptic units).
+    pub h: usize,
+}
+
+impl RecCopies {
+    /// Values the copies take.
+    pub(crate) fn len(self) -> usize {
+        self.split()[2]
+    }
+
+    fn split(self) -> [usize; 3] {
+        let t = self.g * self.h;
+        [
+            t,
+            t + crate::avx2::packed_len(self.h, self.g),
+            t + crate::avx2::packed_len(self.h, self.g) + crate::avx2::packed_len(self.g, self.h),
+        ]
+    }
+
+    /// Fill `out` (`len()` values) from `w (g × h)`.
+    pub(crate) fn write<T: Real>(self, w: &[T], out: &mut [T]) {
+        let (g, h) = (self.g, self.h);
+        let [a, b, c] = self.split();
+        let (w_t, rest) = out[..c].split_at_mut(a);
+        let (w_t_panels, w_panels) = rest.split_at_mut(b - a);
+        crate::linalg::transpose_into(w, g, h, w_t);
+        let zero = T::c(0.0);
+        crate::avx2::pack_panels(w_t, h, g, g, zero, w_t_panels);
+        crate::avx2::pack_panels(w, g, h, h, zero, w_panels);
+    }
+
+    /// `Wᵀ (h × g)` as a right operand, for `h_{t−1} Wᵀ`.
+    pub(crate) fn w_t<T>(self, copies: &[T]) -> Sv<'_, T> {
+        let [a, b, _] = self.split();
+        sv(&copies[..a], self.h, self.g, self.g).with_panels(&copies[a..b])
+    }
+
+    /// `W (g × h)` (the matrix itself, `w`) as a right operand, for `∂G W`.
+    pub(crate) fn w<'a, T>(self, w: &'a [T], copies: &'a [T]) -> Sv<'a, T> {
+        let [_, b, c] = self.split();
+        sv(w, self.g, self.h, self.h).with_panels(&copies[b..c])
+    }
+}
+
 /// `C = op(A)·op(B)` (`accumulate = false`) or `C += op(A)·op(B)`, where `C` is the strided view
 /// `(c_rows, c_cols)` with row stride `c_stride` starting at `c[0]`.
 pub(crate) fn gemm_s<T: Real>(
