@@ -1,0 +1,111 @@
+//! The f32 engine against the f64 one. The gradient checks run in f64, where every product goes
+//! through faer and `exp`/`tanh` are the standard library's; training runs in f32, where the
+//! per-step products take the AVX2 kernel from packed copies of the weights, the element-wise
+//! loops are compiled for AVX2, and `exp`/`tanh` are the engine's own (`math32`). Same cell, same
+//! weights, same batch: the f32 loss, outputs and gradients must agree with f64 to f32 rounding.
+
+mod common;
+
+use common::tiny_batch;
+use neurodyn_core::Rng;
+use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, LightGru, Lstm, VanillaRnn};
+use neurodyn_nn::{
+    Activation, Cell, Constraint, InitialState, Network, Objective, Real, Workspace,
+};
+
+/// Loss, outputs and gradients of one evaluation in training mode (batch statistics, noise off).
+fn evaluate<T: Real>(cell: Box<dyn Cell<T>>, b: &common::TinyBatch) -> (f64, Vec<f64>, Vec<f64>) {
+    let h = cell.n_units();
+    let mut net = Network::new(
+        cell,
+        3,
+        Constraint::none(3, h),
+        InitialState::Zero,
+        &mut Rng::new(5),
+    );
+    let mut ws = Workspace::default();
+    let mut g = vec![T::c(0.0); net.params.len()];
+    let loss = Objective::default()
+        .evaluate(
+            &mut net,
+            &mut ws,
+            b.class_ref(),
+            None,
+            None,
+            true,
+            Some(&mut g),
+        )
+        .total();
+    let f = |v: &[T]| v.iter().map(|x| x.f()).collect::<Vec<f64>>();
+    (loss, f(&ws.y), f(&g))
+}
+
+/// Largest absolute difference relative to the largest magnitude in `want`.
+fn rel_diff(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0, "all zero");
+    got.iter()
+        .zip(want)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+        / scale
+}
+
+#[test]
+fn every_cell_in_f32_agrees_with_f64() {
+    // 64 units and 3 gates and more: wide enough for full kernel tiles and masked column tails
+    // (H = 40 leaves a tail of 8 in every 16-column panel), batch 5 leaves partial row tiles.
+    let (n_in, steps, batch) = (3, 12, 5);
+    let b = tiny_batch(steps, batch, n_in, 3, 31);
+    type Make<T> = fn(usize, usize) -> Box<dyn Cell<T>>;
+    fn cells<T: Real>() -> Vec<(&'static str, Make<T>)> {
+        vec![
+            ("ctrnn tanh", |n, h| {
+                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
+                c.activation = Activation::Tanh;
+                Box::new(c)
+            }),
+            ("ctrnn tutorial softplus", |n, h| {
+                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
+                c.form = CtrnnForm::Tutorial;
+                c.activation = Activation::Softplus;
+                Box::new(c)
+            }),
+            ("vanilla", |n, h| {
+                Box::new(VanillaRnn::<T>::new(n, h, &mut Rng::new(1)))
+            }),
+            ("gru", |n, h| {
+                Box::new(Gru::<T>::new(n, h, &mut Rng::new(1)))
+            }),
+            ("lstm", |n, h| {
+                Box::new(Lstm::<T>::new(n, h, &mut Rng::new(1)))
+            }),
+            ("light-gru", |n, h| {
+                Box::new(LightGru::<T>::new(n, h, &mut Rng::new(1)))
+            }),
+            ("enu-light-gru", |n, h| {
+                Box::new(LightGru::<T>::enu(n, h, 2, &mut Rng::new(1)))
+            }),
+        ]
+    }
+    for h in [64, 40] {
+        for ((name, make64), (_, make32)) in cells::<f64>().into_iter().zip(cells::<f32>()) {
+            let (l64, y64, g64) = evaluate(make64(n_in, h), &b);
+            let (l32, y32, g32) = evaluate(make32(n_in, h), &b);
+            assert!(
+                (l32 - l64).abs() <= 1e-5 * l64.abs().max(1.0),
+                "{name} H={h}: loss {l32} in f32 against {l64}"
+            );
+            let dy = rel_diff(&y32, &y64);
+            assert!(
+                dy <= 1e-5,
+                "{name} H={h}: outputs differ by {dy:e} (relative)"
+            );
+            let dg = rel_diff(&g32, &g64);
+            assert!(
+                dg <= 1e-4,
+                "{name} H={h}: gradients differ by {dg:e} (relative)"
+            );
+        }
+    }
+}
