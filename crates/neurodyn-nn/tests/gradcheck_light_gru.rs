@@ -131,6 +131,55 @@ fn training_mode_batch_statistics() {
     }
 }
 
+/// A batch of one sample in training: σ² = 0, so every normalised input is 0 and the candidate
+/// and gate see only γ·0 + β plus their recurrent parts; gradients still check, and the running
+/// variance decays towards 0 while the running mean follows the sample.
+#[test]
+fn training_with_a_single_sample() {
+    let b = tiny_batch(4, 1, N_IN, N_OUT, 25);
+    for (name, cell) in variants() {
+        let mut n = net(cell, 9);
+        let (err, at) = check_mode(&mut n, &objective(), b.class_ref(), true);
+        assert!(
+            err < 1e-5,
+            "{name} batch 1: gradient mismatch {err:.3e} at {at}"
+        );
+    }
+    let mut n: Network<f64> = Network::new(
+        Box::new(LightGru::new(N_IN, H, &mut Rng::new(12))),
+        N_OUT,
+        Constraint::none(N_OUT, H),
+        InitialState::Zero,
+        &mut Rng::new(13),
+    );
+    let w_in = n.param("cell.w_in").expect("w_in").to_vec();
+    let mut ws = Workspace::default();
+    n.forward(&mut ws, &b.inputs, 4, 1, None, None, true);
+    let range = |name: &str| n.buffer_layout.range_of(name).expect("buffer");
+    let (mean, var) = (
+        &n.buffers[range("bn_running_mean")],
+        &n.buffers[range("bn_running_var")],
+    );
+    for t in 0..4 {
+        for j in 0..2 * H {
+            let a: f64 = (0..N_IN)
+                .map(|k| w_in[j * N_IN + k] * b.inputs[t * N_IN + k] as f64)
+                .sum();
+            let k = t * 2 * H + j;
+            assert!(
+                (mean[k] - 0.1 * a).abs() < 1e-12,
+                "step {t} feature {j}: mean {}",
+                mean[k]
+            );
+            assert!(
+                (var[k] - 0.9).abs() < 1e-12,
+                "step {t} feature {j}: var {}",
+                var[k]
+            );
+        }
+    }
+}
+
 #[test]
 fn evaluation_mode_running_statistics() {
     let b = tiny_batch(6, 3, N_IN, N_OUT, 22);

@@ -53,8 +53,9 @@
 //! over all steps.
 
 use crate::activation::sigmoid;
+use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
-use crate::cells::strided::{gemm_s, sv};
+use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::constraint::{dale_signs, no_autapse_mask, Constraint, Rectify};
 use crate::linalg::Trans;
 use crate::params::ParamSpec;
@@ -225,8 +226,9 @@ impl<T: Real> LightGru<T> {
         ]
     }
 
-    // eff layout: [w_in (G, n_in) | b_in (G) | w_rec (2H, H) = [U_z; U_h] | w_emb | γ (2H) | β (2H)]
-    // → offsets [w_in, b_in, w_rec, w_emb, γ, β, end].
+    // eff layout: [w_in (G, n_in) | b_in (G) | w_rec (2H, H) = [U_z; U_h] | w_emb | γ (2H) | β (2H)
+    // | copies of w_rec for the per-step products (`RecCopies`)] → offsets [w_in, b_in, w_rec,
+    // w_emb, γ, β, copies]; ∂eff stops before the copies.
     fn offs(&self) -> [usize; 7] {
         let h = self.n_rec;
         let g = h + self.hc();
@@ -238,6 +240,13 @@ impl<T: Real> LightGru<T> {
         o[5] = o[4] + 2 * h;
         o[6] = o[5] + 2 * h;
         o
+    }
+
+    fn copies(&self) -> RecCopies {
+        RecCopies {
+            g: 2 * self.n_rec,
+            h: self.n_rec,
+        }
     }
 }
 
@@ -259,6 +268,367 @@ fn pieces_mut<'a, T>(mut p: &'a mut [T], lens: &[usize; 7]) -> [&'a mut [T]; 7] 
         p = b;
     }
     out
+}
+
+/// Batch norm and the gates of a forward step, for [`crate::avx2::vectorized`], row by row so
+/// that every loop runs along the features. The batch sums accumulate in the inverse-deviation
+/// slots of the cache's first two rows (the mean in row 0's, the variance and then 1/√(σ²+ε) in
+/// row 1's; row 0's slot gets its final value last), sample after sample, in the order a loop
+/// down each column would take.
+struct BnFwd<'a, 'b, T> {
+    h: usize,
+    b: usize,
+    cl: usize,
+    training: bool,
+    eps: T,
+    momentum: T,
+    r_mean: &'b mut [T],
+    r_var: &'b mut [T],
+    gamma: &'b [T],
+    beta: &'b [T],
+    io: StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for BnFwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (h, b, cl) = (self.h, self.b, self.cl);
+        let (zero, one) = (T::c(0.0), T::c(1.0));
+        let (nb, eps, mom) = (T::c(b as f64), self.eps, self.momentum);
+        let (r_mean, r_var) = (&mut self.r_mean[..2 * h], &mut self.r_var[..2 * h]);
+        let io = self.io;
+        let (row0, rest) = io.cache.split_at_mut(cl);
+        let (row1, rest) = rest.split_at_mut(if b > 1 { cl } else { 0 });
+        let (a0, slot0) = row0[2 * h..6 * h].split_at_mut(2 * h);
+        if self.training {
+            // μ into row 0's slots.
+            slot0.iter_mut().for_each(|v| *v = zero);
+            add_into(slot0, a0);
+            if b > 1 {
+                add_into(slot0, &row1[2 * h..4 * h]);
+            }
+            for r in rest.chunks_exact(cl) {
+                add_into(slot0, &r[2 * h..4 * h]);
+            }
+            slot0.iter_mut().for_each(|v| *v /= nb);
+            let mean: &[T] = slot0;
+            if b > 1 {
+                // σ² into row 1's slots, then the running statistics, then 1/√(σ²+ε) there.
+                let (a1, slot1) = row1[2 * h..6 * h].split_at_mut(2 * h);
+                slot1.iter_mut().for_each(|v| *v = zero);
+                add_sq_dev(slot1, a0, mean);
+                add_sq_dev(slot1, a1, mean);
+                for r in rest.chunks_exact(cl) {
+                    add_sq_dev(slot1, &r[2 * h..4 * h], mean);
+                }
+                let slot1 = &mut slot1[..2 * h];
+                for j in 0..2 * h {
+                    let var = slot1[j] / nb;
+                    r_mean[j] = (one - mom) * r_mean[j] + mom * mean[j];
+                    r_var[j] = (one - mom) * r_var[j] + mom * (var * nb / (nb - one));
+                    slot1[j] = one / (var + eps).sqrt();
+                }
+                let inv: &[T] = slot1;
+                for r in rest.chunks_exact_mut(cl) {
+                    let (a, slot) = r[2 * h..6 * h].split_at_mut(2 * h);
+                    normalise(a, mean, inv);
+                    slot.copy_from_slice(inv);
+                }
+                normalise(a1, mean, inv);
+                normalise(a0, mean, inv);
+                slot0.copy_from_slice(inv);
+            } else {
+                // One sample: σ² = 0.
+                for j in 0..2 * h {
+                    r_mean[j] = (one - mom) * r_mean[j] + mom * slot0[j];
+                    r_var[j] = (one - mom) * r_var[j];
+                    let inv = one / eps.sqrt();
+                    a0[j] = (a0[j] - slot0[j]) * inv;
+                    slot0[j] = inv;
+                }
+            }
+        } else {
+            // Running statistics: 1/√(σ²+ε) into row 0's slots, then every row.
+            for (v, &var) in slot0.iter_mut().zip(&*r_var) {
+                *v = one / (var + eps).sqrt();
+            }
+            let (mean, inv): (&[T], &[T]) = (r_mean, slot0);
+            for r in rest.chunks_exact_mut(cl).chain((b > 1).then_some(row1)) {
+                let (a, slot) = r[2 * h..6 * h].split_at_mut(2 * h);
+                normalise(a, mean, inv);
+                slot.copy_from_slice(inv);
+            }
+            normalise(a0, mean, inv);
+        }
+        // Gates and the new state; z and h̃ replace the recurrent pre-activations.
+        let (gz, gh) = self.gamma[..2 * h].split_at(h);
+        let (bz, bh) = self.beta[..2 * h].split_at(h);
+        for s in 0..b {
+            let c = &mut io.cache[s * cl..(s + 1) * cl];
+            let (cz, c) = c.split_at_mut(h);
+            let (ch, c) = c.split_at_mut(h);
+            let (xz, xh) = (&c[..h], &c[h..2 * h]);
+            let k = s * h..(s + 1) * h;
+            let sn = &mut io.s_next[k.clone()];
+            gates_row(
+                cz,
+                ch,
+                (xz, xh),
+                (gz, gh),
+                (bz, bh),
+                &io.r_prev[k.clone()],
+                sn,
+            );
+            io.r_next[k].copy_from_slice(sn);
+        }
+    }
+}
+
+/// One sample's gates from its normalised inputs `x̂`: `cz` and `ch` hold the recurrent
+/// pre-activations on entry and `z`, `h̃` on exit; `sn` gets `z h_{t−1} + (1−z) h̃`. Short
+/// passes, as the GRU's (`super::gru`).
+#[inline(always)]
+fn gates_row<T: Real>(
+    cz: &mut [T],
+    ch: &mut [T],
+    (xz, xh): (&[T], &[T]),
+    (gz, gh): (&[T], &[T]),
+    (bz, bh): (&[T], &[T]),
+    rp: &[T],
+    sn: &mut [T],
+) {
+    let h = sn.len();
+    let (zero, one) = (T::c(0.0), T::c(1.0));
+    let (cz, ch, rp) = (&mut cz[..h], &mut ch[..h], &rp[..h]);
+    let (xz, xh, gz, gh, bz, bh) = (&xz[..h], &xh[..h], &gz[..h], &gh[..h], &bz[..h], &bh[..h]);
+    for i in 0..h {
+        cz[i] = sigmoid(gz[i] * xz[i] + bz[i] + cz[i]);
+    }
+    for i in 0..h {
+        ch[i] = (gh[i] * xh[i] + bh[i] + ch[i]).max(zero);
+    }
+    for i in 0..h {
+        sn[i] = cz[i] * rp[i] + (one - cz[i]) * ch[i];
+    }
+}
+
+/// `acc += (a − mean)²` element-wise.
+#[inline(always)]
+fn add_sq_dev<T: Real>(acc: &mut [T], a: &[T], mean: &[T]) {
+    let n = acc.len();
+    let (a, mean) = (&a[..n], &mean[..n]);
+    for j in 0..n {
+        acc[j] += (a[j] - mean[j]) * (a[j] - mean[j]);
+    }
+}
+
+/// `a ← (a − mean) · inv` element-wise.
+#[inline(always)]
+fn normalise<T: Real>(a: &mut [T], mean: &[T], inv: &[T]) {
+    let n = a.len();
+    let (mean, inv) = (&mean[..n], &inv[..n]);
+    for j in 0..n {
+        a[j] = (a[j] - mean[j]) * inv[j];
+    }
+}
+
+/// `acc += a` element-wise.
+#[inline(always)]
+fn add_into<T: Real>(acc: &mut [T], a: &[T]) {
+    let a = &a[..acc.len()];
+    for (v, &x) in acc.iter_mut().zip(a) {
+        *v += x;
+    }
+}
+
+/// The gates' part of a backward step, for [`crate::avx2::vectorized`]: `∂z_pre`, `∂h̃_pre`
+/// into `d_aux` and the direct part `g z` of `∂h_{t−1}`. Hands the step's slices back.
+struct GatesBwd<'a, T> {
+    h: usize,
+    b: usize,
+    cl: usize,
+    al: usize,
+    io: StepBwd<'a, T>,
+}
+
+impl<'a, T: Real> Pointwise for GatesBwd<'a, T> {
+    type Output = StepBwd<'a, T>;
+    #[inline(always)]
+    fn run(self) -> StepBwd<'a, T> {
+        let (h, cl, al, io) = (self.h, self.cl, self.al, self.io);
+        for s in 0..self.b {
+            let k = s * h..(s + 1) * h;
+            let c = &io.cache[s * cl..s * cl + 2 * h];
+            let (daz, dah) = io.d_aux[s * al..s * al + 2 * h].split_at_mut(h);
+            gates_bwd_row(
+                (&c[..h], &c[h..]),
+                (&io.d_s_next[k.clone()], &io.d_r[k.clone()]),
+                &io.r_prev[k.clone()],
+                (daz, dah),
+                &mut io.d_s_prev[k],
+            );
+        }
+        io
+    }
+}
+
+/// One sample's gate gradients (short passes; `g` is kept in `dsp` until its last use).
+#[inline(always)]
+fn gates_bwd_row<T: Real>(
+    (z, hc): (&[T], &[T]),
+    (dsn, dr): (&[T], &[T]),
+    rp: &[T],
+    (daz, dah): (&mut [T], &mut [T]),
+    dsp: &mut [T],
+) {
+    let h = dsp.len();
+    let (zero, one) = (T::c(0.0), T::c(1.0));
+    let (z, hc, dsn, dr, rp) = (&z[..h], &hc[..h], &dsn[..h], &dr[..h], &rp[..h]);
+    let (daz, dah) = (&mut daz[..h], &mut dah[..h]);
+    for i in 0..h {
+        dsp[i] = dsn[i] + dr[i];
+    }
+    for i in 0..h {
+        daz[i] = dsp[i] * (rp[i] - hc[i]) * z[i] * (one - z[i]);
+    }
+    for i in 0..h {
+        dah[i] = if hc[i] > zero {
+            dsp[i] * (one - z[i])
+        } else {
+            zero
+        };
+    }
+    for i in 0..h {
+        dsp[i] *= z[i];
+    }
+}
+
+/// The batch norm's part of a backward step, for [`crate::avx2::vectorized`]: `∂γ`, `∂β` and
+/// `∂a` (into `∂U`, or for the ENU's candidate into `d_aux[2H..3H)`), row by row. The batch sums
+/// `Σ d` and `Σ d x̂` accumulate in `∂U`'s first two rows, sample after sample; those two rows'
+/// own `∂a` is computed last, in one pass that reads both sums before it overwrites them.
+struct BnBwd<'a, 'b, T> {
+    h: usize,
+    b: usize,
+    cl: usize,
+    al: usize,
+    g: usize,
+    training: bool,
+    enu: bool,
+    gamma: &'b [T],
+    d_gamma_beta: &'b mut [T],
+    io: StepBwd<'a, T>,
+}
+
+impl<'a, T: Real> Pointwise for BnBwd<'a, '_, T> {
+    type Output = StepBwd<'a, T>;
+    #[inline(always)]
+    fn run(self) -> StepBwd<'a, T> {
+        let (h, b, cl, al, g) = (self.h, self.b, self.cl, self.al, self.g);
+        let (nb, training, io) = (T::c(b as f64), self.training, self.io);
+        let gamma = &self.gamma[..2 * h];
+        let (d_gamma, d_beta) = self.d_gamma_beta[..4 * h].split_at_mut(2 * h);
+        let xi = |s: usize| &io.cache[s * cl + 2 * h..s * cl + 6 * h];
+        if b == 1 {
+            let (d, dest) = io.d_aux[..al].split_at_mut(2 * h);
+            let (x, inv) = xi(0).split_at(2 * h);
+            for j in 0..2 * h {
+                let (s1, s2) = (d[j], d[j] * x[j]);
+                d_beta[j] += s1;
+                d_gamma[j] += s2;
+                let da = bn_da(d[j], x[j], gamma[j] * inv[j], s1, s2, nb, training);
+                if self.enu && j >= h {
+                    dest[j - h] = da;
+                } else {
+                    io.d_u[j] = da;
+                }
+            }
+            return io;
+        }
+        let (du0, rest) = io.d_u.split_at_mut(g);
+        let (du1, du_rest) = rest.split_at_mut(g);
+        let (s1, s2) = (&mut du0[..2 * h], &mut du1[..2 * h]);
+        s1.iter_mut().for_each(|v| *v = T::c(0.0));
+        s2.iter_mut().for_each(|v| *v = T::c(0.0));
+        for s in 0..b {
+            let d = &io.d_aux[s * al..s * al + 2 * h];
+            add_into(s1, d);
+            add_prod(s2, d, &xi(s)[..2 * h]);
+        }
+        add_into(d_gamma, s2);
+        add_into(d_beta, s1);
+        for s in 2..b {
+            let (d, dest) = io.d_aux[s * al..(s + 1) * al].split_at_mut(2 * h);
+            let (x, inv) = xi(s).split_at(2 * h);
+            let u = &mut du_rest[(s - 2) * g..(s - 1) * g];
+            let (uz, uh) = u.split_at_mut(h);
+            let sums = (&*s1, &*s2);
+            bn_da_row(d, x, inv, gamma, sums, (0, h), nb, training, uz);
+            let out = if self.enu {
+                &mut dest[..h]
+            } else {
+                &mut uh[..h]
+            };
+            bn_da_row(d, x, inv, gamma, sums, (h, 2 * h), nb, training, out);
+        }
+        let (d0, d1) = (&io.d_aux[..2 * h], &io.d_aux[al..al + 2 * h]);
+        let ((x0, inv0), (x1, inv1)) = (xi(0).split_at(2 * h), xi(1).split_at(2 * h));
+        for j in 0..2 * h {
+            let (a, c) = (s1[j], s2[j]);
+            s1[j] = bn_da(d0[j], x0[j], gamma[j] * inv0[j], a, c, nb, training);
+            s2[j] = bn_da(d1[j], x1[j], gamma[j] * inv1[j], a, c, nb, training);
+        }
+        if self.enu {
+            // The candidate's ∂a of rows 0 and 1 to where the embedding's backward reads it.
+            io.d_aux[2 * h..3 * h].copy_from_slice(&du0[h..2 * h]);
+            io.d_aux[al + 2 * h..al + 3 * h].copy_from_slice(&du1[h..2 * h]);
+        }
+        io
+    }
+}
+
+/// `∂a` of one feature of one sample: `scale (d − (Σd + x̂ Σd x̂)/B)` with the batch's statistics,
+/// `scale d` with running ones (`scale = γ/√(σ²+ε)`).
+#[inline(always)]
+fn bn_da<T: Real>(d: T, x: T, scale: T, s1: T, s2: T, nb: T, training: bool) -> T {
+    if training {
+        scale * (d - (s1 + x * s2) / nb)
+    } else {
+        scale * d
+    }
+}
+
+/// [`bn_da`] over the features `lo..hi` of one sample, into `out`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bn_da_row<T: Real>(
+    d: &[T],
+    x: &[T],
+    inv: &[T],
+    gamma: &[T],
+    (s1, s2): (&[T], &[T]),
+    (lo, hi): (usize, usize),
+    nb: T,
+    training: bool,
+    out: &mut [T],
+) {
+    let n = hi - lo;
+    let (d, x, inv, gamma) = (&d[lo..hi], &x[lo..hi], &inv[lo..hi], &gamma[lo..hi]);
+    let (s1, s2, out) = (&s1[lo..hi], &s2[lo..hi], &mut out[..n]);
+    for j in 0..n {
+        out[j] = bn_da(d[j], x[j], gamma[j] * inv[j], s1[j], s2[j], nb, training);
+    }
+}
+
+/// `acc += a ⊙ b` element-wise.
+#[inline(always)]
+fn add_prod<T: Real>(acc: &mut [T], a: &[T], b: &[T]) {
+    let n = acc.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    for j in 0..n {
+        acc[j] += a[j] * b[j];
+    }
 }
 
 impl<T: Real> Cell<T> for LightGru<T> {
@@ -340,6 +710,9 @@ impl<T: Real> Cell<T> for LightGru<T> {
         trained[0] = T::c(0.0);
     }
     fn eff_len(&self) -> usize {
+        self.offs()[6] + self.copies().len()
+    }
+    fn grad_len(&self) -> usize {
         self.offs()[6]
     }
     fn prepare(&self, params: &[T], eff: &mut [T]) {
@@ -356,19 +729,20 @@ impl<T: Real> Cell<T> for LightGru<T> {
         self.c_emb.apply(p_emb, &mut eff[o[3]..o[4]]);
         eff[o[4]..o[5]].copy_from_slice(p_gamma);
         eff[o[5]..o[6]].copy_from_slice(p_beta);
+        let (head, copies) = eff.split_at_mut(o[6]);
+        self.copies().write(&head[o[2]..o[3]], copies);
     }
     fn input_offsets(&self) -> (usize, usize) {
         let o = self.offs();
         (o[0], o[1])
     }
 
-    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+    fn step(&self, eff: &[T], ctx: StepCtx, mut io: StepFwd<'_, T>) {
         let h = self.n_rec;
         let (he, g, cl) = (self.he(), self.input_width(), self.cache_len());
         let b = ctx.batch;
         let o = self.offs();
         let (gamma, beta) = (&eff[o[4]..o[5]], &eff[o[5]..o[6]]);
-        let one = T::c(1.0);
         // Recurrent pre-activations h_{t−1} [U_z; U_h]ᵀ into cache columns [0, 2H).
         gemm_s(
             io.cache,
@@ -377,8 +751,8 @@ impl<T: Real> Cell<T> for LightGru<T> {
             cl,
             sv(io.r_prev, b, h, h),
             Trans::N,
-            sv(&eff[o[2]..o[3]], 2 * h, h, h),
-            Trans::T,
+            self.copies().w_t(&eff[o[6]..]),
+            Trans::N,
             false,
             ctx.threads,
         );
@@ -416,7 +790,8 @@ impl<T: Real> Cell<T> for LightGru<T> {
         // Normalise each feature over the batch; x̂ and 1/√(σ²+ε) replace a in the cache.
         // This step's row of running statistics (see the module notes).
         let rows = self.bn_steps;
-        let (all_mean, rest) = io.buffers.split_at_mut(rows * 2 * h);
+        let buffers = std::mem::take(&mut io.buffers);
+        let (all_mean, rest) = buffers.split_at_mut(rows * 2 * h);
         let (all_var, trained) = rest.split_at_mut(rows * 2 * h);
         let done = trained[0].f() as usize;
         let row = if ctx.training {
@@ -427,45 +802,19 @@ impl<T: Real> Cell<T> for LightGru<T> {
         if ctx.training && row + 1 > done {
             trained[0] = T::c((row + 1) as f64);
         }
-        let r_mean = &mut all_mean[row * 2 * h..(row + 1) * 2 * h];
-        let r_var = &mut all_var[row * 2 * h..(row + 1) * 2 * h];
-        let (eps, mom) = (T::c(self.bn_eps), T::c(self.bn_momentum));
-        let nb = T::c(b as f64);
-        for j in 0..2 * h {
-            let col = |s: usize| s * cl + 2 * h + j;
-            let (mean, inv) = if ctx.training {
-                let mean = (0..b).map(|s| io.cache[col(s)]).sum::<T>() / nb;
-                let var = (0..b)
-                    .map(|s| (io.cache[col(s)] - mean) * (io.cache[col(s)] - mean))
-                    .sum::<T>()
-                    / nb;
-                let unbiased = if b > 1 { var * nb / (nb - one) } else { var };
-                r_mean[j] = (one - mom) * r_mean[j] + mom * mean;
-                r_var[j] = (one - mom) * r_var[j] + mom * unbiased;
-                (mean, one / (var + eps).sqrt())
-            } else {
-                (r_mean[j], one / (r_var[j] + eps).sqrt())
-            };
-            for s in 0..b {
-                let k = col(s);
-                io.cache[k] = (io.cache[k] - mean) * inv;
-                io.cache[k + 2 * h] = inv;
-            }
-        }
-        // Gates and the new state; z and h̃ replace the recurrent pre-activations.
-        for s in 0..b {
-            let c = &mut io.cache[s * cl..(s + 1) * cl];
-            for i in 0..h {
-                let z = sigmoid(gamma[i] * c[2 * h + i] + beta[i] + c[i]);
-                let hc = (gamma[h + i] * c[3 * h + i] + beta[h + i] + c[h + i]).max(T::c(0.0));
-                let k = s * h + i;
-                let v = z * io.r_prev[k] + (one - z) * hc;
-                c[i] = z;
-                c[h + i] = hc;
-                io.s_next[k] = v;
-                io.r_next[k] = v;
-            }
-        }
+        crate::avx2::vectorized(BnFwd {
+            h,
+            b,
+            cl,
+            training: ctx.training,
+            eps: T::c(self.bn_eps),
+            momentum: T::c(self.bn_momentum),
+            r_mean: &mut all_mean[row * 2 * h..(row + 1) * 2 * h],
+            r_var: &mut all_var[row * 2 * h..(row + 1) * 2 * h],
+            gamma,
+            beta,
+            io,
+        });
     }
 
     fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
@@ -478,19 +827,8 @@ impl<T: Real> Cell<T> for LightGru<T> {
         );
         let b = ctx.batch;
         let o = self.offs();
-        let gamma = &eff[o[4]..o[5]];
-        let (zero, one) = (T::c(0.0), T::c(1.0));
-        for s in 0..b {
-            let c = &io.cache[s * cl..(s + 1) * cl];
-            for i in 0..h {
-                let k = s * h + i;
-                let (z, hc) = (c[i], c[h + i]);
-                let gr = io.d_s_next[k] + io.d_r[k];
-                io.d_aux[s * al + i] = gr * (io.r_prev[k] - hc) * z * (one - z);
-                io.d_aux[s * al + h + i] = if hc > zero { gr * (one - z) } else { zero };
-                io.d_s_prev[k] = gr * z;
-            }
-        }
+        let zero = T::c(0.0);
+        let mut io = crate::avx2::vectorized(GatesBwd { h, b, cl, al, io });
         gemm_s(
             io.d_s_prev,
             b,
@@ -498,39 +836,25 @@ impl<T: Real> Cell<T> for LightGru<T> {
             h,
             sv(io.d_aux, b, 2 * h, al),
             Trans::N,
-            sv(&eff[o[2]..o[3]], 2 * h, h, h),
+            self.copies().w(&eff[o[2]..o[3]], &eff[o[6]..]),
             Trans::N,
             true,
             ctx.threads,
         );
         // Batch norm, per feature over the batch.
-        let nb = T::c(b as f64);
-        let (d_gamma, d_beta) = io.d_eff[o[4]..o[6]].split_at_mut(2 * h);
-        for j in 0..2 * h {
-            let (mut s1, mut s2) = (zero, zero);
-            for s in 0..b {
-                let d = io.d_aux[s * al + j];
-                s1 += d;
-                s2 += d * io.cache[s * cl + 2 * h + j];
-            }
-            d_gamma[j] += s2;
-            d_beta[j] += s1;
-            for s in 0..b {
-                let d = io.d_aux[s * al + j];
-                let xh = io.cache[s * cl + 2 * h + j];
-                let scale = gamma[j] * io.cache[s * cl + 4 * h + j];
-                let da = if ctx.training {
-                    scale * (d - (s1 + xh * s2) / nb)
-                } else {
-                    scale * d
-                };
-                if self.embed > 0 && j >= h {
-                    io.d_aux[s * al + h + j] = da;
-                } else {
-                    io.d_u[s * g + j] = da;
-                }
-            }
-        }
+        let d_eff = std::mem::take(&mut io.d_eff);
+        let io = crate::avx2::vectorized(BnBwd {
+            h,
+            b,
+            cl,
+            al,
+            g,
+            training: ctx.training,
+            enu: self.embed > 0,
+            gamma: &eff[o[4]..o[5]],
+            d_gamma_beta: &mut d_eff[o[4]..o[6]],
+            io,
+        });
         if self.embed > 0 {
             // ∂ĥ = ∂a W_ĥh, then through the embedding's ReLU.
             gemm_s(
