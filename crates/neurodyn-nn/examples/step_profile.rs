@@ -1,6 +1,6 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
 //! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile
-//! [ctrnn|gru|lstm|lgru] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
+//! [ctrnn|ctrnn-tanh|ctrnn-state|gru|lstm|lgru] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
 //! 200 steps) instead of A. Each round times every stage once; medians and minima over the rounds.
 
 use neurodyn_core::Rng;
@@ -28,6 +28,17 @@ fn main() {
     let cell: Box<dyn neurodyn_nn::Cell<f32>> = match args.get(1).map(String::as_str) {
         Some("gru") => Box::new(neurodyn_nn::cells::Gru::<f32>::new(n_in, h, &mut rng)),
         Some("lstm") => Box::new(neurodyn_nn::cells::Lstm::<f32>::new(n_in, h, &mut rng)),
+        Some("ctrnn-tanh") => {
+            let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+            c.activation = neurodyn_nn::Activation::Tanh;
+            Box::new(c)
+        }
+        Some("ctrnn-state") => {
+            let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+            c.activation = neurodyn_nn::Activation::Tanh;
+            c.form = CtrnnForm::State;
+            Box::new(c)
+        }
         Some("lgru") => Box::new(neurodyn_nn::cells::LightGru::<f32>::new(n_in, h, &mut rng)),
         _ => {
             let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);

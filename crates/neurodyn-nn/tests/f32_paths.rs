@@ -65,6 +65,12 @@ fn every_cell_in_f32_agrees_with_f64() {
                 c.activation = Activation::Tanh;
                 Box::new(c)
             }),
+            ("ctrnn state sigmoid", |n, h| {
+                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
+                c.form = CtrnnForm::State;
+                c.activation = Activation::Sigmoid;
+                Box::new(c)
+            }),
             ("ctrnn tutorial softplus", |n, h| {
                 let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
                 c.form = CtrnnForm::Tutorial;

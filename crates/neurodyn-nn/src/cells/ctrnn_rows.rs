@@ -151,3 +151,74 @@ pub(super) fn tutorial_bwd<T: Real, const TAU: bool, const NOISY: bool>(
         }
     }
 }
+
+/// State form: `x = (1−α) x_prev + α pre [+ √(2α) σ ξ]`, `r = f(x)`.
+#[inline(always)]
+pub(super) fn state_fwd<T: Real, const NOISY: bool>(
+    alpha: &[T],
+    xp: &[T],
+    pre: &[T],
+    xi: &[T],
+    sigma: f64,
+    sn: &mut [T],
+    rn: &mut [T],
+    act: impl Fn(T) -> T,
+) {
+    let h = alpha.len();
+    let (xp, pre, sn, rn) = (&xp[..h], &pre[..h], &mut sn[..h], &mut rn[..h]);
+    let one = T::c(1.0);
+    for i in 0..h {
+        let a = alpha[i];
+        let mut x = (one - a) * xp[i] + a * pre[i];
+        if NOISY {
+            x += T::c(noise_scale(a.f(), sigma)) * xi[i];
+        }
+        sn[i] = x;
+        rn[i] = act(x);
+    }
+}
+
+/// State form backward, before the recurrent product: `∂x = ∂s + ∂r f'(x)`, `∂pre = α ∂x`,
+/// `∂α += ∂x (pre − x_prev + ∂noise/∂α)`, and `∂s_prev` cleared for the product.
+#[inline(always)]
+pub(super) fn state_bwd<T: Real, const NOISY: bool>(
+    alpha: &[T],
+    (ds, dr): (&[T], &[T]),
+    (x, xp, pre): (&[T], &[T], &[T]),
+    xi: &[T],
+    sigma: f64,
+    du: &mut [T],
+    dsp: &mut [T],
+    d_alpha: &mut [T],
+    dact: impl Fn(T) -> T,
+) {
+    let h = alpha.len();
+    let (ds, dr, x, xp, pre) = (&ds[..h], &dr[..h], &x[..h], &xp[..h], &pre[..h]);
+    let (du, dsp, d_alpha) = (&mut du[..h], &mut dsp[..h], &mut d_alpha[..h]);
+    for i in 0..h {
+        let a = alpha[i];
+        let dx = ds[i] + dr[i] * dact(x[i]);
+        du[i] = a * dx;
+        d_alpha[i] += dx * (pre[i] - xp[i] + d_noise::<T, NOISY>(a, xi, i, sigma));
+        dsp[i] = T::c(0.0);
+    }
+}
+
+/// State form backward, after the recurrent product `∂pre W_rec` is in `dsp`:
+/// `∂x_prev = (∂pre W_rec) f'(x_prev) + (1−α) ∂x`.
+#[inline(always)]
+pub(super) fn state_bwd_tail<T: Real>(
+    alpha: &[T],
+    (ds, dr): (&[T], &[T]),
+    (x, xp): (&[T], &[T]),
+    dsp: &mut [T],
+    dact: impl Fn(T) -> T,
+) {
+    let h = alpha.len();
+    let (ds, dr, x, xp, dsp) = (&ds[..h], &dr[..h], &x[..h], &xp[..h], &mut dsp[..h]);
+    let one = T::c(1.0);
+    for i in 0..h {
+        let dx = ds[i] + dr[i] * dact(x[i]);
+        dsp[i] = dsp[i] * dact(xp[i]) + (one - alpha[i]) * dx;
+    }
+}
