@@ -36,6 +36,27 @@ pub fn sigmoid<T: Real>(x: T) -> T {
     T::c(1.0) / (T::c(1.0) + (-x).exp())
 }
 
+/// Run `$body` with `$act`/`$dact` bound to the activation and its derivative, with the body
+/// compiled once per activation: each copy sees a constant activation, so `f`/`df` fold to that
+/// one function and the loops inline and vectorise (one copy matching on the activation for every
+/// element ran a tanh network 4.6× slower than a ReLU one). `T` is the caller's scalar type.
+macro_rules! with_activation {
+    ($f:expr, |$act:ident, $dact:ident| $body:block) => {
+        with_activation!(@arms $f, $act, $dact, $body,
+            Relu, Tanh, Softplus, Sigmoid, Retanh, PowerRelu, Linear)
+    };
+    (@arms $f:expr, $act:ident, $dact:ident, $body:block, $($v:ident),+) => {
+        match $f {
+            $($crate::activation::Activation::$v => {
+                let $act = |x: T| $crate::activation::Activation::$v.f(x);
+                let $dact = |x: T| $crate::activation::Activation::$v.df(x);
+                $body
+            })+
+        }
+    };
+}
+pub(crate) use with_activation;
+
 impl Activation {
     /// All names accepted in configs.
     pub const NAMES: &'static str = "relu, tanh, softplus, sigmoid, retanh, power-relu, linear";

@@ -13,7 +13,7 @@
 //! Backward (g = ∂L/∂h_t): `∂pre = g ⊙ f'(pre)` (= ∂U_t), `∂h_{t−1} = ∂pre · W_rec`, and
 //! `∂W_rec = Σ_t ∂pre_tᵀ h_{t−1}` as one GEMM over all steps after the loop.
 
-use crate::activation::Activation;
+use crate::activation::{with_activation, Activation};
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::constraint::Constraint;
 use crate::linalg::{gemm, m, Trans};
@@ -138,27 +138,29 @@ impl<T: Real> Cell<T> for VanillaRnn<T> {
             true,
             ctx.threads,
         );
-        let f = self.activation;
-        for ((s, r), &p) in io
-            .s_next
-            .iter_mut()
-            .zip(io.r_next.iter_mut())
-            .zip(io.cache.iter())
-        {
-            let v = f.f(p);
-            *s = v;
-            *r = v;
-        }
+        with_activation!(self.activation, |act, _d| {
+            for ((s, r), &p) in io
+                .s_next
+                .iter_mut()
+                .zip(io.r_next.iter_mut())
+                .zip(io.cache.iter())
+            {
+                let v = act(p);
+                *s = v;
+                *r = v;
+            }
+        });
     }
 
     fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
         let h = self.n_rec;
         let b = ctx.batch;
         let w_rec = &eff[self.offs()[2]..];
-        let f = self.activation;
-        for k in 0..b * h {
-            io.d_u[k] = (io.d_s_next[k] + io.d_r[k]) * f.df(io.cache[k]);
-        }
+        with_activation!(self.activation, |_act, dact| {
+            for k in 0..b * h {
+                io.d_u[k] = (io.d_s_next[k] + io.d_r[k]) * dact(io.cache[k]);
+            }
+        });
         gemm(
             io.d_s_prev,
             b,
