@@ -46,12 +46,12 @@ pub struct BenchArgs {
     /// Only these configurations (comma-separated: A,B,C,GRU,LGRU).
     #[arg(long, default_value = "A,B,C,GRU,LGRU")]
     pub only: String,
-    /// Threads for config B (default 2: both cores).
-    #[arg(long, default_value_t = 2)]
-    pub threads_b: usize,
-    /// Threads for the small configurations A, C, GRU and LGRU.
-    #[arg(long, default_value_t = 1)]
-    pub threads_small: usize,
+    /// Threads for config B, instead of its own two (both cores).
+    #[arg(long)]
+    pub threads_b: Option<usize>,
+    /// Threads for the small configurations A, C, GRU and LGRU, instead of their own one.
+    #[arg(long)]
+    pub threads_small: Option<usize>,
     /// Internal: run config B once and print peak memory (used by the parent bench).
     #[arg(long, hide = true)]
     pub memory_probe: bool,
@@ -462,7 +462,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
             a.threads_b
         } else {
             a.threads_small
-        };
+        }
+        .unwrap_or(c.threads);
         let torch = match c.kind {
             Kind::Ctrnn | Kind::Gru => a.torch_python.as_ref(),
             Kind::LightGru => None,

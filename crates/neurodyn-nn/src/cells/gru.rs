@@ -74,7 +74,6 @@ impl<T: Real> Gru<T> {
         }
     }
 
-    // eff layout: [w_in (3H, n_in) | b_in (3H) | w_rec (3H, H) | b_rec (3H)]
     // eff layout: [w_in (3H, n_in) | b_in (3H) | w_rec (3H, H) | b_rec (3H) | copies of w_rec
     // for the per-step products (`RecCopies`)]; ∂eff stops before the copies.
     fn offs(&self) -> [usize; 5] {

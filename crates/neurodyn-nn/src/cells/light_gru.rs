@@ -529,10 +529,11 @@ impl<'a, T: Real> Pointwise for BnBwd<'a, '_, T> {
         let (nb, training, io) = (T::c(b as f64), self.training, self.io);
         let gamma = &self.gamma[..2 * h];
         let (d_gamma, d_beta) = self.d_gamma_beta[..4 * h].split_at_mut(2 * h);
-        let xi = |s: usize| &io.cache[s * cl + 2 * h..s * cl + 6 * h];
+        // Sample s's cache columns [x̂ | 1/√(σ²+ε)].
+        let x_inv = |s: usize| &io.cache[s * cl + 2 * h..s * cl + 6 * h];
         if b == 1 {
             let (d, dest) = io.d_aux[..al].split_at_mut(2 * h);
-            let (x, inv) = xi(0).split_at(2 * h);
+            let (x, inv) = x_inv(0).split_at(2 * h);
             for j in 0..2 * h {
                 let (s1, s2) = (d[j], d[j] * x[j]);
                 d_beta[j] += s1;
@@ -554,13 +555,13 @@ impl<'a, T: Real> Pointwise for BnBwd<'a, '_, T> {
         for s in 0..b {
             let d = &io.d_aux[s * al..s * al + 2 * h];
             add_into(s1, d);
-            add_prod(s2, d, &xi(s)[..2 * h]);
+            add_prod(s2, d, &x_inv(s)[..2 * h]);
         }
         add_into(d_gamma, s2);
         add_into(d_beta, s1);
         for s in 2..b {
             let (d, dest) = io.d_aux[s * al..(s + 1) * al].split_at_mut(2 * h);
-            let (x, inv) = xi(s).split_at(2 * h);
+            let (x, inv) = x_inv(s).split_at(2 * h);
             let u = &mut du_rest[(s - 2) * g..(s - 1) * g];
             let (uz, uh) = u.split_at_mut(h);
             let sums = (&*s1, &*s2);
@@ -573,7 +574,7 @@ impl<'a, T: Real> Pointwise for BnBwd<'a, '_, T> {
             bn_da_row(d, x, inv, gamma, sums, (h, 2 * h), nb, training, out);
         }
         let (d0, d1) = (&io.d_aux[..2 * h], &io.d_aux[al..al + 2 * h]);
-        let ((x0, inv0), (x1, inv1)) = (xi(0).split_at(2 * h), xi(1).split_at(2 * h));
+        let ((x0, inv0), (x1, inv1)) = (x_inv(0).split_at(2 * h), x_inv(1).split_at(2 * h));
         for j in 0..2 * h {
             let (a, c) = (s1[j], s2[j]);
             s1[j] = bn_da(d0[j], x0[j], gamma[j] * inv0[j], a, c, nb, training);

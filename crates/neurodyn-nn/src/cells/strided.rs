@@ -82,11 +82,12 @@ impl RecCopies {
     }
 
     fn split(self) -> [usize; 3] {
-        let t = self.g * self.h;
+        let w_t = self.g * self.h;
+        let w_t_panels = w_t + crate::avx2::packed_len(self.h, self.g);
         [
-            t,
-            t + crate::avx2::packed_len(self.h, self.g),
-            t + crate::avx2::packed_len(self.h, self.g) + crate::avx2::packed_len(self.g, self.h),
+            w_t,
+            w_t_panels,
+            w_t_panels + crate::avx2::packed_len(self.g, self.h),
         ]
     }
 
