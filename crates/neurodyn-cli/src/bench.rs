@@ -1,13 +1,15 @@
 //! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
 //! configurations and, given a Python with torch, the PyTorch tutorial CTRNN on the same sizes in
-//! the same run, printing the ratio. Engine and reference steps alternate in five blocks each (the
+//! the same run, printing the ratio. Engine and reference steps alternate in ten blocks each (the
 //! reference runs in a child Python that times a block whenever asked), so that a spell of load
-//! from other processes on a shared machine falls on both alike; medians and best steps are
-//! printed for both. Also measures the GEMM peak on this machine, so the large configuration's
+//! from other processes on a shared machine falls on both alike; each block starts with 50 ms of
+//! untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for both. Also measures the GEMM peak on this machine, so the large configuration's
 //! efficiency is a fraction of a peak measured side by side: best of six 1024³ products after each
-//! configuration (on its thread count) and at the end, the best of all of them (a single
-//! best-of-six at the end read anywhere from 130 to 178 GFLOP/s on two threads, depending on the
-//! host's load at that moment).
+//! configuration (on its thread count), two after each of a CTRNN configuration's blocks, and six
+//! at the end, the best of all of them (a single best-of-six at the end read anywhere from 130 to
+//! 178 GFLOP/s on two threads, depending on the host's load at that moment). A CTRNN's median step
+//! is also set against the median of the products run between its own blocks: on a shared host
+//! whose load changes from minute to minute, that compares the two under the same load.
 //!
 //! Configurations (T = time steps, B = batch):
 //! - A: CTRNN 3→64→3, B 16, T 100 (the NeuroGym tutorial size)
@@ -240,6 +242,12 @@ impl Engine {
         e
     }
 
+    /// Untimed training steps for at least `ms` milliseconds (at least one).
+    fn warm(&mut self, ms: f64) {
+        let t0 = Instant::now();
+        while self.run(1)[0] >= 0.0 && t0.elapsed().as_secs_f64() * 1e3 < ms {}
+    }
+
     /// Time `k` training steps (forward, loss, backward, Adam), in milliseconds.
     fn run(&mut self, k: usize) -> Vec<f64> {
         let b = BatchRef {
@@ -352,33 +360,59 @@ impl Drop for Torch {
     }
 }
 
+/// The timings of one configuration.
+struct SideBySide {
+    engine: Timing,
+    reference: Option<Timing>,
+    /// GFLOP/s of the 1024³ products run after each block (on the configuration's threads), when
+    /// asked for.
+    gemm: Vec<f64>,
+}
+
 /// Engine and reference (when given) timed in alternating blocks, [`ROUNDS`] of each, so that a
-/// spell of load from other processes falls on both alike.
+/// spell of load from other processes falls on both alike; with `gemm`, two 1024³ products on
+/// the same threads follow each block, so that the engine's rate can also be set against the
+/// GEMM rate under the same load.
 fn time_side_by_side(
     c: &Config,
     threads: usize,
     reps: usize,
     torch: Option<&PathBuf>,
-) -> Result<(Timing, Option<Timing>)> {
+    gemm: bool,
+) -> Result<SideBySide> {
     let mut engine = Engine::new(c, threads);
     let mut reference = torch.map(|py| Torch::start(py, c)).transpose()?;
-    let (mut e, mut t) = (Vec::new(), Vec::new());
+    let (mut e, mut t, mut g) = (Vec::new(), Vec::new(), Vec::new());
     let t_reps = reps.min(15);
     for r in 0..ROUNDS {
         let share = |n: usize| n * (r + 1) / ROUNDS - n * r / ROUNDS;
+        engine.warm(WARM_MS);
         e.extend(engine.run(share(reps).max(1)));
         if let Some(p) = reference.as_mut() {
             t.extend(p.run(share(t_reps).max(1))?);
         }
+        if gemm {
+            g.extend(gemm_rates(threads, 2));
+        }
     }
-    Ok((Timing::of(e), reference.map(|_| Timing::of(t))))
+    Ok(SideBySide {
+        engine: Timing::of(e),
+        reference: reference.map(|_| Timing::of(t)),
+        gemm: g,
+    })
 }
 
 /// Blocks of engine and reference steps in a side-by-side timing.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 10;
 
-/// GFLOP/s of a large f32 GEMM on `threads` threads (best of a few).
-fn gemm_peak(threads: usize) -> f64 {
+/// Untimed steps before each block, on both sides (milliseconds, at least one step): the first
+/// steps after the other side's block ran on a core that sat idle, with cold caches (A's first
+/// steps took 0.9–1.9 ms against 0.72–0.83 for the rest of their block), which a training run,
+/// one step after another, does not see. The reference's serving script does the same.
+const WARM_MS: f64 = 50.0;
+
+/// GFLOP/s of each of `count` large f32 GEMMs (1024³) on `threads` threads.
+fn gemm_rates(threads: usize, count: usize) -> Vec<f64> {
     let n = 1024;
     let mut rng = Rng::new(1);
     let a: Vec<f32> = (0..n * n).map(|_| rng.normal() as f32).collect();
@@ -386,23 +420,28 @@ fn gemm_peak(threads: usize) -> f64 {
     let mut c = vec![0.0f32; n * n];
     let m = neurodyn_nn::linalg::m;
     let tn = neurodyn_nn::linalg::Trans::N;
-    let mut best = f64::MAX;
-    for _ in 0..6 {
-        let t0 = Instant::now();
-        neurodyn_nn::linalg::gemm(
-            &mut c,
-            n,
-            n,
-            m(&a, n, n),
-            tn,
-            m(&b, n, n),
-            tn,
-            false,
-            threads,
-        );
-        best = best.min(t0.elapsed().as_secs_f64());
-    }
-    2.0 * (n as f64).powi(3) / best / 1e9
+    (0..count)
+        .map(|_| {
+            let t0 = Instant::now();
+            neurodyn_nn::linalg::gemm(
+                &mut c,
+                n,
+                n,
+                m(&a, n, n),
+                tn,
+                m(&b, n, n),
+                tn,
+                false,
+                threads,
+            );
+            2.0 * (n as f64).powi(3) / t0.elapsed().as_secs_f64() / 1e9
+        })
+        .collect()
+}
+
+/// GFLOP/s of a large f32 GEMM on `threads` threads (best of a few).
+fn gemm_peak(threads: usize) -> f64 {
+    gemm_rates(threads, 6).into_iter().fold(0.0, f64::max)
 }
 
 fn status_kib(key: &str) -> Option<f64> {
@@ -468,22 +507,26 @@ pub fn run(a: BenchArgs) -> Result<()> {
             Kind::Ctrnn | Kind::Gru => a.torch_python.as_ref(),
             Kind::LightGru => None,
         };
-        let (engine, torch) = time_side_by_side(c, threads, a.reps, torch)?;
+        let timed = time_side_by_side(c, threads, a.reps, torch, c.kind == Kind::Ctrnn)?;
         let memory = if c.name == "B" {
             Some(measure_memory()?)
         } else {
             None
         };
-        rows.push((c, threads, engine, torch, memory));
         let k = usize::from(threads > 1);
-        peaks[k] = peaks[k].max(gemm_peak(k + 1));
+        peaks[k] = timed
+            .gemm
+            .iter()
+            .fold(peaks[k].max(gemm_peak(k + 1)), |a, &b| a.max(b));
+        rows.push((c, threads, timed, memory));
     }
     let peak1 = peaks[0].max(gemm_peak(1));
     let peak2 = peaks[1].max(gemm_peak(2));
     println!(
         "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
     );
-    for (c, threads, e, torch, memory) in rows {
+    for (c, threads, timed, memory) in rows {
+        let (e, torch) = (timed.engine, timed.reference);
         let peak = if threads > 1 { peak2 } else { peak1 };
         print!(
             "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step (best {:.3})",
@@ -501,12 +544,15 @@ pub fn run(a: BenchArgs) -> Result<()> {
         if c.kind == Kind::Ctrnn {
             let gflops = |ms: f64| flops(c) / (ms / 1e3) / 1e9;
             // The peak is a best-of measurement, so the step is set against it both as the
-            // median and as the best step.
+            // median and as the best step; and the median step against the median of the GEMMs
+            // run between its blocks, under the same load.
             print!(
-                " ({:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak; best step {:.0} %)",
+                " ({:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak; best step {:.0} %; {:.0} % of the median GEMM rate between its blocks, {:.1} GFLOP/s)",
                 gflops(e.median),
                 100.0 * gflops(e.median) / peak,
-                100.0 * gflops(e.min) / peak
+                100.0 * gflops(e.min) / peak,
+                100.0 * gflops(e.median) / median(timed.gemm.clone()),
+                median(timed.gemm.clone())
             );
         }
         println!();

@@ -370,6 +370,30 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
         out.contains("the torch reference failed: no torch here"),
         "{out}"
     );
+    // A "Python" that serves fixed times (20 ms a step): one ratio per configuration, and the
+    // CTRNN's rate set against the GEMMs run between its blocks.
+    let serving = dir.join("python_serving");
+    std::fs::write(
+        &serving,
+        "#!/bin/sh\necho '{\"ready\": true}'\nwhile read k; do echo '{\"times_ms\": [20.0]}'; done\n",
+    )
+    .expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&serving, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let o = run(bin()
+        .args(["bench", "--only", "A", "--reps", "2", "--torch-python"])
+        .arg(&serving));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("PyTorch eager (tutorial CTRNN, 1 thread): 20.000 ms/step (best 20.000)")
+            && out.contains("ratio vs PyTorch eager: ")
+            && out.contains("of the median GEMM rate between its blocks"),
+        "{out}"
+    );
 }
 
 #[test]
