@@ -1,6 +1,6 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
 //! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile
-//! [ctrnn|ctrnn-tanh|ctrnn-state|gru|lstm|lgru] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
+//! [ctrnn|ctrnn-tanh|ctrnn-state|gru|lstm|lgru|stp|stp-tanh|hebb] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
 //! 200 steps) instead of A. Each round times every stage once; medians and minima over the rounds.
 
 use neurodyn_core::Rng;
@@ -40,6 +40,17 @@ fn main() {
             Box::new(c)
         }
         Some("lgru") => Box::new(neurodyn_nn::cells::LightGru::<f32>::new(n_in, h, &mut rng)),
+        Some("stp") => Box::new(neurodyn_nn::cells::StpCtrnn::<f32>::new(
+            n_in, h, 20.0, 100.0, &mut rng,
+        )),
+        Some("stp-tanh") => {
+            let mut c = neurodyn_nn::cells::StpCtrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+            c.activation = neurodyn_nn::Activation::Tanh;
+            Box::new(c)
+        }
+        Some("hebb") => Box::new(neurodyn_nn::cells::HebbCtrnn::<f32>::new(
+            n_in, h, 20.0, 100.0, &mut rng,
+        )),
         _ => {
             let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
             c.form = CtrnnForm::Tutorial;

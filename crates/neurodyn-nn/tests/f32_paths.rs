@@ -8,7 +8,9 @@ mod common;
 
 use common::tiny_batch;
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, LightGru, Lstm, VanillaRnn};
+use neurodyn_nn::cells::{
+    Ctrnn, CtrnnForm, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn,
+};
 use neurodyn_nn::{
     Activation, Cell, Constraint, InitialState, Network, Objective, Real, Workspace,
 };
@@ -91,6 +93,16 @@ fn every_cell_in_f32_agrees_with_f64() {
             }),
             ("enu-light-gru", |n, h| {
                 Box::new(LightGru::<T>::enu(n, h, 2, &mut Rng::new(1)))
+            }),
+            ("stp sigmoid", |n, h| {
+                let mut c = StpCtrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
+                c.activation = Activation::Sigmoid;
+                Box::new(c)
+            }),
+            ("hebb tanh", |n, h| {
+                let mut c = HebbCtrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
+                c.activation = Activation::Tanh;
+                Box::new(c)
             }),
         ]
     }

@@ -36,6 +36,8 @@
 //! `∂P += A_{t−1} ⊙ (∂pre r_{t−1}ᵀ)` inside the loop; `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM
 //! after it.
 
+use crate::activation::with_activation;
+use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::rate_core::{deref_to_core, RateCore};
@@ -152,11 +154,9 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
         }
     }
 
-    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
-        let (h, b, s_len) = (self.n_rec, ctx.batch, self.state_len());
+    fn step(&self, eff: &[T], ctx: StepCtx, mut io: StepFwd<'_, T>) {
+        let (h, b) = (self.n_rec, ctx.batch);
         let o = self.offs();
-        let (alpha, lambda, a_max) = self.consts();
-        let kappa = T::c(1.0) - lambda;
         let plastic = &eff[o[3]..o[4]];
         // pre = U_t + r_{t−1} W_recᵀ, then + (P ⊙ A_{t−1}) r_{t−1} per sample.
         gemm_s_onto(
@@ -171,8 +171,65 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             Trans::N,
             ctx.threads,
         );
-        let f = self.activation;
         let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
+        crate::avx2::vectorized(Fwd {
+            cell: self,
+            plastic,
+            noisy,
+            io: &mut io,
+        });
+    }
+
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, mut io: StepBwd<'_, T>) {
+        let (h, b, s_len) = (self.n_rec, ctx.batch, self.state_len());
+        let o = self.offs();
+        let plastic = &eff[o[3]..o[4]];
+        crate::avx2::vectorized(Bwd {
+            cell: self,
+            plastic,
+            b,
+            io: &mut io,
+        });
+        // ∂r_{t−1} += ∂pre W_rec.
+        gemm_s(
+            io.d_s_prev,
+            b,
+            h,
+            s_len,
+            sv(io.d_u, b, h, h),
+            Trans::N,
+            sv(&eff[o[2]..o[3]], h, h, h),
+            Trans::N,
+            true,
+            ctx.threads,
+        );
+    }
+
+    fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
+        // ∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}: the rates of steps 0..T−1 are blocks 0..T−1.
+        let (h, tb) = (self.n_rec, seq.n_steps * seq.batch);
+        self.core
+            .add_w_rec_grad(d_eff, seq.d_u, (seq.rates, h), tb, ctx.threads);
+    }
+
+    fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
+        let o = self.offs();
+        let (_, g_plastic) = self.core.backprop(params, d_eff, d_params);
+        for (g, &d) in g_plastic.iter_mut().zip(&d_eff[o[3]..o[4]]) {
+            *g += d;
+        }
+    }
+}
+
+impl<T: Real> HebbCtrnn<T> {
+    /// The per-sample work of a forward step after the slow-weight product: the plastic part of
+    /// `pre`, the rates and the new trace. Always inlined, so that it compiles into the AVX2
+    /// function of [`crate::avx2::vectorized`] with the activation `act` folded in.
+    #[inline(always)]
+    fn fwd_rows(&self, plastic: &[T], noisy: bool, io: &mut StepFwd<'_, T>, act: impl Fn(T) -> T) {
+        let (h, s_len) = (self.n_rec, self.state_len());
+        let (alpha, lambda, a_max) = self.consts();
+        let kappa = T::c(1.0) - lambda;
         let sigma = T::c(noise_scale(alpha.f(), self.sigma_rec));
         for (n, (((pre, sp), sn), rn)) in io
             .cache
@@ -192,7 +249,7 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             }
             let (r_new, a_new) = sn.split_at_mut(h);
             for j in 0..h {
-                r_new[j] = (T::c(1.0) - alpha) * r[j] + alpha * f.f(pre[j]);
+                r_new[j] = (T::c(1.0) - alpha) * r[j] + alpha * act(pre[j]);
                 if noisy {
                     r_new[j] += sigma * io.noise[n * h + j];
                 }
@@ -215,13 +272,14 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
         }
     }
 
-    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
-        let (h, b, s_len) = (self.n_rec, ctx.batch, self.state_len());
-        let o = self.offs();
+    /// The per-sample work of a backward step before the slow-weight product; inlined as
+    /// [`HebbCtrnn::fwd_rows`].
+    #[inline(always)]
+    fn bwd_rows(&self, plastic: &[T], b: usize, io: &mut StepBwd<'_, T>, dact: impl Fn(T) -> T) {
+        let (h, s_len) = (self.n_rec, self.state_len());
         let (alpha, lambda, a_max) = self.consts();
         let kappa = T::c(1.0) - lambda;
-        let plastic = &eff[o[3]..o[4]];
-        let f = self.activation;
+        let o = self.offs();
         let (zero, one) = (T::c(0.0), T::c(1.0));
         let d_plastic = &mut io.d_eff[o[3]..o[4]];
         for s in 0..b {
@@ -255,7 +313,7 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             for i in 0..h {
                 let g = d_pre[i] + kappa * out_r[i];
                 out_r[i] = (one - alpha) * g;
-                d_pre[i] = g * alpha * f.df(pre[i]);
+                d_pre[i] = g * alpha * dact(pre[i]);
             }
             // ∂A_{t−1} = λ G + P ⊙ ∂pre r_{t−1}ᵀ, ∂P += A_{t−1} ⊙ ∂pre r_{t−1}ᵀ,
             // ∂r_{t−1} += (P ⊙ A_{t−1})ᵀ ∂pre.
@@ -280,34 +338,42 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
                 }
             }
         }
-        // ∂r_{t−1} += ∂pre W_rec.
-        gemm_s(
-            io.d_s_prev,
-            b,
-            h,
-            s_len,
-            sv(io.d_u, b, h, h),
-            Trans::N,
-            sv(&eff[o[2]..o[3]], h, h, h),
-            Trans::N,
-            true,
-            ctx.threads,
-        );
     }
+}
 
-    fn finish_backward(&self, _eff: &[T], ctx: StepCtx, seq: Seq<'_, T>, d_eff: &mut [T]) {
-        // ∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}: the rates of steps 0..T−1 are blocks 0..T−1.
-        let (h, tb) = (self.n_rec, seq.n_steps * seq.batch);
-        self.core
-            .add_w_rec_grad(d_eff, seq.d_u, (seq.rates, h), tb, ctx.threads);
+/// The element-wise part of a forward step, for [`crate::avx2::vectorized`].
+struct Fwd<'c, 'a, T> {
+    cell: &'c HebbCtrnn<T>,
+    plastic: &'c [T],
+    noisy: bool,
+    io: &'c mut StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Fwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        with_activation!(self.cell.activation, |act, _d| {
+            self.cell.fwd_rows(self.plastic, self.noisy, self.io, act)
+        })
     }
+}
 
-    fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
-        let o = self.offs();
-        let (_, g_plastic) = self.core.backprop(params, d_eff, d_params);
-        for (g, &d) in g_plastic.iter_mut().zip(&d_eff[o[3]..o[4]]) {
-            *g += d;
-        }
+/// The element-wise part of a backward step, for [`crate::avx2::vectorized`].
+struct Bwd<'c, 'a, T> {
+    cell: &'c HebbCtrnn<T>,
+    plastic: &'c [T],
+    b: usize,
+    io: &'c mut StepBwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Bwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        with_activation!(self.cell.activation, |_a, dact| {
+            self.cell.bwd_rows(self.plastic, self.b, self.io, dact)
+        })
     }
 }
 
