@@ -8,9 +8,7 @@ mod common;
 
 use common::tiny_batch;
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::{
-    Ctrnn, CtrnnForm, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn,
-};
+use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn};
 use neurodyn_nn::{
     Activation, Cell, Constraint, InitialState, Network, Objective, Real, Workspace,
 };

@@ -27,10 +27,12 @@
 //! `e = (U+φ)(1−d) r` to r, d and φ, plus each factor's own leak; `∂W_rec = Σ_t ∂pre_tᵀ e_t` as one
 //! GEMM after the loop.
 
+use crate::activation::{with_activation, Activation};
+use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::rate_core::{deref_to_core, RateCore};
-use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
+use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -94,10 +96,35 @@ impl<T: Real> StpCtrnn<T> {
         }
     }
 
-    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | w_recᵀ (H, H)]; ∂eff stops before the
-    // transposed copy.
+    // eff layout: [w_in (H, n_in) | b (H) | w_rec (H, H) | β/τ_x, β/τ_u, U per unit (3H) | copies
+    // of w_rec for the per-step products (`RecCopies`)]; ∂eff stops before the constants.
     fn offs(&self) -> [usize; 4] {
         self.core.offs()
+    }
+
+    fn copies(&self) -> RecCopies {
+        RecCopies {
+            g: self.n_rec,
+            h: self.n_rec,
+        }
+    }
+
+    /// The per-unit constants `[β/τ_x | β/τ_u | U]` and the copies of W_rec, from `eff`.
+    fn split_eff<'e>(&self, eff: &'e [T]) -> (Consts<'e, T>, &'e [T]) {
+        let h = self.n_rec;
+        let (c, copies) = eff[self.offs()[3]..].split_at(3 * h);
+        let (kx, rest) = c.split_at(h);
+        let (ku, u_base) = rest.split_at(h);
+        (
+            Consts {
+                alpha: T::c(self.dt_ms / self.tau_ms),
+                beta: T::c(self.dt_ms / 1000.0),
+                kx,
+                ku,
+                u_base,
+            },
+            copies,
+        )
     }
 
     /// Euler factors of unit j: (β = dt in s, β/τ_x, β/τ_u, U).
@@ -143,7 +170,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         write_initial(params, &self.param_specs(), &self.core.initial());
     }
     fn eff_len(&self) -> usize {
-        self.offs()[3] + self.n_rec * self.n_rec
+        self.offs()[3] + 3 * self.n_rec + self.copies().len()
     }
     fn grad_len(&self) -> usize {
         self.offs()[3]
@@ -151,8 +178,15 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
     fn prepare(&self, params: &[T], eff: &mut [T]) {
         let (h, o) = (self.n_rec, self.offs());
         self.core.prepare(params, eff);
-        let (head, w_t) = eff.split_at_mut(o[3]);
-        crate::linalg::transpose_into(&head[o[2]..], h, h, w_t);
+        let (head, rest) = eff.split_at_mut(o[3]);
+        let (consts, copies) = rest.split_at_mut(3 * h);
+        for j in 0..h {
+            let (_, kx, ku, u_base) = self.consts(j);
+            consts[j] = kx;
+            consts[h + j] = ku;
+            consts[2 * h + j] = u_base;
+        }
+        self.copies().write(&head[o[2]..], copies);
     }
     fn input_offsets(&self) -> (usize, usize) {
         let o = self.offs();
@@ -173,86 +207,49 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         }
     }
 
-    fn step(&self, eff: &[T], ctx: StepCtx, io: StepFwd<'_, T>) {
+    fn step(&self, eff: &[T], ctx: StepCtx, mut io: StepFwd<'_, T>) {
         let (h, b) = (self.n_rec, ctx.batch);
-        let (one, zero) = (T::c(1.0), T::c(0.0));
-        let alpha = T::c(self.dt_ms / self.tau_ms);
-        // e = (U + φ)(1 − d) r into the second half of each cache row.
-        for (c, s) in io
-            .cache
-            .chunks_exact_mut(2 * h)
-            .zip(io.s_prev.chunks_exact(3 * h))
-        {
-            for j in 0..h {
-                let u_base = self.consts(j).3;
-                c[h + j] = (u_base + s[2 * h + j]) * (one - s[h + j]) * s[j];
-            }
-        }
+        let (k, copies) = self.split_eff(eff);
+        // e = (U + φ)(1 − d) r into the second half of each cache row, and a copy in `r_next`
+        // for the product (the e block and the pre block share each cache row; `r_next` is
+        // overwritten below).
+        crate::avx2::vectorized(Drive { k, io: &mut io });
         // pre = U_t + e W_recᵀ into the first half.
-        let (cache, w_t) = (&mut *io.cache, &eff[self.offs()[3]..]);
-        // The e block and the pre block share each cache row, so the product reads e from a
-        // copy in `r_next` (overwritten just below).
-        for (dst, c) in io.r_next.chunks_exact_mut(h).zip(cache.chunks_exact(2 * h)) {
-            dst.copy_from_slice(&c[h..]);
-        }
         gemm_s_onto(
-            cache,
+            io.cache,
             b,
             h,
             2 * h,
             sv(io.u, b, h, h),
             sv(io.r_next, b, h, h),
             Trans::N,
-            sv(w_t, h, h, h),
+            self.copies().w_t(copies),
             Trans::N,
             ctx.threads,
         );
-        let f = self.activation;
         let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
-        let sigma = T::c(noise_scale(alpha.f(), self.sigma_rec));
-        for (n, ((sn, rn), (sp, c))) in io
-            .s_next
-            .chunks_exact_mut(3 * h)
-            .zip(io.r_next.chunks_exact_mut(h))
-            .zip(io.s_prev.chunks_exact(3 * h).zip(cache.chunks_exact(2 * h)))
-            .enumerate()
-        {
-            for j in 0..h {
-                let (beta, kx, ku, u_base) = self.consts(j);
-                let (r, d, phi, e) = (sp[j], sp[h + j], sp[2 * h + j], c[h + j]);
-                let mut r_new = (one - alpha) * r + alpha * f.f(c[j]);
-                if noisy {
-                    r_new += sigma * io.noise[n * h + j];
-                }
-                // d = 1 − x ∈ [0, 1], φ = u − U ∈ [−U, 1 − U].
-                let d_new = (d - kx * d + beta * e).max(zero).min(one);
-                let u = u_base + phi;
-                let phi_new = (phi - ku * phi + beta * u_base * (one - u) * r)
-                    .max(-u_base)
-                    .min(one - u_base);
-                sn[j] = r_new;
-                sn[h + j] = d_new;
-                sn[2 * h + j] = phi_new;
-                rn[j] = r_new;
-            }
-        }
+        let sigma = T::c(noise_scale(k.alpha.f(), self.sigma_rec));
+        crate::avx2::vectorized(Fwd {
+            f: self.activation,
+            k,
+            noise: noisy.then_some(sigma),
+            io: &mut io,
+        });
     }
 
-    fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
+    fn backward_step(&self, eff: &[T], ctx: StepCtx, mut io: StepBwd<'_, T>) {
         let (h, b) = (self.n_rec, ctx.batch);
-        let (one, zero) = (T::c(1.0), T::c(0.0));
-        let alpha = T::c(self.dt_ms / self.tau_ms);
-        let f = self.activation;
-        let inside = |v: T, lo: T, hi: T| if v >= lo && v <= hi { one } else { zero };
+        let (k, copies) = self.split_eff(eff);
+        let w_rec = self
+            .copies()
+            .w(&eff[self.offs()[2]..self.offs()[3]], copies);
         // ∂pre = (∂r_t) α f'(pre) = ∂U_t.
-        for s in 0..b {
-            for j in 0..h {
-                let g = io.d_s_next[s * 3 * h + j] + io.d_r[s * h + j];
-                io.d_u[s * h + j] = g * alpha * f.df(io.cache[s * 2 * h + j]);
-            }
-        }
+        crate::avx2::vectorized(BwdPre {
+            f: self.activation,
+            k,
+            io: &mut io,
+        });
         // ∂e = ∂pre W_rec (+ β g_d below), written into the r block of ∂s_{t−1} first.
-        let w_rec = &eff[self.offs()[2]..self.offs()[3]];
         gemm_s(
             io.d_s_prev,
             b,
@@ -260,33 +257,12 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
             3 * h,
             sv(io.d_u, b, h, h),
             Trans::N,
-            sv(w_rec, h, h, h),
+            w_rec,
             Trans::N,
             false,
             ctx.threads,
         );
-        for s in 0..b {
-            let sp = &io.s_prev[s * 3 * h..(s + 1) * 3 * h];
-            let gn = &io.d_s_next[s * 3 * h..(s + 1) * 3 * h];
-            let c = &io.cache[s * 2 * h..(s + 1) * 2 * h];
-            let out = &mut io.d_s_prev[s * 3 * h..(s + 1) * 3 * h];
-            for j in 0..h {
-                let (beta, kx, ku, u_base) = self.consts(j);
-                let (r, d, phi, e) = (sp[j], sp[h + j], sp[2 * h + j], c[h + j]);
-                let u = u_base + phi;
-                // Gradients reaching d_t and φ_t, zero where the value was clipped.
-                let d_raw = d - kx * d + beta * e;
-                let phi_raw = phi - ku * phi + beta * u_base * (one - u) * r;
-                let g_d = gn[h + j] * inside(d_raw, zero, one);
-                let g_phi = gn[2 * h + j] * inside(phi_raw, -u_base, one - u_base);
-                let g_r = gn[j] + io.d_r[s * h + j];
-                let g_e = out[j] + beta * g_d;
-                out[j] =
-                    g_e * u * (one - d) + (one - alpha) * g_r + g_phi * beta * u_base * (one - u);
-                out[h + j] = -g_e * u * r + g_d * (one - kx);
-                out[2 * h + j] = g_e * (one - d) * r + g_phi * (one - ku - beta * u_base * r);
-            }
-        }
+        crate::avx2::vectorized(BwdState { k, io: &mut io });
     }
 
     fn jacobian(&self, eff: &[T], s_prev: &[T], u: &[T], out: &mut [T]) -> bool {
@@ -351,5 +327,195 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
 
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
         self.core.backprop(params, d_eff, d_params);
+    }
+}
+
+/// The per-unit constants of a step, read from the effective weights.
+#[derive(Clone, Copy)]
+struct Consts<'e, T> {
+    alpha: T,
+    beta: T,
+    kx: &'e [T],
+    ku: &'e [T],
+    u_base: &'e [T],
+}
+
+/// The presynaptic drive `e = (U + φ)(1 − d) r` of a forward step, for
+/// [`crate::avx2::vectorized`].
+struct Drive<'c, 'a, T> {
+    k: Consts<'c, T>,
+    io: &'c mut StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Drive<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (k, io) = (self.k, self.io);
+        let h = k.kx.len();
+        let one = T::c(1.0);
+        for ((c, s), copy) in io
+            .cache
+            .chunks_exact_mut(2 * h)
+            .zip(io.s_prev.chunks_exact(3 * h))
+            .zip(io.r_next.chunks_exact_mut(h))
+        {
+            let (r, rest) = s.split_at(h);
+            let (d, phi) = rest.split_at(h);
+            let e = &mut c[h..];
+            for j in 0..h {
+                e[j] = (k.u_base[j] + phi[j]) * (one - d[j]) * r[j];
+            }
+            copy.copy_from_slice(e);
+        }
+    }
+}
+
+/// The element-wise part of a forward step after the recurrent product, for
+/// [`crate::avx2::vectorized`]; `noise` is the noise's scale when the step is noisy.
+struct Fwd<'c, 'a, T> {
+    f: Activation,
+    k: Consts<'c, T>,
+    noise: Option<T>,
+    io: &'c mut StepFwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for Fwd<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (k, io) = (self.k, self.io);
+        let h = k.kx.len();
+        let (one, zero) = (T::c(1.0), T::c(0.0));
+        with_activation!(self.f, |act, _d| {
+            for (n, ((sn, rn), (sp, c))) in io
+                .s_next
+                .chunks_exact_mut(3 * h)
+                .zip(io.r_next.chunks_exact_mut(h))
+                .zip(
+                    io.s_prev
+                        .chunks_exact(3 * h)
+                        .zip(io.cache.chunks_exact(2 * h)),
+                )
+                .enumerate()
+            {
+                let (r, rest) = sp.split_at(h);
+                let (d, phi) = rest.split_at(h);
+                let (pre, e) = c.split_at(h);
+                let (r_new, rest) = sn.split_at_mut(h);
+                let (d_new, phi_new) = rest.split_at_mut(h);
+                for j in 0..h {
+                    r_new[j] = (one - k.alpha) * r[j] + k.alpha * act(pre[j]);
+                }
+                if let Some(sigma) = self.noise {
+                    for (v, &xi) in r_new.iter_mut().zip(&io.noise[n * h..(n + 1) * h]) {
+                        *v += sigma * xi;
+                    }
+                }
+                // d = 1 − x ∈ [0, 1], φ = u − U ∈ [−U, 1 − U].
+                for j in 0..h {
+                    d_new[j] = (d[j] - k.kx[j] * d[j] + k.beta * e[j]).max(zero).min(one);
+                }
+                for j in 0..h {
+                    let (ub, p) = (k.u_base[j], phi[j]);
+                    let u = ub + p;
+                    phi_new[j] = (p - k.ku[j] * p + k.beta * ub * (one - u) * r[j])
+                        .max(-ub)
+                        .min(one - ub);
+                }
+                rn.copy_from_slice(r_new);
+            }
+        })
+    }
+}
+
+/// `∂pre = (∂r_t) α f'(pre)` of a backward step, for [`crate::avx2::vectorized`].
+struct BwdPre<'c, 'a, T> {
+    f: Activation,
+    k: Consts<'c, T>,
+    io: &'c mut StepBwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for BwdPre<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (alpha, io) = (self.k.alpha, self.io);
+        let h = self.k.kx.len();
+        with_activation!(self.f, |_a, dact| {
+            for ((du, dr), (gn, c)) in io.d_u.chunks_exact_mut(h).zip(io.d_r.chunks_exact(h)).zip(
+                io.d_s_next
+                    .chunks_exact(3 * h)
+                    .zip(io.cache.chunks_exact(2 * h)),
+            ) {
+                for j in 0..h {
+                    du[j] = (gn[j] + dr[j]) * alpha * dact(c[j]);
+                }
+            }
+        })
+    }
+}
+
+/// The element-wise part of a backward step after the recurrent product (∂e is in the r block of
+/// ∂s_{t−1}), for [`crate::avx2::vectorized`], in passes. The first two, which write one block of
+/// the row and read other buffers, vectorise; the last three read and write blocks of the same
+/// row, which the compiler does not vectorise (nor did copies into locals help: slower).
+struct BwdState<'c, 'a, T> {
+    k: Consts<'c, T>,
+    io: &'c mut StepBwd<'a, T>,
+}
+
+impl<T: Real> Pointwise for BwdState<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (k, io) = (self.k, self.io);
+        let h = k.kx.len();
+        let (one, zero) = (T::c(1.0), T::c(0.0));
+        let (alpha, beta) = (k.alpha, k.beta);
+        let (kx, ku, ub) = (k.kx, k.ku, k.u_base);
+        let inside = |v: T, lo: T, hi: T| if v >= lo && v <= hi { one } else { zero };
+        for (((sp, gn), (c, dr)), out) in io
+            .s_prev
+            .chunks_exact(3 * h)
+            .zip(io.d_s_next.chunks_exact(3 * h))
+            .zip(io.cache.chunks_exact(2 * h).zip(io.d_r.chunks_exact(h)))
+            .zip(io.d_s_prev.chunks_exact_mut(3 * h))
+        {
+            let (r, rest) = sp.split_at(h);
+            let (d, phi) = rest.split_at(h);
+            let (gn_r, rest) = gn.split_at(h);
+            let (gn_d, gn_phi) = rest.split_at(h);
+            let e = &c[h..];
+            let (out_r, rest) = out.split_at_mut(h);
+            let (out_d, out_phi) = rest.split_at_mut(h);
+            // Gradients reaching φ_t and d_t, zero where the value was clipped.
+            for j in 0..h {
+                let (u_base, p) = (ub[j], phi[j]);
+                let u = u_base + p;
+                let phi_raw = p - ku[j] * p + beta * u_base * (one - u) * r[j];
+                out_phi[j] = gn_phi[j] * inside(phi_raw, -u_base, one - u_base);
+            }
+            for j in 0..h {
+                let d_raw = d[j] - kx[j] * d[j] + beta * e[j];
+                out_d[j] = gn_d[j] * inside(d_raw, zero, one);
+            }
+            // g_e = ∂e + β g_d.
+            for j in 0..h {
+                out_r[j] += beta * out_d[j];
+            }
+            for j in 0..h {
+                let u = ub[j] + phi[j];
+                out_d[j] = -out_r[j] * u * r[j] + out_d[j] * (one - kx[j]);
+            }
+            for j in 0..h {
+                let (u_base, dj, rj, g_e, g_phi) = (ub[j], d[j], r[j], out_r[j], out_phi[j]);
+                let u = u_base + phi[j];
+                let g_r = gn_r[j] + dr[j];
+                out_r[j] =
+                    g_e * u * (one - dj) + (one - alpha) * g_r + g_phi * beta * u_base * (one - u);
+                out_phi[j] = g_e * (one - dj) * rj + g_phi * (one - ku[j] - beta * u_base * rj);
+            }
+        }
     }
 }
