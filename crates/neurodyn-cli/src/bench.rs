@@ -171,11 +171,6 @@ fn cell(c: &Config, rng: &mut Rng) -> Box<dyn Cell<f32>> {
     }
 }
 
-/// Median and minimum milliseconds of one training step of the engine.
-fn time_engine(c: &Config, reps: usize) -> Timing {
-    Timing::of(Engine::new(c, c.threads).run(reps))
-}
-
 /// Median and minimum of a set of timings (ms).
 #[derive(Clone, Copy)]
 struct Timing {
@@ -450,11 +445,12 @@ fn status_kib(key: &str) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// In the child: run config B for a few steps; print baseline RSS, peak RSS and required bytes.
-fn memory_probe() -> Result<()> {
+/// In the child: run config B for a few steps on `threads` threads; print baseline RSS, peak RSS
+/// and required bytes.
+fn memory_probe(threads: usize) -> Result<()> {
     let c = &CONFIGS[1];
     let base = status_kib("VmRSS:").context("reading /proc/self/status")?;
-    time_engine(c, 2);
+    Engine::new(c, threads).run(2);
     let peak = status_kib("VmHWM:").context("reading /proc/self/status")?;
     let (t, b, i, h, o) = (c.steps, c.batch, c.n_in, c.n_rec, c.n_out);
     let n_params = h * i + h * h + h + o * h + o;
@@ -470,10 +466,16 @@ fn memory_probe() -> Result<()> {
     Ok(())
 }
 
-fn measure_memory() -> Result<(f64, f64)> {
+/// Peak memory of config B on `threads` threads, in a child process, and the bytes it must hold.
+fn measure_memory(threads: usize) -> Result<(f64, f64)> {
     let exe = std::env::current_exe().context("locating the neurodyn binary")?;
     let out = std::process::Command::new(exe)
-        .args(["bench", "--memory-probe"])
+        .args([
+            "bench",
+            "--memory-probe",
+            "--threads-b",
+            &threads.to_string(),
+        ])
         .output()
         .context("running the memory probe")?;
     let v: serde_json::Value =
@@ -486,7 +488,7 @@ fn measure_memory() -> Result<(f64, f64)> {
 /// Run `neurodyn bench`.
 pub fn run(a: BenchArgs) -> Result<()> {
     if a.memory_probe {
-        return memory_probe();
+        return memory_probe(a.threads_b.unwrap_or(CONFIGS[1].threads));
     }
     let wanted: Vec<&str> = a.only.split(',').map(str::trim).collect();
     // The GEMM peak is sampled after each configuration on that configuration's thread count, and
@@ -509,7 +511,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         };
         let timed = time_side_by_side(c, threads, a.reps, torch, c.kind == Kind::Ctrnn)?;
         let memory = if c.name == "B" {
-            Some(measure_memory()?)
+            Some(measure_memory(threads)?)
         } else {
             None
         };
