@@ -3,8 +3,9 @@
 //! the same run, printing the ratio. Engine and reference steps alternate in ten blocks each (the
 //! reference runs in a child Python that times a block whenever asked), so that a spell of load
 //! from other processes on a shared machine falls on both alike; each block starts with 50 ms of
-//! untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for both. Also measures the GEMM peak on this machine, so the large configuration's
-//! efficiency is a fraction of a peak measured side by side: best of six 1024³ products after each
+//! untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for both. Also
+//! measures the GEMM peak on this machine, so the large configuration's efficiency is a fraction
+//! of a peak measured side by side: best of six 1024³ products after each
 //! configuration (on its thread count), two after each of a CTRNN configuration's blocks, and six
 //! at the end, the best of all of them (a single best-of-six at the end read anywhere from 130 to
 //! 178 GFLOP/s on two threads, depending on the host's load at that moment). A CTRNN's median step
@@ -240,7 +241,12 @@ impl Engine {
     /// Untimed training steps for at least `ms` milliseconds (at least one).
     fn warm(&mut self, ms: f64) {
         let t0 = Instant::now();
-        while self.run(1)[0] >= 0.0 && t0.elapsed().as_secs_f64() * 1e3 < ms {}
+        loop {
+            self.run(1);
+            if t0.elapsed().as_secs_f64() * 1e3 >= ms {
+                break;
+            }
+        }
     }
 
     /// Time `k` training steps (forward, loss, backward, Adam), in milliseconds.
@@ -290,7 +296,7 @@ impl Torch {
             .context("writing the torch script")?;
         let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
             "batch": c.batch, "steps": c.steps, "dale": c.dale, "gru": c.kind == Kind::Gru,
-            "serve": true});
+            "serve": true, "warm_ms": WARM_MS});
         let mut child = std::process::Command::new(py)
             .arg(&script)
             .arg(cfg.to_string())
@@ -403,7 +409,7 @@ const ROUNDS: usize = 10;
 /// Untimed steps before each block, on both sides (milliseconds, at least one step): the first
 /// steps after the other side's block ran on a core that sat idle, with cold caches (A's first
 /// steps took 0.9–1.9 ms against 0.72–0.83 for the rest of their block), which a training run,
-/// one step after another, does not see. The reference's serving script does the same.
+/// one step after another, does not see. The reference's serving script is given the same.
 const WARM_MS: f64 = 50.0;
 
 /// GFLOP/s of each of `count` large f32 GEMMs (1024³) on `threads` threads.
@@ -548,13 +554,14 @@ pub fn run(a: BenchArgs) -> Result<()> {
             // The peak is a best-of measurement, so the step is set against it both as the
             // median and as the best step; and the median step against the median of the GEMMs
             // run between its blocks, under the same load.
+            let same_load = median(timed.gemm.clone());
             print!(
                 " ({:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak; best step {:.0} %; {:.0} % of the median GEMM rate between its blocks, {:.1} GFLOP/s)",
                 gflops(e.median),
                 100.0 * gflops(e.median) / peak,
                 100.0 * gflops(e.min) / peak,
-                100.0 * gflops(e.median) / median(timed.gemm.clone()),
-                median(timed.gemm.clone())
+                100.0 * gflops(e.median) / same_load,
+                same_load
             );
         }
         println!();

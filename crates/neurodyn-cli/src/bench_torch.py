@@ -75,7 +75,7 @@ for _ in range(3):
     step()
 
 
-def warm(ms=50.0):
+def warm(ms):
     # Untimed steps for at least `ms` milliseconds (at least one).
     t0 = time.perf_counter()
     step()
@@ -96,11 +96,11 @@ if cfg.get("serve"):
     # `neurodyn bench` alternates blocks of engine and reference steps: each line on stdin is a
     # number of steps to time; each answer is one JSON line. The first line says the import and
     # the warm-up steps are over, so that they never run beside the engine's timed steps. Each
-    # block starts with 50 ms of untimed steps, as the engine's do: the first step after the
+    # block starts with `warm_ms` of untimed steps, as the engine's do: the first step after the
     # other side's block runs on a core that sat idle, with cold caches.
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
-        warm()
+        warm(cfg.get("warm_ms", 0.0))
         print(json.dumps({"times_ms": timed(int(line))}), flush=True)
 else:
     times = sorted(timed(cfg["reps"]))
