@@ -462,7 +462,7 @@ fn memory_probe(threads: usize) -> Result<()> {
     let n_params = h * i + h * h + h + o * h + o;
     // Stored activations: inputs, states and rates (T+1 blocks), caches (2H per sample-step for
     // this form) and outputs. The projected inputs are not counted: the backward pass does not
-    // read them, and a batch cut into parts keeps only one step of them.
+    // read them, and a pass this long keeps only one step of them.
     let acts = t * b * i + 2 * (t + 1) * b * h + 2 * t * b * h + t * b * o;
     let need = 4 * (acts + n_params) + 16 * n_params; // f32 activations/weights, f64 Adam moments
     println!(

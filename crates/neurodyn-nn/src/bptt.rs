@@ -66,7 +66,8 @@ pub struct Workspace<T> {
     pub training: bool,
     /// Inputs `(T, B, n_in)` (with input noise when training).
     pub x: Vec<T>,
-    /// Projected inputs `(T, B, G)`; with the batch cut into parts, the last step's `(B, G)`.
+    /// Projected inputs `(T, B, G)`; after a long pass (edge products inside the loop, see
+    /// [`crate::time_loop`]), the last step's `(B, G)`.
     pub u: Vec<T>,
     /// States `(T+1, B, S)`.
     pub states: Vec<T>,
@@ -78,7 +79,7 @@ pub struct Workspace<T> {
     pub d_y: Vec<T>,
     /// ∂L/∂R `(T, B, H)`: extra gradients (activity penalties) set by the caller when
     /// `d_r_extra`; `backward` adds (or, without extras, writes) the readout's part. Scratch
-    /// afterwards: a batch cut into parts without extras keeps one step's rows in it.
+    /// afterwards: a long pass without extras keeps one step's rows in it.
     pub d_r: Vec<T>,
     /// Whether `d_r` holds extra gradients for `backward` to add to; when `false` its contents
     /// are ignored (so the caller need not zero `(T, B, H)` values every step).
@@ -257,17 +258,20 @@ impl<T: Real> Network<T> {
         }
     }
 
-    /// Into how many parts the time loops cut the batch (see [`crate::time_loop`]): one per
-    /// thread, except for cells with batch-coupled buffers (batch norm needs the whole batch),
-    /// parts under 8 samples (the per-step products lose their row tiles), and passes under
-    /// 2²² multiply-adds in the recurrence (too short to pay for the hand-off).
-    fn parts(&self, batch: usize, n_steps: usize) -> usize {
+    /// How the time loops run a pass (see [`crate::time_loop`]): into how many parts they cut
+    /// the batch, and whether the products at the edges of the recurrence run inside the loop.
+    /// Passes under 2²² multiply-adds in the recurrence, and cells with batch-coupled buffers
+    /// (batch norm needs the whole batch), run whole with the edge products over the whole
+    /// sequence; otherwise the edge products run step by step, and the batch is cut into one
+    /// part per thread, parts of at least 8 samples (smaller ones lose the per-step products'
+    /// row tiles).
+    fn plan(&self, batch: usize, n_steps: usize) -> (usize, bool) {
         let c = &*self.cell;
         let work = n_steps * batch * c.input_width() * c.state_len();
-        if self.threads <= 1 || self.buffer_layout.total > 0 || work < 1 << 22 {
-            1
+        if self.buffer_layout.total > 0 || work < 1 << 22 {
+            (1, false)
         } else {
-            self.threads.min(batch / 8).max(1)
+            (self.threads.min(batch / 8).max(1), true)
         }
     }
 
@@ -314,10 +318,10 @@ impl<T: Real> Network<T> {
         ws.batch = batch;
         ws.training = training;
         resize(&mut ws.x, tb * n_in);
-        // A batch cut into parts projects its inputs step by step into one block of rows (no
-        // backward step reads them), otherwise all at once before the loop.
-        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
-        let fused = cuts.len() > 2;
+        // A long pass projects its inputs step by step into one block of rows (no backward step
+        // reads them), a short one all at once before the loop.
+        let (parts, fused) = self.plan(batch, n_steps);
+        let cuts = crate::time_loop::cuts(batch, parts);
         resize(&mut ws.u, if fused { batch * g } else { tb * g });
         resize(&mut ws.states, (n_steps + 1) * batch * s_len);
         resize(&mut ws.rates, (n_steps + 1) * batch * h);
@@ -343,7 +347,7 @@ impl<T: Real> Network<T> {
         }
         cell.prepare(&self.params[..self.n_cell_params], &mut ws.eff);
         // The products stream the rows of their right operand, so W_inᵀ and W_outᵀ are copied
-        // out (and packed in panels for the per-step products of a batch cut into parts).
+        // out (and packed in panels for the per-step products of a long pass).
         let (wo, bo) = cell.input_offsets();
         resize(&mut ws.w_in_t, g * n_in);
         transpose_into(&ws.eff[wo..wo + g * n_in], g, n_in, &mut ws.w_in_t);
@@ -462,9 +466,9 @@ impl<T: Real> Network<T> {
             !ws.d_r_extra || ws.d_r.len() == tb * h,
             "backward: extra d_r must be (T, B, H)"
         );
-        let cuts = crate::time_loop::cuts(batch, self.parts(batch, n_steps));
-        let fused = cuts.len() > 2;
-        // A cut batch forms ∂R_t inside the loop; without penalties to start from, each part
+        let (parts, fused) = self.plan(batch, n_steps);
+        let cuts = crate::time_loop::cuts(batch, parts);
+        // A long pass forms ∂R_t inside the loop; without penalties to start from, each part
         // reuses one block of rows, which stays in cache.
         let d_r_steps = if fused && !ws.d_r_extra { 1 } else { n_steps };
         resize(&mut ws.d_r, d_r_steps * batch * h);
@@ -477,7 +481,7 @@ impl<T: Real> Network<T> {
         resize(&mut ws.d_w_in_t, n_in * g);
         grads.iter_mut().for_each(|v| *v = T::c(0.0));
         ws.d_eff.iter_mut().for_each(|v| *v = T::c(0.0));
-        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a cut batch),
+        // Readout: ∂W_out = ∂Yᵀ R, ∂b_out = Σ ∂Y, ∂R += ∂Y W_out (in the loop for a long pass),
         // or ∂Y B with a fixed feedback matrix.
         let back: &[T] = match &self.feedback {
             Some(b) => {

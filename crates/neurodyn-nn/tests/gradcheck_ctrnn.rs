@@ -265,22 +265,21 @@ fn analytic_jacobian_matches_central_differences() {
     }
 }
 
-#[test]
-fn two_threads_split_the_batch_and_agree_with_one() {
-    // Large enough that the driver cuts the batch into two parts that run the time loops on two
-    // threads (at least 8 samples a part, at least 2²² multiply-adds in the recurrence); an odd
-    // batch makes the parts unequal (8 and 9), an odd number of steps leaves ∂L/∂s₀ in the
-    // second scratch buffer, and the trained initial state reads it. With two parts the input
-    // projection, the readout and their gradients run step by step inside the loops; ∂R starts
-    // there from an activity penalty's gradient, or without one lives in a single block of rows.
-    let (n_in, h, n_out, batch, steps) = (3, 256, 3, 17, 5);
-    let penalised = Objective {
-        regularizers: vec![Regularizer::ActivityL2 { weight: 0.3 }],
-        ..Objective::default()
-    };
-    let b = tiny_batch(steps, batch, n_in, n_out, 21);
-    type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
-    let cells: Vec<MakeCell> = vec![
+type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
+
+/// Sizes of a pass long enough (at least 2²² multiply-adds in the recurrence) that the driver
+/// runs the input projection, the readout and their gradients step by step inside the time
+/// loops, and on two threads cuts the batch into two parts (at least 8 samples each): an odd
+/// batch makes the parts unequal (8 and 9), an odd number of steps leaves ∂L/∂s₀ in the second
+/// scratch buffer, and the trained initial state reads it. ∂R starts inside the loop from an
+/// activity penalty's gradient, or without one lives in a single block of rows.
+const LONG: (usize, usize, usize, usize, usize) = (3, 256, 3, 17, 5);
+
+/// Every cell kind the long path runs (all but the batch-normed light-GRU, which keeps its
+/// batch whole and its products over the sequence), at the long pass's sizes.
+fn long_cells() -> Vec<MakeCell> {
+    let (n_in, h, ..) = LONG;
+    vec![
         Box::new(move || {
             let mut c = Ctrnn::<f64>::new(n_in, h, 20.0, 100.0, &mut Rng::new(1));
             c.learn_tau = true;
@@ -323,11 +322,98 @@ fn two_threads_split_the_batch_and_agree_with_one() {
                 &mut Rng::new(1),
             ))
         }),
-    ];
-    for (make, obj) in cells
-        .iter()
-        .flat_map(|m| [(m, Objective::default()), (m, penalised.clone())])
-    {
+    ]
+}
+
+/// The objectives the long-path tests run: plain, and with an activity penalty that starts ∂R.
+fn long_objectives() -> [Objective; 2] {
+    [
+        Objective::default(),
+        Objective {
+            regularizers: vec![Regularizer::ActivityL2 { weight: 0.3 }],
+            ..Objective::default()
+        },
+    ]
+}
+
+#[test]
+fn long_passes_match_central_differences() {
+    // The edge products inside the loop have their own gradient code (∂W_in, ∂b, ∂W_out and ∂R
+    // step by step), checked here against central differences on one and two threads at twelve
+    // entries spread over each parameter tensor (every entry of a smaller one). At this size many
+    // entries are 1e-4 of the largest or less, below what differences of the loss resolve to
+    // 1e-5, so the error is measured against the entry plus 1e-3 of the largest gradient (an
+    // allowance of 1e-8 of it); a wrong term in any of these gradients is off by about the
+    // entry itself.
+    let (n_in, _, n_out, batch, steps) = LONG;
+    let b = tiny_batch(steps, batch, n_in, n_out, 23);
+    let eps = 1e-5;
+    for (i, make) in long_cells().iter().enumerate() {
+        for obj in long_objectives() {
+            for threads in [1, 2] {
+                let cell = make();
+                let h = cell.n_units();
+                let mut n = Network::new(
+                    cell,
+                    n_out,
+                    Constraint::none(n_out, h),
+                    InitialState::Trainable,
+                    &mut Rng::new(2),
+                );
+                n.threads = threads;
+                // A trained initial state inside every cell's range: the short-term-plasticity
+                // cell clips its synaptic state at the zero state's edge, where differences
+                // straddle the clip.
+                let r0 = n.layout.range_of("h0").expect("h0");
+                for (k, v) in n.params[r0].iter_mut().enumerate() {
+                    *v = 0.1 + 0.2 * (k as f64 * 0.77).sin().abs();
+                }
+                let mut ws = neurodyn_nn::Workspace::default();
+                let mut g = vec![0.0; n.params.len()];
+                let mut loss = |n: &mut Network<f64>, g: Option<&mut [f64]>| {
+                    obj.evaluate(n, &mut ws, b.class_ref(), None, None, false, g)
+                        .total()
+                };
+                loss(&mut n, Some(&mut g));
+                let g_max = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                assert!(g_max > 0.0, "cell {i}: gradients are all zero");
+                let mut checked = 0;
+                for (pi, spec) in n.layout.specs.clone().iter().enumerate() {
+                    let r = n.layout.range(pi);
+                    for k in r.clone().step_by(r.len().div_ceil(12)) {
+                        let w0 = n.params[k];
+                        n.params[k] = w0 + eps;
+                        let lp = loss(&mut n, None);
+                        n.params[k] = w0 - eps;
+                        let lm = loss(&mut n, None);
+                        n.params[k] = w0;
+                        let num = (lp - lm) / (2.0 * eps);
+                        let err = (g[k] - num).abs() / (g[k].abs() + num.abs() + 1e-3 * g_max);
+                        assert!(
+                            err < 1e-5,
+                            "cell {i}, {threads} thread(s), {} regularizer(s): {} entry {}: {} \
+                             against {num} (error {err:.2e})",
+                            obj.regularizers.len(),
+                            spec.name,
+                            k - r.start,
+                            g[k]
+                        );
+                        checked += 1;
+                    }
+                }
+                assert!(checked >= 40, "cell {i}: checked only {checked}");
+            }
+        }
+    }
+}
+
+#[test]
+fn two_threads_split_the_batch_and_agree_with_one() {
+    // At the long pass's sizes, two parts on two threads against the whole batch on one.
+    let (n_in, _, n_out, batch, steps) = LONG;
+    let b = tiny_batch(steps, batch, n_in, n_out, 21);
+    let cells = long_cells();
+    for (make, obj) in cells.iter().flat_map(|m| long_objectives().map(|o| (m, o))) {
         let grads = |threads: usize| {
             let run = on_threads(make(), InitialState::Trainable, &obj, &b, threads);
             (run.loss, run.grads)
