@@ -1,7 +1,10 @@
 //! Splits one training step at the tutorial size into forward, loss + backward, and optimizer
 //! time, to see where time goes. `cargo run --release -p neurodyn-nn --example step_profile
-//! [ctrnn|ctrnn-tanh|ctrnn-state|gru|lstm|lgru|stp|stp-tanh|hebb] [B [threads]]`: `B` times config B of `neurodyn bench` (33→256→17, batch 64,
-//! 200 steps) instead of A. Each round times every stage once; medians and minima over the rounds.
+//! [ctrnn|ctrnn-state|ctrnn-ACT|gru|lstm|lgru|stp|stp-tanh|hebb] [B [threads]]`: `ctrnn` is
+//! config A's tutorial form, `ctrnn-state` the state form with tanh, `ctrnn-ACT` the rate form
+//! with activation ACT (`ctrnn-tanh`, `ctrnn-softplus`, …); `B` times config B of `neurodyn
+//! bench` (33→256→17, batch 64, 200 steps) instead of A. Each round times every stage once;
+//! medians and minima over the rounds.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm};
@@ -28,15 +31,18 @@ fn main() {
     let cell: Box<dyn neurodyn_nn::Cell<f32>> = match args.get(1).map(String::as_str) {
         Some("gru") => Box::new(neurodyn_nn::cells::Gru::<f32>::new(n_in, h, &mut rng)),
         Some("lstm") => Box::new(neurodyn_nn::cells::Lstm::<f32>::new(n_in, h, &mut rng)),
-        Some("ctrnn-tanh") => {
-            let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
-            c.activation = neurodyn_nn::Activation::Tanh;
-            Box::new(c)
-        }
         Some("ctrnn-state") => {
             let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
             c.activation = neurodyn_nn::Activation::Tanh;
             c.form = CtrnnForm::State;
+            Box::new(c)
+        }
+        Some(name) if name.starts_with("ctrnn-") => {
+            // ctrnn-tanh, ctrnn-softplus, …: the rate form with another activation.
+            let act = &name["ctrnn-".len()..];
+            let mut c = Ctrnn::<f32>::new(n_in, h, 20.0, 100.0, &mut rng);
+            c.activation = serde_json::from_value(serde_json::json!(act))
+                .unwrap_or_else(|_| panic!("no activation {act:?}"));
             Box::new(c)
         }
         Some("lgru") => Box::new(neurodyn_nn::cells::LightGru::<f32>::new(n_in, h, &mut rng)),

@@ -65,13 +65,12 @@ impl Activation {
     #[inline(always)]
     pub fn f<T: Real>(self, x: T) -> T {
         let zero = T::c(0.0);
-        let one = T::c(1.0);
         match self {
             Activation::Relu => x.max(zero),
             Activation::Tanh => x.tanh(),
             Activation::Softplus => {
                 // ln(1+e^x) = max(x,0) + ln(1 + e^{-|x|}), stable for large |x|.
-                x.max(zero) + (one + (-x.abs()).exp()).ln()
+                x.max(zero) + (-x.abs()).exp().ln_1p_unit()
             }
             Activation::Sigmoid => sigmoid(x),
             Activation::Retanh => x.tanh().max(zero),

@@ -26,6 +26,8 @@ pub trait Real:
     fn exp(self) -> Self;
     /// ln x.
     fn ln(self) -> Self;
+    /// ln(1 + x) for x in [0, 1] (what softplus needs).
+    fn ln_1p_unit(self) -> Self;
     /// tanh x.
     fn tanh(self) -> Self;
     /// √x.
@@ -47,7 +49,7 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ty, $exp:path, $tanh:path, |$s:ident| $as32:expr) => {
+    ($t:ty, $exp:path, $ln_1p_unit:path, $tanh:path, |$s:ident| $as32:expr) => {
         impl Real for $t {
             #[inline(always)]
             fn c(v: f64) -> Self {
@@ -64,6 +66,10 @@ macro_rules! impl_real {
             #[inline(always)]
             fn ln(self) -> Self {
                 <$t>::ln(self)
+            }
+            #[inline(always)]
+            fn ln_1p_unit(self) -> Self {
+                $ln_1p_unit(self)
             }
             #[inline(always)]
             fn tanh(self) -> Self {
@@ -104,9 +110,16 @@ macro_rules! impl_real {
         }
     };
 }
-// f32 takes the engine's own exp and tanh, which vectorise (see `math32`); f64 the standard ones.
-impl_real!(f32, crate::math32::exp, crate::math32::tanh, |s| Some(s));
-impl_real!(f64, f64::exp, f64::tanh, |s| {
+// f32 takes the engine's own exp, ln_1p_unit and tanh, which vectorise (see `math32`); f64 the
+// standard ones.
+impl_real!(
+    f32,
+    crate::math32::exp,
+    crate::math32::ln_1p_unit,
+    crate::math32::tanh,
+    |s| Some(s)
+);
+impl_real!(f64, f64::exp, f64::ln_1p, f64::tanh, |s| {
     let _ = s;
     None
 });
