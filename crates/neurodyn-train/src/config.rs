@@ -267,7 +267,8 @@ pub enum Method {
     /// units through a fixed random matrix and the readout alone learns online, by recursive
     /// least squares, while each batch runs; `steps` counts batches. Needs a `ctrnn` without
     /// Dale's law, connectivity mask or trained initial state, and continuous targets or classes
-    /// (regressed as one-hot vectors); the gradient settings do not apply.
+    /// (regressed as one-hot vectors); the gradient settings do not apply, and setting one is
+    /// refused by key.
     Force {
         /// `P₀ = I/alpha`: the ridge penalty, i.e. how far the first updates may move (small
         /// alpha, large steps).

@@ -555,6 +555,22 @@ fn validate_force(cfg: &RunConfig) -> Result<()> {
             "feedback alignment is a variant of backpropagation",
         );
     }
+    // The gradient step's settings: accepted only at their defaults, which nothing reads, so
+    // that a value someone set on purpose is not silently dropped.
+    let d = crate::config::TrainConfig::default();
+    let set = [
+        ("train.lr", t.lr != d.lr),
+        ("train.schedule", t.schedule != d.schedule),
+        ("train.warmup_steps", t.warmup_steps != d.warmup_steps),
+        ("train.optimizer", t.optimizer != d.optimizer),
+        ("train.clip", t.clip != d.clip),
+    ];
+    if let Some((key, _)) = set.iter().find(|(_, differs)| *differs) {
+        return refuse(
+            key,
+            "recursive least squares sets its own step (its gain, from alpha); the optimizer, learning rate, schedule, warm-up and clipping do not apply: leave them unset",
+        );
+    }
     Ok(())
 }
 

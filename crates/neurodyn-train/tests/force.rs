@@ -6,7 +6,7 @@
 
 use neurodyn_nn::force::Force;
 use neurodyn_nn::init::RecInit;
-use neurodyn_nn::{Activation, Loss, Regularizer};
+use neurodyn_nn::{Activation, Loss, OptimizerConfig, Regularizer, Schedule};
 use neurodyn_train::checkpoint::{load_checkpoint, save_checkpoint};
 use neurodyn_train::{evaluate, BatchMode, DaleConfig, Method, RunConfig, Trainer};
 
@@ -143,6 +143,14 @@ fn what_force_cannot_train_or_would_ignore_is_refused_by_key() {
         &|c| c.train.feedback = neurodyn_train::Feedback::ReadoutAlignment,
         "train.feedback",
     );
+    refused(&|c| c.train.lr = 0.5, "train.lr");
+    refused(&|c| c.train.schedule = Schedule::Constant, "train.schedule");
+    refused(&|c| c.train.warmup_steps = 10, "train.warmup_steps");
+    refused(
+        &|c| c.train.optimizer = OptimizerConfig::Sgd { momentum: 0.9 },
+        "train.optimizer",
+    );
+    refused(&|c| c.train.clip = None, "train.clip");
     refused(
         &|c| {
             c.train.method = Method::Force {
