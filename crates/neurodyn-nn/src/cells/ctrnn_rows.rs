@@ -1,5 +1,5 @@
 //! The per-sample element-wise loops of the CTRNN step ([`super::ctrnn`]), forward and backward,
-//! for the rate and tutorial forms (the state form's loop stays in the cell).
+//! for each of its three forms.
 //!
 //! Each function takes every row as its own slice argument: inlined into the cell's step, the
 //! slices keep their no-alias facts, which lets the compiler vectorise the loops (fields reached

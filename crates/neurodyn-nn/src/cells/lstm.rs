@@ -72,7 +72,6 @@ impl<T: Real> Lstm<T> {
         }
     }
 
-    // eff layout: [w_in (4H, n_in) | b (4H) | w_rec (4H, H)]
     // eff layout: [w_in (4H, n_in) | b (4H) | w_rec (4H, H) | copies of w_rec for the per-step
     // products (`RecCopies`)]; ∂eff stops before the copies.
     fn offs(&self) -> [usize; 4] {

@@ -300,7 +300,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         }
         for j in 0..h {
             let (beta, kx, ku, u_base) = self.consts(j);
-            let d_raw = d[j] - kx * d[j] + beta * e[j];
+            let d_raw = depletion_step(d[j], kx, beta, e[j]);
             if d_raw >= zero && d_raw <= one {
                 let row = &mut out[(h + j) * n..(h + j + 1) * n];
                 row[j] = beta * de[j][0];
@@ -308,7 +308,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
                 row[2 * h + j] = beta * de[j][2];
             }
             let uj = u_base + phi[j];
-            let phi_raw = phi[j] - ku * phi[j] + beta * u_base * (one - uj) * r[j];
+            let phi_raw = facilitation_step(phi[j], ku, beta, u_base, r[j]);
             if phi_raw >= -u_base && phi_raw <= one - u_base {
                 let row = &mut out[(2 * h + j) * n..(2 * h + j + 1) * n];
                 row[j] = beta * u_base * (one - uj);
@@ -328,6 +328,21 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
     fn backprop_params(&self, params: &[T], d_eff: &[T], d_params: &mut [T]) {
         self.core.backprop(params, d_eff, d_params);
     }
+}
+
+/// The depletion's Euler step before clipping: `d − k_x d + β e` (k_x = dt/τ_x); the step keeps
+/// it clipped to [0, 1], and no gradient passes where it was clipped.
+#[inline(always)]
+fn depletion_step<T: Real>(d: T, kx: T, beta: T, e: T) -> T {
+    d - kx * d + beta * e
+}
+
+/// The facilitation's Euler step before clipping: `φ − k_u φ + β U (1 − u) r` with u = U + φ
+/// (k_u = dt/τ_u); the step keeps it clipped to [−U, 1 − U].
+#[inline(always)]
+fn facilitation_step<T: Real>(phi: T, ku: T, beta: T, u_base: T, r: T) -> T {
+    let u = u_base + phi;
+    phi - ku * phi + beta * u_base * (T::c(1.0) - u) * r
 }
 
 /// The per-unit constants of a step, read from the effective weights.
@@ -414,12 +429,13 @@ impl<T: Real> Pointwise for Fwd<'_, '_, T> {
                 }
                 // d = 1 − x ∈ [0, 1], φ = u − U ∈ [−U, 1 − U].
                 for j in 0..h {
-                    d_new[j] = (d[j] - k.kx[j] * d[j] + k.beta * e[j]).max(zero).min(one);
+                    d_new[j] = depletion_step(d[j], k.kx[j], k.beta, e[j])
+                        .max(zero)
+                        .min(one);
                 }
                 for j in 0..h {
-                    let (ub, p) = (k.u_base[j], phi[j]);
-                    let u = ub + p;
-                    phi_new[j] = (p - k.ku[j] * p + k.beta * ub * (one - u) * r[j])
+                    let ub = k.u_base[j];
+                    phi_new[j] = facilitation_step(phi[j], k.ku[j], k.beta, ub, r[j])
                         .max(-ub)
                         .min(one - ub);
                 }
@@ -491,13 +507,12 @@ impl<T: Real> Pointwise for BwdState<'_, '_, T> {
             let (out_d, out_phi) = rest.split_at_mut(h);
             // Gradients reaching φ_t and d_t, zero where the value was clipped.
             for j in 0..h {
-                let (u_base, p) = (ub[j], phi[j]);
-                let u = u_base + p;
-                let phi_raw = p - ku[j] * p + beta * u_base * (one - u) * r[j];
+                let u_base = ub[j];
+                let phi_raw = facilitation_step(phi[j], ku[j], beta, u_base, r[j]);
                 out_phi[j] = gn_phi[j] * inside(phi_raw, -u_base, one - u_base);
             }
             for j in 0..h {
-                let d_raw = d[j] - kx[j] * d[j] + beta * e[j];
+                let d_raw = depletion_step(d[j], kx[j], beta, e[j]);
                 out_d[j] = gn_d[j] * inside(d_raw, zero, one);
             }
             // g_e = ∂e + β g_d.
