@@ -30,7 +30,7 @@ pub use cell::Cell;
 pub use constraint::{Constraint, Rectify};
 pub use dynamics::Frozen;
 pub use loss::{Loss, LossTargets};
-pub use objective::{grad_check, BatchRef, Objective, Terms};
+pub use objective::{central_difference, grad_check, BatchRef, Objective, Terms};
 pub use optim::{Clip, Optimizer, OptimizerConfig, Schedule};
 pub use real::Real;
 pub use regularizer::Regularizer;

@@ -125,6 +125,26 @@ pub struct GradCheck {
     pub checked: usize,
 }
 
+/// The central difference `(L(θ + ε e_k) − L(θ − ε e_k)) / 2ε` of `obj` along parameter entry
+/// `k`, in evaluation mode without noise; the entry is restored afterwards.
+pub fn central_difference(
+    net: &mut Network<f64>,
+    ws: &mut Workspace<f64>,
+    obj: &Objective,
+    batch: BatchRef<'_>,
+    s0: Option<&[f64]>,
+    k: usize,
+    eps: f64,
+) -> f64 {
+    let w0 = net.params[k];
+    net.params[k] = w0 + eps;
+    let lp = obj.evaluate(net, ws, batch, s0, None, false, None).total();
+    net.params[k] = w0 - eps;
+    let lm = obj.evaluate(net, ws, batch, s0, None, false, None).total();
+    net.params[k] = w0;
+    (lp - lm) / (2.0 * eps)
+}
+
 /// Compare the analytic gradient of `obj` with central differences (step `eps`) for every
 /// parameter entry (or every `stride`-th one for larger networks). Runs in evaluation mode
 /// without noise (noise makes the objective non-deterministic).
@@ -147,17 +167,7 @@ pub fn grad_check(
     for (pi, spec) in net.layout.specs.clone().iter().enumerate() {
         let r = net.layout.range(pi);
         for k in r.clone().step_by(stride.max(1)) {
-            let w0 = net.params[k];
-            net.params[k] = w0 + eps;
-            let lp = obj
-                .evaluate(net, &mut ws, batch, s0, None, false, None)
-                .total();
-            net.params[k] = w0 - eps;
-            let lm = obj
-                .evaluate(net, &mut ws, batch, s0, None, false, None)
-                .total();
-            net.params[k] = w0;
-            let num = (lp - lm) / (2.0 * eps);
+            let num = central_difference(net, &mut ws, obj, batch, s0, k, eps);
             let rel = (g[k] - num).abs() / (g[k].abs() + num.abs()).max(1e-6);
             out.checked += 1;
             if rel > out.max_rel_err {
