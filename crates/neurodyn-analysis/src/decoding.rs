@@ -15,16 +15,19 @@
 //! Being one-vs-rest and linear, it cannot pick out a class that a unit codes as the middle of
 //! three levels; a class carried by its own direction in the population it finds.
 //!
-//! Steps are counted from trial onset; at step `t` only the trials still running (and with a
-//! finite label) count, and a step with fewer than `2·folds` of them, or with one class left, is
-//! skipped. Because trials of different lengths leave different mixes of classes at late steps,
+//! Steps are counted from trial onset, or, with `align` naming a period, from that period's onset
+//! in each trial (negative before it), so that trials whose periods last different times are
+//! compared at the same moment of the task: decoding the choice around the go cue of a task with
+//! a variable delay, say. Trials lacking the period are left out. At each step only the trials
+//! running then (and with a finite label) count, and a step with fewer than `2·folds` of them, or
+//! with one class left, is skipped. Because trials of different lengths leave different mixes of classes at late steps,
 //! both chance references are taken per step over the trials present there: the most frequent
 //! class's share, and the mean accuracy of the same decoder after permuting the labels among
 //! those trials (`shuffles` times, seeded). Cross-validated chance usually comes out a little
 //! below the majority share.
 
 use crate::error::{AnalysisError, Result};
-use crate::window::{check_recording, rate, require_label};
+use crate::window::{check_recording, rate, require_label, Window};
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 use neurodyn_core::{Npz, Recording, Rng};
@@ -46,6 +49,8 @@ pub struct DecodingConfig {
     pub shuffles: usize,
     /// Seed of the permutations.
     pub seed: u64,
+    /// Count steps from the onset of this period in each trial instead of from trial onset.
+    pub align: Option<String>,
 }
 
 impl Default for DecodingConfig {
@@ -57,6 +62,7 @@ impl Default for DecodingConfig {
             stride: 0,
             shuffles: 2,
             seed: 0,
+            align: None,
         }
     }
 }
@@ -68,8 +74,11 @@ pub struct DecodingResult {
     pub label: String,
     /// Its distinct values (the classes), ascending.
     pub classes: Vec<f64>,
-    /// Decoded steps (from trial onset).
-    pub steps: Vec<usize>,
+    /// The period whose onset is step 0 (`None`: trial onset).
+    pub align: Option<String>,
+    /// Decoded steps, from trial onset or from the onset of the `align` period (then negative
+    /// before it).
+    pub steps: Vec<i64>,
     /// Trials present at each decoded step.
     pub n_trials: Vec<usize>,
     /// Cross-validated accuracy at each decoded step.
@@ -79,7 +88,7 @@ pub struct DecodingResult {
     /// Share of the most frequent class among the trials present at each decoded step.
     pub majority: Vec<f64>,
     /// The step of the highest accuracy, and that accuracy.
-    pub best: (usize, f64),
+    pub best: (i64, f64),
 }
 
 impl DecodingResult {
@@ -88,7 +97,7 @@ impl DecodingResult {
         let mut z = Npz::new();
         let n = self.steps.len();
         let ints = |v: &[usize]| v.iter().map(|&x| x as i64).collect::<Vec<_>>();
-        z.i64("steps", &[n], ints(&self.steps))?;
+        z.i64("steps", &[n], self.steps.clone())?;
         z.i64("n_trials", &[n], ints(&self.n_trials))?;
         z.f64("accuracy", &[n], self.accuracy.clone())?;
         z.f64("shuffled", &[n], self.shuffled.clone())?;
@@ -298,19 +307,41 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         )));
     }
     let class_of = |v: f64| classes.iter().position(|&c| c == v);
-    let labelled: Vec<(usize, usize)> = (0..rec.n_trials)
-        .filter_map(|i| class_of(col.values[i]).map(|c| (i, c)))
+    // Each labelled trial's class, its step 0 and its length.
+    let onset = |i: usize| -> Option<usize> {
+        match &config.align {
+            None => Some(0),
+            Some(name) => rec.period(name, i).map(|(s, _)| s),
+        }
+    };
+    if let Some(name) = &config.align {
+        Window::Period(name.clone()).validate(rec)?;
+    }
+    let labelled: Vec<(usize, usize, i64, i64)> = (0..rec.n_trials)
+        .filter_map(|i| {
+            let c = class_of(col.values[i])?;
+            let o = onset(i)?;
+            let len = rec.trial_len[i].min(rec.n_steps);
+            (o < len).then_some((i, c, o as i64, len as i64))
+        })
         .collect();
+    let first = labelled.iter().map(|&(_, _, o, _)| -o).min().unwrap_or(0);
+    let last = labelled
+        .iter()
+        .map(|&(_, _, o, l)| l - o)
+        .max()
+        .unwrap_or(0);
     // One stream of permutations over the decoded steps, so the result depends on the seed alone.
     let mut rng = Rng::new(config.seed);
     let stride = match config.stride {
-        0 => rec.n_steps.div_ceil(60).max(1),
+        0 => ((last - first) as usize).div_ceil(60).max(1),
         s => s,
-    };
+    } as i64;
     let (d, k) = (rec.n_units, classes.len());
     let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
     let mut res = DecodingResult {
         label: config.label.clone(),
+        align: config.align.clone(),
         classes: classes.clone(),
         steps: Vec::new(),
         n_trials: Vec::new(),
@@ -319,9 +350,13 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         majority: Vec::new(),
         best: (0, f64::NEG_INFINITY),
     };
-    for t in (0..rec.n_steps).step_by(stride) {
+    // Every stride-th step, step 0 among them.
+    for t in (first.div_euclid(stride)..).map(|m| m * stride) {
+        if t >= last {
+            break;
+        }
         let present: Vec<usize> = (0..labelled.len())
-            .filter(|&j| rec.trial_len[labelled[j].0] > t)
+            .filter(|&j| (0..labelled[j].3).contains(&(labelled[j].2 + t)))
             .collect();
         let mut counts = vec![0usize; k];
         present.iter().for_each(|&j| counts[labelled[j].1] += 1);
@@ -331,8 +366,8 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         let x: Vec<f64> = present
             .iter()
             .flat_map(|&j| {
-                let i = labelled[j].0;
-                (0..d).map(move |u| rate(rec, i, t, u))
+                let (i, at) = (labelled[j].0, (labelled[j].2 + t) as usize);
+                (0..d).map(move |u| rate(rec, i, at, u))
             })
             .collect();
         let y: Vec<usize> = present.iter().map(|&j| labelled[j].1).collect();

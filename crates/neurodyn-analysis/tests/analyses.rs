@@ -479,3 +479,112 @@ fn decoding_takes_chance_among_the_trials_still_running() {
         );
     }
 }
+
+/// Three classes, 4 noisy units, 16 steps; a period `go` starts at step 4–8 (varying over trials)
+/// and unit c is raised by 1 in class c from its onset on; trials 0–2 have no `go` period.
+fn go_aligned_recording() -> Recording {
+    let (n_trials, n_steps, n_units) = (90, 16, 4);
+    let onset = |i: usize| 4 + (i / 3) % 5;
+    let mut rng = Rng::new(11);
+    let mut rates = Vec::new();
+    let mut class = Vec::new();
+    for i in 0..n_trials {
+        class.push((i % 3) as f64);
+        for t in 0..n_steps {
+            for u in 0..n_units {
+                let on = i >= 3 && t >= onset(i) && u == i % 3;
+                rates.push((if on { 1.0 } else { 0.0 } + 0.2 * rng.normal()) as f32);
+            }
+        }
+    }
+    let mut rec = recording(n_trials, n_steps, n_units, rates, vec![("choice", class)]);
+    let bounds = (0..n_trials)
+        .flat_map(|i| {
+            if i < 3 {
+                [-1, -1]
+            } else {
+                [onset(i) as i64, n_steps as i64]
+            }
+        })
+        .collect();
+    rec.periods = vec![("go".to_string(), bounds)];
+    rec
+}
+
+#[test]
+fn decoding_aligned_to_a_period_counts_steps_from_its_onset() {
+    let rec = go_aligned_recording();
+    let cfg = DecodingConfig {
+        label: "choice".into(),
+        stride: 1,
+        shuffles: 0,
+        align: Some("go".into()),
+        ..DecodingConfig::default()
+    };
+    let r = decoding::run(&rec, &cfg).expect("aligned decoding");
+    assert_eq!(r.align.as_deref(), Some("go"));
+    // Onsets 4..=8 in 16-step trials: from 8 steps before the onset to 11 after it.
+    assert_eq!(r.steps, (-8..12).collect::<Vec<i64>>());
+    let at = |tau: i64| r.steps.iter().position(|&s| s == tau).expect("step");
+    assert_eq!(
+        r.n_trials[at(0)],
+        87,
+        "trials without the period are left out"
+    );
+    // 18 trials per onset (15 at onset 4, less the three without the period).
+    assert_eq!(
+        r.n_trials[at(-5)],
+        72,
+        "only trials whose onset is 5 or later"
+    );
+    assert_eq!(r.n_trials[at(-8)], 18, "only trials whose onset is 8");
+    for tau in -4..0 {
+        assert!(
+            r.accuracy[at(tau)] < 0.6,
+            "step {tau}: {}",
+            r.accuracy[at(tau)]
+        );
+    }
+    for tau in 0..12 {
+        assert!(
+            r.accuracy[at(tau)] > 0.95,
+            "step {tau}: {}",
+            r.accuracy[at(tau)]
+        );
+    }
+    assert!(r.best.0 >= 0);
+    let z = r.to_npz().expect("npz");
+    assert_eq!(z.get("steps").expect("steps").to_f64()[0], -8.0);
+    // From trial onset, step 5 mixes trials before and after their onset.
+    let onset = decoding::run(
+        &rec,
+        &DecodingConfig {
+            align: None,
+            ..cfg.clone()
+        },
+    )
+    .expect("decoding from trial onset");
+    assert_eq!(onset.steps[0], 0);
+    assert!(onset.accuracy[5] < 0.8, "step 5: {}", onset.accuracy[5]);
+    // A stride keeps step 0.
+    let every4 = decoding::run(
+        &rec,
+        &DecodingConfig {
+            stride: 4,
+            ..cfg.clone()
+        },
+    )
+    .expect("stride");
+    assert_eq!(every4.steps, [-8, -4, 0, 4, 8]);
+    // An unknown period is named, with the ones the recording has.
+    let e = decoding::run(
+        &rec,
+        &DecodingConfig {
+            align: Some("cue".into()),
+            ..cfg
+        },
+    )
+    .expect_err("unknown period")
+    .to_string();
+    assert!(e.contains("cue") && e.contains("go"), "{e}");
+}

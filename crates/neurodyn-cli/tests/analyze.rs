@@ -285,3 +285,28 @@ fn bad_names_list_what_exists() {
     assert!(!o.status.success());
     assert!(text(&o).contains("/nonexistent/run"), "{}", text(&o));
 }
+
+#[test]
+fn decoding_from_a_period_onset() {
+    let o = analyze(&["decoding", "--align", "decision", "--stride", "1"]);
+    assert_ok(&o, "decoding");
+    let j = json("decoding");
+    assert_eq!(j["align"], "decision");
+    let steps: Vec<i64> = j["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|v| v.as_i64())
+        .collect();
+    assert!(
+        steps.contains(&0) && steps[0] < 0,
+        "steps around the decision's onset: {steps:?}"
+    );
+    assert_figures(&["decoding"]);
+
+    let o = analyze(&["decoding", "--align", "dream"]);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("dream") && t.contains("decision"), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}

@@ -1,7 +1,8 @@
 //! `analyze RUN decoding`: when, within a trial, the population carries a trial label. At each
 //! step a cross-validated ridge classifier reads the label out of the recorded rates
 //! (`neurodyn_analysis::decoding`), beside the same decoder trained on shuffled labels. Default
-//! label: `ground_truth`. Figure: `decoding`.
+//! label: `ground_truth`; time runs from trial onset, or from a period's onset with `--align`.
+//! Figure: `decoding`.
 
 use super::common::{fig_files, fmt3, has_ground_truth_classes, shades, Ctx, Section};
 use anyhow::Result;
@@ -27,6 +28,10 @@ pub struct DecodingArgs {
     /// Decode every N-th step (0: at most 60 steps).
     #[arg(long, default_value_t = DecodingConfig::default().stride)]
     pub stride: usize,
+    /// Count time from the onset of this period in each trial (e.g. `decision`), not from
+    /// trial onset.
+    #[arg(long)]
+    pub align: Option<String>,
 }
 
 impl DecodingArgs {
@@ -40,6 +45,7 @@ impl DecodingArgs {
             alpha: d.alpha,
             shuffles: d.shuffles,
             stride: d.stride,
+            align: d.align,
         })
     }
 }
@@ -53,12 +59,32 @@ pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
         alpha: a.alpha,
         shuffles: a.shuffles,
         stride: a.stride,
+        align: a.align.clone(),
         ..DecodingConfig::default()
     };
     let res = decoding::run(rec, &cfg)?;
     let mut files = ctx.save("decoding", &res, Some(&res.to_npz()?))?;
     let dt = ctx.dt();
     let t: Vec<f64> = res.steps.iter().map(|&s| s as f64 * dt).collect();
+    // The periods of the first trial that has the alignment period, shifted with it.
+    let (shaded, from) = match &res.align {
+        None => (shades(rec, 0, dt), "trial onset".to_string()),
+        Some(name) => {
+            let shaded = (0..rec.n_trials)
+                .find_map(|i| rec.period(name, i).map(|(s, _)| (i, s)))
+                .map(|(i, s)| {
+                    let shift = s as f64 * dt;
+                    let mut v = shades(rec, i, dt);
+                    for sh in &mut v {
+                        sh.from -= shift;
+                        sh.to -= shift;
+                    }
+                    v
+                })
+                .unwrap_or_default();
+            (shaded, format!("the onset of '{name}'"))
+        }
+    };
     let mut series =
         vec![
             Series::new("decoder (cross-validated)", t.clone(), res.accuracy.clone())
@@ -92,11 +118,11 @@ pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
             res.classes.len(),
             rec.n_units
         ),
-        x_label: "time from trial onset (ms)".into(),
+        x_label: format!("time from {from} (ms)"),
         y_label: "accuracy".into(),
         series,
         y_range: Some((0.0, 1.05)),
-        shaded: shades(rec, 0, dt),
+        shaded,
         legend: LegendPos::Auto,
         ..Panel::default()
     };
@@ -113,10 +139,10 @@ pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
         name: "decoding".into(),
         title: "Population decoding".into(),
         note: format!(
-            "At each step, a ridge classifier (α = {}) reads '{}' out of the rates of the trials still running, \
-             accuracy averaged over {} contiguous folds; dashed, the chance references among the same trials: the \
-             same decoder on labels shuffled among them, and the most frequent class's share. Shaded: the \
-             periods of trial 0.",
+            "At each step, counted from {from}, a ridge classifier (α = {}) reads '{}' out of the rates of the \
+             trials running then, accuracy averaged over {} contiguous folds; dashed, the chance references \
+             among the same trials: the same decoder on labels shuffled among them, and the most frequent \
+             class's share. Shaded: the periods of one trial.",
             a.alpha, res.label, a.folds
         ),
         figures: vec![stem.with_extension("svg")],
