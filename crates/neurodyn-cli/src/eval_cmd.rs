@@ -43,6 +43,13 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
         );
     }
     let (n, t, n_in) = (sh[0], sh[1], sh[2]);
+    if t == 0 {
+        bail!(
+            "{}: the trials have no time steps (inputs of shape {:?})",
+            path.display(),
+            sh
+        );
+    }
     if targets.shape() != [n, t] {
         bail!(
             "{}: targets must be (trial, time) = {:?} class indices, got shape {:?}",
@@ -62,6 +69,24 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
     let x = inputs.to_f32();
     let y: Vec<i64> = targets.to_f64().iter().map(|&v| v as i64).collect();
     let m = mask.to_f32();
+    // (trial, step) of a flat index into a (trial, time, width) array.
+    let at = |k: usize, width: usize| (k / width / t, k / width % t);
+    if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+        let (i, s) = at(k, n_in);
+        bail!(
+            "{}: inputs hold {} at trial {i}, step {s}; inputs must be finite",
+            path.display(),
+            x[k]
+        );
+    }
+    if let Some(k) = m.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        let (i, s) = at(k, 1);
+        bail!(
+            "{}: mask holds {} at trial {i}, step {s}; mask values are finite and ≥ 0",
+            path.display(),
+            m[k]
+        );
+    }
     let n_out = y.iter().copied().max().unwrap_or(0).max(1) as usize + 1;
     Ok((0..n)
         .map(|i| {
@@ -94,11 +119,20 @@ pub fn run(a: EvalArgs) -> Result<()> {
         cfg.eval.seed = s;
     }
     let mut tr = Trainer::new(cfg)?;
-    checkpoint::load_model(&rd.model(), &mut tr.net).with_context(|| {
-        format!(
-            "{} holds no trained model (did training finish?)",
-            a.run.display()
-        )
+    let model = rd.model();
+    checkpoint::load_model(&model, &mut tr.net).with_context(|| {
+        if model.exists() {
+            format!(
+                "{}: cannot be loaded into the network that {} describes",
+                model.display(),
+                rd.config().display()
+            )
+        } else {
+            format!(
+                "{} holds no trained model (did training finish?)",
+                a.run.display()
+            )
+        }
     })?;
     let trials = match &a.trials {
         Some(p) => {

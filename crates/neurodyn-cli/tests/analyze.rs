@@ -310,3 +310,36 @@ fn decoding_from_a_period_onset() {
     assert!(t.contains("dream") && t.contains("decision"), "{t}");
     assert!(!t.contains("panicked"), "{t}");
 }
+
+#[test]
+fn eval_refuses_trials_it_cannot_score() {
+    // PerceptualDecisionMaking at dt 100: 3 inputs.
+    let dir = trained().parent().expect("parent").join("bad_trials");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, t: usize, x: f32, m: f32| {
+        let mut z = neurodyn_core::Npz::new();
+        z.f32("inputs", &[4, t, 3], vec![x; 4 * t * 3])
+            .expect("inputs");
+        z.i64("targets", &[4, t], vec![0; 4 * t]).expect("targets");
+        z.f32("mask", &[4, t], vec![m; 4 * t]).expect("mask");
+        let p = dir.join(name);
+        z.save(&p).expect("save");
+        p
+    };
+    for (p, needle) in [
+        (write("no_time.npz", 0, 0.0, 1.0), "no time steps"),
+        (write("nan_inputs.npz", 5, f32::NAN, 1.0), "inputs hold NaN"),
+        (write("negative_mask.npz", 5, 0.0, -1.0), "mask holds -1"),
+    ] {
+        let o = bin()
+            .arg("eval")
+            .arg(trained())
+            .arg("--trials")
+            .arg(&p)
+            .output()
+            .expect("run neurodyn eval");
+        let t = text(&o);
+        assert!(!o.status.success(), "{t}");
+        assert!(t.contains(needle) && !t.contains("panicked"), "{t}");
+    }
+}

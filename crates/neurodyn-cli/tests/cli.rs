@@ -281,6 +281,36 @@ fn config_errors_name_the_key_and_write_nothing() {
             TINY.replace("batch_size = 8", "batch_size = 0"),
             "train.batch_size",
         ),
+        (TINY.replace("n_rec = 16", "n_rec = 9000"), "model.n_rec"),
+        (TINY.replace("dt_ms = 100", "dt_ms = 1e-9"), "dt_ms"),
+        (
+            TINY.replace(
+                "batch_size = 8",
+                "batch_size = 8\nclip = { kind = \"norm\", max_norm = -1.0 }",
+            ),
+            "train.clip",
+        ),
+        (
+            TINY.replace(
+                "batch_size = 8",
+                "batch_size = 8\noptimizer = { kind = \"adam\", beta1 = 1.5 }",
+            ),
+            "train.optimizer",
+        ),
+        (
+            TINY.replace(
+                "batch_size = 8",
+                "batch_size = 8\nschedule = { kind = \"exponential\", lr_end = -1.0 }",
+            ),
+            "train.schedule",
+        ),
+        (
+            TINY.replace(
+                "batch_size = 8",
+                "batch_size = 8\nregularizers = [{ kind = \"activity-l2\", weight = -1.0 }]",
+            ),
+            "train.regularizers",
+        ),
     ];
     for (i, (cfg_text, needle)) in cases.iter().enumerate() {
         let cfg = write_config(&d, cfg_text);

@@ -7,8 +7,9 @@
 
 use crate::error::{CoreError, Result};
 use ndarray::{ArrayD, IxDyn};
-use ndarray_npy::{NpzReader, NpzWriter};
+use ndarray_npy::{NpzWriter, ReadNpyExt};
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 /// One typed array.
@@ -154,25 +155,48 @@ impl Npz {
             path: path.to_path_buf(),
             source: e,
         })?;
-        let mut r = NpzReader::new(file)
+        let mut zip = zip::ZipArchive::new(file)
             .map_err(|e| bad(format!("not a readable .npz (truncated or not a zip): {e}")))?;
-        let names = r.names().map_err(|e| bad(e.to_string()))?;
         let mut out = Npz::new();
-        for raw in names {
+        for k in 0..zip.len() {
+            let mut entry = zip.by_index(k).map_err(|e| bad(e.to_string()))?;
+            let raw = entry.name().to_string();
             let name = raw.trim_end_matches(".npy").to_string();
-            let a = if let Ok(a) = r.by_name::<ndarray::OwnedRepr<f32>, IxDyn>(&raw) {
-                NpArray::F32(a)
-            } else if let Ok(a) = r.by_name::<ndarray::OwnedRepr<f64>, IxDyn>(&raw) {
-                NpArray::F64(a)
-            } else if let Ok(a) = r.by_name::<ndarray::OwnedRepr<i64>, IxDyn>(&raw) {
-                NpArray::I64(a)
-            } else if let Ok(a) = r.by_name::<ndarray::OwnedRepr<i32>, IxDyn>(&raw) {
-                NpArray::I64(a.mapv(i64::from))
-            } else if let Ok(a) = r.by_name::<ndarray::OwnedRepr<u8>, IxDyn>(&raw) {
-                NpArray::I64(a.mapv(i64::from))
-            } else if let Ok(a) = r.by_name::<ndarray::OwnedRepr<bool>, IxDyn>(&raw) {
-                NpArray::I64(a.mapv(i64::from))
-            } else {
+            // Read at most the size the archive declares, then check the array's header against
+            // the bytes actually there before anything is allocated for its shape.
+            let mut bytes = Vec::new();
+            let size = entry.size();
+            (&mut entry)
+                .take(size)
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("array '{name}' is unreadable: {e}")))?;
+            drop(entry);
+            if let Some((shape, declared)) = npy_declared_bytes(&bytes) {
+                if declared.is_none_or(|d| d > bytes.len()) {
+                    return Err(bad(format!(
+                        "array '{name}' declares shape {shape:?} but holds {} bytes (truncated or corrupt)",
+                        bytes.len()
+                    )));
+                }
+            }
+            let read = |b: &[u8]| -> Option<NpArray> {
+                if let Ok(a) = ArrayD::<f32>::read_npy(b) {
+                    Some(NpArray::F32(a))
+                } else if let Ok(a) = ArrayD::<f64>::read_npy(b) {
+                    Some(NpArray::F64(a))
+                } else if let Ok(a) = ArrayD::<i64>::read_npy(b) {
+                    Some(NpArray::I64(a))
+                } else if let Ok(a) = ArrayD::<i32>::read_npy(b) {
+                    Some(NpArray::I64(a.mapv(i64::from)))
+                } else if let Ok(a) = ArrayD::<u8>::read_npy(b) {
+                    Some(NpArray::I64(a.mapv(i64::from)))
+                } else if let Ok(a) = ArrayD::<bool>::read_npy(b) {
+                    Some(NpArray::I64(a.mapv(i64::from)))
+                } else {
+                    None
+                }
+            };
+            let Some(a) = read(&bytes) else {
                 return Err(bad(format!(
                     "array '{name}' is unreadable (truncated, or a dtype other than f32/f64/i64/i32/u8/bool)"
                 )));
@@ -181,6 +205,42 @@ impl Npz {
         }
         Ok(out)
     }
+}
+
+/// The shape an `.npy` file's header declares and the bytes (header included) that its data
+/// then needs, or `None` when the header cannot be parsed (left to the reader to report). The
+/// byte count is `None` when it overflows.
+fn npy_declared_bytes(b: &[u8]) -> Option<(Vec<usize>, Option<usize>)> {
+    if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
+        return None;
+    }
+    let (len, start): (usize, usize) = match b[6] {
+        1 => (usize::from(u16::from_le_bytes([b[8], b[9]])), 10),
+        _ if b.len() >= 12 => (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12),
+        _ => return None,
+    };
+    let header = std::str::from_utf8(b.get(start..start.checked_add(len)?)?).ok()?;
+    let after = |key: &str| header.find(key).map(|i| &header[i + key.len()..]);
+    let descr = after("'descr'")?;
+    let descr = descr[descr.find('\'')? + 1..].split('\'').next()?;
+    let item: usize = descr
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    let shape = after("'shape'")?;
+    let shape = &shape[shape.find('(')? + 1..shape.find(')')?];
+    let dims: Vec<usize> = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()
+        .ok()?;
+    let data = dims
+        .iter()
+        .try_fold(item, |acc, &d| acc.checked_mul(d))
+        .and_then(|d| d.checked_add(start + len));
+    Some((dims, data))
 }
 
 #[cfg(test)]
@@ -204,6 +264,50 @@ mod tests {
         let err = Npz::load(&p).unwrap_err().to_string();
         assert!(err.contains("a.npz"), "{err}");
         assert!(z.f32("bad", &[4], vec![1.0]).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_header_declaring_more_than_the_file_holds_is_refused_before_allocating() {
+        let dir = std::env::temp_dir().join(format!("nd-npz-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        // A valid version-1 header (padded to 64 bytes) claiming 1.2e14 bytes, then 16 bytes.
+        let npy = |shape: &str| {
+            let mut h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
+            while (10 + h.len() + 1) % 64 != 0 {
+                h.push(' ');
+            }
+            h.push('\n');
+            let mut b = b"\x93NUMPY\x01\x00".to_vec();
+            b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+            b.extend_from_slice(h.as_bytes());
+            b.extend_from_slice(&[0u8; 16]);
+            b
+        };
+        let write = |name: &str, bytes: &[u8]| {
+            let p = dir.join(name);
+            let mut w = zip::ZipWriter::new(File::create(&p).expect("create"));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            w.start_file("inputs.npy", opts).expect("entry");
+            std::io::Write::write_all(&mut w, bytes).expect("write");
+            w.finish().expect("finish");
+            p
+        };
+        let huge = write("huge.npz", &npy("(100000000, 100000, 3)"));
+        let err = Npz::load(&huge).expect_err("refused").to_string();
+        assert!(
+            err.contains("inputs")
+                && err.contains("[100000000, 100000, 3]")
+                && err.contains("huge.npz"),
+            "{err}"
+        );
+        // Overflowing the byte count is refused too; a header that fits its data is read.
+        let over = write("over.npz", &npy("(18446744073709551615, 2)"));
+        assert!(Npz::load(&over).is_err());
+        let fits = write("fits.npz", &npy("(2, 2)"));
+        let z = Npz::load(&fits).expect("four floats");
+        assert_eq!(z.get("inputs").expect("inputs").shape(), [2, 2]);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -279,15 +279,21 @@ impl Recording {
             _ if tg.shape() == [n, t, n_out] => RecTargets::Continuous(tg.to_f32()),
             _ => return Err(CoreError::shape("targets", &[n, t], tg.shape())),
         };
-        let trial_len: Vec<usize> = z
-            .require("trial_len", path)?
-            .to_f64()
-            .iter()
-            .map(|&v| v as usize)
-            .collect();
-        if trial_len.len() != n {
-            return Err(CoreError::shape("trial_len", &[n], &[trial_len.len()]));
+        let lens = z.require("trial_len", path)?.to_f64();
+        if lens.len() != n {
+            return Err(CoreError::shape("trial_len", &[n], &[lens.len()]));
         }
+        if let Some((i, v)) = lens
+            .iter()
+            .enumerate()
+            .find(|(_, &v)| !(0.0..=t as f64).contains(&v) || v.fract() != 0.0)
+        {
+            return Err(CoreError::invalid(
+                format!("trial_len in {}", path.display()),
+                format!("trial {i} has length {v}; lengths are whole numbers of steps from 0 to the {t} steps of the time axis"),
+            ));
+        }
+        let trial_len: Vec<usize> = lens.iter().map(|&v| v as usize).collect();
         let mut periods = Vec::new();
         let mut labels = Vec::new();
         let mut gates = Vec::new();
@@ -306,10 +312,25 @@ impl Recording {
                 if a.shape() != [n, 2] {
                     return Err(CoreError::shape(name, &[n, 2], a.shape()));
                 }
-                periods.push((
-                    p.to_string(),
-                    a.to_f64().iter().map(|&v| v as i64).collect(),
-                ));
+                let b = a.to_f64();
+                let bad = b.chunks_exact(2).position(|se| {
+                    let absent = se == [-1.0, -1.0];
+                    let inside = 0.0 <= se[0]
+                        && se[0] <= se[1]
+                        && se[1] <= t as f64
+                        && se.iter().all(|v| v.fract() == 0.0);
+                    !(absent || inside)
+                });
+                if let Some(i) = bad {
+                    return Err(CoreError::invalid(
+                        format!("{name} in {}", path.display()),
+                        format!(
+                            "trial {i} has [{}, {}); a period is [start, end) with 0 ≤ start ≤ end ≤ {t}, or [-1, -1] where the trial lacks it",
+                            b[2 * i], b[2 * i + 1]
+                        ),
+                    ));
+                }
+                periods.push((p.to_string(), b.iter().map(|&v| v as i64).collect()));
             } else if !FIXED.contains(&name.as_str()) {
                 if a.shape() != [n] {
                     return Err(CoreError::shape(format!("label {name}"), &[n], a.shape()));
@@ -338,5 +359,70 @@ impl Recording {
             states,
             labels,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two trials of 3 steps, one unit, one period.
+    fn small() -> Recording {
+        let (n, t) = (2, 3);
+        Recording {
+            n_trials: n,
+            n_steps: t,
+            n_units: 1,
+            n_in: 1,
+            n_out: 1,
+            rates: vec![0.5; n * t],
+            inputs: vec![0.0; n * t],
+            outputs: vec![0.0; n * t],
+            targets: RecTargets::Class(vec![0; n * t]),
+            mask: vec![1.0; n * t],
+            trial_len: vec![3, 2],
+            periods: vec![("stimulus".into(), vec![0, 2, -1, -1])],
+            labels: Vec::new(),
+            gates: Vec::new(),
+            states: Vec::new(),
+        }
+    }
+
+    /// Save `small()`, replace the array `name` with `values` (shape `shape`), load it back.
+    fn load_with(name: &str, shape: &[usize], values: Vec<i64>) -> Result<Recording> {
+        let dir = std::env::temp_dir().join(format!("nd-rec-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let p = dir.join("recording.npz");
+        small().save(&p).expect("save");
+        let mut z = Npz::load(&p).expect("load npz");
+        z.arrays.retain(|(n, _)| n != name);
+        z.i64(name, shape, values).expect("array");
+        z.save(&p).expect("save npz");
+        let back = Recording::load(&p);
+        std::fs::remove_dir_all(&dir).ok();
+        back
+    }
+
+    #[test]
+    fn lengths_and_periods_must_fit_the_time_axis() {
+        let ok = load_with("trial_len", &[2], vec![3, 0]).expect("lengths within the axis");
+        assert_eq!(ok.trial_len, [3, 0]);
+        let e = load_with("trial_len", &[2], vec![3, 1_000_000])
+            .expect_err("longer than the axis")
+            .to_string();
+        assert!(
+            e.contains("trial_len") && e.contains("trial 1") && e.contains("1000000"),
+            "{e}"
+        );
+        assert!(load_with("trial_len", &[2], vec![-1, 2]).is_err());
+        let e = load_with("period_stimulus", &[2, 2], vec![0, 2, 1, 9])
+            .expect_err("period past the axis")
+            .to_string();
+        assert!(
+            e.contains("period_stimulus") && e.contains("trial 1"),
+            "{e}"
+        );
+        assert!(load_with("period_stimulus", &[2, 2], vec![2, 1, -1, -1]).is_err());
+        assert!(load_with("period_stimulus", &[2, 2], vec![0, 3, -1, -1]).is_ok());
     }
 }

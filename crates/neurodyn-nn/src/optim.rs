@@ -73,6 +73,46 @@ impl Default for OptimizerConfig {
     }
 }
 
+impl OptimizerConfig {
+    /// Check the numbers: β1, β2 and the momentum in [0, 1), ε > 0, weight decay ≥ 0.
+    pub fn validate(&self) -> Result<(), String> {
+        let unit = |name: &str, v: f64| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{name} must lie in [0, 1), got {v}"))
+            }
+        };
+        let positive = |name: &str, v: f64, zero: bool| {
+            if v.is_finite() && (v > 0.0 || (zero && v == 0.0)) {
+                Ok(())
+            } else {
+                let bound = if zero { "≥ 0" } else { "> 0" };
+                Err(format!("{name} must be a finite number {bound}, got {v}"))
+            }
+        };
+        match *self {
+            OptimizerConfig::Adam { beta1, beta2, eps } => {
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("eps", eps, false)
+            }
+            OptimizerConfig::Adamw {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+            } => {
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                positive("eps", eps, false)?;
+                positive("weight_decay", weight_decay, true)
+            }
+            OptimizerConfig::Sgd { momentum } => unit("momentum", momentum),
+        }
+    }
+}
+
 /// Optimizer state: moment buffers and the step count (all saved in checkpoints).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Optimizer {
@@ -207,6 +247,24 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// Check the schedule's numbers: a final rate, when there is one, is positive (exponential)
+    /// or ≥ 0 (cosine); a step decay's factor lies in (0, 1].
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            Schedule::Constant => Ok(()),
+            Schedule::Exponential { lr_end } if !(lr_end.is_finite() && lr_end > 0.0) => Err(
+                format!("exponential lr_end must be a positive number, got {lr_end}"),
+            ),
+            Schedule::Cosine { lr_end } if !(lr_end.is_finite() && lr_end >= 0.0) => Err(format!(
+                "cosine lr_end must be a finite number ≥ 0, got {lr_end}"
+            )),
+            Schedule::Step { gamma, .. } if !(gamma > 0.0 && gamma <= 1.0) => {
+                Err(format!("step gamma must lie in (0, 1], got {gamma}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Learning rate at step `k` (0-based) of `n` with base rate `lr`.
     pub fn lr(&self, lr: f64, k: u64, n: u64) -> f64 {
         let frac = if n > 1 {
@@ -247,6 +305,19 @@ pub fn grad_norm<T: Real>(g: &[T]) -> f64 {
 }
 
 impl Clip {
+    /// Check that the bound is a positive number.
+    pub fn validate(&self) -> Result<(), String> {
+        let (name, v) = match *self {
+            Clip::Norm { max_norm } => ("max_norm", max_norm),
+            Clip::Value { max_value } => ("max_value", max_value),
+        };
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(format!("{name} must be a positive number, got {v}"))
+        }
+    }
+
     /// Clip in place; returns the norm before clipping.
     pub fn apply<T: Real>(&self, g: &mut [T]) -> f64 {
         let norm = grad_norm(g);

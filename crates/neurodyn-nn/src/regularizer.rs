@@ -99,8 +99,26 @@ impl Regularizer {
         }
     }
 
-    /// Check names and sizes against a parameter layout.
+    /// Its strength (λ or β).
+    pub fn weight(&self) -> f64 {
+        match *self {
+            Regularizer::L1 { weight, .. }
+            | Regularizer::L2 { weight, .. }
+            | Regularizer::ActivityL1 { weight }
+            | Regularizer::ActivityL2 { weight }
+            | Regularizer::Anchor { weight, .. }
+            | Regularizer::Wiring { weight, .. } => weight,
+        }
+    }
+
+    /// Check the strength (finite, ≥ 0), and names and sizes against a parameter layout.
     pub fn validate(&self, layout: &Layout) -> Result<(), String> {
+        let w = self.weight();
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(format!(
+                "a penalty's weight must be a finite number ≥ 0, got {w}"
+            ));
+        }
         let Some(p) = self.param() else { return Ok(()) };
         let Some(i) = layout.index(p) else {
             return Err(format!(

@@ -58,6 +58,9 @@ pub struct Setup {
     pub mask: MaskConfig,
 }
 
+/// The finest time step a task accepts, in ms (50 000 steps for a 5 s trial).
+pub const MIN_DT_MS: f64 = 0.1;
+
 impl Setup {
     /// Validate the common part of a config (`default_dt` when the config leaves dt unset).
     pub fn new(task: &str, cfg: &TaskConfig, default_dt: f64) -> Result<Self, TaskError> {
@@ -67,6 +70,15 @@ impl Setup {
                 task: task.to_string(),
                 dt_ms,
                 message: "must be a positive number of ms".into(),
+            });
+        }
+        if dt_ms < MIN_DT_MS {
+            return Err(TaskError::InvalidDt {
+                task: task.to_string(),
+                dt_ms,
+                message: format!(
+                    "must be at least {MIN_DT_MS} ms: trials last seconds, and at finer steps a batch of them would not fit in memory"
+                ),
             });
         }
         let m = &cfg.mask;

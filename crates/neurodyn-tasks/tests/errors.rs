@@ -56,6 +56,13 @@ fn unknown_param_names_key_and_allowed() {
         build("GoNogo", &TaskConfig::with_dt(-1.0)),
         Err(TaskError::InvalidDt { .. })
     ));
+    // A step so fine that a trial could not be held is refused, naming the limit.
+    let e = build("PerceptualDecisionMaking", &TaskConfig::with_dt(1e-7))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("0.1 ms") && e.contains("0.0000001"), "{e}");
+    assert!(build("PerceptualDecisionMaking", &TaskConfig::with_dt(0.1)).is_ok());
 }
 
 #[test]

@@ -95,6 +95,15 @@ fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
             format!("must be a positive number, got {}", t.lr),
         ));
     }
+    t.optimizer
+        .validate()
+        .map_err(|m| config("train.optimizer", m))?;
+    t.schedule
+        .validate()
+        .map_err(|m| config("train.schedule", m))?;
+    if let Some(c) = &t.clip {
+        c.validate().map_err(|m| config("train.clip", m))?;
+    }
     if t.batching == BatchMode::Stream && t.window == 0 {
         return Err(config("train.window", "must be ≥ 1 in stream mode"));
     }

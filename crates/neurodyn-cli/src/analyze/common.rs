@@ -64,10 +64,14 @@ impl Ctx {
         let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())
             .with_context(|| format!("task of {}", rd.config().display()))?;
         let rec = Recording::load(&rd.recording()).with_context(|| {
-            format!(
-                "cannot load {} (did training finish?)",
-                rd.recording().display()
-            )
+            if rd.recording().exists() {
+                format!("cannot load {}", rd.recording().display())
+            } else {
+                format!(
+                    "{} has no recording.npz (did training finish?)",
+                    run.display()
+                )
+            }
         })?;
         Ok(Ctx {
             dir: run.to_path_buf(),
