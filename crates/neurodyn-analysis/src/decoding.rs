@@ -20,8 +20,8 @@
 //! compared at the same moment of the task: decoding the choice around the go cue of a task with
 //! a variable delay, say. Trials lacking the period are left out. At each step only the trials
 //! running then (and with a finite label) count, and a step with fewer than `2·folds` of them, or
-//! with one class left, is skipped. Because trials of different lengths leave different mixes of classes at late steps,
-//! both chance references are taken per step over the trials present there: the most frequent
+//! with one class left, is skipped. Because trials of different lengths leave different mixes of
+//! classes at late steps, both chance references are taken per step over the trials present there: the most frequent
 //! class's share, and the mean accuracy of the same decoder after permuting the labels among
 //! those trials (`shuffles` times, seeded). Cross-validated chance usually comes out a little
 //! below the majority share.
@@ -279,6 +279,22 @@ pub fn fold_accuracies_many(
     Ok(out)
 }
 
+/// A trial that takes part: its class, the step its time counts from, and its length.
+struct Labelled {
+    trial: usize,
+    class: usize,
+    onset: i64,
+    len: i64,
+}
+
+impl Labelled {
+    /// The trial's own step at step `t` of the decoding axis, if the trial is running then.
+    fn at(&self, t: i64) -> Option<usize> {
+        let s = self.onset + t;
+        (0..self.len).contains(&s).then_some(s as usize)
+    }
+}
+
 /// Decode `config.label` from the rates of `rec` over time.
 pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
     check_recording(rec)?;
@@ -307,7 +323,6 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         )));
     }
     let class_of = |v: f64| classes.iter().position(|&c| c == v);
-    // Each labelled trial's class, its step 0 and its length.
     let onset = |i: usize| -> Option<usize> {
         match &config.align {
             None => Some(0),
@@ -317,20 +332,21 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
     if let Some(name) = &config.align {
         Window::Period(name.clone()).validate(rec)?;
     }
-    let labelled: Vec<(usize, usize, i64, i64)> = (0..rec.n_trials)
+    let labelled: Vec<Labelled> = (0..rec.n_trials)
         .filter_map(|i| {
-            let c = class_of(col.values[i])?;
-            let o = onset(i)?;
+            let class = class_of(col.values[i])?;
+            let onset = onset(i)?;
             let len = rec.trial_len[i].min(rec.n_steps);
-            (o < len).then_some((i, c, o as i64, len as i64))
+            (onset < len).then_some(Labelled {
+                trial: i,
+                class,
+                onset: onset as i64,
+                len: len as i64,
+            })
         })
         .collect();
-    let first = labelled.iter().map(|&(_, _, o, _)| -o).min().unwrap_or(0);
-    let last = labelled
-        .iter()
-        .map(|&(_, _, o, l)| l - o)
-        .max()
-        .unwrap_or(0);
+    let first = labelled.iter().map(|l| -l.onset).min().unwrap_or(0);
+    let last = labelled.iter().map(|l| l.len - l.onset).max().unwrap_or(0);
     // One stream of permutations over the decoded steps, so the result depends on the seed alone.
     let mut rng = Rng::new(config.seed);
     let stride = match config.stride {
@@ -355,22 +371,20 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         if t >= last {
             break;
         }
-        let present: Vec<usize> = (0..labelled.len())
-            .filter(|&j| (0..labelled[j].3).contains(&(labelled[j].2 + t)))
-            .collect();
+        let present: Vec<&Labelled> = labelled.iter().filter(|l| l.at(t).is_some()).collect();
         let mut counts = vec![0usize; k];
-        present.iter().for_each(|&j| counts[labelled[j].1] += 1);
+        present.iter().for_each(|l| counts[l.class] += 1);
         if present.len() < 2 * config.folds || counts.iter().filter(|&&c| c > 0).count() < 2 {
             continue;
         }
         let x: Vec<f64> = present
             .iter()
-            .flat_map(|&j| {
-                let (i, at) = (labelled[j].0, (labelled[j].2 + t) as usize);
-                (0..d).map(move |u| rate(rec, i, at, u))
+            .flat_map(|l| {
+                let at = l.at(t).unwrap_or(0);
+                (0..d).map(move |u| rate(rec, l.trial, at, u))
             })
             .collect();
-        let y: Vec<usize> = present.iter().map(|&j| labelled[j].1).collect();
+        let y: Vec<usize> = present.iter().map(|l| l.class).collect();
         let shuffled: Vec<Vec<usize>> = (0..config.shuffles)
             .map(|_| {
                 let mut p = y.clone();

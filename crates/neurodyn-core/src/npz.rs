@@ -160,8 +160,7 @@ impl Npz {
         let mut out = Npz::new();
         for k in 0..zip.len() {
             let mut entry = zip.by_index(k).map_err(|e| bad(e.to_string()))?;
-            let raw = entry.name().to_string();
-            let name = raw.trim_end_matches(".npy").to_string();
+            let name = entry.name().trim_end_matches(".npy").to_string();
             // Read at most the size the archive declares, then check the array's header against
             // the bytes actually there before anything is allocated for its shape.
             let mut bytes = Vec::new();
@@ -170,7 +169,6 @@ impl Npz {
                 .take(size)
                 .read_to_end(&mut bytes)
                 .map_err(|e| bad(format!("array '{name}' is unreadable: {e}")))?;
-            drop(entry);
             if let Some((shape, declared)) = npy_declared_bytes(&bytes) {
                 if declared.is_none_or(|d| d > bytes.len()) {
                     return Err(bad(format!(
@@ -179,24 +177,7 @@ impl Npz {
                     )));
                 }
             }
-            let read = |b: &[u8]| -> Option<NpArray> {
-                if let Ok(a) = ArrayD::<f32>::read_npy(b) {
-                    Some(NpArray::F32(a))
-                } else if let Ok(a) = ArrayD::<f64>::read_npy(b) {
-                    Some(NpArray::F64(a))
-                } else if let Ok(a) = ArrayD::<i64>::read_npy(b) {
-                    Some(NpArray::I64(a))
-                } else if let Ok(a) = ArrayD::<i32>::read_npy(b) {
-                    Some(NpArray::I64(a.mapv(i64::from)))
-                } else if let Ok(a) = ArrayD::<u8>::read_npy(b) {
-                    Some(NpArray::I64(a.mapv(i64::from)))
-                } else if let Ok(a) = ArrayD::<bool>::read_npy(b) {
-                    Some(NpArray::I64(a.mapv(i64::from)))
-                } else {
-                    None
-                }
-            };
-            let Some(a) = read(&bytes) else {
+            let Some(a) = read_npy_any(&bytes) else {
                 return Err(bad(format!(
                     "array '{name}' is unreadable (truncated, or a dtype other than f32/f64/i64/i32/u8/bool)"
                 )));
@@ -204,6 +185,26 @@ impl Npz {
             out.arrays.push((name, a));
         }
         Ok(out)
+    }
+}
+
+/// An `.npy` file's array in the first of f32, f64, i64, i32, u8 and bool that reads it (the
+/// integer and boolean types as i64).
+fn read_npy_any(b: &[u8]) -> Option<NpArray> {
+    if let Ok(a) = ArrayD::<f32>::read_npy(b) {
+        Some(NpArray::F32(a))
+    } else if let Ok(a) = ArrayD::<f64>::read_npy(b) {
+        Some(NpArray::F64(a))
+    } else if let Ok(a) = ArrayD::<i64>::read_npy(b) {
+        Some(NpArray::I64(a))
+    } else if let Ok(a) = ArrayD::<i32>::read_npy(b) {
+        Some(NpArray::I64(a.mapv(i64::from)))
+    } else if let Ok(a) = ArrayD::<u8>::read_npy(b) {
+        Some(NpArray::I64(a.mapv(i64::from)))
+    } else if let Ok(a) = ArrayD::<bool>::read_npy(b) {
+        Some(NpArray::I64(a.mapv(i64::from)))
+    } else {
+        None
     }
 }
 
