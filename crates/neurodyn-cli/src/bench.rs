@@ -137,6 +137,42 @@ const CONFIGS: [Config; 5] = [
     },
 ];
 
+/// The CPU's model name, its SIMD flags and the path the engine's kernels run, for the record
+/// beside every speed figure.
+fn machine_line() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        cpuinfo
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let model = field("model name").unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let flags = field("flags").unwrap_or_default();
+    let mut simd: Vec<&str> = flags
+        .split_whitespace()
+        .filter(|f| f.starts_with("avx") || *f == "fma" || f.starts_with("sse4"))
+        .collect();
+    simd.sort_unstable();
+    simd.dedup();
+    format!(
+        "CPU: {model}; SIMD flags: {}; engine kernels: {} (of {}); {} CPU(s)",
+        if simd.is_empty() {
+            "(none read)".to_string()
+        } else {
+            simd.join(" ")
+        },
+        neurodyn_nn::kernels::Simd::active(),
+        neurodyn_nn::kernels::Simd::all_supported()
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    )
+}
+
 fn flops(c: &Config) -> f64 {
     let (t, b, i, h, o) = (
         c.steps as f64,
@@ -497,6 +533,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         return memory_probe(a.threads_b.unwrap_or(CONFIGS[1].threads));
     }
     let wanted: Vec<&str> = a.only.split(',').map(str::trim).collect();
+    println!("{}", machine_line());
     // The GEMM peak is sampled after each configuration on that configuration's thread count, and
     // once more on both at the end: a two-thread sample only ever follows a configuration that
     // already started the thread pool, so no idle workers appear before a single-threaded one that

@@ -114,8 +114,8 @@ fn resize<T: Real>(v: &mut Vec<T>, n: usize) {
 
 /// Pack the `k × n` row-major `src` into `dst` in the AVX2 kernel's panels.
 fn pack<T: Real>(dst: &mut Vec<T>, src: &[T], k: usize, n: usize) {
-    resize(dst, crate::avx2::packed_len(k, n));
-    crate::avx2::pack_panels(src, k, n, n, T::c(0.0), dst);
+    resize(dst, crate::kernels::packed_len(k, n));
+    crate::kernels::pack_panels(src, k, n, n, T::c(0.0), dst);
 }
 
 /// One gradient buffer per part: the network's own for the first, then the others'.
@@ -299,6 +299,7 @@ impl<T: Real> Network<T> {
         rng: Option<&mut Rng>,
         training: bool,
     ) {
+        let _ftz = crate::kernels::FlushDenormals::new();
         let cell = &*self.cell;
         let (n_in, g, s_len, h, c_len, o) = (
             cell.n_in(),
@@ -449,6 +450,7 @@ impl<T: Real> Network<T> {
     /// gradients in `ws.d_r`) through the last forward pass; write `∂L/∂params` into `grads`
     /// (overwritten, same layout as `params`).
     pub fn backward(&self, ws: &mut Workspace<T>, grads: &mut [T]) {
+        let _ftz = crate::kernels::FlushDenormals::new();
         let cell = &*self.cell;
         let (n_steps, batch) = (ws.n_steps, ws.batch);
         let (n_in, g, s_len, h, o) = (

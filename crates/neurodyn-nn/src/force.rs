@@ -185,6 +185,7 @@ impl Force {
         rng: Option<&mut Rng>,
         y: &mut Vec<T>,
     ) -> Result<(ForceReport, Vec<T>), String> {
+        let _ftz = crate::kernels::FlushDenormals::new();
         let cell = &*net.cell;
         let (n_in, g, s_len, h, o) = (
             cell.n_in(),

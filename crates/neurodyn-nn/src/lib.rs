@@ -6,7 +6,6 @@
 //! [`cell`] for how a cell plugs into the time loop and [`bptt`] for the driver around it.
 
 pub mod activation;
-mod avx2;
 pub mod bptt;
 pub mod cell;
 pub mod cells;
@@ -14,6 +13,7 @@ pub mod constraint;
 pub mod dynamics;
 pub mod force;
 pub mod init;
+pub mod kernels;
 pub mod linalg;
 pub mod loss;
 pub mod math32;

@@ -212,7 +212,7 @@ fn cross_entropy<T: Real>(
 /// precision's own `exp` (f64 keeps libm's, for the gradient checks).
 fn exp_all<T: Real>(v: &mut [T]) {
     match T::as_f32_mut(v) {
-        Some(v32) => crate::avx2::vectorized(ExpAll(v32)),
+        Some(v32) => crate::kernels::vectorized(ExpAll(v32)),
         None => v.iter_mut().for_each(|x| *x = x.exp()),
     }
 }
@@ -220,7 +220,7 @@ fn exp_all<T: Real>(v: &mut [T]) {
 /// The pass of [`exp_all`] for f32.
 struct ExpAll<'a>(&'a mut [f32]);
 
-impl crate::avx2::Pointwise for ExpAll<'_> {
+impl crate::kernels::Pointwise for ExpAll<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self) {

@@ -6,7 +6,7 @@
 //! `ln_1p_unit` replaces `logf` in the softplus activation (a softplus CTRNN's step at that size:
 //! 1.36 → 1.05 ms). The versions here are branch-free (both sides of every choice are computed
 //! and one is selected), so an element-wise loop that calls them compiles to SIMD code, eight
-//! lanes wide inside [`crate::avx2::vectorized`].
+//! lanes wide inside [`crate::kernels::vectorized`].
 //!
 //! Accuracy (checked over the whole range against f64 in `tests`): `exp` within 2 ulp for normal
 //! results, `ln_1p_unit` within 2 ulp on [0, 1], `tanh` within 2·10⁻⁷ absolutely and 4 ulp

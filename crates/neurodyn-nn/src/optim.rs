@@ -139,6 +139,7 @@ impl Optimizer {
 
     /// One update with learning rate `lr`.
     pub fn update<T: Real>(&mut self, params: &mut [T], grads: &[T], lr: f64) {
+        let _ftz = crate::kernels::FlushDenormals::new();
         assert_eq!(params.len(), self.m.len(), "optimizer state size");
         self.step += 1;
         let k = self.step as f64;
@@ -151,7 +152,7 @@ impl Optimizer {
                     OptimizerConfig::Adamw { weight_decay, .. } => weight_decay,
                     _ => 0.0,
                 };
-                crate::avx2::vectorized(AdamStep {
+                crate::kernels::vectorized(AdamStep {
                     params,
                     grads,
                     m: &mut self.m,
@@ -183,7 +184,7 @@ impl Optimizer {
     }
 }
 
-/// One Adam(W) update over all parameters, for [`crate::avx2::vectorized`] (the loop is plain
+/// One Adam(W) update over all parameters, for [`crate::kernels::vectorized`] (the loop is plain
 /// f64 arithmetic and `sqrt`, four lanes wide with AVX2, with the same result either way).
 struct AdamStep<'a, T> {
     params: &'a mut [T],
@@ -197,7 +198,7 @@ struct AdamStep<'a, T> {
     decay: f64,
 }
 
-impl<T: Real> crate::avx2::Pointwise for AdamStep<'_, T> {
+impl<T: Real> crate::kernels::Pointwise for AdamStep<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(self) {

@@ -92,7 +92,10 @@ fn each<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync + Send) {
     if parts.len() == 1 {
         parts.into_iter().for_each(work);
     } else {
-        parts.into_par_iter().for_each(work);
+        parts.into_par_iter().for_each(|p| {
+            let _ftz = crate::kernels::FlushDenormals::new();
+            work(p)
+        });
     }
 }
 
@@ -110,7 +113,7 @@ pub(crate) struct FwdBufs<'a, T> {
 }
 
 /// A weight matrix multiplied from the right at every step: `k × n` row-major, and the same
-/// packed in panels ([`crate::avx2::pack_panels`]) for the AVX2 kernel.
+/// packed in panels ([`crate::kernels::pack_panels`]) for the AVX2 kernel.
 #[derive(Clone, Copy)]
 pub(crate) struct Right<'a, T> {
     pub rows: &'a [T],

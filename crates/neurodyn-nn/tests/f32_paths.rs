@@ -1,14 +1,20 @@
-//! The f32 engine against the f64 one. The gradient checks run in f64, where every product goes
-//! through faer and `exp`/`tanh` are the standard library's; training runs in f32, where the
-//! per-step products take the AVX2 kernel from packed copies of the weights, the element-wise
-//! loops are compiled for AVX2, and `exp`/`tanh` are the engine's own (`math32`). Same cell, same
-//! weights, same batch: the f32 loss, outputs and gradients must agree with f64 to f32 rounding.
+//! The f32 engine against the f64 one, on every SIMD path this CPU has. The gradient checks run in
+//! f64, where every product goes through faer and `exp`/`tanh` are the standard library's;
+//! training runs in f32, where the per-step products take the engine's kernel (AVX-512 or AVX2)
+//! from packed copies of the weights, the element-wise loops are compiled for that path, and
+//! `exp`/`tanh` are the engine's own (`math32`); the portable path multiplies with faer. Same cell,
+//! same weights, same batch: the f32 loss, outputs and gradients must agree with f64 to f32
+//! rounding on every path, and the AVX2 and AVX-512 paths must agree with each other to the bit.
+//!
+//! The path is chosen process-wide ([`set_simd_limit`]), so this file holds one test: a test
+//! binary of its own, where no other test runs while the path changes.
 
 mod common;
 
 use common::tiny_batch;
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn};
+use neurodyn_nn::kernels::{set_simd_limit, Simd};
 use neurodyn_nn::{
     Activation, Cell, Constraint, InitialState, Network, Objective, Real, Workspace,
 };
@@ -52,7 +58,7 @@ fn rel_diff(got: &[f64], want: &[f64]) -> f64 {
 }
 
 #[test]
-fn every_cell_in_f32_agrees_with_f64() {
+fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
     // 64 units and 3 gates and more: wide enough for full kernel tiles and masked column tails
     // (H = 40 leaves a tail of 8 in every 16-column panel), batch 5 leaves partial row tiles.
     // The third size is a long pass (over 2²² multiply-adds in the recurrence): the input
@@ -106,25 +112,60 @@ fn every_cell_in_f32_agrees_with_f64() {
             }),
         ]
     }
-    for (steps, batch, h) in [(12, 5, 64), (12, 5, 40), (30, 11, 120)] {
-        let b = tiny_batch(steps, batch, n_in, 3, 31);
-        for ((name, make64), (_, make32)) in cells::<f64>().into_iter().zip(cells::<f32>()) {
-            let (l64, y64, g64) = evaluate(make64(n_in, h), &b);
-            let (l32, y32, g32) = evaluate(make32(n_in, h), &b);
-            assert!(
-                (l32 - l64).abs() <= 1e-5 * l64.abs().max(1.0),
-                "{name} H={h}: loss {l32} in f32 against {l64}"
-            );
-            let dy = rel_diff(&y32, &y64);
-            assert!(
-                dy <= 1e-5,
-                "{name} H={h}: outputs differ by {dy:e} (relative)"
-            );
-            let dg = rel_diff(&g32, &g64);
-            assert!(
-                dg <= 1e-4,
-                "{name} H={h}: gradients differ by {dg:e} (relative)"
-            );
+    let paths = Simd::all_supported();
+    assert!(paths.contains(&Simd::Portable));
+    eprintln!("SIMD paths on this CPU: {paths:?}");
+    // The f32 results of the first kernel path (AVX2 or AVX-512), for the other to match.
+    let mut kernel_bits: Vec<(String, f64, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut kernel_path: Option<Simd> = None;
+    for simd in paths {
+        set_simd_limit(Some(simd));
+        assert_eq!(Simd::active(), simd);
+        let mut case = 0;
+        for (steps, batch, h) in [(12, 5, 64), (12, 13, 40), (30, 11, 120)] {
+            let b = tiny_batch(steps, batch, n_in, 3, 31);
+            for ((name, make64), (_, make32)) in cells::<f64>().into_iter().zip(cells::<f32>()) {
+                let name = format!("{name} [{simd}]");
+                let (l64, y64, g64) = evaluate(make64(n_in, h), &b);
+                let (l32, y32, g32) = evaluate(make32(n_in, h), &b);
+                compare(&name, h, (l64, &y64, &g64), (l32, &y32, &g32));
+                if simd != Simd::Portable {
+                    match kernel_path {
+                        None => kernel_bits.push((name.clone(), l32, y32, g32)),
+                        Some(first) => {
+                            let (_, l, y, g) = &kernel_bits[case];
+                            assert!(
+                                *l == l32 && *y == y32 && *g == g32,
+                                "{name} H={h}: not the same bits as on {first}"
+                            );
+                        }
+                    }
+                }
+                case += 1;
+            }
+        }
+        if simd != Simd::Portable && kernel_path.is_none() {
+            kernel_path = Some(simd);
         }
     }
+    set_simd_limit(None);
+}
+
+/// The f32 results `(loss, outputs, gradients)` against the f64 ones.
+fn compare(name: &str, h: usize, want: (f64, &[f64], &[f64]), got: (f64, &[f64], &[f64])) {
+    let ((l64, y64, g64), (l32, y32, g32)) = (want, got);
+    assert!(
+        (l32 - l64).abs() <= 1e-5 * l64.abs().max(1.0),
+        "{name} H={h}: loss {l32} in f32 against {l64}"
+    );
+    let dy = rel_diff(y32, y64);
+    assert!(
+        dy <= 1e-5,
+        "{name} H={h}: outputs differ by {dy:e} (relative)"
+    );
+    let dg = rel_diff(g32, g64);
+    assert!(
+        dg <= 1e-4,
+        "{name} H={h}: gradients differ by {dg:e} (relative)"
+    );
 }

@@ -653,6 +653,8 @@ fn step_once(
     s0: Option<&[f32]>,
     trials: Option<&Batch>,
 ) -> Result<(StepReport, Vec<f32>)> {
+    // Flush-to-zero for the whole step (loss, penalties, clipping, update), not only the passes.
+    let _ftz = neurodyn_nn::kernels::FlushDenormals::new();
     let n_in = net.cell.n_in();
     if b.inputs.len() != b.n_steps * b.batch * n_in {
         return Err(TrainError::Shape {

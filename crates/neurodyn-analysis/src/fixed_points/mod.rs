@@ -257,7 +257,7 @@ pub fn run(
             &[u.len()],
         ));
     }
-    if n == 0 || starts.is_empty() || starts.len() % n != 0 {
+    if n == 0 || starts.is_empty() || !starts.len().is_multiple_of(n) {
         return Err(AnalysisError::shape(
             "fixed-point starts (n_starts, n_state)",
             &[starts.len() / n.max(1), n],

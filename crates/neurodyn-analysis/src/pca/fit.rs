@@ -119,7 +119,7 @@ impl Pca {
 
     /// Project `rows` (`(n, n_features)` row-major) onto the components: `(n, n_components)`.
     pub fn transform(&self, rows: &[f64]) -> Result<Vec<f64>> {
-        if rows.len() % self.n_features != 0 {
+        if !rows.len().is_multiple_of(self.n_features) {
             return Err(AnalysisError::shape(
                 "pca transform rows",
                 &[rows.len() / self.n_features, self.n_features],

@@ -18,13 +18,13 @@
 //! `∂α = Σ g (f(pre) − r_{t−1})`, and `∂W_rec = Σ_t ∂pre_tᵀ r_{t−1}` as one GEMM after the loop.
 
 use crate::activation::{with_activation, Activation};
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::{
     noise_row, rate_bwd, rate_fwd, state_bwd, state_bwd_tail, state_fwd, tutorial_bwd, tutorial_fwd,
 };
 use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
+use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -89,7 +89,7 @@ impl<T: Real> Ctrnn<T> {
 
 impl<T: Real> Ctrnn<T> {
     /// The element-wise part of a forward step (after `pre` is in the cache). Always inlined, so
-    /// that it compiles into the AVX2 function of [`crate::avx2::vectorized`].
+    /// that it compiles into the AVX2 function of [`crate::kernels::vectorized`].
     #[inline(always)]
     fn pointwise_fwd(&self, alpha: &[T], noisy: bool, b: usize, io: &mut StepFwd<'_, T>) {
         let h = self.n_rec;
@@ -240,7 +240,7 @@ impl<T: Real> Ctrnn<T> {
     }
 }
 
-/// The element-wise part of a forward step, for [`crate::avx2::vectorized`].
+/// The element-wise part of a forward step, for [`crate::kernels::vectorized`].
 struct Fwd<'c, 'a, T> {
     cell: &'c Ctrnn<T>,
     alpha: &'c [T],
@@ -258,7 +258,7 @@ impl<T: Real> Pointwise for Fwd<'_, '_, T> {
     }
 }
 
-/// The element-wise part of a backward step, for [`crate::avx2::vectorized`].
+/// The element-wise part of a backward step, for [`crate::kernels::vectorized`].
 struct Bwd<'c, 'a, T> {
     cell: &'c Ctrnn<T>,
     alpha: &'c [T],
@@ -277,7 +277,7 @@ impl<T: Real> Pointwise for Bwd<'_, '_, T> {
 }
 
 /// The state form's element-wise work after the recurrent product of a backward step, for
-/// [`crate::avx2::vectorized`].
+/// [`crate::kernels::vectorized`].
 struct StateTail<'c, 'a, T> {
     f: Activation,
     alpha: &'c [T],
@@ -398,7 +398,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
             Trans::N,
             ctx.threads,
         );
-        crate::avx2::vectorized(Fwd {
+        crate::kernels::vectorized(Fwd {
             cell: self,
             alpha,
             noisy,
@@ -415,7 +415,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
         let noisy = !io.noise.is_empty() && ctx.training && self.sigma_rec > 0.0;
         let alpha = &eff[o[3]..o[3] + h];
         let w_rec = self.copies().w(&eff[o[2]..o[3]], &eff[o[4]..]);
-        crate::avx2::vectorized(Bwd {
+        crate::kernels::vectorized(Bwd {
             cell: self,
             alpha,
             noisy,
@@ -437,7 +437,7 @@ impl<T: Real> Cell<T> for Ctrnn<T> {
                     false,
                     ctx.threads,
                 );
-                crate::avx2::vectorized(StateTail {
+                crate::kernels::vectorized(StateTail {
                     f,
                     alpha,
                     b,

@@ -5,7 +5,7 @@
 //! slices keep their no-alias facts, which lets the compiler vectorise the loops (fields reached
 //! through a `&mut StepFwd` carry no such facts). `NOISY` and `TAU` select the optional noise and
 //! learned-τ terms at compile time. All are `#[inline(always)]` so that they compile into the
-//! AVX2 function of [`crate::avx2::vectorized`].
+//! AVX2 function of [`crate::kernels::vectorized`].
 
 use crate::real::Real;
 

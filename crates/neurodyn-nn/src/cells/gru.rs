@@ -27,11 +27,11 @@
 //! steps. ∂G differs from ∂U only in the n gate, which is why it needs its own buffer.
 
 use crate::activation::sigmoid;
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::cells::vanilla::rnn_uniform;
 use crate::constraint::Constraint;
+use crate::kernels::Pointwise;
 use crate::linalg::{add_col_sums, gemm, m, Trans};
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -91,7 +91,7 @@ impl<T: Real> Gru<T> {
     }
 }
 
-/// The element-wise part of a forward step, for [`crate::avx2::vectorized`]: the gates from
+/// The element-wise part of a forward step, for [`crate::kernels::vectorized`]: the gates from
 /// `U_t` and the recurrent products left in the cache.
 struct Fwd<'a, T> {
     h: usize,
@@ -163,7 +163,7 @@ fn fwd_row<T: Real>(
     }
 }
 
-/// The element-wise part of a backward step, for [`crate::avx2::vectorized`]: `∂U`, `∂G` (in
+/// The element-wise part of a backward step, for [`crate::kernels::vectorized`]: `∂U`, `∂G` (in
 /// `d_aux`) and the direct part `g z` of `∂h_{t−1}`. Hands the step's slices back.
 struct Bwd<'a, T> {
     h: usize,
@@ -323,7 +323,7 @@ impl<T: Real> Cell<T> for Gru<T> {
             false,
             ctx.threads,
         );
-        crate::avx2::vectorized(Fwd {
+        crate::kernels::vectorized(Fwd {
             h,
             b_rec,
             io,
@@ -336,7 +336,7 @@ impl<T: Real> Cell<T> for Gru<T> {
         let b = ctx.batch;
         let o = self.offs();
         let w_rec = self.copies().w(&eff[o[2]..o[3]], &eff[o[4]..]);
-        let io = crate::avx2::vectorized(Bwd { h, io, batch: b });
+        let io = crate::kernels::vectorized(Bwd { h, io, batch: b });
         // ∂h_{t−1} += ∂G · W_rec.
         gemm_s(
             io.d_s_prev,

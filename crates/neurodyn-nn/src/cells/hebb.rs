@@ -37,11 +37,11 @@
 //! after it.
 
 use crate::activation::with_activation;
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
+use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -172,7 +172,7 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
             ctx.threads,
         );
         let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
-        crate::avx2::vectorized(Fwd {
+        crate::kernels::vectorized(Fwd {
             cell: self,
             plastic,
             noisy,
@@ -184,7 +184,7 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
         let (h, b, s_len) = (self.n_rec, ctx.batch, self.state_len());
         let o = self.offs();
         let plastic = &eff[o[3]..o[4]];
-        crate::avx2::vectorized(Bwd {
+        crate::kernels::vectorized(Bwd {
             cell: self,
             plastic,
             b,
@@ -224,7 +224,7 @@ impl<T: Real> Cell<T> for HebbCtrnn<T> {
 impl<T: Real> HebbCtrnn<T> {
     /// The per-sample work of a forward step after the slow-weight product: the plastic part of
     /// `pre`, the rates and the new trace. Always inlined, so that it compiles into the AVX2
-    /// function of [`crate::avx2::vectorized`] with the activation `act` folded in.
+    /// function of [`crate::kernels::vectorized`] with the activation `act` folded in.
     #[inline(always)]
     fn fwd_rows(&self, plastic: &[T], noisy: bool, io: &mut StepFwd<'_, T>, act: impl Fn(T) -> T) {
         let (h, s_len) = (self.n_rec, self.state_len());
@@ -341,7 +341,7 @@ impl<T: Real> HebbCtrnn<T> {
     }
 }
 
-/// The element-wise part of a forward step, for [`crate::avx2::vectorized`].
+/// The element-wise part of a forward step, for [`crate::kernels::vectorized`].
 struct Fwd<'c, 'a, T> {
     cell: &'c HebbCtrnn<T>,
     plastic: &'c [T],
@@ -359,7 +359,7 @@ impl<T: Real> Pointwise for Fwd<'_, '_, T> {
     }
 }
 
-/// The element-wise part of a backward step, for [`crate::avx2::vectorized`].
+/// The element-wise part of a backward step, for [`crate::kernels::vectorized`].
 struct Bwd<'c, 'a, T> {
     cell: &'c HebbCtrnn<T>,
     plastic: &'c [T],

@@ -53,10 +53,10 @@
 //! over all steps.
 
 use crate::activation::sigmoid;
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::constraint::{dale_signs, no_autapse_mask, Constraint, Rectify};
+use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::ParamSpec;
 use crate::real::Real;
@@ -270,7 +270,7 @@ fn pieces_mut<'a, T>(mut p: &'a mut [T], lens: &[usize; 7]) -> [&'a mut [T]; 7] 
     out
 }
 
-/// Batch norm and the gates of a forward step, for [`crate::avx2::vectorized`], row by row so
+/// Batch norm and the gates of a forward step, for [`crate::kernels::vectorized`], row by row so
 /// that every loop runs along the features. The batch sums accumulate in the inverse-deviation
 /// slots of the cache's first two rows (the mean in row 0's, the variance and then 1/√(σ²+ε) in
 /// row 1's; row 0's slot gets its final value last), sample after sample, in the order a loop
@@ -442,7 +442,7 @@ fn add_into<T: Real>(acc: &mut [T], a: &[T]) {
     }
 }
 
-/// The gates' part of a backward step, for [`crate::avx2::vectorized`]: `∂z_pre`, `∂h̃_pre`
+/// The gates' part of a backward step, for [`crate::kernels::vectorized`]: `∂z_pre`, `∂h̃_pre`
 /// into `d_aux` and the direct part `g z` of `∂h_{t−1}`. Hands the step's slices back.
 struct GatesBwd<'a, T> {
     h: usize,
@@ -504,7 +504,7 @@ fn gates_bwd_row<T: Real>(
     }
 }
 
-/// The batch norm's part of a backward step, for [`crate::avx2::vectorized`]: `∂γ`, `∂β` and
+/// The batch norm's part of a backward step, for [`crate::kernels::vectorized`]: `∂γ`, `∂β` and
 /// `∂a` (into `∂U`, or for the ENU's candidate into `d_aux[2H..3H)`), row by row. The batch sums
 /// `Σ d` and `Σ d x̂` accumulate in `∂U`'s first two rows, sample after sample; those two rows'
 /// own `∂a` is computed last, in one pass that reads both sums before it overwrites them.
@@ -803,7 +803,7 @@ impl<T: Real> Cell<T> for LightGru<T> {
         if ctx.training && row + 1 > done {
             trained[0] = T::c((row + 1) as f64);
         }
-        crate::avx2::vectorized(BnFwd {
+        crate::kernels::vectorized(BnFwd {
             h,
             b,
             cl,
@@ -829,7 +829,7 @@ impl<T: Real> Cell<T> for LightGru<T> {
         let b = ctx.batch;
         let o = self.offs();
         let zero = T::c(0.0);
-        let mut io = crate::avx2::vectorized(GatesBwd { h, b, cl, al, io });
+        let mut io = crate::kernels::vectorized(GatesBwd { h, b, cl, al, io });
         gemm_s(
             io.d_s_prev,
             b,
@@ -844,7 +844,7 @@ impl<T: Real> Cell<T> for LightGru<T> {
         );
         // Batch norm, per feature over the batch.
         let d_eff = std::mem::take(&mut io.d_eff);
-        let io = crate::avx2::vectorized(BnBwd {
+        let io = crate::kernels::vectorized(BnBwd {
             h,
             b,
             cl,

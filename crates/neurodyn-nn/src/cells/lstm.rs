@@ -24,11 +24,11 @@
 //! and `∂W_rec = Σ_t ∂U_tᵀ h_{t−1}` as one GEMM over all steps after the loop.
 
 use crate::activation::sigmoid;
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::cells::vanilla::rnn_uniform;
 use crate::constraint::Constraint;
+use crate::kernels::Pointwise;
 use crate::linalg::{gemm, m, Trans};
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -88,7 +88,7 @@ impl<T: Real> Lstm<T> {
     }
 }
 
-/// The element-wise part of a forward step, for [`crate::avx2::vectorized`]: gates, cell and
+/// The element-wise part of a forward step, for [`crate::kernels::vectorized`]: gates, cell and
 /// output from `U_t` and the recurrent products left in the cache.
 struct Fwd<'a, T> {
     h: usize,
@@ -165,7 +165,7 @@ fn gate<T: Real>(v: &mut [T], u: &[T], f: impl Fn(T) -> T) {
     }
 }
 
-/// The element-wise part of a backward step, for [`crate::avx2::vectorized`]: `∂U` and
+/// The element-wise part of a backward step, for [`crate::kernels::vectorized`]: `∂U` and
 /// `∂c_{t−1}`. Hands the step's slices back.
 struct Bwd<'a, T> {
     h: usize,
@@ -330,7 +330,7 @@ impl<T: Real> Cell<T> for Lstm<T> {
             false,
             ctx.threads,
         );
-        crate::avx2::vectorized(Fwd { h, batch: b, io });
+        crate::kernels::vectorized(Fwd { h, batch: b, io });
     }
 
     fn backward_step(&self, eff: &[T], ctx: StepCtx, io: StepBwd<'_, T>) {
@@ -338,7 +338,7 @@ impl<T: Real> Cell<T> for Lstm<T> {
         let b = ctx.batch;
         let o = self.offs();
         let w_rec = self.copies().w(&eff[o[2]..o[3]], &eff[o[3]..]);
-        let io = crate::avx2::vectorized(Bwd { h, batch: b, io });
+        let io = crate::kernels::vectorized(Bwd { h, batch: b, io });
         // ∂h_{t−1} = ∂U · W_rec, written into the h half of each ∂state row.
         gemm_s(
             io.d_s_prev,

@@ -28,11 +28,11 @@
 //! GEMM after the loop.
 
 use crate::activation::{with_activation, Activation};
-use crate::avx2::Pointwise;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::rate_core::{deref_to_core, RateCore};
 use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
+use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};
 use crate::real::Real;
@@ -213,7 +213,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         // e = (U + φ)(1 − d) r into the second half of each cache row, and a copy in `r_next`
         // for the product (the e block and the pre block share each cache row; `r_next` is
         // overwritten below).
-        crate::avx2::vectorized(Drive { k, io: &mut io });
+        crate::kernels::vectorized(Drive { k, io: &mut io });
         // pre = U_t + e W_recᵀ into the first half.
         gemm_s_onto(
             io.cache,
@@ -229,7 +229,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
         );
         let noisy = ctx.training && self.sigma_rec > 0.0 && !io.noise.is_empty();
         let sigma = T::c(noise_scale(k.alpha.f(), self.sigma_rec));
-        crate::avx2::vectorized(Fwd {
+        crate::kernels::vectorized(Fwd {
             f: self.activation,
             k,
             noise: noisy.then_some(sigma),
@@ -244,7 +244,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
             .copies()
             .w(&eff[self.offs()[2]..self.offs()[3]], copies);
         // ∂pre = (∂r_t) α f'(pre) = ∂U_t.
-        crate::avx2::vectorized(BwdPre {
+        crate::kernels::vectorized(BwdPre {
             f: self.activation,
             k,
             io: &mut io,
@@ -262,7 +262,7 @@ impl<T: Real> Cell<T> for StpCtrnn<T> {
             false,
             ctx.threads,
         );
-        crate::avx2::vectorized(BwdState { k, io: &mut io });
+        crate::kernels::vectorized(BwdState { k, io: &mut io });
     }
 
     fn jacobian(&self, eff: &[T], s_prev: &[T], u: &[T], out: &mut [T]) -> bool {
@@ -356,7 +356,7 @@ struct Consts<'e, T> {
 }
 
 /// The presynaptic drive `e = (U + φ)(1 − d) r` of a forward step, for
-/// [`crate::avx2::vectorized`].
+/// [`crate::kernels::vectorized`].
 struct Drive<'c, 'a, T> {
     k: Consts<'c, T>,
     io: &'c mut StepFwd<'a, T>,
@@ -387,7 +387,7 @@ impl<T: Real> Pointwise for Drive<'_, '_, T> {
 }
 
 /// The element-wise part of a forward step after the recurrent product, for
-/// [`crate::avx2::vectorized`]; `noise` is the noise's scale when the step is noisy.
+/// [`crate::kernels::vectorized`]; `noise` is the noise's scale when the step is noisy.
 struct Fwd<'c, 'a, T> {
     f: Activation,
     k: Consts<'c, T>,
@@ -445,7 +445,7 @@ impl<T: Real> Pointwise for Fwd<'_, '_, T> {
     }
 }
 
-/// `∂pre = (∂r_t) α f'(pre)` of a backward step, for [`crate::avx2::vectorized`].
+/// `∂pre = (∂r_t) α f'(pre)` of a backward step, for [`crate::kernels::vectorized`].
 struct BwdPre<'c, 'a, T> {
     f: Activation,
     k: Consts<'c, T>,
@@ -473,7 +473,7 @@ impl<T: Real> Pointwise for BwdPre<'_, '_, T> {
 }
 
 /// The element-wise part of a backward step after the recurrent product (∂e is in the r block of
-/// ∂s_{t−1}), for [`crate::avx2::vectorized`], in passes. The first two, which write one block of
+/// ∂s_{t−1}), for [`crate::kernels::vectorized`], in passes. The first two, which write one block of
 /// the row and read other buffers, vectorise; the last three read and write blocks of the same
 /// row, which the compiler does not vectorise (nor did copies into locals help: slower).
 struct BwdState<'c, 'a, T> {

@@ -12,7 +12,7 @@
 //! Over a whole sequence the same view spans every step at once (`T·B` rows with the cache or aux
 //! row length as stride), which is how the deferred weight gradients stay one GEMM each.
 
-use crate::avx2::{Right, Start, SPLIT_FLOPS};
+use crate::kernels::{Right, Start, SPLIT_FLOPS};
 use crate::linalg::Trans;
 use crate::real::Real;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -28,7 +28,7 @@ pub(crate) struct Sv<'a, T> {
 }
 
 impl<'a, T> Sv<'a, T> {
-    /// The same matrix also packed by [`crate::avx2::pack_panels`], which the AVX2 kernel reads
+    /// The same matrix also packed by [`crate::kernels::pack_panels`], which the AVX2 kernel reads
     /// instead when the view is a right operand used as stored.
     pub(crate) fn with_panels(self, panels: &'a [T]) -> Self {
         Sv {
@@ -65,7 +65,7 @@ fn view<T: Real>(a: Sv<'_, T>, t: Trans) -> MatRef<'_, T> {
 /// at the end of a cell's effective weights, after its gradient stops (`grad_len`): `Wᵀ`, `Wᵀ`
 /// in panels and `W` in panels. The per-step products `h_{t−1} Wᵀ` (forward) and `∂G W`
 /// (backward) then both use their right operand as stored, so the AVX2 kernel takes them and
-/// reads a packed panel that stays in L1 ([`crate::avx2::pack_panels`]); the portable path reads
+/// reads a packed panel that stays in L1 ([`crate::kernels::pack_panels`]); the portable path reads
 /// the plain rows. Written once per pass by the cell's `prepare`.
 #[derive(Clone, Copy)]
 pub(crate) struct RecCopies {
@@ -83,11 +83,11 @@ impl RecCopies {
 
     fn split(self) -> [usize; 3] {
         let w_t = self.g * self.h;
-        let w_t_panels = w_t + crate::avx2::packed_len(self.h, self.g);
+        let w_t_panels = w_t + crate::kernels::packed_len(self.h, self.g);
         [
             w_t,
             w_t_panels,
-            w_t_panels + crate::avx2::packed_len(self.g, self.h),
+            w_t_panels + crate::kernels::packed_len(self.g, self.h),
         ]
     }
 
@@ -99,8 +99,8 @@ impl RecCopies {
         let (w_t_panels, w_panels) = rest.split_at_mut(b - a);
         crate::linalg::transpose_into(w, g, h, w_t);
         let zero = T::c(0.0);
-        crate::avx2::pack_panels(w_t, h, g, g, zero, w_t_panels);
-        crate::avx2::pack_panels(w, g, h, h, zero, w_panels);
+        crate::kernels::pack_panels(w_t, h, g, g, zero, w_t_panels);
+        crate::kernels::pack_panels(w, g, h, h, zero, w_panels);
     }
 
     /// `Wᵀ (h × g)` as a right operand, for `h_{t−1} Wᵀ`.
@@ -213,7 +213,7 @@ fn product<T: Real>(
     }
     let k = av.ncols();
     let flops = c_rows * c_cols * k;
-    if kernel_fits(ta, tb, c_cols) && crate::avx2::available() {
+    if kernel_fits(ta, tb, c_cols) && crate::kernels::available() {
         if let (Some(c32), Some(a32), Some(b32)) =
             (T::as_f32_mut(c), T::as_f32(a.data), T::as_f32(b.data))
         {
@@ -232,7 +232,7 @@ fn product<T: Real>(
                     Some(p) => Right::Panels(p),
                     None => Right::Rows(b32, b.stride),
                 };
-                let done = crate::avx2::sgemm(
+                let done = crate::kernels::sgemm(
                     (c_rows, c_cols, k),
                     (a32, rs, cs),
                     right,

@@ -81,7 +81,7 @@ impl DelayPairedAssociation {
         cv.set(0..dec.start, 0, 1.0);
         cv.set(tl.range("stim1"), c.pair.0, 1.0);
         cv.set(tl.range("stim2"), c.pair.1, 1.0);
-        let gt = i64::from((c.pair.1 - c.pair.0) % 2 == 0);
+        let gt = i64::from((c.pair.1 - c.pair.0).is_multiple_of(2));
         cv.class(dec.clone(), gt);
         cv.respond_from(dec.start);
         let labels = Labels::new()

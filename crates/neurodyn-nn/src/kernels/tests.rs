@@ -1,5 +1,6 @@
 //! The kernel against the plain loop.
 
+use super::gemm::sgemm_on;
 use super::*;
 
 /// The plain loop: `S + op(A)·B` with op(A)(i, p) at `a[i·rs + p·cs]`.
@@ -28,7 +29,11 @@ fn naive(
 /// wider than the views and guard values around the written block.
 #[test]
 fn sgemm_matches_the_plain_loop() {
-    if !available() {
+    let paths: Vec<Simd> = Simd::all_supported()
+        .into_iter()
+        .filter(|&s| s != Simd::Portable)
+        .collect();
+    if paths.is_empty() {
         eprintln!("no AVX2/FMA on this CPU: the kernel is not used, nothing to compare");
         return;
     }
@@ -37,10 +42,14 @@ fn sgemm_matches_the_plain_loop() {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
     };
-    let small = [1usize, 2, 3, 5, 6, 7, 11, 16, 17, 33];
+    // Row counts around both paths' tiles (6 and 12 rows) and column counts around their widths
+    // (8/16 with AVX2, 16/32 with AVX-512) and masked tails.
+    let small = [1usize, 2, 3, 5, 6, 7, 11, 12, 13, 16, 17, 25, 33];
     let mut cases = Vec::new();
     for &m in &small {
-        for &n in &[1usize, 3, 7, 8, 9, 15, 16, 17, 24, 31, 40, 64] {
+        for &n in &[
+            1usize, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 48, 64, 80,
+        ] {
             for &k in &[0usize, 1, 2, 5, 64] {
                 cases.push((m, n, k));
             }
@@ -55,7 +64,10 @@ fn sgemm_matches_the_plain_loop() {
         (256, 40, 1100),
         (300, 70, 257),
     ]);
-    for (m, n, k) in cases {
+    for (simd, (m, n, k)) in paths
+        .iter()
+        .flat_map(|&s| cases.iter().map(move |&c| (s, c)))
+    {
         let mut panels = vec![0.0f32; packed_len(k, n)];
         for (transposed, packed, threads) in (0..8).map(|v| (v & 1 == 1, v & 2 == 2, 1 + v / 4)) {
             {
@@ -91,10 +103,18 @@ fn sgemm_matches_the_plain_loop() {
                     } else {
                         Right::Rows(&b, ldb)
                     };
-                    assert!(sgemm(dims, av, right, (&mut c, ldc), start, threads));
+                    assert!(sgemm_on(
+                        simd,
+                        dims,
+                        av,
+                        right,
+                        (&mut c, ldc),
+                        start,
+                        threads
+                    ));
                     let want = naive(dims, av, bv, (s, ldc));
                     let what = format!(
-                        "{m}x{n}x{k} {mode} Aᵀ {transposed} packed B {packed} threads {threads}"
+                        "{simd} {m}x{n}x{k} {mode} Aᵀ {transposed} packed B {packed} threads {threads}"
                     );
                     for i in 0..m {
                         for j in 0..ldc {

@@ -1,6 +1,9 @@
-//! The x86-64 kernel behind [`super::sgemm`]: blocking, packing and the register tiles.
+//! The x86-64 kernel behind [`super::sgemm`]: blocking, packing and the register tiles, written
+//! once ([`drive`]) over the two tile sets ([`Avx2`], [`Avx512`]) and compiled once for each
+//! instruction set ([`sgemm_avx2`], [`sgemm_avx512`]).
 
-use super::{Mode, NR};
+use super::gemm::Mode;
+use super::{Simd, NR};
 use std::arch::x86_64::*;
 use std::cell::RefCell;
 
@@ -22,6 +25,8 @@ pub(super) struct Views {
     pub d: *const f32,
     pub ldd: usize,
     pub mode: Mode,
+    /// The path to run (AVX2 or AVX-512; detected by the caller).
+    pub simd: Simd,
 }
 
 impl Views {
@@ -71,6 +76,15 @@ impl Half {
     }
 }
 
+/// Safety: the CPU has the instruction set of `p.simd`, and the views are as [`super::sgemm`]
+/// checks them.
+pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
+    match p.simd {
+        Simd::Avx512 => sgemm_avx512(m, n, p),
+        _ => sgemm_avx2(m, n, p),
+    }
+}
+
 /// Rows of A, and of C, per block: op(A)'s block (MC × KC) stays in L2 while the panels of B
 /// pass over it.
 const MC: usize = 96;
@@ -92,13 +106,46 @@ pub(super) unsafe fn with_avx2_fma<P: super::Pointwise>(work: P) -> P::Output {
     work.run()
 }
 
-/// Blocks of KC along k (the first starts from S, the others add to C), blocks of MC rows,
-/// then column panels of 16, then 8, then a masked tail, and row tiles of at most 6 rows, as
-/// even as can be. A transposed A is copied block by block into its row tiles, each tile's
-/// rows side by side for every k (its columns are a whole row of A apart otherwise), and a
-/// tall enough product copies B block by block into panels ([`PACK_B_ROWS`]).
+/// Calls `work` inside a function compiled for AVX-512 (the caller checks the CPU).
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+pub(super) unsafe fn with_avx512<P: super::Pointwise>(work: P) -> P::Output {
+    work.run()
+}
+
+/// [`drive`] compiled for AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
+unsafe fn sgemm_avx2(m: usize, n: usize, p: &Views) {
+    drive::<Avx2>(m, n, p)
+}
+
+/// [`drive`] compiled for AVX-512.
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+unsafe fn sgemm_avx512(m: usize, n: usize, p: &Views) {
+    drive::<Avx512>(m, n, p)
+}
+
+/// A set of register tiles: up to [`Tiles::MR`] rows by [`Tiles::NC`] columns (two vectors),
+/// half that width, or a masked tail narrower than one vector.
+trait Tiles {
+    /// Most rows of a tile.
+    const MR: usize;
+    /// Columns of a full tile (two vectors).
+    const NC: usize;
+    /// Run the tile of `rows` rows and `width` columns at `at` (`width` is NC, NC/2 or less).
+    ///
+    /// Safety: as for [`drive`].
+    unsafe fn tile(rows: usize, width: usize, p: &Views, at: &At);
+}
+
+/// Blocks of KC along k (the first starts from S, the others add to C), blocks of MC rows,
+/// then column tiles of `K::NC`, then `K::NC / 2`, then a masked tail, and row tiles of at most
+/// `K::MR` rows, as even as can be. A transposed A is copied block by block into its row tiles,
+/// each tile's rows side by side for every k (its columns are a whole row of A apart otherwise),
+/// and a tall enough product copies B block by block into panels ([`PACK_B_ROWS`]).
+///
+/// Safety: the views are as [`super::sgemm`] checks them, and the CPU has `K`'s instruction set.
+#[inline(always)]
+unsafe fn drive<K: Tiles>(m: usize, n: usize, p: &Views) {
     let k = p.k;
     let pack_a = p.cs != 1 && k > 1;
     let pack_b = !p.packed && m >= PACK_B_ROWS;
@@ -138,20 +185,21 @@ pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
                     }
                 }
             }
-            // B's element (kb + r, j) and the step between its rows.
-            let b_of = |j: usize| -> (*const f32, usize) {
+            // B's element (kb + r, j), the step between its rows, and the step from one panel of
+            // NR columns to the next.
+            let b_of = |j: usize| -> (*const f32, usize, usize) {
                 if pack_b {
-                    (sb.as_ptr().add((j / NR) * kc * NR + j % NR), NR)
+                    (sb.as_ptr().add((j / NR) * kc * NR + j % NR), NR, kc * NR)
                 } else if p.packed {
-                    (p.b_at(kb, j), NR)
+                    (p.b_at(kb, j), NR, p.k * NR)
                 } else {
-                    (p.b_at(kb, j), p.ldb)
+                    (p.b_at(kb, j), p.ldb, NR)
                 }
             };
             let mut i0 = 0;
             while i0 < m {
                 let mc = (m - i0).min(MC);
-                let tiles = mc.div_ceil(6);
+                let tiles = mc.div_ceil(K::MR);
                 let rows_of = |t: usize| mc / tiles + usize::from(t < mc % tiles);
                 if pack_a {
                     // Tile t (rows i..i+rows) at sa[i·kc ..], element (r, q) at q·rows + r.
@@ -168,6 +216,9 @@ pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
                             if p.rs == 1 && rows == 6 {
                                 let dst: &mut [f32; 6] = dst.try_into().expect("6 wide");
                                 *dst = std::ptr::read(src.cast::<[f32; 6]>());
+                            } else if p.rs == 1 && rows == 12 {
+                                let dst: &mut [f32; 12] = dst.try_into().expect("12 wide");
+                                *dst = std::ptr::read(src.cast::<[f32; 12]>());
                             } else {
                                 for (r, v) in dst.iter_mut().enumerate() {
                                     *v = *src.add(r * p.rs);
@@ -180,15 +231,14 @@ pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
                 let mut j = 0;
                 while j < n {
                     let left = n - j;
-                    let width = if left >= 16 {
-                        16
-                    } else if left >= 8 {
-                        8
+                    let width = if left >= K::NC {
+                        K::NC
+                    } else if left >= K::NC / 2 {
+                        K::NC / 2
                     } else {
                         left
                     };
-                    let mask = tail_mask(width);
-                    let (b, ldb) = b_of(j);
+                    let (b, ldb, panel) = b_of(j);
                     let mut i = 0;
                     for t in 0..tiles {
                         let rows = rows_of(t);
@@ -204,28 +254,12 @@ pub(super) unsafe fn sgemm(m: usize, n: usize, p: &Views) {
                             cs,
                             b,
                             ldb,
+                            panel,
                             c: p.c.wrapping_add((i0 + i) * p.ldc + j),
                             d: p.d.wrapping_add((i0 + i) * p.ldd + j),
                             mode,
-                            mask,
                         };
-                        macro_rules! go {
-                            ($mr:literal) => {
-                                match width {
-                                    16 => tile::<$mr, 2, false>(p, &at),
-                                    8 => tile::<$mr, 1, false>(p, &at),
-                                    _ => tile::<$mr, 1, true>(p, &at),
-                                }
-                            };
-                        }
-                        match rows {
-                            1 => go!(1),
-                            2 => go!(2),
-                            3 => go!(3),
-                            4 => go!(4),
-                            5 => go!(5),
-                            _ => go!(6),
-                        }
+                        K::tile(rows, width, p, &at);
                         i += rows;
                     }
                     j += width;
@@ -248,27 +282,91 @@ struct At {
     cs: usize,
     b: *const f32,
     ldb: usize,
+    /// From one panel of NR columns of B to the next (AVX-512 reads two).
+    panel: usize,
     c: *mut f32,
     d: *const f32,
     mode: Mode,
-    mask: __m256i,
 }
 
-/// Lanes `0..width` set (all of them for `width ≥ 8`).
-#[target_feature(enable = "avx2,fma")]
-fn tail_mask(width: usize) -> __m256i {
-    let w = width.min(8) as i32;
-    _mm256_cmpgt_epi32(
-        _mm256_set1_epi32(w),
-        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-    )
+/// AVX2 + FMA: tiles of up to 6 rows × 16 columns (two 8-lane vectors, 12 accumulators of the
+/// 16 registers).
+struct Avx2;
+
+impl Tiles for Avx2 {
+    const MR: usize = 6;
+    const NC: usize = 16;
+
+    #[inline(always)]
+    unsafe fn tile(rows: usize, width: usize, p: &Views, at: &At) {
+        macro_rules! go {
+            ($mr:literal) => {
+                match width {
+                    16 => avx2_tile::<$mr, 2, false>(p, at, width),
+                    8 => avx2_tile::<$mr, 1, false>(p, at, width),
+                    _ => avx2_tile::<$mr, 1, true>(p, at, width),
+                }
+            };
+        }
+        match rows {
+            1 => go!(1),
+            2 => go!(2),
+            3 => go!(3),
+            4 => go!(4),
+            5 => go!(5),
+            _ => go!(6),
+        }
+    }
 }
 
-/// One MR × (8·NV) tile; with `MASK` the last vector is partial.
+/// AVX-512: tiles of up to 12 rows × 32 columns (two 16-lane vectors, one from each of two
+/// panels of B; 24 accumulators of the 32 registers).
+struct Avx512;
+
+impl Tiles for Avx512 {
+    const MR: usize = 12;
+    const NC: usize = 32;
+
+    #[inline(always)]
+    unsafe fn tile(rows: usize, width: usize, p: &Views, at: &At) {
+        macro_rules! go {
+            ($mr:literal) => {
+                match width {
+                    32 => avx512_tile::<$mr, 2, false>(p, at, width),
+                    16 => avx512_tile::<$mr, 1, false>(p, at, width),
+                    _ => avx512_tile::<$mr, 1, true>(p, at, width),
+                }
+            };
+        }
+        match rows {
+            1 => go!(1),
+            2 => go!(2),
+            3 => go!(3),
+            4 => go!(4),
+            5 => go!(5),
+            6 => go!(6),
+            7 => go!(7),
+            8 => go!(8),
+            9 => go!(9),
+            10 => go!(10),
+            11 => go!(11),
+            _ => go!(12),
+        }
+    }
+}
+
+/// One MR × (8·NV) tile with AVX2; with `MASK` the last vector holds `width` < 8 columns.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn tile<const MR: usize, const NV: usize, const MASK: bool>(p: &Views, at: &At) {
-    let mask = at.mask;
+unsafe fn avx2_tile<const MR: usize, const NV: usize, const MASK: bool>(
+    p: &Views,
+    at: &At,
+    width: usize,
+) {
+    let mask = _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(width.min(8) as i32),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    );
     let load = |ptr: *const f32, v: usize| {
         if MASK && v == NV - 1 {
             _mm256_maskload_ps(ptr.add(8 * v), mask)
@@ -277,22 +375,15 @@ unsafe fn tile<const MR: usize, const NV: usize, const MASK: bool>(p: &Views, at
         }
     };
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
-    match at.mode {
-        Mode::Zero => {}
-        Mode::C => {
-            for (r, row) in acc.iter_mut().enumerate() {
-                let src = at.c.add(r * p.ldc);
-                for (v, x) in row.iter_mut().enumerate() {
-                    *x = load(src, v);
-                }
-            }
-        }
-        Mode::D => {
-            for (r, row) in acc.iter_mut().enumerate() {
-                let src = at.d.add(r * p.ldd);
-                for (v, x) in row.iter_mut().enumerate() {
-                    *x = load(src, v);
-                }
+    let start = match at.mode {
+        Mode::Zero => None,
+        Mode::C => Some((at.c.cast_const(), p.ldc)),
+        Mode::D => Some((at.d, p.ldd)),
+    };
+    if let Some((src, ld)) = start {
+        for (r, row) in acc.iter_mut().enumerate() {
+            for (v, x) in row.iter_mut().enumerate() {
+                *x = load(src.add(r * ld), v);
             }
         }
     }
@@ -321,6 +412,70 @@ unsafe fn tile<const MR: usize, const NV: usize, const MASK: bool>(p: &Views, at
                 _mm256_maskstore_ps(dst.add(8 * v), mask, x);
             } else {
                 _mm256_storeu_ps(dst.add(8 * v), x);
+            }
+        }
+    }
+}
+
+/// One MR × (16·NV) tile with AVX-512: vector v of B's row lies `v · at.panel` after the first;
+/// with `MASK` the last vector holds `width` < 16 columns.
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+#[inline]
+unsafe fn avx512_tile<const MR: usize, const NV: usize, const MASK: bool>(
+    p: &Views,
+    at: &At,
+    width: usize,
+) {
+    let mask: __mmask16 = if width >= 16 {
+        u16::MAX
+    } else {
+        ((1u32 << width) - 1) as u16
+    };
+    let load = |ptr: *const f32| {
+        if MASK {
+            _mm512_maskz_loadu_ps(mask, ptr)
+        } else {
+            _mm512_loadu_ps(ptr)
+        }
+    };
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+    let start = match at.mode {
+        Mode::Zero => None,
+        Mode::C => Some((at.c.cast_const(), p.ldc)),
+        Mode::D => Some((at.d, p.ldd)),
+    };
+    if let Some((src, ld)) = start {
+        for (r, row) in acc.iter_mut().enumerate() {
+            for (v, x) in row.iter_mut().enumerate() {
+                *x = load(src.add(r * ld + 16 * v));
+            }
+        }
+    }
+    let (rs, cs) = (at.rs, at.cs);
+    let mut a = at.a;
+    let mut b = at.b;
+    for _ in 0..at.k {
+        let mut bv = [_mm512_setzero_ps(); NV];
+        for (v, x) in bv.iter_mut().enumerate() {
+            *x = load(b.add(v * at.panel));
+        }
+        for (r, row) in acc.iter_mut().enumerate() {
+            let av = _mm512_set1_ps(*a.add(r * rs));
+            for (x, &bw) in row.iter_mut().zip(&bv) {
+                *x = _mm512_fmadd_ps(av, bw, *x);
+            }
+        }
+        // Wrapping: after the last step these point past the views, never read.
+        a = a.wrapping_add(cs);
+        b = b.wrapping_add(at.ldb);
+    }
+    for (r, row) in acc.iter().enumerate() {
+        let dst = at.c.add(r * p.ldc);
+        for (v, &x) in row.iter().enumerate() {
+            if MASK {
+                _mm512_mask_storeu_ps(dst.add(16 * v), mask, x);
+            } else {
+                _mm512_storeu_ps(dst.add(16 * v), x);
             }
         }
     }

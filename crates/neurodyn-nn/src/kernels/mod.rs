@@ -1,0 +1,181 @@
+//! The engine's kernels: the f32 GEMM, the compilation of element-wise loops for the CPU they run
+//! on, and the floating-point environment of engine work. With
+//! [`crate::linalg::clear_upper_vector_state`], this module holds the crate's only unsafe code.
+//!
+//! The crate is built for the baseline of its architecture (SSE2 on x86-64) so that one binary
+//! runs on any CPU of it. At run time [`Simd::active`] picks the widest path the CPU has:
+//!
+//! | path | where | products (f32) | element-wise loops (f32) |
+//! |---|---|---|---|
+//! | `avx512` | x86-64 with AVX-512 F/VL/BW/DQ | [`sgemm`], 12×32 tiles | compiled for AVX-512, 16 lanes |
+//! | `avx2` | x86-64 with AVX2 + FMA | [`sgemm`], 6×16 tiles | compiled for AVX2 + FMA, 8 lanes |
+//! | `portable` | any CPU (aarch64: NEON is its baseline) | faer (its own runtime dispatch) | as compiled (SSE2 / NEON) |
+//!
+//! The f64 engine (gradient checks, fixed points) always takes faer.
+//!
+//! **Same bits on every path but one.** [`sgemm`] sums each output element left to right over k
+//! with fused multiply-adds whatever its tile, and the element-wise loops ask for no fused
+//! multiply-add and no reordering, so the AVX2 and AVX-512 paths give bit-identical results. The
+//! portable path multiplies with faer, whose summation order differs, so its results differ in
+//! the last bits (the engine's f32 tests hold on every path; `tests/simd_paths.rs` compares
+//! them).
+//!
+//! A path can be limited for comparison and testing, process-wide: [`set_simd_limit`], or the
+//! environment variable `NEURODYN_SIMD` (`portable`, `avx2`, `avx512`) read once at start-up.
+//!
+//! [`FlushDenormals`] sets flush-to-zero and denormals-are-zero on the calling thread for the
+//! duration of engine work: a network whose weights or gradients decay towards zero otherwise
+//! meets subnormal numbers, which x86 CPUs handle in microcode at ~100× the cost of a normal
+//! operation (AntiReach's default recipe spent 94 % of its late steps in such stalls).
+
+#![allow(unsafe_code)]
+
+mod fpenv;
+mod gemm;
+#[cfg(test)]
+mod tests;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+pub use fpenv::FlushDenormals;
+pub(crate) use gemm::{pack_panels, packed_len, sgemm, Right, Start, NR, SPLIT_FLOPS};
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// An instruction-set path of the engine's f32 kernels, narrowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Simd {
+    /// No hand-written kernel: products on faer, element-wise loops as compiled for the
+    /// architecture's baseline (SSE2 on x86-64, NEON on aarch64).
+    Portable,
+    /// x86-64 AVX2 with FMA: 8 f32 lanes.
+    Avx2,
+    /// x86-64 AVX-512 (F, VL, BW, DQ): 16 f32 lanes, 32 vector registers.
+    Avx512,
+}
+
+/// Every path, narrowest first.
+const ALL: [Simd; 3] = [Simd::Portable, Simd::Avx2, Simd::Avx512];
+
+/// The widest path allowed (an index into [`ALL`]); `u8::MAX` until first read.
+static LIMIT: AtomicU8 = AtomicU8::new(u8::MAX);
+
+impl Simd {
+    /// The path's name, as `NEURODYN_SIMD` and `neurodyn bench` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Simd::Portable => "portable",
+            Simd::Avx2 => "avx2",
+            Simd::Avx512 => "avx512",
+        }
+    }
+
+    /// The path named `name` (see [`Simd::name`]).
+    pub fn from_name(name: &str) -> Option<Simd> {
+        ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn supported(self) -> bool {
+        match self {
+            Simd::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => {
+                Simd::Avx2.supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The widest path this CPU supports.
+    pub fn detected() -> Simd {
+        ALL.into_iter()
+            .rev()
+            .find(|s| s.supported())
+            .unwrap_or(Simd::Portable)
+    }
+
+    /// Every path this CPU supports, narrowest first.
+    pub fn all_supported() -> Vec<Simd> {
+        ALL.into_iter().filter(|s| s.supported()).collect()
+    }
+
+    /// The path the engine runs now: the widest the CPU supports within the limit
+    /// ([`set_simd_limit`], else `NEURODYN_SIMD`, else none).
+    #[inline]
+    pub fn active() -> Simd {
+        active()
+    }
+}
+
+impl std::fmt::Display for Simd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Limit the engine to `limit` and narrower paths (`None`: the widest the CPU has), for the whole
+/// process, from the next kernel call on. Results on the AVX2 and AVX-512 paths are the same
+/// bits; the portable path differs in the last bits of its products. Limiting does not widen:
+/// a path the CPU lacks is never run.
+pub fn set_simd_limit(limit: Option<Simd>) {
+    let widest = Simd::detected();
+    let chosen = limit.map_or(widest, |l| l.min(widest));
+    LIMIT.store(chosen as u8, Ordering::Relaxed);
+}
+
+/// [`Simd::active`], read on every kernel call (one relaxed load once set).
+#[inline]
+pub(crate) fn active() -> Simd {
+    let v = LIMIT.load(Ordering::Relaxed);
+    if let Some(&s) = ALL.get(usize::from(v)) {
+        return s;
+    }
+    let from_env = std::env::var("NEURODYN_SIMD")
+        .ok()
+        .and_then(|v| Simd::from_name(v.trim()));
+    set_simd_limit(from_env);
+    ALL[usize::from(LIMIT.load(Ordering::Relaxed))]
+}
+
+/// Whether the engine's f32 products take [`sgemm`] (any path but the portable one).
+pub(crate) fn available() -> bool {
+    active() != Simd::Portable
+}
+
+/// Element-wise work for [`vectorized`]. Implementations mark [`Pointwise::run`]
+/// `#[inline(always)]`, so that its loops compile inside the function of the chosen path instead
+/// of being called from it (a closure would not be inlined there reliably).
+pub(crate) trait Pointwise {
+    /// What the work returns.
+    type Output;
+    /// Do the work.
+    fn run(self) -> Self::Output;
+}
+
+/// Run `work` in a function compiled for the active path ([`Simd::active`]), so that its plain
+/// element-wise loops vectorise 16 f32 lanes wide (AVX-512) or 8 (AVX2) instead of SSE2's four.
+/// The arithmetic is the same on every path (no reordering, no fused multiply-adds the source
+/// does not ask for), so results do not depend on it.
+#[inline(always)]
+pub(crate) fn vectorized<P: Pointwise>(work: P) -> P::Output {
+    #[cfg(target_arch = "x86_64")]
+    match active() {
+        // SAFETY: `active` returns only paths whose instruction sets were detected at run time,
+        // which is all that these functions require.
+        Simd::Avx512 => return unsafe { x86::with_avx512(work) },
+        Simd::Avx2 => return unsafe { x86::with_avx2_fma(work) },
+        Simd::Portable => {}
+    }
+    work.run()
+}
