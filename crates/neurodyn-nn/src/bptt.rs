@@ -8,8 +8,8 @@
 //! allocated inside the time loop.
 
 use crate::cell::{Cell, Seq, StepCtx};
-use crate::cells::strided::{gemm_s_onto, sv};
 use crate::constraint::Constraint;
+use crate::kernels::strided::{gemm_s_onto, sv};
 use crate::linalg::{add_col_sums, gemm, m, transpose_into, Trans};
 use crate::params::{Layout, ParamSpec};
 use crate::real::Real;

@@ -1,22 +1,14 @@
 //! Row-major GEMM, the only dense kernel the engine needs: f32 products with the right operand as
-//! stored go to the AVX2 kernel (`avx2/`) where the CPU has it, everything else to faer (see
-//! `cells::strided`, which holds the dispatch).
+//! stored go to the engine's own kernel (`kernels/`, AVX-512 or AVX2) where the CPU has it,
+//! everything else to faer (see `kernels::strided`, which holds the dispatch).
 //!
 //! All engine buffers are contiguous row-major; call sites read like the maths:
 //! `gemm(c, a, Trans::N, b, Trans::T, Accum)` is `C (+)= A·Bᵀ`. Parallelism is decided per call
 //! from the problem size and the network's thread setting: two threads hurt tiny GEMMs.
 
-use crate::cells::strided::sv;
+use crate::kernels::strided::sv;
+pub use crate::kernels::{clear_upper_vector_state, transpose_into, Trans};
 use crate::real::Real;
-
-/// Whether an operand is used as stored or transposed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trans {
-    /// As stored.
-    N,
-    /// Transposed.
-    T,
-}
 
 /// A row-major matrix view: data and `(rows, cols)` as stored.
 #[derive(Clone, Copy)]
@@ -49,7 +41,7 @@ pub fn gemm<T: Real>(
     threads: usize,
 ) {
     // A contiguous row-major matrix is the strided view whose row stride is its width.
-    crate::cells::strided::gemm_s(
+    crate::kernels::strided::gemm_s(
         c,
         c_rows,
         c_cols,
@@ -61,41 +53,6 @@ pub fn gemm<T: Real>(
         accumulate,
         threads,
     );
-}
-
-/// Clear the upper halves of the AVX registers after a faer GEMM.
-///
-/// faer's hand-written x86 micro-kernels return with the upper halves of the YMM registers dirty.
-/// Until a `vzeroupper`, every legacy-SSE instruction (this crate is compiled for baseline x86-64)
-/// that follows pays an AVX–SSE transition or false-dependency penalty; in a loop that calls
-/// libm's `expf`/`tanhf` between SSE arithmetic this made a GRU step 30× slower (measured with
-/// `examples/step_profile gru`).
-#[inline]
-#[allow(unsafe_code)]
-pub fn clear_upper_vector_state() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: `vzeroupper` exists only with AVX, detected just above at run time; it
-            // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
-            // no live value between two Rust statements.
-            unsafe { std::arch::x86_64::_mm256_zeroupper() };
-        }
-    }
-}
-
-/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
-/// matrix multiplied from the right, which the AVX2 kernel wants as stored.
-pub fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
-    assert!(
-        src.len() == rows * cols && dst.len() == rows * cols,
-        "transpose_into: {rows}x{cols}"
-    );
-    for (j, row) in dst.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
-        for (i, v) in row.iter_mut().enumerate() {
-            *v = src[i * cols + j];
-        }
-    }
 }
 
 /// Add the column sums of row-major `a (rows × cols)` to `out (cols)`.

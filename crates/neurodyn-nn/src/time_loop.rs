@@ -24,7 +24,7 @@
 //! buffers it no longer holds; config A's step measured the same either way.
 
 use crate::cell::{Cell, StepBwd, StepCtx, StepFwd};
-use crate::cells::strided::{gemm_s, gemm_s_onto, sv};
+use crate::kernels::strided::{gemm_s, gemm_s_onto, sv};
 use crate::linalg::{add_col_sums, Trans};
 use crate::real::Real;
 use rayon::prelude::*;

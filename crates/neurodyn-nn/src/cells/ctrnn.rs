@@ -23,7 +23,7 @@ use crate::cells::ctrnn_rows::{
     noise_row, rate_bwd, rate_fwd, state_bwd, state_bwd_tail, state_fwd, tutorial_bwd, tutorial_fwd,
 };
 use crate::cells::rate_core::{deref_to_core, RateCore};
-use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
+use crate::kernels::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
 use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};

@@ -28,9 +28,9 @@
 
 use crate::activation::sigmoid;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
-use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::cells::vanilla::rnn_uniform;
 use crate::constraint::Constraint;
+use crate::kernels::strided::{gemm_s, sv, RecCopies};
 use crate::kernels::Pointwise;
 use crate::linalg::{add_col_sums, gemm, m, Trans};
 use crate::params::{write_initial, ParamSpec};

@@ -54,8 +54,8 @@
 
 use crate::activation::sigmoid;
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
-use crate::cells::strided::{gemm_s, sv, RecCopies};
 use crate::constraint::{dale_signs, no_autapse_mask, Constraint, Rectify};
+use crate::kernels::strided::{gemm_s, sv, RecCopies};
 use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::ParamSpec;

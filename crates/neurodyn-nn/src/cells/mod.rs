@@ -18,7 +18,6 @@ pub mod light_gru;
 pub mod lstm;
 pub mod rate_core;
 pub mod stp;
-pub(crate) mod strided;
 pub mod vanilla;
 
 pub use ctrnn::{Ctrnn, CtrnnForm};

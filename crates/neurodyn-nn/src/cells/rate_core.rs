@@ -10,8 +10,8 @@
 //! ```
 
 use crate::activation::Activation;
-use crate::cells::strided::{gemm_s, sv};
 use crate::constraint::Constraint;
+use crate::kernels::strided::{gemm_s, sv};
 use crate::linalg::Trans;
 use crate::params::ParamSpec;
 use crate::real::Real;

@@ -31,7 +31,7 @@ use crate::activation::{with_activation, Activation};
 use crate::cell::{Cell, Seq, StepBwd, StepCtx, StepFwd};
 use crate::cells::ctrnn_rows::noise_scale;
 use crate::cells::rate_core::{deref_to_core, RateCore};
-use crate::cells::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
+use crate::kernels::strided::{gemm_s, gemm_s_onto, sv, RecCopies};
 use crate::kernels::Pointwise;
 use crate::linalg::Trans;
 use crate::params::{write_initial, ParamSpec};

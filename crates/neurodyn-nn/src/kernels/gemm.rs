@@ -24,7 +24,7 @@
 //! tile, so results are deterministic, do not depend on the blocking or the thread count, and are
 //! the same bits on the AVX2 and the AVX-512 path.
 
-use super::{active, Simd};
+use super::{active, Mode, Simd};
 
 /// Where the accumulators of [`sgemm`] start.
 #[derive(Clone, Copy)]
@@ -217,11 +217,4 @@ pub(super) fn sgemm_on(
         );
         false
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
-    Zero,
-    C,
-    D,
 }

@@ -1,6 +1,7 @@
 //! The engine's kernels: the f32 GEMM, the compilation of element-wise loops for the CPU they run
-//! on, and the floating-point environment of engine work. With
-//! [`crate::linalg::clear_upper_vector_state`], this module holds the crate's only unsafe code.
+//! on, strided views and the dispatch between the engine's kernel and faer (`strided`), and the
+//! floating-point environment of engine work. The crate's only unsafe code is here. Cells, the
+//! time loop and `linalg` call this module; it calls none of them.
 //!
 //! The crate is built for the baseline of its architecture (SSE2 on x86-64) so that one binary
 //! runs on any CPU of it. At run time [`Simd::active`] picks the widest path the CPU has:
@@ -32,6 +33,7 @@
 
 mod fpenv;
 mod gemm;
+pub(crate) mod strided;
 #[cfg(test)]
 mod tests;
 #[cfg(target_arch = "x86_64")]
@@ -39,6 +41,7 @@ mod x86;
 
 pub use fpenv::FlushDenormals;
 pub(crate) use gemm::{pack_panels, packed_len, sgemm, Right, Start, NR, SPLIT_FLOPS};
+pub use strided::{clear_upper_vector_state, transpose_into, Trans};
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -151,6 +154,14 @@ pub(crate) fn active() -> Simd {
 /// Whether the engine's f32 products take [`sgemm`] (any path but the portable one).
 pub(crate) fn available() -> bool {
     active() != Simd::Portable
+}
+
+/// Where the accumulators of a kernel tile start (from [`Start`], without its operand).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Zero,
+    C,
+    D,
 }
 
 /// Element-wise work for [`vectorized`]. Implementations mark [`Pointwise::run`]

@@ -2,8 +2,7 @@
 //! once ([`drive`]) over the two tile sets ([`Avx2`], [`Avx512`]) and compiled once for each
 //! instruction set ([`sgemm_avx2`], [`sgemm_avx512`]).
 
-use super::gemm::Mode;
-use super::{Simd, NR};
+use super::{Mode, Simd, NR};
 use std::arch::x86_64::*;
 use std::cell::RefCell;
 

@@ -13,9 +13,52 @@
 //! row length as stride), which is how the deferred weight gradients stay one GEMM each.
 
 use crate::kernels::{Right, Start, SPLIT_FLOPS};
-use crate::linalg::Trans;
 use crate::real::Real;
 use faer::{Accum, MatMut, MatRef, Par};
+
+/// Whether an operand is used as stored or transposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trans {
+    /// As stored.
+    N,
+    /// Transposed.
+    T,
+}
+
+/// Clear the upper halves of the AVX registers after a faer GEMM.
+///
+/// faer's hand-written x86 micro-kernels return with the upper halves of the YMM registers dirty.
+/// Until a `vzeroupper`, every legacy-SSE instruction (this crate is compiled for baseline x86-64)
+/// that follows pays an AVX–SSE transition or false-dependency penalty; in a loop that calls
+/// libm's `expf`/`tanhf` between SSE arithmetic this made a GRU step 30× slower (measured with
+/// `examples/step_profile gru`).
+#[inline]
+#[allow(unsafe_code)]
+pub fn clear_upper_vector_state() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: `vzeroupper` exists only with AVX, detected just above at run time; it
+            // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
+            // no live value between two Rust statements.
+            unsafe { std::arch::x86_64::_mm256_zeroupper() };
+        }
+    }
+}
+
+/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
+/// matrix multiplied from the right, which the AVX2 kernel wants as stored.
+pub fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    assert!(
+        src.len() == rows * cols && dst.len() == rows * cols,
+        "transpose_into: {rows}x{cols}"
+    );
+    for (j, row) in dst.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = src[i * cols + j];
+        }
+    }
+}
 
 /// A strided row-major view: `rows × cols`, row `r` starting at `data[r * stride]`.
 #[derive(Clone, Copy)]
@@ -97,7 +140,7 @@ impl RecCopies {
         let [a, b, c] = self.split();
         let (w_t, rest) = out[..c].split_at_mut(a);
         let (w_t_panels, w_panels) = rest.split_at_mut(b - a);
-        crate::linalg::transpose_into(w, g, h, w_t);
+        transpose_into(w, g, h, w_t);
         let zero = T::c(0.0);
         crate::kernels::pack_panels(w_t, h, g, g, zero, w_t_panels);
         crate::kernels::pack_panels(w, g, h, h, zero, w_panels);
@@ -266,7 +309,7 @@ fn product<T: Real>(
         Onto::C | Onto::D(_) => Accum::Add,
     };
     faer::linalg::matmul::matmul(cv, acc, av, bv, T::c(1.0), par);
-    crate::linalg::clear_upper_vector_state();
+    clear_upper_vector_state();
 }
 
 #[cfg(test)]
