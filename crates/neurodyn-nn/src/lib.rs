@@ -14,6 +14,7 @@ pub mod dynamics;
 pub mod force;
 pub mod init;
 pub mod kernels;
+pub mod layers;
 pub mod linalg;
 pub mod loss;
 pub mod math32;

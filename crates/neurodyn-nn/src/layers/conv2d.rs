@@ -1,0 +1,290 @@
+//! 2-D convolution (cross-correlation, as `nn.Conv2d`): stride, zero padding, dilation, one
+//! group, lowered onto the engine's GEMM by im2col one sample at a time.
+//!
+//! ```text
+//! y[o, i, j] = b[o] + Σ_{c,u,v} W[o, c, u, v] · x[c, i·s − p + u·d, j·s − p + v·d]
+//! H' = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1
+//!
+//! per sample:  cols (C·kh·kw, H'·W')  ← im2col(x)            (zero where the window is outside)
+//!              y (C', H'·W')          = W (C', C·kh·kw) · cols + b
+//!              ∂W += ∂y · colsᵀ,  ∂b += Σ_ij ∂y,  ∂x ← col2im(Wᵀ · ∂y)
+//! ```
+//!
+//! The backward pass rebuilds each sample's columns instead of keeping them from the forward
+//! pass: one copy of the input instead of `kh·kw` copies held for the whole batch.
+
+use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape};
+use crate::linalg::{gemm, m, Trans};
+use crate::real::Real;
+use neurodyn_core::Rng;
+
+/// A 2-D convolution layer.
+#[derive(Clone, Debug)]
+pub struct Conv2d {
+    in_shape: Shape,
+    c_out: usize,
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    padding: (usize, usize),
+    dilation: (usize, usize),
+    bias: bool,
+    out_hw: (usize, usize),
+}
+
+/// Output length along one axis, or `None` when the (dilated) kernel does not fit.
+fn out_len(n: usize, k: usize, s: usize, p: usize, d: usize) -> Option<usize> {
+    let span = d * (k - 1) + 1;
+    (n + 2 * p >= span && s > 0).then(|| (n + 2 * p - span) / s + 1)
+}
+
+impl Conv2d {
+    /// `c_out` filters of `kernel` (rows, columns) over inputs of `in_shape`, with `stride`,
+    /// zero `padding` on each side and `dilation` per axis. Errors name what does not fit.
+    pub fn new(
+        in_shape: Shape,
+        c_out: usize,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: (usize, usize),
+        dilation: (usize, usize),
+        bias: bool,
+    ) -> Result<Self, String> {
+        let positive = [
+            in_shape[0],
+            c_out,
+            kernel.0,
+            kernel.1,
+            stride.0,
+            stride.1,
+            dilation.0,
+            dilation.1,
+        ];
+        if positive.contains(&0) {
+            return Err(format!(
+                "conv2d: channels, kernel, stride and dilation must be positive \
+                 (in {} channels, out {c_out}, kernel {kernel:?}, stride {stride:?}, \
+                 dilation {dilation:?})",
+                in_shape[0]
+            ));
+        }
+        let ho = out_len(in_shape[1], kernel.0, stride.0, padding.0, dilation.0);
+        let wo = out_len(in_shape[2], kernel.1, stride.1, padding.1, dilation.1);
+        let (Some(ho), Some(wo)) = (ho, wo) else {
+            return Err(format!(
+                "conv2d: a kernel of {kernel:?} with dilation {dilation:?} does not fit an \
+                 input of {}x{} padded by {padding:?}",
+                in_shape[1], in_shape[2]
+            ));
+        };
+        Ok(Conv2d {
+            in_shape,
+            c_out,
+            kernel,
+            stride,
+            padding,
+            dilation,
+            bias,
+            out_hw: (ho, wo),
+        })
+    }
+
+    /// Rows of the column matrix: `C·kh·kw`.
+    fn k_len(&self) -> usize {
+        self.in_shape[0] * self.kernel.0 * self.kernel.1
+    }
+
+    /// The input position read by output `(oy, ox)` at kernel tap `(u, v)`, if inside.
+    #[inline]
+    fn tap(&self, oy: usize, ox: usize, u: usize, v: usize) -> Option<(usize, usize)> {
+        let y = (oy * self.stride.0 + u * self.dilation.0).checked_sub(self.padding.0)?;
+        let x = (ox * self.stride.1 + v * self.dilation.1).checked_sub(self.padding.1)?;
+        (y < self.in_shape[1] && x < self.in_shape[2]).then_some((y, x))
+    }
+
+    /// `cols (C·kh·kw, H'·W')` of one sample `x (C, H, W)`.
+    fn im2col<T: Real>(&self, x: &[T], cols: &mut [T]) {
+        let [c_in, h, w] = self.in_shape;
+        let (kh, kw) = self.kernel;
+        let (ho, wo) = self.out_hw;
+        let mut rows = cols.chunks_exact_mut(ho * wo);
+        for c in 0..c_in {
+            let plane = &x[c * h * w..(c + 1) * h * w];
+            for u in 0..kh {
+                for v in 0..kw {
+                    let row = rows.next().expect("k_len rows");
+                    for oy in 0..ho {
+                        for ox in 0..wo {
+                            row[oy * wo + ox] = match self.tap(oy, ox, u, v) {
+                                Some((y, xx)) => plane[y * w + xx],
+                                None => T::c(0.0),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dx (C, H, W) += col2im(dcols)`, the adjoint of [`Conv2d::im2col`].
+    fn col2im_add<T: Real>(&self, dcols: &[T], dx: &mut [T]) {
+        let [c_in, h, w] = self.in_shape;
+        let (kh, kw) = self.kernel;
+        let (ho, wo) = self.out_hw;
+        let mut rows = dcols.chunks_exact(ho * wo);
+        for c in 0..c_in {
+            let plane = &mut dx[c * h * w..(c + 1) * h * w];
+            for u in 0..kh {
+                for v in 0..kw {
+                    let row = rows.next().expect("k_len rows");
+                    for oy in 0..ho {
+                        for ox in 0..wo {
+                            if let Some((y, xx)) = self.tap(oy, ox, u, v) {
+                                plane[y * w + xx] += row[oy * wo + ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T: Real> Layer<T> for Conv2d {
+    fn kind(&self) -> &'static str {
+        "conv2d"
+    }
+    fn in_shape(&self) -> Shape {
+        self.in_shape
+    }
+    fn out_shape(&self) -> Shape {
+        [self.c_out, self.out_hw.0, self.out_hw.1]
+    }
+    fn params(&self) -> Vec<(&'static str, usize)> {
+        let mut p = vec![("weight", self.c_out * self.k_len())];
+        if self.bias {
+            p.push(("bias", self.c_out));
+        }
+        p
+    }
+    fn init_params(&self, rng: &mut Rng) -> Vec<f64> {
+        let k = self.k_len();
+        torch_default(
+            self.c_out * k,
+            if self.bias { self.c_out } else { 0 },
+            k,
+            rng,
+        )
+    }
+
+    fn forward(&self, params: &[T], x: &[T], y: &mut [T], scratch: &mut Vec<T>, ctx: LayerCtx) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        let n_params = <Self as Layer<T>>::n_params(self);
+        check_lengths(
+            "conv2d",
+            (in_len, co * hw, n_params),
+            x,
+            y,
+            params,
+            ctx.batch,
+        );
+        let (w, b) = params.split_at(co * k);
+        grow(scratch, k * hw);
+        let cols = &mut scratch[..k * hw];
+        for (xn, yn) in x.chunks_exact(in_len).zip(y.chunks_exact_mut(co * hw)) {
+            self.im2col(xn, cols);
+            if self.bias {
+                for (row, &bo) in yn.chunks_exact_mut(hw).zip(b) {
+                    row.iter_mut().for_each(|v| *v = bo);
+                }
+            }
+            gemm(
+                yn,
+                co,
+                hw,
+                m(w, co, k),
+                Trans::N,
+                m(cols, k, hw),
+                Trans::N,
+                self.bias,
+                ctx.threads,
+            );
+        }
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        mut dx: Option<&mut [T]>,
+        d_params: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        let n_params = <Self as Layer<T>>::n_params(self);
+        check_lengths(
+            "conv2d",
+            (in_len, co * hw, n_params),
+            x,
+            y,
+            params,
+            ctx.batch,
+        );
+        assert!(
+            d_params.len() == n_params && dy.len() == y.len(),
+            "conv2d: d_params or dy"
+        );
+        let w = &params[..co * k];
+        let (dw, db) = d_params.split_at_mut(co * k);
+        dw.iter_mut()
+            .chain(db.iter_mut())
+            .for_each(|v| *v = T::c(0.0));
+        if let Some(dx) = dx.as_deref_mut() {
+            assert_eq!(dx.len(), x.len(), "conv2d: dx");
+            dx.iter_mut().for_each(|v| *v = T::c(0.0));
+        }
+        grow(scratch, 2 * k * hw);
+        let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
+        for (n, (xn, dyn_)) in x
+            .chunks_exact(in_len)
+            .zip(dy.chunks_exact(co * hw))
+            .enumerate()
+        {
+            self.im2col(xn, cols);
+            gemm(
+                dw,
+                co,
+                k,
+                m(dyn_, co, hw),
+                Trans::N,
+                m(cols, k, hw),
+                Trans::T,
+                true,
+                ctx.threads,
+            );
+            if self.bias {
+                for (d, row) in db.iter_mut().zip(dyn_.chunks_exact(hw)) {
+                    *d += row.iter().fold(T::c(0.0), |s, &v| s + v);
+                }
+            }
+            if let Some(dx) = dx.as_deref_mut() {
+                gemm(
+                    dcols,
+                    k,
+                    hw,
+                    m(w, co, k),
+                    Trans::T,
+                    m(dyn_, co, hw),
+                    Trans::N,
+                    false,
+                    ctx.threads,
+                );
+                self.col2im_add(dcols, &mut dx[n * in_len..(n + 1) * in_len]);
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Pooling over square windows of each channel (`nn.MaxPool2d`, `nn.AvgPool2d`, no padding) and
+//! global average pooling (`nn.AdaptiveAvgPool2d(1)`).
+//!
+//! ```text
+//! H' = ⌊(H − k) / s⌋ + 1
+//! max:  y[c, i, j] = max_{u,v<k} x[c, i·s + u, j·s + v]      ∂x at the first maximum (row-major)
+//! avg:  y[c, i, j] = mean_{u,v<k} x[c, i·s + u, j·s + v]     ∂x = ∂y / k² over the window
+//! ```
+//!
+//! The max pool's backward finds each window's maximum again from the input (the first of equal
+//! values, as PyTorch's CPU kernel does) instead of storing indices; a NaN counts as a maximum, as
+//! there.
+
+use super::{check_lengths, numel, Layer, LayerCtx, Shape};
+use crate::real::Real;
+
+/// Which statistic a [`Pool2d`] takes over its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    /// The largest value.
+    Max,
+    /// The mean.
+    Avg,
+}
+
+/// Max or average pooling with a square window and a stride.
+#[derive(Clone, Debug)]
+pub struct Pool2d {
+    kind: PoolKind,
+    in_shape: Shape,
+    k: usize,
+    stride: usize,
+    out_hw: (usize, usize),
+}
+
+impl Pool2d {
+    /// A `kind` pool of window `k` and `stride` over inputs of `in_shape`.
+    pub fn new(kind: PoolKind, in_shape: Shape, k: usize, stride: usize) -> Result<Self, String> {
+        let [_, h, w] = in_shape;
+        if k == 0 || stride == 0 || k > h || k > w {
+            return Err(format!(
+                "pool: a window of {k} with stride {stride} does not fit an input of {h}x{w}"
+            ));
+        }
+        Ok(Pool2d {
+            kind,
+            in_shape,
+            k,
+            stride,
+            out_hw: ((h - k) / stride + 1, (w - k) / stride + 1),
+        })
+    }
+
+    /// Offset in the plane of the first maximum of output `(oy, ox)`'s window.
+    #[inline]
+    fn argmax<T: Real>(&self, plane: &[T], oy: usize, ox: usize) -> usize {
+        let w = self.in_shape[2];
+        let (y0, x0) = (oy * self.stride, ox * self.stride);
+        let mut best = y0 * w + x0;
+        for u in 0..self.k {
+            for v in 0..self.k {
+                let at = (y0 + u) * w + x0 + v;
+                let (val, cur) = (plane[at], plane[best]);
+                if val > cur || (is_nan(val) && !is_nan(cur)) {
+                    best = at;
+                }
+            }
+        }
+        best
+    }
+}
+
+/// NaN test through [`Real`]: a NaN is the one value unequal to itself.
+#[allow(clippy::eq_op)]
+fn is_nan<T: Real>(v: T) -> bool {
+    v != v
+}
+
+impl<T: Real> Layer<T> for Pool2d {
+    fn kind(&self) -> &'static str {
+        match self.kind {
+            PoolKind::Max => "maxpool2d",
+            PoolKind::Avg => "avgpool2d",
+        }
+    }
+    fn in_shape(&self) -> Shape {
+        self.in_shape
+    }
+    fn out_shape(&self) -> Shape {
+        [self.in_shape[0], self.out_hw.0, self.out_hw.1]
+    }
+
+    fn forward(&self, params: &[T], x: &[T], y: &mut [T], _scratch: &mut Vec<T>, ctx: LayerCtx) {
+        let [_, h, w] = self.in_shape;
+        let (ho, wo) = self.out_hw;
+        let out_len = numel(<Self as Layer<T>>::out_shape(self));
+        check_lengths(
+            "pool",
+            (numel(self.in_shape), out_len, 0),
+            x,
+            y,
+            params,
+            ctx.batch,
+        );
+        let inv = T::c(1.0 / (self.k * self.k) as f64);
+        for (plane, out) in x.chunks_exact(h * w).zip(y.chunks_exact_mut(ho * wo)) {
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    out[oy * wo + ox] = match self.kind {
+                        PoolKind::Max => plane[self.argmax(plane, oy, ox)],
+                        PoolKind::Avg => {
+                            let (y0, x0) = (oy * self.stride, ox * self.stride);
+                            let mut s = T::c(0.0);
+                            for u in 0..self.k {
+                                for &v in &plane[(y0 + u) * w + x0..(y0 + u) * w + x0 + self.k] {
+                                    s += v;
+                                }
+                            }
+                            s * inv
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        _d_params: &mut [T],
+        _scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        let [_, h, w] = self.in_shape;
+        let (ho, wo) = self.out_hw;
+        let out_len = numel(<Self as Layer<T>>::out_shape(self));
+        check_lengths(
+            "pool",
+            (numel(self.in_shape), out_len, 0),
+            x,
+            y,
+            params,
+            ctx.batch,
+        );
+        let Some(dx) = dx else { return };
+        assert!(dx.len() == x.len() && dy.len() == y.len(), "pool: dx or dy");
+        dx.iter_mut().for_each(|v| *v = T::c(0.0));
+        let inv = T::c(1.0 / (self.k * self.k) as f64);
+        for ((plane, dplane), g) in x
+            .chunks_exact(h * w)
+            .zip(dx.chunks_exact_mut(h * w))
+            .zip(dy.chunks_exact(ho * wo))
+        {
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    let gi = g[oy * wo + ox];
+                    match self.kind {
+                        PoolKind::Max => dplane[self.argmax(plane, oy, ox)] += gi,
+                        PoolKind::Avg => {
+                            let (y0, x0) = (oy * self.stride, ox * self.stride);
+                            for u in 0..self.k {
+                                let row = (y0 + u) * w + x0;
+                                for d in &mut dplane[row..row + self.k] {
+                                    *d += gi * inv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The mean of each channel: `(C, H, W) → (C, 1, 1)`.
+#[derive(Clone, Debug)]
+pub struct GlobalAvgPool {
+    in_shape: Shape,
+}
+
+impl GlobalAvgPool {
+    /// Over inputs of `in_shape`.
+    pub fn new(in_shape: Shape) -> Self {
+        GlobalAvgPool { in_shape }
+    }
+}
+
+impl<T: Real> Layer<T> for GlobalAvgPool {
+    fn kind(&self) -> &'static str {
+        "global-avgpool"
+    }
+    fn in_shape(&self) -> Shape {
+        self.in_shape
+    }
+    fn out_shape(&self) -> Shape {
+        [self.in_shape[0], 1, 1]
+    }
+
+    fn forward(&self, params: &[T], x: &[T], y: &mut [T], _scratch: &mut Vec<T>, ctx: LayerCtx) {
+        let [c, h, w] = self.in_shape;
+        check_lengths("global-avgpool", (c * h * w, c, 0), x, y, params, ctx.batch);
+        let inv = T::c(1.0 / (h * w) as f64);
+        for (plane, out) in x.chunks_exact(h * w).zip(y.iter_mut()) {
+            *out = plane.iter().fold(T::c(0.0), |s, &v| s + v) * inv;
+        }
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        _d_params: &mut [T],
+        _scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        let [c, h, w] = self.in_shape;
+        check_lengths("global-avgpool", (c * h * w, c, 0), x, y, params, ctx.batch);
+        let Some(dx) = dx else { return };
+        let inv = T::c(1.0 / (h * w) as f64);
+        for (dplane, &g) in dx.chunks_exact_mut(h * w).zip(dy) {
+            dplane.iter_mut().for_each(|d| *d = g * inv);
+        }
+    }
+}

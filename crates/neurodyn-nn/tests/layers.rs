@@ -1,0 +1,308 @@
+//! The feed-forward layers against PyTorch and against central differences.
+//!
+//! Golden values come from `tests/golden/nn/make_layers_golden.py` (float64): each case's
+//! output and its gradients to the input and the parameters, for closed-form inputs, parameters
+//! and output gradients that this file rebuilds. Every case runs in f64 (to 1e-12) and in f32
+//! (to 1e-5 of the largest magnitude, on the engine's f32 kernels). The gradient checks compare
+//! every parameter and every input entry of each layer with central differences of
+//! `L = Σ y ⊙ g` in f64.
+
+use neurodyn_core::Rng;
+use neurodyn_nn::layers::{
+    numel, Act, Conv2d, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear, Pool2d, PoolKind, Shape,
+};
+use neurodyn_nn::{Activation, Real};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Deserialize)]
+struct Spec {
+    kind: String,
+    #[serde(default)]
+    out: usize,
+    #[serde(default)]
+    bias: bool,
+    #[serde(default)]
+    kernel: [usize; 2],
+    #[serde(default)]
+    stride: [usize; 2],
+    #[serde(default)]
+    padding: [usize; 2],
+    #[serde(default)]
+    dilation: [usize; 2],
+    #[serde(default)]
+    k: usize,
+    #[serde(default)]
+    pool_stride: usize,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    spec: Spec,
+    batch: usize,
+    in_shape: Shape,
+    out_shape: Vec<usize>,
+    y: Vec<f64>,
+    dx: Vec<f64>,
+    d_params: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+fn build(s: &Spec, in_shape: Shape) -> Box<dyn Layer<f64>> {
+    build_t::<f64>(s, in_shape)
+}
+
+fn build_t<T: Real>(s: &Spec, in_shape: Shape) -> Box<dyn Layer<T>> {
+    let pair = |v: [usize; 2]| (v[0], v[1]);
+    match s.kind.as_str() {
+        "linear" => Box::new(Linear::new(in_shape, s.out, s.bias)),
+        "conv2d" => Box::new(
+            Conv2d::new(
+                in_shape,
+                s.out,
+                pair(s.kernel),
+                pair(s.stride),
+                pair(s.padding),
+                pair(s.dilation),
+                s.bias,
+            )
+            .expect("valid conv"),
+        ),
+        "maxpool2d" => {
+            Box::new(Pool2d::new(PoolKind::Max, in_shape, s.k, s.pool_stride).expect("pool"))
+        }
+        "avgpool2d" => {
+            Box::new(Pool2d::new(PoolKind::Avg, in_shape, s.k, s.pool_stride).expect("pool"))
+        }
+        "global-avgpool" => Box::new(GlobalAvgPool::new(in_shape)),
+        "relu" => Box::new(Act::new(in_shape, Activation::Relu)),
+        "tanh" => Box::new(Act::new(in_shape, Activation::Tanh)),
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+fn seq(n: usize, f: impl Fn(f64) -> f64) -> Vec<f64> {
+    (0..n).map(|i| f(i as f64)).collect()
+}
+
+fn golden() -> Golden {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/nn/layers.json");
+    let text = std::fs::read_to_string(&path).expect("layers.json");
+    serde_json::from_str(&text).expect("parse layers.json")
+}
+
+/// Output, input gradient and parameter gradient of one case in `T`, as f64.
+fn run<T: Real>(layer: &dyn Layer<T>, c: &Case) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let ctx = LayerCtx {
+        batch: c.batch,
+        training: true,
+        threads: 1,
+    };
+    let t = |v: Vec<f64>| v.into_iter().map(T::c).collect::<Vec<T>>();
+    let x = t(seq(c.batch * numel(c.in_shape), |i| {
+        (0.37 * i + 0.11).sin()
+    }));
+    let params = t(seq(layer.n_params(), |i| 0.3 * (0.23 * i + 0.7).cos()));
+    let n_out = c.batch * numel(layer.out_shape());
+    let dy = t(seq(n_out, |i| (0.19 * i + 0.5).sin()));
+    let mut y = vec![T::c(0.0); n_out];
+    let mut scratch = Vec::new();
+    layer.forward(&params, &x, &mut y, &mut scratch, ctx);
+    let mut dx = vec![T::c(9.0); x.len()];
+    let mut dp = vec![T::c(9.0); params.len()];
+    layer.backward(
+        &params,
+        &x,
+        &y,
+        &dy,
+        Some(&mut dx),
+        &mut dp,
+        &mut scratch,
+        ctx,
+    );
+    let f = |v: Vec<T>| v.into_iter().map(|a| a.f()).collect::<Vec<f64>>();
+    (f(y), f(dx), f(dp))
+}
+
+fn max_rel(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len(), "lengths");
+    let scale = want.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+    got.iter()
+        .zip(want)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+        / scale
+}
+
+#[test]
+fn layers_match_pytorch_in_f64_and_f32() {
+    let g = golden();
+    assert!(g.cases.len() >= 10);
+    for c in &g.cases {
+        let layer = build(&c.spec, c.in_shape);
+        assert_eq!(
+            layer.out_shape().to_vec(),
+            {
+                // PyTorch's shape of a feature vector is `(n,)`, the engine's `(n, 1, 1)`.
+                let mut want = c.out_shape.clone();
+                want.resize(3, 1);
+                want
+            },
+            "{}: output shape",
+            c.name
+        );
+        let (y, dx, dp) = run(&*layer, c);
+        for (what, got, want) in [
+            ("y", &y, &c.y),
+            ("dx", &dx, &c.dx),
+            ("d_params", &dp, &c.d_params),
+        ] {
+            if want.is_empty() {
+                assert!(got.is_empty(), "{}: {what} should be empty", c.name);
+                continue;
+            }
+            let e = max_rel(got, want);
+            assert!(e < 1e-12, "{} f64: {what} differs by {e:e}", c.name);
+        }
+        let layer32 = build_t::<f32>(&c.spec, c.in_shape);
+        let (y, dx, dp) = run(&*layer32, c);
+        for (what, got, want) in [
+            ("y", &y, &c.y),
+            ("dx", &dx, &c.dx),
+            ("d_params", &dp, &c.d_params),
+        ] {
+            if !want.is_empty() {
+                let e = max_rel(got, want);
+                assert!(e < 1e-5, "{} f32: {what} differs by {e:e}", c.name);
+            }
+        }
+    }
+}
+
+/// `L = Σ y ⊙ g` of `layer` at `(params, x)`.
+fn loss(layer: &dyn Layer<f64>, params: &[f64], x: &[f64], g: &[f64], batch: usize) -> f64 {
+    let ctx = LayerCtx {
+        batch,
+        training: true,
+        threads: 1,
+    };
+    let mut y = vec![0.0; g.len()];
+    layer.forward(params, x, &mut y, &mut Vec::new(), ctx);
+    y.iter().zip(g).map(|(a, b)| a * b).sum()
+}
+
+/// Below this magnitude a gradient entry is compared in absolute terms: a central difference
+/// of a loss of order 1 at ε = 1e-6 carries rounding errors of about 1e-9.
+const FLOOR: f64 = 1e-3;
+
+/// Every parameter and input entry of `layer` against central differences.
+fn grad_check(name: &str, layer: &dyn Layer<f64>, batch: usize, rng: &mut Rng) {
+    let ctx = LayerCtx {
+        batch,
+        training: true,
+        threads: 1,
+    };
+    let mut params = layer.init_params(rng);
+    assert_eq!(params.len(), layer.n_params(), "{name}: init length");
+    let mut x: Vec<f64> = (0..batch * numel(layer.in_shape()))
+        .map(|_| rng.normal())
+        .collect();
+    let g: Vec<f64> = (0..batch * numel(layer.out_shape()))
+        .map(|_| rng.normal())
+        .collect();
+    let mut y = vec![0.0; g.len()];
+    let mut scratch = Vec::new();
+    layer.forward(&params, &x, &mut y, &mut scratch, ctx);
+    let (mut dx, mut dp) = (vec![0.0; x.len()], vec![0.0; params.len()]);
+    layer.backward(
+        &params,
+        &x,
+        &y,
+        &g,
+        Some(&mut dx),
+        &mut dp,
+        &mut scratch,
+        ctx,
+    );
+    let eps = 1e-6;
+    let mut worst = 0.0f64;
+    for k in 0..params.len() {
+        let w0 = params[k];
+        params[k] = w0 + eps;
+        let lp = loss(layer, &params, &x, &g, batch);
+        params[k] = w0 - eps;
+        let lm = loss(layer, &params, &x, &g, batch);
+        params[k] = w0;
+        let num = (lp - lm) / (2.0 * eps);
+        worst = worst.max((num - dp[k]).abs() / (num.abs() + dp[k].abs()).max(FLOOR));
+    }
+    for k in 0..x.len() {
+        let x0 = x[k];
+        x[k] = x0 + eps;
+        let lp = loss(layer, &params, &x, &g, batch);
+        x[k] = x0 - eps;
+        let lm = loss(layer, &params, &x, &g, batch);
+        x[k] = x0;
+        let num = (lp - lm) / (2.0 * eps);
+        worst = worst.max((num - dx[k]).abs() / (num.abs() + dx[k].abs()).max(FLOOR));
+    }
+    assert!(worst < 1e-6, "{name}: relative error {worst:e}");
+}
+
+#[test]
+fn every_layer_matches_central_differences() {
+    let mut rng = Rng::new(11);
+    let conv = |s: Shape, o, k, st, p, d, b| Conv2d::new(s, o, k, st, p, d, b).expect("conv");
+    let layers: Vec<(&str, Box<dyn Layer<f64>>)> = vec![
+        ("linear", Box::new(Linear::new([3, 2, 2], 5, true))),
+        ("linear no bias", Box::new(Linear::new([4, 1, 1], 3, false))),
+        (
+            "conv 3x3 pad 1",
+            Box::new(conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true)),
+        ),
+        (
+            "conv strided dilated",
+            Box::new(conv([2, 7, 6], 2, (3, 2), (2, 1), (1, 2), (1, 2), false)),
+        ),
+        (
+            "conv 1x1 stride 2",
+            Box::new(conv([3, 5, 5], 2, (1, 1), (2, 2), (0, 0), (1, 1), true)),
+        ),
+        (
+            "maxpool 2",
+            Box::new(Pool2d::new(PoolKind::Max, [2, 5, 6], 2, 2).expect("pool")),
+        ),
+        (
+            "maxpool 3/2",
+            Box::new(Pool2d::new(PoolKind::Max, [1, 7, 7], 3, 2).expect("pool")),
+        ),
+        (
+            "avgpool 3/2",
+            Box::new(Pool2d::new(PoolKind::Avg, [2, 7, 8], 3, 2).expect("pool")),
+        ),
+        ("global avgpool", Box::new(GlobalAvgPool::new([3, 4, 5]))),
+        ("tanh", Box::new(Act::new([2, 3, 3], Activation::Tanh))),
+        (
+            "softplus",
+            Box::new(Act::new([2, 3, 3], Activation::Softplus)),
+        ),
+        ("flatten", Box::new(Flatten::new([2, 3, 2]))),
+    ];
+    for (name, layer) in &layers {
+        grad_check(name, &**layer, 2, &mut rng);
+    }
+}
+
+#[test]
+fn impossible_shapes_are_refused_with_a_message() {
+    let e = Conv2d::new([1, 4, 4], 2, (5, 5), (1, 1), (0, 0), (1, 1), true).unwrap_err();
+    assert!(e.contains("does not fit") && e.contains("4x4"), "{e}");
+    let e = Conv2d::new([1, 4, 4], 2, (3, 3), (0, 1), (0, 0), (1, 1), true).unwrap_err();
+    assert!(e.contains("positive"), "{e}");
+    let e = Pool2d::new(PoolKind::Max, [1, 3, 3], 4, 2).unwrap_err();
+    assert!(e.contains("does not fit"), "{e}");
+}
