@@ -306,3 +306,35 @@ fn impossible_shapes_are_refused_with_a_message() {
     let e = Pool2d::new(PoolKind::Max, [1, 3, 3], 4, 2).unwrap_err();
     assert!(e.contains("does not fit"), "{e}");
 }
+
+#[test]
+fn max_pool_propagates_nan_and_sends_its_gradient_to_the_first_maximum() {
+    let pool = Pool2d::new(PoolKind::Max, [1, 2, 4], 2, 2).expect("pool");
+    let ctx = LayerCtx {
+        batch: 1,
+        training: true,
+        threads: 1,
+    };
+    // Window 0 holds a tie (3 at offsets 1 and 4: the first wins), window 1 a NaN.
+    let x = [1.0, 3.0, 0.5, f64::NAN, 3.0, 2.0, 9.0, 1.0];
+    let mut y = [0.0; 2];
+    Layer::<f64>::forward(&pool, &[], &x, &mut y, &mut Vec::new(), ctx);
+    assert_eq!(y[0], 3.0);
+    assert!(
+        y[1].is_nan(),
+        "a NaN in the window is the maximum, as in PyTorch"
+    );
+    let mut dx = [0.0; 8];
+    Layer::<f64>::backward(
+        &pool,
+        &[],
+        &x,
+        &y,
+        &[10.0, 20.0],
+        Some(&mut dx),
+        &mut [],
+        &mut Vec::new(),
+        ctx,
+    );
+    assert_eq!(dx, [0.0, 10.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]);
+}

@@ -93,31 +93,60 @@ impl Conv2d {
         self.in_shape[0] * self.kernel.0 * self.kernel.1
     }
 
-    /// The input position read by output `(oy, ox)` at kernel tap `(u, v)`, if inside.
+    /// The outputs `ox_lo..ox_hi` of a row whose kernel tap `v` lands inside the input, and the
+    /// input column of `ox_lo` (the others follow `stride` apart).
     #[inline]
-    fn tap(&self, oy: usize, ox: usize, u: usize, v: usize) -> Option<(usize, usize)> {
-        let y = (oy * self.stride.0 + u * self.dilation.0).checked_sub(self.padding.0)?;
-        let x = (ox * self.stride.1 + v * self.dilation.1).checked_sub(self.padding.1)?;
-        (y < self.in_shape[1] && x < self.in_shape[2]).then_some((y, x))
+    fn cols_inside(&self, v: usize) -> (usize, usize, usize) {
+        let (s, p, w) = (self.stride.1, self.padding.1, self.in_shape[2]);
+        let off = v * self.dilation.1;
+        let wo = self.out_hw.1;
+        // First ox with ox·s + off ≥ p, and one past the last with ox·s + off − p < w.
+        let lo = p.saturating_sub(off).div_ceil(s).min(wo);
+        let hi = if w + p > off {
+            ((w + p - off - 1) / s + 1).min(wo)
+        } else {
+            0
+        };
+        let hi = hi.max(lo);
+        (lo, hi, (lo * s + off).saturating_sub(p))
     }
 
-    /// `cols (C·kh·kw, H'·W')` of one sample `x (C, H, W)`.
+    /// The input row read by output row `oy` at kernel tap `u`, if inside.
+    #[inline]
+    fn row_inside(&self, oy: usize, u: usize) -> Option<usize> {
+        let y = (oy * self.stride.0 + u * self.dilation.0).checked_sub(self.padding.0)?;
+        (y < self.in_shape[1]).then_some(y)
+    }
+
+    /// `cols (C·kh·kw, H'·W')` of one sample `x (C, H, W)`: for each tap, each output row is
+    /// zeros where the window hangs over the edge and a (strided) run of one input row between.
     fn im2col<T: Real>(&self, x: &[T], cols: &mut [T]) {
         let [c_in, h, w] = self.in_shape;
         let (kh, kw) = self.kernel;
         let (ho, wo) = self.out_hw;
+        let s = self.stride.1;
+        let zero = T::c(0.0);
         let mut rows = cols.chunks_exact_mut(ho * wo);
         for c in 0..c_in {
             let plane = &x[c * h * w..(c + 1) * h * w];
             for u in 0..kh {
                 for v in 0..kw {
                     let row = rows.next().expect("k_len rows");
-                    for oy in 0..ho {
-                        for ox in 0..wo {
-                            row[oy * wo + ox] = match self.tap(oy, ox, u, v) {
-                                Some((y, xx)) => plane[y * w + xx],
-                                None => T::c(0.0),
-                            };
+                    let (lo, hi, x0) = self.cols_inside(v);
+                    for (oy, out) in row.chunks_exact_mut(wo).enumerate() {
+                        let Some(y) = self.row_inside(oy, u) else {
+                            out.fill(zero);
+                            continue;
+                        };
+                        out[..lo].fill(zero);
+                        out[hi..].fill(zero);
+                        let src = &plane[y * w + x0..];
+                        if s == 1 {
+                            out[lo..hi].copy_from_slice(&src[..hi - lo]);
+                        } else {
+                            for (o, &v) in out[lo..hi].iter_mut().zip(src.iter().step_by(s)) {
+                                *o = v;
+                            }
                         }
                     }
                 }
@@ -130,17 +159,21 @@ impl Conv2d {
         let [c_in, h, w] = self.in_shape;
         let (kh, kw) = self.kernel;
         let (ho, wo) = self.out_hw;
+        let s = self.stride.1;
         let mut rows = dcols.chunks_exact(ho * wo);
         for c in 0..c_in {
             let plane = &mut dx[c * h * w..(c + 1) * h * w];
             for u in 0..kh {
                 for v in 0..kw {
                     let row = rows.next().expect("k_len rows");
-                    for oy in 0..ho {
-                        for ox in 0..wo {
-                            if let Some((y, xx)) = self.tap(oy, ox, u, v) {
-                                plane[y * w + xx] += row[oy * wo + ox];
-                            }
+                    let (lo, hi, x0) = self.cols_inside(v);
+                    for (oy, g) in row.chunks_exact(wo).enumerate() {
+                        let Some(y) = self.row_inside(oy, u) else {
+                            continue;
+                        };
+                        let dst = &mut plane[y * w + x0..];
+                        for (d, &gv) in dst.iter_mut().step_by(s).zip(&g[lo..hi]) {
+                            *d += gv;
                         }
                     }
                 }

@@ -18,6 +18,9 @@
 //! | [`Pool2d`] (max / average), [`GlobalAvgPool`] | `pool.rs` | none |
 //! | [`Act`] (any [`crate::Activation`]), [`Flatten`] | `pointwise.rs` | none |
 //!
+//! [`FeedForward`] (`stack.rs`) runs layers in order over one flat parameter buffer and keeps
+//! every layer's output (what the representation analyses read).
+//!
 //! Products go through [`crate::linalg::gemm`] (the engine's kernel for f32 where the CPU has
 //! one, faer otherwise); a convolution is lowered onto it by im2col, one sample at a time, into
 //! a scratch buffer the caller keeps between calls (no allocation once it has grown).
@@ -27,11 +30,13 @@ mod conv2d;
 mod linear;
 mod pointwise;
 mod pool;
+mod stack;
 
 pub use conv2d::Conv2d;
 pub use linear::Linear;
 pub use pointwise::{Act, Flatten};
 pub use pool::{GlobalAvgPool, Pool2d, PoolKind};
+pub use stack::{argmax, FeedForward, StackWorkspace};
 
 use crate::real::Real;
 use neurodyn_core::Rng;

@@ -3,7 +3,7 @@
 //! row-major tensor).
 
 use super::{check_lengths, numel, Layer, LayerCtx, Shape};
-use crate::activation::Activation;
+use crate::activation::{with_activation, Activation};
 use crate::real::Real;
 
 /// `y = f(x)` element-wise.
@@ -34,10 +34,11 @@ impl<T: Real> Layer<T> for Act {
     fn forward(&self, params: &[T], x: &[T], y: &mut [T], _scratch: &mut Vec<T>, ctx: LayerCtx) {
         let n = numel(self.shape);
         check_lengths("activation", (n, n, 0), x, y, params, ctx.batch);
-        let f = self.f;
-        for (o, &v) in y.iter_mut().zip(x) {
-            *o = f.f(v);
-        }
+        with_activation!(self.f, |act, _dact| {
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = act(v);
+            }
+        });
     }
 
     fn backward(
@@ -54,10 +55,11 @@ impl<T: Real> Layer<T> for Act {
         let n = numel(self.shape);
         check_lengths("activation", (n, n, 0), x, y, params, ctx.batch);
         let Some(dx) = dx else { return };
-        let f = self.f;
-        for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
-            *d = f.df(v) * g;
-        }
+        with_activation!(self.f, |_act, dact| {
+            for ((d, &v), &g) in dx.iter_mut().zip(x).zip(dy) {
+                *d = dact(v) * g;
+            }
+        });
     }
 }
 

@@ -51,22 +51,57 @@ impl Pool2d {
         })
     }
 
-    /// Offset in the plane of the first maximum of output `(oy, ox)`'s window.
+    /// Offset in the plane of the first maximum of output `(oy, ox)`'s window (the first NaN if
+    /// there is one). The running maximum and its position are selected, not branched on: a
+    /// branch per comparison mispredicted half the time on real images.
     #[inline]
     fn argmax<T: Real>(&self, plane: &[T], oy: usize, ox: usize) -> usize {
         let w = self.in_shape[2];
         let (y0, x0) = (oy * self.stride, ox * self.stride);
         let mut best = y0 * w + x0;
+        let mut top = plane[best];
+        let mut nan = false;
         for u in 0..self.k {
-            for v in 0..self.k {
-                let at = (y0 + u) * w + x0 + v;
-                let (val, cur) = (plane[at], plane[best]);
-                if val > cur || (is_nan(val) && !is_nan(cur)) {
-                    best = at;
+            let start = (y0 + u) * w + x0;
+            for (v, &val) in plane[start..start + self.k].iter().enumerate() {
+                let gt = val > top;
+                best = if gt { start + v } else { best };
+                top = if gt { val } else { top };
+                nan |= is_nan(val);
+            }
+        }
+        if nan {
+            for u in 0..self.k {
+                let start = (y0 + u) * w + x0;
+                if let Some(v) = plane[start..start + self.k].iter().position(|&x| is_nan(x)) {
+                    return start + v;
                 }
             }
         }
         best
+    }
+
+    /// The largest value of output `(oy, ox)`'s window, or NaN if it holds one (as PyTorch);
+    /// `max` and an or of NaN tests rather than a branch per comparison, which mispredicted
+    /// half the time on real images.
+    #[inline]
+    fn max_of<T: Real>(&self, plane: &[T], oy: usize, ox: usize) -> T {
+        let w = self.in_shape[2];
+        let (y0, x0) = (oy * self.stride, ox * self.stride);
+        let mut top = plane[y0 * w + x0];
+        let mut nan = false;
+        for u in 0..self.k {
+            let start = (y0 + u) * w + x0;
+            for &val in &plane[start..start + self.k] {
+                top = top.max(val);
+                nan |= is_nan(val);
+            }
+        }
+        if nan {
+            T::c(f64::NAN)
+        } else {
+            top
+        }
     }
 }
 
@@ -107,7 +142,7 @@ impl<T: Real> Layer<T> for Pool2d {
             for oy in 0..ho {
                 for ox in 0..wo {
                     out[oy * wo + ox] = match self.kind {
-                        PoolKind::Max => plane[self.argmax(plane, oy, ox)],
+                        PoolKind::Max => self.max_of(plane, oy, ox),
                         PoolKind::Avg => {
                             let (y0, x0) = (oy * self.stride, ox * self.stride);
                             let mut s = T::c(0.0);

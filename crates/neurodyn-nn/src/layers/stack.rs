@@ -1,0 +1,205 @@
+//! A feed-forward network: layers applied in order, parameters in one flat buffer (each layer's
+//! tensors one after the other, in its [`Layer::params`] order), every layer's output kept for
+//! the backward pass and for analyses of the representations.
+//!
+//! ```text
+//! a_0 = x,  a_{l+1} = layer_l(a_l; θ_l)         logits = a_L
+//! ∂a_L given (e.g. from the loss), then for l = L−1 … 0:  ∂θ_l, ∂a_l = layer_l.backward(∂a_{l+1})
+//! ```
+
+use super::{numel, Layer, LayerCtx, Shape};
+use crate::loss::{Loss, LossTargets};
+use crate::real::Real;
+use neurodyn_core::Rng;
+
+/// Layers in order, with their parameters.
+pub struct FeedForward<T: Real> {
+    /// The layers, input first.
+    pub layers: Vec<Box<dyn Layer<T>>>,
+    /// All parameters, layer after layer.
+    pub params: Vec<T>,
+    offsets: Vec<usize>,
+}
+
+/// Buffers of one forward and backward pass, grown once and reused.
+#[derive(Default)]
+pub struct StackWorkspace<T> {
+    /// `acts[l]`: the input of layer `l` (`acts[0]` the batch, the last the output), `(N, …)`.
+    pub acts: Vec<Vec<T>>,
+    /// `∂L/∂acts[l]` for `l ≥ 1`.
+    grads: Vec<Vec<T>>,
+    scratch: Vec<T>,
+    /// Samples in the last pass.
+    pub batch: usize,
+}
+
+impl<T: Real> FeedForward<T> {
+    /// Stack `layers` (each layer's input shape must be the previous one's output shape) and
+    /// initialise their parameters from `rng`.
+    pub fn new(layers: Vec<Box<dyn Layer<T>>>, rng: &mut Rng) -> Result<Self, String> {
+        if layers.is_empty() {
+            return Err("a feed-forward network needs at least one layer".into());
+        }
+        for (l, pair) in layers.windows(2).enumerate() {
+            if pair[0].out_shape() != pair[1].in_shape() {
+                return Err(format!(
+                    "layer {} ({}) gives {:?} but layer {} ({}) takes {:?}",
+                    l,
+                    pair[0].kind(),
+                    pair[0].out_shape(),
+                    l + 1,
+                    pair[1].kind(),
+                    pair[1].in_shape()
+                ));
+            }
+        }
+        let mut offsets = vec![0];
+        let mut params = Vec::new();
+        for layer in &layers {
+            let p = layer.init_params(rng);
+            assert_eq!(p.len(), layer.n_params(), "{}: init length", layer.kind());
+            params.extend(p.into_iter().map(T::c));
+            offsets.push(params.len());
+        }
+        Ok(FeedForward {
+            layers,
+            params,
+            offsets,
+        })
+    }
+
+    /// Shape of one input sample.
+    pub fn in_shape(&self) -> Shape {
+        self.layers[0].in_shape()
+    }
+
+    /// Shape of one output sample.
+    pub fn out_shape(&self) -> Shape {
+        self.layers[self.layers.len() - 1].out_shape()
+    }
+
+    /// The parameter range of layer `l`.
+    pub fn param_range(&self, l: usize) -> std::ops::Range<usize> {
+        self.offsets[l]..self.offsets[l + 1]
+    }
+
+    /// Run `x (N, in)`; every layer's input and the output stay in `ws.acts`. Returns the output.
+    pub fn forward<'w>(
+        &self,
+        ws: &'w mut StackWorkspace<T>,
+        x: &[T],
+        batch: usize,
+        training: bool,
+        threads: usize,
+    ) -> &'w [T] {
+        let _ftz = crate::kernels::FlushDenormals::new();
+        let ctx = LayerCtx {
+            batch,
+            training,
+            threads,
+        };
+        let n = self.layers.len();
+        ws.acts.resize_with(n + 1, Vec::new);
+        ws.batch = batch;
+        assert_eq!(
+            x.len(),
+            batch * numel(self.in_shape()),
+            "feed-forward input"
+        );
+        ws.acts[0].clear();
+        ws.acts[0].extend_from_slice(x);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (done, rest) = ws.acts.split_at_mut(l + 1);
+            let y = &mut rest[0];
+            y.resize(batch * numel(layer.out_shape()), T::c(0.0));
+            layer.forward(
+                &self.params[self.param_range(l)],
+                &done[l],
+                y,
+                &mut ws.scratch,
+                ctx,
+            );
+        }
+        &ws.acts[n]
+    }
+
+    /// Backpropagate `d_out = ∂L/∂output` through the last forward pass into `grads`
+    /// (overwritten, the layout of `params`).
+    pub fn backward(&self, ws: &mut StackWorkspace<T>, d_out: &[T], grads: &mut [T]) {
+        let _ftz = crate::kernels::FlushDenormals::new();
+        let n = self.layers.len();
+        let batch = ws.batch;
+        assert!(
+            ws.acts.len() == n + 1 && d_out.len() == ws.acts[n].len(),
+            "feed-forward backward without its forward pass"
+        );
+        assert_eq!(
+            grads.len(),
+            self.params.len(),
+            "feed-forward gradient length"
+        );
+        let ctx = LayerCtx {
+            batch,
+            training: true,
+            threads: 1,
+        };
+        ws.grads.resize_with(n + 1, Vec::new);
+        ws.grads[n].clear();
+        ws.grads[n].extend_from_slice(d_out);
+        for l in (0..n).rev() {
+            let layer = &self.layers[l];
+            let (lower, upper) = ws.grads.split_at_mut(l + 1);
+            let dx = if l > 0 {
+                let d = &mut lower[l];
+                d.resize(ws.acts[l].len(), T::c(0.0));
+                Some(&mut d[..])
+            } else {
+                None
+            };
+            let range = self.param_range(l);
+            layer.backward(
+                &self.params[range.clone()],
+                &ws.acts[l],
+                &ws.acts[l + 1],
+                &upper[0],
+                dx,
+                &mut grads[range],
+                &mut ws.scratch,
+                ctx,
+            );
+        }
+    }
+
+    /// Mean cross-entropy of the outputs against `labels` (one class per sample), with its
+    /// gradient to the output written into `d_out`; also the number of samples whose largest
+    /// output is their label.
+    pub fn cross_entropy(
+        &self,
+        ws: &StackWorkspace<T>,
+        labels: &[i64],
+        d_out: &mut Vec<T>,
+    ) -> (f64, usize) {
+        let out = &ws.acts[self.layers.len()];
+        let k = numel(self.out_shape());
+        d_out.resize(out.len(), T::c(0.0));
+        let mask = vec![1.0f32; labels.len()];
+        let loss = Loss::CrossEntropy.value_grad(out, k, LossTargets::Class(labels), &mask, d_out);
+        let correct = out
+            .chunks_exact(k)
+            .zip(labels)
+            .filter(|(row, &c)| argmax(row) == c as usize)
+            .count();
+        (loss, correct)
+    }
+}
+
+/// Index of the largest value (the first of equals).
+pub fn argmax<T: Real>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
