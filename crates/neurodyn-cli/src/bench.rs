@@ -1,11 +1,17 @@
 //! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
-//! configurations and, given a Python with torch, the PyTorch tutorial CTRNN on the same sizes in
-//! the same run, printing the ratio. Engine and reference steps alternate in ten blocks each (the
-//! reference runs in a child Python that times a block whenever asked), so that a spell of load
-//! from other processes on a shared machine falls on both alike; each block starts with 50 ms of
-//! untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for both. Also
-//! measures the GEMM peak on this machine, so the large configuration's efficiency is a fraction
-//! of a peak measured side by side: best of six 1024³ products after each
+//! configurations and, given a Python with torch and/or one with jax, reference implementations
+//! of the same step on the same sizes in the same run, printing the ratios: the PyTorch tutorial
+//! CTRNN in eager mode (`bench_torch.py`; `nn.GRU` for the GRU configuration) and the same CTRNN
+//! as one `jax.jit` function with `lax.scan` over time (`bench_jax.py`; CTRNN configurations
+//! only). Each reference runs on the engine's thread count for that configuration (its child is
+//! pinned with `taskset` to as many CPUs, where `taskset` exists); JAX on two threads is also
+//! timed on one, and the faster setting marked. Engine and reference steps alternate in ten blocks
+//! each (each reference runs in a child Python that times a block whenever asked), so that a
+//! spell of load from other processes on a shared machine falls on all alike; each block starts
+//! with 50 ms of untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for
+//! all, and each ratio is the reference's time over the engine's (median to median, best to
+//! best). Also measures the GEMM peak on this machine, so the large configuration's efficiency is
+//! a fraction of a peak measured side by side: best of six 1024³ products after each
 //! configuration (on its thread count), two after each of a CTRNN configuration's blocks, and six
 //! at the end, the best of all of them (a single best-of-six at the end read anywhere from 130 to
 //! 178 GFLOP/s on two threads, depending on the host's load at that moment). A CTRNN's median step
@@ -43,6 +49,11 @@ pub struct BenchArgs {
     /// A Python interpreter with torch installed, to time the PyTorch reference in the same run.
     #[arg(long)]
     pub torch_python: Option<PathBuf>,
+    /// A Python interpreter with jax installed, to time a JAX reference (the CTRNN under
+    /// `jax.jit`, `lax.scan` over time) in the same run; with --torch-python, both alternate with
+    /// the engine.
+    #[arg(long)]
+    pub jax_python: Option<PathBuf>,
     /// Timed repetitions per configuration (median and best reported).
     #[arg(long, default_value_t = 30)]
     pub reps: usize,
@@ -314,62 +325,172 @@ impl Engine {
     }
 }
 
-/// The PyTorch reference of one configuration, running in a child Python that times `k` steps
-/// whenever it reads `k` on its standard input.
-struct Torch {
+/// Which reference implementation a child Python runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RefKind {
+    /// `bench_torch.py`: PyTorch eager, the tutorial's Python loop over time (or `nn.GRU`).
+    Torch,
+    /// `bench_jax.py`: the whole training step under `jax.jit`, `lax.scan` over time.
+    Jax,
+}
+
+impl RefKind {
+    fn name(self) -> &'static str {
+        match self {
+            RefKind::Torch => "torch",
+            RefKind::Jax => "jax",
+        }
+    }
+
+    fn script(self) -> &'static str {
+        match self {
+            RefKind::Torch => include_str!("bench_torch.py"),
+            RefKind::Jax => include_str!("bench_jax.py"),
+        }
+    }
+}
+
+/// One reference to time beside the engine: which, in which Python, on how many threads.
+#[derive(Clone, Debug)]
+struct RefSpec {
+    kind: RefKind,
+    python: PathBuf,
+    threads: usize,
+}
+
+impl RefSpec {
+    /// What the output line calls it, e.g. `PyTorch eager (tutorial CTRNN, 2 threads)`.
+    fn label(&self, c: &Config) -> String {
+        let threads = plural_threads(self.threads);
+        match (self.kind, c.kind) {
+            (RefKind::Torch, Kind::Gru) => format!("PyTorch eager (nn.GRU, {threads})"),
+            (RefKind::Torch, _) => format!("PyTorch eager (tutorial CTRNN, {threads})"),
+            (RefKind::Jax, _) => format!("JAX jit (tutorial CTRNN, lax.scan, {threads})"),
+        }
+    }
+
+    /// What the ratio is taken against, e.g. `PyTorch eager`.
+    fn short(&self) -> &'static str {
+        match self.kind {
+            RefKind::Torch => "PyTorch eager",
+            RefKind::Jax => "JAX jit",
+        }
+    }
+}
+
+fn plural_threads(n: usize) -> String {
+    if n == 1 {
+        "1 thread".to_string()
+    } else {
+        format!("{n} threads")
+    }
+}
+
+/// `taskset`, when it is on the `PATH`.
+fn taskset() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("taskset"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Distinguishes the temporary files of the references one bench starts.
+static REF_SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A reference of one configuration, running in a child Python that times `k` steps whenever it
+/// reads `k` on its standard input.
+struct Reference {
+    kind: RefKind,
     child: std::process::Child,
     stdin: std::process::ChildStdin,
     stdout: std::io::BufReader<std::process::ChildStdout>,
     script: PathBuf,
+    /// The child's standard error goes to a file (a pipe nobody reads could fill and stall it),
+    /// read back as the reason when the child fails.
+    stderr: PathBuf,
 }
 
-impl Torch {
-    fn start(py: &PathBuf, c: &Config) -> Result<Torch> {
+impl Reference {
+    /// Start the reference on `spec.threads` threads: the thread count goes into its JSON config
+    /// (the script sets `torch.set_num_threads`, or XLA's single-thread flags), OMP_NUM_THREADS
+    /// and MKL_NUM_THREADS are set to it, and where `taskset` exists the child is pinned to CPUs
+    /// 0..threads (the engine's threads have those CPUs too).
+    fn start(spec: &RefSpec, c: &Config) -> Result<Reference> {
         use std::process::Stdio;
-        let script =
-            std::env::temp_dir().join(format!("neurodyn_bench_torch_{}.py", std::process::id()));
-        std::fs::write(&script, include_str!("bench_torch.py"))
-            .context("writing the torch script")?;
+        let name = spec.kind.name();
+        let serial = REF_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = std::env::temp_dir().join(format!(
+            "neurodyn_bench_{name}_{}_{serial}",
+            std::process::id()
+        ));
+        let script = base.with_extension("py");
+        let stderr = base.with_extension("err");
+        std::fs::write(&script, spec.kind.script())
+            .with_context(|| format!("writing the {name} script"))?;
+        let err_file = std::fs::File::create(&stderr)
+            .with_context(|| format!("creating {}", stderr.display()))?;
         let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
             "batch": c.batch, "steps": c.steps, "dale": c.dale, "gru": c.kind == Kind::Gru,
-            "serve": true, "warm_ms": WARM_MS});
-        let mut child = std::process::Command::new(py)
+            "serve": true, "warm_ms": WARM_MS, "threads": spec.threads});
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut cmd = match taskset() {
+            Some(ts) if spec.threads <= cpus => {
+                let mut cmd = std::process::Command::new(ts);
+                let list = if spec.threads == 1 {
+                    "0".to_string()
+                } else {
+                    format!("0-{}", spec.threads - 1)
+                };
+                cmd.arg("-c").arg(list).arg(&spec.python);
+                cmd
+            }
+            _ => std::process::Command::new(&spec.python),
+        };
+        let n = spec.threads.to_string();
+        let mut child = cmd
             .arg(&script)
             .arg(cfg.to_string())
-            .env("OMP_NUM_THREADS", "1")
+            .env("OMP_NUM_THREADS", &n)
+            .env("MKL_NUM_THREADS", &n)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::from(err_file))
             .spawn()
-            .with_context(|| format!("running {}", py.display()))?;
-        let stdin = child.stdin.take().context("the torch reference's stdin")?;
+            .with_context(|| format!("running {}", spec.python.display()))?;
+        let stdin = child
+            .stdin
+            .take()
+            .with_context(|| format!("the {name} reference's stdin"))?;
         let stdout = std::io::BufReader::new(child.stdout.take().context("its stdout")?);
-        let mut t = Torch {
+        let mut t = Reference {
+            kind: spec.kind,
             child,
             stdin,
             stdout,
             script,
+            stderr,
         };
-        // Python's start, the import of torch and the reference's warm-up steps take a core for a
-        // second or more: wait for them to end before any engine step is timed.
+        // Python's start, the import of torch or jax, JAX's compilation and the reference's
+        // warm-up steps take a core for a second or more: wait for them to end before any engine
+        // step is timed.
         let line = t.answer()?;
         if !line.contains("\"ready\"") {
-            anyhow::bail!("the torch reference did not start: {}", line.trim());
+            anyhow::bail!("the {name} reference did not start: {}", line.trim());
         }
         Ok(t)
     }
 
     /// One line of the reference's output, or its standard error as the reason it has none.
     fn answer(&mut self) -> Result<String> {
-        use std::io::{BufRead, Read};
+        use std::io::BufRead;
         let mut line = String::new();
         let read = self.stdout.read_line(&mut line);
         if read.is_err() || line.trim().is_empty() {
-            let mut err = String::new();
-            if let Some(e) = self.child.stderr.as_mut() {
-                let _ = e.read_to_string(&mut err);
-            }
-            anyhow::bail!("the torch reference failed: {}", err.trim());
+            // The child closed its output: wait for it, so that all it wrote is in the file.
+            let _ = self.child.wait();
+            let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+            anyhow::bail!("the {} reference failed: {}", self.kind.name(), err.trim());
         }
         Ok(line)
     }
@@ -380,61 +501,73 @@ impl Torch {
         // A failed write shows as the reference's missing answer, with its standard error.
         let _ = writeln!(self.stdin, "{k}").and_then(|()| self.stdin.flush());
         let line = self.answer()?;
-        let v: serde_json::Value =
-            serde_json::from_str(&line).context("parsing the torch reference's output")?;
+        let name = self.kind.name();
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .with_context(|| format!("parsing the {name} reference's output"))?;
         v["times_ms"]
             .as_array()
             .map(|t| t.iter().filter_map(serde_json::Value::as_f64).collect())
-            .context("the torch reference printed no times")
+            .with_context(|| format!("the {name} reference printed no times"))
     }
 }
 
-impl Drop for Torch {
+impl Drop for Reference {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.script);
+        let _ = std::fs::remove_file(&self.stderr);
     }
 }
 
 /// The timings of one configuration.
 struct SideBySide {
     engine: Timing,
-    reference: Option<Timing>,
+    /// Each reference asked for, with its timing.
+    references: Vec<(RefSpec, Timing)>,
     /// GFLOP/s of the 1024³ products run after each block (on the configuration's threads), when
     /// asked for.
     gemm: Vec<f64>,
 }
 
-/// Engine and reference (when given) timed in alternating blocks, [`ROUNDS`] of each, so that a
-/// spell of load from other processes falls on both alike; with `gemm`, two 1024³ products on
+/// Engine and references (when given) timed in alternating blocks, [`ROUNDS`] of each, so that a
+/// spell of load from other processes falls on all alike; with `gemm`, two 1024³ products on
 /// the same threads follow each block, so that the engine's rate can also be set against the
 /// GEMM rate under the same load.
 fn time_side_by_side(
     c: &Config,
     threads: usize,
     reps: usize,
-    torch: Option<&PathBuf>,
+    refs: &[RefSpec],
     gemm: bool,
 ) -> Result<SideBySide> {
     let mut engine = Engine::new(c, threads);
-    let mut reference = torch.map(|py| Torch::start(py, c)).transpose()?;
-    let (mut e, mut t, mut g) = (Vec::new(), Vec::new(), Vec::new());
+    let mut children = refs
+        .iter()
+        .map(|s| Reference::start(s, c))
+        .collect::<Result<Vec<_>>>()?;
+    let (mut e, mut g) = (Vec::new(), Vec::new());
+    let mut t = vec![Vec::new(); refs.len()];
     let t_reps = reps.min(15);
     for r in 0..ROUNDS {
         let share = |n: usize| n * (r + 1) / ROUNDS - n * r / ROUNDS;
         engine.warm(WARM_MS);
         e.extend(engine.run(share(reps).max(1)));
-        if let Some(p) = reference.as_mut() {
-            t.extend(p.run(share(t_reps).max(1))?);
+        for (p, times) in children.iter_mut().zip(t.iter_mut()) {
+            times.extend(p.run(share(t_reps).max(1))?);
         }
         if gemm {
             g.extend(gemm_rates(threads, 2));
         }
     }
+    drop(children);
     Ok(SideBySide {
         engine: Timing::of(e),
-        reference: reference.map(|_| Timing::of(t)),
+        references: refs
+            .iter()
+            .cloned()
+            .zip(t.into_iter().map(Timing::of))
+            .collect(),
         gemm: g,
     })
 }
@@ -527,6 +660,35 @@ fn measure_memory(threads: usize) -> Result<(f64, f64)> {
     Ok((used, v["required_bytes"].as_f64().unwrap_or(f64::NAN)))
 }
 
+/// The references to time beside configuration `c` on `threads` threads: PyTorch (CTRNN and GRU)
+/// on the engine's thread count; JAX (CTRNN only) on the engine's thread count and, where that is
+/// more than one, also on one thread (XLA's threading does not always pay at these sizes; the
+/// faster setting is marked).
+fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
+    let mut refs = Vec::new();
+    if let Some(py) = a.torch_python.as_ref().filter(|_| c.kind != Kind::LightGru) {
+        refs.push(RefSpec {
+            kind: RefKind::Torch,
+            python: py.clone(),
+            threads,
+        });
+    }
+    if let Some(py) = a.jax_python.as_ref().filter(|_| c.kind == Kind::Ctrnn) {
+        let mut settings = vec![threads];
+        if threads > 1 {
+            settings.push(1);
+        }
+        for n in settings {
+            refs.push(RefSpec {
+                kind: RefKind::Jax,
+                python: py.clone(),
+                threads: n,
+            });
+        }
+    }
+    refs
+}
+
 /// Run `neurodyn bench`.
 pub fn run(a: BenchArgs) -> Result<()> {
     if a.memory_probe {
@@ -548,11 +710,13 @@ pub fn run(a: BenchArgs) -> Result<()> {
             a.threads_small
         }
         .unwrap_or(c.threads);
-        let torch = match c.kind {
-            Kind::Ctrnn | Kind::Gru => a.torch_python.as_ref(),
-            Kind::LightGru => None,
-        };
-        let timed = time_side_by_side(c, threads, a.reps, torch, c.kind == Kind::Ctrnn)?;
+        let timed = time_side_by_side(
+            c,
+            threads,
+            a.reps,
+            &references(&a, c, threads),
+            c.kind == Kind::Ctrnn,
+        )?;
         let memory = if c.name == "B" {
             Some(measure_memory(threads)?)
         } else {
@@ -571,7 +735,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
     );
     for (c, threads, timed, memory) in rows {
-        let (e, torch) = (timed.engine, timed.reference);
+        let e = timed.engine;
         let peak = if threads > 1 { peak2 } else { peak1 };
         print!(
             "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step (best {:.3})",
@@ -602,19 +766,38 @@ pub fn run(a: BenchArgs) -> Result<()> {
             );
         }
         println!();
-        if let Some(t) = torch {
-            let what = if c.kind == Kind::Gru {
-                "nn.GRU"
-            } else {
-                "tutorial CTRNN"
-            };
+        // Where JAX runs on more than one setting, the one with the lower median is marked.
+        let jax: Vec<usize> = (0..timed.references.len())
+            .filter(|&i| timed.references[i].0.kind == RefKind::Jax)
+            .collect();
+        let jax_faster = jax
+            .iter()
+            .copied()
+            .min_by(|&i, &j| {
+                timed.references[i]
+                    .1
+                    .median
+                    .total_cmp(&timed.references[j].1.median)
+            })
+            .filter(|_| jax.len() > 1);
+        for (i, (spec, t)) in timed.references.iter().enumerate() {
             println!(
-                "  PyTorch eager ({what}, 1 thread): {:.3} ms/step (best {:.3}); ratio vs PyTorch eager: {:.1}x (best to best: {:.1}x)",
+                "  {}: {:.3} ms/step (best {:.3}); ratio vs {}: {:.2}x (best to best: {:.2}x){}",
+                spec.label(c),
                 t.median,
                 t.min,
+                spec.short(),
                 t.median / e.median,
-                t.min / e.min
+                t.min / e.min,
+                if jax_faster == Some(i) {
+                    " [faster JAX setting]"
+                } else {
+                    ""
+                }
             );
+        }
+        if a.jax_python.is_some() && c.kind != Kind::Ctrnn {
+            println!("  JAX jit: no reference for this cell (the JAX script has the CTRNN only)");
         }
         if let Some((used, need)) = memory {
             println!(

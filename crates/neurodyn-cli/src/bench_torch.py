@@ -1,6 +1,9 @@
-"""PyTorch reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN (or nn.GRU), eager, one thread.
+"""PyTorch reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN (or nn.GRU), eager.
 
-Usage: python bench_torch.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false}'
+Usage: python bench_torch.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false,"threads":1}'
+"threads" (default 1) goes to torch.set_num_threads; `neurodyn bench` passes the engine's thread
+count for the configuration, sets OMP_NUM_THREADS and MKL_NUM_THREADS to it and pins the process to
+as many CPUs with taskset.
 Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. With "serve": true it instead reads a
 number of steps per line on stdin and answers each with {"times_ms": [...]} (how `neurodyn bench`
 interleaves it with the engine). One training step = forward over all time steps (a Python loop,
@@ -13,8 +16,8 @@ import time
 import torch
 import torch.nn as nn
 
-torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
+torch.set_num_threads(int(cfg.get("threads", 1)))
 torch.manual_seed(0)
 
 

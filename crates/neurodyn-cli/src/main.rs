@@ -6,7 +6,7 @@
 //! neurodyn train [CONFIG] [--task ..]      train a network into a run directory
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
-//! neurodyn bench [--torch-python PY]       time training steps, side by side with PyTorch
+//! neurodyn bench [--torch-python PY] [--jax-python PY]   training steps beside PyTorch and JAX
 //! ```
 //!
 //! Output goes through this file's `print!` / `println!` / `eprintln!`, which replace std's for
@@ -71,7 +71,8 @@ enum Cmd {
     Eval(eval_cmd::EvalArgs),
     /// Analyse a trained run: activity, pca, fixed-points, selectivity, connectivity, psychometric, lesion.
     Analyze(analyze::AnalyzeArgs),
-    /// Time training steps of the engine (and of PyTorch, given --torch-python).
+    /// Time training steps of the engine (and of PyTorch and JAX, given --torch-python and
+    /// --jax-python), on the same threads.
     Bench(bench::BenchArgs),
 }
 

@@ -427,6 +427,73 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
 }
 
 #[test]
+fn bench_alternates_torch_and_jax_references_on_the_engines_threads() {
+    let dir = tmp("bench-jax");
+    let script = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        p
+    };
+    // A "Python" that fails: the error names the JAX reference and what it said.
+    let failing = script(
+        "python_nojax",
+        "#!/bin/sh\necho 'no jax here' >&2\nexit 3\n",
+    );
+    let o = run(bin()
+        .args(["bench", "--only", "A", "--reps", "2", "--jax-python"])
+        .arg(&failing));
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("the jax reference failed: no jax here"),
+        "{out}"
+    );
+    // A "Python" serving 30 ms a step when its config asks for two threads, 20 ms otherwise.
+    let serving = script(
+        "python_serving",
+        "#!/bin/sh\ncase \"$2\" in *'\"threads\":2'*) ms=30.0;; *) ms=20.0;; esac\n\
+         echo '{\"ready\": true}'\nwhile read k; do echo \"{\\\"times_ms\\\": [$ms]}\"; done\n",
+    );
+    let o = run(bin()
+        .args([
+            "bench",
+            "--only",
+            "A,GRU",
+            "--reps",
+            "2",
+            "--threads-small",
+            "2",
+        ])
+        .arg("--torch-python")
+        .arg(&serving)
+        .arg("--jax-python")
+        .arg(&serving));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for line in [
+        "PyTorch eager (tutorial CTRNN, 2 threads): 30.000 ms/step (best 30.000); ratio vs PyTorch eager: ",
+        "JAX jit (tutorial CTRNN, lax.scan, 2 threads): 30.000 ms/step (best 30.000); ratio vs JAX jit: ",
+        "JAX jit (tutorial CTRNN, lax.scan, 1 thread): 20.000 ms/step (best 20.000); ratio vs JAX jit: ",
+        "PyTorch eager (nn.GRU, 2 threads): 30.000 ms/step",
+        "JAX jit: no reference for this cell",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    // Only the faster JAX setting is marked.
+    assert_eq!(out.matches("[faster JAX setting]").count(), 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("1 thread): 20.000") && l.ends_with("[faster JAX setting]")),
+        "{out}"
+    );
+}
+
+#[test]
 fn hebbian_run_from_a_config_is_analysed_and_fixed_points_say_why_not() {
     let d = tmp("hebb");
     let cfg = TINY.replace(

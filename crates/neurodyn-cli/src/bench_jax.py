@@ -1,0 +1,155 @@
+"""JAX reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN, compiled with jax.jit.
+
+Usage: python bench_jax.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false,"threads":1}'
+Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. With "serve": true it instead reads a
+number of steps per line on stdin and answers each with {"times_ms": [...]}, after a first line
+{"ready": true} once compilation and the warm-up steps are over (the protocol of bench_torch.py).
+
+The model and the step are those of bench_torch.py's CTRNN, float32 throughout:
+h ← relu(h·(1−α) + α·(W_in x + b_in + W_rec h + b_rec)), α = 20/100, h₀ = 0, a linear readout,
+cross-entropy (mean over every step and sample) against integer targets, and Adam (lr 0.01,
+β = (0.9, 0.999), ε = 1e-8, as torch.optim.Adam's defaults). With "dale": true the recurrent
+matrix is |W_rec| ⊙ mask, mask = (1 − I) with the last 20 % of columns negative. Written as a
+performance-minded JAX user would: the whole training step (forward, loss, backward, Adam) is one
+`jax.jit` function with `jax.lax.scan` over time; the input projection and the readout are single
+products over all time steps outside the scan; the optimizer state is donated back to the step;
+each timed step ends with `block_until_ready`.
+
+Threads: "threads": 1 sets XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
+intra_op_parallelism_threads=1" before JAX is imported (the parent `neurodyn bench` also pins the
+process to one CPU with taskset); more threads leave XLA's default (the parent pins to that many
+CPUs). "unroll" (default 1) is passed to lax.scan.
+"""
+import json
+import os
+import sys
+import time
+
+
+def set_threads(threads):
+    """Before JAX is imported: one thread means XLA's CPU backend runs single-threaded."""
+    if threads == 1:
+        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + flags).strip()
+
+
+def build(cfg):
+    """The training step and its initial state for a configuration (after JAX is imported)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    n_in, n_rec, n_out = cfg["n_in"], cfg["n_rec"], cfg["n_out"]
+    steps, batch = cfg["steps"], cfg["batch"]
+    alpha = 20.0 / 100.0
+    dale = cfg.get("dale", False)
+    unroll = int(cfg.get("unroll", 1))
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+
+    rng = np.random.default_rng(0)
+
+    def linear(fan_out, fan_in):
+        # nn.Linear's default initialisation: U(−1/√fan_in, 1/√fan_in) for weight and bias.
+        k = 1.0 / np.sqrt(fan_in)
+        w = rng.uniform(-k, k, (fan_out, fan_in)).astype(np.float32)
+        b = rng.uniform(-k, k, (fan_out,)).astype(np.float32)
+        return jnp.asarray(w), jnp.asarray(b)
+
+    w_in, b_in = linear(n_rec, n_in)
+    w_rec, b_rec = linear(n_rec, n_rec)
+    w_out, b_out = linear(n_out, n_rec)
+    params = {"w_in": w_in, "b_in": b_in, "w_rec": w_rec, "b_rec": b_rec,
+              "w_out": w_out, "b_out": b_out}
+    if dale:
+        n_exc = int(round(0.8 * n_rec))
+        sign = np.ones(n_rec, np.float32)
+        sign[n_exc:] = -1
+        mask = jnp.asarray((np.ones((n_rec, n_rec), np.float32) - np.eye(n_rec, dtype=np.float32))
+                           * sign[None, :])
+    else:
+        mask = None
+
+    def loss_fn(p, x, y):
+        w = jnp.abs(p["w_rec"]) * mask if dale else p["w_rec"]
+        wt = w.T
+        # (T, B, H): the input projection of every step in one product.
+        u = x @ p["w_in"].T + (p["b_in"] + p["b_rec"])
+
+        def body(h, u_t):
+            h = jax.nn.relu(h * (1.0 - alpha) + alpha * (u_t + h @ wt))
+            return h, h
+
+        h0 = jnp.zeros((x.shape[1], n_rec), jnp.float32)
+        _, hs = jax.lax.scan(body, h0, u, unroll=unroll)
+        logits = hs @ p["w_out"].T + p["b_out"]  # (T, B, O)
+        logp = jax.nn.log_softmax(logits, axis=-1)
+        return -jnp.mean(jnp.take_along_axis(logp, y[..., None], axis=-1))
+
+    def train_step(p, m, v, t, x, y):
+        loss, g = jax.value_and_grad(loss_fn)(p, x, y)
+        t = t + 1
+        bc1 = 1.0 - b1 ** t
+        bc2 = 1.0 - b2 ** t
+        m = jax.tree_util.tree_map(lambda m_, g_: b1 * m_ + (1.0 - b1) * g_, m, g)
+        v = jax.tree_util.tree_map(lambda v_, g_: b2 * v_ + (1.0 - b2) * g_ * g_, v, g)
+        p = jax.tree_util.tree_map(
+            lambda p_, m_, v_: p_ - (lr / bc1) * m_ / (jnp.sqrt(v_) / jnp.sqrt(bc2) + eps), p, m, v)
+        return p, m, v, t, loss
+
+    step = jax.jit(train_step, donate_argnums=(0, 1, 2, 3))
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+    state = (params, zeros, jax.tree_util.tree_map(jnp.zeros_like, params),
+             jnp.zeros((), jnp.float32))
+    x = jnp.asarray(rng.standard_normal((steps, batch, n_in)).astype(np.float32))
+    y = jnp.asarray(rng.integers(0, n_out, (steps, batch)).astype(np.int32))
+    return step, state, x, y, loss_fn
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    set_threads(int(cfg.get("threads", 1)))
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*donated buffers.*")
+    import jax
+
+    step, state, x, y, _ = build(cfg)
+
+    def one():
+        nonlocal state
+        *rest, loss = step(*state, x, y)
+        state = tuple(rest)
+        jax.block_until_ready((state, loss))
+
+    for _ in range(3):  # compilation, and the first runs of the compiled step
+        one()
+
+    def warm(ms):
+        # Untimed steps for at least `ms` milliseconds (at least one).
+        t0 = time.perf_counter()
+        one()
+        while (time.perf_counter() - t0) * 1e3 < ms:
+            one()
+
+    def timed(k):
+        times = []
+        for _ in range(k):
+            t0 = time.perf_counter()
+            one()
+            times.append((time.perf_counter() - t0) * 1e3)
+        return times
+
+    if cfg.get("serve"):
+        # As bench_torch.py: one JSON line per block of steps asked for on stdin, each block
+        # after `warm_ms` of untimed steps.
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            warm(cfg.get("warm_ms", 0.0))
+            print(json.dumps({"times_ms": timed(int(line))}), flush=True)
+    else:
+        times = sorted(timed(cfg["reps"]))
+        print(json.dumps({"median_ms": times[len(times) // 2], "times_ms": times}))
+
+
+if __name__ == "__main__":
+    main()
