@@ -5,11 +5,12 @@
 # goes: subnormal numbers, a network blowing up, or work that grows. Prints one line per task and
 # the worst ratio last.
 # Usage: scripts/step_drift.sh [OUT_DIR]   (default: runs/drift; needs a release build)
+# TASKS="A B" limits it to those tasks; NEURODYN_BIN picks another binary.
 set -euo pipefail
 bin=${NEURODYN_BIN:-target/release/neurodyn}
 out=${1:-runs/drift}
 mkdir -p "$out"
-tasks=$("$bin" tasks list | awk 'NR > 1 && /supervised/ { print $1 }')
+tasks=${TASKS:-$("$bin" tasks list | awk 'NR > 1 && /supervised/ { print $1 }')}
 worst=0
 printf '%-36s %6s %9s %9s %6s\n' task steps early_ms late_ms ratio
 for task in $tasks; do
