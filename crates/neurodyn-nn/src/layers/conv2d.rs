@@ -172,8 +172,14 @@ impl Conv2d {
                             continue;
                         };
                         let dst = &mut plane[y * w + x0..];
-                        for (d, &gv) in dst.iter_mut().step_by(s).zip(&g[lo..hi]) {
-                            *d += gv;
+                        if s == 1 {
+                            for (d, &gv) in dst[..hi - lo].iter_mut().zip(&g[lo..hi]) {
+                                *d += gv;
+                            }
+                        } else {
+                            for (d, &gv) in dst.iter_mut().step_by(s).zip(&g[lo..hi]) {
+                                *d += gv;
+                            }
                         }
                     }
                 }
