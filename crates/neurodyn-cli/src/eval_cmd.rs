@@ -108,8 +108,11 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
         .collect())
 }
 
-/// Run `neurodyn eval`.
+/// Run `neurodyn eval` (a vision run goes to [`crate::vision_cmd::eval`]).
 pub fn run(a: EvalArgs) -> Result<()> {
+    if neurodyn_train::vision::is_vision_run(&a.run) {
+        return crate::vision_cmd::eval(&a);
+    }
     let rd = RunDir::new(&a.run);
     let mut cfg = rd.read_config()?;
     if let Some(t) = &a.task {

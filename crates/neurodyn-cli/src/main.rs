@@ -3,7 +3,8 @@
 //! ```text
 //! neurodyn quickstart                      train, evaluate, analyse, report (embedded defaults)
 //! neurodyn tasks list | show | sample | plot   the task suite
-//! neurodyn train [CONFIG] [--task ..]      train a network into a run directory
+//! neurodyn train [CONFIG] [--task ..]      train a network into a run directory (RNN, or CNN/MLP
+//!                                          on an image task: --task Mnist)
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
 //! neurodyn bench [--torch-python PY] [--jax-python PY]   training steps beside PyTorch and JAX
@@ -46,6 +47,7 @@ mod quickstart;
 mod report;
 mod tasks_cmd;
 mod train_cmd;
+mod vision_cmd;
 
 use clap::{Parser, Subcommand};
 use std::io::{ErrorKind, Write};

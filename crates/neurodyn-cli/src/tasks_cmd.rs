@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! neurodyn tasks list
-//! neurodyn tasks show PerceptualDecisionMaking
+//! neurodyn tasks show PerceptualDecisionMaking     (or an image task: Mnist, FashionMnist, Cifar10)
 //! neurodyn tasks sample yang19.dms-v0 --n 64 --dt 20 --seed 1 --compat neurogym --out dms.npz
 //! neurodyn tasks plot DelayMatchSample --n 3 --out dms.png
 //! ```
@@ -120,10 +120,39 @@ fn list() -> Result<()> {
             s.tags.join(", ")
         );
     }
+    println!("\nimage tasks (neurodyn train --task NAME trains a CNN; see `tasks show NAME`):");
+    for t in neurodyn_train::vision::IMAGE_TASKS {
+        println!("{:<14} {}", t.name(), t.describe());
+    }
     Ok(())
 }
 
+/// `tasks show` for an image task.
+fn show_image_task(t: neurodyn_train::vision::ImageTask) {
+    println!("{}  (image classification)", t.name());
+    println!(
+        "{}
+",
+        t.describe()
+    );
+    let (mean, std) = t.normalization();
+    println!("inputs normalised: (pixel / 255 - {mean:?}) / {std:?} per channel");
+    println!(
+        "default network ([model] kind = \"cnn\", seed 000's): conv 3x3 pad 1 (6) > relu > \
+         maxpool 2 > conv 3x3 pad 1 (16) > relu > maxpool 2 > flatten > fc 120 > relu > fc 84 > \
+         relu > fc 10; Adam, lr 0.001, batch 64, 10 epochs"
+    );
+    println!(
+        "train: neurodyn train --task {} --seed 0 --out runs/cnn",
+        t.name()
+    );
+}
+
 fn show(name: &str) -> Result<()> {
+    if let Some(t) = neurodyn_train::vision::ImageTask::parse(name) {
+        show_image_task(t);
+        return Ok(());
+    }
     let task = build(name, &TaskConfig::default())?;
     let s = task.spec();
     println!(

@@ -1,4 +1,5 @@
-//! `neurodyn train`: resolve a config (file, recipe, flags), train into a run directory.
+//! `neurodyn train`: resolve a config (file, recipe, flags), train into a run directory. Image
+//! tasks (CNNs, MLPs) go to `vision_cmd`.
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -11,10 +12,12 @@ use std::path::{Path, PathBuf};
 pub struct TrainArgs {
     /// A TOML config (see the README); flags below override it.
     pub config: Option<PathBuf>,
-    /// Task name (e.g. PerceptualDecisionMaking, yang19.dms-v0). Without a config, its default recipe.
+    /// Task name (e.g. PerceptualDecisionMaking, yang19.dms-v0, or the image tasks Mnist,
+    /// FashionMnist, Cifar10). Without a config, its default recipe.
     #[arg(long)]
     pub task: Option<String>,
-    /// Model kind: ctrnn, ei-ctrnn, stp-ctrnn, hebb-ctrnn, vanilla, gru, lstm, light-gru, enu-light-gru, ei-light-gru.
+    /// Model kind: ctrnn, ei-ctrnn, stp-ctrnn, hebb-ctrnn, vanilla, gru, lstm, light-gru, enu-light-gru, ei-light-gru;
+    /// cnn or mlp for an image task.
     #[arg(long)]
     pub model: Option<String>,
     /// Time step (ms).
@@ -109,8 +112,19 @@ pub fn train_with_progress(
     Ok(out?)
 }
 
-/// Run `neurodyn train`.
+/// Run `neurodyn train` (an image task goes to [`crate::vision_cmd::train`]).
 pub fn run(a: TrainArgs) -> Result<PathBuf> {
+    if let Some(d) = &a.resume {
+        if neurodyn_train::vision::is_vision_run(d) {
+            anyhow::bail!(
+                "{} is a vision run: resume is not supported for vision runs yet; train it again \
+                 into a new --out",
+                d.display()
+            );
+        }
+    } else if crate::vision_cmd::wants_vision(&a)? {
+        return crate::vision_cmd::train(&a);
+    }
     let (cfg, dir, resume) = match &a.resume {
         Some(d) => (RunDir::new(d).read_config()?, d.clone(), true),
         None => {

@@ -15,7 +15,7 @@ use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::Path;
 
-fn bytes_f32(v: &[f32]) -> Vec<u8> {
+pub(crate) fn bytes_f32(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 fn bytes_f64(v: &[f64]) -> Vec<u8> {
@@ -35,14 +35,18 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| io(path, e))
 }
 
-struct Entry {
-    name: String,
-    dtype: Dtype,
-    shape: Vec<usize>,
-    data: Vec<u8>,
+pub(crate) struct Entry {
+    pub(crate) name: String,
+    pub(crate) dtype: Dtype,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) data: Vec<u8>,
 }
 
-fn serialize(entries: &[Entry], meta: HashMap<String, String>, path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn serialize(
+    entries: &[Entry],
+    meta: HashMap<String, String>,
+    path: &Path,
+) -> Result<Vec<u8>> {
     let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = entries
         .iter()
         .map(|e| {
@@ -162,7 +166,12 @@ pub fn save_checkpoint(
     write_atomic(path, &bytes)
 }
 
-fn read_f32(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f32>> {
+pub(crate) fn read_f32(
+    st: &SafeTensors<'_>,
+    name: &str,
+    n: usize,
+    path: &Path,
+) -> Result<Vec<f32>> {
     let t = st
         .tensor(name)
         .map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
@@ -217,7 +226,7 @@ fn load_params(
     Ok(())
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| io(path, e))
 }
 

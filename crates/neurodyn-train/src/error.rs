@@ -27,6 +27,9 @@ pub enum TrainError {
     /// Core data error.
     #[error(transparent)]
     Core(#[from] neurodyn_core::CoreError),
+    /// An image dataset could not be read (names the file and what was expected).
+    #[error(transparent)]
+    Data(#[from] neurodyn_data::DataError),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {
@@ -44,6 +47,19 @@ pub enum TrainError {
         step: u64,
         /// `loss`, `gradient` or `weights`.
         what: String,
+    },
+    /// The loss of a vision run became NaN or infinite; the files written so far are kept.
+    #[error(
+        "training stopped at epoch {epoch}, step {step}: non-finite loss {loss} (config.toml and \
+         metrics.csv up to the step before are kept; no model was written)"
+    )]
+    NonFiniteLoss {
+        /// Epoch, from 1.
+        epoch: usize,
+        /// Optimizer step, from 1, counted over all epochs.
+        step: u64,
+        /// The loss.
+        loss: f64,
     },
     /// Data does not fit the model.
     #[error("shape mismatch: {what}: the model expects {expected}, the data has {got}")]

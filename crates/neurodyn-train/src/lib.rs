@@ -1,7 +1,8 @@
 //! neurodyn-train: training loop, evaluation and scoring, checkpoints, and the run directory.
 //!
 //! [`RunConfig`] (TOML) → [`Trainer`] → [`train_run`] writes a run directory (see [`run`]);
-//! [`recipes`] holds the default recipe for each task.
+//! [`recipes`] holds the default recipe for each task. [`vision`]: CNNs and MLPs on image tasks
+//! (MNIST, Fashion-MNIST, CIFAR-10), `VisionConfig` → `train_vision`.
 
 pub mod checkpoint;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod recipes;
 pub mod run;
 pub mod score;
 pub mod trainer;
+pub mod vision;
 
 pub use config::{
     BatchMode, DaleConfig, EvalConfig, Feedback, Method, ModelConfig, RunConfig, Stage,

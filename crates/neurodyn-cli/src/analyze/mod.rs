@@ -73,6 +73,13 @@ pub enum Analysis {
 
 /// Run `neurodyn analyze`.
 pub fn run(a: AnalyzeArgs) -> Result<()> {
+    if neurodyn_train::vision::is_vision_run(&a.run) {
+        anyhow::bail!(
+            "{} is a vision run; the analyses take recurrent runs (its activations.npz holds \
+             every layer's output on held-out images)",
+            a.run.display()
+        );
+    }
     let ctx = Ctx::load(&a.run)?;
     let section = match &a.which {
         Analysis::Activity => activity::run(&ctx)?,

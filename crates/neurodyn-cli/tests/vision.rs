@@ -1,0 +1,175 @@
+//! End-to-end tests of `neurodyn train` / `eval` on an image task: a short CNN run on the
+//! embedded digits from `--task Mnist`, its files, `eval` recomputed from the weights, and the
+//! refusals (resume, an occupied `--out`, flags and configs that do not apply). Each takes about
+//! a second.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neurodyn-cli-vision-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run neurodyn")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+/// Only [train] and [eval]: the task comes from `--task`.
+const TINY: &str = r#"
+[train]
+epochs = 1
+batch_size = 32
+lr = 0.002
+max_train_images = 800
+[eval]
+n_record = 20
+"#;
+
+#[test]
+fn train_task_mnist_then_eval_and_the_refusals() {
+    let d = tmp("train");
+    let cfg = d.join("tiny.toml");
+    std::fs::write(&cfg, TINY).expect("write config");
+    let run_dir = d.join("run");
+    let o = run(&[
+        "train",
+        path(&cfg),
+        "--task",
+        "Mnist",
+        "--seed",
+        "2",
+        "--out",
+        path(&run_dir),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("on 2000 held-out digits"), "{out}");
+    assert!(
+        out.contains(&format!("run directory: {}", run_dir.display())),
+        "{out}"
+    );
+    for f in [
+        "config.toml",
+        "metrics.csv",
+        "model.safetensors",
+        "eval.json",
+        "activations.npz",
+    ] {
+        assert!(run_dir.join(f).is_file(), "{f} missing");
+    }
+    let config = std::fs::read_to_string(run_dir.join("config.toml")).expect("config");
+    assert!(
+        config.contains("seed = 2") && config.contains("name = \"Mnist\""),
+        "{config}"
+    );
+    let eval: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("eval.json")).expect("eval.json"),
+    )
+    .expect("json");
+    let acc = eval["accuracy"].as_f64().expect("accuracy");
+    assert!(acc > 0.6, "held-out accuracy {acc} (chance 0.1)");
+
+    // `eval` rebuilds the network from config.toml and model.safetensors.
+    let json = d.join("acc.json");
+    let o = run(&["eval", path(&run_dir), "--json", path(&json)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        printed.starts_with(&format!("accuracy {acc:.4} on 2000 held-out digits")),
+        "{printed}"
+    );
+    assert_eq!(printed.lines().count(), 2 + 10, "{printed}");
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("acc.json")).expect("json");
+    assert_eq!(again["accuracy"], eval["accuracy"]);
+    assert_eq!(again["confusion"], eval["confusion"]);
+    // A changed weight file is what eval scores.
+    std::fs::write(run_dir.join("model.safetensors"), b"not weights").expect("clobber");
+    let o = run(&["eval", path(&run_dir)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("model.safetensors"), "{}", text(&o));
+
+    // Refusals: resume, an occupied --out, flags of recurrent runs.
+    let o = run(&["train", "--resume", path(&run_dir)]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("resume is not supported for vision runs"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&["train", "--task", "mnist", "--out", path(&run_dir)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("already holds a run"), "{}", text(&o));
+    let o = run(&[
+        "train",
+        "--task",
+        "Mnist",
+        "--steps",
+        "5",
+        "--out",
+        path(&d.join("x")),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--steps"), "{}", text(&o));
+    let o = run(&["analyze", path(&run_dir), "pca"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("vision run"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn bad_vision_configs_are_named() {
+    let d = tmp("bad");
+    for (body, needle) in [
+        (
+            "[model]\nkind = \"cnn\"\nlayers = [{ kind = \"conv2d\", out = 4, kernel = 40 }]\n",
+            "model.layers[0]",
+        ),
+        ("[task]\nname = \"Mnist\"\n[train]\nepoch = 3\n", "epoch"),
+        // A recurrent-network config asked for an image task.
+        ("[task]\ndt_ms = 20\n", "recurrent-network config"),
+        // Neither: the vision parser's error.
+        (
+            "[model]\nlayers = [{ kind = \"relu\", k = 2 }]\n",
+            "unknown field `k`",
+        ),
+    ] {
+        let cfg = d.join("bad.toml");
+        std::fs::write(&cfg, body).expect("write config");
+        let o = run(&[
+            "train",
+            path(&cfg),
+            "--task",
+            "Mnist",
+            "--out",
+            path(&d.join("run")),
+            "--quiet",
+        ]);
+        assert!(!o.status.success(), "{body}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{needle:?} not in: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!d.join("run").join("config.toml").exists(), "{body}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -1,0 +1,354 @@
+//! The config of a vision run: plain serde data, every key optional, unknown keys rejected.
+//!
+//! ```toml
+//! seed = 0
+//! [task]
+//! name = "Mnist"            # FashionMnist and Cifar10 need data_dir
+//! split_seed = 0            # the embedded digits only: their stratified 8,000 / 2,000 split
+//! [model]
+//! kind = "cnn"              # or "mlp" (linear, activation and flatten layers only)
+//! layers = [
+//!   { kind = "conv2d", out = 8, kernel = 5, padding = 2 },
+//!   { kind = "relu" },
+//!   { kind = "maxpool", k = 2 },
+//!   { kind = "linear", out = 10 },
+//! ]
+//! [train]
+//! epochs = 10
+//! batch_size = 64
+//! lr = 0.001
+//! ```
+//!
+//! Without `layers`, `kind` picks the default network (see [`default_layers`]). The resolved
+//! config a run writes (`config.toml`) spells out every layer, name, stride and the
+//! normalisation, and re-runs as is.
+
+use neurodyn_nn::{OptimizerConfig, Schedule};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Everything a vision run needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisionConfig {
+    /// Master seed: the initial weights and the order of the batches.
+    pub seed: u64,
+    /// The dataset.
+    pub task: ImageTaskSection,
+    /// The network.
+    pub model: VisionModelConfig,
+    /// The optimisation.
+    pub train: VisionTrainConfig,
+    /// What is kept after training.
+    pub eval: VisionEvalConfig,
+}
+
+/// The dataset and its normalisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageTaskSection {
+    /// `Mnist` (the embedded 10,000 digits, or MNIST's IDX files in `data_dir`), `FashionMnist`
+    /// (IDX files in `data_dir`) or `Cifar10` (the binary batches in `data_dir`); any case.
+    pub name: String,
+    /// A directory holding `train-*` / `t10k-*` IDX files (raw or `.gz`) or CIFAR-10's
+    /// `data_batch_*.bin` and `test_batch.bin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed of the stratified 8,000 / 2,000 split of the embedded digits (0 when absent); not
+    /// with `data_dir`, whose files come split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_seed: Option<u64>,
+    /// Per-channel means of the pixels scaled to [0, 1] (one value, or one per channel); the
+    /// dataset's when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Vec<f64>>,
+    /// Per-channel standard deviations, as `mean`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std: Option<Vec<f64>>,
+}
+
+impl Default for ImageTaskSection {
+    fn default() -> Self {
+        ImageTaskSection {
+            name: "Mnist".into(),
+            data_dir: None,
+            split_seed: None,
+            mean: None,
+            std: None,
+        }
+    }
+}
+
+/// The family of network, which picks the default layers and the layer kinds allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetKind {
+    /// Convolutional: every layer kind.
+    #[default]
+    Cnn,
+    /// Multi-layer perceptron: linear, activation and flatten layers.
+    Mlp,
+}
+
+impl NetKind {
+    /// The name configs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetKind::Cnn => "cnn",
+            NetKind::Mlp => "mlp",
+        }
+    }
+}
+
+/// The network: a kind and, optionally, its layers in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisionModelConfig {
+    /// `cnn` or `mlp`.
+    pub kind: NetKind,
+    /// The layers, input first (default: [`default_layers`] of `kind`). Each layer's input shape
+    /// is the previous one's output; the last must give one value per class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<LayerConfig>>,
+}
+
+/// One layer. A layer with parameters (`conv2d`, `linear`) has a `name` (default `conv1`,
+/// `conv2`, … and `fc1`, `fc2`, … in order), used in `model.safetensors` and
+/// `activations.npz`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LayerConfig {
+    /// 2-D convolution with a square kernel (`nn.Conv2d`).
+    Conv2d {
+        /// Name of the layer's tensors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Output channels.
+        out: usize,
+        /// Kernel side.
+        kernel: usize,
+        /// Stride.
+        #[serde(default = "one")]
+        stride: usize,
+        /// Zero padding on each side.
+        #[serde(default)]
+        padding: usize,
+        /// Dilation.
+        #[serde(default = "one")]
+        dilation: usize,
+        /// With a bias per output channel.
+        #[serde(default = "yes")]
+        bias: bool,
+    },
+    /// Fully connected over the flattened input (`nn.Linear`).
+    Linear {
+        /// Name of the layer's tensors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Output features.
+        out: usize,
+        /// With a bias per output.
+        #[serde(default = "yes")]
+        bias: bool,
+    },
+    /// Max pooling over `k`×`k` windows, `stride` apart (default `k`).
+    Maxpool {
+        /// Window side.
+        k: usize,
+        /// Stride (default `k`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stride: Option<usize>,
+    },
+    /// Average pooling, as `maxpool`.
+    Avgpool {
+        /// Window side.
+        k: usize,
+        /// Stride (default `k`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stride: Option<usize>,
+    },
+    /// Mean over each channel's plane: `(C, H, W) → (C)`.
+    GlobalAvgpool {},
+    /// `(C, H, W) → (C·H·W)`.
+    Flatten {},
+    /// max(0, x).
+    Relu {},
+    /// tanh x.
+    Tanh {},
+    /// ln(1 + eˣ).
+    Softplus {},
+    /// 1 / (1 + e⁻ˣ).
+    Sigmoid {},
+    /// max(0, tanh x).
+    Retanh {},
+    /// max(0, x)².
+    PowerRelu {},
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl LayerConfig {
+    /// The kind, as configs name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LayerConfig::Conv2d { .. } => "conv2d",
+            LayerConfig::Linear { .. } => "linear",
+            LayerConfig::Maxpool { .. } => "maxpool",
+            LayerConfig::Avgpool { .. } => "avgpool",
+            LayerConfig::GlobalAvgpool {} => "global-avgpool",
+            LayerConfig::Flatten {} => "flatten",
+            LayerConfig::Relu {} => "relu",
+            LayerConfig::Tanh {} => "tanh",
+            LayerConfig::Softplus {} => "softplus",
+            LayerConfig::Sigmoid {} => "sigmoid",
+            LayerConfig::Retanh {} => "retanh",
+            LayerConfig::PowerRelu {} => "power-relu",
+        }
+    }
+
+    /// The layer's name, for a layer with parameters.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            LayerConfig::Conv2d { name, .. } | LayerConfig::Linear { name, .. } => name.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The activation function of an activation layer.
+    pub fn activation(&self) -> Option<neurodyn_nn::Activation> {
+        use neurodyn_nn::Activation as A;
+        Some(match self {
+            LayerConfig::Relu {} => A::Relu,
+            LayerConfig::Tanh {} => A::Tanh,
+            LayerConfig::Softplus {} => A::Softplus,
+            LayerConfig::Sigmoid {} => A::Sigmoid,
+            LayerConfig::Retanh {} => A::Retanh,
+            LayerConfig::PowerRelu {} => A::PowerRelu,
+            _ => return None,
+        })
+    }
+
+    /// A convolution with stride 1, no dilation and a bias (names are given when resolved).
+    pub fn conv(out: usize, kernel: usize, padding: usize) -> LayerConfig {
+        LayerConfig::Conv2d {
+            name: None,
+            out,
+            kernel,
+            stride: 1,
+            padding,
+            dilation: 1,
+            bias: true,
+        }
+    }
+
+    /// A fully connected layer with a bias.
+    pub fn linear(out: usize) -> LayerConfig {
+        LayerConfig::Linear {
+            name: None,
+            out,
+            bias: true,
+        }
+    }
+}
+
+/// The default layers of `kind` for `n_classes` classes; shapes follow from the images.
+///
+/// - `cnn` (seed 000's network): conv 3×3 pad 1 (→6) → ReLU → maxpool 2 → conv 3×3 pad 1
+///   (→16) → ReLU → maxpool 2 → flatten → fc 120 → ReLU → fc 84 → ReLU → fc `n_classes`.
+/// - `mlp`: flatten → fc 256 → ReLU → fc `n_classes`.
+pub fn default_layers(kind: NetKind, n_classes: usize) -> Vec<LayerConfig> {
+    let relu = LayerConfig::Relu {};
+    let pool = LayerConfig::Maxpool { k: 2, stride: None };
+    match kind {
+        NetKind::Cnn => vec![
+            LayerConfig::conv(6, 3, 1),
+            relu.clone(),
+            pool.clone(),
+            LayerConfig::conv(16, 3, 1),
+            relu.clone(),
+            pool,
+            LayerConfig::Flatten {},
+            LayerConfig::linear(120),
+            relu.clone(),
+            LayerConfig::linear(84),
+            relu,
+            LayerConfig::linear(n_classes),
+        ],
+        NetKind::Mlp => vec![
+            LayerConfig::Flatten {},
+            LayerConfig::linear(256),
+            relu,
+            LayerConfig::linear(n_classes),
+        ],
+    }
+}
+
+/// The optimisation: epochs over the training images, reshuffled each epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisionTrainConfig {
+    /// Passes over the training images.
+    pub epochs: usize,
+    /// Images per step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Base learning rate.
+    pub lr: f64,
+    /// Learning-rate schedule over all steps.
+    pub schedule: Schedule,
+    /// Optimizer (Adam by default).
+    pub optimizer: OptimizerConfig,
+    /// Threads for the forward pass's products.
+    pub threads: usize,
+    /// Train on this many images spread evenly over the training set, which keeps the classes'
+    /// proportions (0 = all): for quick runs and tests.
+    pub max_train_images: usize,
+}
+
+impl Default for VisionTrainConfig {
+    fn default() -> Self {
+        VisionTrainConfig {
+            epochs: 10,
+            batch_size: 64,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            optimizer: OptimizerConfig::default(),
+            threads: 1,
+            max_train_images: 0,
+        }
+    }
+}
+
+/// What is kept after training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisionEvalConfig {
+    /// Held-out images whose every layer output goes into `activations.npz`, spread evenly over
+    /// the held-out set (at most all of it; 0 = no `activations.npz`). 500 images of the default
+    /// CNN take 41 MB.
+    pub n_record: usize,
+}
+
+impl Default for VisionEvalConfig {
+    fn default() -> Self {
+        VisionEvalConfig { n_record: 500 }
+    }
+}
+
+impl VisionConfig {
+    /// Parse TOML, naming the offending key on error.
+    pub fn from_toml(text: &str) -> Result<VisionConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Serialise as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# could not serialise config: {e}\n"))
+    }
+}

@@ -1,0 +1,190 @@
+//! The files of a vision run directory: `model.safetensors` (written and read back), `eval.json`
+//! and the `metrics.csv` header. Every file is written to `NAME.tmp` and renamed into place.
+
+use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
+use crate::error::{io, Result, TrainError};
+use crate::vision::eval::ClassScore;
+use crate::vision::network::VisionNet;
+use safetensors::{Dtype, SafeTensors};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// `metrics.csv`'s header: one row per optimizer step (`step` counted from 1 over all epochs;
+/// `loss` and `accuracy` of that step's training batch; `wall_s` since training began).
+pub const METRICS_HEADER: &str = "epoch,step,loss,accuracy,lr,wall_s\n";
+
+/// The `format` of a vision model file's metadata.
+pub const MODEL_FORMAT: &str = "neurodyn-vision-model-1";
+
+/// Write the network's parameters, one tensor per layer parameter (`conv1.weight`, …, f32,
+/// PyTorch's shapes), with the kind (`cnn`/`mlp`), the task, the layer list and the resolved
+/// config in the metadata.
+pub fn save_model(
+    path: &Path,
+    net: &VisionNet,
+    kind: &str,
+    task: &str,
+    config: &str,
+) -> Result<()> {
+    let entries: Vec<Entry> = net
+        .tensors()
+        .into_iter()
+        .map(|t| Entry {
+            name: t.name,
+            dtype: Dtype::F32,
+            shape: t.shape,
+            data: bytes_f32(&net.net.params[t.range]),
+        })
+        .collect();
+    let mut meta = HashMap::new();
+    meta.insert("format".to_string(), MODEL_FORMAT.to_string());
+    meta.insert("kind".to_string(), kind.to_string());
+    meta.insert("task".to_string(), task.to_string());
+    meta.insert(
+        "layers".to_string(),
+        net.layers
+            .iter()
+            .zip(&net.output_names)
+            .map(|(l, n)| format!("{n}:{}", l.kind()))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    meta.insert("config".to_string(), config.to_string());
+    let bytes = serialize(&entries, meta, path)?;
+    write_atomic(path, &sorted_header(bytes))
+}
+
+/// The same safetensors bytes with the header's keys in sorted order: the metadata arrives as a
+/// `HashMap`, whose order changes from process to process, and two runs of one config should
+/// give the same file, byte for byte. The sorted header has the same length (the same keys and
+/// values without whitespace), so the data offsets stand.
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(|b| u64::from_le_bytes(b) as usize)
+    else {
+        return bytes;
+    };
+    let Some(Ok(header)) = bytes
+        .get(8..8 + len)
+        .map(serde_json::from_slice::<serde_json::Value>)
+    else {
+        return bytes;
+    };
+    let mut text = String::with_capacity(len);
+    write_sorted(&header, &mut text);
+    if text.len() <= len {
+        bytes[8..8 + text.len()].copy_from_slice(text.as_bytes());
+        bytes[8 + text.len()..8 + len].fill(b' ');
+    }
+    bytes
+}
+
+/// Compact JSON with every object's keys sorted.
+fn write_sorted(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_sorted(&map[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Read `model.safetensors` into a network built from the run's config; every tensor must be
+/// there with its PyTorch shape.
+pub fn load_model(path: &Path, net: &mut VisionNet) -> Result<()> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+    for t in net.tensors() {
+        let shape = st
+            .tensor(&t.name)
+            .map_err(|e| io(path, format!("tensor '{}': {e}", t.name)))?
+            .shape()
+            .to_vec();
+        if shape != t.shape {
+            return Err(TrainError::Shape {
+                what: format!("{} in {}", t.name, path.display()),
+                expected: format!("{:?}", t.shape),
+                got: format!("{shape:?}"),
+            });
+        }
+        let v = read_f32(&st, &t.name, t.range.len(), path)?;
+        net.net.params[t.range].copy_from_slice(&v);
+    }
+    Ok(())
+}
+
+/// What `eval.json` says besides the scores.
+pub struct EvalInfo<'a> {
+    /// Canonical task name.
+    pub task: &'a str,
+    /// `cnn` or `mlp`.
+    pub model: &'a str,
+    /// The run's seed.
+    pub seed: u64,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// Optimizer steps taken.
+    pub steps: u64,
+    /// Wall time of training (s).
+    pub train_seconds: f64,
+    /// Class names, by label.
+    pub class_names: &'a [String],
+}
+
+/// `eval.json`: the held-out score at the top level (`accuracy`, `n_test`, `loss`, `per_class`,
+/// `confusion` with rows the true class and columns the predicted one), the same for the
+/// training images under `train`, and the run's facts.
+pub fn write_eval(
+    path: &Path,
+    test: &ClassScore,
+    train: &ClassScore,
+    info: &EvalInfo,
+) -> Result<()> {
+    let v = serde_json::json!({
+        "accuracy": test.accuracy,
+        "n_test": test.n,
+        "loss": test.loss,
+        "per_class": test.per_class,
+        "confusion": test.confusion,
+        "class_names": info.class_names,
+        "train": {
+            "accuracy": train.accuracy,
+            "n_train": train.n,
+            "loss": train.loss,
+            "per_class": train.per_class,
+            "confusion": train.confusion,
+        },
+        "task": info.task,
+        "model": info.model,
+        "seed": info.seed,
+        "epochs": info.epochs,
+        "steps": info.steps,
+        "train_seconds": info.train_seconds,
+    });
+    let text = serde_json::to_string_pretty(&v).map_err(|e| io(path, e))?;
+    write_atomic(path, text.as_bytes())
+}

@@ -1,0 +1,71 @@
+//! Vision runs: feed-forward image classifiers (CNNs and MLPs) trained on MNIST, Fashion-MNIST or
+//! CIFAR-10, with the same habits as the recurrent runs (a resolved, re-runnable config; seeded,
+//! bit-identical training; files written atomically).
+//!
+//! [`VisionConfig`] (TOML) → [`train_vision`] writes a run directory:
+//!
+//! ```text
+//! RUN/
+//!   config.toml          fully resolved config (every layer, name, stride and the normalisation);
+//!                        `neurodyn train RUN/config.toml` re-runs it
+//!   metrics.csv          epoch,step,loss,accuracy,lr,wall_s: one row per optimizer step (the
+//!                        training batch's mean cross-entropy and accuracy)
+//!   model.safetensors    one f32 tensor per layer parameter, `{layer}.weight` / `{layer}.bias`
+//!                        with PyTorch's shapes (conv (out, in, k, k), linear (out, in));
+//!                        metadata: format, kind (cnn/mlp), task, layers, config
+//!   eval.json            held out: accuracy, n_test, loss, per_class, confusion[true][predicted],
+//!                        class_names; the same for the training images under "train"
+//!   activations.npz      for `eval.n_record` held-out images spread evenly over the set: every
+//!                        layer's output named by the layer (`conv1`, `fc2`) or `{index}_{kind}`
+//!                        (`1_relu`), (image, C, H, W) or (image, features); images (image, C, H,
+//!                        W, raw 0-255), labels, predicted, index (position in the held-out set),
+//!                        all int64
+//! ```
+//!
+//! Resuming is not supported (a run of the default CNN takes seconds).
+//!
+//! ```no_run
+//! use neurodyn_train::vision::{train_vision, VisionConfig};
+//! let out = train_vision(VisionConfig::default(), "runs/cnn".as_ref(), |_| {})?;
+//! println!("held-out accuracy {:.3}", out.test.accuracy);
+//! # Ok::<(), neurodyn_train::TrainError>(())
+//! ```
+
+pub mod config;
+pub mod data;
+pub mod eval;
+pub mod files;
+pub mod network;
+pub mod train;
+
+pub use config::{
+    default_layers, ImageTaskSection, LayerConfig, NetKind, VisionConfig, VisionEvalConfig,
+    VisionModelConfig, VisionTrainConfig,
+};
+pub use data::{is_image_task, ImageTask, IMAGE_TASKS};
+pub use eval::{ClassRow, ClassScore, Normalize};
+pub use network::VisionNet;
+pub use train::{load_vision_run, prepare, train_vision, Prepared, VisionOutcome, VisionStep};
+
+/// Whether a config's TOML describes a vision run: its `[task] name` is an image task, or its
+/// `[model] kind` is `cnn` or `mlp`. Text that is not TOML is not a vision config (the RNN
+/// parser then reports the error).
+pub fn is_vision_toml(text: &str) -> bool {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    let get = |section: &str, key: &str| {
+        table
+            .get(section)
+            .and_then(|s| s.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    get("task", "name").is_some_and(|n| is_image_task(&n))
+        || get("model", "kind").is_some_and(|k| matches!(k.as_str(), "cnn" | "mlp"))
+}
+
+/// Whether the run directory `dir` holds a vision run (by its `config.toml`).
+pub fn is_vision_run(dir: &std::path::Path) -> bool {
+    std::fs::read_to_string(dir.join("config.toml")).is_ok_and(|t| is_vision_toml(&t))
+}

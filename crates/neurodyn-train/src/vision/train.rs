@@ -1,0 +1,274 @@
+//! Training an image classifier into a run directory, and loading one back.
+//!
+//! One [`Rng`] from `seed` initialises the weights (layer by layer, PyTorch's default uniform)
+//! and then shuffles the training images at the start of every epoch; the batches are the
+//! shuffled order cut into `batch_size` pieces. Each step: normalise the batch, forward,
+//! cross-entropy (mean over the batch), backward, one optimizer update. Nothing else draws random
+//! numbers, so a config and seed give the same bits every time.
+
+use crate::checkpoint::write_atomic;
+use crate::error::{config, io, Result, TrainError};
+use crate::vision::config::VisionConfig;
+use crate::vision::data::{self, ImageData};
+use crate::vision::eval::{self, ClassScore, Normalize};
+use crate::vision::files::{self, EvalInfo, METRICS_HEADER};
+use crate::vision::network::{self, VisionNet};
+use neurodyn_core::Rng;
+use neurodyn_nn::Optimizer;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// A resolved config with its images and its freshly initialised network.
+pub struct Prepared {
+    /// The config with every default spelled out (what `config.toml` holds).
+    pub cfg: VisionConfig,
+    /// The images.
+    pub data: ImageData,
+    /// Positions in `data.train` of the images trained on (`train.max_train_images`).
+    pub train_idx: Vec<usize>,
+    /// The input normalisation.
+    pub norm: Normalize,
+    /// The network.
+    pub net: VisionNet,
+    /// The run's generator, after the initialisation: it shuffles the epochs.
+    pub rng: Rng,
+}
+
+/// Check the `[train]` and `[eval]` numbers.
+fn validate(cfg: &VisionConfig) -> Result<()> {
+    let t = &cfg.train;
+    for (key, v) in [
+        ("train.epochs", t.epochs),
+        ("train.batch_size", t.batch_size),
+        ("train.threads", t.threads),
+    ] {
+        if v == 0 {
+            return Err(config(key, "must be ≥ 1"));
+        }
+    }
+    if !(t.lr.is_finite() && t.lr > 0.0) {
+        return Err(config(
+            "train.lr",
+            format!("must be a finite number > 0, got {}", t.lr),
+        ));
+    }
+    t.optimizer
+        .validate()
+        .map_err(|m| config("train.optimizer", m))?;
+    t.schedule
+        .validate()
+        .map_err(|m| config("train.schedule", m))
+}
+
+/// Load the images, resolve every default and build the network (nothing is written).
+pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
+    validate(&cfg)?;
+    let data = data::load(&cfg.task)?;
+    let (train, test) = (&data.train, &data.test);
+    if (train.channels(), train.height(), train.width())
+        != (test.channels(), test.height(), test.width())
+        || train.n_classes() != test.n_classes()
+    {
+        return Err(TrainError::Shape {
+            what: "held-out images".into(),
+            expected: format!("{:?} in {} classes", &train.shape()[1..], train.n_classes()),
+            got: format!("{:?} in {} classes", &test.shape()[1..], test.n_classes()),
+        });
+    }
+    let channels = train.channels();
+    let (mean, std) = data::normalization(&cfg.task, data.task, channels)?;
+    cfg.task.name = data.task.name().to_string();
+    if cfg.task.data_dir.is_none() {
+        cfg.task.split_seed = Some(cfg.task.split_seed.unwrap_or(0));
+    }
+    let layers = network::resolve_layers(&cfg.model, train.n_classes())?;
+    let mut rng = Rng::new(cfg.seed);
+    let in_shape = [channels, train.height(), train.width()];
+    let net = network::build(&layers, in_shape, train.n_classes(), &mut rng)?;
+    let train_idx = data::spread(train.len(), cfg.train.max_train_images);
+    let norm = Normalize {
+        mean: mean.iter().map(|&v| v as f32).collect(),
+        std: std.iter().map(|&v| v as f32).collect(),
+    };
+    cfg.task.mean = Some(mean);
+    cfg.task.std = Some(std);
+    cfg.model.layers = Some(layers);
+    Ok(Prepared {
+        cfg,
+        data,
+        train_idx,
+        norm,
+        net,
+        rng,
+    })
+}
+
+/// One training step, as `metrics.csv` records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisionStep {
+    /// Epoch, from 1.
+    pub epoch: usize,
+    /// Optimizer step, from 1 over all epochs.
+    pub step: u64,
+    /// Steps in the whole run.
+    pub total_steps: u64,
+    /// Mean cross-entropy of the batch.
+    pub loss: f64,
+    /// Fraction of the batch classified correctly.
+    pub accuracy: f64,
+    /// Learning rate of the step.
+    pub lr: f64,
+    /// Seconds since training began.
+    pub wall_s: f64,
+}
+
+/// The result of a vision run.
+#[derive(Clone, Debug)]
+pub struct VisionOutcome {
+    /// The task trained on.
+    pub task: data::ImageTask,
+    /// Score on the held-out images.
+    pub test: ClassScore,
+    /// Score on the training images.
+    pub train: ClassScore,
+    /// Wall time of the training loop (s).
+    pub train_seconds: f64,
+}
+
+/// Train `cfg` into `dir` (which must not already hold a run), then score the network on the
+/// held-out and training images and write every file (see [`crate::vision`]). `on_step` sees
+/// each step. A non-finite loss stops training with [`TrainError::NonFiniteLoss`], leaving
+/// `config.toml` and the metrics so far.
+pub fn train_vision(
+    cfg: VisionConfig,
+    dir: &Path,
+    mut on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
+    let config_path = dir.join("config.toml");
+    if config_path.exists() {
+        return Err(io(
+            dir,
+            "already holds a run (config.toml exists); choose another --out",
+        ));
+    }
+    let Prepared {
+        cfg,
+        data,
+        mut train_idx,
+        norm,
+        mut net,
+        mut rng,
+    } = prepare(cfg)?;
+    let config_text = cfg.to_toml();
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    write_atomic(&config_path, config_text.as_bytes())?;
+    let metrics_path = dir.join("metrics.csv");
+    write_atomic(&metrics_path, METRICS_HEADER.as_bytes())?;
+    let mut metrics = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| io(&metrics_path, e))?;
+
+    let t = &cfg.train;
+    let train_set = &data.train;
+    let per_epoch = train_idx.len().div_ceil(t.batch_size) as u64;
+    let total_steps = per_epoch * t.epochs as u64;
+    let n_params = net.net.params.len();
+    let mut opt = Optimizer::new(t.optimizer.clone(), n_params);
+    let mut ws = neurodyn_nn::layers::StackWorkspace::default();
+    let (mut grads, mut d_out, mut x) = (vec![0.0f32; n_params], Vec::new(), Vec::new());
+    let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
+    let mut step = 0u64;
+    let start = Instant::now();
+    for epoch in 1..=t.epochs {
+        rng.shuffle(&mut train_idx);
+        for chunk in train_idx.chunks(t.batch_size) {
+            x.resize(chunk.len() * train_set.image_len(), 0.0);
+            train_set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
+            labels.clear();
+            labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
+            net.net.forward(&mut ws, &x, chunk.len(), true, t.threads);
+            let (loss, correct) = net.net.cross_entropy(&ws, &labels, &mut d_out);
+            step += 1;
+            if !loss.is_finite() {
+                return Err(TrainError::NonFiniteLoss { epoch, step, loss });
+            }
+            net.net.backward(&mut ws, &d_out, &mut grads);
+            let lr = t.schedule.lr(t.lr, step - 1, total_steps);
+            opt.update(&mut net.net.params, &grads, lr);
+            let r = VisionStep {
+                epoch,
+                step,
+                total_steps,
+                loss,
+                accuracy: correct as f64 / chunk.len() as f64,
+                lr,
+                wall_s: start.elapsed().as_secs_f64(),
+            };
+            writeln!(
+                metrics,
+                "{},{},{:.6},{:.4},{:.6e},{:.3}",
+                r.epoch, r.step, r.loss, r.accuracy, r.lr, r.wall_s
+            )
+            .map_err(|e| io(&metrics_path, e))?;
+            on_step(&r);
+        }
+    }
+    let train_seconds = start.elapsed().as_secs_f64();
+    metrics.sync_all().map_err(|e| io(&metrics_path, e))?;
+
+    let kind = cfg.model.kind.name();
+    let task = data.task.name();
+    files::save_model(
+        &dir.join("model.safetensors"),
+        &net,
+        kind,
+        task,
+        &config_text,
+    )?;
+    let threads = t.threads;
+    let all_test: Vec<usize> = (0..data.test.len()).collect();
+    let test = eval::score(&net, &data.test, &all_test, &norm, threads);
+    train_idx.sort_unstable();
+    let train = eval::score(&net, train_set, &train_idx, &norm, threads);
+    let info = EvalInfo {
+        task,
+        model: kind,
+        seed: cfg.seed,
+        epochs: t.epochs,
+        steps: step,
+        train_seconds,
+        class_names: data.test.class_names(),
+    };
+    files::write_eval(&dir.join("eval.json"), &test, &train, &info)?;
+    if cfg.eval.n_record > 0 {
+        let keep = data::spread(data.test.len(), cfg.eval.n_record);
+        eval::record(&net, &data.test, &keep, &norm, threads)?
+            .save(&dir.join("activations.npz"))?;
+    }
+    Ok(VisionOutcome {
+        task: data.task,
+        test,
+        train,
+        train_seconds,
+    })
+}
+
+/// Load the run in `dir`: its `config.toml`, its images, and `model.safetensors` into the
+/// network the config describes.
+pub fn load_vision_run(dir: &Path) -> Result<Prepared> {
+    let path = dir.join("config.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    let cfg = VisionConfig::from_toml(&text).map_err(|message| TrainError::ConfigFile {
+        path: path.clone(),
+        message,
+    })?;
+    let mut p = prepare(cfg)?;
+    let model = dir.join("model.safetensors");
+    if !model.exists() {
+        return Err(io(&model, "no trained model here (did training finish?)"));
+    }
+    files::load_model(&model, &mut p.net)?;
+    Ok(p)
+}
