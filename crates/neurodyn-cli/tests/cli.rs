@@ -207,6 +207,13 @@ fn kill_and_resume_is_bit_identical() {
         weights(&full) == weights(&cut),
         "resumed weights differ from the uninterrupted run"
     );
+    // The files too, byte for byte (the safetensors header's keys are written sorted), so that
+    // checksums can compare runs.
+    let bytes = |d: &std::path::Path| std::fs::read(d.join("model.safetensors")).expect("model");
+    assert!(
+        bytes(&full) == bytes(&cut),
+        "model.safetensors differs in bytes between the full and the resumed run"
+    );
     let rows = std::fs::read_to_string(cut.join("metrics.csv")).expect("metrics");
     let header: Vec<&str> = rows.lines().next().expect("header").split(',').collect();
     let at = header

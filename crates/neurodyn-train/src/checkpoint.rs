@@ -55,7 +55,66 @@ pub(crate) fn serialize(
                 .map_err(|err| io(path, err))
         })
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, Some(meta)).map_err(|e| io(path, e))
+    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| io(path, e))?;
+    Ok(sorted_header(bytes))
+}
+
+/// The same safetensors bytes with the header's keys in sorted order: the metadata arrives as a
+/// `HashMap`, whose order changes from process to process, and two runs of one config should
+/// give the same file, byte for byte (model files and checkpoints of every kind of run). The sorted header has the same length (the same keys and
+/// values without whitespace), so the data offsets stand.
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(|b| u64::from_le_bytes(b) as usize)
+    else {
+        return bytes;
+    };
+    let Some(Ok(header)) = bytes
+        .get(8..8 + len)
+        .map(serde_json::from_slice::<serde_json::Value>)
+    else {
+        return bytes;
+    };
+    let mut text = String::with_capacity(len);
+    write_sorted(&header, &mut text);
+    if text.len() <= len {
+        bytes[8..8 + text.len()].copy_from_slice(text.as_bytes());
+        bytes[8 + text.len()..8 + len].fill(b' ');
+    }
+    bytes
+}
+
+/// Compact JSON with every object's keys sorted.
+fn write_sorted(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_sorted(&map[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 fn param_entries(net: &Network<f32>, prefix: &str) -> Vec<Entry> {
@@ -320,4 +379,35 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Vec<f32>)>> {
             read_f32(&st, &n, len, path).map(|v| (n, v))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `HashMap` iterates in its own random order; the file must not show it.
+    #[test]
+    fn the_same_tensors_and_metadata_give_the_same_bytes() {
+        let entry = Entry {
+            name: "w".into(),
+            dtype: Dtype::F32,
+            shape: vec![2],
+            data: bytes_f32(&[1.0, -2.0]),
+        };
+        let path = Path::new("model.safetensors");
+        let files: Vec<Vec<u8>> = (0..20)
+            .map(|_| {
+                let meta: HashMap<String, String> = (0..8)
+                    .map(|i| (format!("key{i}"), format!("value {i}")))
+                    .collect();
+                serialize(std::slice::from_ref(&entry), meta, path).expect("serialize")
+            })
+            .collect();
+        assert!(files.iter().all(|f| f == &files[0]), "bytes differ");
+        let st = SafeTensors::deserialize(&files[0]).expect("still a safetensors file");
+        assert_eq!(st.tensor("w").expect("w").data(), &entry.data[..]);
+        let (_, meta) = SafeTensors::read_metadata(&files[0]).expect("header");
+        let meta = meta.metadata().clone().expect("metadata");
+        assert_eq!(meta.get("key3").map(String::as_str), Some("value 3"));
+    }
 }

@@ -51,65 +51,7 @@ pub fn save_model(
     );
     meta.insert("config".to_string(), config.to_string());
     let bytes = serialize(&entries, meta, path)?;
-    write_atomic(path, &sorted_header(bytes))
-}
-
-/// The same safetensors bytes with the header's keys in sorted order: the metadata arrives as a
-/// `HashMap`, whose order changes from process to process, and two runs of one config should
-/// give the same file, byte for byte. The sorted header has the same length (the same keys and
-/// values without whitespace), so the data offsets stand.
-fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
-    let Some(len) = bytes
-        .get(..8)
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .map(|b| u64::from_le_bytes(b) as usize)
-    else {
-        return bytes;
-    };
-    let Some(Ok(header)) = bytes
-        .get(8..8 + len)
-        .map(serde_json::from_slice::<serde_json::Value>)
-    else {
-        return bytes;
-    };
-    let mut text = String::with_capacity(len);
-    write_sorted(&header, &mut text);
-    if text.len() <= len {
-        bytes[8..8 + text.len()].copy_from_slice(text.as_bytes());
-        bytes[8 + text.len()..8 + len].fill(b' ');
-    }
-    bytes
-}
-
-/// Compact JSON with every object's keys sorted.
-fn write_sorted(v: &serde_json::Value, out: &mut String) {
-    match v {
-        serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::Value::String(k.clone()).to_string());
-                out.push(':');
-                write_sorted(&map[k], out);
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_sorted(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
+    write_atomic(path, &bytes)
 }
 
 /// Read `model.safetensors` into a network built from the run's config; every tensor must be
