@@ -57,8 +57,8 @@ pub struct BenchArgs {
     /// Timed repetitions per configuration (median and best reported).
     #[arg(long, default_value_t = 30)]
     pub reps: usize,
-    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU).
-    #[arg(long, default_value = "A,B,C,GRU,LGRU")]
+    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU,CNN16,CNN128).
+    #[arg(long, default_value = "A,B,C,GRU,LGRU,CNN16,CNN128")]
     pub only: String,
     /// Threads for config B, instead of its own two (both cores).
     #[arg(long)]
@@ -76,6 +76,8 @@ enum Kind {
     Ctrnn,
     Gru,
     LightGru,
+    /// Seed 000's CNN on 1×28×28 images (`n_in` pixels, `n_out` classes; `steps` unused).
+    Cnn,
 }
 
 struct Config {
@@ -90,7 +92,7 @@ struct Config {
     threads: usize,
 }
 
-const CONFIGS: [Config; 5] = [
+const CONFIGS: [Config; 7] = [
     Config {
         name: "A",
         kind: Kind::Ctrnn,
@@ -146,7 +148,32 @@ const CONFIGS: [Config; 5] = [
         dale: false,
         threads: 1,
     },
+    Config {
+        name: "CNN16",
+        kind: Kind::Cnn,
+        n_in: 784,
+        n_rec: 0,
+        n_out: 10,
+        batch: 16,
+        steps: 1,
+        dale: false,
+        threads: 1,
+    },
+    Config {
+        name: "CNN128",
+        kind: Kind::Cnn,
+        n_in: 784,
+        n_rec: 0,
+        n_out: 10,
+        batch: 128,
+        steps: 1,
+        dale: false,
+        threads: 1,
+    },
 ];
+
+/// Training images in one epoch of the CNN configurations (the embedded digits' training split).
+const EPOCH_IMAGES: usize = 8000;
 
 /// The CPU's model name, its SIMD flags and the path the engine's kernels run, for the record
 /// beside every speed figure.
@@ -204,6 +231,7 @@ fn cell(c: &Config, rng: &mut Rng) -> Box<dyn Cell<f32>> {
     match c.kind {
         Kind::Gru => Box::new(Gru::<f32>::new(c.n_in, c.n_rec, rng)),
         Kind::LightGru => Box::new(LightGru::<f32>::new(c.n_in, c.n_rec, rng)),
+        Kind::Cnn => unreachable!("a CNN configuration has no recurrent cell"),
         Kind::Ctrnn => {
             let mut cell = Ctrnn::<f32>::new(c.n_in, c.n_rec, 20.0, 100.0, rng);
             cell.form = CtrnnForm::Tutorial;
@@ -236,8 +264,102 @@ impl Timing {
     }
 }
 
-/// A network, a batch and an optimizer of one configuration, ready to time training steps.
-struct Engine {
+/// The engine's side of one configuration, ready to time training steps.
+enum Engine {
+    Rnn(Box<RnnEngine>),
+    Cnn(Box<CnnEngine>),
+}
+
+impl Engine {
+    /// Build the configuration on `threads` threads and take three untimed steps.
+    fn new(c: &Config, threads: usize) -> Engine {
+        match c.kind {
+            Kind::Cnn => Engine::Cnn(Box::new(CnnEngine::new(c, threads))),
+            _ => Engine::Rnn(Box::new(RnnEngine::new(c, threads))),
+        }
+    }
+
+    /// Untimed training steps for at least `ms` milliseconds (at least one).
+    fn warm(&mut self, ms: f64) {
+        let t0 = Instant::now();
+        loop {
+            self.run(1);
+            if t0.elapsed().as_secs_f64() * 1e3 >= ms {
+                break;
+            }
+        }
+    }
+
+    /// Time `k` training steps (forward, loss, backward, Adam), in milliseconds.
+    fn run(&mut self, k: usize) -> Vec<f64> {
+        match self {
+            Engine::Rnn(e) => e.run(k),
+            Engine::Cnn(e) => e.run(k),
+        }
+    }
+}
+
+/// Seed 000's CNN (the default `neurodyn train --task Mnist` network), a batch of random images
+/// and labels, and Adam.
+struct CnnEngine {
+    net: neurodyn_nn::layers::FeedForward<f32>,
+    ws: neurodyn_nn::layers::StackWorkspace<f32>,
+    opt: Optimizer,
+    g: Vec<f32>,
+    d_out: Vec<f32>,
+    x: Vec<f32>,
+    labels: Vec<i64>,
+    batch: usize,
+    threads: usize,
+}
+
+impl CnnEngine {
+    fn new(c: &Config, threads: usize) -> CnnEngine {
+        use neurodyn_train::vision::config::{default_layers, NetKind};
+        let mut rng = Rng::new(0);
+        let layers = default_layers(NetKind::Cnn, c.n_out);
+        let net = neurodyn_train::vision::network::build(&layers, [1, 28, 28], c.n_out, &mut rng)
+            .expect("the default CNN builds")
+            .net;
+        let x: Vec<f32> = (0..c.batch * c.n_in).map(|_| rng.normal() as f32).collect();
+        let labels: Vec<i64> = (0..c.batch)
+            .map(|_| rng.below(c.n_out as u64) as i64)
+            .collect();
+        let opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
+        let g = vec![0.0f32; net.params.len()];
+        let mut e = CnnEngine {
+            net,
+            ws: Default::default(),
+            opt,
+            g,
+            d_out: Vec::new(),
+            x,
+            labels,
+            batch: c.batch,
+            threads,
+        };
+        e.run(3);
+        e
+    }
+
+    fn run(&mut self, k: usize) -> Vec<f64> {
+        (0..k)
+            .map(|_| {
+                let t0 = Instant::now();
+                self.net
+                    .forward(&mut self.ws, &self.x, self.batch, true, self.threads);
+                self.net
+                    .cross_entropy(&self.ws, &self.labels, &mut self.d_out);
+                self.net.backward(&mut self.ws, &self.d_out, &mut self.g);
+                self.opt.update(&mut self.net.params, &self.g, 1e-3);
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect()
+    }
+}
+
+/// A recurrent network, a batch and an optimizer of one configuration.
+struct RnnEngine {
     net: Network<f32>,
     ws: Workspace<f32>,
     opt: Optimizer,
@@ -249,9 +371,8 @@ struct Engine {
     batch: usize,
 }
 
-impl Engine {
-    /// Build the configuration on `threads` threads and take three untimed steps.
-    fn new(c: &Config, threads: usize) -> Engine {
+impl RnnEngine {
+    fn new(c: &Config, threads: usize) -> RnnEngine {
         let mut rng = Rng::new(0);
         let cell = cell(c, &mut rng);
         let mut net = Network::new(
@@ -270,7 +391,7 @@ impl Engine {
             .collect();
         let opt = Optimizer::new(OptimizerConfig::default(), net.params.len());
         let g = vec![0.0f32; net.params.len()];
-        let mut e = Engine {
+        let mut e = RnnEngine {
             net,
             ws: Workspace::default(),
             opt,
@@ -285,18 +406,6 @@ impl Engine {
         e
     }
 
-    /// Untimed training steps for at least `ms` milliseconds (at least one).
-    fn warm(&mut self, ms: f64) {
-        let t0 = Instant::now();
-        loop {
-            self.run(1);
-            if t0.elapsed().as_secs_f64() * 1e3 >= ms {
-                break;
-            }
-        }
-    }
-
-    /// Time `k` training steps (forward, loss, backward, Adam), in milliseconds.
     fn run(&mut self, k: usize) -> Vec<f64> {
         let b = BatchRef {
             inputs: &self.inputs,
@@ -364,6 +473,7 @@ impl RefSpec {
         let threads = plural_threads(self.threads);
         match (self.kind, c.kind) {
             (RefKind::Torch, Kind::Gru) => format!("PyTorch eager (nn.GRU, {threads})"),
+            (RefKind::Torch, Kind::Cnn) => format!("PyTorch eager (the same CNN, {threads})"),
             (RefKind::Torch, _) => format!("PyTorch eager (tutorial CTRNN, {threads})"),
             (RefKind::Jax, _) => format!("JAX jit (tutorial CTRNN, lax.scan, {threads})"),
         }
@@ -432,6 +542,7 @@ impl Reference {
             .with_context(|| format!("creating {}", stderr.display()))?;
         let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
             "batch": c.batch, "steps": c.steps, "dale": c.dale, "gru": c.kind == Kind::Gru,
+            "cnn": c.kind == Kind::Cnn,
             "serve": true, "warm_ms": WARM_MS, "threads": spec.threads});
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut cmd = match taskset() {
@@ -737,7 +848,19 @@ pub fn run(a: BenchArgs) -> Result<()> {
     for (c, threads, timed, memory) in rows {
         let e = timed.engine;
         let peak = if threads > 1 { peak2 } else { peak1 };
-        print!(
+        if c.kind == Kind::Cnn {
+            print!(
+                "config {}: seed 000's CNN on 1×28×28 images, batch {}, {} thread(s): {:.3} ms/step (best {:.3}); {:.0} images/s, an epoch of {EPOCH_IMAGES} images ≈ {:.2} s",
+                c.name,
+                c.batch,
+                threads,
+                e.median,
+                e.min,
+                c.batch as f64 / (e.median / 1e3),
+                EPOCH_IMAGES as f64 / c.batch as f64 * e.median / 1e3
+            );
+        } else {
+            print!(
             "config {}: {}→{}→{}{}, batch {}, {} steps, {} thread(s): {:.3} ms/step (best {:.3})",
             c.name,
             c.n_in,
@@ -750,6 +873,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
             e.median,
             e.min
         );
+        }
         if c.kind == Kind::Ctrnn {
             let gflops = |ms: f64| flops(c) / (ms / 1e3) / 1e9;
             // The peak is a best-of measurement, so the step is set against it both as the
@@ -797,7 +921,9 @@ pub fn run(a: BenchArgs) -> Result<()> {
             );
         }
         if a.jax_python.is_some() && c.kind != Kind::Ctrnn {
-            println!("  JAX jit: no reference for this cell (the JAX script has the CTRNN only)");
+            println!(
+                "  JAX jit: no reference for this configuration (the JAX script has the CTRNN only)"
+            );
         }
         if let Some((used, need)) = memory {
             println!(

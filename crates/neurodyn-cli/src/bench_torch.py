@@ -59,17 +59,27 @@ class Net(nn.Module):
         return self.fc(h)
 
 
-net = Net(cfg["n_in"], cfg["n_rec"], cfg["n_out"], cfg.get("dale", False), cfg.get("gru", False))
-opt = torch.optim.Adam(net.parameters(), lr=0.01)
 crit = nn.CrossEntropyLoss()
-x = torch.randn(cfg["steps"], cfg["batch"], cfg["n_in"])
-y = torch.randint(0, cfg["n_out"], (cfg["steps"] * cfg["batch"],))
+if cfg.get("cnn"):
+    # Seed 000's CNN on 1x28x28 images (the default of `neurodyn train --task Mnist`), Adam 1e-3.
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(784, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, cfg["n_out"]))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randn(cfg["batch"], 1, 28, 28)
+    y = torch.randint(0, cfg["n_out"], (cfg["batch"],))
+else:
+    net = Net(cfg["n_in"], cfg["n_rec"], cfg["n_out"], cfg.get("dale", False), cfg.get("gru", False))
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    x = torch.randn(cfg["steps"], cfg["batch"], cfg["n_in"])
+    y = torch.randint(0, cfg["n_out"], (cfg["steps"] * cfg["batch"],))
 
 
 def step():
     opt.zero_grad()
     out = net(x)
-    loss = crit(out.view(-1, cfg["n_out"]), y)
+    loss = crit(out.reshape(-1, cfg["n_out"]), y)
     loss.backward()
     opt.step()
 

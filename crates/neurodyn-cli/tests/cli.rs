@@ -389,6 +389,15 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
             && out.contains("(best "),
         "{out}"
     );
+    // The CNN configuration: seed 000's network, one step's time and the epoch it implies.
+    let o = run(bin().args(["bench", "--only", "CNN16", "--reps", "2"]));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("config CNN16: seed 000's CNN on 1×28×28 images, batch 16, 1 thread(s):")
+            && out.contains("images/s, an epoch of 8000 images"),
+        "{out}"
+    );
     // A "Python" that dies at once: a clear error naming the reference and what it said.
     let dir = tmp("bench");
     let fake = dir.join("python");
@@ -487,7 +496,7 @@ fn bench_alternates_torch_and_jax_references_on_the_engines_threads() {
         "JAX jit (tutorial CTRNN, lax.scan, 2 threads): 30.000 ms/step (best 30.000); ratio vs JAX jit: ",
         "JAX jit (tutorial CTRNN, lax.scan, 1 thread): 20.000 ms/step (best 20.000); ratio vs JAX jit: ",
         "PyTorch eager (nn.GRU, 2 threads): 30.000 ms/step",
-        "JAX jit: no reference for this cell",
+        "JAX jit: no reference for this configuration",
     ] {
         assert!(out.contains(line), "missing {line:?} in\n{out}");
     }
