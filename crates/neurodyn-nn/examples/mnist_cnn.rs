@@ -3,8 +3,8 @@
 //! maxpool 2 → fc 784→120 → ReLU → fc 120→84 → ReLU → fc 84→10, inputs normalised with MNIST's
 //! mean 0.1307 and s.d. 0.3081, cross-entropy, Adam (lr 1e-3), batches reshuffled every epoch.
 //!
-//! `cargo run --release -p neurodyn-nn --example mnist_cnn [EPOCHS [BATCH [SEED]]]`
-//! (defaults: 5 epochs, batch 64, seed 0). Prints each epoch's training loss and accuracy, the
+//! `cargo run --release -p neurodyn-nn --example mnist_cnn [EPOCHS [BATCH [SEED [THREADS]]]]`
+//! (defaults: 5 epochs, batch 64, seed 0, one thread). Prints each epoch's training loss and accuracy, the
 //! held-out accuracy and the wall time.
 
 use neurodyn_core::Rng;
@@ -58,11 +58,12 @@ fn accuracy(net: &FeedForward<f32>, set: &ImageSet, ws: &mut StackWorkspace<f32>
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("numbers: EPOCHS BATCH SEED"))
+        .map(|a| a.parse().expect("numbers: EPOCHS BATCH SEED THREADS"))
         .collect();
     let epochs = args.first().copied().unwrap_or(5);
     let batch = args.get(1).copied().unwrap_or(64);
     let seed = args.get(2).copied().unwrap_or(0) as u64;
+    let threads = args.get(3).copied().unwrap_or(1);
     let (train, test) = embedded_mnist_split(0).expect("embedded digits");
     let mut rng = Rng::new(seed);
     let mut net = lenet(&mut rng);
@@ -81,7 +82,7 @@ fn main() {
                 .iter()
                 .map(|&i| i64::from(train.labels()[i]))
                 .collect();
-            net.forward(&mut ws, &x, chunk.len(), true, 1);
+            net.forward(&mut ws, &x, chunk.len(), true, threads);
             let (loss, c) = net.cross_entropy(&ws, &labels, &mut d_out);
             net.backward(&mut ws, &d_out, &mut grads);
             opt.update(&mut net.params, &grads, 1e-3);

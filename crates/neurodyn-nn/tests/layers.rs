@@ -338,3 +338,58 @@ fn max_pool_propagates_nan_and_sends_its_gradient_to_the_first_maximum() {
     );
     assert_eq!(dx, [0.0, 10.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]);
 }
+
+/// A convolution cut into per-thread parts of the batch: outputs and input gradients are the
+/// same bits as on one thread (each sample is computed alone), the parameter gradients, summed
+/// part by part, agree to rounding and repeat exactly for the same thread count.
+#[test]
+fn conv_on_several_threads_matches_one_thread() {
+    let conv = Conv2d::new([3, 9, 8], 5, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
+    let mut rng = Rng::new(3);
+    let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
+    let batch = 7;
+    let x: Vec<f32> = (0..batch * 3 * 72).map(|_| rng.normal() as f32).collect();
+    let n_out = batch * numel(Layer::<f32>::out_shape(&conv));
+    let dy: Vec<f32> = (0..n_out).map(|_| rng.normal() as f32).collect();
+    let pass = |threads: usize| {
+        let ctx = LayerCtx {
+            batch,
+            training: true,
+            threads,
+        };
+        let mut scratch = Vec::new();
+        let mut y = vec![0.0f32; n_out];
+        Layer::<f32>::forward(&conv, &params, &x, &mut y, &mut scratch, ctx);
+        let (mut dx, mut dp) = (vec![0.0f32; x.len()], vec![0.0f32; params.len()]);
+        Layer::<f32>::backward(
+            &conv,
+            &params,
+            &x,
+            &y,
+            &dy,
+            Some(&mut dx),
+            &mut dp,
+            &mut scratch,
+            ctx,
+        );
+        (y, dx, dp)
+    };
+    let (y1, dx1, dp1) = pass(1);
+    for threads in [2, 3, 16] {
+        let (y, dx, dp) = pass(threads);
+        assert!(
+            y == y1 && dx == dx1,
+            "{threads} threads: outputs or ∂x differ"
+        );
+        let f = |v: &[f32]| v.iter().map(|&a| f64::from(a)).collect::<Vec<f64>>();
+        let e = max_rel(&f(&dp), &f(&dp1));
+        assert!(e < 1e-5, "{threads} threads: ∂θ differs by {e:e}");
+        assert!(
+            pass(threads).2 == dp,
+            "{threads} threads: ∂θ does not repeat"
+        );
+    }
+}

@@ -17,6 +17,7 @@ use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape};
 use crate::linalg::{gemm, m, Trans};
 use crate::real::Real;
 use neurodyn_core::Rng;
+use rayon::prelude::*;
 
 /// A 2-D convolution layer.
 #[derive(Clone, Debug)]
@@ -228,27 +229,29 @@ impl<T: Real> Layer<T> for Conv2d {
             ctx.batch,
         );
         let (w, b) = params.split_at(co * k);
-        grow(scratch, k * hw);
-        let cols = &mut scratch[..k * hw];
-        for (xn, yn) in x.chunks_exact(in_len).zip(y.chunks_exact_mut(co * hw)) {
-            self.im2col(xn, cols);
-            if self.bias {
-                for (row, &bo) in yn.chunks_exact_mut(hw).zip(b) {
-                    row.iter_mut().for_each(|v| *v = bo);
-                }
-            }
-            gemm(
-                yn,
-                co,
-                hw,
-                m(w, co, k),
-                Trans::N,
-                m(cols, k, hw),
-                Trans::N,
-                self.bias,
-                ctx.threads,
-            );
+        let cuts = cuts(ctx.batch, ctx.threads);
+        let n_parts = cuts.len() - 1;
+        grow(scratch, n_parts * k * hw);
+        if n_parts == 1 {
+            self.forward_part(w, b, x, y, &mut scratch[..k * hw], ctx.threads);
+            return;
         }
+        // Parts of consecutive samples on their own threads, each with its own columns; every
+        // sample's output is computed exactly as on one thread.
+        let mut parts = Vec::with_capacity(n_parts);
+        let (mut xr, mut yr, mut sr) = (x, &mut y[..], &mut scratch[..n_parts * k * hw]);
+        for p in 0..n_parts {
+            let n = cuts[p + 1] - cuts[p];
+            let (xp, xrest) = xr.split_at(n * in_len);
+            let (yp, yrest) = std::mem::take(&mut yr).split_at_mut(n * co * hw);
+            let (sp, srest) = std::mem::take(&mut sr).split_at_mut(k * hw);
+            parts.push((xp, yp, sp));
+            (xr, yr, sr) = (xrest, yrest, srest);
+        }
+        parts.into_par_iter().for_each(|(xp, yp, sp)| {
+            let _ftz = crate::kernels::FlushDenormals::new();
+            self.forward_part(w, b, xp, yp, sp, 1);
+        });
     }
 
     fn backward(
@@ -257,7 +260,7 @@ impl<T: Real> Layer<T> for Conv2d {
         x: &[T],
         y: &[T],
         dy: &[T],
-        mut dx: Option<&mut [T]>,
+        dx: Option<&mut [T]>,
         d_params: &mut [T],
         scratch: &mut Vec<T>,
         ctx: LayerCtx,
@@ -277,17 +280,119 @@ impl<T: Real> Layer<T> for Conv2d {
             d_params.len() == n_params && dy.len() == y.len(),
             "conv2d: d_params or dy"
         );
+        if let Some(dx) = dx.as_deref() {
+            assert_eq!(dx.len(), x.len(), "conv2d: dx");
+        }
         let w = &params[..co * k];
-        let (dw, db) = d_params.split_at_mut(co * k);
+        let cuts = cuts(ctx.batch, ctx.threads);
+        let n_parts = cuts.len() - 1;
+        // Per part: its columns and their gradient, and (after the first part, which writes
+        // into `d_params`) its own ∂W, ∂b, added in part order at the end: the same bits for
+        // the same thread count.
+        let per = 2 * k * hw + n_params;
+        grow(scratch, n_parts * per);
+        if n_parts == 1 {
+            let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
+            self.backward_part(w, x, dy, dx, d_params, cols, dcols, ctx.threads);
+            return;
+        }
+        let mut dx_rest = dx;
+        let mut parts = Vec::with_capacity(n_parts);
+        let (mut xr, mut dyr, mut sr) = (x, dy, &mut scratch[..n_parts * per]);
+        let mut first = Some(d_params);
+        for p in 0..n_parts {
+            let n = cuts[p + 1] - cuts[p];
+            let (xp, xrest) = xr.split_at(n * in_len);
+            let (dyp, dyrest) = dyr.split_at(n * co * hw);
+            let (sp, srest) = std::mem::take(&mut sr).split_at_mut(per);
+            let (dxp, dxrest) = match dx_rest.take() {
+                Some(d) => {
+                    let (a, b) = d.split_at_mut(n * in_len);
+                    (Some(a), Some(b))
+                }
+                None => (None, None),
+            };
+            parts.push((xp, dyp, dxp, sp, first.take()));
+            (xr, dyr, sr, dx_rest) = (xrest, dyrest, srest, dxrest);
+        }
+        let mut parts: Vec<_> = parts;
+        parts.par_iter_mut().for_each(|(xp, dyp, dxp, sp, own)| {
+            let _ftz = crate::kernels::FlushDenormals::new();
+            let (cols, rest) = sp.split_at_mut(k * hw);
+            let (dcols, partial) = rest.split_at_mut(k * hw);
+            let grads = match own {
+                Some(d) => &mut d[..],
+                None => partial,
+            };
+            self.backward_part(w, xp, dyp, dxp.as_deref_mut(), grads, cols, dcols, 1);
+        });
+        let mut parts = parts.into_iter();
+        let (.., first) = parts.next().expect("two parts or more");
+        let total = first.expect("the first part writes d_params");
+        for (.., sp, _) in parts {
+            for (t, &v) in total.iter_mut().zip(&sp[2 * k * hw..]) {
+                *t += v;
+            }
+        }
+    }
+}
+
+impl Conv2d {
+    /// The forward pass of consecutive samples `x` into `y`, with `cols` for one sample.
+    fn forward_part<T: Real>(
+        &self,
+        w: &[T],
+        b: &[T],
+        x: &[T],
+        y: &mut [T],
+        cols: &mut [T],
+        threads: usize,
+    ) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        for (xn, yn) in x.chunks_exact(in_len).zip(y.chunks_exact_mut(co * hw)) {
+            self.im2col(xn, cols);
+            if self.bias {
+                for (row, &bo) in yn.chunks_exact_mut(hw).zip(b) {
+                    row.iter_mut().for_each(|v| *v = bo);
+                }
+            }
+            gemm(
+                yn,
+                co,
+                hw,
+                m(w, co, k),
+                Trans::N,
+                m(cols, k, hw),
+                Trans::N,
+                self.bias,
+                threads,
+            );
+        }
+    }
+
+    /// The backward pass of consecutive samples: `grads` (∂W then ∂b) and `dx` overwritten.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_part<T: Real>(
+        &self,
+        w: &[T],
+        x: &[T],
+        dy: &[T],
+        mut dx: Option<&mut [T]>,
+        grads: &mut [T],
+        cols: &mut [T],
+        dcols: &mut [T],
+        threads: usize,
+    ) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        let (dw, db) = grads.split_at_mut(co * k);
         dw.iter_mut()
             .chain(db.iter_mut())
             .for_each(|v| *v = T::c(0.0));
         if let Some(dx) = dx.as_deref_mut() {
-            assert_eq!(dx.len(), x.len(), "conv2d: dx");
             dx.iter_mut().for_each(|v| *v = T::c(0.0));
         }
-        grow(scratch, 2 * k * hw);
-        let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
         for (n, (xn, dyn_)) in x
             .chunks_exact(in_len)
             .zip(dy.chunks_exact(co * hw))
@@ -303,7 +408,7 @@ impl<T: Real> Layer<T> for Conv2d {
                 m(cols, k, hw),
                 Trans::T,
                 true,
-                ctx.threads,
+                threads,
             );
             if self.bias {
                 for (d, row) in db.iter_mut().zip(dyn_.chunks_exact(hw)) {
@@ -320,10 +425,17 @@ impl<T: Real> Layer<T> for Conv2d {
                     m(dyn_, co, hw),
                     Trans::N,
                     false,
-                    ctx.threads,
+                    threads,
                 );
                 self.col2im_add(dcols, &mut dx[n * in_len..(n + 1) * in_len]);
             }
         }
     }
+}
+
+/// Part boundaries of a batch of `n` samples cut for `threads` threads: consecutive samples, as
+/// even as can be, at most one part per sample.
+fn cuts(n: usize, threads: usize) -> Vec<usize> {
+    let parts = threads.clamp(1, n.max(1));
+    (0..=parts).map(|p| p * n / parts).collect()
 }

@@ -31,6 +31,8 @@ pub struct StackWorkspace<T> {
     scratch: Vec<T>,
     /// Samples in the last pass.
     pub batch: usize,
+    /// Threads of the last pass (the backward pass uses as many).
+    threads: usize,
 }
 
 impl<T: Real> FeedForward<T> {
@@ -101,6 +103,7 @@ impl<T: Real> FeedForward<T> {
         let n = self.layers.len();
         ws.acts.resize_with(n + 1, Vec::new);
         ws.batch = batch;
+        ws.threads = threads;
         assert_eq!(
             x.len(),
             batch * numel(self.in_shape()),
@@ -141,7 +144,7 @@ impl<T: Real> FeedForward<T> {
         let ctx = LayerCtx {
             batch,
             training: true,
-            threads: 1,
+            threads: ws.threads.max(1),
         };
         ws.grads.resize_with(n + 1, Vec::new);
         ws.grads[n].clear();
