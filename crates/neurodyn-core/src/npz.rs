@@ -21,6 +21,8 @@ pub enum NpArray {
     F64(ArrayD<f64>),
     /// int64
     I64(ArrayD<i64>),
+    /// uint8 (pixels)
+    U8(ArrayD<u8>),
 }
 
 impl NpArray {
@@ -30,6 +32,7 @@ impl NpArray {
             NpArray::F32(a) => a.shape(),
             NpArray::F64(a) => a.shape(),
             NpArray::I64(a) => a.shape(),
+            NpArray::U8(a) => a.shape(),
         }
     }
     /// The values as f32 (converted from any dtype), row-major.
@@ -38,6 +41,7 @@ impl NpArray {
             NpArray::F32(a) => a.iter().copied().collect(),
             NpArray::F64(a) => a.iter().map(|&v| v as f32).collect(),
             NpArray::I64(a) => a.iter().map(|&v| v as f32).collect(),
+            NpArray::U8(a) => a.iter().map(|&v| f32::from(v)).collect(),
         }
     }
     /// The values as f64, row-major.
@@ -46,12 +50,14 @@ impl NpArray {
             NpArray::F32(a) => a.iter().map(|&v| v as f64).collect(),
             NpArray::F64(a) => a.iter().copied().collect(),
             NpArray::I64(a) => a.iter().map(|&v| v as f64).collect(),
+            NpArray::U8(a) => a.iter().map(|&v| f64::from(v)).collect(),
         }
     }
     /// The values as i64 if the array is integral, row-major.
     pub fn to_i64(&self) -> Option<Vec<i64>> {
         match self {
             NpArray::I64(a) => Some(a.iter().copied().collect()),
+            NpArray::U8(a) => Some(a.iter().map(|&v| i64::from(v)).collect()),
             _ => None,
         }
     }
@@ -95,6 +101,12 @@ impl Npz {
         self.arrays.push((name.to_string(), NpArray::I64(a)));
         Ok(self)
     }
+    /// Add a uint8 array (e.g. pixels).
+    pub fn u8(&mut self, name: &str, shape: &[usize], data: Vec<u8>) -> Result<&mut Self> {
+        let a = array(name, shape, data)?;
+        self.arrays.push((name.to_string(), NpArray::U8(a)));
+        Ok(self)
+    }
     /// The array called `name`.
     pub fn get(&self, name: &str) -> Option<&NpArray> {
         self.arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a)
@@ -133,6 +145,7 @@ impl Npz {
                     NpArray::F32(x) => w.add_array(name.as_str(), x),
                     NpArray::F64(x) => w.add_array(name.as_str(), x),
                     NpArray::I64(x) => w.add_array(name.as_str(), x),
+                    NpArray::U8(x) => w.add_array(name.as_str(), x),
                 }
                 .map_err(npz_err)?;
             }
@@ -188,8 +201,8 @@ impl Npz {
     }
 }
 
-/// An `.npy` file's array in the first of f32, f64, i64, i32, u8 and bool that reads it (the
-/// integer and boolean types as i64).
+/// An `.npy` file's array in the first of f32, f64, i64, i32, u8 and bool that reads it (i32 and
+/// bool as i64, u8 as itself).
 fn read_npy_any(b: &[u8]) -> Option<NpArray> {
     if let Ok(a) = ArrayD::<f32>::read_npy(b) {
         Some(NpArray::F32(a))
@@ -200,7 +213,7 @@ fn read_npy_any(b: &[u8]) -> Option<NpArray> {
     } else if let Ok(a) = ArrayD::<i32>::read_npy(b) {
         Some(NpArray::I64(a.mapv(i64::from)))
     } else if let Ok(a) = ArrayD::<u8>::read_npy(b) {
-        Some(NpArray::I64(a.mapv(i64::from)))
+        Some(NpArray::U8(a))
     } else if let Ok(a) = ArrayD::<bool>::read_npy(b) {
         Some(NpArray::I64(a.mapv(i64::from)))
     } else {

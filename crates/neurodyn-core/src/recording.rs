@@ -338,7 +338,7 @@ impl Recording {
                 labels.push(LabelColumn {
                     name: name.clone(),
                     values: a.to_f64(),
-                    discrete: matches!(a, NpArray::I64(_)),
+                    discrete: matches!(a, NpArray::I64(_) | NpArray::U8(_)),
                 });
             }
         }

@@ -296,6 +296,10 @@ fn a_short_run_learns_writes_its_files_and_repeats_to_the_bit() {
     let Some(NpArray::I64(labels)) = z.get("labels") else {
         panic!("labels are not int64")
     };
+    let Some(NpArray::U8(images)) = z.get("images") else {
+        panic!("images are not uint8")
+    };
+    assert_eq!(images.shape(), [40, 1, 28, 28]);
     // Spread over the held-out set, which is ordered by class: every class appears.
     let mut seen: Vec<i64> = labels.iter().copied().collect();
     seen.dedup();

@@ -116,7 +116,7 @@ pub fn score(
 /// Every layer's output for the images at `indices` of `set`, as `activations.npz` holds them:
 /// one f32 array per layer named by [`VisionNet::output_names`], `(image, C, H, W)`, or
 /// `(image, features)` when the output is `(C, 1, 1)`; `images` (the raw pixels `(image, C, H,
-/// W)`, int64 0–255), `labels`, `predicted` and `index` (the images' positions in `set`), int64.
+/// W)`, uint8), `labels`, `predicted` and `index` (the images' positions in `set`), int64.
 pub fn record(
     net: &VisionNet,
     set: &ImageSet,
@@ -141,11 +141,11 @@ pub fn record(
     let n = indices.len();
     let mut z = Npz::new();
     let [c, h, w] = [set.channels(), set.height(), set.width()];
-    let pixels: Vec<i64> = indices
+    let pixels: Vec<u8> = indices
         .iter()
-        .flat_map(|&i| set.image(i).iter().map(|&p| i64::from(p)))
+        .flat_map(|&i| set.image(i).iter().copied())
         .collect();
-    z.i64("images", &[n, c, h, w], pixels)?;
+    z.u8("images", &[n, c, h, w], pixels)?;
     let labels = indices
         .iter()
         .map(|&i| i64::from(set.labels()[i]))

@@ -18,8 +18,8 @@
 //!   activations.npz      for `eval.n_record` held-out images spread evenly over the set: every
 //!                        layer's output named by the layer (`conv1`, `fc2`) or `{index}_{kind}`
 //!                        (`1_relu`), (image, C, H, W) or (image, features); images (image, C, H,
-//!                        W, raw 0-255), labels, predicted, index (position in the held-out set),
-//!                        all int64
+//!                        W, uint8), labels, predicted, index (position in the held-out set),
+//!                        int64
 //! ```
 //!
 //! Resuming is not supported (a run of the default CNN takes seconds).
