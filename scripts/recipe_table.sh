@@ -17,6 +17,7 @@ rows=(
   "GoNogo ctrnn"
   "MultiSensoryIntegration ctrnn"
   "AntiReach ctrnn"
+  "DelayMatchCategory ctrnn"
 )
 for row in "${rows[@]}"; do
   read -r task model <<<"$row"
