@@ -16,18 +16,24 @@
 //! | [`psychometric`] | choice vs evidence, logistic fit (optional lapse) | |
 //! | [`decoding`] | time-resolved cross-validated decoding of a trial label, shuffle baseline | sklearn `RidgeClassifier` |
 //! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
+//! | [`rdm`] | representational dissimilarity matrices, category index (layer activations) | rsatoolbox conventions |
+//! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
 
 pub mod activity;
 pub mod cluster;
 pub mod decoding;
+pub mod dprime;
 mod error;
+mod features;
 pub mod fixed_points;
 pub mod jacobian_check;
 pub mod pca;
 pub mod psychometric;
+pub mod rdm;
 pub mod selectivity;
 pub mod task_variance;
 mod window;
 
 pub use error::{AnalysisError, Result};
+pub use features::Features;
 pub use window::{require_label, Window};

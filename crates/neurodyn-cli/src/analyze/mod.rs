@@ -11,6 +11,8 @@
 //! neurodyn analyze RUN psychometric             choice vs evidence with a logistic fit
 //! neurodyn analyze RUN lesion --units 0,3,5 | --cluster | --group-a 0,1 --group-b 2,3
 //! neurodyn analyze RUN task-variance [--n 200]  (runs trained on several tasks: A+B+…)
+//! neurodyn analyze RUN rdm [--layers conv1,fc1 --method correlation --conditions images]   (vision runs)
+//! neurodyn analyze RUN dprime [--layer fc1 --classes 1,7 --unit 2]                       (vision runs)
 //! ```
 //!
 //! Each analysis writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens)
@@ -25,6 +27,7 @@ mod fixed_points;
 mod lesion;
 mod pca;
 mod psychometric;
+mod representation;
 mod selectivity;
 mod task_variance;
 
@@ -67,6 +70,10 @@ pub enum Analysis {
     Lesion(lesion::LesionArgs),
     /// Task variance per unit and task, clusters, and each cluster lesioned (multi-task runs).
     TaskVariance(task_variance::TaskVarianceArgs),
+    /// Vision runs: representational dissimilarity matrices per layer and the category index.
+    Rdm(representation::RdmArgs),
+    /// Vision runs: per-unit d′ and ROC AUC of a layer between two classes.
+    Dprime(representation::DprimeArgs),
     /// Every analysis that applies, with defaults.
     All,
 }
@@ -74,9 +81,22 @@ pub enum Analysis {
 /// Run `neurodyn analyze`.
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     if neurodyn_train::vision::is_vision_run(&a.run) {
+        let section = match &a.which {
+            Analysis::Rdm(r) => representation::run_rdm(&a.run, r)?,
+            Analysis::Dprime(d) => representation::run_dprime(&a.run, d)?,
+            _ => anyhow::bail!(
+                "{} is a vision run; it takes `analyze RUN rdm` and `analyze RUN dprime` (the \
+                 other analyses take recurrent runs)",
+                a.run.display()
+            ),
+        };
+        section.print();
+        return Ok(());
+    }
+    if matches!(a.which, Analysis::Rdm(_) | Analysis::Dprime(_)) {
         anyhow::bail!(
-            "{} is a vision run; the analyses take recurrent runs (its activations.npz holds \
-             every layer's output on held-out images)",
+            "{} is not a vision run; rdm and dprime read the activations.npz of `neurodyn train \
+             --task Mnist` (or another image task)",
             a.run.display()
         );
     }
@@ -94,6 +114,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         },
         Analysis::Lesion(l) => lesion::run(&ctx, l)?,
         Analysis::TaskVariance(t) => task_variance::run(&ctx, t)?,
+        Analysis::Rdm(_) | Analysis::Dprime(_) => unreachable!("vision runs are handled above"),
         Analysis::All => {
             let sections = all(&ctx);
             for s in &sections {

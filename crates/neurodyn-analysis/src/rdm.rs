@@ -1,0 +1,416 @@
+//! Representational dissimilarity matrices (RDMs) between conditions, and the category index.
+//!
+//! Conditions are the rows of a labelled [`Features`] matrix (one layer's activations on a set of
+//! images): either single images (`conditions = "images"`, rows sorted by class, file order kept
+//! within a class) or the mean pattern of each class (`"class-means"`). `max_per_class = k` keeps
+//! the first `k` images of each class in file order (deterministic subsampling).
+//!
+//! Methods, for condition patterns `x`, `y` over `p` features (rsatoolbox's conventions):
+//!
+//! - `correlation`: `1 − r(x, y)` (Pearson r over features): rows centred and scaled to unit
+//!   norm, then one GEMM. A constant row has no correlation: an error naming it, never a NaN.
+//! - `euclidean`: `‖x − y‖² / p` (squared distance per feature, `rsatoolbox.rdm.calc_rdm`).
+//! - `cosine`: `1 − x·y / (‖x‖‖y‖)`; an all-zero row is an error.
+//!
+//! The **category index** is computed on the image-level RDM of the selected images (also when
+//! the RDM asked for is between class means): mean dissimilarity over off-diagonal pairs of
+//! images from different classes minus the mean over off-diagonal pairs from the same class.
+//! `normalised_category_index` divides it by the mean over all off-diagonal entries. It is `null`
+//! when no class has two images or there is a single class.
+
+use crate::error::{AnalysisError, Result};
+use crate::features::Features;
+use faer::Mat;
+use neurodyn_core::Npz;
+use serde::{Deserialize, Serialize};
+
+/// The dissimilarity measure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RdmMethod {
+    /// `1 − Pearson r`.
+    #[default]
+    Correlation,
+    /// Squared Euclidean distance / number of features.
+    Euclidean,
+    /// `1 − cosine similarity`.
+    Cosine,
+}
+
+impl RdmMethod {
+    /// The name used in configs and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            RdmMethod::Correlation => "correlation",
+            RdmMethod::Euclidean => "euclidean",
+            RdmMethod::Cosine => "cosine",
+        }
+    }
+}
+
+/// What the rows and columns of the RDM are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Conditions {
+    /// One condition per image, sorted by class.
+    #[default]
+    Images,
+    /// One condition per class: the mean pattern of its images.
+    ClassMeans,
+}
+
+/// Options of an RDM.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RdmConfig {
+    /// Dissimilarity measure.
+    pub method: RdmMethod,
+    /// Images or class means.
+    pub conditions: Conditions,
+    /// Keep only the first `k` images of each class (file order); `None` = all.
+    pub max_per_class: Option<usize>,
+}
+
+/// An RDM and the category index of one layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RdmResult {
+    /// The layer (matrix) name.
+    pub name: String,
+    /// Dissimilarity measure.
+    pub method: RdmMethod,
+    /// Images or class means.
+    pub conditions: Conditions,
+    /// Features per pattern.
+    pub n_features: usize,
+    /// Number of conditions (rows and columns of `rdm`).
+    pub n_conditions: usize,
+    /// Class label of each condition.
+    pub condition_labels: Vec<i64>,
+    /// Input rows of the images used, in condition order (for class means: the images averaged,
+    /// grouped by class).
+    pub rows_used: Vec<usize>,
+    /// The distinct classes, ascending.
+    pub classes: Vec<i64>,
+    /// Row-major `(n_conditions, n_conditions)` dissimilarities (zero diagonal, symmetric).
+    #[serde(skip)]
+    pub rdm: Vec<f64>,
+    /// Mean dissimilarity between images of the same class (off-diagonal).
+    pub mean_within: Option<f64>,
+    /// Mean dissimilarity between images of different classes.
+    pub mean_between: Option<f64>,
+    /// Mean over every off-diagonal entry of the image-level RDM.
+    pub mean_off_diagonal: f64,
+    /// `mean_between − mean_within`.
+    pub category_index: Option<f64>,
+    /// `category_index / mean_off_diagonal`.
+    pub normalised_category_index: Option<f64>,
+}
+
+impl RdmResult {
+    /// Arrays for `.npz`: `rdm` `(n, n)`, `labels` `(n,)`, `rows` (input rows used).
+    pub fn to_npz(&self) -> Result<Npz> {
+        let mut z = Npz::new();
+        self.add_to(&mut z, "")?;
+        Ok(z)
+    }
+
+    /// Add `{prefix}rdm`, `{prefix}labels` and `{prefix}rows` to `z` (several layers in one file).
+    pub fn add_to(&self, z: &mut Npz, prefix: &str) -> Result<()> {
+        let n = self.n_conditions;
+        z.f64(&format!("{prefix}rdm"), &[n, n], self.rdm.clone())?;
+        z.i64(
+            &format!("{prefix}labels"),
+            &[n],
+            self.condition_labels.clone(),
+        )?;
+        let rows = self.rows_used.iter().map(|&r| r as i64).collect::<Vec<_>>();
+        z.i64(&format!("{prefix}rows"), &[rows.len()], rows)?;
+        Ok(())
+    }
+}
+
+/// The selected rows, grouped by class (ascending), file order within a class.
+fn select_rows(x: &Features, max_per_class: Option<usize>) -> Vec<usize> {
+    let mut rows = Vec::new();
+    for c in x.classes() {
+        let k = max_per_class.unwrap_or(usize::MAX);
+        rows.extend((0..x.n_rows).filter(|&i| x.labels[i] == c).take(k));
+    }
+    rows
+}
+
+/// Compute the RDM and the category index of `x`.
+pub fn run(x: &Features, config: &RdmConfig) -> Result<RdmResult> {
+    x.validate()?;
+    if config.max_per_class == Some(0) {
+        return Err(AnalysisError::config("max_per_class", "must be at least 1"));
+    }
+    let rows = select_rows(x, config.max_per_class);
+    let labels: Vec<i64> = rows.iter().map(|&i| x.labels[i]).collect();
+    let classes = x.classes();
+    let p = x.n_features;
+    let image_data: Vec<f64> = rows.iter().flat_map(|&i| x.row(i)).copied().collect();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|&i| format!("image row {i} (label {})", x.labels[i]))
+        .collect();
+    let image_rdm = dissimilarity(x.name, &image_data, p, &names, config.method)?;
+    let ci = category_index(&image_rdm, &labels);
+    let (rdm, condition_labels) = match config.conditions {
+        Conditions::Images => (image_rdm, labels),
+        Conditions::ClassMeans => {
+            let mut means = vec![0.0; classes.len() * p];
+            for (c, &class) in classes.iter().enumerate() {
+                let members: Vec<usize> = (0..rows.len()).filter(|&r| labels[r] == class).collect();
+                let m = &mut means[c * p..(c + 1) * p];
+                for &r in &members {
+                    for (mj, v) in m.iter_mut().zip(&image_data[r * p..(r + 1) * p]) {
+                        *mj += v;
+                    }
+                }
+                m.iter_mut().for_each(|v| *v /= members.len() as f64);
+            }
+            let names: Vec<String> = classes.iter().map(|c| format!("class {c} mean")).collect();
+            (
+                dissimilarity(x.name, &means, p, &names, config.method)?,
+                classes.clone(),
+            )
+        }
+    };
+    Ok(RdmResult {
+        name: x.name.to_string(),
+        method: config.method,
+        conditions: config.conditions,
+        n_features: p,
+        n_conditions: condition_labels.len(),
+        condition_labels,
+        rows_used: rows,
+        classes,
+        rdm,
+        mean_within: ci.within,
+        mean_between: ci.between,
+        mean_off_diagonal: ci.off_diagonal,
+        category_index: ci.index,
+        normalised_category_index: ci.normalised,
+    })
+}
+
+/// Means of an RDM's off-diagonal entries by class relation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CategoryIndex {
+    /// Same-class pairs (`None` if there are none).
+    pub within: Option<f64>,
+    /// Different-class pairs (`None` if there are none).
+    pub between: Option<f64>,
+    /// Every off-diagonal pair.
+    pub off_diagonal: f64,
+    /// `between − within`.
+    pub index: Option<f64>,
+    /// `index / off_diagonal`.
+    pub normalised: Option<f64>,
+}
+
+/// The category index of a square `rdm` whose conditions have `labels`.
+pub fn category_index(rdm: &[f64], labels: &[i64]) -> CategoryIndex {
+    let n = labels.len();
+    let (mut sw, mut nw, mut sb, mut nb) = (0.0, 0usize, 0.0, 0usize);
+    for i in 0..n {
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let d = rdm[i * n + j];
+            if labels[i] == labels[j] {
+                sw += d;
+                nw += 1;
+            } else {
+                sb += d;
+                nb += 1;
+            }
+        }
+    }
+    let within = (nw > 0).then(|| sw / nw as f64);
+    let between = (nb > 0).then(|| sb / nb as f64);
+    let off_diagonal = (sw + sb) / (nw + nb).max(1) as f64;
+    let index = within.zip(between).map(|(w, b)| b - w);
+    let normalised = index
+        .filter(|_| off_diagonal > 0.0)
+        .map(|i| i / off_diagonal);
+    CategoryIndex {
+        within,
+        between,
+        off_diagonal,
+        index,
+        normalised,
+    }
+}
+
+/// The `(n, n)` RDM (row-major) of `n = data.len() / p` patterns; `names[i]` names pattern `i`
+/// in errors (a constant row for correlation, a zero row for cosine).
+pub fn dissimilarity(
+    what: &str,
+    data: &[f64],
+    p: usize,
+    names: &[String],
+    method: RdmMethod,
+) -> Result<Vec<f64>> {
+    let n = names.len();
+    if p == 0 || data.len() != n * p {
+        return Err(AnalysisError::shape(
+            format!("'{what}' patterns"),
+            &[n, p],
+            &[data.len()],
+        ));
+    }
+    if n < 2 {
+        return Err(AnalysisError::empty(format!(
+            "'{what}': an RDM needs at least 2 conditions, got {n}"
+        )));
+    }
+    // Patterns as the columns of a (p, n) matrix: faer is column-major, so each pattern is
+    // contiguous and the Gram matrix is one GEMM `ZᵀZ`.
+    let mut buf = data.to_vec();
+    let mut out = vec![0.0; n * n];
+    match method {
+        RdmMethod::Correlation | RdmMethod::Cosine => {
+            let centre = method == RdmMethod::Correlation;
+            for (i, row) in buf.chunks_exact_mut(p).enumerate() {
+                if centre {
+                    let mean = row.iter().sum::<f64>() / p as f64;
+                    row.iter_mut().for_each(|v| *v -= mean);
+                }
+                let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+                // A row that is constant to rounding error has no direction either.
+                let scale = data[i * p..(i + 1) * p]
+                    .iter()
+                    .fold(0.0f64, |m, v| m.max(v.abs()));
+                if norm == 0.0 || norm <= 1e-12 * scale * (p as f64).sqrt() {
+                    let why = if centre {
+                        "is constant across features, so its correlation is undefined"
+                    } else {
+                        "is all zeros, so its cosine similarity is undefined"
+                    };
+                    return Err(AnalysisError::config(
+                        format!("{what} ({method} RDM)", method = method.name()),
+                        format!("condition {i}, {} {why}", names[i]),
+                    ));
+                }
+                row.iter_mut().for_each(|v| *v /= norm);
+            }
+            let g = gram(&buf, n, p);
+            for i in 0..n {
+                for j in 0..n {
+                    out[i * n + j] = if i == j { 0.0 } else { 1.0 - g[(i, j)] };
+                }
+            }
+        }
+        RdmMethod::Euclidean => {
+            // Centre the columns first (distances do not change; cancellation shrinks).
+            let mut mean = vec![0.0; p];
+            for row in buf.chunks_exact(p) {
+                mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+            }
+            mean.iter_mut().for_each(|m| *m /= n as f64);
+            for row in buf.chunks_exact_mut(p) {
+                row.iter_mut().zip(&mean).for_each(|(v, m)| *v -= m);
+            }
+            let sq: Vec<f64> = buf
+                .chunks_exact(p)
+                .map(|r| r.iter().map(|v| v * v).sum())
+                .collect();
+            let g = gram(&buf, n, p);
+            for i in 0..n {
+                for j in 0..n {
+                    out[i * n + j] = if i == j {
+                        0.0
+                    } else {
+                        ((sq[i] + sq[j] - 2.0 * g[(i, j)]) / p as f64).max(0.0)
+                    };
+                }
+            }
+        }
+    }
+    // Exactly symmetric.
+    for i in 0..n {
+        for j in i + 1..n {
+            let v = 0.5 * (out[i * n + j] + out[j * n + i]);
+            out[i * n + j] = v;
+            out[j * n + i] = v;
+        }
+    }
+    Ok(out)
+}
+
+/// `X Xᵀ` of the row-major `(n, p)` matrix `x`, as one GEMM.
+fn gram(x: &[f64], n: usize, p: usize) -> Mat<f64> {
+    use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+    let z = Mat::<f64>::from_fn(p, n, |j, i| x[i * p + j]);
+    // Only the lower triangle (half the flops of a full GEMM), then mirrored.
+    let mut g = Mat::<f64>::zeros(n, n);
+    matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        faer::Accum::Replace,
+        z.transpose(),
+        BlockStructure::Rectangular,
+        z.as_ref(),
+        BlockStructure::Rectangular,
+        1.0,
+        faer::get_global_parallelism(),
+    );
+    for j in 0..n {
+        for i in 0..j {
+            g[(i, j)] = g[(j, i)];
+        }
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_index_by_hand() {
+        // Two classes of two: within pairs 1 and 3 (mean 2), between pairs 4, 5, 6, 7 (mean 5.5).
+        #[rustfmt::skip]
+        let d = [
+            0.0, 1.0, 4.0, 5.0,
+            1.0, 0.0, 6.0, 7.0,
+            4.0, 6.0, 0.0, 3.0,
+            5.0, 7.0, 3.0, 0.0,
+        ];
+        let c = category_index(&d, &[0, 0, 1, 1]);
+        assert_eq!(c.within, Some(2.0));
+        assert_eq!(c.between, Some(5.5));
+        assert_eq!(c.index, Some(3.5));
+        assert_eq!(c.off_diagonal, 26.0 / 6.0);
+        assert_eq!(c.normalised, Some(3.5 / (26.0 / 6.0)));
+        assert_eq!(category_index(&d, &[0, 1, 2, 3]).index, None);
+    }
+
+    #[test]
+    fn methods_agree_with_their_definitions() {
+        let x = [1.0, 2.0, 4.0, 3.0, 1.0, 0.5, -1.0, 2.0, 2.0];
+        let names: Vec<String> = (0..3).map(|i| i.to_string()).collect();
+        let (a, b) = (&x[0..3], &x[3..6]);
+        let e = dissimilarity("x", &x, 3, &names, RdmMethod::Euclidean).unwrap();
+        let want: f64 = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>() / 3.0;
+        assert!((e[1] - want).abs() < 1e-14 && e[3] == e[1] && e[0] == 0.0);
+        let c = dissimilarity("x", &x, 3, &names, RdmMethod::Cosine).unwrap();
+        let dot: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+        let n = |v: &[f64]| v.iter().map(|p| p * p).sum::<f64>().sqrt();
+        assert!((c[1] - (1.0 - dot / (n(a) * n(b)))).abs() < 1e-14);
+        // Correlation is shift- and scale-invariant per row.
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(k, v)| if k < 3 { 10.0 + 3.0 * v } else { *v })
+            .collect();
+        let r1 = dissimilarity("x", &x, 3, &names, RdmMethod::Correlation).unwrap();
+        let r2 = dissimilarity("y", &y, 3, &names, RdmMethod::Correlation).unwrap();
+        for (p, q) in r1.iter().zip(&r2) {
+            assert!((p - q).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! End-to-end tests of `neurodyn analyze RUN rdm` and `analyze RUN dprime` on a tiny vision run
+//! (one short epoch on 800 embedded digits, 100 recorded images): the files, the JSON keys, and
+//! the refusals (unknown layer, absent class, a recurrent run). About two seconds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+        .args(args)
+        .output()
+        .expect("run neurodyn")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neurodyn-cli-repr-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+const TINY: &str = r#"
+[train]
+epochs = 1
+batch_size = 32
+lr = 0.002
+max_train_images = 800
+[eval]
+n_record = 100
+"#;
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
+}
+
+#[test]
+fn rdm_and_dprime_on_a_tiny_vision_run() {
+    let d = tmp("run");
+    let cfg = d.join("tiny.toml");
+    std::fs::write(&cfg, TINY).expect("config");
+    let r = d.join("run");
+    let o = run(&[
+        "train",
+        path(&cfg),
+        "--task",
+        "Mnist",
+        "--seed",
+        "1",
+        "--out",
+        path(&r),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = run(&["analyze", path(&r), "rdm"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    for l in ["conv1", "conv2", "fc1", "fc2", "fc3"] {
+        assert!(out.contains(&format!("category index {l}:")), "{out}");
+        assert!(r.join(format!("figures/rdm_{l}.png")).is_file(), "{l}");
+    }
+    for f in [
+        "analysis/rdm.json",
+        "analysis/rdm.npz",
+        "figures/rdm.png",
+        "figures/rdm.svg",
+    ] {
+        assert!(r.join(f).is_file(), "{f} missing");
+    }
+    let j = json(&r.join("analysis/rdm.json"));
+    assert_eq!(j["method"], "correlation");
+    let layers = j["layers"].as_array().expect("layers");
+    assert_eq!(layers.len(), 5);
+    for l in layers {
+        for key in [
+            "name",
+            "method",
+            "category_index",
+            "normalised_category_index",
+        ] {
+            assert!(l.get(key).is_some(), "{key} missing in {l}");
+        }
+        assert!(l["category_index"].as_f64().is_some(), "{l}");
+    }
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "rdm",
+        "--layers",
+        "fc1,1_relu",
+        "--method",
+        "euclidean",
+        "--conditions",
+        "class-means",
+        "--max-per-class",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/rdm.json"));
+    assert_eq!(j["conditions"], "class-means");
+    assert_eq!(j["layers"][1]["name"], "1_relu");
+    assert_eq!(j["layers"][0]["n_conditions"], 10);
+
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "dprime",
+        "--layer",
+        "fc1",
+        "--classes",
+        "1,7",
+        "--unit",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("unit 2 d′ (1 vs 7)") && out.contains("unit 2 AUC"),
+        "{out}"
+    );
+    assert!(out.contains("largest |d′| in fc1"), "{out}");
+    for f in [
+        "analysis/dprime.json",
+        "analysis/dprime.npz",
+        "figures/dprime.png",
+    ] {
+        assert!(r.join(f).is_file(), "{f} missing");
+    }
+    let j = json(&r.join("analysis/dprime.json"));
+    assert_eq!(j["unit"], 2);
+    for key in [
+        "d_prime",
+        "auc",
+        "undefined",
+        "n_undefined",
+        "roc",
+        "max_abs_unit",
+    ] {
+        assert!(j["result"].get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(j["result"]["auc"].as_array().expect("auc").len(), 120);
+
+    // Refusals: each names what is wrong and what exists.
+    let o = run(&["analyze", path(&r), "rdm", "--layers", "fc9"]);
+    assert!(!o.status.success());
+    let e = text(&o);
+    assert!(
+        e.contains("no layer 'fc9'") && e.contains("conv1, 1_relu"),
+        "{e}"
+    );
+    let o = run(&["analyze", path(&r), "dprime", "--layer", "nope"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no layer 'nope'"), "{}", text(&o));
+    let o = run(&["analyze", path(&r), "dprime", "--classes", "1,12"]);
+    assert!(!o.status.success());
+    let e = text(&o);
+    assert!(
+        e.contains("class 12 is not among the images") && e.contains("0 (0)"),
+        "{e}"
+    );
+    let o = run(&["analyze", path(&r), "dprime", "--classes", "1"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("two classes"), "{}", text(&o));
+    let o = run(&["analyze", path(&r), "dprime", "--unit", "500"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("has 120 units"), "{}", text(&o));
+    let o = run(&["analyze", path(&r), "rdm", "--method", "manhattan"]);
+    assert!(!o.status.success());
+    let o = run(&["analyze", path(&r), "pca"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("rdm"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&d);
+}
