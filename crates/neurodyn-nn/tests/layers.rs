@@ -344,14 +344,16 @@ fn max_pool_propagates_nan_and_sends_its_gradient_to_the_first_maximum() {
 /// part by part, agree to rounding and repeat exactly for the same thread count.
 #[test]
 fn conv_on_several_threads_matches_one_thread() {
-    let conv = Conv2d::new([3, 9, 8], 5, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
+    // Large enough to be cut (1.2 M multiply-adds per sample, 12 samples: up to 3 parts of at
+    // least 2²² each); a stride of 2 along the width keeps the strided im2col path in play.
+    let conv = Conv2d::new([8, 32, 64], 16, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
     let mut rng = Rng::new(3);
     let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
         .into_iter()
         .map(|v| v as f32)
         .collect();
-    let batch = 7;
-    let x: Vec<f32> = (0..batch * 3 * 72).map(|_| rng.normal() as f32).collect();
+    let batch = 12;
+    let x: Vec<f32> = (0..batch * 8 * 32 * 64).map(|_| rng.normal() as f32).collect();
     let n_out = batch * numel(Layer::<f32>::out_shape(&conv));
     let dy: Vec<f32> = (0..n_out).map(|_| rng.normal() as f32).collect();
     let pass = |threads: usize| {

@@ -229,7 +229,7 @@ impl<T: Real> Layer<T> for Conv2d {
             ctx.batch,
         );
         let (w, b) = params.split_at(co * k);
-        let cuts = cuts(ctx.batch, ctx.threads);
+        let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
         let n_parts = cuts.len() - 1;
         grow(scratch, n_parts * k * hw);
         if n_parts == 1 {
@@ -284,7 +284,7 @@ impl<T: Real> Layer<T> for Conv2d {
             assert_eq!(dx.len(), x.len(), "conv2d: dx");
         }
         let w = &params[..co * k];
-        let cuts = cuts(ctx.batch, ctx.threads);
+        let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
         let n_parts = cuts.len() - 1;
         // Per part: its columns and their gradient, and (after the first part, which writes
         // into `d_params`) its own ∂W, ∂b, added in part order at the end: the same bits for
@@ -433,9 +433,16 @@ impl Conv2d {
     }
 }
 
-/// Part boundaries of a batch of `n` samples cut for `threads` threads: consecutive samples, as
-/// even as can be, at most one part per sample.
-fn cuts(n: usize, threads: usize) -> Vec<usize> {
-    let parts = threads.clamp(1, n.max(1));
+/// Multiply-adds a part of the batch must hold before it gets a thread of its own: below this,
+/// waking a second thread costs more than it saves (seed 000's first convolution, 42k per
+/// sample, ran slower on two threads than on one at batches of 16 to 128 on a 2-vCPU host).
+const MIN_PART_MACS: usize = 1 << 22;
+
+/// Part boundaries of a batch of `n` samples of `macs` multiply-adds each, cut for `threads`
+/// threads: consecutive samples, as even as can be, at most one part per sample and none
+/// smaller than [`MIN_PART_MACS`] (one part if the whole batch is).
+fn cuts(n: usize, threads: usize, macs: usize) -> Vec<usize> {
+    let by_work = (n * macs / MIN_PART_MACS).max(1);
+    let parts = threads.min(by_work).clamp(1, n.max(1));
     (0..=parts).map(|p| p * n / parts).collect()
 }
