@@ -353,7 +353,9 @@ fn conv_on_several_threads_matches_one_thread() {
         .map(|v| v as f32)
         .collect();
     let batch = 12;
-    let x: Vec<f32> = (0..batch * 8 * 32 * 64).map(|_| rng.normal() as f32).collect();
+    let x: Vec<f32> = (0..batch * 8 * 32 * 64)
+        .map(|_| rng.normal() as f32)
+        .collect();
     let n_out = batch * numel(Layer::<f32>::out_shape(&conv));
     let dy: Vec<f32> = (0..n_out).map(|_| rng.normal() as f32).collect();
     let pass = |threads: usize| {
