@@ -343,3 +343,51 @@ fn eval_refuses_trials_it_cannot_score() {
         assert!(t.contains(needle) && !t.contains("panicked"), "{t}");
     }
 }
+
+/// A task without a stimulus period (FlipFlop: one `trial` period) takes the default input of
+/// `analyze RUN fixed-points` as zero instead of failing; a DelayComparison run would take its
+/// delay's mean input.
+#[test]
+fn fixed_points_default_without_a_stimulus_period() {
+    let d = std::env::temp_dir().join(format!("neurodyn-analyze-ff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    let cfg = d.join("cfg.toml");
+    std::fs::write(
+        &cfg,
+        "seed = 1\n[task]\nname = \"FlipFlop\"\n[model]\nn_rec = 16\n[train]\nsteps = 30\n\
+         batch_size = 8\n[eval]\nn_trials = 20\nn_record = 10\n",
+    )
+    .expect("write config");
+    let run = d.join("run");
+    let o = bin()
+        .arg("train")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .arg("--quiet")
+        .output()
+        .expect("train");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = bin()
+        .arg("analyze")
+        .arg(&run)
+        .args(["fixed-points", "--n-starts", "16"])
+        .output()
+        .expect("analyze");
+    assert!(o.status.success(), "{}", text(&o));
+    let j: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("analysis/fixed_points.json")).expect("json"),
+    )
+    .expect("parse");
+    let kind = j["summary"]["input_kind"].as_str().unwrap_or_default();
+    assert!(kind.contains("no stimulus"), "{kind}");
+    assert!(
+        j["summary"]["input"]
+            .as_array()
+            .is_some_and(|u| u.iter().all(|v| v.as_f64() == Some(0.0))),
+        "{}",
+        j["summary"]["input"]
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

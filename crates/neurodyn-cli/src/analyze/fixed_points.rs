@@ -128,6 +128,11 @@ fn period_mean(rec: &Recording, period: &str, keep: &dyn Fn(usize) -> bool) -> R
     Ok(sum.into_iter().map(|v| v / n as f64).collect())
 }
 
+/// Whether the recording has a period called `name`.
+fn has_period(rec: &Recording, name: &str) -> bool {
+    rec.periods.iter().any(|(p, _)| p == name)
+}
+
 /// The constant input the options describe, and a description of it.
 pub fn build_input(
     rec: &Recording,
@@ -146,6 +151,21 @@ pub fn build_input(
     }
     Ok(match a.input {
         InputKind::Zero => (vec![0.0; rec.n_in], "zero".into()),
+        InputKind::StimulusZeroCoherence if !has_period(rec, "stimulus") => {
+            // A memory task without a stimulus period (FlipFlop, DelayComparison): what the
+            // network holds is held in its delay, so the delay's input, else none at all.
+            if has_period(rec, "delay") {
+                (
+                    period_mean(rec, "delay", &|_| true)?,
+                    "mean input over the delay period (the task has no stimulus period)".into(),
+                )
+            } else {
+                (
+                    vec![0.0; rec.n_in],
+                    "zero (the task has no stimulus or delay period)".into(),
+                )
+            }
+        }
         InputKind::StimulusZeroCoherence => {
             // Trials whose evidence is exactly 0, when the task has an evidence label and such trials.
             let zero: Option<Vec<bool>> = evidence
