@@ -238,20 +238,16 @@ impl<T: Real> Layer<T> for Conv2d {
         }
         // Parts of consecutive samples on their own threads, each with its own columns; every
         // sample's output is computed exactly as on one thread.
-        let mut parts = Vec::with_capacity(n_parts);
-        let (mut xr, mut yr, mut sr) = (x, &mut y[..], &mut scratch[..n_parts * k * hw]);
-        for p in 0..n_parts {
-            let n = cuts[p + 1] - cuts[p];
-            let (xp, xrest) = xr.split_at(n * in_len);
-            let (yp, yrest) = std::mem::take(&mut yr).split_at_mut(n * co * hw);
-            let (sp, srest) = std::mem::take(&mut sr).split_at_mut(k * hw);
-            parts.push((xp, yp, sp));
-            (xr, yr, sr) = (xrest, yrest, srest);
-        }
-        parts.into_par_iter().for_each(|(xp, yp, sp)| {
-            let _ftz = crate::kernels::FlushDenormals::new();
-            self.forward_part(w, b, xp, yp, sp, 1);
-        });
+        let xs = parts_of(x, &cuts, in_len);
+        let ys = parts_of_mut(y, &cuts, co * hw);
+        scratch[..n_parts * k * hw]
+            .par_chunks_exact_mut(k * hw)
+            .zip(xs)
+            .zip(ys)
+            .for_each(|((cols, xp), yp)| {
+                let _ftz = crate::kernels::FlushDenormals::new();
+                self.forward_part(w, b, xp, yp, cols, 1);
+            });
     }
 
     fn backward(
@@ -286,51 +282,40 @@ impl<T: Real> Layer<T> for Conv2d {
         let w = &params[..co * k];
         let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
         let n_parts = cuts.len() - 1;
-        // Per part: its columns and their gradient, and (after the first part, which writes
-        // into `d_params`) its own ∂W, ∂b, added in part order at the end: the same bits for
-        // the same thread count.
-        let per = 2 * k * hw + n_params;
-        grow(scratch, n_parts * per);
         if n_parts == 1 {
+            grow(scratch, 2 * k * hw);
             let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
             self.backward_part(w, x, dy, dx, d_params, cols, dcols, ctx.threads);
             return;
         }
-        let mut dx_rest = dx;
-        let mut parts = Vec::with_capacity(n_parts);
-        let (mut xr, mut dyr, mut sr) = (x, dy, &mut scratch[..n_parts * per]);
-        let mut first = Some(d_params);
-        for p in 0..n_parts {
-            let n = cuts[p + 1] - cuts[p];
-            let (xp, xrest) = xr.split_at(n * in_len);
-            let (dyp, dyrest) = dyr.split_at(n * co * hw);
-            let (sp, srest) = std::mem::take(&mut sr).split_at_mut(per);
-            let (dxp, dxrest) = match dx_rest.take() {
-                Some(d) => {
-                    let (a, b) = d.split_at_mut(n * in_len);
-                    (Some(a), Some(b))
-                }
-                None => (None, None),
-            };
-            parts.push((xp, dyp, dxp, sp, first.take()));
-            (xr, dyr, sr, dx_rest) = (xrest, dyrest, srest, dxrest);
-        }
-        let mut parts: Vec<_> = parts;
-        parts.par_iter_mut().for_each(|(xp, dyp, dxp, sp, own)| {
-            let _ftz = crate::kernels::FlushDenormals::new();
-            let (cols, rest) = sp.split_at_mut(k * hw);
-            let (dcols, partial) = rest.split_at_mut(k * hw);
-            let grads = match own {
-                Some(d) => &mut d[..],
-                None => partial,
-            };
-            self.backward_part(w, xp, dyp, dxp.as_deref_mut(), grads, cols, dcols, 1);
-        });
-        let mut parts = parts.into_iter();
-        let (.., first) = parts.next().expect("two parts or more");
-        let total = first.expect("the first part writes d_params");
-        for (.., sp, _) in parts {
-            for (t, &v) in total.iter_mut().zip(&sp[2 * k * hw..]) {
+        // Per part: its columns, their gradient and its own ∂W, ∂b, which are then added in part
+        // order: the same bits for the same thread count.
+        let per = 2 * k * hw + n_params;
+        grow(scratch, n_parts * per);
+        let dxs: Vec<Option<&mut [T]>> = match dx {
+            Some(d) => parts_of_mut(d, &cuts, in_len)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => (0..n_parts).map(|_| None).collect(),
+        };
+        scratch[..n_parts * per]
+            .par_chunks_exact_mut(per)
+            .zip(parts_of(x, &cuts, in_len))
+            .zip(parts_of(dy, &cuts, co * hw))
+            .zip(dxs)
+            .for_each(|(((part, xp), dyp), dxp)| {
+                let _ftz = crate::kernels::FlushDenormals::new();
+                let (cols, rest) = part.split_at_mut(k * hw);
+                let (dcols, grads) = rest.split_at_mut(k * hw);
+                self.backward_part(w, xp, dyp, dxp, grads, cols, dcols, 1);
+            });
+        let mut partials = scratch[..n_parts * per]
+            .chunks_exact(per)
+            .map(|part| &part[2 * k * hw..]);
+        d_params.copy_from_slice(partials.next().expect("two parts or more"));
+        for partial in partials {
+            for (t, &v) in d_params.iter_mut().zip(partial) {
                 *t += v;
             }
         }
@@ -443,6 +428,23 @@ const MIN_PART_MACS: usize = 1 << 22;
 /// smaller than [`MIN_PART_MACS`] (one part if the whole batch is).
 fn cuts(n: usize, threads: usize, macs: usize) -> Vec<usize> {
     let by_work = (n * macs / MIN_PART_MACS).max(1);
-    let parts = threads.min(by_work).clamp(1, n.max(1));
-    (0..=parts).map(|p| p * n / parts).collect()
+    crate::time_loop::cuts(n, threads.min(by_work).clamp(1, n.max(1)))
+}
+
+/// Each part's samples of `buf` (`width` values per sample).
+fn parts_of<'a, T>(buf: &'a [T], cuts: &[usize], width: usize) -> Vec<&'a [T]> {
+    cuts.windows(2)
+        .map(|c| &buf[c[0] * width..c[1] * width])
+        .collect()
+}
+
+/// As [`parts_of`], each part a unique borrow.
+fn parts_of_mut<'a, T>(mut buf: &'a mut [T], cuts: &[usize], width: usize) -> Vec<&'a mut [T]> {
+    cuts.windows(2)
+        .map(|c| {
+            let (part, rest) = std::mem::take(&mut buf).split_at_mut((c[1] - c[0]) * width);
+            buf = rest;
+            part
+        })
+        .collect()
 }
