@@ -82,9 +82,7 @@ impl Ctx {
 
     /// `RUN/figures/<name>` (a stem; the directory is created).
     pub fn fig(&self, name: &str) -> Result<PathBuf> {
-        let d = self.dir.join("figures");
-        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
-        Ok(d.join(name))
+        fig_in(&self.dir, name)
     }
 
     /// Write `RUN/analysis/<name>.json` (atomically) and, given arrays, `<name>.npz`; returns the paths.
@@ -94,20 +92,7 @@ impl Ctx {
         json: &impl Serialize,
         npz: Option<&Npz>,
     ) -> Result<Vec<PathBuf>> {
-        let d = self.dir.join("analysis");
-        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
-        let j = d.join(format!("{name}.json"));
-        let text = serde_json::to_string_pretty(json)
-            .with_context(|| format!("cannot serialise {}", j.display()))?;
-        write_atomic(&j, text.as_bytes())?;
-        let mut out = vec![j];
-        if let Some(z) = npz {
-            let p = d.join(format!("{name}.npz"));
-            z.save(&p)
-                .with_context(|| format!("cannot write {}", p.display()))?;
-            out.push(p);
-        }
-        Ok(out)
+        save_in(&self.dir, name, json, npz)
     }
 
     /// Time step in ms.
@@ -380,4 +365,36 @@ pub fn align_legends(panels: &mut [Panel]) {
         let n = s.name.chars().count();
         s.name.extend(std::iter::repeat_n(' ', w - n));
     }
+}
+
+/// `run/figures/<name>` (a stem; the directory is created): where every analysis of a run,
+/// recurrent or vision, puts its figures.
+pub fn fig_in(run: &Path, name: &str) -> Result<PathBuf> {
+    let d = run.join("figures");
+    std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+    Ok(d.join(name))
+}
+
+/// Write `run/analysis/<name>.json` (atomically) and, given arrays, `<name>.npz`; returns the
+/// paths.
+pub fn save_in(
+    run: &Path,
+    name: &str,
+    json: &impl Serialize,
+    npz: Option<&Npz>,
+) -> Result<Vec<PathBuf>> {
+    let d = run.join("analysis");
+    std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+    let j = d.join(format!("{name}.json"));
+    let text = serde_json::to_string_pretty(json)
+        .with_context(|| format!("cannot serialise {}", j.display()))?;
+    write_atomic(&j, text.as_bytes())?;
+    let mut out = vec![j];
+    if let Some(z) = npz {
+        let p = d.join(format!("{name}.npz"));
+        z.save(&p)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        out.push(p);
+    }
+    Ok(out)
 }

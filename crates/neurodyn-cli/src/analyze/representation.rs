@@ -15,7 +15,7 @@
 //! outlined histograms on shared bins) beside its ROC curve. Layers are flattened to
 //! `(image, features)`; unknown layers and classes fail with the available ones listed.
 
-use super::common::{fig_files, fmt3, write_atomic, Section};
+use super::common::{fig_files, fig_in, fmt3, save_in, Section};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::dprime::{self, DprimeConfig};
@@ -176,20 +176,12 @@ impl Acts {
     }
 
     fn fig(&self, name: &str) -> Result<PathBuf> {
-        let d = self.dir.join("figures");
-        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
-        Ok(d.join(name))
+        fig_in(&self.dir, name)
     }
 
+    /// `RUN/analysis/<name>.json` and `.npz`.
     fn save(&self, name: &str, json: &impl Serialize, npz: &Npz) -> Result<Vec<PathBuf>> {
-        let d = self.dir.join("analysis");
-        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
-        let j = d.join(format!("{name}.json"));
-        write_atomic(&j, serde_json::to_string_pretty(json)?.as_bytes())?;
-        let z = d.join(format!("{name}.npz"));
-        npz.save(&z)
-            .with_context(|| format!("cannot write {}", z.display()))?;
-        Ok(vec![j, z])
+        save_in(&self.dir, name, json, Some(npz))
     }
 }
 
