@@ -42,9 +42,7 @@ macro_rules! eprintln {
 mod analyze;
 mod bench;
 mod eval_cmd;
-mod figures;
 mod quickstart;
-mod report;
 mod tasks_cmd;
 mod train_cmd;
 mod vision_cmd;
@@ -71,7 +69,7 @@ enum Cmd {
     Train(train_cmd::TrainArgs),
     /// Score a trained network on fresh or given trials.
     Eval(eval_cmd::EvalArgs),
-    /// Analyse a trained run: activity, pca, fixed-points, selectivity, connectivity, psychometric, lesion.
+    /// Analyse a trained run (`neurodyn analyze RUN --help` lists the analyses).
     Analyze(analyze::AnalyzeArgs),
     /// Time training steps of the engine (and of PyTorch and JAX, given --torch-python and
     /// --jax-python), on the same threads.

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use neurodyn_report::Outcome;
 use std::path::PathBuf;
 
 /// Arguments of `neurodyn quickstart`.
@@ -45,8 +46,16 @@ pub fn run(a: QuickstartArgs) -> Result<()> {
         "accuracy {:.3} on {} fresh trials ({:.1} s training)",
         out.score.accuracy, out.score.n_trials, out.train_seconds
     );
-    let sections = crate::analyze::run_all(out_dir)?;
-    let report = crate::report::write_report(out_dir, &sections)?;
+    let view = neurodyn_report::RunView::open(out_dir)?;
+    let outcomes = neurodyn_report::registry::run_all(&view)?;
+    for (name, o) in &outcomes {
+        match o {
+            Outcome::Skipped(why) => println!("{name}: skipped, {why}"),
+            Outcome::Done(s) => s.warnings.iter().for_each(|w| eprintln!("warning: {w}")),
+        }
+    }
+    let sections = neurodyn_report::registry::sections(&outcomes);
+    let report = neurodyn_report::write_report(out_dir, &sections)?;
     println!("report: {}", report.display());
     println!("figures: {}", out_dir.join("figures").display());
     println!("run directory: {}", out_dir.display());

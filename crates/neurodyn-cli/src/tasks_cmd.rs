@@ -11,9 +11,9 @@
 //! f32 (the task's loss weights on real steps, 0 on padding); `trial_len` (trial,) i64; and one
 //! array per condition label (i64 or f64). Trials are padded to the longest.
 
-use crate::analyze::channels_panel;
 use anyhow::{bail, Context, Result};
 use neurodyn_core::{Label, Npz, Rng, Targets};
+use neurodyn_report::common::channels_panel;
 use neurodyn_tasks::{build, sample_trials, Compat, TaskConfig, REGISTRY};
 use std::path::PathBuf;
 

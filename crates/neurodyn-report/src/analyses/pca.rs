@@ -6,7 +6,8 @@
 //! trajectories that diverge by choice show as two colours. Figures: `pca_variance`, `pca_2d`,
 //! `pca_3d`.
 
-use super::common::{distinct, fig_files, fmt3, Ctx, Section};
+use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::common::{distinct, fig_files, fmt3, RecurrentRun, Section};
 use anyhow::Result;
 use neurodyn_analysis::pca::{self, PcaConfig, PcaResult};
 use neurodyn_plot::{
@@ -27,7 +28,7 @@ pub struct Coloring {
 }
 
 /// Colour trials by `ground_truth` (the correct choice) or the first discrete label, by category.
-pub fn coloring(ctx: &Ctx) -> Coloring {
+pub fn coloring(ctx: &RecurrentRun) -> Coloring {
     let rec = &ctx.rec;
     let n = rec.n_trials;
     let col = rec
@@ -73,7 +74,7 @@ pub fn traj_points<const D: usize>(res: &PcaResult, i: usize) -> Vec<[f64; D]> {
 }
 
 /// Markers at the onset of every period but the first, kinds cycling so periods differ.
-fn onset_markers<const D: usize>(ctx: &Ctx, res: &PcaResult) -> Vec<Marker<D>> {
+fn onset_markers<const D: usize>(ctx: &RecurrentRun, res: &PcaResult) -> Vec<Marker<D>> {
     let kinds = [MarkerKind::Hollow, MarkerKind::Cross, MarkerKind::Filled];
     let mut names: Vec<(usize, &str)> = ctx
         .rec
@@ -111,7 +112,7 @@ pub fn trajs<const D: usize>(res: &PcaResult, c: &Coloring) -> Vec<Traj<D>> {
 }
 
 /// Fit the PCA used by the figures (up to 10 components).
-pub fn fit(ctx: &Ctx) -> Result<PcaResult> {
+pub fn fit(ctx: &RecurrentRun) -> Result<PcaResult> {
     let cfg = PcaConfig {
         n_components: Some(ctx.rec.n_units.min(10)),
         ..PcaConfig::default()
@@ -130,7 +131,7 @@ fn pc_label(res: &PcaResult, d: usize) -> String {
 }
 
 /// Run the PCA analysis.
-pub fn run(ctx: &Ctx) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun) -> Result<Section> {
     let res = fit(ctx)?;
     let mut files = ctx.save("pca", &res.pca, Some(&res.to_npz()?))?;
     let ratio = &res.pca.explained_variance_ratio;
@@ -203,5 +204,24 @@ pub fn run(ctx: &Ctx) -> Result<Section> {
             ("PCs for 90% of variance".into(), pcs_for_90),
         ],
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN pca`.
+pub struct Pca;
+
+impl Analysis for Pca {
+    const NAME: &'static str = "pca";
+    const ABOUT: &'static str = "PCA of the recorded rates: explained variance, trajectories coloured by condition.";
+    type Input = RecurrentRun;
+    type Options = NoOptions;
+    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
+        let _ = ctx;
+        Some(NoOptions {})
+    }
+    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
+        let _ = options;
+        run(ctx).map(Outcome::Done)
+    }
 }

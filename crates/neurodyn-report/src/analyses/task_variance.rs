@@ -7,7 +7,8 @@
 //! Figures: `task_variance` (kept units × tasks, normalised, units grouped by cluster) and
 //! `task_variance_lesion` (accuracy per task, intact and with each cluster silenced).
 
-use super::common::{fig_files, fmt3, Ctx, Section};
+use crate::registry::{Analysis, Outcome};
+use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::lesion::silence;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -43,12 +44,12 @@ impl Default for TaskVarianceArgs {
 }
 
 /// Whether the run was trained on several tasks.
-pub fn applies(ctx: &Ctx) -> bool {
+pub fn applies(ctx: &RecurrentRun) -> bool {
     ctx.spec.name.contains('+')
 }
 
 /// Run the task-variance analysis.
-pub fn run(ctx: &Ctx, a: &TaskVarianceArgs) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun, a: &TaskVarianceArgs) -> Result<Section> {
     if !applies(ctx) {
         bail!(
             "task-variance needs a run trained on several tasks (e.g. `neurodyn train --task \
@@ -211,5 +212,22 @@ pub fn run(ctx: &Ctx, a: &TaskVarianceArgs) -> Result<Section> {
             ),
         ],
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN task-variance` (by default on runs trained on several tasks).
+pub struct TaskVariance;
+
+impl Analysis for TaskVariance {
+    const NAME: &'static str = "task-variance";
+    const ABOUT: &'static str = "Task variance per unit and task, clusters, and each cluster lesioned (multi-task runs).";
+    type Input = RecurrentRun;
+    type Options = TaskVarianceArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<TaskVarianceArgs> {
+        applies(ctx).then(TaskVarianceArgs::default)
+    }
+    fn run(ctx: &RecurrentRun, options: &TaskVarianceArgs) -> Result<Outcome> {
+        run(ctx, options).map(Outcome::Done)
+    }
 }

@@ -15,7 +15,8 @@
 //! outlined histograms on shared bins) beside its ROC curve. Layers are flattened to
 //! `(image, features)`; unknown layers and classes fail with the available ones listed.
 
-use super::common::{fig_files, fig_in, fmt3, save_in, Section};
+use crate::common::{fig_files, fig_in, fmt3, save_in, Section};
+use crate::registry::{Analysis, Outcome};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::dprime::{self, DprimeConfig};
@@ -84,16 +85,18 @@ pub struct DprimeArgs {
     pub unit: Option<usize>,
 }
 
-/// A vision run's activations.
-struct Acts {
+/// A vision run loaded for analysis: its `activations.npz` (every layer's output on held-out
+/// images) and class names.
+pub struct VisionRun {
     dir: PathBuf,
     npz: Npz,
     labels: Vec<i64>,
     class_names: Vec<String>,
 }
 
-impl Acts {
-    fn load(run: &Path) -> Result<Acts> {
+impl VisionRun {
+    /// Load `run/activations.npz` (and the class names of `eval.json`).
+    pub fn load(run: &Path) -> Result<VisionRun> {
         let p = run.join("activations.npz");
         if !p.exists() {
             bail!(
@@ -117,7 +120,7 @@ impl Acts {
                 })
             })
             .unwrap_or_default();
-        Ok(Acts {
+        Ok(VisionRun {
             dir: run.to_path_buf(),
             npz,
             labels,
@@ -191,7 +194,7 @@ fn opt3(v: Option<f64>) -> String {
 
 /// Boundaries between runs of equal labels, and a label at the middle of each run (the tick the
 /// heat map keeps when it thins labels: it shows every `every`-th one).
-fn class_ticks(acts: &Acts, labels: &[i64]) -> (Vec<usize>, Vec<String>) {
+fn class_ticks(acts: &VisionRun, labels: &[i64]) -> (Vec<usize>, Vec<String>) {
     let n = labels.len();
     let every = (n * 18).div_ceil(heatmap_size(n, n).1).max(1);
     let mut blocks = Vec::new();
@@ -214,8 +217,7 @@ fn class_ticks(acts: &Acts, labels: &[i64]) -> (Vec<usize>, Vec<String>) {
 }
 
 /// Run `analyze RUN rdm`.
-pub fn run_rdm(run: &Path, a: &RdmArgs) -> Result<Section> {
-    let acts = Acts::load(run)?;
+pub fn run_rdm(acts: &VisionRun, a: &RdmArgs) -> Result<Section> {
     let layers: Vec<String> = match &a.layers {
         Some(s) => s
             .split(',')
@@ -277,7 +279,7 @@ pub fn run_rdm(run: &Path, a: &RdmArgs) -> Result<Section> {
     };
     let mut figures = Vec::new();
     for r in &results {
-        let (blocks, ticks) = class_ticks(&acts, &r.condition_labels);
+        let (blocks, ticks) = class_ticks(acts, &r.condition_labels);
         let stem = acts.fig(&format!("rdm_{}", r.name))?;
         heatmap(
             &stem,
@@ -355,7 +357,7 @@ pub fn run_rdm(run: &Path, a: &RdmArgs) -> Result<Section> {
             col_labels,
             x_label: format!(
                 "layer (within each: classes {})",
-                class_range(&acts, classes)
+                class_range(acts, classes)
             ),
             y_label: "class".into(),
             colormap: ColorMap::Sequential,
@@ -392,6 +394,7 @@ pub fn run_rdm(run: &Path, a: &RdmArgs) -> Result<Section> {
         figures,
         numbers,
         files,
+        warnings: Vec::new(),
     })
 }
 
@@ -406,7 +409,7 @@ fn heatmap_size(rows: usize, cols: usize) -> (usize, usize) {
 }
 
 /// "0–9" or the first and last class names.
-fn class_range(acts: &Acts, classes: &[i64]) -> String {
+fn class_range(acts: &VisionRun, classes: &[i64]) -> String {
     match (classes.first(), classes.last()) {
         (Some(&a), Some(&b)) => format!("{}–{}", acts.class_name(a), acts.class_name(b)),
         _ => String::new(),
@@ -436,7 +439,7 @@ fn class_block_means(r: &RdmResult, classes: &[i64]) -> Vec<f64> {
         .collect()
 }
 
-fn parse_classes(s: &str, present: &[i64], acts: &Acts) -> Result<(i64, i64)> {
+fn parse_classes(s: &str, present: &[i64], acts: &VisionRun) -> Result<(i64, i64)> {
     let list = present
         .iter()
         .map(|c| format!("{c} ({})", acts.class_name(*c)))
@@ -462,13 +465,12 @@ fn parse_classes(s: &str, present: &[i64], acts: &Acts) -> Result<(i64, i64)> {
 }
 
 /// Run `analyze RUN dprime`.
-pub fn run_dprime(run: &Path, a: &DprimeArgs) -> Result<Section> {
-    let acts = Acts::load(run)?;
+pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     let (data, p) = acts.matrix(&a.layer)?;
     let mut present = acts.labels.clone();
     present.sort_unstable();
     present.dedup();
-    let (ca, cb) = parse_classes(&a.classes, &present, &acts)?;
+    let (ca, cb) = parse_classes(&a.classes, &present, acts)?;
     if let Some(u) = a.unit.filter(|&u| u >= p) {
         bail!(
             "--unit {u}: layer '{}' has {p} units (0..{})",
@@ -588,11 +590,12 @@ pub fn run_dprime(run: &Path, a: &DprimeArgs) -> Result<Section> {
             },
         ),
     ];
+    let mut warnings = Vec::new();
     if res.n_undefined > 0 {
-        eprintln!(
-            "warning: {} of {} units of {} have zero variance in both classes; their d′ is undefined (null)",
+        warnings.push(format!(
+            "{} of {} units of {} have zero variance in both classes; their d′ is undefined (null)",
             res.n_undefined, res.n_units, a.layer
-        );
+        ));
         numbers.push((
             "units with undefined d′".into(),
             format!("{} of {}", res.n_undefined, res.n_units),
@@ -606,5 +609,55 @@ pub fn run_dprime(run: &Path, a: &DprimeArgs) -> Result<Section> {
         figures: vec![stem.with_extension("svg")],
         numbers,
         files,
+        warnings,
     })
+}
+
+/// `analyze RUN rdm`.
+pub struct Rdm;
+
+impl Analysis for Rdm {
+    const NAME: &'static str = "rdm";
+    const ABOUT: &'static str =
+        "Vision runs: representational dissimilarity matrices per layer and the category index.";
+    type Input = VisionRun;
+    type Options = RdmArgs;
+    fn defaults(_: &VisionRun) -> Option<RdmArgs> {
+        Some(RdmArgs {
+            layers: None,
+            method: MethodArg::default(),
+            conditions: ConditionsArg::default(),
+            max_per_class: 20,
+        })
+    }
+    fn run(acts: &VisionRun, options: &RdmArgs) -> Result<Outcome> {
+        run_rdm(acts, options).map(Outcome::Done)
+    }
+}
+
+/// `analyze RUN dprime`.
+pub struct Dprime;
+
+impl Analysis for Dprime {
+    const NAME: &'static str = "dprime";
+    const ABOUT: &'static str = "Vision runs: per-unit d′ and ROC AUC of a layer between two classes.";
+    type Input = VisionRun;
+    type Options = DprimeArgs;
+    /// Classes 0 and 1 in `fc1`, or in the first layer with parameters when there is no `fc1`.
+    fn defaults(acts: &VisionRun) -> Option<DprimeArgs> {
+        let layers = acts.parameterised();
+        let layer = if layers.contains(&"fc1") {
+            "fc1"
+        } else {
+            layers.first()?
+        };
+        Some(DprimeArgs {
+            layer: layer.to_string(),
+            classes: "0,1".into(),
+            unit: None,
+        })
+    }
+    fn run(acts: &VisionRun, options: &DprimeArgs) -> Result<Outcome> {
+        run_dprime(acts, options).map(Outcome::Done)
+    }
 }

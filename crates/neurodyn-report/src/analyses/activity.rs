@@ -3,8 +3,9 @@
 //! `activity_max` (maximum rate of each unit, a stem plot that reveals silent units; coursework
 //! seed 001, fig. 7). Numbers: `neurodyn_analysis::activity` (per-trial means, per-unit maxima).
 
-use super::common::{
-    align_legends, fig_files, fmt3, inputs_panel, outputs_panel, shades, Ctx, Section,
+use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::common::{
+    align_legends, fig_files, fmt3, inputs_panel, outputs_panel, shades, RecurrentRun, Section,
 };
 use anyhow::Result;
 use neurodyn_analysis::activity::{self, ActivityConfig};
@@ -14,7 +15,7 @@ use neurodyn_plot::{panels_sized, stem_plot, LegendPos, Panel, Series};
 const SILENT: f64 = 1e-3;
 
 /// Run the activity analysis.
-pub fn run(ctx: &Ctx) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun) -> Result<Section> {
     let rec = &ctx.rec;
     let res = activity::run(rec, &ActivityConfig::default())?;
     let mut files = ctx.save("activity", &res, Some(&res.to_npz()?))?;
@@ -115,5 +116,24 @@ pub fn run(ctx: &Ctx) -> Result<Section> {
             (format!("silent units (max rate < {SILENT})"), format!("{silent} of {}", res.n_units)),
         ],
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN activity`.
+pub struct Activity;
+
+impl Analysis for Activity {
+    const NAME: &'static str = "activity";
+    const ABOUT: &'static str = "Unit traces over one trial beside inputs and outputs, population mean, max rate per unit.";
+    type Input = RecurrentRun;
+    type Options = NoOptions;
+    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
+        let _ = ctx;
+        Some(NoOptions {})
+    }
+    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
+        let _ = options;
+        run(ctx).map(Outcome::Done)
+    }
 }

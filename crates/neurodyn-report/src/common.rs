@@ -1,4 +1,4 @@
-//! What every analysis of a run shares: the loaded run ([`Ctx`]), where outputs go
+//! What every analysis of a run shares: the loaded run ([`RecurrentRun`]), where outputs go
 //! (`RUN/analysis/<name>.json|.npz`, `RUN/figures/<name>*.png|.svg`), the report [`Section`]
 //! an analysis returns, and small plotting helpers (period shading, one trial's inputs and
 //! outputs as panels, list parsing).
@@ -27,24 +27,13 @@ pub struct Section {
     pub numbers: Vec<(String, String)>,
     /// Every file written (JSON, npz, figures).
     pub files: Vec<PathBuf>,
+    /// What the reader should know about the numbers (undefined values, a failure).
+    pub warnings: Vec<String>,
 }
 
-impl Section {
-    /// Print where the outputs went and the key numbers.
-    pub fn print(&self) {
-        println!("{}:", self.title);
-        for (k, v) in &self.numbers {
-            println!("  {k}: {v}");
-        }
-        for f in &self.files {
-            println!("  wrote {}", f.display());
-        }
-    }
-}
-
-/// A run directory loaded for analysis: its task description and recording (analyses that need
+/// A recurrent run loaded for analysis: its task description and recording (analyses that need
 /// the network load it with `neurodyn_train::load_run`).
-pub struct Ctx {
+pub struct RecurrentRun {
     /// The run directory.
     pub dir: PathBuf,
     /// The task's description.
@@ -53,9 +42,9 @@ pub struct Ctx {
     pub rec: Recording,
 }
 
-impl Ctx {
+impl RecurrentRun {
     /// Load `run` (config, task, recording), with errors naming the file.
-    pub fn load(run: &Path) -> Result<Ctx> {
+    pub fn load(run: &Path) -> Result<RecurrentRun> {
         let rd = RunDir::new(run);
         if !rd.config().exists() {
             bail!("{} is not a run directory (no config.toml)", run.display());
@@ -73,7 +62,7 @@ impl Ctx {
                 )
             }
         })?;
-        Ok(Ctx {
+        Ok(RecurrentRun {
             dir: run.to_path_buf(),
             spec: task.spec().clone(),
             rec,
@@ -330,7 +319,7 @@ pub fn distinct(values: &[f64]) -> Vec<f64> {
 
 /// Whether the recording has a `ground_truth` label with two values or more: the analyses that
 /// compare classes (selectivity, decoding, lesions by cluster) run by default only then.
-pub fn has_ground_truth_classes(ctx: &Ctx) -> bool {
+pub fn has_ground_truth_classes(ctx: &RecurrentRun) -> bool {
     ctx.rec
         .label("ground_truth")
         .is_some_and(|col| distinct(&col.values).len() >= 2)

@@ -9,7 +9,7 @@
 //!   one column each: inputs above, the softmax of the network's outputs with the targets dashed
 //!   below, task periods shaded.
 
-use crate::analyze::{align_legends, inputs_panel, outputs_panel, Ctx};
+use crate::common::{align_legends, inputs_panel, outputs_panel, RecurrentRun};
 use anyhow::{bail, Context, Result};
 use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle, Shade};
 use std::path::{Path, PathBuf};
@@ -240,7 +240,7 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
 }
 
 /// Trials to show: spread over the evidence label's range when there is one, else the first ones.
-fn pick_trials(ctx: &Ctx, n: usize) -> Vec<usize> {
+fn pick_trials(ctx: &RecurrentRun, n: usize) -> Vec<usize> {
     let rec = &ctx.rec;
     let n = n.min(rec.n_trials);
     let col = ctx
@@ -267,7 +267,7 @@ fn pick_trials(ctx: &Ctx, n: usize) -> Vec<usize> {
 
 /// Write `example_trials` for the run in `run`; returns the SVG path.
 pub fn example_trials(run: &Path) -> Result<PathBuf> {
-    let ctx = Ctx::load(run)?;
+    let ctx = RecurrentRun::load(run)?;
     let trials = pick_trials(&ctx, 4);
     let sc = neurodyn_train::score(&ctx.rec);
     let mut top = Vec::new();

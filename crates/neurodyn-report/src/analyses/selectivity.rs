@@ -7,8 +7,9 @@
 //! one trial over the condition-averaged rates of the four most selective units, set a solid, set
 //! b dashed). Unknown labels, values or periods fail with the available ones listed.
 
-use super::common::{
-    align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, Ctx,
+use crate::registry::{Analysis, Outcome};
+use crate::common::{
+    align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, RecurrentRun,
     Section,
 };
 use anyhow::{bail, Result};
@@ -36,7 +37,7 @@ pub struct SelectivityArgs {
 
 impl SelectivityArgs {
     /// Defaults for the run, or `None` when it has no `ground_truth` label with two values.
-    pub fn default_for(ctx: &Ctx) -> Option<SelectivityArgs> {
+    pub fn default_for(ctx: &RecurrentRun) -> Option<SelectivityArgs> {
         has_ground_truth_classes(ctx).then(|| SelectivityArgs {
             label: "ground_truth".into(),
             a: None,
@@ -47,7 +48,7 @@ impl SelectivityArgs {
 }
 
 /// The validated comparison: config, set values and the window's name.
-pub fn config(ctx: &Ctx, a: &SelectivityArgs) -> Result<(SelectivityConfig, f64, f64, String)> {
+pub fn config(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<(SelectivityConfig, f64, f64, String)> {
     let rec = &ctx.rec;
     let col = require_label(rec, &a.label)?;
     let vals = distinct(&col.values);
@@ -107,13 +108,13 @@ pub fn config(ctx: &Ctx, a: &SelectivityArgs) -> Result<(SelectivityConfig, f64,
 }
 
 /// Compute the selectivity the options describe.
-pub fn compute(ctx: &Ctx, a: &SelectivityArgs) -> Result<(SelectivityResult, f64, f64, String)> {
+pub fn compute(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<(SelectivityResult, f64, f64, String)> {
     let (cfg, va, vb, period) = config(ctx, a)?;
     Ok((selectivity::run(&ctx.rec, &cfg)?, va, vb, period))
 }
 
 /// Run the selectivity analysis.
-pub fn run(ctx: &Ctx, a: &SelectivityArgs) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
     let (res, va, vb, period) = compute(ctx, a)?;
     let label = &a.label;
     let json =
@@ -218,5 +219,22 @@ pub fn run(ctx: &Ctx, a: &SelectivityArgs) -> Result<Section> {
             (format!("units preferring {label} = {va} / {vb}"), format!("{pref_a} / {}", finite.len() - pref_a)),
         ],
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN selectivity` (by default when the recording has two `ground_truth` classes or more).
+pub struct Selectivity;
+
+impl Analysis for Selectivity {
+    const NAME: &'static str = "selectivity";
+    const ABOUT: &'static str = "Per-unit selectivity (d′) between two label values.";
+    type Input = RecurrentRun;
+    type Options = SelectivityArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<SelectivityArgs> {
+        SelectivityArgs::default_for(ctx)
+    }
+    fn run(ctx: &RecurrentRun, options: &SelectivityArgs) -> Result<Outcome> {
+        run(ctx, options).map(Outcome::Done)
+    }
 }

@@ -3,7 +3,7 @@
 //! its figures and key numbers. Figures are inlined as SVG, the CSS is inline, nothing is
 //! fetched: the file can be mailed or opened offline. Written atomically (temp + rename).
 
-use crate::analyze::{write_atomic, Section};
+use crate::common::{write_atomic, Section};
 use anyhow::{Context, Result};
 use neurodyn_train::{RunConfig, RunDir};
 use serde_json::Value;
@@ -195,7 +195,7 @@ pub fn write_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
     h.push_str(&summary(&cfg, &eval));
     h.push_str("<h2>Evaluation</h2>\n");
     h.push_str(&evaluation(&eval));
-    match crate::figures::training_figures(run) {
+    match crate::training_figures::training_figures(run) {
         Ok(figs) => {
             for (title, f) in ["Training", "Example trials"].iter().zip(&figs) {
                 let _ = writeln!(h, "<h2>{title}</h2>");
@@ -248,7 +248,9 @@ mod tests {
         )
         .expect("config");
         neurodyn_train::train_run(cfg, &dir, false, |_| {}).expect("train");
-        let sections = crate::analyze::run_all(&dir).expect("analyses");
+        let view = crate::RunView::open(&dir).expect("run");
+        let sections =
+            crate::registry::sections(&crate::registry::run_all(&view).expect("analyses"));
         let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
         for n in [
             "activity",

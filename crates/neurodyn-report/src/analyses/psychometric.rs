@@ -5,7 +5,8 @@
 //! output at the trial's last response step (`neurodyn_train::score`). Tasks without an evidence
 //! label are skipped with a message. Figure: `psychometric`.
 
-use super::common::{fig_files, fmt3, Ctx, Section};
+use crate::registry::{Analysis, Outcome};
+use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use anyhow::{Context, Result};
 use clap::Args;
 use neurodyn_analysis::psychometric::run_on_trials;
@@ -33,14 +34,13 @@ impl Default for PsychometricArgs {
     }
 }
 
-/// Run the psychometric analysis; `None` when the task has no evidence variable.
-pub fn run(ctx: &Ctx, a: &PsychometricArgs) -> Result<Option<Section>> {
+/// Run the psychometric analysis; skipped when the task has no evidence variable.
+pub fn run(ctx: &RecurrentRun, a: &PsychometricArgs) -> Result<Outcome> {
     let Some(ev) = ctx.spec.evidence_label.clone() else {
-        println!(
-            "psychometric: skipped, task {} has no evidence variable (TaskSpec::evidence_label)",
+        return Ok(Outcome::Skipped(format!(
+            "task {} has no evidence variable (TaskSpec::evidence_label)",
             ctx.spec.name
-        );
-        return Ok(None);
+        )));
     };
     let mut loaded = neurodyn_train::load_run::<f32>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, a: &PsychometricArgs) -> Result<Option<Section>> {
     )?;
     files.extend(fig_files(&stem));
     let fit = &res.fit;
-    Ok(Some(Section {
+    Ok(Outcome::Done(Section {
         name: "psychometric".into(),
         title: "Psychometric curve".into(),
         note: format!(
@@ -102,5 +102,23 @@ pub fn run(ctx: &Ctx, a: &PsychometricArgs) -> Result<Option<Section>> {
             ("accuracy on these trials".into(), fmt3(sc.accuracy)),
         ],
         files,
+        warnings: Vec::new(),
     }))
+}
+
+/// `analyze RUN psychometric` (skipped on tasks without an evidence variable).
+pub struct Psychometric;
+
+impl Analysis for Psychometric {
+    const NAME: &'static str = "psychometric";
+    const ABOUT: &'static str = "Choice probability against the task's evidence, with a logistic fit.";
+    type Input = RecurrentRun;
+    type Options = PsychometricArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<PsychometricArgs> {
+        let _ = ctx;
+        Some(PsychometricArgs::default())
+    }
+    fn run(ctx: &RecurrentRun, options: &PsychometricArgs) -> Result<Outcome> {
+        run(ctx, options)
+    }
 }

@@ -19,7 +19,8 @@
 //! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
 
-use super::common::{fig_files, fmt3, Ctx, Section};
+use crate::registry::{Analysis, Outcome};
+use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::pca::{coloring, fit, trajs};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -83,7 +84,7 @@ impl Default for FixedPointArgs {
 impl FixedPointArgs {
     /// Defaults for the run: the zero-evidence stimulus input when the task has a `stimulus`
     /// period, else the mean input over its first period after `fixation` (or its only one).
-    pub fn default_for(ctx: &Ctx) -> FixedPointArgs {
+    pub fn default_for(ctx: &RecurrentRun) -> FixedPointArgs {
         let periods: Vec<&str> = ctx.rec.periods.iter().map(|(n, _)| n.as_str()).collect();
         if periods.contains(&"stimulus") || periods.is_empty() {
             return FixedPointArgs::default();
@@ -206,27 +207,8 @@ fn project2(res: &PcaResult, x: &[f64]) -> [f64; 2] {
     })
 }
 
-/// Run the fixed-point analysis; an error for cells whose state recordings do not keep.
-pub fn run(ctx: &Ctx, a: &FixedPointArgs) -> Result<Section> {
-    match search(ctx, a)? {
-        Ok(section) => Ok(section),
-        Err(why) => bail!("{why}"),
-    }
-}
-
-/// As [`run`], but `None` (with a message) for cells whose state recordings do not keep.
-pub fn run_if_applies(ctx: &Ctx, a: &FixedPointArgs) -> Result<Option<Section>> {
-    Ok(match search(ctx, a)? {
-        Ok(section) => Some(section),
-        Err(why) => {
-            println!("fixed_points: skipped, {why}");
-            None
-        }
-    })
-}
-
 /// The analysis, or why it does not apply to this run's cell.
-fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, String>> {
+fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<Section, String>> {
     let (u, input_desc) = build_input(&ctx.rec, ctx.spec.evidence_label.as_deref(), a)?;
     let loaded = neurodyn_train::load_run::<f64>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
@@ -370,11 +352,12 @@ fn search(ctx: &Ctx, a: &FixedPointArgs) -> Result<std::result::Result<Section, 
             ),
         ],
         files,
+        warnings: Vec::new(),
     }))
 }
 
 fn pca_figure(
-    ctx: &Ctx,
+    ctx: &RecurrentRun,
     pca: &PcaResult,
     res: &FixedPointResult,
     stem: &std::path::Path,
@@ -443,4 +426,23 @@ fn pca_figure(
     };
     trajectories_2d(stem, &plot)?;
     Ok(())
+}
+
+/// `analyze RUN fixed-points` (skipped for cells whose states the recording does not keep).
+pub struct FixedPoints;
+
+impl Analysis for FixedPoints {
+    const NAME: &'static str = "fixed-points";
+    const ABOUT: &'static str = "Fixed points under a constant input, their stability and the line-attractor direction.";
+    type Input = RecurrentRun;
+    type Options = FixedPointArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<FixedPointArgs> {
+        Some(FixedPointArgs::default_for(ctx))
+    }
+    fn run(ctx: &RecurrentRun, options: &FixedPointArgs) -> Result<Outcome> {
+        Ok(match search(ctx, options)? {
+            Ok(section) => Outcome::Done(section),
+            Err(why) => Outcome::Skipped(why),
+        })
+    }
 }

@@ -13,7 +13,8 @@
 //! effective weight. Figures: `lesion` (overall accuracy per variant) and `lesion_conditions`
 //! (accuracy against the evidence label, or the first label, per variant).
 
-use super::common::{distinct, fig_files, fmt3, parse_units, Ctx, Section};
+use crate::registry::{Analysis, Outcome};
+use crate::common::{distinct, fig_files, fmt3, parse_units, RecurrentRun, Section};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use neurodyn_analysis::cluster::{select_k, KMeansConfig};
@@ -94,7 +95,7 @@ fn cut(net: &mut Network<f32>, a: &[usize], b: &[usize]) -> Result<()> {
 }
 
 /// Response profile clusters of the active units: `(cluster name, units)`.
-fn clusters(ctx: &Ctx) -> Result<Vec<(String, Vec<usize>)>> {
+fn clusters(ctx: &RecurrentRun) -> Result<Vec<(String, Vec<usize>)>> {
     let rec = &ctx.rec;
     let col = rec
         .label("ground_truth")
@@ -169,7 +170,7 @@ fn clusters(ctx: &Ctx) -> Result<Vec<(String, Vec<usize>)>> {
 }
 
 /// Run the lesion analysis.
-pub fn run(ctx: &Ctx, a: &LesionArgs) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
     let mut loaded = neurodyn_train::load_run::<f32>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
     let h = loaded.net.n_units();
@@ -289,5 +290,22 @@ pub fn run(ctx: &Ctx, a: &LesionArgs) -> Result<Section> {
         figures,
         numbers,
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN lesion` (by default, each cluster of units silenced in turn when the recording has two `ground_truth` classes or more).
+pub struct Lesion;
+
+impl Analysis for Lesion {
+    const NAME: &'static str = "lesion";
+    const ABOUT: &'static str = "Silence units or cut connections, re-evaluate on fresh trials.";
+    type Input = RecurrentRun;
+    type Options = LesionArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<LesionArgs> {
+        crate::analyses::selectivity::SelectivityArgs::default_for(ctx).map(|_| LesionArgs::by_cluster())
+    }
+    fn run(ctx: &RecurrentRun, options: &LesionArgs) -> Result<Outcome> {
+        run(ctx, options).map(Outcome::Done)
+    }
 }

@@ -5,7 +5,8 @@
 //! networks E units and I units are sorted separately and the E|I blocks are separated.
 //! Numbers: mean weight within and between the two preference pools.
 
-use super::common::{fig_files, fmt3, Ctx, Section};
+use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::selectivity::{compute, SelectivityArgs};
 use anyhow::{bail, Context, Result};
 use neurodyn_nn::constraint::n_excitatory;
@@ -13,7 +14,7 @@ use neurodyn_plot::{heatmap, ColorMap, Heatmap};
 use serde_json::json;
 
 /// The effective `W_rec` `(H, H)` of the run's network and its number of E units (0 without Dale).
-pub fn effective_w_rec(ctx: &Ctx) -> Result<(Vec<f64>, usize, usize)> {
+pub fn effective_w_rec(ctx: &RecurrentRun) -> Result<(Vec<f64>, usize, usize)> {
     let loaded = neurodyn_train::load_run::<f64>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
     let net = &loaded.net;
@@ -44,7 +45,7 @@ pub fn effective_w_rec(ctx: &Ctx) -> Result<(Vec<f64>, usize, usize)> {
 }
 
 /// Run the connectivity analysis.
-pub fn run(ctx: &Ctx) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun) -> Result<Section> {
     let (w, h, n_exc) = effective_w_rec(ctx)?;
     // Selectivity decides the order when the run has a two-valued ground_truth.
     let sel = SelectivityArgs::default_for(ctx)
@@ -173,5 +174,24 @@ pub fn run(ctx: &Ctx) -> Result<Section> {
         figures: vec![stem.with_extension("svg")],
         numbers,
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN connectivity`.
+pub struct Connectivity;
+
+impl Analysis for Connectivity {
+    const NAME: &'static str = "connectivity";
+    const ABOUT: &'static str = "The effective recurrent weights, units sorted by selectivity.";
+    type Input = RecurrentRun;
+    type Options = NoOptions;
+    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
+        let _ = ctx;
+        Some(NoOptions {})
+    }
+    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
+        let _ = options;
+        run(ctx).map(Outcome::Done)
+    }
 }

@@ -4,7 +4,8 @@
 //! label: `ground_truth`; time runs from trial onset, or from a period's onset with `--align`.
 //! Figure: `decoding`.
 
-use super::common::{fig_files, fmt3, has_ground_truth_classes, shades, Ctx, Section};
+use crate::registry::{Analysis, Outcome};
+use crate::common::{fig_files, fmt3, has_ground_truth_classes, shades, RecurrentRun, Section};
 use anyhow::Result;
 use clap::Args;
 use neurodyn_analysis::decoding::{self, DecodingConfig};
@@ -37,7 +38,7 @@ pub struct DecodingArgs {
 impl DecodingArgs {
     /// The defaults ([`DecodingConfig`]'s), when the run's recording has a `ground_truth` label
     /// with two values or more.
-    pub fn default_for(ctx: &Ctx) -> Option<DecodingArgs> {
+    pub fn default_for(ctx: &RecurrentRun) -> Option<DecodingArgs> {
         let d = DecodingConfig::default();
         has_ground_truth_classes(ctx).then_some(DecodingArgs {
             label: d.label,
@@ -51,7 +52,7 @@ impl DecodingArgs {
 }
 
 /// Run the decoding analysis.
-pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
+pub fn run(ctx: &RecurrentRun, a: &DecodingArgs) -> Result<Section> {
     let rec = &ctx.rec;
     let cfg = DecodingConfig {
         label: a.label.clone(),
@@ -158,5 +159,22 @@ pub fn run(ctx: &Ctx, a: &DecodingArgs) -> Result<Section> {
             ),
         ],
         files,
+        warnings: Vec::new(),
     })
+}
+
+/// `analyze RUN decoding` (by default when the recording has two `ground_truth` classes or more).
+pub struct Decoding;
+
+impl Analysis for Decoding {
+    const NAME: &'static str = "decoding";
+    const ABOUT: &'static str = "Cross-validated decoding of a trial label from the rates at each step, against shuffles.";
+    type Input = RecurrentRun;
+    type Options = DecodingArgs;
+    fn defaults(ctx: &RecurrentRun) -> Option<DecodingArgs> {
+        DecodingArgs::default_for(ctx)
+    }
+    fn run(ctx: &RecurrentRun, options: &DecodingArgs) -> Result<Outcome> {
+        run(ctx, options).map(Outcome::Done)
+    }
 }
