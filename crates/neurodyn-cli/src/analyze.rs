@@ -17,11 +17,9 @@
 //! neurodyn analyze RUN all
 //! ```
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use clap::{Arg, ArgMatches, Command};
-use neurodyn_report::analyses::ANALYSES;
-use neurodyn_report::registry::{self, Outcome, RunKind, RunView};
-use neurodyn_report::Section;
+use neurodyn_report::{Outcome, RunKind, RunView, Section, ANALYSES};
 use std::path::PathBuf;
 
 /// Arguments of `neurodyn analyze`: the run, the analysis and its options (parsed by the
@@ -91,17 +89,16 @@ impl clap::Args for AnalyzeArgs {
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     let view = RunView::open(&a.run)?;
     if a.which == "all" {
-        let outcomes = registry::run_all(&view)?;
+        let outcomes = neurodyn_report::run_all(&view)?;
         print_outcomes(&outcomes);
         if view.kind() == RunKind::Recurrent {
-            let report = neurodyn_report::write_report(view.dir(), &registry::sections(&outcomes))?;
+            let report =
+                neurodyn_report::write_report(view.dir(), &neurodyn_report::sections(&outcomes))?;
             println!("report: {}", report.display());
         }
         return Ok(());
     }
-    let analysis =
-        registry::find(&a.which).ok_or_else(|| anyhow!("no analysis called '{}'", a.which))?;
-    match analysis.run_matches(&view, &a.options)? {
+    match neurodyn_report::run_named(&view, &a.which, &a.options)? {
         Outcome::Done(s) => print_section(&s),
         Outcome::Skipped(why) => bail!("{} does not apply to this run: {why}", a.which),
     }

@@ -108,11 +108,8 @@ fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
         .collect())
 }
 
-/// Run `neurodyn eval` (a vision run goes to [`crate::vision_cmd::eval`]).
+/// Run `neurodyn eval` on a recurrent run (`main` sends vision runs to `vision_cmd::eval`).
 pub fn run(a: EvalArgs) -> Result<()> {
-    if neurodyn_train::vision::is_vision_run(&a.run) {
-        return crate::vision_cmd::eval(&a);
-    }
     let rd = RunDir::new(&a.run);
     let mut cfg = rd.read_config()?;
     if let Some(t) = &a.task {

@@ -81,7 +81,8 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Quickstart(a) => quickstart::run(a),
         Cmd::Tasks(c) => tasks_cmd::run(c),
-        Cmd::Train(a) => train_cmd::run(a).map(|_| ()),
+        Cmd::Train(a) => train(a),
+        Cmd::Eval(a) if neurodyn_train::vision::is_vision_run(&a.run) => vision_cmd::eval(&a),
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Analyze(a) => analyze::run(a),
@@ -89,6 +90,16 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// `neurodyn train`: an image task (or a vision config) trains a CNN/MLP, anything else a
+/// recurrent network.
+fn train(a: train_cmd::TrainArgs) -> anyhow::Result<()> {
+    if a.resume.is_none() && vision_cmd::wants_vision(&a)? {
+        vision_cmd::train(&a).map(|_| ())
+    } else {
+        train_cmd::run(a).map(|_| ())
     }
 }
 

@@ -47,14 +47,14 @@ pub fn run(a: QuickstartArgs) -> Result<()> {
         out.score.accuracy, out.score.n_trials, out.train_seconds
     );
     let view = neurodyn_report::RunView::open(out_dir)?;
-    let outcomes = neurodyn_report::registry::run_all(&view)?;
+    let outcomes = neurodyn_report::run_all(&view)?;
     for (name, o) in &outcomes {
         match o {
             Outcome::Skipped(why) => println!("{name}: skipped, {why}"),
             Outcome::Done(s) => s.warnings.iter().for_each(|w| eprintln!("warning: {w}")),
         }
     }
-    let sections = neurodyn_report::registry::sections(&outcomes);
+    let sections = neurodyn_report::sections(&outcomes);
     let report = neurodyn_report::write_report(out_dir, &sections)?;
     println!("report: {}", report.display());
     println!("figures: {}", out_dir.join("figures").display());

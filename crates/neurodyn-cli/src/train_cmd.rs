@@ -112,7 +112,7 @@ pub fn train_with_progress(
     Ok(out?)
 }
 
-/// Run `neurodyn train` (an image task goes to [`crate::vision_cmd::train`]).
+/// Run `neurodyn train` on a cognitive task (`main` sends image tasks to `vision_cmd::train`).
 pub fn run(a: TrainArgs) -> Result<PathBuf> {
     if let Some(d) = &a.resume {
         if neurodyn_train::vision::is_vision_run(d) {
@@ -122,8 +122,6 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
                 d.display()
             );
         }
-    } else if crate::vision_cmd::wants_vision(&a)? {
-        return crate::vision_cmd::train(&a);
     }
     let (cfg, dir, resume) = match &a.resume {
         Some(d) => (RunDir::new(d).read_config()?, d.clone(), true),

@@ -249,8 +249,7 @@ mod tests {
         .expect("config");
         neurodyn_train::train_run(cfg, &dir, false, |_| {}).expect("train");
         let view = crate::RunView::open(&dir).expect("run");
-        let sections =
-            crate::registry::sections(&crate::registry::run_all(&view).expect("analyses"));
+        let sections = crate::sections(&crate::run_all(&view).expect("analyses"));
         let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
         for n in [
             "activity",

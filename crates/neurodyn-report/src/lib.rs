@@ -1,10 +1,10 @@
 //! The analyses of a trained run as a library: each analysis computes its numbers with
 //! `neurodyn-analysis`, writes them as JSON and npz, draws its figures with `neurodyn-plot` and
-//! returns a report [`Section`]; the [`registry`] lists them for the CLI, `analyze RUN all`, the
-//! quickstart and the HTML [`report`](html::write_report).
+//! returns a report [`Section`]. [`analyses::ANALYSES`] lists them (one file and one line each)
+//! for the CLI, `analyze RUN all`, the quickstart and the HTML [`report`](html::write_report).
 //!
 //! ```no_run
-//! use neurodyn_report::{registry::run_all, registry::sections, write_report, RunView};
+//! use neurodyn_report::{run_all, sections, write_report, RunView};
 //! # fn main() -> anyhow::Result<()> {
 //! let view = RunView::open(std::path::Path::new("runs/quickstart"))?;
 //! let outcomes = run_all(&view)?;
@@ -12,13 +12,21 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis ←
+//! `analyses` (the registry); `training_figures` ← `html`.
 
 pub mod analyses;
+pub mod analysis;
 pub mod common;
 pub mod html;
-pub mod registry;
 pub mod training_figures;
+pub mod view;
+pub mod vision_run;
 
+pub use analyses::{find, run_all, run_named, sections, ANALYSES};
+pub use analysis::{Analysis, DynAnalysis, NoOptions, Outcome};
 pub use common::{RecurrentRun, Section};
 pub use html::write_report;
-pub use registry::{find, Analysis, NoOptions, Outcome, RunKind, RunView};
+pub use view::{RunKind, RunView};
+pub use vision_run::VisionRun;

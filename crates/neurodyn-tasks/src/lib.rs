@@ -30,6 +30,7 @@
 //! ```
 
 mod batching;
+mod build;
 mod canvas;
 mod config;
 mod error;
@@ -41,12 +42,13 @@ pub mod tasks;
 mod timeline;
 
 pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, Stream, Window};
+pub use build::{build, parameters};
 pub use config::{Compat, MaskConfig, ParamValue, TaskConfig};
 pub use error::TaskError;
 pub use multi::MultiTask;
-pub use params::{parameters, ParamInfo};
+pub use params::ParamInfo;
 pub use registry::{
-    build, find, levenshtein, suggest, task_names, Constructor, FromConfig, TaskEntry, REGISTRY,
+    build_registered, find, levenshtein, suggest, task_names, Constructor, TaskEntry, REGISTRY,
 };
-pub use task::{Setup, Task, TaskSpec};
+pub use task::{FromConfig, Setup, Task, TaskSpec};
 pub use timeline::{Duration, Timeline};

@@ -16,7 +16,7 @@
 
 use crate::config::{ParamValue, TaskConfig};
 use crate::error::TaskError;
-use crate::registry::build;
+use crate::registry::build_registered;
 use crate::task::{Task, TaskSpec};
 use neurodyn_core::{Label, Rng, Trial};
 
@@ -100,7 +100,7 @@ impl MultiTask {
         let weights = own.params.remove(WEIGHTS);
         let tasks = names
             .iter()
-            .map(|n| build(n.trim(), &own))
+            .map(|n| build_registered(n.trim(), &own))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| match e {
                 // The mixture's own parameter is allowed too.

@@ -2,7 +2,7 @@
 //! key is an error naming the key and the allowed ones, and a value of the wrong kind or range is an
 //! error naming the key.
 //!
-//! [`parameters`] lists a task's keys with their defaults by building it once while the readers
+//! [`crate::parameters`] lists a task's keys with their defaults by building it once while the readers
 //! below note each key and default they are asked for (on this thread only, and only then), so
 //! the list cannot drift from what the task actually reads.
 
@@ -22,11 +22,11 @@ pub struct ParamInfo {
 }
 
 thread_local! {
-    /// The parameters noted while [`parameters`] builds a task; `None` otherwise.
+    /// The parameters noted while [`crate::parameters`] builds a task; `None` otherwise.
     static NOTED: RefCell<Option<Vec<ParamInfo>>> = const { RefCell::new(None) };
 }
 
-/// Note `key` (with `default`, if the first reader to give one) while [`parameters`] runs.
+/// Note `key` (with `default`, if the first reader to give one) while [`crate::parameters`] runs.
 fn note(key: &str, default: Option<String>) {
     NOTED.with(|n| {
         if let Some(list) = n.borrow_mut().as_mut() {
@@ -59,13 +59,14 @@ fn numbers(v: &[f64]) -> String {
     }
 }
 
-/// The parameters task `name` accepts under `cfg`, in the order it declares them, with the
-/// defaults it uses. Noting is off again on return, also when building fails.
-pub fn parameters(name: &str, cfg: &TaskConfig) -> Result<Vec<ParamInfo>, TaskError> {
+/// Start noting the parameters tasks read, on this thread ([`crate::parameters`]).
+pub(crate) fn start_noting() {
     NOTED.with(|n| *n.borrow_mut() = Some(Vec::new()));
-    let built = crate::build(name, cfg);
-    let noted = NOTED.with(|n| n.borrow_mut().take()).unwrap_or_default();
-    built.map(|_| noted)
+}
+
+/// Stop noting and return what was noted.
+pub(crate) fn stop_noting() -> Vec<ParamInfo> {
+    NOTED.with(|n| n.borrow_mut().take()).unwrap_or_default()
 }
 
 /// Typed reader over a task's parameters, built once the keys have been checked.

@@ -7,7 +7,7 @@
 
 use crate::config::TaskConfig;
 use crate::error::TaskError;
-use crate::task::Task;
+use crate::task::{FromConfig, Task};
 use crate::tasks::*;
 
 /// Builds a task from a config.
@@ -31,12 +31,6 @@ impl std::fmt::Debug for TaskEntry {
             .field("aliases", &self.aliases)
             .finish()
     }
-}
-
-/// Types that build from a [`TaskConfig`].
-pub trait FromConfig: Sized {
-    /// Validate the config and build.
-    fn from_config(cfg: &TaskConfig) -> Result<Self, TaskError>;
 }
 
 fn make<T: Task + FromConfig + 'static>(cfg: &TaskConfig) -> Result<Box<dyn Task>, TaskError> {
@@ -178,20 +172,9 @@ pub fn task_names() -> Vec<&'static str> {
     REGISTRY.iter().map(|e| e.name).collect()
 }
 
-/// Build a task by name (or alias / neurogym id) from a config. Names joined by `+` build a
-/// [`MultiTask`](crate::MultiTask) that mixes them with rule inputs.
-///
-/// ```
-/// use neurodyn_tasks::{build, TaskConfig};
-/// let task = build("PerceptualDecisionMaking-v0", &TaskConfig::default()).unwrap();
-/// assert_eq!(task.spec().n_in, 3);
-/// assert!(build("PerceptualDecisionMakin", &TaskConfig::default()).is_err());
-/// ```
-pub fn build(name: &str, cfg: &TaskConfig) -> Result<Box<dyn Task>, TaskError> {
-    if name.contains('+') {
-        let names: Vec<&str> = name.split('+').collect();
-        return Ok(Box::new(crate::multi::MultiTask::new(&names, cfg)?));
-    }
+/// Build a registered task by name (or alias / neurogym id) from a config; an unknown name is an
+/// error with the closest names. [`crate::build`] also takes `A+B` multi-task names.
+pub fn build_registered(name: &str, cfg: &TaskConfig) -> Result<Box<dyn Task>, TaskError> {
     match find(name) {
         Some(entry) => (entry.constructor)(cfg),
         None => Err(TaskError::UnknownTask {

@@ -195,3 +195,9 @@ macro_rules! impl_task {
     };
 }
 pub(crate) use impl_task;
+
+/// Types that build from a [`TaskConfig`].
+pub trait FromConfig: Sized {
+    /// Validate the config and build.
+    fn from_config(cfg: &TaskConfig) -> Result<Self, TaskError>;
+}

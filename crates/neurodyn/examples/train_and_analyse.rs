@@ -5,8 +5,7 @@
 //! cargo run --release -p neurodyn --example train_and_analyse [OUT_DIR]
 //! ```
 
-use neurodyn::report::registry::{find, run_all, sections};
-use neurodyn::report::{write_report, Outcome, RunView};
+use neurodyn::report::{find, run_all, sections, write_report, Outcome, RunView};
 use neurodyn::train::{recipes, train_run};
 use std::path::PathBuf;
 

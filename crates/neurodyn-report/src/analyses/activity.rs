@@ -3,7 +3,7 @@
 //! `activity_max` (maximum rate of each unit, a stem plot that reveals silent units; coursework
 //! seed 001, fig. 7). Numbers: `neurodyn_analysis::activity` (per-trial means, per-unit maxima).
 
-use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{
     align_legends, fig_files, fmt3, inputs_panel, outputs_panel, shades, RecurrentRun, Section,
 };

@@ -5,7 +5,7 @@
 //! networks E units and I units are sorted separately and the E|I blocks are separated.
 //! Numbers: mean weight within and between the two preference pools.
 
-use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::selectivity::{compute, SelectivityArgs};
 use anyhow::{bail, Context, Result};

@@ -4,7 +4,7 @@
 //! label: `ground_truth`; time runs from trial onset, or from a period's onset with `--align`.
 //! Figure: `decoding`.
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, has_ground_truth_classes, shades, RecurrentRun, Section};
 use anyhow::Result;
 use clap::Args;

@@ -19,7 +19,7 @@
 //! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::pca::{coloring, fit, trajs};
 use anyhow::{bail, Context, Result};

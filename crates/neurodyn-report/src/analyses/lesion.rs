@@ -13,7 +13,7 @@
 //! effective weight. Figures: `lesion` (overall accuracy per variant) and `lesion_conditions`
 //! (accuracy against the evidence label, or the first label, per variant).
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{distinct, fig_files, fmt3, parse_units, RecurrentRun, Section};
 use anyhow::{bail, Context, Result};
 use clap::Args;

@@ -17,7 +17,10 @@
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
 //! figures to `RUN/figures/<name>*.png|.svg`.
 
-use crate::registry::{DynAnalysis, Entry};
+use crate::analysis::{DynAnalysis, Entry, Outcome};
+use crate::common::Section;
+use crate::view::{RunKind, RunView};
+use anyhow::{anyhow, bail, Result};
 
 /// Declares each analysis module and lists its analyses in [`ANALYSES`], in the order of the
 /// report: one line per file.
@@ -40,4 +43,116 @@ analyses! {
     psychometric: Psychometric;
     lesion: Lesion;
     representation: Rdm, Dprime;
+}
+
+/// `analyze RUN a`, `analyze RUN b` for the analyses of one kind of run.
+fn names_of(kind: RunKind) -> String {
+    let names: Vec<String> = ANALYSES
+        .iter()
+        .filter(|a| a.kind() == kind)
+        .map(|a| format!("`analyze RUN {}`", a.name()))
+        .collect();
+    names.join(" and ")
+}
+
+/// The analysis named `name` (its command-line name, `fixed-points`, or its file stem,
+/// `fixed_points`).
+pub fn find(name: &str) -> Option<&'static dyn DynAnalysis> {
+    let dashed = name.replace('_', "-");
+    ANALYSES.iter().copied().find(|a| a.name() == dashed)
+}
+
+/// Every analysis that applies to the run in `view` with its defaults, in registry order (the
+/// order of the report). A failing analysis becomes a section that says why (with a warning), so
+/// one failure does not hide the rest. Each outcome comes with the analysis' file stem
+/// (`fixed_points`). An error only when the run's recording cannot be read.
+pub fn run_all(view: &RunView) -> Result<Vec<(String, Outcome)>> {
+    match view.kind() {
+        RunKind::Recurrent => view.recurrent().map(|_| ())?,
+        RunKind::Vision => view.vision().map(|_| ())?,
+    }
+    let mut out = Vec::new();
+    for a in ANALYSES.iter().filter(|a| a.kind() == view.kind()) {
+        let name = a.name().replace('-', "_");
+        match a.run_default(view) {
+            Ok(Some(o)) => out.push((name, o)),
+            Ok(None) => {}
+            Err(e) => {
+                let section = Outcome::Done(Section {
+                    warnings: vec![format!("analysis {name} failed: {e:#}")],
+                    note: format!("failed: {e:#}"),
+                    title: name.clone(),
+                    name: name.clone(),
+                    ..Section::default()
+                });
+                out.push((name, section));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The sections of the analyses that ran.
+pub fn sections(outcomes: &[(String, Outcome)]) -> Vec<Section> {
+    outcomes
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Outcome::Done(s) => Some(s.clone()),
+            Outcome::Skipped(_) => None,
+        })
+        .collect()
+}
+
+/// Run the analysis called `name` on the run in `view` with options parsed from the command line
+/// (by [`DynAnalysis::command`]). An error names the analyses that read this kind of run when
+/// `name` reads the other kind.
+pub fn run_named(view: &RunView, name: &str, options: &clap::ArgMatches) -> Result<Outcome> {
+    let a = find(name).ok_or_else(|| anyhow!("no analysis called '{name}'"))?;
+    if a.kind() != view.kind() {
+        match view.kind() {
+            RunKind::Vision => bail!(
+                "{} is a vision run; it takes {} (the other analyses take recurrent runs)",
+                view.dir().display(),
+                names_of(RunKind::Vision)
+            ),
+            RunKind::Recurrent => bail!(
+                "{} is not a vision run; {} read the activations.npz of `neurodyn train --task \
+                 Mnist` (or another image task)",
+                view.dir().display(),
+                names_of(RunKind::Vision)
+            ),
+        }
+    }
+    a.run_matches(view, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find, ANALYSES};
+    use crate::view::RunKind;
+
+    #[test]
+    fn every_analysis_has_one_name_a_valid_command_and_is_found_by_it() {
+        let mut names: Vec<&str> = ANALYSES.iter().map(|a| a.name()).collect();
+        assert!(names.len() >= 11, "{names:?}");
+        for a in ANALYSES {
+            a.command().debug_assert();
+            assert!(!a.about().is_empty(), "{} has no help line", a.name());
+            let found = find(a.name()).expect("found by name");
+            assert_eq!(found.name(), a.name());
+            let stem = a.name().replace('-', "_");
+            assert_eq!(find(&stem).map(|f| f.name()), Some(a.name()), "by stem");
+        }
+        assert!(find("no-such-analysis").is_none());
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate analysis names");
+        let vision: Vec<&str> = ANALYSES
+            .iter()
+            .filter(|a| a.kind() == RunKind::Vision)
+            .map(|a| a.name())
+            .collect();
+        assert_eq!(vision, ["rdm", "dprime"]);
+    }
 }

@@ -6,7 +6,7 @@
 //! trajectories that diverge by choice show as two colours. Figures: `pca_variance`, `pca_2d`,
 //! `pca_3d`.
 
-use crate::registry::{Analysis, NoOptions, Outcome};
+use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{distinct, fig_files, fmt3, RecurrentRun, Section};
 use anyhow::Result;
 use neurodyn_analysis::pca::{self, PcaConfig, PcaResult};

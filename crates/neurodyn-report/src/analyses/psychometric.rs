@@ -5,7 +5,7 @@
 //! output at the trial's last response step (`neurodyn_train::score`). Tasks without an evidence
 //! label are skipped with a message. Figure: `psychometric`.
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use anyhow::{Context, Result};
 use clap::Args;

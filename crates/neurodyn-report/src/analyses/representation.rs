@@ -15,8 +15,9 @@
 //! outlined histograms on shared bins) beside its ROC curve. Layers are flattened to
 //! `(image, features)`; unknown layers and classes fail with the available ones listed.
 
-use crate::common::{fig_files, fig_in, fmt3, save_in, Section};
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
+use crate::common::{fig_files, fmt3, Section};
+use crate::vision_run::VisionRun;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::dprime::{self, DprimeConfig};
@@ -26,11 +27,6 @@ use neurodyn_core::Npz;
 use neurodyn_plot::{
     heatmap, panels_sized, ColorMap, Heatmap, LegendPos, Panel, Series, SeriesStyle,
 };
-use serde::Serialize;
-use std::path::{Path, PathBuf};
-
-/// Arrays of `activations.npz` that are not layer outputs.
-const NOT_LAYERS: [&str; 4] = ["images", "labels", "predicted", "index"];
 
 /// RDM measure on the command line.
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
@@ -83,109 +79,6 @@ pub struct DprimeArgs {
     /// The unit whose responses and ROC curve are drawn (default: the largest |d′|).
     #[arg(long)]
     pub unit: Option<usize>,
-}
-
-/// A vision run loaded for analysis: its `activations.npz` (every layer's output on held-out
-/// images) and class names.
-pub struct VisionRun {
-    dir: PathBuf,
-    npz: Npz,
-    labels: Vec<i64>,
-    class_names: Vec<String>,
-}
-
-impl VisionRun {
-    /// Load `run/activations.npz` (and the class names of `eval.json`).
-    pub fn load(run: &Path) -> Result<VisionRun> {
-        let p = run.join("activations.npz");
-        if !p.exists() {
-            bail!(
-                "{} has no activations.npz (did training finish? is [eval] n_record 0?)",
-                run.display()
-            );
-        }
-        let npz = Npz::load(&p).with_context(|| format!("cannot load {}", p.display()))?;
-        let labels = npz
-            .require("labels", &p)?
-            .to_i64()
-            .with_context(|| format!("'labels' of {} is not an integer array", p.display()))?;
-        let class_names = std::fs::read_to_string(run.join("eval.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| {
-                v["class_names"].as_array().map(|a| {
-                    a.iter()
-                        .map(|s| s.as_str().unwrap_or("?").to_string())
-                        .collect()
-                })
-            })
-            .unwrap_or_default();
-        Ok(VisionRun {
-            dir: run.to_path_buf(),
-            npz,
-            labels,
-            class_names,
-        })
-    }
-
-    /// Every layer output, in network order.
-    fn layers(&self) -> Vec<&str> {
-        self.npz
-            .arrays
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .filter(|n| !NOT_LAYERS.contains(n))
-            .collect()
-    }
-
-    /// Layers with parameters (outputs not named `{index}_{kind}`).
-    fn parameterised(&self) -> Vec<&str> {
-        self.layers()
-            .into_iter()
-            .filter(|n| {
-                !n.split_once('_')
-                    .is_some_and(|(i, _)| i.chars().all(|c| c.is_ascii_digit()))
-            })
-            .collect()
-    }
-
-    /// Layer `name` flattened to `(image, features)`.
-    fn matrix(&self, name: &str) -> Result<(Vec<f64>, usize)> {
-        let Some(a) = self.npz.get(name).filter(|_| !NOT_LAYERS.contains(&name)) else {
-            bail!(
-                "no layer '{name}' in {} (layers: {})",
-                self.dir.join("activations.npz").display(),
-                self.layers().join(", ")
-            );
-        };
-        let shape = a.shape();
-        let n = shape.first().copied().unwrap_or(0);
-        if n != self.labels.len() {
-            bail!(
-                "layer '{name}' has {n} images but 'labels' has {}",
-                self.labels.len()
-            );
-        }
-        let p = shape[1..].iter().product::<usize>();
-        Ok((a.to_f64(), p))
-    }
-
-    fn class_name(&self, c: i64) -> String {
-        usize::try_from(c)
-            .ok()
-            .and_then(|i| self.class_names.get(i))
-            .cloned()
-            .unwrap_or_else(|| c.to_string())
-    }
-
-    fn fig(&self, name: &str) -> Result<PathBuf> {
-        fig_in(&self.dir, name)
-    }
-
-    /// `RUN/analysis/<name>.json` and `.npz`.
-    fn save(&self, name: &str, json: &impl Serialize, npz: &Npz) -> Result<Vec<PathBuf>> {
-        save_in(&self.dir, name, json, Some(npz))
-    }
 }
 
 fn opt3(v: Option<f64>) -> String {

@@ -7,7 +7,7 @@
 //! one trial over the condition-averaged rates of the four most selective units, set a solid, set
 //! b dashed). Unknown labels, values or periods fail with the available ones listed.
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{
     align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, RecurrentRun,
     Section,

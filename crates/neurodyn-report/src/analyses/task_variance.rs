@@ -7,7 +7,7 @@
 //! Figures: `task_variance` (kept units × tasks, normalised, units grouped by cluster) and
 //! `task_variance_lesion` (accuracy per task, intact and with each cluster silenced).
 
-use crate::registry::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::lesion::silence;
 use anyhow::{bail, Context, Result};

@@ -15,7 +15,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::config::TaskConfig;
     pub(crate) use crate::error::TaskError;
     pub(crate) use crate::params::Params;
-    pub(crate) use crate::registry::FromConfig;
+    pub(crate) use crate::task::FromConfig;
     pub(crate) use crate::task::{
         choice_names, impl_task, lay_out, make_spec, names, ring_names, Setup, TaskSpec,
     };

@@ -26,7 +26,7 @@ use crate::canvas::Canvas;
 use crate::config::TaskConfig;
 use crate::error::TaskError;
 use crate::params::Params;
-use crate::registry::FromConfig;
+use crate::task::FromConfig;
 use crate::task::{impl_task, names, Setup, TaskSpec};
 use crate::tasks::{cos_tuning, ring};
 use crate::timeline::{Duration, Timeline};

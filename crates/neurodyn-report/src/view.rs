@@ -1,0 +1,87 @@
+//! A run directory opened for analysis: [`RunView`] knows which kind of run it is and loads what
+//! the analyses read (the recording of a recurrent run, the activations of a vision run) once, on
+//! first use.
+
+use crate::common::RecurrentRun;
+use crate::vision_run::VisionRun;
+use anyhow::{bail, Result};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Which runs an analysis reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// A recurrent network trained on a cognitive task (`recording.npz`).
+    Recurrent,
+    /// A feed-forward network trained on images (`activations.npz`).
+    Vision,
+}
+
+/// A run directory opened for analysis; what the analyses read is loaded on first use.
+pub struct RunView {
+    dir: PathBuf,
+    kind: RunKind,
+    recurrent: OnceLock<RecurrentRun>,
+    vision: OnceLock<VisionRun>,
+}
+
+impl RunView {
+    /// Open the run in `dir` (written by `neurodyn train`).
+    pub fn open(dir: &Path) -> Result<RunView> {
+        if !dir.join("config.toml").exists() {
+            bail!("{} is not a run directory (no config.toml)", dir.display());
+        }
+        let kind = if neurodyn_train::vision::is_vision_run(dir) {
+            RunKind::Vision
+        } else {
+            RunKind::Recurrent
+        };
+        Ok(RunView {
+            dir: dir.to_path_buf(),
+            kind,
+            recurrent: OnceLock::new(),
+            vision: OnceLock::new(),
+        })
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Which kind of run it is.
+    pub fn kind(&self) -> RunKind {
+        self.kind
+    }
+
+    /// The recorded test trials and task of a recurrent run.
+    pub fn recurrent(&self) -> Result<&RecurrentRun> {
+        if self.kind != RunKind::Recurrent {
+            bail!(
+                "{} is a vision run (activations.npz), not a recurrent one (recording.npz)",
+                self.dir.display()
+            );
+        }
+        if let Some(r) = self.recurrent.get() {
+            return Ok(r);
+        }
+        let r = RecurrentRun::load(&self.dir)?;
+        Ok(self.recurrent.get_or_init(|| r))
+    }
+
+    /// The recorded activations of a vision run.
+    pub fn vision(&self) -> Result<&VisionRun> {
+        if self.kind != RunKind::Vision {
+            bail!(
+                "{} is not a vision run: there is no activations.npz of `neurodyn train --task \
+                 Mnist` (or another image task)",
+                self.dir.display()
+            );
+        }
+        if let Some(v) = self.vision.get() {
+            return Ok(v);
+        }
+        let v = VisionRun::load(&self.dir)?;
+        Ok(self.vision.get_or_init(|| v))
+    }
+}
