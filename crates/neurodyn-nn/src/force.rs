@@ -35,6 +35,7 @@
 
 use crate::bptt::Network;
 use crate::cell::{project_sample, StepCtx, StepFwd};
+use crate::error::NnError;
 use crate::loss::LossTargets;
 use crate::objective::BatchRef;
 use crate::real::Real;
@@ -74,10 +75,12 @@ pub struct ForceReport {
     pub dw_norm: f64,
 }
 
-fn range<T: Real>(net: &Network<T>, name: &str) -> Result<std::ops::Range<usize>, String> {
-    net.layout
-        .range_of(name)
-        .ok_or_else(|| format!("FORCE needs a parameter `{name}`, which this network lacks"))
+fn range<T: Real>(net: &Network<T>, name: &str) -> Result<std::ops::Range<usize>, NnError> {
+    net.layout.range_of(name).ok_or_else(|| {
+        NnError::Unsupported(format!(
+            "FORCE needs a parameter `{name}`, which this network lacks"
+        ))
+    })
 }
 
 impl Force {
@@ -91,32 +94,34 @@ impl Force {
         every: usize,
         feedback_scale: f64,
         rng: &mut Rng,
-    ) -> Result<Force, String> {
+    ) -> Result<Force, NnError> {
         if !net.cell.folds_output_feedback() {
-            return Err(format!(
+            return Err(NnError::Unsupported(format!(
                 "FORCE folds the output feedback into the recurrent weights, which needs a ctrnn \
                  whose recurrent weights are unconstrained (no Dale's law, connectivity mask or \
                  fixed weights); this network's cell is `{}` with constraints or another recurrence",
                 net.cell.kind()
-            ));
+            )));
         }
         if !net.readout.is_identity() {
-            return Err(
+            return Err(NnError::Unsupported(
                 "FORCE learns the whole readout: it cannot be masked (e.g. read out from \
                         excitatory units only)"
                     .into(),
-            );
+            ));
         }
         if !(alpha.is_finite() && alpha > 0.0) {
-            return Err(format!("alpha must be a positive number, got {alpha}"));
+            return Err(NnError::Invalid(format!(
+                "alpha must be a positive number, got {alpha}"
+            )));
         }
         if every == 0 {
-            return Err("every must be ≥ 1".into());
+            return Err(NnError::Invalid("every must be ≥ 1".to_string()));
         }
         if !(feedback_scale.is_finite() && feedback_scale >= 0.0) {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "feedback_scale must be a number ≥ 0, got {feedback_scale}"
-            ));
+            )));
         }
         let (h, o) = (net.n_units(), net.n_out);
         let rec = range(net, "cell.w_rec")?;
@@ -144,14 +149,14 @@ impl Force {
     }
 
     /// Write `W_out` and `W_rec⁰ + W_fb W_out` into the network's parameters.
-    pub fn fold_into<T: Real>(&self, net: &mut Network<T>) -> Result<(), String> {
+    pub fn fold_into<T: Real>(&self, net: &mut Network<T>) -> Result<(), NnError> {
         let (h, o) = (self.n_units, self.n_out);
         if net.n_units() != h || net.n_out != o {
-            return Err(format!(
+            return Err(NnError::Shape(format!(
                 "FORCE state for {h} units and {o} outputs, network with {} and {}",
                 net.n_units(),
                 net.n_out
-            ));
+            )));
         }
         let rec = range(net, "cell.w_rec")?;
         let out = range(net, "readout.w_out")?;
@@ -184,7 +189,7 @@ impl Force {
         s0: Option<&[T]>,
         rng: Option<&mut Rng>,
         y: &mut Vec<T>,
-    ) -> Result<(ForceReport, Vec<T>), String> {
+    ) -> Result<(ForceReport, Vec<T>), NnError> {
         let _ftz = crate::kernels::FlushDenormals::new();
         let cell = &*net.cell;
         let (n_in, g, s_len, h, o) = (
@@ -196,17 +201,17 @@ impl Force {
         );
         let (n_t, bs) = (b.n_steps, b.batch);
         if h != self.n_units || o != self.n_out {
-            return Err(format!(
+            return Err(NnError::Shape(format!(
                 "FORCE state for {} units and {} outputs, network with {h} and {o}",
                 self.n_units, self.n_out
-            ));
+            )));
         }
         if b.inputs.len() != n_t * bs * n_in || b.mask.len() != n_t * bs {
-            return Err(format!(
+            return Err(NnError::Shape(format!(
                 "batch of {} inputs and {} mask values for (T, B, n_in) = ({n_t}, {bs}, {n_in})",
                 b.inputs.len(),
                 b.mask.len()
-            ));
+            )));
         }
         // The regression target of every row: its values, or its class one-hot.
         let target = |row: usize, k: usize| -> f64 {
@@ -217,10 +222,16 @@ impl Force {
         };
         match b.targets {
             LossTargets::Continuous(t) if t.len() != n_t * bs * o => {
-                return Err(format!("{} targets for (T, B, n_out)", t.len()))
+                return Err(NnError::Shape(format!(
+                    "{} targets for (T, B, n_out)",
+                    t.len()
+                )))
             }
             LossTargets::Class(c) if c.len() != n_t * bs => {
-                return Err(format!("{} class targets for (T, B)", c.len()))
+                return Err(NnError::Shape(format!(
+                    "{} class targets for (T, B)",
+                    c.len()
+                )))
             }
             _ => {}
         }
@@ -248,10 +259,10 @@ impl Force {
         match s0 {
             Some(s) if s.len() == bs * s_len => s_prev.copy_from_slice(s),
             Some(s) => {
-                return Err(format!(
+                return Err(NnError::Shape(format!(
                     "initial state of {} values for (B, state) = ({bs}, {s_len})",
                     s.len()
-                ))
+                )))
             }
             None => {
                 if let Some(r) = net.layout.range_of("h0") {
@@ -363,7 +374,9 @@ impl Force {
             }
             if updated {
                 if self.w_out.iter().chain(&self.p).any(|v| !v.is_finite()) {
-                    return Err(format!("the readout became non-finite at step {t}"));
+                    return Err(NnError::NonFinite(format!(
+                        "the readout became non-finite at step {t}"
+                    )));
                 }
                 self.fold_into(net)?;
                 for (d, &v) in w_out_t.iter_mut().zip(&self.w_out) {

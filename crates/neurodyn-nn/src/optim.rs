@@ -9,6 +9,7 @@
 //! (`lr · (lr_end/lr)^(k/n)`, e.g. 0.01 → 1e-4 over a run); step (`lr · γ^⌊k/every⌋`); cosine
 //! (`lr_end + ½(lr − lr_end)(1 + cos πk/n)`). Clipping: global L2 norm or element value.
 
+use crate::error::NnError;
 use crate::real::Real;
 use serde::{Deserialize, Serialize};
 
@@ -75,12 +76,14 @@ impl Default for OptimizerConfig {
 
 impl OptimizerConfig {
     /// Check the numbers: β1, β2 and the momentum in [0, 1), ε > 0, weight decay ≥ 0.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), NnError> {
         let unit = |name: &str, v: f64| {
             if (0.0..1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(format!("{name} must lie in [0, 1), got {v}"))
+                Err(NnError::Invalid(format!(
+                    "{name} must lie in [0, 1), got {v}"
+                )))
             }
         };
         let positive = |name: &str, v: f64, zero: bool| {
@@ -88,7 +91,9 @@ impl OptimizerConfig {
                 Ok(())
             } else {
                 let bound = if zero { "≥ 0" } else { "> 0" };
-                Err(format!("{name} must be a finite number {bound}, got {v}"))
+                Err(NnError::Invalid(format!(
+                    "{name} must be a finite number {bound}, got {v}"
+                )))
             }
         };
         match *self {
@@ -250,18 +255,22 @@ pub enum Schedule {
 impl Schedule {
     /// Check the schedule's numbers: a final rate, when there is one, is positive (exponential)
     /// or ≥ 0 (cosine); a step decay's factor lies in (0, 1].
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), NnError> {
         match *self {
             Schedule::Constant => Ok(()),
-            Schedule::Exponential { lr_end } if !(lr_end.is_finite() && lr_end > 0.0) => Err(
-                format!("exponential lr_end must be a positive number, got {lr_end}"),
-            ),
-            Schedule::Cosine { lr_end } if !(lr_end.is_finite() && lr_end >= 0.0) => Err(format!(
-                "cosine lr_end must be a finite number ≥ 0, got {lr_end}"
-            )),
-            Schedule::Step { gamma, .. } if !(gamma > 0.0 && gamma <= 1.0) => {
-                Err(format!("step gamma must lie in (0, 1], got {gamma}"))
+            Schedule::Exponential { lr_end } if !(lr_end.is_finite() && lr_end > 0.0) => {
+                Err(NnError::Invalid(format!(
+                    "exponential lr_end must be a positive number, got {lr_end}"
+                )))
             }
+            Schedule::Cosine { lr_end } if !(lr_end.is_finite() && lr_end >= 0.0) => {
+                Err(NnError::Invalid(format!(
+                    "cosine lr_end must be a finite number ≥ 0, got {lr_end}"
+                )))
+            }
+            Schedule::Step { gamma, .. } if !(gamma > 0.0 && gamma <= 1.0) => Err(
+                NnError::Invalid(format!("step gamma must lie in (0, 1], got {gamma}")),
+            ),
             _ => Ok(()),
         }
     }
@@ -307,7 +316,7 @@ pub fn grad_norm<T: Real>(g: &[T]) -> f64 {
 
 impl Clip {
     /// Check that the bound is a positive number.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), NnError> {
         let (name, v) = match *self {
             Clip::Norm { max_norm } => ("max_norm", max_norm),
             Clip::Value { max_value } => ("max_value", max_value),
@@ -315,7 +324,9 @@ impl Clip {
         if v.is_finite() && v > 0.0 {
             Ok(())
         } else {
-            Err(format!("{name} must be a positive number, got {v}"))
+            Err(NnError::Invalid(format!(
+                "{name} must be a positive number, got {v}"
+            )))
         }
     }
 

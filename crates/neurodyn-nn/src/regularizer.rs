@@ -11,6 +11,7 @@
 //! Weight penalties act on the stored (raw) parameters named by `param` (e.g. `cell.w_rec`); for
 //! Dale's law with |W| they are the same as on the effective weights up to sign.
 
+use crate::error::NnError;
 use crate::params::Layout;
 use crate::real::Real;
 use serde::{Deserialize, Serialize};
@@ -112,16 +113,16 @@ impl Regularizer {
     }
 
     /// Check the strength (finite, ≥ 0), and names and sizes against a parameter layout.
-    pub fn validate(&self, layout: &Layout) -> Result<(), String> {
+    pub fn validate(&self, layout: &Layout) -> Result<(), NnError> {
         let w = self.weight();
         if !(w.is_finite() && w >= 0.0) {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "a penalty's weight must be a finite number ≥ 0, got {w}"
-            ));
+            )));
         }
         let Some(p) = self.param() else { return Ok(()) };
         let Some(i) = layout.index(p) else {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "regularizer parameter '{p}' does not exist (parameters: {})",
                 layout
                     .specs
@@ -129,7 +130,7 @@ impl Regularizer {
                     .map(|s| s.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            )));
         };
         let spec = &layout.specs[i];
         match self {
@@ -137,15 +138,18 @@ impl Regularizer {
                 if anchor.len() != spec.len()
                     || mask.as_ref().is_some_and(|m| m.len() != spec.len()) =>
             {
-                return Err(format!("anchor for '{p}' must have {} values", spec.len()));
+                return Err(NnError::Invalid(format!(
+                    "anchor for '{p}' must have {} values",
+                    spec.len()
+                )));
             }
             Regularizer::Wiring { positions, dim, .. }
                 if spec.rows != spec.cols || positions.len() != spec.rows * dim =>
             {
-                return Err(format!(
+                return Err(NnError::Invalid(format!(
                     "wiring cost on '{p}' needs a square matrix and {}×{dim} positions",
                     spec.rows
-                ));
+                )));
             }
             _ => {}
         }

@@ -299,11 +299,17 @@ fn every_layer_matches_central_differences() {
 
 #[test]
 fn impossible_shapes_are_refused_with_a_message() {
-    let e = Conv2d::new([1, 4, 4], 2, (5, 5), (1, 1), (0, 0), (1, 1), true).unwrap_err();
+    let e = Conv2d::new([1, 4, 4], 2, (5, 5), (1, 1), (0, 0), (1, 1), true)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not fit") && e.contains("4x4"), "{e}");
-    let e = Conv2d::new([1, 4, 4], 2, (3, 3), (0, 1), (0, 0), (1, 1), true).unwrap_err();
+    let e = Conv2d::new([1, 4, 4], 2, (3, 3), (0, 1), (0, 0), (1, 1), true)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("positive"), "{e}");
-    let e = Pool2d::new(PoolKind::Max, [1, 3, 3], 4, 2).unwrap_err();
+    let e = Pool2d::new(PoolKind::Max, [1, 3, 3], 4, 2)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not fit"), "{e}");
 }
 

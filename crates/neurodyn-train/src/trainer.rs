@@ -13,6 +13,7 @@ use crate::model;
 use neurodyn_core::{Batch, BatchTargets, Rng};
 use neurodyn_nn::force::Force;
 use neurodyn_nn::objective::BatchRef;
+use neurodyn_nn::NnError;
 use neurodyn_nn::{Loss, LossTargets, Network, Objective, Optimizer, Workspace};
 use neurodyn_tasks::{Layout, Stream, Task};
 
@@ -597,22 +598,20 @@ fn force_step(
 ) -> Result<(StepReport, Vec<f32>)> {
     let step = k + 1;
     let mut noise = Rng::with_stream(cfg.seed, NOISE + k);
-    let (report, last) = force
-        .train_batch(net, b, s0, Some(&mut noise), y)
-        .map_err(|m| {
-            if force.w_out.iter().any(|w| !w.is_finite()) {
-                TrainError::NonFinite {
+    let (report, last) =
+        force
+            .train_batch(net, b, s0, Some(&mut noise), y)
+            .map_err(|e| match e {
+                NnError::NonFinite(_) => TrainError::NonFinite {
                     step,
                     what: "readout".into(),
-                }
-            } else {
-                TrainError::Shape {
+                },
+                other => TrainError::Shape {
                     what: "FORCE batch".into(),
                     expected: "what the network takes".into(),
-                    got: m,
-                }
-            }
-        })?;
+                    got: other.to_string(),
+                },
+            })?;
     if !report.loss.is_finite() || net.params.iter().any(|w| !w.is_finite()) {
         return Err(TrainError::NonFinite {
             step,

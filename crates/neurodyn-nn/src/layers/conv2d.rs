@@ -14,6 +14,7 @@
 //! pass: one copy of the input instead of `kh·kw` copies held for the whole batch.
 
 use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape};
+use crate::error::NnError;
 use crate::linalg::{gemm, m, Trans};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -49,7 +50,7 @@ impl Conv2d {
         padding: (usize, usize),
         dilation: (usize, usize),
         bias: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, NnError> {
         let positive = [
             in_shape[0],
             c_out,
@@ -61,21 +62,21 @@ impl Conv2d {
             dilation.1,
         ];
         if positive.contains(&0) {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "conv2d: channels, kernel, stride and dilation must be positive \
                  (in {} channels, out {c_out}, kernel {kernel:?}, stride {stride:?}, \
                  dilation {dilation:?})",
                 in_shape[0]
-            ));
+            )));
         }
         let ho = out_len(in_shape[1], kernel.0, stride.0, padding.0, dilation.0);
         let wo = out_len(in_shape[2], kernel.1, stride.1, padding.1, dilation.1);
         let (Some(ho), Some(wo)) = (ho, wo) else {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "conv2d: a kernel of {kernel:?} with dilation {dilation:?} does not fit an \
                  input of {}x{} padded by {padding:?}",
                 in_shape[1], in_shape[2]
-            ));
+            )));
         };
         Ok(Conv2d {
             in_shape,

@@ -12,6 +12,7 @@
 //! there.
 
 use super::{check_lengths, numel, Layer, LayerCtx, Shape};
+use crate::error::NnError;
 use crate::real::Real;
 
 /// Which statistic a [`Pool2d`] takes over its window.
@@ -35,12 +36,12 @@ pub struct Pool2d {
 
 impl Pool2d {
     /// A `kind` pool of window `k` and `stride` over inputs of `in_shape`.
-    pub fn new(kind: PoolKind, in_shape: Shape, k: usize, stride: usize) -> Result<Self, String> {
+    pub fn new(kind: PoolKind, in_shape: Shape, k: usize, stride: usize) -> Result<Self, NnError> {
         let [_, h, w] = in_shape;
         if k == 0 || stride == 0 || k > h || k > w {
-            return Err(format!(
+            return Err(NnError::Invalid(format!(
                 "pool: a window of {k} with stride {stride} does not fit an input of {h}x{w}"
-            ));
+            )));
         }
         Ok(Pool2d {
             kind,

@@ -8,6 +8,7 @@
 //! ```
 
 use super::{numel, Layer, LayerCtx, Shape};
+use crate::error::NnError;
 use crate::loss::{Loss, LossTargets};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -38,13 +39,15 @@ pub struct StackWorkspace<T> {
 impl<T: Real> FeedForward<T> {
     /// Stack `layers` (each layer's input shape must be the previous one's output shape) and
     /// initialise their parameters from `rng`.
-    pub fn new(layers: Vec<Box<dyn Layer<T>>>, rng: &mut Rng) -> Result<Self, String> {
+    pub fn new(layers: Vec<Box<dyn Layer<T>>>, rng: &mut Rng) -> Result<Self, NnError> {
         if layers.is_empty() {
-            return Err("a feed-forward network needs at least one layer".into());
+            return Err(NnError::Shape(
+                "a feed-forward network needs at least one layer".to_string(),
+            ));
         }
         for (l, pair) in layers.windows(2).enumerate() {
             if pair[0].out_shape() != pair[1].in_shape() {
-                return Err(format!(
+                return Err(NnError::Shape(format!(
                     "layer {} ({}) gives {:?} but layer {} ({}) takes {:?}",
                     l,
                     pair[0].kind(),
@@ -52,7 +55,7 @@ impl<T: Real> FeedForward<T> {
                     l + 1,
                     pair[1].kind(),
                     pair[1].in_shape()
-                ));
+                )));
             }
         }
         let mut offsets = vec![0];

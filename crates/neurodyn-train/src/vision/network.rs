@@ -134,7 +134,7 @@ pub fn build(
     let mut shape = in_shape;
     let mut built: Vec<Box<dyn Layer<f32>>> = Vec::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
-        let misfit = |why: String| {
+        let misfit = |why: neurodyn_nn::NnError| {
             config(
                 &format!("model.layers[{i}]"),
                 format!(
@@ -182,7 +182,9 @@ pub fn build(
             LayerConfig::Flatten {} => Box::new(Flatten::new(shape)),
             _ => {
                 let f = layer.activation().ok_or_else(|| {
-                    misfit("not a layer kind this builder knows (a bug)".to_string())
+                    misfit(neurodyn_nn::NnError::Unsupported(
+                        "not a layer kind this builder knows (a bug)".to_string(),
+                    ))
                 })?;
                 Box::new(Act::new(shape, f))
             }
