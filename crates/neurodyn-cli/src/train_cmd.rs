@@ -61,9 +61,9 @@ pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
     if let Some(m) = &a.model {
         if a.config.is_none() {
             // A recipe: its per-model adjustments apply.
-            cfg = recipes::with_model(cfg, m);
+            cfg = recipes::with_model(cfg, m.parse()?);
         } else {
-            cfg.model.kind = m.clone();
+            cfg.model.kind = m.parse()?;
         }
     }
     if let Some(dt) = a.dt {

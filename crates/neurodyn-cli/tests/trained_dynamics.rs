@@ -183,7 +183,7 @@ fn cells_with_hidden_state_search_from_recorded_states() {
         let mut cfg = RunConfig::default();
         cfg.task.name = "GoNogo".into();
         cfg.task.dt_ms = Some(100.0);
-        cfg.model.kind = kind.into();
+        cfg.model.kind = kind.parse().expect("a model kind");
         cfg.model.n_rec = 16;
         cfg.train.steps = 300;
         let mut t = train(cfg);

@@ -1,5 +1,8 @@
 //! The run configuration: plain serde data, every field defaulted, unknown keys rejected.
 //!
+//! The `[model]` section's types ([`ModelConfig`], [`ModelKind`], …) live with the catalogue of
+//! kinds in [`crate::model`] and are re-exported here.
+//!
 //! A resolved config is written into every run directory as `config.toml` and can be re-run as
 //! is (`neurodyn train RUN/config.toml`). Example:
 //!
@@ -19,9 +22,8 @@
 //! schedule = { kind = "exponential", lr_end = 0.0005 }
 //! ```
 
-use neurodyn_nn::cells::CtrnnForm;
-use neurodyn_nn::init::RecInit;
-use neurodyn_nn::{Activation, Clip, Loss, OptimizerConfig, Rectify, Regularizer, Schedule};
+pub use crate::model::{DaleConfig, HebbConfig, ModelConfig, ModelKey, ModelKind};
+use neurodyn_nn::{Clip, Loss, OptimizerConfig, Regularizer, Schedule};
 use neurodyn_tasks::{Compat, MaskConfig, ParamValue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,110 +98,6 @@ impl TaskSection {
             c.mask = m.clone();
         }
         (stage.task.clone().unwrap_or_else(|| self.name.clone()), c)
-    }
-}
-
-/// Dale's law options.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DaleConfig {
-    /// Fraction of excitatory units.
-    pub frac_exc: f64,
-    /// How magnitudes are made non-negative.
-    pub rectify: Rectify,
-    /// Read out from excitatory units only.
-    pub readout_from_exc: bool,
-    /// Spectral radius of the E/I-balanced initial recurrent matrix. The default, 1.5, is Song et
-    /// al. 2016's ρ₀: with half the ReLU units silent, the effective recurrence then starts near
-    /// 1, so gradients survive a delay (at 1.0, DelayMatchSample stayed at chance on 6 seeds of 6;
-    /// at 1.5 it learned on 2; BENCHMARKS.md, session 6). The tasks without a delay train as well
-    /// from either.
-    pub radius: f64,
-}
-
-impl Default for DaleConfig {
-    fn default() -> Self {
-        DaleConfig {
-            frac_exc: 0.8,
-            rectify: Rectify::Abs,
-            readout_from_exc: true,
-            radius: 1.5,
-        }
-    }
-}
-
-/// Hebbian fast weights (`hebb-ctrnn`; see `neurodyn_nn::cells::hebb`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HebbConfig {
-    /// Time constant of the Hebbian trace (ms): λ = 1 − dt/τ.
-    pub tau_ms: f64,
-    /// Bound on each trace value (`inf`: none).
-    pub clip: f64,
-}
-
-impl Default for HebbConfig {
-    fn default() -> Self {
-        HebbConfig {
-            tau_ms: neurodyn_nn::cells::hebb::DEFAULT_HEBB_TAU_MS,
-            clip: 1.0,
-        }
-    }
-}
-
-/// The network.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ModelConfig {
-    /// Cell kind: `ctrnn`, `ei-ctrnn`, `stp-ctrnn`, `hebb-ctrnn`, `vanilla`, `gru`, `lstm`,
-    /// `light-gru`, `enu-light-gru`, `ei-light-gru` (see `neurodyn_train::model`).
-    pub kind: String,
-    /// Recurrent units.
-    pub n_rec: usize,
-    /// Membrane time constant (ms) for leaky cells.
-    pub tau_ms: f64,
-    /// Learn one τ per unit.
-    pub learn_tau: bool,
-    /// CTRNN discretisation.
-    pub form: CtrnnForm,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Recurrent noise σ (training only).
-    pub sigma_rec: f64,
-    /// Input noise σ (training only).
-    pub sigma_in: f64,
-    /// Recurrent initialisation.
-    pub init: RecInit,
-    /// Fraction of recurrent connections present (1 = dense); the mask is drawn from the seed.
-    pub connectivity: f64,
-    /// Dale's law (used by `ei-ctrnn`; set `dale` on a `ctrnn` to turn it on too).
-    pub dale: Option<DaleConfig>,
-    /// Train the initial state.
-    pub train_h0: bool,
-    /// Hidden units of each unit's private embedding (`enu-light-gru`).
-    pub embed: usize,
-    /// Hebbian fast weights (`hebb-ctrnn`; its defaults when absent).
-    pub hebb: Option<HebbConfig>,
-}
-
-impl Default for ModelConfig {
-    fn default() -> Self {
-        ModelConfig {
-            kind: "ctrnn".into(),
-            n_rec: 64,
-            tau_ms: 100.0,
-            learn_tau: false,
-            form: CtrnnForm::Rate,
-            activation: Activation::Relu,
-            sigma_rec: 0.0,
-            sigma_in: 0.0,
-            init: RecInit::PytorchUniform,
-            connectivity: 1.0,
-            dale: None,
-            train_h0: false,
-            embed: 4,
-            hebb: None,
-        }
     }
 }
 

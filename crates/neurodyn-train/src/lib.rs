@@ -19,6 +19,7 @@ pub use config::{
     TaskSection, TrainConfig,
 };
 pub use error::{Result, TrainError};
+pub use model::{ModelKey, ModelKind};
 pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};
 pub use score::{record, score, Score};
 pub use trainer::{Progress, StepReport, Trainer};

@@ -22,7 +22,7 @@
 //! up to 66,715 and logits of ±170,000 at 100 % accuracy, which no analysis of its dynamics
 //! survives. With it: 1.000 on seeds 0-2, rates at most 9.8-19.1, logits within ±32.
 
-use crate::config::RunConfig;
+use crate::config::{ModelKind, RunConfig};
 use neurodyn_nn::init::RecInit;
 use neurodyn_nn::Regularizer;
 
@@ -60,14 +60,19 @@ pub fn recipe(task: &str, seed: u64) -> RunConfig {
     cfg
 }
 
-/// The recipe's config with the cell kind set to `kind`. Dale's-law networks (`ei-ctrnn`) train
-/// 5/3 as many steps: with signs fixed per unit they learn more slowly, and at 1500 steps
-/// PerceptualDecisionMaking ended at 0.83–0.88 over seeds 0–2 (0.87–0.89 at 2500, seeds 0–3;
-/// both with the E/I start of spectral radius 1.0; at 1.5, now the default, 0.884–0.886).
-pub fn with_model(mut cfg: RunConfig, kind: &str) -> RunConfig {
-    if kind == "ei-ctrnn" && cfg.model.kind != kind {
+/// The recipe's config with the cell kind set to `kind`. The `[model]` keys the recipe set that
+/// `kind` does not take (e.g. the identity `init` of the delay tasks, for a `gru` or an
+/// `ei-ctrnn`, whose Dale start replaces it) go back to their defaults
+/// ([`ModelConfig::reset_inapplicable`](crate::ModelConfig::reset_inapplicable)), so the result
+/// validates for every kind. Dale's-law networks (`ei-ctrnn`) train 5/3 as many steps: with signs
+/// fixed per unit they learn more slowly, and at 1500 steps PerceptualDecisionMaking ended at
+/// 0.83–0.88 over seeds 0–2 (0.87–0.89 at 2500, seeds 0–3; both with the E/I start of spectral
+/// radius 1.0; at 1.5, now the default, 0.884–0.886).
+pub fn with_model(mut cfg: RunConfig, kind: ModelKind) -> RunConfig {
+    if kind == ModelKind::EiCtrnn && cfg.model.kind != kind {
         cfg.train.steps = cfg.train.steps * 5 / 3;
     }
-    cfg.model.kind = kind.to_string();
+    cfg.model.kind = kind;
+    cfg.model.reset_inapplicable();
     cfg
 }

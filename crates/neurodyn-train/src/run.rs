@@ -69,14 +69,27 @@ impl RunDir {
         self.root.join("figures")
     }
 
-    /// Read the run's config.
+    /// Read the run's config. A run written before `[model]` keys were checked against the kind
+    /// may set keys its kind does not take (`neurodyn train --task DelayMatchSample --model gru`
+    /// wrote the recipe's identity `init`): they go back to their defaults
+    /// ([`ModelConfig::reset_inapplicable`](crate::ModelConfig::reset_inapplicable)), which its
+    /// build never read, so the network is the one trained. Except `init` on a rate network with
+    /// Dale's law and a sparse `connectivity`: its draws came before the mask's, so it is kept and
+    /// the run is refused naming it, rather than loaded with another mask.
     pub fn read_config(&self) -> Result<RunConfig> {
         let p = self.config();
         let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
-        RunConfig::from_toml(&text).map_err(|m| TrainError::ConfigFile {
+        let mut cfg = RunConfig::from_toml(&text).map_err(|m| TrainError::ConfigFile {
             path: p,
             message: m,
-        })
+        })?;
+        let m = &mut cfg.model;
+        let init = m.init;
+        m.reset_inapplicable();
+        if m.connectivity < 1.0 && m.kind.takes(crate::ModelKey::Connectivity) {
+            m.init = init;
+        }
+        Ok(cfg)
     }
 }
 

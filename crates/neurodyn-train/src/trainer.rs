@@ -9,7 +9,7 @@
 use crate::checkpoint::CheckpointState;
 use crate::config::{BatchMode, Feedback, Method, RunConfig, Stage};
 use crate::error::{config, Result, TrainError};
-use crate::model;
+use crate::model::{self, ModelKind};
 use neurodyn_core::{Batch, BatchTargets, Rng};
 use neurodyn_nn::force::Force;
 use neurodyn_nn::objective::BatchRef;
@@ -225,6 +225,10 @@ impl Trainer {
         let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())?;
         let spec = task.spec().clone();
         validate(&cfg, spec.categorical)?;
+        if matches!(cfg.train.method, Method::Force { .. }) {
+            // Before the model's own checks: FORCE's refusal of the kind comes first.
+            validate_force(&cfg)?;
+        }
         let stages = build_stages(&cfg, task.as_ref())?;
         let mut rng = Rng::with_stream(cfg.seed, INIT);
         let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
@@ -243,7 +247,6 @@ impl Trainer {
                 every,
                 feedback_scale,
             } => {
-                validate_force(&cfg)?;
                 let mut rng = Rng::with_stream(cfg.seed, FORCE);
                 Some(
                     Force::new(&mut net, alpha, every, feedback_scale, &mut rng)
@@ -525,7 +528,7 @@ fn batch_accuracy(y: &[f32], n_out: usize, b: &Batch) -> f64 {
 fn validate_force(cfg: &RunConfig) -> Result<()> {
     let (m, t) = (&cfg.model, &cfg.train);
     let refuse = |key: &str, why: &str| Err(config(key, format!("{why} (train.method is FORCE)")));
-    if m.kind != "ctrnn" {
+    if m.kind != ModelKind::Ctrnn {
         return refuse(
             "model.kind",
             "FORCE folds the output feedback into the recurrent weights: it needs kind = \"ctrnn\"",

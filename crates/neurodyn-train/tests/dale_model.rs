@@ -17,7 +17,7 @@ fn initial_w_rec(cfg: &RunConfig) -> Vec<f64> {
 #[test]
 fn dale_start_is_balanced_at_the_configured_radius() {
     let mut cfg = RunConfig::default();
-    cfg.model.kind = "ei-ctrnn".into();
+    cfg.model.kind = neurodyn_train::ModelKind::EiCtrnn;
     cfg.model.n_rec = 40;
     let h = cfg.model.n_rec;
     for (dale, radius) in [(None, 1.5), (Some(0.9), 0.9)] {

@@ -12,7 +12,7 @@ fn trained_kind(kind: &str, sigma_rec: f64, seed: u64, steps: u64) -> Vec<f32> {
         ..RunConfig::default()
     };
     cfg.task.dt_ms = Some(100.0);
-    cfg.model.kind = kind.into();
+    cfg.model.kind = kind.parse().expect("a model kind");
     cfg.model.n_rec = 24;
     cfg.model.sigma_rec = sigma_rec; // noise on: its draws must be reproducible too
     cfg.train.steps = steps;

@@ -8,7 +8,7 @@ use neurodyn_nn::force::Force;
 use neurodyn_nn::init::RecInit;
 use neurodyn_nn::{Activation, Loss, OptimizerConfig, Regularizer, Schedule};
 use neurodyn_train::checkpoint::{load_checkpoint, save_checkpoint};
-use neurodyn_train::{evaluate, BatchMode, DaleConfig, Method, RunConfig, Trainer};
+use neurodyn_train::{evaluate, BatchMode, DaleConfig, Method, ModelKind, RunConfig, Trainer};
 
 fn force_cfg(steps: u64) -> RunConfig {
     let mut cfg = RunConfig::default();
@@ -126,7 +126,7 @@ fn what_force_cannot_train_or_would_ignore_is_refused_by_key() {
             }
         }
     };
-    refused(&|c| c.model.kind = "gru".into(), "model.kind");
+    refused(&|c| c.model.kind = ModelKind::Gru, "model.kind");
     refused(
         &|c| c.model.dale = Some(DaleConfig::default()),
         "Dale's law",

@@ -8,7 +8,7 @@ fn recorded(kind: &str) -> Recording {
     let mut cfg = RunConfig::default();
     cfg.task.name = "PerceptualDecisionMaking".into();
     cfg.task.dt_ms = Some(100.0);
-    cfg.model.kind = kind.into();
+    cfg.model.kind = kind.parse().expect("a model kind");
     cfg.model.n_rec = 8;
     cfg.train.steps = 20;
     cfg.train.batch_size = 8;

@@ -11,7 +11,7 @@ fn cfg(seed: u64) -> RunConfig {
         ..RunConfig::default()
     };
     cfg.task.dt_ms = Some(100.0);
-    cfg.model.kind = "hebb-ctrnn".into();
+    cfg.model.kind = neurodyn_train::ModelKind::HebbCtrnn;
     cfg.model.n_rec = 16;
     cfg.train.steps = 150;
     cfg
@@ -72,7 +72,7 @@ fn hebbian_options_are_checked() {
             })
         }),
         ("model.hebb", "'ctrnn'", |c| {
-            c.model.kind = "ctrnn".into();
+            c.model.kind = neurodyn_train::ModelKind::Ctrnn;
             c.model.hebb = Some(HebbConfig::default());
         }),
         ("model.hebb.clip", "> 0", |c| {

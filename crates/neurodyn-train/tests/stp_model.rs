@@ -9,7 +9,7 @@ fn cfg(seed: u64) -> RunConfig {
         ..RunConfig::default()
     };
     cfg.task.dt_ms = Some(100.0);
-    cfg.model.kind = "stp-ctrnn".into();
+    cfg.model.kind = neurodyn_train::ModelKind::StpCtrnn;
     cfg.model.n_rec = 24;
     cfg.train.steps = 150;
     cfg
