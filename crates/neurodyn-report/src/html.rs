@@ -182,7 +182,7 @@ pub fn write_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
         h,
         "<h1>{} — {} network</h1>",
         esc(&cfg.task.name),
-        esc(&cfg.model.kind)
+        esc(cfg.model.kind.name())
     );
     let _ = writeln!(
         h,

@@ -8,8 +8,8 @@
 //! goes to `NAME.tmp` and is renamed into place: a kill at any moment leaves either the old file
 //! or the new one, never half of one.
 
+use crate::curriculum::Progress;
 use crate::error::{io, Result, TrainError};
-use crate::trainer::Progress;
 use neurodyn_nn::{Network, Optimizer};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;

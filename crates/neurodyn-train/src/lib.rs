@@ -6,20 +6,26 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod curriculum;
 pub mod error;
 pub mod model;
 pub mod recipes;
 pub mod run;
 pub mod score;
+mod seeds;
+pub mod step;
 pub mod trainer;
+mod validate;
 pub mod vision;
 
 pub use config::{
     BatchMode, DaleConfig, EvalConfig, Feedback, Method, ModelConfig, RunConfig, Stage,
     TaskSection, TrainConfig,
 };
+pub use curriculum::Progress;
 pub use error::{Result, TrainError};
 pub use model::{ModelKey, ModelKind};
 pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};
 pub use score::{record, score, Score};
-pub use trainer::{Progress, StepReport, Trainer};
+pub use step::StepReport;
+pub use trainer::Trainer;

@@ -243,15 +243,6 @@ impl FromStr for ModelKind {
     }
 }
 
-impl std::ops::Deref for ModelKind {
-    type Target = str;
-
-    /// The config name, so that a kind reads as the string it was (`esc(&cfg.model.kind)`).
-    fn deref(&self) -> &str {
-        self.name()
-    }
-}
-
 impl AsRef<str> for ModelKind {
     fn as_ref(&self) -> &str {
         self.name()

@@ -20,7 +20,8 @@ use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atom
 use crate::config::RunConfig;
 use crate::error::{io, Result, TrainError};
 use crate::score::{record, score, Score};
-use crate::trainer::{StepReport, Trainer};
+use crate::step::StepReport;
+use crate::trainer::Trainer;
 use neurodyn_core::Recording;
 use std::io::Write;
 use std::path::{Path, PathBuf};
