@@ -6,6 +6,8 @@
 //! same weights, same batch: the f32 loss, outputs and gradients must agree with f64 to f32
 //! rounding on every path, and the AVX2 and AVX-512 paths must agree with each other to the bit.
 //!
+//! Every cell of the catalogue (`neurodyn_nn::cells::CELLS`) is checked.
+//!
 //! The path is chosen process-wide ([`set_simd_limit`]), so this file holds one test: a test
 //! binary of its own, where no other test runs while the path changes.
 
@@ -13,11 +15,9 @@ mod common;
 
 use common::tiny_batch;
 use neurodyn_core::Rng;
-use neurodyn_nn::cells::{Ctrnn, CtrnnForm, Gru, HebbCtrnn, LightGru, Lstm, StpCtrnn, VanillaRnn};
+use neurodyn_nn::cells::{CellShape, CELLS};
 use neurodyn_nn::kernels::{set_simd_limit, Simd};
-use neurodyn_nn::{
-    Activation, Cell, Constraint, InitialState, Network, Objective, Real, Workspace,
-};
+use neurodyn_nn::{Cell, Constraint, InitialState, Network, Objective, Real, Workspace};
 
 /// Loss, outputs and gradients of one evaluation in training mode (batch statistics, noise off).
 fn evaluate<T: Real>(cell: Box<dyn Cell<T>>, b: &common::TinyBatch) -> (f64, Vec<f64>, Vec<f64>) {
@@ -65,53 +65,6 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
     // projection, the readout and their gradients run step by step inside the loop, from packed
     // panels, with a tail of 8 columns and 11 rows (one full and one partial row tile).
     let n_in = 3;
-    type Make<T> = fn(usize, usize) -> Box<dyn Cell<T>>;
-    fn cells<T: Real>() -> Vec<(&'static str, Make<T>)> {
-        vec![
-            ("ctrnn tanh", |n, h| {
-                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
-                c.activation = Activation::Tanh;
-                Box::new(c)
-            }),
-            ("ctrnn state sigmoid", |n, h| {
-                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
-                c.form = CtrnnForm::State;
-                c.activation = Activation::Sigmoid;
-                Box::new(c)
-            }),
-            ("ctrnn tutorial softplus", |n, h| {
-                let mut c = Ctrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
-                c.form = CtrnnForm::Tutorial;
-                c.activation = Activation::Softplus;
-                Box::new(c)
-            }),
-            ("vanilla", |n, h| {
-                Box::new(VanillaRnn::<T>::new(n, h, &mut Rng::new(1)))
-            }),
-            ("gru", |n, h| {
-                Box::new(Gru::<T>::new(n, h, &mut Rng::new(1)))
-            }),
-            ("lstm", |n, h| {
-                Box::new(Lstm::<T>::new(n, h, &mut Rng::new(1)))
-            }),
-            ("light-gru", |n, h| {
-                Box::new(LightGru::<T>::new(n, h, &mut Rng::new(1)))
-            }),
-            ("enu-light-gru", |n, h| {
-                Box::new(LightGru::<T>::enu(n, h, 2, &mut Rng::new(1)))
-            }),
-            ("stp sigmoid", |n, h| {
-                let mut c = StpCtrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
-                c.activation = Activation::Sigmoid;
-                Box::new(c)
-            }),
-            ("hebb tanh", |n, h| {
-                let mut c = HebbCtrnn::<T>::new(n, h, 20.0, 100.0, &mut Rng::new(1));
-                c.activation = Activation::Tanh;
-                Box::new(c)
-            }),
-        ]
-    }
     let paths = Simd::all_supported();
     assert!(paths.contains(&Simd::Portable));
     eprintln!("SIMD paths on this CPU: {paths:?}");
@@ -124,10 +77,16 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
         let mut case = 0;
         for (steps, batch, h) in [(12, 5, 64), (12, 13, 40), (30, 11, 120)] {
             let b = tiny_batch(steps, batch, n_in, 3, 31);
-            for ((name, make64), (_, make32)) in cells::<f64>().into_iter().zip(cells::<f32>()) {
-                let name = format!("{name} [{simd}]");
-                let (l64, y64, g64) = evaluate(make64(n_in, h), &b);
-                let (l32, y32, g32) = evaluate(make32(n_in, h), &b);
+            let shape = CellShape {
+                n_in,
+                n_units: h,
+                dt_ms: 20.0,
+                seed: 1,
+            };
+            for entry in CELLS {
+                let name = format!("{} [{simd}]", entry.name);
+                let (l64, y64, g64) = evaluate(entry.f64(&shape), &b);
+                let (l32, y32, g32) = evaluate(entry.f32(&shape), &b);
                 compare(&name, h, (l64, &y64, &g64), (l32, &y32, &g32));
                 if simd != Simd::Portable {
                     match kernel_path {

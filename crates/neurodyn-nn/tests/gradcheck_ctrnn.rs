@@ -275,54 +275,24 @@ type MakeCell = Box<dyn Fn() -> Box<dyn neurodyn_nn::Cell<f64>>>;
 /// activity penalty's gradient, or without one lives in a single block of rows.
 const LONG: (usize, usize, usize, usize, usize) = (3, 256, 3, 17, 5);
 
-/// Every cell kind the long path runs (all but the batch-normed light-GRU, which keeps its
-/// batch whole and its products over the sequence), at the long pass's sizes.
+/// Every cell of the catalogue (`neurodyn_nn::cells::CELLS`) that the long path runs (all but
+/// those with batch-coupled buffers, the batch-normed light-GRUs, which keep their batch whole and
+/// their products over the sequence), at the long pass's sizes.
 fn long_cells() -> Vec<MakeCell> {
     let (n_in, h, ..) = LONG;
-    vec![
-        Box::new(move || {
-            let mut c = Ctrnn::<f64>::new(n_in, h, 20.0, 100.0, &mut Rng::new(1));
-            c.learn_tau = true;
-            c.activation = Activation::Tanh;
-            Box::new(c)
-        }),
-        Box::new(move || {
-            Box::new(neurodyn_nn::cells::Gru::<f64>::new(
-                n_in,
-                h,
-                &mut Rng::new(1),
-            ))
-        }),
-        Box::new(move || {
-            Box::new(neurodyn_nn::cells::Lstm::<f64>::new(
-                n_in,
-                h,
-                &mut Rng::new(1),
-            ))
-        }),
-        Box::new(move || {
-            Box::new(neurodyn_nn::cells::StpCtrnn::<f64>::new(
-                n_in,
-                h,
-                20.0,
-                100.0,
-                &mut Rng::new(1),
-            ))
-        }),
-        Box::new(move || {
-            let mut c =
-                neurodyn_nn::cells::HebbCtrnn::<f64>::new(n_in, h, 20.0, 100.0, &mut Rng::new(1));
-            c.a_max = 0.05;
-            Box::new(c)
-        }),
-        Box::new(move || {
-            Box::new(neurodyn_nn::cells::VanillaRnn::<f64>::new(
-                n_in,
-                h,
-                &mut Rng::new(1),
-            ))
-        }),
-    ]
+    let shape = neurodyn_nn::cells::CellShape {
+        n_in,
+        n_units: h,
+        dt_ms: 20.0,
+        seed: 1,
+    };
+    let cells: Vec<MakeCell> = neurodyn_nn::cells::CELLS
+        .iter()
+        .filter(|e| e.f64(&shape).buffer_specs().is_empty())
+        .map(|e| -> MakeCell { Box::new(move || e.f64(&shape)) })
+        .collect();
+    assert!(cells.len() >= 9, "{} long cells", cells.len());
+    cells
 }
 
 /// The objectives the long-path tests run: plain, and with an activity penalty that starts ∂R.

@@ -1,5 +1,6 @@
 //! Reproducibility: the same config and seed give bit-identical weights; another seed does not.
 
+use neurodyn_train::model::ModelKind;
 use neurodyn_train::{RunConfig, Trainer};
 
 fn trained(seed: u64, steps: u64) -> Vec<f32> {
@@ -47,6 +48,33 @@ fn noisy_synaptic_networks_are_reproducible_and_the_noise_acts() {
             a != trained_kind(kind, 0.0, 7, 20),
             "{kind}: the noise changed nothing"
         );
+    }
+}
+
+#[test]
+fn every_model_kind_trains_to_the_same_bits_twice_with_input_noise() {
+    for &kind in ModelKind::ALL {
+        let run = |seed: u64| {
+            let mut cfg = RunConfig {
+                seed,
+                ..RunConfig::default()
+            };
+            cfg.task.dt_ms = Some(100.0);
+            cfg.model.kind = kind;
+            cfg.model.n_rec = 16;
+            cfg.model.sigma_in = 0.1; // every kind takes input noise
+            cfg.train.steps = 10;
+            cfg.train.batch_size = 8;
+            let mut t = Trainer::new(cfg).expect("trainer");
+            t.run(10, |_, _| Ok(())).expect("train");
+            t.net.params.clone()
+        };
+        let (a, b) = (run(3), run(3));
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{kind}: weights differ bit-wise"
+        );
+        assert!(a != run(4), "{kind}: another seed gave the same weights");
     }
 }
 

@@ -326,3 +326,16 @@ fn a_run_directory_written_before_the_check_still_loads() {
     assert_eq!(back.model.kind, ModelKind::Gru);
     Trainer::new(back).expect("the old run builds");
 }
+
+#[test]
+fn every_model_kind_is_in_the_cell_catalogue_the_conformance_suites_iterate() {
+    for kind in ModelKind::ALL {
+        assert!(
+            neurodyn_nn::cells::CELLS
+                .iter()
+                .any(|e| e.name == kind.name()),
+            "model kind {} has no entry in neurodyn_nn::cells::CELLS",
+            kind.name()
+        );
+    }
+}
