@@ -88,9 +88,24 @@ fn main() {
         Cmd::Analyze(a) => analyze::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", message(&e));
         std::process::exit(1);
     }
+}
+
+/// An error and its causes on one line, `outer: cause: cause`, leaving out a cause whose text
+/// the message already ends with (the library errors that keep an `std::io::Error` as their
+/// source also print it: `path: No such file or directory`).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.ends_with(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out
 }
 
 /// `neurodyn train`: an image task (or a vision config) trains a CNN/MLP, anything else a

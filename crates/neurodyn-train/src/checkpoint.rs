@@ -9,7 +9,7 @@
 //! or the new one, never half of one.
 
 use crate::curriculum::Progress;
-use crate::error::{io, Result, TrainError};
+use crate::error::{file, io, Result, TrainError};
 use neurodyn_nn::{Network, Optimizer};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
@@ -52,10 +52,10 @@ pub(crate) fn serialize(
         .map(|e| {
             safetensors::tensor::TensorView::new(e.dtype, e.shape.clone(), &e.data)
                 .map(|v| (e.name.clone(), v))
-                .map_err(|err| io(path, err))
+                .map_err(|err| file(path, err))
         })
         .collect::<Result<_>>()?;
-    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| io(path, e))?;
+    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| file(path, e))?;
     Ok(sorted_header(bytes))
 }
 
@@ -233,7 +233,7 @@ pub(crate) fn read_f32(
 ) -> Result<Vec<f32>> {
     let t = st
         .tensor(name)
-        .map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+        .map_err(|e| file(path, format!("tensor '{name}': {e}")))?;
     if t.dtype() != Dtype::F32 || t.data().len() != n * 4 {
         return Err(TrainError::Shape {
             what: format!("{name} in {}", path.display()),
@@ -250,7 +250,7 @@ pub(crate) fn read_f32(
 fn read_f64(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f64>> {
     let t = st
         .tensor(name)
-        .map_err(|e| io(path, format!("tensor '{name}': {e}")))?;
+        .map_err(|e| file(path, format!("tensor '{name}': {e}")))?;
     if t.dtype() != Dtype::F64 || t.data().len() != n * 8 {
         return Err(TrainError::Shape {
             what: format!("{name} in {}", path.display()),
@@ -293,7 +293,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
 pub fn load_model(path: &Path, net: &mut Network<f32>) -> Result<()> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+        .map_err(|e| file(path, format!("not a valid safetensors file: {e}")))?;
     load_params(&st, net, "", path)
 }
 
@@ -305,13 +305,13 @@ pub fn load_checkpoint(
 ) -> Result<CheckpointState> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| io(path, format!("not a valid checkpoint: {e}")))?;
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| io(path, e))?;
+        .map_err(|e| file(path, format!("not a valid checkpoint: {e}")))?;
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| file(path, e))?;
     let md = meta.metadata().clone().unwrap_or_default();
     let num = |k: &str| -> Result<u64> {
         md.get(k)
             .and_then(|v| v.parse().ok())
-            .ok_or_else(|| io(path, format!("checkpoint metadata lacks '{k}'")))
+            .ok_or_else(|| file(path, format!("checkpoint metadata lacks '{k}'")))
     };
     load_params(&st, net, "param.", path)?;
     let n = net.params.len();
@@ -361,7 +361,7 @@ pub fn load_checkpoint(
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Vec<f32>)>> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+        .map_err(|e| file(path, format!("not a valid safetensors file: {e}")))?;
     let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
     names.sort();
     names

@@ -30,12 +30,22 @@ pub enum TrainError {
     /// An image dataset could not be read (names the file and what was expected).
     #[error(transparent)]
     Data(#[from] neurodyn_data::DataError),
-    /// A file could not be read or written.
-    #[error("{path}: {message}")]
+    /// A file could not be read or written; the operating system's error is kept as the source
+    /// (its `kind()` tells a missing file from a permission problem).
+    #[error("{path}: {source}")]
     Io {
         /// File.
         path: PathBuf,
-        /// What happened.
+        /// The error the system call returned.
+        source: std::io::Error,
+    },
+    /// A file was read but is not what it should be (not a safetensors file, a missing tensor, a
+    /// checkpoint from another kind of run), or could not be serialised.
+    #[error("{path}: {message}")]
+    File {
+        /// File.
+        path: PathBuf,
+        /// What is wrong with it.
         message: String,
     },
     /// Loss, gradient or weights became NaN/Inf.
@@ -77,10 +87,18 @@ pub enum TrainError {
 pub type Result<T> = std::result::Result<T, TrainError>;
 
 /// Wrap an I/O error with its path.
-pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> TrainError {
+pub fn io(path: &std::path::Path, source: std::io::Error) -> TrainError {
     TrainError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
+    }
+}
+
+/// A file that is not what it should be, with its path.
+pub fn file(path: &std::path::Path, message: impl std::fmt::Display) -> TrainError {
+    TrainError::File {
+        path: path.to_path_buf(),
+        message: message.to_string(),
     }
 }
 

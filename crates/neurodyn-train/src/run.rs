@@ -18,7 +18,7 @@
 
 use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atomic};
 use crate::config::RunConfig;
-use crate::error::{io, Result, TrainError};
+use crate::error::{file, io, Result, TrainError};
 use crate::score::{record, score, Score};
 use crate::step::StepReport;
 use crate::trainer::Trainer;
@@ -165,7 +165,7 @@ pub fn train_run(
         }
     } else {
         if rd.config().exists() {
-            return Err(io(
+            return Err(file(
                 dir,
                 "already holds a run (config.toml exists); use --resume to continue it, or another --out",
             ));
@@ -273,7 +273,7 @@ pub fn write_eval(path: &Path, sc: &Score, trainer: &Trainer, train_seconds: f64
         "steps": trainer.step,
         "train_seconds": train_seconds,
     });
-    let text = serde_json::to_string_pretty(&v).map_err(|e| io(path, e))?;
+    let text = serde_json::to_string_pretty(&v).map_err(|e| file(path, e))?;
     write_atomic(path, text.as_bytes())
 }
 

@@ -2,7 +2,7 @@
 //! and the `metrics.csv` header. Every file is written to `NAME.tmp` and renamed into place.
 
 use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
-use crate::error::{io, Result, TrainError};
+use crate::error::{file, Result, TrainError};
 use crate::vision::eval::ClassScore;
 use crate::vision::network::VisionNet;
 use safetensors::{Dtype, SafeTensors};
@@ -59,11 +59,11 @@ pub fn save_model(
 pub fn load_model(path: &Path, net: &mut VisionNet) -> Result<()> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| io(path, format!("not a valid safetensors file: {e}")))?;
+        .map_err(|e| file(path, format!("not a valid safetensors file: {e}")))?;
     for t in net.tensors() {
         let shape = st
             .tensor(&t.name)
-            .map_err(|e| io(path, format!("tensor '{}': {e}", t.name)))?
+            .map_err(|e| file(path, format!("tensor '{}': {e}", t.name)))?
             .shape()
             .to_vec();
         if shape != t.shape {
@@ -127,6 +127,6 @@ pub fn write_eval(
         "steps": info.steps,
         "train_seconds": info.train_seconds,
     });
-    let text = serde_json::to_string_pretty(&v).map_err(|e| io(path, e))?;
+    let text = serde_json::to_string_pretty(&v).map_err(|e| file(path, e))?;
     write_atomic(path, text.as_bytes())
 }

@@ -7,7 +7,7 @@
 //! numbers, so a config and seed give the same bits every time.
 
 use crate::checkpoint::write_atomic;
-use crate::error::{config, io, Result, TrainError};
+use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data::{self, ImageData};
 use crate::vision::eval::{self, ClassScore, Normalize};
@@ -147,7 +147,7 @@ pub fn train_vision(
 ) -> Result<VisionOutcome> {
     let config_path = dir.join("config.toml");
     if config_path.exists() {
-        return Err(io(
+        return Err(file(
             dir,
             "already holds a run (config.toml exists); choose another --out",
         ));
@@ -267,7 +267,7 @@ pub fn load_vision_run(dir: &Path) -> Result<Prepared> {
     let mut p = prepare(cfg)?;
     let model = dir.join("model.safetensors");
     if !model.exists() {
-        return Err(io(&model, "no trained model here (did training finish?)"));
+        return Err(file(&model, "no trained model here (did training finish?)"));
     }
     files::load_model(&model, &mut p.net)?;
     Ok(p)
