@@ -3,9 +3,9 @@
 //! that the registry ([`crate::analyses::ANALYSES`]) holds for every analysis through [`Entry`].
 
 use crate::common::{RecurrentRun, Section};
+use crate::error::{ReportError, Result};
 use crate::view::{RunKind, RunView};
 use crate::vision_run::VisionRun;
-use anyhow::Result;
 use std::marker::PhantomData;
 
 /// What an analysis ended with: its report section, or why it does not apply to this run (a
@@ -106,7 +106,7 @@ impl<A: Analysis> DynAnalysis for Entry<A> {
     fn run_matches(&self, view: &RunView, matches: &clap::ArgMatches) -> Result<Outcome> {
         let input = A::Input::get(view)?;
         let options = <A::Options as clap::FromArgMatches>::from_arg_matches(matches)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", A::NAME))?;
+            .map_err(|e| ReportError::Options(format!("{}: {e}", A::NAME)))?;
         A::run(input, &options)
     }
     fn run_default(&self, view: &RunView) -> Result<Option<Outcome>> {

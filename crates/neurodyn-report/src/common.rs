@@ -3,7 +3,7 @@
 //! an analysis returns, and small plotting helpers (period shading, one trial's inputs and
 //! outputs as panels, list parsing).
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use neurodyn_core::{Npz, RecTargets, Recording};
 use neurodyn_plot::{LegendPos, Panel, Series, SeriesStyle, Shade};
 use neurodyn_tasks::TaskSpec;
@@ -47,7 +47,10 @@ impl RecurrentRun {
     pub fn load(run: &Path) -> Result<RecurrentRun> {
         let rd = RunDir::new(run);
         if !rd.config().exists() {
-            bail!("{} is not a run directory (no config.toml)", run.display());
+            return Err(ReportError::Run(format!(
+                "{} is not a run directory (no config.toml)",
+                run.display()
+            )));
         }
         let cfg = rd.read_config()?;
         let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())
@@ -294,17 +297,17 @@ pub fn parse_units(s: &str, n: usize, what: &str) -> Result<Vec<usize>> {
             format!("{what}: '{part}' is not a unit index (expected e.g. 0,3,5)")
         })?;
         if u >= n {
-            bail!(
+            return Err(ReportError::Options(format!(
                 "{what}: unit {u} does not exist (the network has units 0..{})",
                 n.saturating_sub(1)
-            );
+            )));
         }
         if !v.contains(&u) {
             v.push(u);
         }
     }
     if v.is_empty() {
-        bail!("{what}: no unit given");
+        return Err(ReportError::Options(format!("{what}: no unit given")));
     }
     Ok(v)
 }

@@ -4,7 +4,7 @@
 //! fetched: the file can be mailed or opened offline. Written atomically (temp + rename).
 
 use crate::common::{write_atomic, Section};
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use neurodyn_train::{RunConfig, RunDir};
 use serde_json::Value;
 use std::fmt::Write as _;

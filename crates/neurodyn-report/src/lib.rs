@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! use neurodyn_report::{run_all, sections, write_report, RunView};
-//! # fn main() -> anyhow::Result<()> {
+//! # fn main() -> neurodyn_report::Result<()> {
 //! let view = RunView::open(std::path::Path::new("runs/quickstart"))?;
 //! let outcomes = run_all(&view)?;
 //! write_report(view.dir(), &sections(&outcomes))?;
@@ -19,6 +19,7 @@
 pub mod analyses;
 pub mod analysis;
 pub mod common;
+pub mod error;
 pub mod html;
 pub mod training_figures;
 pub mod view;
@@ -27,6 +28,7 @@ pub mod vision_run;
 pub use analyses::{find, run_all, run_named, sections, ANALYSES};
 pub use analysis::{Analysis, DynAnalysis, NoOptions, Outcome};
 pub use common::{RecurrentRun, Section};
+pub use error::{ReportError, Result};
 pub use html::write_report;
 pub use view::{RunKind, RunView};
 pub use vision_run::VisionRun;

@@ -10,7 +10,7 @@
 //!   below, task periods shaded.
 
 use crate::common::{align_legends, inputs_panel, outputs_panel, RecurrentRun};
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle, Shade};
 use std::path::{Path, PathBuf};
 
@@ -41,11 +41,11 @@ impl Metrics {
             .filter(|r| r.len() == header.len())
             .collect();
         if header.first().map(String::as_str) != Some("step") {
-            bail!(
+            return Err(ReportError::Run(format!(
                 "{}: expected a header starting with 'step', got '{}'",
                 path.display(),
                 header.join(",")
-            );
+            )));
         }
         Ok(Metrics { header, rows })
     }
@@ -119,10 +119,10 @@ fn stage_bands(cfg: Option<&neurodyn_train::RunConfig>, m: &Metrics) -> (Vec<Sha
 pub fn training_curves(run: &Path) -> Result<PathBuf> {
     let m = Metrics::load(&run.join("metrics.csv"))?;
     if m.rows.is_empty() {
-        bail!(
+        return Err(ReportError::Run(format!(
             "{}: no training step recorded",
             run.join("metrics.csv").display()
-        );
+        )));
     }
     let step = m.col("step");
     let w = (m.rows.len() / 50).max(1) | 1;

@@ -3,8 +3,8 @@
 //! first use.
 
 use crate::common::RecurrentRun;
+use crate::error::{ReportError, Result};
 use crate::vision_run::VisionRun;
-use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -29,7 +29,10 @@ impl RunView {
     /// Open the run in `dir` (written by `neurodyn train`).
     pub fn open(dir: &Path) -> Result<RunView> {
         if !dir.join("config.toml").exists() {
-            bail!("{} is not a run directory (no config.toml)", dir.display());
+            return Err(ReportError::Run(format!(
+                "{} is not a run directory (no config.toml)",
+                dir.display()
+            )));
         }
         let kind = if neurodyn_train::vision::is_vision_run(dir) {
             RunKind::Vision
@@ -57,10 +60,10 @@ impl RunView {
     /// The recorded test trials and task of a recurrent run.
     pub fn recurrent(&self) -> Result<&RecurrentRun> {
         if self.kind != RunKind::Recurrent {
-            bail!(
+            return Err(ReportError::Run(format!(
                 "{} is a vision run (activations.npz), not a recurrent one (recording.npz)",
                 self.dir.display()
-            );
+            )));
         }
         if let Some(r) = self.recurrent.get() {
             return Ok(r);
@@ -72,11 +75,11 @@ impl RunView {
     /// The recorded activations of a vision run.
     pub fn vision(&self) -> Result<&VisionRun> {
         if self.kind != RunKind::Vision {
-            bail!(
+            return Err(ReportError::Run(format!(
                 "{} is not a vision run: there is no activations.npz of `neurodyn train --task \
                  Mnist` (or another image task)",
                 self.dir.display()
-            );
+            )));
         }
         if let Some(v) = self.vision.get() {
             return Ok(v);

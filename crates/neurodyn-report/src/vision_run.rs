@@ -2,7 +2,7 @@
 //! their labels, and the class names.
 
 use crate::common::{fig_in, save_in};
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use neurodyn_core::Npz;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -28,10 +28,10 @@ impl VisionRun {
     pub fn load(run: &Path) -> Result<VisionRun> {
         let p = run.join("activations.npz");
         if !p.exists() {
-            bail!(
+            return Err(ReportError::Run(format!(
                 "{} has no activations.npz (did training finish? is [eval] n_record 0?)",
                 run.display()
-            );
+            )));
         }
         let npz = Npz::load(&p).with_context(|| format!("cannot load {}", p.display()))?;
         let labels = npz
@@ -81,19 +81,19 @@ impl VisionRun {
     /// Layer `name` flattened to `(image, features)`.
     pub fn matrix(&self, name: &str) -> Result<(Vec<f64>, usize)> {
         let Some(a) = self.npz.get(name).filter(|_| !NOT_LAYERS.contains(&name)) else {
-            bail!(
+            return Err(ReportError::Options(format!(
                 "no layer '{name}' in {} (layers: {})",
                 self.dir.join("activations.npz").display(),
                 self.layers().join(", ")
-            );
+            )));
         };
         let shape = a.shape();
         let n = shape.first().copied().unwrap_or(0);
         if n != self.labels.len() {
-            bail!(
+            return Err(ReportError::Run(format!(
                 "layer '{name}' has {n} images but 'labels' has {}",
                 self.labels.len()
-            );
+            )));
         }
         let p = shape[1..].iter().product::<usize>();
         Ok((a.to_f64(), p))

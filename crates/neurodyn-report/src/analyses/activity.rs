@@ -7,7 +7,7 @@ use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{
     align_legends, fig_files, fmt3, inputs_panel, outputs_panel, shades, RecurrentRun, Section,
 };
-use anyhow::Result;
+use crate::error::Result;
 use neurodyn_analysis::activity::{self, ActivityConfig};
 use neurodyn_plot::{panels_sized, stem_plot, LegendPos, Panel, Series};
 

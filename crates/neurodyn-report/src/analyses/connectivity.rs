@@ -8,7 +8,7 @@
 use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::selectivity::{compute, SelectivityArgs};
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use neurodyn_nn::constraint::n_excitatory;
 use neurodyn_plot::{heatmap, ColorMap, Heatmap};
 use serde_json::json;
@@ -19,10 +19,10 @@ pub fn effective_w_rec(ctx: &RecurrentRun) -> Result<(Vec<f64>, usize, usize)> {
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
     let net = &loaded.net;
     if !matches!(net.cell.kind(), "ctrnn" | "stp-ctrnn" | "hebb-ctrnn") {
-        bail!(
+        return Err(ReportError::Run(format!(
             "connectivity reads a CTRNN's W_rec; this run's cell is '{}'",
             net.cell.kind()
-        );
+        )));
     }
     let h = net.n_units();
     let eff = net.effective();

@@ -6,7 +6,7 @@
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, has_ground_truth_classes, shades, RecurrentRun, Section};
-use anyhow::Result;
+use crate::error::Result;
 use clap::Args;
 use neurodyn_analysis::decoding::{self, DecodingConfig};
 use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};

@@ -22,7 +22,7 @@
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::pca::{coloring, fit, trajs};
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::fixed_points::{self, FixedPointConfig, FixedPointResult};
 use neurodyn_analysis::pca::PcaResult;
@@ -105,10 +105,10 @@ impl FixedPointArgs {
 fn period_mean(rec: &Recording, period: &str, keep: &dyn Fn(usize) -> bool) -> Result<Vec<f64>> {
     if !rec.periods.iter().any(|(n, _)| n == period) {
         let have: Vec<&str> = rec.periods.iter().map(|(n, _)| n.as_str()).collect();
-        bail!(
+        return Err(ReportError::Options(format!(
             "the recording has no period '{period}' (it has: {}); use --period or --input-vector",
             have.join(", ")
-        );
+        )));
     }
     let mut sum = vec![0.0; rec.n_in];
     let mut n = 0usize;
@@ -124,7 +124,7 @@ fn period_mean(rec: &Recording, period: &str, keep: &dyn Fn(usize) -> bool) -> R
         }
     }
     if n == 0 {
-        bail!("period '{period}' is empty in every recorded trial");
+        return Err(ReportError::Options(format!("period '{period}' is empty in every recorded trial")));
     }
     Ok(sum.into_iter().map(|v| v / n as f64).collect())
 }
@@ -142,11 +142,11 @@ pub fn build_input(
 ) -> Result<(Vec<f64>, String)> {
     if let Some(v) = &a.input_vector {
         if v.len() != rec.n_in {
-            bail!(
+            return Err(ReportError::Options(format!(
                 "--input-vector has {} values but the network has {} inputs",
                 v.len(),
                 rec.n_in
-            );
+            )));
         }
         return Ok((v.clone(), "given vector".into()));
     }

@@ -15,7 +15,7 @@
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{distinct, fig_files, fmt3, parse_units, RecurrentRun, Section};
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use clap::Args;
 use neurodyn_analysis::cluster::{select_k, KMeansConfig};
 use neurodyn_core::Rng;
@@ -129,10 +129,10 @@ fn clusters(ctx: &RecurrentRun) -> Result<Vec<(String, Vec<usize>)>> {
         .filter(|&k| feats[k].iter().copied().fold(0.0, f64::max) > 1e-3)
         .collect();
     if active.len() < 3 {
-        bail!(
+        return Err(ReportError::Options(format!(
             "--cluster: only {} active units; give --units instead",
             active.len()
-        );
+        )));
     }
     let d = feats[active[0]].len();
     let data: Vec<f64> = active
@@ -189,9 +189,10 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
         );
         vec![(format!("cut B→A ({}×{})", ua.len(), ub.len()), ua, ub)]
     } else {
-        bail!(
+        return Err(ReportError::Options(
             "lesion: say what to lesion: --units 0,3,5, --cluster, or --group-a 0,1 --group-b 2,3"
-        );
+                .to_string(),
+        ));
     };
     let seed = a.seed.unwrap_or(loaded.cfg.eval.seed.wrapping_add(1));
     let trials = neurodyn_tasks::sample_trials(loaded.task.as_ref(), a.n.max(1), seed);

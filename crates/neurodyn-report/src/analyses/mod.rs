@@ -19,8 +19,8 @@
 
 use crate::analysis::{DynAnalysis, Entry, Outcome};
 use crate::common::Section;
+use crate::error::{ReportError, Result};
 use crate::view::{RunKind, RunView};
-use anyhow::{anyhow, bail, Result};
 
 /// Declares each analysis module and lists its analyses in [`ANALYSES`], in the order of the
 /// report: one line per file.
@@ -107,20 +107,25 @@ pub fn sections(outcomes: &[(String, Outcome)]) -> Vec<Section> {
 /// (by [`DynAnalysis::command`]). An error names the analyses that read this kind of run when
 /// `name` reads the other kind.
 pub fn run_named(view: &RunView, name: &str, options: &clap::ArgMatches) -> Result<Outcome> {
-    let a = find(name).ok_or_else(|| anyhow!("no analysis called '{name}'"))?;
+    let a =
+        find(name).ok_or_else(|| ReportError::Options(format!("no analysis called '{name}'")))?;
     if a.kind() != view.kind() {
         match view.kind() {
-            RunKind::Vision => bail!(
-                "{} is a vision run; it takes {} (the other analyses take recurrent runs)",
-                view.dir().display(),
-                names_of(RunKind::Vision)
-            ),
-            RunKind::Recurrent => bail!(
+            RunKind::Vision => {
+                return Err(ReportError::Run(format!(
+                    "{} is a vision run; it takes {} (the other analyses take recurrent runs)",
+                    view.dir().display(),
+                    names_of(RunKind::Vision)
+                )))
+            }
+            RunKind::Recurrent => {
+                return Err(ReportError::Run(format!(
                 "{} is not a vision run; {} read the activations.npz of `neurodyn train --task \
                  Mnist` (or another image task)",
                 view.dir().display(),
                 names_of(RunKind::Vision)
-            ),
+            )))
+            }
         }
     }
     a.run_matches(view, options)

@@ -8,7 +8,7 @@
 
 use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{distinct, fig_files, fmt3, RecurrentRun, Section};
-use anyhow::Result;
+use crate::error::Result;
 use neurodyn_analysis::pca::{self, PcaConfig, PcaResult};
 use neurodyn_plot::{
     panels, trajectories_2d, trajectories_3d, ColorMap, LegendPos, Marker, MarkerKind, Panel,

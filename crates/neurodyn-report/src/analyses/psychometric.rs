@@ -7,7 +7,7 @@
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use clap::Args;
 use neurodyn_analysis::psychometric::run_on_trials;
 use neurodyn_analysis::require_label;

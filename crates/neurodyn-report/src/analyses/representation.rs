@@ -18,7 +18,7 @@
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, Section};
 use crate::vision_run::VisionRun;
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::dprime::{self, DprimeConfig};
 use neurodyn_analysis::rdm::{self, Conditions, RdmConfig, RdmMethod, RdmResult};
@@ -120,10 +120,10 @@ pub fn run_rdm(acts: &VisionRun, a: &RdmArgs) -> Result<Section> {
         None => acts.parameterised().iter().map(|s| s.to_string()).collect(),
     };
     if layers.is_empty() {
-        bail!(
+        return Err(ReportError::Options(format!(
             "--layers names no layer (layers: {})",
             acts.layers().join(", ")
-        );
+        )));
     }
     let cfg = RdmConfig {
         method: match a.method {
@@ -347,11 +347,11 @@ fn parse_classes(s: &str, present: &[i64], acts: &VisionRun) -> Result<(i64, i64
         })
         .collect::<Result<_>>()?;
     if v.len() != 2 {
-        bail!("--classes takes two classes a,b; got '{s}' (classes: {list})");
+        return Err(ReportError::Options(format!("--classes takes two classes a,b; got '{s}' (classes: {list})")));
     }
     for c in &v {
         if !present.contains(c) {
-            bail!("--classes {s}: class {c} is not among the images (classes: {list})");
+            return Err(ReportError::Options(format!("--classes {s}: class {c} is not among the images (classes: {list})")));
         }
     }
     Ok((v[0], v[1]))
@@ -365,11 +365,11 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     present.dedup();
     let (ca, cb) = parse_classes(&a.classes, &present, acts)?;
     if let Some(u) = a.unit.filter(|&u| u >= p) {
-        bail!(
+        return Err(ReportError::Options(format!(
             "--unit {u}: layer '{}' has {p} units (0..{})",
             a.layer,
             p - 1
-        );
+        )));
     }
     let x = Features {
         name: &a.layer,

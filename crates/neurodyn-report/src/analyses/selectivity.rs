@@ -12,7 +12,7 @@ use crate::common::{
     align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, RecurrentRun,
     Section,
 };
-use anyhow::{bail, Result};
+use crate::error::{ReportError, Result};
 use clap::Args;
 use neurodyn_analysis::selectivity::{self, SelectivityConfig, SelectivityResult};
 use neurodyn_analysis::{require_label, Window};
@@ -59,29 +59,29 @@ pub fn config(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<(SelectivityCon
             .join(", ")
     };
     if vals.len() < 2 {
-        bail!(
+        return Err(ReportError::Options(format!(
             "label '{}' has fewer than two values ({}); nothing to compare",
             a.label,
             list()
-        );
+        )));
     }
     let va = a.a.unwrap_or(vals[0]);
     let vb = a.b.unwrap_or(if vals[1] != va { vals[1] } else { vals[0] });
     for (flag, v) in [("--a", va), ("--b", vb)] {
         if !vals.contains(&v) {
-            bail!(
+            return Err(ReportError::Options(format!(
                 "{flag} {v}: label '{}' never takes this value (values: {})",
                 a.label,
                 list()
-            );
+            )));
         }
     }
     if va == vb {
-        bail!(
+        return Err(ReportError::Options(format!(
             "--a and --b are both {va}; pick two different values of '{}' ({})",
             a.label,
             list()
-        );
+        )));
     }
     let has = |p: &str| rec.periods.iter().any(|(n, _)| n == p);
     let name = a.period.clone().unwrap_or_else(|| {

@@ -10,7 +10,7 @@
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::lesion::silence;
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, ReportError, Result};
 use clap::Args;
 use neurodyn_analysis::task_variance::{self, TaskVarianceConfig};
 use neurodyn_core::{Recording, Rng};
@@ -51,12 +51,12 @@ pub fn applies(ctx: &RecurrentRun) -> bool {
 /// Run the task-variance analysis.
 pub fn run(ctx: &RecurrentRun, a: &TaskVarianceArgs) -> Result<Section> {
     if !applies(ctx) {
-        bail!(
+        return Err(ReportError::Run(format!(
             "task-variance needs a run trained on several tasks (e.g. `neurodyn train --task \
              Yang19Go+Yang19Anti+Yang19Dm1`); {} was trained on {} alone",
             ctx.dir.display(),
             ctx.spec.name
-        );
+        )));
     }
     let mut loaded = neurodyn_train::load_run::<f32>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
@@ -69,7 +69,7 @@ pub fn run(ctx: &RecurrentRun, a: &TaskVarianceArgs) -> Result<Section> {
     let recs: Vec<Recording> = trials
         .iter()
         .map(|t| record(&mut loaded.net, t, 250))
-        .collect::<Result<_, _>>()?;
+        .collect::<std::result::Result<_, _>>()?;
     let by_task: Vec<(&str, &Recording)> = names.iter().copied().zip(recs.iter()).collect();
     let cfg = TaskVarianceConfig {
         k_max: a.k_max.max(2),
