@@ -111,7 +111,15 @@ fn message(e: &anyhow::Error) -> String {
 /// `neurodyn train`: an image task (or a vision config) trains a CNN/MLP, anything else a
 /// recurrent network.
 fn train(a: train_cmd::TrainArgs) -> anyhow::Result<()> {
-    if a.resume.is_none() && vision_cmd::wants_vision(&a)? {
+    let vision = a.resume.is_none() && vision_cmd::wants_vision(&a)?;
+    if a.check {
+        return if vision {
+            vision_cmd::check(&a)
+        } else {
+            train_cmd::check(&a)
+        };
+    }
+    if vision {
         vision_cmd::train(&a).map(|_| ())
     } else {
         train_cmd::run(a).map(|_| ())

@@ -38,6 +38,38 @@ pub struct TrainArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Check the config and say what it builds (task, network, parameters, steps), without
+    /// training or writing anything; exits non-zero naming the first key that is wrong.
+    #[arg(long, conflicts_with = "resume")]
+    pub check: bool,
+}
+
+/// `neurodyn train --check`: every check a run's config gets ([`RunConfig::plan`]), then what it
+/// builds.
+pub fn check(a: &TrainArgs) -> Result<()> {
+    let plan = resolve(a)?.plan()?;
+    let spec = plan.task.spec();
+    let cfg = &plan.cfg;
+    println!(
+        "config ok: task {} ({} inputs, {} outputs, dt {} ms{}); {} network of {} units, {} \
+         parameters; {} steps of {} trials, seed {}",
+        spec.name,
+        spec.n_in,
+        spec.n_out,
+        spec.dt_ms,
+        if plan.stages.is_empty() {
+            String::new()
+        } else {
+            format!(", {} curriculum stages", plan.stages.len())
+        },
+        cfg.model.kind,
+        plan.net.n_units(),
+        plan.net.params.len(),
+        cfg.train.steps,
+        cfg.train.batch_size,
+        cfg.seed
+    );
+    Ok(())
 }
 
 /// Resolve the config the flags describe.

@@ -84,6 +84,27 @@ fn resolve(a: &TrainArgs) -> Result<VisionConfig> {
     Ok(cfg)
 }
 
+/// `neurodyn train --check` for an image task: the config checked, the images read and the
+/// network built (`vision::prepare`), nothing trained or written.
+pub fn check(a: &TrainArgs) -> Result<()> {
+    let p = neurodyn_train::vision::train::prepare(resolve(a)?)?;
+    let [_, c, h, w] = p.data.train.shape();
+    println!(
+        "config ok: task {} ({} training images of {c}×{h}×{w}, {} held out); {} of {} layers, \
+         {} parameters; {} epochs of batch {}, seed {}",
+        p.cfg.task.name,
+        p.train_idx.len(),
+        p.data.test.len(),
+        p.cfg.model.kind.name(),
+        p.net.layers.len(),
+        p.net.net.params.len(),
+        p.cfg.train.epochs,
+        p.cfg.train.batch_size,
+        p.cfg.seed
+    );
+    Ok(())
+}
+
 /// Train an image classifier with a progress bar; returns the run directory.
 pub fn train(a: &TrainArgs) -> Result<PathBuf> {
     let cfg = resolve(a)?;

@@ -609,3 +609,54 @@ fn a_force_run_from_a_config_is_evaluated_and_resumed_like_any_other() {
     assert!(!out.exists(), "{msg}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn train_check_says_what_a_config_builds_and_writes_nothing() {
+    let d = tmp("check");
+    let o = run(bin().current_dir(&d).args(["train", "--check"]));
+    let msg = text(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(
+        msg.contains("config ok: task PerceptualDecisionMaking") && msg.contains("parameters"),
+        "{msg}"
+    );
+    let o = run(bin()
+        .current_dir(&d)
+        .args(["train", "--task", "Mnist", "--check"]));
+    let msg = text(&o);
+    assert!(
+        o.status.success() && msg.contains("config ok: task Mnist"),
+        "{msg}"
+    );
+    // The issue's example: a GRU with settings only the rate networks take.
+    let cfg = d.join("gru.toml");
+    std::fs::write(
+        &cfg,
+        "[model]\nkind = \"gru\"\ntau_ms = 3\nsigma_rec = 0.5\nlearn_tau = true\nconnectivity = 0.1\n\
+         [model.dale]\nfrac_exc = 0.8\n",
+    )
+    .expect("config");
+    let o = run(bin().current_dir(&d).arg("train").arg(&cfg).arg("--check"));
+    let msg = text(&o);
+    assert!(!o.status.success(), "{msg}");
+    for key in [
+        "model.dale",
+        "model.connectivity",
+        "model.learn_tau",
+        "model.sigma_rec",
+        "model.tau_ms",
+    ] {
+        assert!(msg.contains(key), "{key} not named: {msg}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from("gru.toml")],
+        "nothing written"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod curriculum;
 pub mod error;
 pub mod model;
+pub mod plan;
 pub mod recipes;
 pub mod run;
 pub mod score;
@@ -25,6 +26,7 @@ pub use config::{
 pub use curriculum::Progress;
 pub use error::{Result, TrainError};
 pub use model::{ModelKey, ModelKind};
+pub use plan::RunPlan;
 pub use run::{evaluate, load_run, train_run, Loaded, Outcome, RunDir};
 pub use score::{record, score, Score};
 pub use step::StepReport;

@@ -3,17 +3,16 @@
 //! `seeds`), so a run resumed from a checkpoint continues bit for bit.
 
 use crate::checkpoint::CheckpointState;
-use crate::config::{BatchMode, Feedback, Method, RunConfig};
-use crate::curriculum::{advance, build_stages, Progress};
+use crate::config::{BatchMode, RunConfig};
+use crate::curriculum::{advance, Progress};
 use crate::error::{config, Result};
-use crate::model::{self};
-use crate::seeds::{DATA, FEEDBACK, FORCE, INIT, WEIGHTS};
+use crate::plan::RunPlan;
+use crate::seeds::DATA;
 use crate::step::{force_step, step_once, StepReport};
-use crate::validate::{validate, validate_force};
-use neurodyn_core::{Batch, BatchTargets, Rng};
+use neurodyn_core::{Batch, Rng};
 use neurodyn_nn::force::Force;
 use neurodyn_nn::objective::BatchRef;
-use neurodyn_nn::{Loss, LossTargets, Network, Objective, Optimizer, Workspace};
+use neurodyn_nn::{LossTargets, Network, Objective, Optimizer, Workspace};
 use neurodyn_tasks::{Layout, Stream, Task};
 
 /// A network being trained on a task.
@@ -43,57 +42,25 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Build the task and a freshly initialised network from a config.
+    /// Build the task and a freshly initialised network from a config, checking every value
+    /// once ([`RunConfig::plan`]).
     pub fn new(cfg: RunConfig) -> Result<Trainer> {
-        let task = neurodyn_tasks::build(&cfg.task.name, &cfg.task.task_config())?;
-        let spec = task.spec().clone();
-        validate(&cfg, spec.categorical)?;
-        if matches!(cfg.train.method, Method::Force { .. }) {
-            // Before the model's own checks: FORCE's refusal of the kind comes first.
-            validate_force(&cfg)?;
-        }
-        let stages = build_stages(&cfg, task.as_ref())?;
-        let mut rng = Rng::with_stream(cfg.seed, INIT);
-        let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
-        net.threads = cfg.train.threads;
-        if cfg.train.feedback == Feedback::ReadoutAlignment {
-            net.set_random_feedback(&mut Rng::with_stream(cfg.seed, FEEDBACK));
-        }
-        for r in &cfg.train.regularizers {
-            r.validate(&net.layout)
-                .map_err(|m| config("train.regularizers", m))?;
-        }
-        let force = match &cfg.train.method {
-            Method::Bptt => None,
-            &Method::Force {
-                alpha,
-                every,
-                feedback_scale,
-            } => {
-                let mut rng = Rng::with_stream(cfg.seed, FORCE);
-                Some(
-                    Force::new(&mut net, alpha, every, feedback_scale, &mut rng)
-                        .map_err(|m| config("train.method", m))?,
-                )
-            }
-        };
-        let mut loss = cfg.train.loss.clone().unwrap_or(if spec.categorical {
-            Loss::CrossEntropy
-        } else {
-            Loss::Mse
-        });
-        if let Loss::WeightedCrossEntropy { weights } = &mut loss {
-            if weights.is_empty() {
-                *weights = frequency_weights(task.as_ref(), cfg.train.batch_size, cfg.seed)?;
-            }
-        }
-        let objective = Objective {
-            loss,
-            regularizers: cfg.train.regularizers.clone(),
-        };
+        Ok(Trainer::from_plan(cfg.plan()?))
+    }
+
+    /// A trainer at step 0 over a checked and built run.
+    pub fn from_plan(plan: RunPlan) -> Trainer {
+        let RunPlan {
+            cfg,
+            task,
+            stages,
+            net,
+            objective,
+            force,
+        } = plan;
         let opt = Optimizer::new(cfg.train.optimizer.clone(), net.params.len());
         let grads = vec![0.0; net.params.len()];
-        Ok(Trainer {
+        Trainer {
             cfg,
             task,
             stages,
@@ -106,7 +73,7 @@ impl Trainer {
             force,
             ws: Workspace::default(),
             grads,
-        })
+        }
     }
 
     fn data_seed(&self, k: u64) -> u64 {
@@ -266,26 +233,4 @@ impl Trainer {
         self.progress = st.progress;
         Ok(())
     }
-}
-
-/// Class weights `N / (K · count_c)` from the masked steps of a few training batches (drawn from
-/// a seed stream of their own, so the training data itself is unchanged).
-fn frequency_weights(task: &dyn Task, batch_size: usize, seed: u64) -> Result<Vec<f64>> {
-    let n_out = task.spec().n_out;
-    let mut counts = vec![0u64; n_out];
-    for k in 0..8 {
-        let b = neurodyn_tasks::sample_batch(
-            task,
-            batch_size,
-            Rng::with_stream(seed, WEIGHTS + k).next_u64(),
-        )?;
-        if let BatchTargets::Class(c) = &b.targets {
-            for (&cls, &m) in c.iter().zip(&b.mask) {
-                if m > 0.0 && (cls as usize) < n_out {
-                    counts[cls as usize] += 1;
-                }
-            }
-        }
-    }
-    Ok(neurodyn_nn::loss::class_weights_from_counts(&counts))
 }
