@@ -41,7 +41,8 @@ pub fn run(a: QuickstartArgs) -> Result<()> {
     }
     let out_dir = &out_dir;
     let cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", a.seed);
-    let out = crate::train_cmd::train_with_progress(cfg, out_dir, false, false)?;
+    let out =
+        crate::train_cmd::train_with_progress(cfg, out_dir, neurodyn_train::Start::New, false)?;
     println!(
         "accuracy {:.3} on {} fresh trials ({:.1} s training)",
         out.score.accuracy, out.score.n_trials, out.train_seconds

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use neurodyn_train::{recipes, train_run, Outcome, RunConfig, RunDir};
+use neurodyn_train::{recipes, train_run_with, Outcome, RunConfig, RunDir, Start};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `neurodyn train`.
@@ -32,9 +32,14 @@ pub struct TrainArgs {
     /// Run directory (default runs/TASK-MODEL-sSEED).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Resume the run in this directory from its last checkpoint.
+    /// Resume the run in this directory from its last checkpoint, with the config it was
+    /// trained with (an edited config.toml is refused, naming the keys that differ).
     #[arg(long, conflicts_with_all = ["config", "task", "model", "dt", "seed", "steps", "out"])]
     pub resume: Option<PathBuf>,
+    /// With --resume: continue although config.toml changed `train.steps` (e.g. to train
+    /// longer), `train.checkpoint_every`, `train.threads` or `[eval]` (other keys stay refused).
+    #[arg(long, requires = "resume")]
+    pub allow_config_change: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -114,7 +119,7 @@ pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
 pub fn train_with_progress(
     cfg: RunConfig,
     dir: &Path,
-    resume: bool,
+    start: Start,
     quiet: bool,
 ) -> Result<Outcome> {
     let total = cfg.train.steps;
@@ -129,7 +134,7 @@ pub fn train_with_progress(
             .progress_chars("=> "),
     );
     let n_stages = cfg.train.curriculum.len();
-    let out = train_run(cfg, dir, resume, |r| {
+    let out = train_run_with(cfg, dir, start, |r| {
         bar.set_position(r.step);
         if r.step % 10 == 0 || r.step == total {
             let stage = match r.stage {
@@ -155,8 +160,23 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
             );
         }
     }
-    let (cfg, dir, resume) = match &a.resume {
-        Some(d) => (RunDir::new(d).read_config()?, d.clone(), true),
+    let (cfg, dir, start) = match &a.resume {
+        Some(d) => {
+            let rd = RunDir::new(d);
+            let cfg = rd.read_config()?;
+            if !rd.checkpoint().exists() {
+                eprintln!(
+                    "note: {} has no checkpoint; training starts from step 0",
+                    d.display()
+                );
+            }
+            let start = if a.allow_config_change {
+                Start::ResumeAllowingChanges
+            } else {
+                Start::Resume
+            };
+            (cfg, d.clone(), start)
+        }
         None => {
             let cfg = resolve(&a)?;
             let dir = a.out.clone().unwrap_or_else(|| {
@@ -165,10 +185,10 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
                     cfg.task.name, cfg.model.kind, cfg.seed
                 ))
             });
-            (cfg, dir, false)
+            (cfg, dir, Start::New)
         }
     };
-    let out = train_with_progress(cfg, &dir, resume, a.quiet)?;
+    let out = train_with_progress(cfg, &dir, start, a.quiet)?;
     println!(
         "trained in {:.1} s; accuracy {:.3} on {} fresh trials",
         out.train_seconds, out.score.accuracy, out.score.n_trials

@@ -161,6 +161,9 @@ pub struct CheckpointState {
     pub progress: Progress,
     /// FORCE's state (tensors `force.*`, f64), for a FORCE run.
     pub force: Option<neurodyn_nn::force::Force>,
+    /// The resolved config of the run that wrote it (`config` in the metadata; `None` in
+    /// checkpoints written before it was kept): `--resume` refuses a config that differs.
+    pub config: Option<String>,
 }
 
 /// Save weights, buffers, optimizer state and the step.
@@ -221,6 +224,10 @@ pub fn save_checkpoint(
     meta.insert("curriculum_stage".into(), st.progress.stage.to_string());
     meta.insert("curriculum_since".into(), st.progress.since.to_string());
     meta.insert("optimizer_step".into(), opt.step.to_string());
+    meta.insert("neurodyn_version".into(), env!("CARGO_PKG_VERSION").into());
+    if let Some(c) = &st.config {
+        meta.insert("config".into(), c.clone());
+    }
     let bytes = serialize(&e, meta, path)?;
     write_atomic(path, &bytes)
 }
@@ -354,6 +361,7 @@ pub fn load_checkpoint(
         carry,
         progress,
         force,
+        config: md.get("config").cloned(),
     })
 }
 

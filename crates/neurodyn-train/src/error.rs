@@ -49,14 +49,14 @@ pub enum TrainError {
         message: String,
     },
     /// Loss, gradient or weights became NaN/Inf.
-    #[error(
-        "training stopped at step {step}: non-finite {what} (the last good checkpoint is kept)"
-    )]
+    #[error("training stopped at step {step}: non-finite {what}; {}", checkpoint_note(.checkpoint))]
     NonFinite {
         /// Step.
         step: u64,
         /// `loss`, `gradient` or `weights`.
         what: String,
+        /// The step of the last checkpoint written before, kept on disk (`None`: none was).
+        checkpoint: Option<u64>,
     },
     /// The loss of a vision run became NaN or infinite; the files written so far are kept.
     #[error(
@@ -81,6 +81,13 @@ pub enum TrainError {
         /// Found.
         got: String,
     },
+}
+
+fn checkpoint_note(checkpoint: &Option<u64>) -> String {
+    match checkpoint {
+        Some(k) => format!("the checkpoint of step {k} is kept"),
+        None => "no checkpoint was written before it".into(),
+    }
 }
 
 /// Result alias.

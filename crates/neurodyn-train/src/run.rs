@@ -139,27 +139,61 @@ pub struct Outcome {
     pub recording: Recording,
 }
 
+/// How [`train_run_with`] starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// A new run: the directory must not hold one.
+    New,
+    /// Continue the run in the directory from its checkpoint, with the config it was trained
+    /// with (a changed config is refused, naming the keys; see [`crate::resume`]).
+    Resume,
+    /// Continue, allowing changes of [`crate::resume::RESUMABLE_CHANGES`] (e.g. more steps).
+    ResumeAllowingChanges,
+}
+
 /// Train (or resume) a run in `dir`, then evaluate it and write every file.
 ///
-/// `resume = false` refuses a directory that already holds a run. `on_step` sees each step
-/// (for progress bars). A non-finite loss stops training with [`TrainError::NonFinite`] and
-/// leaves the last good checkpoint in place.
+/// `resume = false` refuses a directory that already holds a run; `true` is
+/// [`Start::Resume`]. `on_step` sees each step (for progress bars). A non-finite loss stops
+/// training with [`TrainError::NonFinite`], which says which checkpoint, if any, is kept.
 pub fn train_run(
     cfg: RunConfig,
     dir: &Path,
     resume: bool,
+    on_step: impl FnMut(&StepReport),
+) -> Result<Outcome> {
+    let start = if resume { Start::Resume } else { Start::New };
+    train_run_with(cfg, dir, start, on_step)
+}
+
+/// [`train_run`] with the way it starts spelled out.
+pub fn train_run_with(
+    cfg: RunConfig,
+    dir: &Path,
+    start_as: Start,
     mut on_step: impl FnMut(&StepReport),
 ) -> Result<Outcome> {
     let rd = RunDir::new(dir);
     let mut trainer = Trainer::new(cfg)?;
     let config_text = trainer.cfg.to_toml();
     let mut wall0 = 0.0;
-    if resume {
+    let mut last_checkpoint = None;
+    if start_as != Start::New {
         if rd.checkpoint().exists() {
             let st = load_checkpoint(&rd.checkpoint(), &mut trainer.net, &mut trainer.opt)?;
             let step = st.step;
+            if let Some(old) = &st.config {
+                crate::resume::check_resume(
+                    old,
+                    &config_text,
+                    step,
+                    trainer.cfg.train.steps,
+                    start_as == Start::ResumeAllowingChanges,
+                )?;
+            }
             trainer.restore(st)?;
             wall0 = truncate_metrics(&rd.metrics(), step)?;
+            last_checkpoint = Some(step);
         } else {
             write_atomic(&rd.metrics(), HEADER.as_bytes())?;
         }
@@ -182,7 +216,7 @@ pub fn train_run(
     let total = trainer.cfg.train.steps;
     let every = trainer.cfg.train.checkpoint_every;
     let ckpt = rd.checkpoint();
-    trainer.run(total, |t, r| {
+    let trained = trainer.run(total, |t, r| {
         let wall = wall0 + start.elapsed().as_secs_f64();
         writeln!(
             metrics,
@@ -201,10 +235,21 @@ pub fn train_run(
         if (every > 0 && r.step % every == 0) || r.step == total {
             metrics.flush().map_err(|e| io(&rd.metrics(), e))?;
             save_checkpoint(&ckpt, &t.net, &t.opt, &t.checkpoint_state())?;
+            last_checkpoint = Some(r.step);
         }
         on_step(r);
         Ok(())
-    })?;
+    });
+    match trained {
+        Err(TrainError::NonFinite { step, what, .. }) => {
+            return Err(TrainError::NonFinite {
+                step,
+                what,
+                checkpoint: last_checkpoint,
+            })
+        }
+        other => other?,
+    }
     let train_seconds = wall0 + start.elapsed().as_secs_f64();
     save_model(&rd.model(), &trainer.net, &config_text)?;
     let (sc, rec) = evaluate(&mut trainer, None)?;

@@ -77,6 +77,7 @@ pub(crate) fn force_step(
             .train_batch(net, b, s0, Some(&mut noise), y)
             .map_err(|e| match e {
                 NnError::NonFinite(_) => TrainError::NonFinite {
+                    checkpoint: None,
                     step,
                     what: "readout".into(),
                 },
@@ -88,6 +89,7 @@ pub(crate) fn force_step(
             })?;
     if !report.loss.is_finite() || net.params.iter().any(|w| !w.is_finite()) {
         return Err(TrainError::NonFinite {
+            checkpoint: None,
             step,
             what: if report.loss.is_finite() {
                 "weights"
@@ -141,12 +143,14 @@ pub(crate) fn step_once(
     let step = k + 1;
     if !terms.total().is_finite() {
         return Err(TrainError::NonFinite {
+            checkpoint: None,
             step,
             what: "loss".into(),
         });
     }
     if grads.iter().any(|g| !g.is_finite()) {
         return Err(TrainError::NonFinite {
+            checkpoint: None,
             step,
             what: "gradient".into(),
         });
@@ -165,6 +169,7 @@ pub(crate) fn step_once(
     net.clamp();
     if net.params.iter().any(|w| !w.is_finite()) {
         return Err(TrainError::NonFinite {
+            checkpoint: None,
             step,
             what: "weights".into(),
         });

@@ -187,6 +187,7 @@ impl Trainer {
             carry: self.carry.clone(),
             progress: self.progress.clone(),
             force: self.force.clone(),
+            config: Some(self.cfg.to_toml()),
         }
     }
 
