@@ -136,6 +136,21 @@ pub fn run(a: EvalArgs) -> Result<()> {
     })?;
     let trials = match &a.trials {
         Some(p) => {
+            // Files from `neurodyn tasks sample` say their time step; others are taken as given.
+            let dt = tr.task.spec().dt_ms;
+            if let Some(file_dt) = Npz::load(p)?.get("dt_ms").map(|a| a.to_f64()) {
+                if file_dt
+                    .first()
+                    .is_some_and(|&d| (d - dt).abs() > 1e-9 * dt.abs().max(1.0))
+                {
+                    bail!(
+                        "{}: the trials were made at dt = {} ms, but this network steps at dt = \
+                         {dt} ms (sample them with --dt {dt})",
+                        p.display(),
+                        file_dt[0]
+                    );
+                }
+            }
             let mut t = trials_from_npz(p)?;
             let want = tr.net.n_out;
             for tr_ in &mut t {

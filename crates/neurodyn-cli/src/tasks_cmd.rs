@@ -262,6 +262,8 @@ fn sample(
         npz.f32("targets", &[n, t_max, n_out], cont)?;
     }
     npz.f32("mask", &[n, t_max], mask)?;
+    // The time step, so that `neurodyn eval --trials` can refuse trials made at another dt.
+    npz.f64("dt_ms", &[], vec![spec.dt_ms])?;
     npz.i64(
         "trial_len",
         &[n],
