@@ -6,8 +6,9 @@ import csv
 import json
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from . import _neurodyn
 from ._neurodyn import Error
