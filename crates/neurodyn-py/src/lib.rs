@@ -1,0 +1,507 @@
+//! `neurodyn._neurodyn`: the Rust half of the Python package `neurodyn` (see `python/neurodyn`).
+//!
+//! Plain functions over paths, strings and numpy arrays; the Python modules (`neurodyn.tasks`,
+//! `neurodyn.Run`, `neurodyn.train`) give them their user-facing shape. Every library error
+//! becomes `neurodyn.Error` with the library's message, and a panic is caught and reported the
+//! same way rather than crossing into the interpreter. Long calls (training, analyses, sampling)
+//! release the GIL.
+
+use neurodyn_core::{Label, NpArray, Npz, Targets};
+use neurodyn_report::{Outcome, RunView};
+use neurodyn_tasks::{build, sample_trials, Compat, ParamValue, TaskConfig};
+use neurodyn_train::{train_run, RunConfig, RunDir, StepReport};
+use numpy::IntoPyArray;
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pyo3::create_exception!(
+    _neurodyn,
+    Error,
+    PyException,
+    "An error reported by neurodyn (a bad config key, a missing or corrupt file, an analysis \
+     that does not apply); the message is the library's."
+);
+
+/// A `neurodyn.Error` carrying `e`'s message (with its causes, for `anyhow` errors).
+fn err(e: impl std::fmt::Display) -> PyErr {
+    Error::new_err(format!("{e:#}"))
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Run `f`, turning a panic into `neurodyn.Error` (a bug in neurodyn, but not a crash).
+fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        Err(Error::new_err(format!(
+            "internal error (a bug in neurodyn, please report it): {}",
+            panic_message(p.as_ref())
+        )))
+    })
+}
+
+/// An array of any dtype `Npz` holds, as a numpy array (the data moves, it is not copied).
+fn to_numpy<'py>(py: Python<'py>, a: NpArray) -> Bound<'py, PyAny> {
+    match a {
+        NpArray::F32(x) => x.into_pyarray(py).into_any(),
+        NpArray::F64(x) => x.into_pyarray(py).into_any(),
+        NpArray::I64(x) => x.into_pyarray(py).into_any(),
+        NpArray::U8(x) => x.into_pyarray(py).into_any(),
+    }
+}
+
+/// Every array of `npz`, in file order, as a dict of numpy arrays.
+fn npz_to_dict(py: Python<'_>, npz: Npz) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (name, a) in npz.arrays {
+        d.set_item(name, to_numpy(py, a))?;
+    }
+    Ok(d)
+}
+
+/// Every registered task name.
+#[pyfunction]
+fn task_names() -> Vec<&'static str> {
+    neurodyn_tasks::task_names()
+}
+
+/// Parse `default` / `neurogym`.
+fn parse_compat(s: &str) -> Result<Compat, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "default" => Ok(Compat::Default),
+        "neurogym" => Ok(Compat::Neurogym),
+        other => Err(format!(
+            "compat must be `default` or `neurogym`, got {other:?}"
+        )),
+    }
+}
+
+/// The arrays `neurodyn tasks sample` writes (same names, dtypes, shapes and values): `inputs`
+/// (trial, time, n_in) f32; `targets` (trial, time) i64 or (trial, time, n_out) f32; `mask`
+/// (trial, time) f32; `trial_len` (trial,) i64; one array per condition label (i64 or f64).
+fn sample_npz(
+    name: &str,
+    n: usize,
+    seed: u64,
+    dt_ms: Option<f64>,
+    compat: &str,
+    params: BTreeMap<String, ParamValue>,
+) -> Result<Npz, String> {
+    if n == 0 {
+        return Err("n must be at least 1".into());
+    }
+    let cfg = TaskConfig {
+        dt_ms,
+        compat: parse_compat(compat)?,
+        params,
+        ..Default::default()
+    };
+    let task = build(name, &cfg).map_err(|e| format!("{e:#}"))?;
+    let spec = task.spec();
+    let trials = sample_trials(task.as_ref(), n, seed);
+    let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
+    let (n_in, n_out) = (spec.n_in, spec.n_out);
+    let mut inputs = vec![0f32; n * t_max * n_in];
+    let mut mask = vec![0f32; n * t_max];
+    let mut cls = vec![0i64; n * t_max];
+    let mut cont = vec![0f32; n * t_max * n_out];
+    for (i, tr) in trials.iter().enumerate() {
+        let len = tr.n_steps();
+        inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);
+        mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
+        match &tr.targets {
+            Targets::Class(c) => cls[i * t_max..i * t_max + len].copy_from_slice(c),
+            Targets::Continuous(v) => {
+                cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v)
+            }
+        }
+    }
+    let e = |e: neurodyn_core::CoreError| e.to_string();
+    let mut npz = Npz::new();
+    npz.f32("inputs", &[n, t_max, n_in], inputs).map_err(e)?;
+    if spec.categorical {
+        npz.i64("targets", &[n, t_max], cls).map_err(e)?;
+    } else {
+        npz.f32("targets", &[n, t_max, n_out], cont).map_err(e)?;
+    }
+    npz.f32("mask", &[n, t_max], mask).map_err(e)?;
+    npz.i64(
+        "trial_len",
+        &[n],
+        trials.iter().map(|t| t.n_steps() as i64).collect(),
+    )
+    .map_err(e)?;
+    for label in &spec.label_names {
+        let vals: Vec<Label> = trials
+            .iter()
+            .map(|t| {
+                t.labels
+                    .get(label)
+                    .ok_or_else(|| format!("trial lacks label {label}"))
+            })
+            .collect::<Result<_, String>>()?;
+        if vals.iter().all(|v| matches!(v, Label::Int(_))) {
+            let v = vals
+                .iter()
+                .map(|v| if let Label::Int(x) = v { *x } else { 0 })
+                .collect();
+            npz.i64(label, &[n], v).map_err(e)?;
+        } else {
+            npz.f64(label, &[n], vals.iter().map(|v| v.as_f64()).collect())
+                .map_err(e)?;
+        }
+    }
+    Ok(npz)
+}
+
+/// Sample `n` trials of a task into a dict of numpy arrays, identical to `neurodyn tasks
+/// sample`'s npz. `params_json`: the task parameters as a JSON object (or `None`).
+#[pyfunction]
+#[pyo3(signature = (name, n, seed, dt_ms=None, compat="default", params_json=None))]
+fn sample<'py>(
+    py: Python<'py>,
+    name: &str,
+    n: usize,
+    seed: u64,
+    dt_ms: Option<f64>,
+    compat: &str,
+    params_json: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let params: BTreeMap<String, ParamValue> = match params_json {
+        Some(j) => serde_json::from_str(j).map_err(|e| err(format!("params: {e}")))?,
+        None => BTreeMap::new(),
+    };
+    let npz = py.detach(|| {
+        guarded(|| sample_npz(name, n, seed, dt_ms, compat, params).map_err(Error::new_err))
+    })?;
+    npz_to_dict(py, npz)
+}
+
+/// `value` without its nulls (TOML has none: an absent key means the default).
+fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
+        v => v,
+    }
+}
+
+/// A run config given as JSON (a Python dict with the TOML's keys) as TOML text. `None` values
+/// are dropped (the key's default). Keys are checked when the TOML is parsed for training.
+#[pyfunction]
+fn config_toml_from_json(json: &str) -> PyResult<String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| err(format!("config: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::new_err("config: expected a dict of sections"));
+    }
+    let table =
+        toml::Value::try_from(strip_nulls(value)).map_err(|e| err(format!("config: {e}")))?;
+    toml::to_string(&table).map_err(|e| err(format!("config: {e}")))
+}
+
+/// A run's `config.toml` as JSON (for a Python dict with the same keys).
+#[pyfunction]
+fn run_config_json(run: PathBuf) -> PyResult<String> {
+    let p = RunDir::new(&run).config();
+    let text = std::fs::read_to_string(&p).map_err(|e| err(format!("{}: {e}", p.display())))?;
+    let value: toml::Value =
+        toml::from_str(&text).map_err(|e| err(format!("{}: {e}", p.display())))?;
+    serde_json::to_string(&value).map_err(err)
+}
+
+/// Raised out of the step callback (and caught in `train`) to stop training on Ctrl-C.
+struct Interrupted;
+
+/// How often training re-acquires the GIL to check for Ctrl-C and draw progress.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// Write one progress line to Python's `sys.stderr` (so that it shows in Jupyter too).
+fn write_progress(py: Python<'_>, r: &StepReport, total: u64, done: bool) -> PyResult<()> {
+    let stderr = py.import("sys")?.getattr("stderr")?;
+    let line = format!(
+        "\rstep {}/{total}  loss {:.4}  acc {:.2}{}",
+        r.step,
+        r.loss,
+        r.accuracy,
+        if done { "\n" } else { "" }
+    );
+    stderr.call_method1("write", (line,))?;
+    stderr.call_method0("flush")?;
+    Ok(())
+}
+
+/// Train (or resume) a run in `out`; returns `out`. `config_toml`: the config (`None` with
+/// `resume`: the run's own); `source`: what it came from, for error messages. The GIL is released
+/// while training; every 0.1 s it is taken briefly to draw progress (`progress`) and check for
+/// Ctrl-C, which stops training with `KeyboardInterrupt` (the run resumes from its last
+/// checkpoint with `resume = True`).
+#[pyfunction]
+#[pyo3(signature = (config_toml, source, out, progress=false, resume=false))]
+fn train(
+    py: Python<'_>,
+    config_toml: Option<&str>,
+    source: &str,
+    out: PathBuf,
+    progress: bool,
+    resume: bool,
+) -> PyResult<PathBuf> {
+    let cfg = match config_toml {
+        Some(text) => {
+            if neurodyn_train::vision::is_vision_toml(text) {
+                return Err(Error::new_err(format!(
+                    "{source}: image tasks (vision runs) are not supported by neurodyn.train yet; \
+                     use `neurodyn train`"
+                )));
+            }
+            RunConfig::from_toml(text).map_err(|m| err(format!("{source}: {m}")))?
+        }
+        None if resume => RunDir::new(&out).read_config().map_err(err)?,
+        None => return Err(Error::new_err("a config is needed unless resume=True")),
+    };
+    let total = cfg.train.steps;
+    py.detach(|| {
+        let mut stop: Option<PyErr> = None;
+        let mut last = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            train_run(cfg, &out, resume, |r| {
+                let done = r.step >= total;
+                if last.elapsed() < CHECK_EVERY && !done {
+                    return;
+                }
+                last = Instant::now();
+                let interrupt = Python::attach(|py| {
+                    if progress {
+                        // Progress is best effort: a closed stderr must not stop training.
+                        let _ = write_progress(py, r, total, done);
+                    }
+                    py.check_signals().err().map(|e| {
+                        if progress {
+                            let _ = py
+                                .import("sys")
+                                .and_then(|s| s.getattr("stderr"))
+                                .and_then(|s| s.call_method1("write", ("\n",)));
+                        }
+                        if e.is_instance_of::<PyKeyboardInterrupt>(py) {
+                            PyKeyboardInterrupt::new_err(format!(
+                                "training interrupted at step {}; resume it from its last \
+                                 checkpoint with neurodyn.train(None, {:?}, resume=True)",
+                                r.step,
+                                out.display().to_string()
+                            ))
+                        } else {
+                            e
+                        }
+                    })
+                });
+                if let Some(e) = interrupt {
+                    stop = Some(e);
+                    resume_unwind(Box::new(Interrupted));
+                }
+            })
+        }));
+        match result {
+            Ok(Ok(_)) => Ok(out.clone()),
+            Ok(Err(e)) => Err(err(e)),
+            Err(p) if p.is::<Interrupted>() => Err(stop
+                .take()
+                .unwrap_or_else(|| PyKeyboardInterrupt::new_err("training interrupted"))),
+            Err(p) => Err(Error::new_err(format!(
+                "internal error (a bug in neurodyn, please report it): {}",
+                panic_message(p.as_ref())
+            ))),
+        }
+    })
+}
+
+/// Every array of an `.npz` file, in file order.
+#[pyfunction]
+fn read_npz(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let npz = py.detach(|| guarded(|| Npz::load(&path).map_err(err)))?;
+    npz_to_dict(py, npz)
+}
+
+/// A safetensors file's tensors (f32, f64, i64, i32, u8) as numpy arrays, sorted by name.
+fn read_tensors(path: &Path) -> Result<Vec<(String, NpArray)>, String> {
+    use safetensors::{Dtype, SafeTensors};
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| format!("{}: not a valid safetensors file: {e}", path.display()))?;
+    let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let t = st
+            .tensor(&name)
+            .map_err(|e| format!("{}: tensor {name}: {e}", path.display()))?;
+        let shape = ndarray::IxDyn(t.shape());
+        let data = t.data();
+        let bad = |e: ndarray::ShapeError| format!("{}: tensor {name}: {e}", path.display());
+        macro_rules! le {
+            ($ty:ty, $n:expr) => {
+                data.chunks_exact($n)
+                    .map(|c| {
+                        let mut b = [0u8; $n];
+                        b.copy_from_slice(c);
+                        <$ty>::from_le_bytes(b)
+                    })
+                    .collect::<Vec<$ty>>()
+            };
+        }
+        let a = match t.dtype() {
+            Dtype::F32 => {
+                NpArray::F32(ndarray::ArrayD::from_shape_vec(shape, le!(f32, 4)).map_err(bad)?)
+            }
+            Dtype::F64 => {
+                NpArray::F64(ndarray::ArrayD::from_shape_vec(shape, le!(f64, 8)).map_err(bad)?)
+            }
+            Dtype::I64 => {
+                NpArray::I64(ndarray::ArrayD::from_shape_vec(shape, le!(i64, 8)).map_err(bad)?)
+            }
+            Dtype::I32 => NpArray::I64(
+                ndarray::ArrayD::from_shape_vec(
+                    shape,
+                    le!(i32, 4).into_iter().map(i64::from).collect(),
+                )
+                .map_err(bad)?,
+            ),
+            Dtype::U8 => {
+                NpArray::U8(ndarray::ArrayD::from_shape_vec(shape, data.to_vec()).map_err(bad)?)
+            }
+            other => {
+                return Err(format!(
+                    "{}: tensor {name} has dtype {other:?}, which neurodyn does not read",
+                    path.display()
+                ))
+            }
+        };
+        out.push((name, a));
+    }
+    Ok(out)
+}
+
+/// Every tensor of a safetensors file (`model.safetensors`, a checkpoint) as numpy arrays.
+#[pyfunction]
+fn read_safetensors(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let tensors = py.detach(|| guarded(|| read_tensors(&path).map_err(Error::new_err)))?;
+    let d = PyDict::new(py);
+    for (name, a) in tensors {
+        d.set_item(name, to_numpy(py, a))?;
+    }
+    Ok(d)
+}
+
+/// Every analysis' name (as `analyze` takes it).
+#[pyfunction]
+fn analysis_names() -> Vec<&'static str> {
+    neurodyn_report::ANALYSES.iter().map(|a| a.name()).collect()
+}
+
+/// Run the analysis `name` on `run` with command-line options `args` (`["--key", "value", …]`);
+/// returns the text of the JSON it wrote (if any), every file it wrote and its warnings.
+#[pyfunction]
+fn analyze(
+    py: Python<'_>,
+    run: PathBuf,
+    name: &str,
+    args: Vec<String>,
+) -> PyResult<(Option<String>, Vec<String>, Vec<String>)> {
+    let a = neurodyn_report::find(name).ok_or_else(|| {
+        Error::new_err(format!(
+            "no analysis called '{name}' (there are: {})",
+            analysis_names().join(", ")
+        ))
+    })?;
+    let argv = std::iter::once(a.name().to_string()).chain(args);
+    let matches = a
+        .command()
+        .try_get_matches_from(argv)
+        .map_err(|e| err(e.to_string().trim_end()))?;
+    py.detach(|| {
+        guarded(|| {
+            let view = RunView::open(&run).map_err(err)?;
+            match neurodyn_report::run_named(&view, a.name(), &matches).map_err(err)? {
+                Outcome::Done(s) => {
+                    let json = match s
+                        .files
+                        .iter()
+                        .find(|f| f.extension() == Some("json".as_ref()))
+                    {
+                        Some(f) => Some(
+                            std::fs::read_to_string(f)
+                                .map_err(|e| err(format!("{}: {e}", f.display())))?,
+                        ),
+                        None => None,
+                    };
+                    let files = s.files.iter().map(|f| f.display().to_string()).collect();
+                    Ok((json, files, s.warnings))
+                }
+                Outcome::Skipped(why) => Err(Error::new_err(format!(
+                    "{} does not apply to this run: {why}",
+                    a.name()
+                ))),
+            }
+        })
+    })
+}
+
+/// Every analysis that applies to `run`, with defaults, then `RUN/report.html`; returns its path
+/// and the warnings of the analyses (one that failed is a warning, not an error).
+#[pyfunction]
+fn analyze_all(py: Python<'_>, run: PathBuf) -> PyResult<(PathBuf, Vec<String>)> {
+    py.detach(|| {
+        guarded(|| {
+            let view = RunView::open(&run).map_err(err)?;
+            if view.kind() != neurodyn_report::RunKind::Recurrent {
+                return Err(Error::new_err(format!(
+                    "{} is a vision run: the HTML report is for recurrent runs (run its analyses \
+                     one by one with analyze)",
+                    run.display()
+                )));
+            }
+            let outcomes = neurodyn_report::run_all(&view).map_err(err)?;
+            let sections = neurodyn_report::sections(&outcomes);
+            let warnings = sections.iter().flat_map(|s| s.warnings.clone()).collect();
+            let report = neurodyn_report::write_report(view.dir(), &sections).map_err(err)?;
+            Ok((report, warnings))
+        })
+    })
+}
+
+/// The extension module `neurodyn._neurodyn`.
+#[pymodule]
+fn _neurodyn(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("Error", m.py().get_type::<Error>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(task_names, m)?)?;
+    m.add_function(wrap_pyfunction!(sample, m)?)?;
+    m.add_function(wrap_pyfunction!(config_toml_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(run_config_json, m)?)?;
+    m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_function(wrap_pyfunction!(read_npz, m)?)?;
+    m.add_function(wrap_pyfunction!(read_safetensors, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis_names, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_all, m)?)?;
+    Ok(())
+}
