@@ -12,7 +12,7 @@
 //! array per condition label (i64 or f64). Trials are padded to the longest.
 
 use anyhow::{bail, Context, Result};
-use neurodyn_core::{Label, Npz, Rng, Targets};
+use neurodyn_core::{Label, Rng, Targets};
 use neurodyn_report::common::channels_panel;
 use neurodyn_tasks::{build, sample_trials, Compat, TaskConfig, REGISTRY};
 use std::path::PathBuf;
@@ -238,56 +238,7 @@ fn sample(
     let spec = task.spec();
     let trials = sample_trials(task.as_ref(), n, seed);
     let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
-    let (n_in, n_out) = (spec.n_in, spec.n_out);
-    let mut inputs = vec![0f32; n * t_max * n_in];
-    let mut mask = vec![0f32; n * t_max];
-    let mut cls = vec![0i64; n * t_max];
-    let mut cont = vec![0f32; n * t_max * n_out];
-    for (i, tr) in trials.iter().enumerate() {
-        let len = tr.n_steps();
-        inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);
-        mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
-        match &tr.targets {
-            Targets::Class(c) => cls[i * t_max..i * t_max + len].copy_from_slice(c),
-            Targets::Continuous(v) => {
-                cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v)
-            }
-        }
-    }
-    let mut npz = Npz::new();
-    npz.f32("inputs", &[n, t_max, n_in], inputs)?;
-    if spec.categorical {
-        npz.i64("targets", &[n, t_max], cls)?;
-    } else {
-        npz.f32("targets", &[n, t_max, n_out], cont)?;
-    }
-    npz.f32("mask", &[n, t_max], mask)?;
-    // The time step, so that `neurodyn eval --trials` can refuse trials made at another dt.
-    npz.f64("dt_ms", &[], vec![spec.dt_ms])?;
-    npz.i64(
-        "trial_len",
-        &[n],
-        trials.iter().map(|t| t.n_steps() as i64).collect(),
-    )?;
-    for label in &spec.label_names {
-        let vals: Vec<Label> = trials
-            .iter()
-            .map(|t| {
-                t.labels
-                    .get(label)
-                    .with_context(|| format!("trial lacks label {label}"))
-            })
-            .collect::<Result<_>>()?;
-        if vals.iter().all(|v| matches!(v, Label::Int(_))) {
-            let v = vals
-                .iter()
-                .map(|v| if let Label::Int(x) = v { *x } else { 0 })
-                .collect();
-            npz.i64(label, &[n], v)?;
-        } else {
-            npz.f64(label, &[n], vals.iter().map(|v| v.as_f64()).collect())?;
-        }
-    }
+    let npz = neurodyn_tasks::trials_npz(spec, &trials)?;
     npz.save(out)
         .with_context(|| format!("writing {}", out.display()))?;
     println!(

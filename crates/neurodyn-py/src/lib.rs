@@ -6,7 +6,7 @@
 //! same way rather than crossing into the interpreter. Long calls (training, analyses, sampling)
 //! release the GIL.
 
-use neurodyn_core::{Label, NpArray, Npz, Targets};
+use neurodyn_core::{NpArray, Npz};
 use neurodyn_report::{Outcome, RunView};
 use neurodyn_tasks::{build, sample_trials, Compat, ParamValue, TaskConfig};
 use neurodyn_train::{train_run, RunConfig, RunDir, StepReport};
@@ -90,9 +90,8 @@ fn parse_compat(s: &str) -> Result<Compat, String> {
     }
 }
 
-/// The arrays `neurodyn tasks sample` writes (same names, dtypes, shapes and values): `inputs`
-/// (trial, time, n_in) f32; `targets` (trial, time) i64 or (trial, time, n_out) f32; `mask`
-/// (trial, time) f32; `trial_len` (trial,) i64; one array per condition label (i64 or f64).
+/// The arrays `neurodyn tasks sample` writes (`neurodyn_tasks::trials_npz`: same names, dtypes,
+/// shapes and values).
 fn sample_npz(
     name: &str,
     n: usize,
@@ -113,59 +112,7 @@ fn sample_npz(
     let task = build(name, &cfg).map_err(|e| format!("{e:#}"))?;
     let spec = task.spec();
     let trials = sample_trials(task.as_ref(), n, seed);
-    let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
-    let (n_in, n_out) = (spec.n_in, spec.n_out);
-    let mut inputs = vec![0f32; n * t_max * n_in];
-    let mut mask = vec![0f32; n * t_max];
-    let mut cls = vec![0i64; n * t_max];
-    let mut cont = vec![0f32; n * t_max * n_out];
-    for (i, tr) in trials.iter().enumerate() {
-        let len = tr.n_steps();
-        inputs[i * t_max * n_in..(i * t_max + len) * n_in].copy_from_slice(&tr.inputs);
-        mask[i * t_max..i * t_max + len].copy_from_slice(&tr.mask);
-        match &tr.targets {
-            Targets::Class(c) => cls[i * t_max..i * t_max + len].copy_from_slice(c),
-            Targets::Continuous(v) => {
-                cont[i * t_max * n_out..(i * t_max + len) * n_out].copy_from_slice(v)
-            }
-        }
-    }
-    let e = |e: neurodyn_core::CoreError| e.to_string();
-    let mut npz = Npz::new();
-    npz.f32("inputs", &[n, t_max, n_in], inputs).map_err(e)?;
-    if spec.categorical {
-        npz.i64("targets", &[n, t_max], cls).map_err(e)?;
-    } else {
-        npz.f32("targets", &[n, t_max, n_out], cont).map_err(e)?;
-    }
-    npz.f32("mask", &[n, t_max], mask).map_err(e)?;
-    npz.i64(
-        "trial_len",
-        &[n],
-        trials.iter().map(|t| t.n_steps() as i64).collect(),
-    )
-    .map_err(e)?;
-    for label in &spec.label_names {
-        let vals: Vec<Label> = trials
-            .iter()
-            .map(|t| {
-                t.labels
-                    .get(label)
-                    .ok_or_else(|| format!("trial lacks label {label}"))
-            })
-            .collect::<Result<_, String>>()?;
-        if vals.iter().all(|v| matches!(v, Label::Int(_))) {
-            let v = vals
-                .iter()
-                .map(|v| if let Label::Int(x) = v { *x } else { 0 })
-                .collect();
-            npz.i64(label, &[n], v).map_err(e)?;
-        } else {
-            npz.f64(label, &[n], vals.iter().map(|v| v.as_f64()).collect())
-                .map_err(e)?;
-        }
-    }
-    Ok(npz)
+    neurodyn_tasks::trials_npz(spec, &trials).map_err(|e| e.to_string())
 }
 
 /// Sample `n` trials of a task into a dict of numpy arrays, identical to `neurodyn tasks

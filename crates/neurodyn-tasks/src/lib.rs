@@ -40,6 +40,7 @@ mod registry;
 mod task;
 pub mod tasks;
 mod timeline;
+mod trials_npz;
 
 pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, Stream, Window};
 pub use build::{build, parameters};
@@ -52,3 +53,4 @@ pub use registry::{
 };
 pub use task::{FromConfig, Setup, Task, TaskSpec};
 pub use timeline::{Duration, Timeline};
+pub use trials_npz::trials_npz;
