@@ -108,7 +108,13 @@ def test_gil_is_released_while_training(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_training_and_the_run_resumes(tmp_path: Path) -> None:
-    cfg = {**TINY, "train": {**TINY["train"], "steps": 10000, "checkpoint_every": 50}}
+    # 256 units: about 1 ms a step on 2 cores, so training lasts seconds, well past the interrupt
+    # (at 0.2 s, seen at the next check, every 0.1 s) even on a much faster machine.
+    cfg = {
+        **TINY,
+        "model": {"n_rec": 256},
+        "train": {**TINY["train"], "steps": 2000, "checkpoint_every": 50},
+    }
     out = tmp_path / "interrupted"
     # As Ctrl-C does: the interpreter's SIGINT handler runs at the next signal check.
     timer = threading.Timer(0.2, _thread.interrupt_main)
@@ -120,5 +126,5 @@ def test_ctrl_c_stops_training_and_the_run_resumes(tmp_path: Path) -> None:
         timer.cancel()
     assert not (out / "eval.json").exists()
     run = neurodyn.train(None, out, resume=True)
-    assert list(run.metrics["step"]) == list(range(1, 10001))
+    assert list(run.metrics["step"]) == list(range(1, 2001))
     assert 0.0 <= run.eval["accuracy"] <= 1.0

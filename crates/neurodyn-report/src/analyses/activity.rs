@@ -128,12 +128,10 @@ impl Analysis for Activity {
     const ABOUT: &'static str = "Unit traces over one trial beside inputs and outputs, population mean, max rate per unit.";
     type Input = RecurrentRun;
     type Options = NoOptions;
-    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
-        let _ = ctx;
+    fn defaults(_: &RecurrentRun) -> Option<NoOptions> {
         Some(NoOptions {})
     }
-    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
-        let _ = options;
+    fn run(ctx: &RecurrentRun, _: &NoOptions) -> Result<Outcome> {
         run(ctx).map(Outcome::Done)
     }
 }

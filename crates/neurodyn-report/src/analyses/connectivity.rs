@@ -186,12 +186,10 @@ impl Analysis for Connectivity {
     const ABOUT: &'static str = "The effective recurrent weights, units sorted by selectivity.";
     type Input = RecurrentRun;
     type Options = NoOptions;
-    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
-        let _ = ctx;
+    fn defaults(_: &RecurrentRun) -> Option<NoOptions> {
         Some(NoOptions {})
     }
-    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
-        let _ = options;
+    fn run(ctx: &RecurrentRun, _: &NoOptions) -> Result<Outcome> {
         run(ctx).map(Outcome::Done)
     }
 }

@@ -216,12 +216,10 @@ impl Analysis for Pca {
     const ABOUT: &'static str = "PCA of the recorded rates: explained variance, trajectories coloured by condition.";
     type Input = RecurrentRun;
     type Options = NoOptions;
-    fn defaults(ctx: &RecurrentRun) -> Option<NoOptions> {
-        let _ = ctx;
+    fn defaults(_: &RecurrentRun) -> Option<NoOptions> {
         Some(NoOptions {})
     }
-    fn run(ctx: &RecurrentRun, options: &NoOptions) -> Result<Outcome> {
-        let _ = options;
+    fn run(ctx: &RecurrentRun, _: &NoOptions) -> Result<Outcome> {
         run(ctx).map(Outcome::Done)
     }
 }

@@ -114,8 +114,7 @@ impl Analysis for Psychometric {
     const ABOUT: &'static str = "Choice probability against the task's evidence, with a logistic fit.";
     type Input = RecurrentRun;
     type Options = PsychometricArgs;
-    fn defaults(ctx: &RecurrentRun) -> Option<PsychometricArgs> {
-        let _ = ctx;
+    fn defaults(_: &RecurrentRun) -> Option<PsychometricArgs> {
         Some(PsychometricArgs::default())
     }
     fn run(ctx: &RecurrentRun, options: &PsychometricArgs) -> Result<Outcome> {
