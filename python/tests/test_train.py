@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 from pathlib import Path
@@ -116,7 +117,10 @@ def test_ctrl_c_stops_training_and_the_run_resumes(tmp_path: Path) -> None:
         "train": {**TINY["train"], "steps": 2000, "checkpoint_every": 50},
     }
     out = tmp_path / "interrupted"
-    # As Ctrl-C does: the interpreter's SIGINT handler runs at the next signal check.
+    # As Ctrl-C does: the interpreter's SIGINT handler runs at the next signal check. A process
+    # started in the background inherits SIGINT ignored, and then Python installs no handler and
+    # interrupt_main does nothing: install Python's own for the test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.2, _thread.interrupt_main)
     timer.start()
     try:
@@ -124,6 +128,7 @@ def test_ctrl_c_stops_training_and_the_run_resumes(tmp_path: Path) -> None:
             neurodyn.train(cfg, out)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert not (out / "eval.json").exists()
     run = neurodyn.train(None, out, resume=True)
     assert list(run.metrics["step"]) == list(range(1, 2001))
