@@ -169,6 +169,13 @@ pub fn run(a: EvalArgs) -> Result<()> {
     };
     let rec = record(&mut tr.net, &trials, 250)?;
     let sc = score(&rec);
+    // The file first: printing ends the process quietly when stdout's reader has gone
+    // (`eval RUN --json x.json | true`), and the file must not be lost with it.
+    if let Some(j) = &a.json {
+        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition, "per_response": sc.per_response});
+        let text = serde_json::to_string_pretty(&v)?;
+        neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
+    }
     println!("accuracy {:.4} on {} trials", sc.accuracy, sc.n_trials);
     for (label, rows) in &sc.per_condition {
         let cells: Vec<String> = rows
@@ -184,11 +191,6 @@ pub fn run(a: EvalArgs) -> Result<()> {
             .map(|r| format!("{}: {:.3} (n={})", r.value, r.accuracy, r.n))
             .collect();
         println!("  by response window: {}", cells.join(", "));
-    }
-    if let Some(j) = &a.json {
-        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition, "per_response": sc.per_response});
-        let text = serde_json::to_string_pretty(&v)?;
-        neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
     }
     Ok(())
 }

@@ -163,6 +163,19 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
     let p = load_vision_run(&a.run)?;
     let all: Vec<usize> = (0..p.data.test.len()).collect();
     let s = eval::score(&p.net, &p.data.test, &all, &p.norm, p.cfg.train.threads);
+    // The file before anything is printed (see `eval_cmd::run`).
+    if let Some(j) = &a.json {
+        let v = serde_json::json!({
+            "accuracy": s.accuracy,
+            "n_test": s.n,
+            "loss": s.loss,
+            "per_class": s.per_class,
+            "confusion": s.confusion,
+            "class_names": p.data.test.class_names(),
+        });
+        let text = serde_json::to_string_pretty(&v)?;
+        neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
+    }
     println!(
         "accuracy {:.4} on {} held-out {} (mean cross-entropy {:.4})",
         s.accuracy,
@@ -180,18 +193,6 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
     println!("  {:<width$}  accuracy      n", "class");
     for r in &s.per_class {
         println!("  {:<width$}  {:>8.4}  {:>5}", r.class, r.accuracy, r.n);
-    }
-    if let Some(j) = &a.json {
-        let v = serde_json::json!({
-            "accuracy": s.accuracy,
-            "n_test": s.n,
-            "loss": s.loss,
-            "per_class": s.per_class,
-            "confusion": s.confusion,
-            "class_names": p.data.test.class_names(),
-        });
-        let text = serde_json::to_string_pretty(&v)?;
-        neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
     }
     Ok(())
 }

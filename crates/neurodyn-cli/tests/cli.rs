@@ -666,3 +666,46 @@ fn train_check_says_what_a_config_builds_and_writes_nothing() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn output_files_survive_a_closed_stdout_and_failed_writes_leave_no_temporary_file() {
+    let d = tmp("traps");
+    let cfg = write_config(&d, TINY);
+    let run_dir = d.join("run");
+    let o = train(&cfg, &run_dir);
+    assert!(o.status.success(), "{}", text(&o));
+    // `eval RUN --json x.json | true`: the reader of stdout is gone before anything is printed.
+    let json = d.join("x.json");
+    let o = run(Command::new("sh").arg("-c").arg(format!(
+        "'{}' eval '{}' --json '{}' | true",
+        env!("CARGO_BIN_EXE_neurodyn"),
+        run_dir.display(),
+        json.display()
+    )));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(json.exists(), "x.json was not written");
+    // A directory where a file should go: an error, and no DIR.tmp beside it.
+    let dir = d.join("adir");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let o = run(bin().arg("eval").arg(&run_dir).arg("--json").arg(&dir));
+    assert!(!o.status.success(), "{}", text(&o));
+    let o = run(bin()
+        .args([
+            "tasks",
+            "sample",
+            "PerceptualDecisionMaking",
+            "--n",
+            "4",
+            "--out",
+        ])
+        .arg(&dir));
+    assert!(!o.status.success(), "{}", text(&o));
+    let left: Vec<String> = std::fs::read_dir(&d)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -126,19 +126,29 @@ impl Npz {
         })
     }
 
-    /// Write all arrays to `path` (uncompressed), atomically.
+    /// Write all arrays to `path` (uncompressed), atomically: into a temporary file beside it,
+    /// renamed over `path` once complete. On failure the temporary file is removed and `path` is
+    /// left as it was.
     pub fn save(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("npz.tmp");
+        let written = self.save_to(&tmp, path);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    }
+
+    fn save_to(&self, tmp: &Path, path: &Path) -> Result<()> {
         let io = |e: std::io::Error| CoreError::Io {
-            path: tmp.clone(),
+            path: tmp.to_path_buf(),
             source: e,
         };
         let npz_err = |e: ndarray_npy::WriteNpzError| CoreError::Npz {
-            path: tmp.clone(),
+            path: tmp.to_path_buf(),
             message: e.to_string(),
         };
         {
-            let file = File::create(&tmp).map_err(io)?;
+            let file = File::create(tmp).map_err(io)?;
             let mut w = NpzWriter::new(file);
             for (name, a) in &self.arrays {
                 match a {
@@ -152,7 +162,7 @@ impl Npz {
             let file = w.finish().map_err(npz_err)?;
             file.sync_all().map_err(io)?;
         }
-        std::fs::rename(&tmp, path).map_err(|e| CoreError::Io {
+        std::fs::rename(tmp, path).map_err(|e| CoreError::Io {
             path: path.to_path_buf(),
             source: e,
         })
