@@ -29,8 +29,8 @@ pub struct EvalArgs {
     pub json: Option<PathBuf>,
 }
 
-fn trials_from_npz(path: &std::path::Path) -> Result<Vec<Trial>> {
-    let z = Npz::load(path)?;
+/// The trials of `z`, the arrays of the file at `path` (named in errors).
+fn trials_from_npz(z: &Npz, path: &std::path::Path) -> Result<Vec<Trial>> {
     let inputs = z.require("inputs", path)?;
     let targets = z.require("targets", path)?;
     let mask = z.require("mask", path)?;
@@ -137,8 +137,9 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let trials = match &a.trials {
         Some(p) => {
             // Files from `neurodyn tasks sample` say their time step; others are taken as given.
+            let z = Npz::load(p)?;
             let dt = tr.task.spec().dt_ms;
-            if let Some(file_dt) = Npz::load(p)?.get("dt_ms").map(|a| a.to_f64()) {
+            if let Some(file_dt) = z.get("dt_ms").map(|a| a.to_f64()) {
                 if file_dt
                     .first()
                     .is_some_and(|&d| (d - dt).abs() > 1e-9 * dt.abs().max(1.0))
@@ -151,7 +152,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
                     );
                 }
             }
-            let mut t = trials_from_npz(p)?;
+            let mut t = trials_from_npz(&z, p)?;
             let want = tr.net.n_out;
             for tr_ in &mut t {
                 if tr_.n_out > want {
