@@ -95,11 +95,7 @@ pub fn run(cmd: TasksCmd) -> Result<()> {
 }
 
 fn parse_compat(s: &str) -> Result<Compat> {
-    match s.to_ascii_lowercase().as_str() {
-        "default" => Ok(Compat::Default),
-        "neurogym" => Ok(Compat::Neurogym),
-        other => bail!("--compat must be `default` or `neurogym`, got {other:?}"),
-    }
+    s.parse().map_err(|e| anyhow::anyhow!("--compat {e}"))
 }
 
 fn list() -> Result<()> {

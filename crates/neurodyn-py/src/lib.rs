@@ -8,7 +8,7 @@
 
 use neurodyn_core::{NpArray, Npz};
 use neurodyn_report::{Outcome, RunView};
-use neurodyn_tasks::{build, sample_trials, Compat, ParamValue, TaskConfig};
+use neurodyn_tasks::{build, sample_trials, ParamValue, TaskConfig};
 use neurodyn_train::{train_run, RunConfig, RunDir, StepReport};
 use numpy::IntoPyArray;
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
@@ -79,17 +79,6 @@ fn task_names() -> Vec<&'static str> {
     neurodyn_tasks::task_names()
 }
 
-/// Parse `default` / `neurogym`.
-fn parse_compat(s: &str) -> Result<Compat, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "default" => Ok(Compat::Default),
-        "neurogym" => Ok(Compat::Neurogym),
-        other => Err(format!(
-            "compat must be `default` or `neurogym`, got {other:?}"
-        )),
-    }
-}
-
 /// The arrays `neurodyn tasks sample` writes (`neurodyn_tasks::trials_npz`: same names, dtypes,
 /// shapes and values).
 fn sample_npz(
@@ -105,7 +94,7 @@ fn sample_npz(
     }
     let cfg = TaskConfig {
         dt_ms,
-        compat: parse_compat(compat)?,
+        compat: compat.parse().map_err(|e| format!("compat {e}"))?,
         params,
         ..Default::default()
     };

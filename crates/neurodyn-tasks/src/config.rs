@@ -27,6 +27,19 @@ pub enum Compat {
     Neurogym,
 }
 
+/// `default` or `neurogym`, in any case (the command line's and Python's spelling).
+impl std::str::FromStr for Compat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Compat, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "default" => Ok(Compat::Default),
+            "neurogym" => Ok(Compat::Neurogym),
+            other => Err(format!("must be `default` or `neurogym`, got {other:?}")),
+        }
+    }
+}
+
 /// Loss-mask weights. By default every real step has weight 1.
 ///
 /// The weight of a step is the product of its period's weight (`period_weights`, default 1) and,
