@@ -17,7 +17,7 @@ use pyo3::types::PyDict;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pyo3::create_exception!(
@@ -277,74 +277,12 @@ fn read_npz(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
     npz_to_dict(py, npz)
 }
 
-/// A safetensors file's tensors (f32, f64, i64, i32, u8) as numpy arrays, sorted by name.
-fn read_tensors(path: &Path) -> Result<Vec<(String, NpArray)>, String> {
-    use safetensors::{Dtype, SafeTensors};
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| format!("{}: not a valid safetensors file: {e}", path.display()))?;
-    let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
-    names.sort();
-    let mut out = Vec::new();
-    for name in names {
-        let t = st
-            .tensor(&name)
-            .map_err(|e| format!("{}: tensor {name}: {e}", path.display()))?;
-        let shape = ndarray::IxDyn(t.shape());
-        let data = t.data();
-        let bad = |e: ndarray::ShapeError| format!("{}: tensor {name}: {e}", path.display());
-        macro_rules! le {
-            ($ty:ty, $n:expr) => {
-                data.chunks_exact($n)
-                    .map(|c| {
-                        let mut b = [0u8; $n];
-                        b.copy_from_slice(c);
-                        <$ty>::from_le_bytes(b)
-                    })
-                    .collect::<Vec<$ty>>()
-            };
-        }
-        let a = match t.dtype() {
-            Dtype::F32 => {
-                NpArray::F32(ndarray::ArrayD::from_shape_vec(shape, le!(f32, 4)).map_err(bad)?)
-            }
-            Dtype::F64 => {
-                NpArray::F64(ndarray::ArrayD::from_shape_vec(shape, le!(f64, 8)).map_err(bad)?)
-            }
-            Dtype::I64 => {
-                NpArray::I64(ndarray::ArrayD::from_shape_vec(shape, le!(i64, 8)).map_err(bad)?)
-            }
-            Dtype::I32 => NpArray::I64(
-                ndarray::ArrayD::from_shape_vec(
-                    shape,
-                    le!(i32, 4).into_iter().map(i64::from).collect(),
-                )
-                .map_err(bad)?,
-            ),
-            Dtype::U8 => {
-                NpArray::U8(ndarray::ArrayD::from_shape_vec(shape, data.to_vec()).map_err(bad)?)
-            }
-            other => {
-                return Err(format!(
-                    "{}: tensor {name} has dtype {other:?}, which neurodyn does not read",
-                    path.display()
-                ))
-            }
-        };
-        out.push((name, a));
-    }
-    Ok(out)
-}
-
 /// Every tensor of a safetensors file (`model.safetensors`, a checkpoint) as numpy arrays.
 #[pyfunction]
 fn read_safetensors(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
-    let tensors = py.detach(|| guarded(|| read_tensors(&path).map_err(Error::new_err)))?;
-    let d = PyDict::new(py);
-    for (name, a) in tensors {
-        d.set_item(name, to_numpy(py, a))?;
-    }
-    Ok(d)
+    let arrays =
+        py.detach(|| guarded(|| neurodyn_train::checkpoint::read_arrays(&path).map_err(err)))?;
+    npz_to_dict(py, arrays)
 }
 
 /// Every analysis' name (as `analyze` takes it).

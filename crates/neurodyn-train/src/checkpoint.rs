@@ -396,6 +396,52 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Vec<f32>)>> {
         .collect()
 }
 
+/// Every tensor of a safetensors file (`model.safetensors`, a checkpoint) in f32, f64, i64, i32
+/// (read as i64) or u8, sorted by name, with its shape: the arrays a numpy user would get.
+pub fn read_arrays(path: &Path) -> Result<neurodyn_core::Npz> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| file(path, format!("not a valid safetensors file: {e}")))?;
+    let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
+    names.sort();
+    let mut out = neurodyn_core::Npz::new();
+    for name in names {
+        let t = st
+            .tensor(&name)
+            .map_err(|e| file(path, format!("tensor {name}: {e}")))?;
+        let (shape, data) = (t.shape().to_vec(), t.data());
+        macro_rules! le {
+            ($ty:ty, $n:expr) => {
+                data.chunks_exact($n)
+                    .map(|c| {
+                        let mut b = [0u8; $n];
+                        b.copy_from_slice(c);
+                        <$ty>::from_le_bytes(b)
+                    })
+                    .collect::<Vec<$ty>>()
+            };
+        }
+        match t.dtype() {
+            Dtype::F32 => out.f32(&name, &shape, le!(f32, 4))?,
+            Dtype::F64 => out.f64(&name, &shape, le!(f64, 8))?,
+            Dtype::I64 => out.i64(&name, &shape, le!(i64, 8))?,
+            Dtype::I32 => out.i64(
+                &name,
+                &shape,
+                le!(i32, 4).into_iter().map(i64::from).collect(),
+            )?,
+            Dtype::U8 => out.u8(&name, &shape, data.to_vec())?,
+            other => {
+                return Err(file(
+                    path,
+                    format!("tensor {name} has dtype {other:?}, which neurodyn does not read"),
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
