@@ -143,7 +143,9 @@ def train(
     """Train a network and write the run directory ``out``; returns its :class:`Run`.
 
     ``config``: a TOML file's path, or a dict with the same keys (``{"task": {"name": …},
-    "model": {"n_rec": 64}, "train": {"steps": 500}}``; ``None`` values mean the default).
+    "model": {"n_rec": 64}, "train": {"steps": 500}}``; ``None`` values mean the default). Keys
+    it leaves out take the task's recipe (what ``neurodyn train --task NAME`` trains), or the
+    generic defaults with ``"base": "defaults"``.
     ``progress``: print the step, loss and accuracy to ``sys.stderr``. ``resume``: continue the
     run in ``out`` from its last checkpoint (``config`` must be ``None``).
 
@@ -167,4 +169,7 @@ def train(
     else:
         raise TypeError(f"config must be a path or a dict, not {type(config).__name__}")
     path = _neurodyn.train(text, source, os.fspath(out), progress, resume)
-    return Run(path)
+    run = Run(path)
+    for w in run.eval.get("health", {}).get("warnings", []):
+        warnings.warn(f"network health: {w}", stacklevel=2)
+    return run

@@ -173,11 +173,17 @@ pub fn run(a: EvalArgs) -> Result<()> {
     // The file first: printing ends the process quietly when stdout's reader has gone
     // (`eval RUN --json x.json | true`), and the file must not be lost with it.
     if let Some(j) = &a.json {
-        let v = serde_json::json!({"accuracy": sc.accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition, "per_response": sc.per_response});
+        let v = serde_json::json!({"accuracy": sc.accuracy, "strict_accuracy": sc.strict_accuracy, "n_trials": sc.n_trials, "per_condition": sc.per_condition, "per_response": sc.per_response});
         let text = serde_json::to_string_pretty(&v)?;
         neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
     }
-    println!("accuracy {:.4} on {} trials", sc.accuracy, sc.n_trials);
+    let strict = sc
+        .strict_accuracy
+        .map_or(String::new(), |s| format!(" ({s:.4} holding fixation)"));
+    println!(
+        "accuracy {:.4}{strict} on {} trials",
+        sc.accuracy, sc.n_trials
+    );
     for (label, rows) in &sc.per_condition {
         let cells: Vec<String> = rows
             .iter()

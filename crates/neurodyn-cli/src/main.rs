@@ -47,12 +47,27 @@ mod tasks_cmd;
 mod train_cmd;
 mod vision_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::{ErrorKind, Write};
 
 /// Train biologically constrained recurrent networks on cognitive tasks, then study them.
 #[derive(Parser)]
-#[command(name = "neurodyn", version, about)]
+#[command(
+    name = "neurodyn",
+    version,
+    about,
+    long_about = "neurodyn trains biologically constrained networks on the tasks animals perform \
+(the NeuroGym suite, Yang et al. 2019's 20 tasks, flip-flop and memory tasks; CNNs on images) and \
+studies them with the methods used on real brains: PCA trajectories, fixed points and line \
+attractors, single-unit selectivity, task-variance clusters, lesions, decoding, representational \
+dissimilarity and signal detection. Every run is a directory of plain files (TOML, CSV, JSON, \
+safetensors, npz) that numpy opens; the same config and seed give bit-identical results.\n\n\
+Start with `neurodyn quickstart`: it trains a network on a perceptual decision, analyses it and \
+writes figures and an HTML report.",
+    after_help = "Examples:\n  neurodyn quickstart\n  neurodyn tasks list\n  neurodyn train --task \
+DelayMatchSample --out runs/dms\n  neurodyn analyze runs/dms all\n  neurodyn train my.toml   \
+(keys it leaves out take its task's recipe)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -74,6 +89,18 @@ enum Cmd {
     /// Time training steps of the engine (and of PyTorch and JAX, given --torch-python and
     /// --jax-python), on the same threads.
     Bench(bench::BenchArgs),
+    /// Print a shell completion script (e.g. `neurodyn completions bash > ~/.local/share/bash-completion/completions/neurodyn`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff): `neurodyn.1` and one per subcommand, into a directory
+    /// (`man -l DIR/neurodyn.1` reads one).
+    Man {
+        /// The directory to write them into (created if missing).
+        #[arg(long, default_value = "man")]
+        out: std::path::PathBuf,
+    },
 }
 
 fn main() {
@@ -86,11 +113,43 @@ fn main() {
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Analyze(a) => analyze::run(a),
+        Cmd::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "neurodyn", &mut out);
+            print!("{}", String::from_utf8_lossy(&out));
+            Ok(())
+        }
+        Cmd::Man { out } => man_pages(&out),
     };
     if let Err(e) = result {
         eprintln!("error: {}", message(&e));
         std::process::exit(1);
     }
+}
+
+/// Write `neurodyn.1` and a page per subcommand (`neurodyn-train.1`, …) into `dir`.
+fn man_pages(dir: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let cmd = Cli::command();
+    let mut pages = vec![("neurodyn".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let page = sub
+            .clone()
+            .bin_name(format!("neurodyn {}", sub.get_name()))
+            .display_name(format!("neurodyn-{}", sub.get_name()));
+        pages.push((format!("neurodyn-{}", sub.get_name()), page));
+    }
+    for (name, page) in pages {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page)
+            .title(name.clone())
+            .render(&mut buf)?;
+        let path = dir.join(format!("{name}.1"));
+        neurodyn_train::checkpoint::write_atomic(&path, &buf)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// An error and its causes on one line, `outer: cause: cause`, leaving out a cause whose text

@@ -52,7 +52,11 @@ pub struct TrainArgs {
 /// `neurodyn train --check`: every check a run's config gets ([`RunConfig::plan`]), then what it
 /// builds.
 pub fn check(a: &TrainArgs) -> Result<()> {
-    let plan = resolve(a)?.plan()?;
+    let (cfg, base) = resolve(a)?;
+    if a.config.is_some() {
+        println!("unset keys from {base}");
+    }
+    let plan = cfg.plan()?;
     let spec = plan.task.spec();
     let cfg = &plan.cfg;
     println!(
@@ -77,32 +81,29 @@ pub fn check(a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Resolve the config the flags describe.
-pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
-    let mut cfg = match &a.config {
+/// Resolve the config the flags describe, and say what its unset keys came from.
+pub fn resolve(a: &TrainArgs) -> Result<(RunConfig, recipes::Base)> {
+    let kind = a.model.as_deref().map(str::parse).transpose()?;
+    let (mut cfg, base) = match &a.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config {}", p.display()))?;
-            RunConfig::from_toml(&text).map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?
+            recipes::from_user_toml(&text, a.task.as_deref(), kind)
+                .map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?
         }
-        None => recipes::recipe(
-            a.task.as_deref().unwrap_or("PerceptualDecisionMaking"),
-            a.seed.unwrap_or(0),
-        ),
+        None => {
+            let mut cfg = recipes::recipe(
+                a.task.as_deref().unwrap_or("PerceptualDecisionMaking"),
+                a.seed.unwrap_or(0),
+            );
+            if let Some(k) = kind {
+                // The recipe's per-model adjustments apply.
+                cfg = recipes::with_model(cfg, k);
+            }
+            let base = recipes::Base::Recipe(cfg.task.name.clone());
+            (cfg, base)
+        }
     };
-    if let Some(t) = &a.task {
-        if a.config.is_some() {
-            cfg.task.name = t.clone();
-        }
-    }
-    if let Some(m) = &a.model {
-        if a.config.is_none() {
-            // A recipe: its per-model adjustments apply.
-            cfg = recipes::with_model(cfg, m.parse()?);
-        } else {
-            cfg.model.kind = m.parse()?;
-        }
-    }
     if let Some(dt) = a.dt {
         cfg.task.dt_ms = Some(dt);
     }
@@ -112,7 +113,7 @@ pub fn resolve(a: &TrainArgs) -> Result<RunConfig> {
     if let Some(s) = a.steps {
         cfg.train.steps = s;
     }
-    Ok(cfg)
+    Ok((cfg, base))
 }
 
 /// Train with a progress bar; returns the run directory and outcome.
@@ -129,13 +130,19 @@ pub fn train_with_progress(
         ProgressBar::new(total)
     };
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} {per_sec:>9} eta {eta:>3} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let n_stages = cfg.train.curriculum.len();
+    let mut stopped_at = None;
     let out = train_run_with(cfg, dir, start, |r| {
         bar.set_position(r.step);
+        if r.stop {
+            stopped_at = Some(r.step);
+        }
         if r.step % 10 == 0 || r.step == total {
             let stage = match r.stage {
                 Some(i) => format!("stage {}/{n_stages} ", i + 1),
@@ -146,7 +153,14 @@ pub fn train_with_progress(
         }
     });
     bar.finish_and_clear();
-    Ok(out?)
+    let out = out?;
+    if let Some(k) = stopped_at {
+        eprintln!("stopped early after step {k} of {total}: train.stop's accuracy was reached");
+    }
+    for w in &out.health.warnings {
+        eprintln!("warning: network health: {w}");
+    }
+    Ok(out)
 }
 
 /// Run `neurodyn train` on a cognitive task (`main` sends image tasks to `vision_cmd::train`).
@@ -178,7 +192,10 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
             (cfg, d.clone(), start)
         }
         None => {
-            let cfg = resolve(&a)?;
+            let (cfg, base) = resolve(&a)?;
+            if let Some(p) = &a.config {
+                eprintln!("{}: unset keys from {base}", p.display());
+            }
             let dir = a.out.clone().unwrap_or_else(|| {
                 PathBuf::from(format!(
                     "runs/{}-{}-s{}",
@@ -189,8 +206,12 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
         }
     };
     let out = train_with_progress(cfg, &dir, start, a.quiet)?;
+    let strict = out
+        .score
+        .strict_accuracy
+        .map_or(String::new(), |s| format!(" ({s:.3} holding fixation)"));
     println!(
-        "trained in {:.1} s; accuracy {:.3} on {} fresh trials",
+        "trained in {:.1} s; accuracy {:.3}{strict} on {} fresh trials",
         out.train_seconds, out.score.accuracy, out.score.n_trials
     );
     if !out.score.per_response.is_empty() {

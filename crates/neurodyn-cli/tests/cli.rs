@@ -709,3 +709,56 @@ fn output_files_survive_a_closed_stdout_and_failed_writes_leave_no_temporary_fil
     assert!(left.is_empty(), "temporary files left: {left:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A config that sets only `[task]` trains from that task's recipe and says so; `base =
+/// "defaults"` starts from the generic defaults; `--check` says which.
+#[test]
+fn a_config_file_starts_from_its_tasks_recipe() {
+    let d = tmp("recipe-base");
+    let cfg = write_config(
+        &d,
+        "[task]\nname = \"ContextDecisionMaking\"\ncompat = \"neurogym\"\n",
+    );
+    let o = run(bin().arg("train").arg(&cfg).arg("--check"));
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("unset keys from the recipe of ContextDecisionMaking")
+            && t.contains("3000 steps"),
+        "{t}"
+    );
+    let defaults = d.join("defaults.toml");
+    std::fs::write(
+        &defaults,
+        "base = \"defaults\"\n[task]\nname = \"ContextDecisionMaking\"\n",
+    )
+    .expect("write");
+    let o = run(bin().arg("train").arg(&defaults).arg("--check"));
+    let t = text(&o);
+    assert!(
+        o.status.success() && t.contains("generic defaults") && t.contains("1000 steps"),
+        "{t}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Shell completions and manual pages.
+#[test]
+fn completions_and_man_pages() {
+    let o = run(bin().args(["completions", "bash"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let script = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        script.contains("_neurodyn") && script.contains("quickstart"),
+        "{script}"
+    );
+    let o = run(bin().args(["completions", "tcsh"]));
+    assert!(!o.status.success(), "an unknown shell is refused");
+    let d = tmp("man");
+    let o = run(bin().arg("man").arg("--out").arg(&d));
+    assert!(o.status.success(), "{}", text(&o));
+    let page = std::fs::read_to_string(d.join("neurodyn-train.1")).expect("train's page");
+    assert!(page.contains(".TH") && page.contains("resume"), "{page}");
+    assert!(d.join("neurodyn.1").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -27,6 +27,28 @@ impl Frozen {
         &self.net
     }
 
+    /// The readout at state `x`: `W_out r(x) + b_out` (logits for class targets).
+    pub fn output(&self, x: &[f64]) -> Vec<f64> {
+        let net = &self.net;
+        let h = net.cell.n_units();
+        let mut r = vec![0.0; h];
+        net.cell.rates_of_state(x, &mut r);
+        let w = net.effective_w_out();
+        let b = net
+            .layout
+            .range_of("readout.b_out")
+            .map_or_else(|| vec![0.0; net.n_out], |rg| net.params[rg].to_vec());
+        (0..net.n_out)
+            .map(|o| {
+                b[o] + w[o * h..(o + 1) * h]
+                    .iter()
+                    .zip(&r)
+                    .map(|(a, c)| a * c)
+                    .sum::<f64>()
+            })
+            .collect()
+    }
+
     fn project(&self, u: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; self.net.cell.input_width()];
         project_sample(&*self.net.cell, &self.eff, u, &mut out);

@@ -9,7 +9,7 @@
 use neurodyn_core::{NpArray, Npz};
 use neurodyn_report::{Outcome, RunView};
 use neurodyn_tasks::{build, sample_trials, ParamValue, TaskConfig};
-use neurodyn_train::{train_run, RunConfig, RunDir, StepReport};
+use neurodyn_train::{train_run, RunDir, StepReport};
 use numpy::IntoPyArray;
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
 use pyo3::prelude::*;
@@ -210,7 +210,10 @@ fn train(
                      use `neurodyn train`"
                 )));
             }
-            RunConfig::from_toml(text).map_err(|m| err(format!("{source}: {m}")))?
+            // Unset keys come from the task's recipe, as in `neurodyn train FILE`.
+            neurodyn_train::recipes::from_user_toml(text, None, None)
+                .map_err(|m| err(format!("{source}: {m}")))?
+                .0
         }
         None if resume => RunDir::new(&out).read_config().map_err(err)?,
         None => return Err(Error::new_err("a config is needed unless resume=True")),

@@ -16,7 +16,8 @@ padding-bottom:.2em;margin-top:2em}h3{margin-top:1.6em}.meta{color:#666;font-siz
 margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .7em;text-align:left;font-size:.93em}th{background:#f4f4f4}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}.fig{margin:1em 0}.fig svg{max-width:100%;height:auto;\
 display:block}.note{color:#444}.tables{display:flex;flex-wrap:wrap;gap:1.5em}pre{background:#f6f6f6;padding:.8em;\
-overflow-x:auto;font-size:.85em}.fail{color:#a00}";
+overflow-x:auto;font-size:.85em}.fail{color:#a00}.warn{background:#fff4e5;border-left:4px solid #e69500;\
+padding:.5em .9em;margin:.8em 0}";
 
 /// Escape text for HTML.
 fn esc(s: &str) -> String {
@@ -100,6 +101,13 @@ fn evaluation(eval: &Value) -> String {
         }
         _ => s.push_str("<p class=\"fail\">eval.json has no accuracy</p>\n"),
     }
+    if let Some(a) = eval["strict_accuracy"].as_f64() {
+        let _ = writeln!(
+            s,
+            "<p>Holding fixation as well (no premature response or false alarm): <b>{a:.3}</b>.</p>"
+        );
+    }
+    s.push_str(&health_box(eval));
     s.push_str("<div class=\"tables\">\n");
     let mut tables: Vec<(&str, &Value)> = eval["per_condition"]
         .as_object()
@@ -134,6 +142,27 @@ fn evaluation(eval: &Value) -> String {
     s
 }
 
+/// The health check's warnings (`eval.json`'s `health`) as a box, or nothing when healthy.
+fn health_box(eval: &Value) -> String {
+    let warnings: Vec<&str> = eval["health"]["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "<div class=\"warn\"><b>Network health:</b> the analyses below may not be meaningful.<ul>\n",
+    );
+    for w in warnings {
+        let _ = writeln!(s, "<li>{}</li>", esc(w));
+    }
+    s.push_str("</ul></div>\n");
+    s
+}
+
 fn section(s: &Section) -> String {
     let mut out = format!("<h3 id=\"{}\">{}</h3>\n", esc(&s.name), esc(&s.title));
     let class = if s.note.starts_with("failed:") {
@@ -142,6 +171,9 @@ fn section(s: &Section) -> String {
         "note"
     };
     let _ = writeln!(out, "<p class=\"{class}\">{}</p>", esc(&s.note));
+    for w in &s.warnings {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", esc(w));
+    }
     if !s.numbers.is_empty() {
         out.push_str("<table>\n");
         for (k, v) in &s.numbers {

@@ -151,6 +151,34 @@ pub struct TrainConfig {
     /// Stages trained before the task itself (see [`Stage`]); empty = none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub curriculum: Vec<Stage>,
+    /// End training before `steps` once the task is learned (see [`StopRule`]); none by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopRule>,
+}
+
+/// Early stopping: training ends after the first step at which the mean training-batch accuracy
+/// over the last `window` steps on the task itself (after any curriculum) reaches `accuracy`;
+/// `steps` is then the most it takes. The window's accuracies are kept in checkpoints, so a
+/// resumed run stops where an uninterrupted one would, and resuming a run that stopped trains no
+/// further. `eval.json`'s `steps` says how many were taken.
+///
+/// ```toml
+/// [train]
+/// steps = 5000
+/// stop = { accuracy = 0.99, window = 50 }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRule {
+    /// Mean training-batch accuracy to reach, in (0, 1].
+    pub accuracy: f64,
+    /// Steps it is averaged over (default 50).
+    #[serde(default = "fifty")]
+    pub window: u64,
+}
+
+fn fifty() -> u64 {
+    50
 }
 
 /// The learning rule.
@@ -283,6 +311,7 @@ impl Default for TrainConfig {
             feedback: Feedback::Backprop,
             method: Method::Bptt,
             curriculum: Vec::new(),
+            stop: None,
         }
     }
 }

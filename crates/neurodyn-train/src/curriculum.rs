@@ -1,7 +1,7 @@
 //! Curricula: the stages' tasks built and checked against the task itself, where a curriculum
 //! stands ([`Progress`], kept in checkpoints), and when it moves on.
 
-use crate::config::{RunConfig, Stage};
+use crate::config::{RunConfig, Stage, StopRule};
 use crate::error::{config, Result};
 use neurodyn_tasks::Task;
 
@@ -104,15 +104,24 @@ pub(crate) fn build_stages(cfg: &RunConfig, task: &dyn Task) -> Result<Vec<Box<d
 
 /// After step `step` (1-based, just taken, with this training accuracy): move the curriculum on
 /// when its stage has taken its steps or met its accuracy criterion. Returns the stage the step
-/// trained on.
+/// trained on. On the task itself, the accuracies of the stop rule's window are kept in
+/// `p.recent` instead.
 pub(crate) fn advance(
     curriculum: &[Stage],
+    stop: Option<&StopRule>,
     p: &mut Progress,
     step: u64,
     accuracy: f64,
 ) -> Option<usize> {
     let i = p.stage;
-    let stage = curriculum.get(i)?;
+    let Some(stage) = curriculum.get(i) else {
+        if let Some(rule) = stop {
+            p.recent.push(accuracy);
+            let excess = p.recent.len().saturating_sub(rule.window as usize);
+            p.recent.drain(..excess);
+        }
+        return None;
+    };
     let met = stage.until_accuracy.is_some_and(|target| {
         let over = stage
             .accuracy_steps
@@ -132,4 +141,14 @@ pub(crate) fn advance(
         };
     }
     Some(i)
+}
+
+/// Whether the stop rule is met: the curriculum done and the window's mean accuracy reached.
+pub(crate) fn stop_met(curriculum: &[Stage], stop: Option<&StopRule>, p: &Progress) -> bool {
+    stop.is_some_and(|rule| {
+        p.stage >= curriculum.len()
+            && p.recent.len() as u64 == rule.window
+            // Batch accuracies are fractions k/B: a mean of exactly the target may round below.
+            && p.recent.iter().sum::<f64>() / p.recent.len() as f64 >= rule.accuracy - 1e-9
+    })
 }

@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod curriculum;
 pub mod error;
+pub mod health;
 pub mod model;
 pub mod plan;
 pub mod recipes;
@@ -21,11 +22,12 @@ mod validate;
 pub mod vision;
 
 pub use config::{
-    BatchMode, DaleConfig, EvalConfig, Feedback, Method, ModelConfig, RunConfig, Stage,
+    BatchMode, DaleConfig, EvalConfig, Feedback, Method, ModelConfig, RunConfig, Stage, StopRule,
     TaskSection, TrainConfig,
 };
 pub use curriculum::Progress;
 pub use error::{Result, TrainError};
+pub use health::Health;
 pub use model::{ModelKey, ModelKind};
 pub use plan::RunPlan;
 pub use run::{evaluate, load_run, train_run, train_run_with, Loaded, Outcome, RunDir, Start};

@@ -9,7 +9,8 @@
 //!   checkpoint.safetensors   weights + optimizer state + step + curriculum progress (atomic,
 //!                            every `checkpoint_every`)
 //!   model.safetensors        final weights (config in the metadata)
-//!   eval.json                accuracy overall and per condition on fresh trials
+//!   eval.json                accuracy overall and per condition on fresh trials, and the
+//!                            network-health check (`health`)
 //!   recording.npz            test trials: rates (trial, time, unit), inputs, outputs, targets,
 //!                            mask, trial_len, period_<name>, gate_<name> (gated cells),
 //!                            one array per condition label
@@ -19,6 +20,7 @@
 use crate::checkpoint::{load_checkpoint, save_checkpoint, save_model, write_atomic};
 use crate::config::RunConfig;
 use crate::error::{file, io, Result, TrainError};
+use crate::health::Health;
 use crate::score::{record, score, Score};
 use crate::step::StepReport;
 use crate::trainer::Trainer;
@@ -137,6 +139,8 @@ pub struct Outcome {
     pub train_seconds: f64,
     /// The recording written.
     pub recording: Recording,
+    /// The network-health check (also in `eval.json`).
+    pub health: Health,
 }
 
 /// How [`train_run_with`] starts.
@@ -216,7 +220,9 @@ pub fn train_run_with(
     let total = trainer.cfg.train.steps;
     let every = trainer.cfg.train.checkpoint_every;
     let ckpt = rd.checkpoint();
+    let mut step_walls = Vec::new();
     let trained = trainer.run(total, |t, r| {
+        step_walls.push(start.elapsed().as_secs_f64());
         let wall = wall0 + start.elapsed().as_secs_f64();
         writeln!(
             metrics,
@@ -232,7 +238,7 @@ pub fn train_run_with(
             wall
         )
         .map_err(|e| io(&rd.metrics(), e))?;
-        if (every > 0 && r.step % every == 0) || r.step == total {
+        if (every > 0 && r.step % every == 0) || r.step == total || r.stop {
             metrics.flush().map_err(|e| io(&rd.metrics(), e))?;
             save_checkpoint(&ckpt, &t.net, &t.opt, &t.checkpoint_state())?;
             last_checkpoint = Some(r.step);
@@ -256,11 +262,13 @@ pub fn train_run_with(
     let n_rec = trainer.cfg.eval.n_record.min(rec.n_trials).max(1);
     let kept = keep_trials(&rec, n_rec);
     kept.save(&rd.recording())?;
-    write_eval(&rd.eval(), &sc, &trainer, train_seconds)?;
+    let health = crate::health::check(&rec, &step_walls);
+    write_eval(&rd.eval(), &sc, &health, &trainer, train_seconds)?;
     Ok(Outcome {
         score: sc,
         train_seconds,
         recording: kept,
+        health,
     })
 }
 
@@ -304,9 +312,17 @@ pub fn keep_trials(rec: &Recording, n: usize) -> Recording {
 }
 
 /// Write `eval.json`.
-pub fn write_eval(path: &Path, sc: &Score, trainer: &Trainer, train_seconds: f64) -> Result<()> {
+pub fn write_eval(
+    path: &Path,
+    sc: &Score,
+    health: &Health,
+    trainer: &Trainer,
+    train_seconds: f64,
+) -> Result<()> {
     let v = serde_json::json!({
         "accuracy": sc.accuracy,
+        "strict_accuracy": sc.strict_accuracy,
+        "health": health,
         "n_trials": sc.n_trials,
         "per_condition": sc.per_condition,
         "per_response": sc.per_response,

@@ -12,6 +12,16 @@
 //! the k-th window over the trials that have one; the trial accuracy above still follows the
 //! last-response-step rule, so it equals the last window's.
 //!
+//! The strict rule (`strict_accuracy`, categorical tasks) also asks the network to hold fixation
+//! as an animal must: a trial is correct under it when it is correct by the rule above, every
+//! response window is right at its last step, and at every masked step whose target is fixate
+//! (0) the argmax is fixate, except in the [`GRACE_STEPS`] steps right after a response window (a
+//! leaky unit cannot drop its response at once). A premature response, a false alarm on a
+//! non-matching test or a "go" held through a no-go period fails it, as breaking fixation aborts
+//! a trial in the lab; the lenient rule sees none of these. A network that answers "match" on
+//! every test of DelayMatchSampleDistractor1D, or "go" from the start of a timing task's
+//! production period, scores 1.0 by the lenient rule and 0 by the strict one.
+//!
 //! Continuous tasks (e.g. flip-flop): a trial is correct when at ≥ 95 % of its masked steps every
 //! output is within 0.5 of its target (for ±1 targets: the sign is right with margin). The slack
 //! lets the network take a few steps to follow a target that jumps, as a leaky unit must.
@@ -101,6 +111,10 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
 pub struct Score {
     /// Fraction of trials correct.
     pub accuracy: f64,
+    /// Fraction of trials correct by the strict rule, which also asks for fixation held
+    /// (categorical tasks; see the module docs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strict_accuracy: Option<f64>,
     /// Trials scored.
     pub n_trials: usize,
     /// Per label: value → (accuracy, trials).
@@ -127,6 +141,9 @@ pub struct ConditionScore {
     pub n: usize,
 }
 
+/// Steps after a response window in which a fixate target is not yet asked of the strict rule.
+pub const GRACE_STEPS: usize = 2;
+
 fn argmax(v: &[f32]) -> i64 {
     let mut best = 0;
     for (k, &x) in v.iter().enumerate() {
@@ -144,6 +161,7 @@ pub fn score(rec: &Recording) -> Score {
     let mut choice = Vec::with_capacity(rec.n_trials);
     // Per response window k: (correct, trials).
     let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut strict = 0usize;
     for i in 0..rec.n_trials {
         let len = rec.trial_len[i];
         let mask = &rec.mask[i * t_max..i * t_max + len];
@@ -167,10 +185,27 @@ pub fn score(rec: &Recording) -> Score {
                 if windows.len() < ends.len() {
                     windows.resize(ends.len(), (0, 0));
                 }
+                let mut all_windows = true;
                 for (w, &t) in ends.iter().enumerate() {
-                    windows[w].0 += usize::from(argmax(output(t)) == tg[t]);
+                    let right = argmax(output(t)) == tg[t];
+                    all_windows &= right;
+                    windows[w].0 += usize::from(right);
                     windows[w].1 += 1;
                 }
+                let mut since_response = usize::MAX;
+                let mut held = true;
+                for t in 0..len {
+                    if tg[t] != 0 {
+                        since_response = 0;
+                        continue;
+                    }
+                    since_response = since_response.saturating_add(1);
+                    if mask[t] > 0.0 && since_response > GRACE_STEPS && argmax(output(t)) != 0 {
+                        held = false;
+                        break;
+                    }
+                }
+                strict += usize::from(len > 0 && k == tg[step] && all_windows && held);
             }
             RecTargets::Continuous(v) => {
                 let (mut good, mut total) = (0usize, 0usize);
@@ -189,6 +224,10 @@ pub fn score(rec: &Recording) -> Score {
     }
     let n = rec.n_trials;
     let accuracy = correct.iter().filter(|&&c| c).count() as f64 / n.max(1) as f64;
+    let strict_accuracy = match rec.targets {
+        RecTargets::Class(_) => Some(strict as f64 / n.max(1) as f64),
+        RecTargets::Continuous(_) => None,
+    };
     let mut per_condition = BTreeMap::new();
     for col in &rec.labels {
         let mut groups: BTreeMap<i64, (f64, usize, usize)> = BTreeMap::new();
@@ -232,6 +271,7 @@ pub fn score(rec: &Recording) -> Score {
     };
     Score {
         accuracy,
+        strict_accuracy,
         n_trials: n,
         per_condition,
         per_response,
@@ -296,5 +336,26 @@ mod tests {
         let all_right = score(&two_window_recording([[0, 1, 1, 0, 2, 2]; 2]));
         assert_eq!(all_right.per_response[0].accuracy, 1.0);
         assert_eq!(all_right.per_response[1].accuracy, 1.0);
+        assert_eq!(all_right.strict_accuracy, Some(1.0));
+    }
+
+    /// The strict rule fails a premature response and a wrong earlier window, and forgives a
+    /// response held into the grace steps.
+    #[test]
+    fn strict_rule_asks_for_fixation_held() {
+        // Trial 0: responds 2 at step 0 (target fixate): premature. Trial 1: right everywhere.
+        let sc = score(&two_window_recording([
+            [2, 1, 1, 0, 2, 2],
+            [0, 1, 1, 0, 2, 2],
+        ]));
+        assert_eq!(sc.correct, vec![true, true], "the lenient rule misses it");
+        assert_eq!(sc.strict_accuracy, Some(0.5));
+        // Window 1 wrong at its end: lenient (last window) right, strict wrong.
+        let sc = score(&two_window_recording([[0, 1, 2, 0, 2, 2]; 2]));
+        assert_eq!(sc.accuracy, 1.0);
+        assert_eq!(sc.strict_accuracy, Some(0.0));
+        // Still responding 1 at step 3, one step after window 1: within the grace steps.
+        let sc = score(&two_window_recording([[0, 1, 1, 1, 2, 2]; 2]));
+        assert_eq!(sc.strict_accuracy, Some(1.0));
     }
 }

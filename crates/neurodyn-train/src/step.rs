@@ -29,6 +29,8 @@ pub struct StepReport {
     pub grad_norm: f64,
     /// The curriculum stage this step trained on (0-based); `None`: the task itself.
     pub stage: Option<usize>,
+    /// The stop rule (`train.stop`) ends training after this step.
+    pub stop: bool,
 }
 
 /// Trial accuracy of a time-major batch's outputs (see `score` for the rule).
@@ -110,6 +112,7 @@ pub(crate) fn force_step(
             lr: report.mean_gain,
             grad_norm: report.dw_norm,
             stage: None,
+            stop: false,
         },
         if trials.is_none() { last } else { Vec::new() },
     ))
@@ -190,6 +193,7 @@ pub(crate) fn step_once(
             lr,
             grad_norm,
             stage: None,
+            stop: false,
         },
         carry,
     ))

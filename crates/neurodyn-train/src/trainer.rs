@@ -4,7 +4,7 @@
 
 use crate::checkpoint::CheckpointState;
 use crate::config::{BatchMode, RunConfig};
-use crate::curriculum::{advance, Progress};
+use crate::curriculum::{advance, stop_met, Progress};
 use crate::error::{config, Result};
 use crate::plan::RunPlan;
 use crate::seeds::DATA;
@@ -120,7 +120,7 @@ impl Trainer {
             }
             BatchMode::Trials => None,
         };
-        while self.step < until {
+        while self.step < until && !self.stopped() {
             // Stream mode: the next window, starting from the carried state. Trial mode: step k's
             // own batch of whole trials, from a fresh state.
             let (window, batch);
@@ -171,13 +171,24 @@ impl Trainer {
             self.step += 1;
             report.stage = advance(
                 &self.cfg.train.curriculum,
+                self.cfg.train.stop.as_ref(),
                 &mut self.progress,
                 self.step,
                 report.accuracy,
             );
+            report.stop = self.stopped();
             on_step(self, &report)?;
         }
         Ok(())
+    }
+
+    /// Whether the config's stop rule (`train.stop`) has ended training.
+    pub fn stopped(&self) -> bool {
+        stop_met(
+            &self.cfg.train.curriculum,
+            self.cfg.train.stop.as_ref(),
+            &self.progress,
+        )
     }
 
     /// What a checkpoint keeps of the training loop's state besides weights and optimizer.

@@ -44,6 +44,23 @@ pub(crate) fn validate(cfg: &RunConfig, categorical: bool) -> Result<()> {
             ));
         }
     }
+    if let Some(stop) = &t.stop {
+        if !(stop.accuracy > 0.0 && stop.accuracy <= 1.0) {
+            return Err(config(
+                "train.stop.accuracy",
+                format!("must be in (0, 1], got {}", stop.accuracy),
+            ));
+        }
+        if stop.window == 0 {
+            return Err(config("train.stop.window", "must be ≥ 1"));
+        }
+        if !categorical || t.batching == BatchMode::Stream {
+            return Err(config(
+                "train.stop",
+                "needs a task with class targets and batching = \"trials\" (training accuracy is undefined otherwise)",
+            ));
+        }
+    }
     if cfg.eval.n_trials == 0 {
         return Err(config("eval.n_trials", "must be ≥ 1"));
     }

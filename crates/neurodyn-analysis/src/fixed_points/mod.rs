@@ -6,16 +6,21 @@
 //! de-duplicated and outliers dropped (`select.rs`), and each surviving point is linearised
 //! (`classify.rs`: eigenvalues, stability as a map and in continuous time, marginal direction).
 //! Points are reported in increasing `q`; `converged` marks `q < tol_q`, the rest are slow points.
+//! `line.rs` tests the points for a line attractor ([`line_attractor`]).
 //!
 //! Results do not depend on `n_threads`: every start is optimised independently and the
 //! post-processing is sequential and ordered.
 
 mod classify;
+mod line;
 mod search;
 mod select;
 mod starts;
 
 pub use classify::{linearize, Linearization, MarginalMode};
+pub use line::{
+    line_attractor, line_attractor_on_recording, trajectory_speed, LineAttractor, LineCriteria,
+};
 pub use search::q_value;
 pub use starts::sample_starts;
 

@@ -13,10 +13,21 @@
 //! - `--input zero`: all zeros.
 //!
 //! Each point is reported with `q`, stability as a map (`max|μ| < 1`) and in continuous time
-//! (`max Re λ < 0`, `λ = (μ − 1)/dt`, for networks that are Euler steps of an ODE), its
-//! eigenvalues and the marginal (slowest) mode. Figures:
+//! (`max Re λ < 0`, `λ = (μ − 1)/dt`, for networks that are Euler steps of an ODE), its leading
+//! |μ| and number of growing modes (stable, saddle), what the readout says there (the choice, or
+//! the outputs' signs: a flip-flop's stored bits), its eigenvalues and the marginal (slowest)
+//! mode. The answers a scientist asks for come first:
+//! - **line attractor: found / not found**, by the explicit test of
+//!   `neurodyn_analysis::fixed_points::line_attractor` (slow points along one direction, spanning
+//!   the trajectories, with one mode at |μ| ≈ 1 along the line and the rest decaying), with the
+//!   number behind each criterion and, when not found, every criterion that failed;
+//! - **stable fixed points by readout**: e.g. "8 distinct of 8 possible" for the 3-bit flip-flop
+//!   (each stored memory is a stable point).
+//!
+//! Figures:
 //! `fixed_points_eigenvalues` (spectrum at the marked point — see `FixedPointResult::marked` — with the unit circle) and
-//! `fixed_points_pca` (points and the line-attractor direction over the trajectories in PC space).
+//! `fixed_points_pca` (points over the trajectories in PC space, with the line attractor drawn
+//! end to end when found, else the slowest mode's direction at the marked point).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
 
 use crate::analysis::{Analysis, Outcome};
@@ -24,7 +35,9 @@ use crate::common::{fig_files, fmt3, RecurrentRun, Section};
 use super::pca::{coloring, fit, trajs};
 use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
-use neurodyn_analysis::fixed_points::{self, FixedPointConfig, FixedPointResult};
+use neurodyn_analysis::fixed_points::{
+    self, FixedPointConfig, FixedPointResult, LineAttractor, LineCriteria,
+};
 use neurodyn_analysis::pca::PcaResult;
 use neurodyn_core::{Recording, Rng};
 use neurodyn_nn::Frozen;
@@ -238,6 +251,40 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
         .context("the fixed-point search kept no point")?;
     let lin = &best.linearization;
     let abs = |z: [f64; 2]| z[0].hypot(z[1]);
+    let line = fixed_points::line_attractor_on_recording(
+        &res.points,
+        &ctx.rec,
+        &LineCriteria::default(),
+    );
+    let readouts: Vec<String> = res
+        .points
+        .iter()
+        .map(|p| readout_label(&ctx.spec, &frozen.output(&p.x)))
+        .collect();
+    let table: Vec<serde_json::Value> = res
+        .points
+        .iter()
+        .zip(&readouts)
+        .map(|(p, r)| {
+            json!({
+                "q": p.q,
+                "converged": p.converged,
+                "stable": p.linearization.stable_discrete,
+                "leading_abs_mu": leading(p),
+                "unstable_modes": unstable_modes(p),
+                "readout": r,
+            })
+        })
+        .collect();
+    let stable_readouts: std::collections::BTreeMap<&str, usize> = res
+        .converged()
+        .zip(&readouts)
+        .filter(|(p, _)| p.linearization.stable_discrete)
+        .fold(Default::default(), |mut m, (_, r)| {
+            *m.entry(r.as_str()).or_insert(0) += 1;
+            m
+        });
+    let possible = possible_readouts(&ctx.spec);
     let summary = json!({
         "input_kind": input_desc,
         "input": u,
@@ -251,19 +298,23 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
         "marginal_abs_mu": abs(lin.marginal.mu),
         "marginal_lambda_per_s": lin.marginal.lambda,
         "marginal_time_constant_ms": lin.marginal.time_constant_ms,
-        "leading_abs_mu": lin.eigenvalues.first().map(|&z| abs(z)),
+        "leading_abs_mu": leading(best),
+        "marked_unstable_modes": unstable_modes(best),
+        "line_attractor": &line,
+        "stable_fixed_points_by_readout": &stable_readouts,
+        "distinct_readouts_possible": possible,
     });
     let mut files = ctx.save(
         "fixed_points",
-        &json!({"summary": summary, "result": &res}),
+        &json!({"summary": summary, "points": table, "result": &res}),
         Some(&res.to_npz()?),
     )?;
 
     let eigs: Vec<(f64, f64)> = lin.eigenvalues.iter().map(|z| (z[0], z[1])).collect();
     let stem_e = ctx.fig("fixed_points_eigenvalues")?;
     let title = format!(
-        "Jacobian spectrum at the marked point (q = {:.1e}); slowest |μ| = {:.3}",
-        best.q,
+        "Jacobian spectrum at the marked point ({}); slowest mode |μ| = {:.3}",
+        stability_words(best),
         abs(lin.marginal.mu)
     );
     eigenvalues(
@@ -276,7 +327,7 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
 
     let pca = fit(ctx)?;
     let stem_p = ctx.fig("fixed_points_pca")?;
-    pca_figure(ctx, &pca, &res, &stem_p)?;
+    pca_figure(ctx, &pca, &res, &line, &stem_p)?;
     for s in [&stem_e, &stem_p] {
         files.extend(fig_files(s));
     }
@@ -312,11 +363,28 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
         ),
         figures: vec![stem_e.with_extension("svg"), stem_p.with_extension("svg")],
         numbers: vec![
+            ("line attractor".into(), line_words(&line)),
+            (
+                "stable fixed points by what the readout says there".into(),
+                readout_words(&stable_readouts, possible),
+            ),
+            (
+                "fixed points: stability and leading |μ| (first 8)".into(),
+                res.converged()
+                    .zip(&readouts)
+                    .take(8)
+                    .map(|(p, r)| format!("{} → {r}", stability_words(p)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            (
+                "marked point".into(),
+                format!("{}, q = {:.1e}", stability_words(best), best.q),
+            ),
             (
                 "fixed points (q < 1e-12) / slow points kept".into(),
                 format!("{} / {}", res.converged().count(), res.points.len() - res.converged().count()),
             ),
-            ("q = ½‖F(x) − x‖² at the marked point".into(), format!("{:.2e}", best.q)),
             (
                 "stable fixed points (map / continuous time)".into(),
                 format!(
@@ -356,10 +424,105 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
     }))
 }
 
+/// The largest |μ| of a point's Jacobian.
+fn leading(p: &fixed_points::FixedPoint) -> f64 {
+    p.linearization
+        .eigenvalues
+        .iter()
+        .map(|z| z[0].hypot(z[1]))
+        .fold(0.0, f64::max)
+}
+
+/// Modes with |μ| > 1 (growing).
+fn unstable_modes(p: &fixed_points::FixedPoint) -> usize {
+    p.linearization
+        .eigenvalues
+        .iter()
+        .filter(|z| z[0].hypot(z[1]) > 1.0)
+        .count()
+}
+
+/// "stable (leading |μ| 0.952)" or "saddle, 2 unstable modes (leading |μ| 1.042)".
+fn stability_words(p: &fixed_points::FixedPoint) -> String {
+    let k = unstable_modes(p);
+    let kind = match (k, p.linearization.eigenvalues.len()) {
+        (0, _) => "stable".to_string(),
+        (k, n) if k == n => "unstable (every mode grows)".to_string(),
+        (1, _) => "saddle, 1 unstable mode".to_string(),
+        (k, _) => format!("saddle, {k} unstable modes"),
+    };
+    format!("{kind} (leading |μ| {:.3})", leading(p))
+}
+
+/// What the readout says at a state: the choice (argmax) for class targets, the signs of the
+/// outputs for continuous ones (a flip-flop's memory).
+fn readout_label(spec: &neurodyn_tasks::TaskSpec, y: &[f64]) -> String {
+    if spec.categorical {
+        let k = (0..y.len())
+            .max_by(|&a, &b| y[a].total_cmp(&y[b]))
+            .unwrap_or(0);
+        spec.output_names
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| format!("output {k}"))
+    } else {
+        let signs: String = y.iter().map(|&v| if v >= 0.0 { '+' } else { '−' }).collect();
+        format!("({signs})")
+    }
+}
+
+/// How many distinct readouts there can be: the outputs for class targets, 2^outputs for
+/// continuous ones (up to 10 outputs).
+fn possible_readouts(spec: &neurodyn_tasks::TaskSpec) -> Option<usize> {
+    if spec.categorical {
+        Some(spec.n_out)
+    } else if spec.n_out <= 10 {
+        Some(1 << spec.n_out)
+    } else {
+        None
+    }
+}
+
+fn readout_words(by: &std::collections::BTreeMap<&str, usize>, possible: Option<usize>) -> String {
+    if by.is_empty() {
+        return "none".into();
+    }
+    let list = by
+        .iter()
+        .map(|(r, n)| format!("{r} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match possible {
+        Some(p) => format!("{} distinct of {p} possible: {list}", by.len()),
+        None => format!("{} distinct: {list}", by.len()),
+    }
+}
+
+/// The line-attractor verdict in a sentence with its numbers.
+fn line_words(l: &LineAttractor) -> String {
+    if l.found {
+        format!(
+            "found: {} slow points along one direction ({:.0} % of their variance), spanning {:.0} % \
+             of the trajectories' extent; slowest mode |μ| {:.4} against {:.4} for the next ({:.1}× \
+             nearer 1), aligned with the line (|cos| {:.2})",
+            l.points.len(),
+            100.0 * l.explained,
+            100.0 * l.extent_ratio,
+            l.slowest_abs_mu,
+            l.second_abs_mu,
+            l.gap_ratio,
+            l.alignment
+        )
+    } else {
+        format!("not found: {}", l.failed.join("; "))
+    }
+}
+
 fn pca_figure(
     ctx: &RecurrentRun,
     pca: &PcaResult,
     res: &FixedPointResult,
+    line: &LineAttractor,
     stem: &std::path::Path,
 ) -> Result<()> {
     let c = coloring(ctx);
@@ -382,7 +545,40 @@ fn pca_figure(
         });
     }
     let mut segments = Vec::new();
-    if let Some(best) = res.marked() {
+    if line.found {
+        // The line through its slow points, end to end.
+        let along: Vec<f64> = line
+            .points
+            .iter()
+            .map(|&k| {
+                res.points[k]
+                    .x
+                    .iter()
+                    .zip(&line.centre)
+                    .zip(&line.direction)
+                    .map(|((x, c), d)| (x - c) * d)
+                    .sum()
+            })
+            .collect();
+        let lo = along.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = along.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let at = |a: f64| {
+            project2(
+                pca,
+                &line
+                    .centre
+                    .iter()
+                    .zip(&line.direction)
+                    .map(|(c, d)| c + a * d)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        segments.push(Segment {
+            from: at(lo),
+            to: at(hi),
+            label: format!("line attractor ({} slow points)", line.points.len()),
+        });
+    } else if let Some(best) = res.marked() {
         let d = &best.linearization.marginal.direction;
         let centre = project2(pca, &best.x);
         let tip = project2(
