@@ -100,6 +100,10 @@ pub struct PsychometricResult {
     pub n_positive: Vec<usize>,
     /// Fraction positive at each.
     pub p: Vec<f64>,
+    /// Lower end of each fraction's 95 % Wilson score interval ([`wilson_interval`]).
+    pub p_lo: Vec<f64>,
+    /// Upper end of each fraction's 95 % Wilson score interval.
+    pub p_hi: Vec<f64>,
     /// The fit.
     pub fit: LogisticFit,
     /// Curve abscissae.
@@ -109,7 +113,8 @@ pub struct PsychometricResult {
 }
 
 impl PsychometricResult {
-    /// Arrays for `.npz`: `x`, `n`, `n_positive`, `p`, `curve_x`, `curve_p`, `fit` = `[x0, s, lapse]`.
+    /// Arrays for `.npz`: `x`, `n`, `n_positive`, `p`, `p_lo`, `p_hi`, `curve_x`, `curve_p`,
+    /// `fit` = `[x0, s, lapse]`.
     pub fn to_npz(&self) -> Result<Npz> {
         let m = self.x.len();
         let ints = |v: &[usize]| v.iter().map(|&x| x as i64).collect::<Vec<_>>();
@@ -118,11 +123,32 @@ impl PsychometricResult {
         z.i64("n", &[m], ints(&self.n))?;
         z.i64("n_positive", &[m], ints(&self.n_positive))?;
         z.f64("p", &[m], self.p.clone())?;
+        z.f64("p_lo", &[m], self.p_lo.clone())?;
+        z.f64("p_hi", &[m], self.p_hi.clone())?;
         z.f64("curve_x", &[self.curve_x.len()], self.curve_x.clone())?;
         z.f64("curve_p", &[self.curve_p.len()], self.curve_p.clone())?;
         z.f64("fit", &[3], vec![self.fit.x0, self.fit.s, self.fit.lapse])?;
         Ok(z)
     }
+}
+
+/// The Wilson score interval of a proportion `k / n` at normal quantile `z` (1.96 for 95 %):
+/// `(p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`. Unlike the normal approximation it
+/// stays inside [0, 1] and is not empty at k = 0 or k = n. `(NaN, NaN)` for n = 0.
+pub fn wilson_interval(k: usize, n: usize, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let centre = p + z2 / (2.0 * n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let d = 1.0 + z2 / n;
+    (
+        ((centre - half) / d).max(0.0),
+        ((centre + half) / d).min(1.0),
+    )
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -382,13 +408,43 @@ pub fn run_on_trials(
         .map(|i| lo + (hi - lo) * i as f64 / (m - 1) as f64)
         .collect();
     let curve_p = curve_x.iter().map(|&v| fit.p(v)).collect();
+    let (p_lo, p_hi) = n
+        .iter()
+        .zip(&k)
+        .map(|(&n, &k)| wilson_interval(k, n, 1.959_963_984_540_054))
+        .unzip();
     Ok(PsychometricResult {
         x: xs,
         n,
         n_positive: k,
         p,
+        p_lo,
+        p_hi,
         fit,
         curve_x,
         curve_p,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wilson_interval;
+
+    /// statsmodels' `proportion_confint(k, n, alpha=0.05, method="wilson")`.
+    #[test]
+    fn wilson_intervals_match_statsmodels() {
+        let z = 1.959_963_984_540_054;
+        for (k, n, lo, hi) in [
+            (5, 10, 0.236_593_090, 0.763_406_910),
+            (0, 10, 0.0, 0.277_532_799),
+            (10, 10, 0.722_467_201, 1.0),
+        ] {
+            let (a, b) = wilson_interval(k, n, z);
+            assert!(
+                (a - lo).abs() < 1e-8 && (b - hi).abs() < 1e-8,
+                "{k}/{n}: {a} {b}"
+            );
+        }
+        assert!(wilson_interval(0, 0, z).0.is_nan());
+    }
 }

@@ -359,6 +359,7 @@ fn summaries(dir: &std::path::Path) -> Result<(), PlotError> {
                 .collect(),
             fit_x: fx.clone(),
             fit_y: fx.iter().map(|c| logistic(*c, 12.0, 0.0)).collect(),
+            interval: None,
         },
         PsychCurve {
             name: "colour context".into(),
@@ -366,6 +367,10 @@ fn summaries(dir: &std::path::Path) -> Result<(), PlotError> {
             p: coh.iter().map(|c| logistic(*c, 3.0, 0.2)).collect(),
             fit_x: fx.clone(),
             fit_y: fx.iter().map(|c| logistic(*c, 3.0, 0.2)).collect(),
+            interval: Some((
+                coh.iter().map(|c| logistic(*c, 3.0, 0.2) - 0.05).collect(),
+                coh.iter().map(|c| logistic(*c, 3.0, 0.2) + 0.05).collect(),
+            )),
         },
     ];
     psychometric(

@@ -281,6 +281,7 @@ pub fn stem_plot(
             y: values.to_vec(),
             color: Some(0),
             style: SeriesStyle::Stem,
+            err: None,
         }],
         x_range: (!values.is_empty()).then(|| {
             (

@@ -61,6 +61,9 @@ pub struct Series {
     pub color: Option<usize>,
     /// How the series is drawn.
     pub style: SeriesStyle,
+    /// Error bars: the lower and upper y of each point (e.g. a 95 % interval), drawn as
+    /// vertical lines with caps; `None` draws none.
+    pub err: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl Series {
@@ -72,7 +75,14 @@ impl Series {
             y,
             color: None,
             style: SeriesStyle::Line,
+            err: None,
         }
+    }
+
+    /// Same series with error bars from `lo` to `hi` (one pair per point).
+    pub fn err(mut self, lo: Vec<f64>, hi: Vec<f64>) -> Self {
+        self.err = Some((lo, hi));
+        self
     }
 
     /// Same series drawn with `style`.
@@ -461,6 +471,25 @@ fn draw_series<DB: DrawingBackend>(
     y: (f64, f64),
 ) -> Result<(), DrawErr> {
     let line = color.stroke_width(2);
+    if let Some((lo, hi)) = &s.err {
+        // Vertical bars with caps 3 px wide, under the markers.
+        for ((&px, &a), &b) in s.x.iter().zip(lo).zip(hi) {
+            let (px, a, b) = (to_axis(px, x_log), to_axis(a, y_log), to_axis(b, y_log));
+            if !(px.is_finite() && a.is_finite() && b.is_finite()) {
+                continue;
+            }
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(px, a), (px, b)],
+                color.stroke_width(1),
+            )))?;
+            for end in [a, b] {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((px, end))
+                        + PathElement::new(vec![(-3, 0), (3, 0)], color.stroke_width(1)),
+                ))?;
+            }
+        }
+    }
     let runs = runs(s, x_log, y_log);
     let n: usize = runs.iter().map(Vec::len).sum();
     let radius = if n > 200 {

@@ -25,6 +25,9 @@ use crate::PlotError;
 pub enum Boundary {
     /// |λ| = 1: discrete-time maps (e.g. the eigenvalues of `W` for a discrete update).
     UnitCircle,
+    /// The unit circle, framed on the eigenvalues near μ = 1 (those with Re μ ≥ 0.5), where a
+    /// slow or marginal mode and a saddle's unstable one are told apart; the rest are left out.
+    UnitCircleNearOne,
     /// Re λ = 0: continuous-time Jacobians.
     ImaginaryAxis,
     /// Re λ = c, e.g. `c = 1` for the eigenvalues of `W` in a leaky rate network.
@@ -63,9 +66,9 @@ struct Eigs<'a> {
 impl Eigs<'_> {
     fn boundary_points(&self, y: (f64, f64)) -> Vec<(f64, f64)> {
         match self.boundary {
-            Boundary::UnitCircle => (0..=240)
+            Boundary::UnitCircle | Boundary::UnitCircleNearOne => (0..=2400)
                 .map(|k| {
-                    let a = k as f64 / 240.0 * std::f64::consts::TAU;
+                    let a = k as f64 / 2400.0 * std::f64::consts::TAU;
                     (a.cos(), a.sin())
                 })
                 .collect(),
@@ -81,13 +84,17 @@ impl Figure for Eigs<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let near_one = self.boundary == Boundary::UnitCircleNearOne;
         let finite = || {
             self.eigs
                 .iter()
-                .filter(|(r, i)| r.is_finite() && i.is_finite())
+                .filter(move |(r, i)| r.is_finite() && i.is_finite() && (!near_one || *r >= 0.5))
         };
         let extra: Vec<(f64, f64)> = match self.boundary {
             Boundary::UnitCircle => vec![(-1.0, -1.0), (1.0, 1.0)],
+            Boundary::UnitCircleNearOne => {
+                vec![(1.0, -0.02), (1.0, 0.02), (0.98, 0.0), (1.02, 0.0)]
+            }
             Boundary::ImaginaryAxis => vec![(0.0, 0.0)],
             Boundary::VerticalLine(c) => vec![(c, 0.0)],
         };
@@ -99,12 +106,18 @@ impl Figure for Eigs<'_> {
             title: self.title,
             title_size: TITLE_SIZE,
             // A discrete map's eigenvalues are written μ, a continuous system's λ.
-            x_label: if matches!(self.boundary, Boundary::UnitCircle) {
+            x_label: if matches!(
+                self.boundary,
+                Boundary::UnitCircle | Boundary::UnitCircleNearOne
+            ) {
                 "Re μ"
             } else {
                 "Re λ"
             },
-            y_label: if matches!(self.boundary, Boundary::UnitCircle) {
+            y_label: if matches!(
+                self.boundary,
+                Boundary::UnitCircle | Boundary::UnitCircleNearOne
+            ) {
                 "Im μ"
             } else {
                 "Im λ"
@@ -154,12 +167,18 @@ impl Figure for Eigs<'_> {
                 RGBColor(190, 190, 190),
             )))?;
         }
-        dashed(&mut chart, self.boundary_points(y), INK.stroke_width(2))?;
+        let inside = |p: &(f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
+        let boundary: Vec<(f64, f64)> = if near_one {
+            self.boundary_points(y).into_iter().filter(inside).collect()
+        } else {
+            self.boundary_points(y)
+        };
+        dashed(&mut chart, boundary, INK.stroke_width(2))?;
         let dot = palette(0).mix(0.75).filled();
         chart.draw_series(finite().map(|p| Circle::new(*p, 4, dot)))?;
         if let Some(i) = self.highlight {
             let p = self.eigs[i];
-            if p.0.is_finite() && p.1.is_finite() {
+            if p.0.is_finite() && p.1.is_finite() && (!near_one || inside(&p)) {
                 chart.draw_series(std::iter::once(Circle::new(p, 8, palette(3).filled())))?;
                 chart.draw_series(std::iter::once(Circle::new(p, 8, INK.stroke_width(1))))?;
             }
@@ -195,10 +214,12 @@ pub struct PsychCurve {
     pub fit_x: Vec<f64>,
     /// y of the fitted curve.
     pub fit_y: Vec<f64>,
+    /// Each point's interval (lower, upper), e.g. a 95 % binomial interval; `None`: no bars.
+    pub interval: Option<(Vec<f64>, Vec<f64>)>,
 }
 
-/// Choice probability vs evidence: one colour per curve, measured points as dots, fitted
-/// curves as lines, y from 0 to 1 with a dashed line at 0.5 and at x = 0. 900×600 px.
+/// Choice probability vs evidence: one colour per curve, measured points as dots (with their
+/// intervals as error bars when given), fitted curves as lines, y from 0 to 1 with a dashed line at 0.5 and at x = 0. 900×600 px.
 /// (Takes several curves, e.g. one per context, rather than the brief's single one.)
 pub fn psychometric(
     stem: impl AsRef<Path>,
@@ -231,11 +252,25 @@ pub fn psychometric(
         } else {
             SeriesStyle::LineAndPoints
         };
-        series.push(
-            Series::new(c.name.clone(), c.x.clone(), c.p.clone())
-                .style(style)
-                .color(i),
-        );
+        let mut points = Series::new(c.name.clone(), c.x.clone(), c.p.clone())
+            .style(style)
+            .color(i);
+        if let Some((lo, hi)) = &c.interval {
+            check_len(
+                stem,
+                || format!("interval of curve '{}'", c.name),
+                c.x.len(),
+                lo.len(),
+            )?;
+            check_len(
+                stem,
+                || format!("interval of curve '{}'", c.name),
+                c.x.len(),
+                hi.len(),
+            )?;
+            points = points.err(lo.clone(), hi.clone());
+        }
+        series.push(points);
     }
     let xs = finite_range(
         curves

@@ -239,6 +239,14 @@ fn shape_mismatches_are_errors() {
         ..PsychCurve::default()
     };
     assert!(psychometric(d.join("q"), "t", "x", "y", &[c]).is_err());
+    let c = PsychCurve {
+        x: vec![0.0],
+        p: vec![0.5],
+        interval: Some((vec![0.4], vec![])),
+        ..PsychCurve::default()
+    };
+    let err = psychometric(d.join("q"), "t", "x", "y", &[c]).expect_err("interval length");
+    assert!(err.to_string().contains("interval"), "{err}");
     assert!(!d.join("p.png").exists() && !d.join("p.svg").exists());
 }
 
@@ -381,6 +389,7 @@ fn summaries_render() {
         p: vec![0.1, 0.5, 0.9],
         fit_x: vec![-0.5, 0.5],
         fit_y: vec![0.1, 0.9],
+        interval: Some((vec![0.0, 0.4, 0.8], vec![0.2, 0.6, 1.0])),
     };
     psychometric(
         d.join("q"),

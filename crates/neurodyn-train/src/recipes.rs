@@ -179,6 +179,14 @@ pub fn from_user_toml(
     if let Some(k) = set_kind {
         start = with_model(start, k);
     }
+    if own.train.method != crate::config::Method::Bptt {
+        // FORCE learns by recursive least squares: the recipe's gradient settings (its activity
+        // penalty, loss, warm-up) do not apply, and FORCE refuses them when set.
+        let d = crate::config::TrainConfig::default();
+        start.train.regularizers = d.regularizers;
+        start.train.loss = d.loss;
+        start.train.warmup_steps = d.warmup_steps;
+    }
     let mut merged = toml::Value::try_from(&start).map_err(|e| e.to_string())?;
     merge(&mut merged, toml::Value::Table(table));
     if let Some(t) = merged.get_mut("task").and_then(|t| t.as_table_mut()) {

@@ -71,6 +71,13 @@ fn a_config_starts_from_its_tasks_recipe() {
         recipes::with_model(recipes::recipe("GoNogo", 0), "lstm".parse().unwrap())
     );
 
+    // FORCE: the recipe's gradient settings (penalty, warm-up, loss) do not come along.
+    let text = "[task]\nname = \"ReadySetGo\"\n[train]\nmethod = { kind = \"force\" }\n";
+    let (cfg, _) = from_user_toml(text, None, None).expect("force");
+    assert!(cfg.train.regularizers.is_empty() && cfg.train.loss.is_none());
+    assert_eq!(cfg.train.warmup_steps, 0);
+    assert_eq!(cfg.train.steps, 1500, "the rest of the recipe stays");
+
     // The generic defaults, on request.
     let text = "base = \"defaults\"\n[task]\nname = \"ContextDecisionMaking\"\n";
     let (cfg, base) = from_user_toml(text, None, None).expect("defaults");

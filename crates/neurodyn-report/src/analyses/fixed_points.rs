@@ -32,7 +32,7 @@
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
-use super::pca::{coloring, fit, trajs};
+use super::pca::{coloring, fit, pc_label, trajs};
 use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::fixed_points::{
@@ -324,11 +324,19 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
         Boundary::UnitCircle,
         Some(lin.marginal.index),
     )?;
+    let stem_z = ctx.fig("fixed_points_eigenvalues_near_one")?;
+    eigenvalues(
+        &stem_z,
+        "The same spectrum near μ = 1 (Re μ ≥ 0.5)",
+        &eigs,
+        Boundary::UnitCircleNearOne,
+        Some(lin.marginal.index),
+    )?;
 
     let pca = fit(ctx)?;
     let stem_p = ctx.fig("fixed_points_pca")?;
     pca_figure(ctx, &pca, &res, &line, &stem_p)?;
-    for s in [&stem_e, &stem_p] {
+    for s in [&stem_e, &stem_z, &stem_p] {
         files.extend(fig_files(s));
     }
     let in_plane = {
@@ -354,14 +362,18 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
             "Fixed points under a constant input ({input_desc}: [{}]), searched from {} states on the recorded \
              trajectories. First figure: eigenvalues μ of the Jacobian at the marked point (the fixed point whose \
              slowest mode is nearest marginal, or the lowest-q slow point if none converged) with the unit circle; the \
-             highlighted one is nearest |μ| = 1 (the slowest mode). Second: the points over the trajectories in PC \
+             highlighted one is nearest |μ| = 1 (the slowest mode); second, the same near μ = 1. Third: the points over the trajectories in PC \
              space (filled = stable, hollow = unstable, cross = slow point) and the slowest mode's direction at the \
              marked point ({:.0}% of its length lies in the PC 1–2 plane).",
             u.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "),
             res.n_starts,
             100.0 * in_plane
         ),
-        figures: vec![stem_e.with_extension("svg"), stem_p.with_extension("svg")],
+        figures: vec![
+            stem_e.with_extension("svg"),
+            stem_z.with_extension("svg"),
+            stem_p.with_extension("svg"),
+        ],
         numbers: vec![
             ("line attractor".into(), line_words(&line)),
             (
@@ -611,7 +623,7 @@ fn pca_figure(
     }
     let plot = TrajPlot::<2> {
         title: "Fixed points in PC space".into(),
-        axis_labels: ["PC 1".into(), "PC 2".into()],
+        axis_labels: [pc_label(pca, 0), pc_label(pca, 1)],
         trajs: trajs(pca, &c),
         markers,
         segments,

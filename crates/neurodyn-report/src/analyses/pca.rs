@@ -120,7 +120,7 @@ pub fn fit(ctx: &RecurrentRun) -> Result<PcaResult> {
     Ok(pca::run(&ctx.rec, &cfg)?)
 }
 
-fn pc_label(res: &PcaResult, d: usize) -> String {
+pub(crate) fn pc_label(res: &PcaResult, d: usize) -> String {
     let r = res
         .pca
         .explained_variance_ratio

@@ -57,21 +57,23 @@ pub fn run(ctx: &RecurrentRun, a: &PsychometricArgs) -> Result<Outcome> {
         }
     }
     let res = run_on_trials(&x, &y, false, 101)?;
-    let json = json!({"evidence_label": ev, "positive_choice": 1, "n_trials": x.len(), "seed": seed, "accuracy": sc.accuracy, "result": &res});
-    let mut files = ctx.save("psychometric", &json, Some(&res.to_npz()?))?;
-    let stem = ctx.fig("psychometric")?;
+    // Output class 1 (0 is fixation), by the task's name for it.
     let choice1 = ctx
         .spec
         .output_names
         .get(1)
         .cloned()
         .unwrap_or_else(|| "class 1".into());
+    let json = json!({"evidence_label": ev, "positive_choice": 1, "positive_choice_name": choice1, "n_trials": x.len(), "seed": seed, "accuracy": sc.accuracy, "result": &res});
+    let mut files = ctx.save("psychometric", &json, Some(&res.to_npz()?))?;
+    let stem = ctx.fig("psychometric")?;
     let curve = PsychCurve {
         name: String::new(),
         x: res.x.clone(),
         p: res.p.clone(),
         fit_x: res.curve_x.clone(),
         fit_y: res.curve_p.clone(),
+        interval: Some((res.p_lo.clone(), res.p_hi.clone())),
     };
     let title = format!(
         "Psychometric curve ({} fresh trials, accuracy {:.3})",
@@ -92,7 +94,7 @@ pub fn run(ctx: &RecurrentRun, a: &PsychometricArgs) -> Result<Outcome> {
         title: "Psychometric curve".into(),
         note: format!(
             "Fraction of {} fresh trials on which the network chose {choice1}, against {ev} (dots), with the fitted \
-             logistic p(x) = 1/(1 + exp(−(x − x0)/s)).",
+             logistic p(x) = 1/(1 + exp(−(x − x0)/s)); bars are 95 % Wilson intervals of each fraction.",
             x.len()
         ),
         figures: vec![stem.with_extension("svg")],
