@@ -288,8 +288,24 @@ fn plot(
             .0
             .iter()
             .map(|(k, v)| match v {
+                // The correct class, by the task's name for it.
+                Label::Int(i) if k == "ground_truth" && spec.categorical => {
+                    match usize::try_from(*i)
+                        .ok()
+                        .and_then(|c| spec.output_names.get(c))
+                    {
+                        Some(name) => format!("{k}={i} ({name})"),
+                        None => format!("{k}={i}"),
+                    }
+                }
                 Label::Int(i) => format!("{k}={i}"),
-                Label::Float(f) => format!("{k}={f:.3}"),
+                Label::Float(f) => {
+                    // Three decimals at most, no trailing zeros, no "-0".
+                    let text = format!("{f:.3}");
+                    let text = text.trim_end_matches('0').trim_end_matches('.');
+                    let text = if text == "-0" { "0" } else { text };
+                    format!("{k}={text}")
+                }
             })
             .take(3)
             .collect();
@@ -304,13 +320,33 @@ fn plot(
         );
         inputs.title = format!("trial {k} inputs: {}", labels.join(", "));
         let mut targets = match &tr.targets {
+            // One level per class, named, without ramps between them: a class is a category,
+            // not a quantity to interpolate.
             Targets::Class(c) => Panel {
-                y_label: "target".into(),
-                series: vec![Series::new(
-                    "target class",
-                    (0..steps).map(|t| t as f64 * spec.dt_ms).collect(),
-                    c.iter().map(|&v| v as f64).collect(),
-                )],
+                y_label: "target class".into(),
+                series: (0..spec.n_out)
+                    .filter(|&class| c.iter().any(|&v| v as usize == class))
+                    .map(|class| {
+                        let name = spec
+                            .output_names
+                            .get(class)
+                            .map_or_else(|| format!("class {class}"), |n| format!("{class}: {n}"));
+                        // Each step of the class as a segment [t, t + dt): a one-step
+                        // response shows, and other classes' steps break the line.
+                        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+                        for (t, &v) in c.iter().enumerate() {
+                            if v as usize == class {
+                                xs.extend([t as f64 * spec.dt_ms, (t + 1) as f64 * spec.dt_ms]);
+                                ys.extend([class as f64; 2]);
+                            } else if ys.last().is_some_and(|y: &f64| y.is_finite()) {
+                                xs.push(t as f64 * spec.dt_ms);
+                                ys.push(f64::NAN);
+                            }
+                        }
+                        Series::new(name, xs, ys).color(class)
+                    })
+                    .collect(),
+                y_range: Some((-0.3, spec.n_out.max(2) as f64 - 0.7)),
                 legend: neurodyn_plot::LegendPos::Right,
                 ..Panel::default()
             },

@@ -18,6 +18,9 @@ pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64,
 
 /// What the axes of one chart look like.
 pub(crate) struct Axes<'a> {
+    /// The y label area is at least this wide (px): panels stacked in a figure share one, so
+    /// their plotting areas line up.
+    pub min_y_area: i32,
     pub title: &'a str,
     pub title_size: f64,
     pub x_label: &'a str,
@@ -69,6 +72,11 @@ fn axis_tick(v: f64, log: bool, span: f64) -> String {
     }
 }
 
+/// The y label area's width (px) for axes `ax` on an area of `dims` pixels.
+pub(crate) fn y_area(ax: &Axes, dims: (u32, u32)) -> i32 {
+    layout(ax, dims).y_area
+}
+
 /// Label-area sizes and tick counts for axes `ax` on an area of `dims` pixels.
 struct Layout {
     n_x: usize,
@@ -95,7 +103,7 @@ fn layout(ax: &Axes, (w, h): (u32, u32)) -> Layout {
         x_area: ax.custom_x_ticks.unwrap_or(TICK_SIZE as i32)
             + 14
             + if ax.x_label.is_empty() { 0 } else { 30 },
-        y_area: widest + 14 + if ax.y_label.is_empty() { 0 } else { 32 },
+        y_area: (widest + 14 + if ax.y_label.is_empty() { 0 } else { 32 }).max(ax.min_y_area),
     }
 }
 
@@ -111,6 +119,29 @@ pub(crate) fn plot_dims(ax: &Axes, dims: (u32, u32)) -> (i32, i32) {
         dims.0 as i32 - MARGIN.2 - MARGIN.3 - l.y_area,
         dims.1 as i32 - MARGIN.0 - MARGIN.1 - l.x_area - caption,
     )
+}
+
+/// A title that fits `width` pixels: the text at `size`, else at a smaller size (down to 75 %),
+/// else cut with "…" at that size. A centred caption wider than its area loses both ends.
+pub(crate) fn fit_title(title: &str, size: f64, width: i32) -> (String, f64) {
+    // `text_width` measures the regular face; the bold one is up to ~10 % wider.
+    let text_width = |t: &str, s: f64| (text_width(t, s) as f64 * 1.1).ceil() as i32;
+    let mut s = size;
+    while text_width(title, s) > width && s > 0.75 * size {
+        s -= 0.5;
+    }
+    if text_width(title, s) <= width {
+        return (title.to_string(), s);
+    }
+    let mut chars: Vec<char> = title.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let cut: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if text_width(&cut, s) <= width {
+            return (cut, s);
+        }
+    }
+    (String::new(), s)
 }
 
 /// Builds the chart and draws its mesh; the caller then draws series onto it.
@@ -132,8 +163,11 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
         .margin_right(MARGIN.3)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area);
+    let title;
     if !ax.title.is_empty() {
-        builder.caption(ax.title, bold(ax.title_size));
+        let (text, size) = fit_title(ax.title, ax.title_size, area.dim_in_pixel().0 as i32 - 8);
+        title = text;
+        builder.caption(&title, bold(size));
     }
     let mut chart = builder.build_cartesian_2d(ax.x.0..ax.x.1, ax.y.0..ax.y.1)?;
 
@@ -360,6 +394,54 @@ pub(crate) fn reserve_legend<DB: DrawingBackend>(
     obstacles: &[(f64, f64)],
     pos: LegendPos,
 ) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    reserve_legend_aligned(area, ax, entries, obstacles, pos, 0)
+}
+
+/// The width (px) a legend beside the axes takes (0 when it goes inside).
+pub(crate) fn legend_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    ax: &Axes,
+    entries: &Entries,
+    obstacles: &[(f64, f64)],
+    pos: LegendPos,
+) -> i32 {
+    let (w, _) = area.dim_in_pixel();
+    match reserve_legend(area, ax, entries, obstacles, pos) {
+        (_, None) => 0,
+        (main, Some(_)) => w as i32 - main.dim_in_pixel().0 as i32,
+    }
+}
+
+/// [`reserve_legend`], keeping at least `min_strip` px on the right (empty when the legend goes
+/// inside), so that panels stacked in one figure share the width of their plotting areas.
+pub(crate) fn reserve_legend_aligned<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    ax: &Axes,
+    entries: &Entries,
+    obstacles: &[(f64, f64)],
+    pos: LegendPos,
+    min_strip: i32,
+) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    let (w, _) = area.dim_in_pixel();
+    if min_strip > 0 {
+        let (main, side) = area.split_horizontally(w as i32 - min_strip);
+        let inside = match pos {
+            LegendPos::Hidden => true,
+            LegendPos::Right => entries.is_empty(),
+            LegendPos::Auto => {
+                entries.is_empty()
+                    || free_corner(
+                        plot_dims(ax, main.dim_in_pixel()),
+                        ax.x,
+                        ax.y,
+                        entries,
+                        obstacles,
+                    )
+                    .is_some()
+            }
+        };
+        return (main, (!inside).then_some(side));
+    }
     let inside = match pos {
         LegendPos::Hidden => true,
         LegendPos::Right => entries.is_empty(),
@@ -423,4 +505,22 @@ pub(crate) fn note_style(color: RGBColor, size: f64) -> TextStyle<'static> {
 /// Bold title font (loads the bold face; `FontDesc::style` alone would keep the regular one).
 pub(crate) fn bold(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FONT), size, FontStyle::Bold)
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::fit_title;
+    use crate::style::{ensure_fonts, text_width};
+
+    #[test]
+    fn titles_shrink_then_cut_to_fit() {
+        ensure_fonts().expect("fonts");
+        let (t, s) = fit_title("short", 16.0, 600);
+        assert_eq!((t.as_str(), s), ("short", 16.0));
+        let long =
+            "trial 0 inputs: ground_truth=2 (choice1), coherence=51.2, signed_coherence=-51.2";
+        let (t, s) = fit_title(long, 16.0, 300);
+        assert!(t.ends_with('…') && s >= 12.0, "{t} at {s}");
+        assert!(text_width(&t, s) <= 300, "{t}");
+    }
 }

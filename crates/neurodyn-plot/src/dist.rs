@@ -75,6 +75,7 @@ impl Figure for Hist<'_> {
         let top = self.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
         let y = (0.0, top * 1.08);
         let ax = Axes {
+            min_y_area: 0,
             title: self.title,
             title_size: TITLE_SIZE,
             x_label: self.x_label,
@@ -194,6 +195,7 @@ impl Figure for Bars<'_> {
         );
         let x = (-0.6, n.max(1) as f64 - 0.4);
         let ax = Axes {
+            min_y_area: 0,
             title: self.title,
             title_size: TITLE_SIZE,
             x_label: "",

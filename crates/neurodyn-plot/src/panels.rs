@@ -232,12 +232,17 @@ impl Figure for Grid<'_> {
         } else {
             PANEL_TITLE_SIZE
         };
-        for (area, panel) in root
-            .split_evenly((self.rows, self.columns))
-            .iter()
-            .zip(self.panels)
-        {
-            draw_panel(area, panel, title_size)?;
+        let areas = root.split_evenly((self.rows, self.columns));
+        // Panels in one column share their y label area and legend strip, so that their
+        // plotting areas (and time axes) line up.
+        let mut align = vec![(0, 0); self.columns];
+        for (k, (area, panel)) in areas.iter().zip(self.panels).enumerate() {
+            let (y_area, strip) = panel_margins(area, panel, title_size);
+            let a = &mut align[k % self.columns];
+            *a = (a.0.max(y_area), a.1.max(strip));
+        }
+        for (k, (area, panel)) in areas.iter().zip(self.panels).enumerate() {
+            draw_panel(area, panel, title_size, align[k % self.columns])?;
         }
         Ok(())
     }
@@ -328,11 +333,22 @@ fn entries(p: &Panel) -> Entries {
 }
 
 /// Draws one panel onto `area`.
-pub(crate) fn draw_panel<DB: DrawingBackend>(
+/// A panel laid out on its area: the area left after a raster's colour-bar strip, that strip,
+/// the axes, the legend entries and the points a legend must not cover.
+struct PanelLayout<'a, DB: DrawingBackend> {
+    area: DrawingArea<DB, Shift>,
+    strip: Option<DrawingArea<DB, Shift>>,
+    axes: Axes<'a>,
+    entries: Entries,
+    obstacles: Vec<(f64, f64)>,
+}
+
+/// The layout of panel `p` on `area`.
+fn panel_axes<'a, DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    p: &Panel,
+    p: &'a Panel,
     title_size: f64,
-) -> Result<(), DrawErr> {
+) -> PanelLayout<'a, DB> {
     let (area, strip) = match &p.raster {
         Some(r) => {
             let (w, _) = area.dim_in_pixel();
@@ -341,13 +357,13 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         }
         None => (area.clone(), None),
     };
-    let area = &area;
     let (x, mut y) = ranges(p);
     if p.y_range.is_none() && p.shaded.iter().any(|s| !s.label.is_empty()) {
         y.1 += 0.14 * (y.1 - y.0); // headroom so period names sit above the data
     }
     let entries = entries(p);
     let axes = Axes {
+        min_y_area: 0,
         title: &p.title,
         title_size,
         x_label: &p.x_label,
@@ -361,7 +377,52 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         custom_y_ticks: p.raster.as_ref().map(Raster::label_width),
     };
     let obstacles = obstacles(p, x, y);
-    let (main, side) = axes::reserve_legend(area, &axes, &entries, &obstacles, p.legend);
+    PanelLayout {
+        area,
+        strip,
+        axes,
+        entries,
+        obstacles,
+    }
+}
+
+/// The y label area and the legend strip panel `p` takes on `area` on its own.
+fn panel_margins<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    title_size: f64,
+) -> (i32, i32) {
+    let PanelLayout {
+        area,
+        axes,
+        entries,
+        obstacles,
+        ..
+    } = panel_axes(area, p, title_size);
+    let strip = axes::legend_strip(&area, &axes, &entries, &obstacles, p.legend);
+    let (w, h) = area.dim_in_pixel();
+    let y_area = axes::y_area(&axes, ((w as i32 - strip).max(1) as u32, h));
+    (y_area, strip)
+}
+
+pub(crate) fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    title_size: f64,
+    (min_y_area, min_strip): (i32, i32),
+) -> Result<(), DrawErr> {
+    let PanelLayout {
+        area,
+        strip,
+        mut axes,
+        entries,
+        obstacles,
+    } = panel_axes(area, p, title_size);
+    axes.min_y_area = min_y_area;
+    let area = &area;
+    let (x, y) = (axes.x, axes.y);
+    let (main, side) =
+        axes::reserve_legend_aligned(area, &axes, &entries, &obstacles, p.legend, min_strip);
     let mut chart = axes::build(&main, &axes)?;
     draw_body(&mut chart, p, x, y)?;
     axes::place_legend(&chart, side.as_ref(), &entries, &obstacles, p.legend)?;

@@ -103,6 +103,7 @@ impl Figure for Eigs<'_> {
         let mut y = padded(finite_range(pts().map(|p| p.1)), 0.08);
         // Equal aspect: widen whichever range is short for the plot's pixel shape.
         let mut ax = Axes {
+            min_y_area: 0,
             title: self.title,
             title_size: TITLE_SIZE,
             // A discrete map's eigenvalues are written μ, a continuous system's λ.

@@ -271,6 +271,7 @@ impl Figure for Traj2d<'_> {
         let x = padded(finite_range(p.coords(0)), 0.05);
         let y = padded(finite_range(p.coords(1)), 0.05);
         let ax = Axes {
+            min_y_area: 0,
             title: &p.title,
             title_size: TITLE_SIZE,
             x_label: &p.axis_labels[0],
