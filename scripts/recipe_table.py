@@ -4,11 +4,12 @@
 Each row is `neurodyn train --task NAME [--model KIND] --seed S --out DIR --quiet`, i.e. exactly
 what a user gets without a config; the numbers come from the run's `eval.json` (accuracy on 1000
 fresh trials by the rule of `neurodyn eval`, per response window where a trial has several, and
-the network-health check). One run at a time by default, one thread each.
+the network-health check; "holding fixation" is `strict_accuracy`, which also fails a trial that
+responds early or where it should not). One run at a time by default, one thread each.
 
 Usage:
   scripts/recipe_table.py [--out runs/recipes] [--seeds 0,1,2] [--jobs 1] [--only A,B]
-                          [--bin target/release/neurodyn] [--md table.md]
+                          [--bin target/release/neurodyn] [--md table.md] [--mix] [--collect]
 
 Needs a release build (`cargo build --release -p neurodyn-cli`) and Python 3 (no packages).
 """
@@ -39,10 +40,15 @@ def registered_tasks(binary):
     return names
 
 
-def train(binary, task, model, seed, out_dir):
-    """Train one row's run; returns its eval.json as a dict plus the wall time, or an error."""
+def train(binary, task, model, seed, out_dir, collect=False):
+    """Train one row's run; returns its eval.json as a dict plus the wall time, or an error.
+    With `collect`, a run already in `out_dir` is read instead of trained again."""
     label = task if len(task) < 60 else f"mix of {task.count('+') + 1} tasks"
     d = os.path.join(out_dir, f"{label.replace(' ', '_')}-{model or 'recipe'}-s{seed}")
+    if collect and os.path.exists(os.path.join(d, "eval.json")):
+        with open(os.path.join(d, "eval.json")) as f:
+            ev = json.load(f)
+        return ev, ev.get("train_seconds", float("nan"))
     shutil.rmtree(d, ignore_errors=True)
     cmd = [binary, "train", "--task", task, "--seed", str(seed), "--out", d, "--quiet"]
     if model:
@@ -79,6 +85,8 @@ def main():
     ap.add_argument("--bin", default="target/release/neurodyn")
     ap.add_argument("--md", default="", help="also write the table to this file")
     ap.add_argument("--mix", action="store_true", help="add the 20 Yang19 tasks as one multi-task mix")
+    ap.add_argument("--collect", action="store_true",
+                    help="read runs already in --out instead of training them again")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     tasks = registered_tasks(a.bin)
@@ -92,15 +100,16 @@ def main():
     jobs = [(t, m, s) for (t, m) in rows for s in seeds]
     results = {}
     with cf.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        futs = {pool.submit(train, a.bin, t, m, s, a.out): (t, m, s) for (t, m, s) in jobs}
+        futs = {pool.submit(train, a.bin, t, m, s, a.out, a.collect): (t, m, s) for (t, m, s) in jobs}
         for fut in cf.as_completed(futs):
             key = futs[fut]
             results[key] = fut.result()
             ev, wall = results[key]
             print(f"{key[0][:50]} {key[1] or ''} seed {key[2]}: {cell(ev)} ({wall:.1f} s)",
                   file=sys.stderr, flush=True)
-    head = "| task (model) | " + " | ".join(f"seed {s}" for s in seeds) + " | wall (s) | health |"
-    lines = [head, "|---" * (len(seeds) + 3) + "|"]
+    head = ("| task (model) | " + " | ".join(f"seed {s}" for s in seeds)
+            + " | holding fixation | wall (s) | health |")
+    lines = [head, "|---" * (len(seeds) + 4) + "|"]
     for (t, m) in rows:
         name = t if len(t) < 60 else f"multi-task mix of the {t.count('+') + 1} Yang19 tasks"
         if m:
@@ -108,8 +117,10 @@ def main():
         evs = [results[(t, m, s)] for s in seeds]
         walls = " / ".join("%.1f" % w for (_, w) in evs)
         warns = sorted({w for (ev, _) in evs for w in (ev.get("health") or {}).get("warnings", [])})
+        strict = " / ".join("%.3f" % ev["strict_accuracy"] for (ev, _) in evs
+                            if ev.get("strict_accuracy") is not None) or "n/a"
         lines.append(f"| {name} | " + " | ".join(cell(ev) for (ev, _) in evs)
-                     + f" | {walls} | {'; '.join(warns) or 'ok'} |")
+                     + f" | {strict} | {walls} | {'; '.join(warns) or 'ok'} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.md:

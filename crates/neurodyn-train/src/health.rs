@@ -28,8 +28,9 @@ pub const MAX_OUTPUT: f64 = 500.0;
 pub const MAX_SILENT: f64 = 0.5;
 /// More than this fraction of saturated units is flagged.
 pub const MAX_SATURATED: f64 = 0.5;
-/// Training steps slowing by more than this factor are flagged.
-pub const MAX_DRIFT: f64 = 2.0;
+/// Training steps slowing by more than this factor are flagged. A busy host alone slowed steps
+/// up to 2.6× (two recipes trained beside a compiler on 2 cores); GoNogo's exploding rates, 6×.
+pub const MAX_DRIFT: f64 = 4.0;
 
 /// The health of a trained network.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -223,6 +224,21 @@ mod tests {
             walls.push(t);
         }
         let h = check(&recording(vec![0.5], vec![0.0], 1), &walls);
+        // 3× slower: what a busy host alone can do, not flagged.
+        let busy: Vec<f64> = (0..100)
+            .map(|k| {
+                if k < 50 {
+                    0.001 * k as f64
+                } else {
+                    0.05 + 0.003 * (k - 50) as f64
+                }
+            })
+            .collect();
+        let h3 = check(&recording(vec![0.5], vec![0.0], 1), &busy);
+        assert!(
+            h3.warnings.is_empty() && h3.step_time_drift.is_some_and(|d| d > 2.5),
+            "{h3:?}"
+        );
         let d = h.step_time_drift.expect("drift");
         assert!((d - 5.0).abs() < 1e-9, "{d}");
         assert!(h.warnings[0].contains("slowed 5.0×"), "{:?}", h.warnings);
