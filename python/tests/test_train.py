@@ -133,3 +133,22 @@ def test_ctrl_c_stops_training_and_the_run_resumes(tmp_path: Path) -> None:
     run = neurodyn.train(None, out, resume=True)
     assert list(run.metrics["step"]) == list(range(1, 2001))
     assert 0.0 <= run.eval["accuracy"] <= 1.0
+
+
+def test_a_dict_config_starts_from_its_tasks_recipe(tmp_path: Path) -> None:
+    cfg = {
+        "task": {"name": "DelayMatchSample", "dt_ms": 100},
+        "model": {"n_rec": 8},
+        "train": {"steps": 3, "batch_size": 4},
+        "eval": {"n_trials": 8, "n_record": 4},
+    }
+    run = neurodyn.train(cfg, tmp_path / "recipe")
+    train = run.config["train"]
+    # The recipe's identity start, warm-up and activity penalty; the dict's own keys win.
+    assert run.config["model"]["init"]["kind"] == "identity"
+    assert train["warmup_steps"] == 300 and train["steps"] == 3
+    assert train["regularizers"][0]["kind"] == "activity-l2"
+    assert "health" in run.eval and "strict_accuracy" in run.eval
+    generic = neurodyn.train({**cfg, "base": "defaults"}, tmp_path / "generic")
+    assert generic.config["train"]["warmup_steps"] == 0
+    assert generic.config["train"].get("regularizers", []) == []
