@@ -19,7 +19,7 @@ use crate::axes::{self, dashed, note_style, Axes, Entries, LegendPos, Swatch};
 use crate::output::{check_len, save, DrawResult, Figure};
 use crate::panels::{panels_sized, Panel, Series, SeriesStyle};
 use crate::style::{
-    finite_range, padded, palette, text_width, tick_text, INK, NOTE_SIZE, TICK_SIZE, TITLE_SIZE,
+    finite_range, padded, palette, text_width, INK, NOTE_SIZE, TICK_SIZE, TITLE_SIZE,
 };
 use crate::PlotError;
 
@@ -141,6 +141,19 @@ pub fn bar<S: AsRef<str>>(
     values: &[f64],
     y_label: &str,
 ) -> Result<(), PlotError> {
+    bar_with_reference(stem, title, labels, values, y_label, None)
+}
+
+/// [`bar`] with a dashed horizontal reference line at `reference.0`, labelled `reference.1`
+/// (e.g. chance level).
+pub fn bar_with_reference<S: AsRef<str>>(
+    stem: impl AsRef<Path>,
+    title: &str,
+    labels: &[S],
+    values: &[f64],
+    y_label: &str,
+    reference: Option<(f64, &str)>,
+) -> Result<(), PlotError> {
     let stem = stem.as_ref();
     check_len(stem, || "bar values".into(), labels.len(), values.len())?;
     let labels: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
@@ -151,6 +164,7 @@ pub fn bar<S: AsRef<str>>(
             labels,
             values,
             y_label,
+            reference,
         },
     )
 }
@@ -160,6 +174,7 @@ struct Bars<'a> {
     labels: Vec<&'a str>,
     values: &'a [f64],
     y_label: &'a str,
+    reference: Option<(f64, &'a str)>,
 }
 
 impl Figure for Bars<'_> {
@@ -182,7 +197,12 @@ impl Figure for Bars<'_> {
         } else {
             TICK_SIZE as i32
         };
-        let ys = self.values.iter().copied().chain([0.0]);
+        let ys = self
+            .values
+            .iter()
+            .copied()
+            .chain([0.0])
+            .chain(self.reference.map(|r| r.0));
         let (lo, hi) = finite_range(ys).unwrap_or((0.0, 1.0));
         let span = if hi > lo { hi - lo } else { 1.0 };
         let y = (
@@ -223,6 +243,27 @@ impl Figure for Bars<'_> {
             vec![(x.0, 0.0), (x.1, 0.0)],
             INK.stroke_width(1),
         )))?;
+        if let Some((level, label)) = self.reference.filter(|r| r.0.is_finite()) {
+            dashed(
+                &mut chart,
+                vec![(x.0, level), (x.1, level)],
+                INK.mix(0.6).stroke_width(1),
+            )?;
+            let (px, py) = chart.backend_coord(&(x.1, level));
+            let st = note_style(INK, NOTE_SIZE).pos(Pos::new(HPos::Right, VPos::Bottom));
+            root.draw(&Text::new(label.to_string(), (px - 4, py - 3), st))?;
+        }
+        // Value labels share one number of decimals: three significant digits of the largest.
+        let largest = self
+            .values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let decimals = if largest > 0.0 {
+            (2 - largest.log10().floor() as i32).clamp(0, 6) as usize
+        } else {
+            0
+        };
         let (_, plot_bottom) = chart.backend_coord(&(0.0, y.0));
         let style = if rotate {
             note_style(INK, TICK_SIZE)
@@ -248,20 +289,11 @@ impl Figure for Bars<'_> {
                     (VPos::Top, 4)
                 };
                 let st = value_style.pos(Pos::new(HPos::Center, anchor));
-                root.draw(&Text::new(tick_text(round3(v)), (vx, vy + dy), st))?;
+                root.draw(&Text::new(format!("{v:.decimals$}"), (vx, vy + dy), st))?;
             }
         }
         Ok(())
     }
-}
-
-/// Three significant digits, for value labels.
-fn round3(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let scale = 10f64.powi(2 - v.abs().log10().floor() as i32);
-    (v * scale).round() / scale
 }
 
 /// One stem per value (x = index 0, 1, …), e.g. the maximal activation of each unit.

@@ -35,7 +35,7 @@ mod traj;
 mod traj3d;
 
 pub use axes::LegendPos;
-pub use dist::{bar, histogram, stem_plot};
+pub use dist::{bar, bar_with_reference, histogram, stem_plot};
 pub use error::PlotError;
 pub use heatmap::{heatmap, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};

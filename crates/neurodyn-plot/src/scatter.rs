@@ -221,7 +221,7 @@ pub struct PsychCurve {
 
 /// Choice probability vs evidence: one colour per curve, measured points as dots (with their
 /// intervals as error bars when given), fitted curves as lines, y from 0 to 1 with a dashed line at 0.5 and at x = 0. 900×600 px.
-/// (Takes several curves, e.g. one per context, rather than the brief's single one.)
+/// Several curves (e.g. one per context) share the axes.
 pub fn psychometric(
     stem: impl AsRef<Path>,
     title: &str,

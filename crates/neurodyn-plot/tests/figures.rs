@@ -411,6 +411,20 @@ fn summaries_render() {
     .expect("bar");
     check_png(&d.join("b"), (900, 600));
     check_svg(&d.join("b"), "Lesion accuracy");
+    let svg = std::fs::read_to_string(d.join("b.svg")).expect("svg");
+    assert!(svg.contains("0.900") && svg.contains("0.500"), "one precision for every bar");
+    neurodyn_plot::bar_with_reference(
+        d.join("c"),
+        "With chance",
+        &["intact", "lesioned"],
+        &[0.9, 0.0],
+        "acc",
+        Some((0.5, "chance")),
+    )
+    .expect("bar with a reference");
+    check_svg(&d.join("c"), "With chance");
+    let svg = std::fs::read_to_string(d.join("c.svg")).expect("svg");
+    assert!(svg.matches("chance").count() >= 2, "the reference is labelled: {svg}");
     no_temp_files(&d);
 }
 

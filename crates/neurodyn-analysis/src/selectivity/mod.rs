@@ -77,7 +77,7 @@ pub struct SelectivityResult {
     pub max_rate: Vec<f64>,
     /// `max_rate ≥ active_threshold`.
     pub active: Vec<bool>,
-    /// nn-brain `d′`; NaN for inactive units.
+    /// `d′ = (μa − μb)/√((σa² + σb²)/2)`; NaN for inactive units.
     pub d_prime: Vec<f64>,
     /// Coursework `s = √2·d′`; NaN for inactive units.
     pub selectivity: Vec<f64>,

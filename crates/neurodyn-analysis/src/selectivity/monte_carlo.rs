@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
-    /// nn-brain `d′ = (μa − μb)/√((σa² + σb²)/2)`.
+    /// `d′ = (μa − μb)/√((σa² + σb²)/2)`.
     DPrime,
     /// Coursework `s = 2(μa − μb)/√(σa² + σb²)`.
     #[default]

@@ -14,13 +14,13 @@
 //! (accuracy against the evidence label, or the first label, per variant).
 
 use crate::analysis::{Analysis, Outcome};
-use crate::common::{distinct, fig_files, fmt3, parse_units, RecurrentRun, Section};
+use crate::common::{distinct, fig_files, parse_units, RecurrentRun, Section};
 use crate::error::{Context, ReportError, Result};
 use clap::Args;
 use neurodyn_analysis::cluster::{select_k, KMeansConfig};
 use neurodyn_core::Rng;
 use neurodyn_nn::Network;
-use neurodyn_plot::{bar, panels, Panel, Series, SeriesStyle};
+use neurodyn_plot::{bar_with_reference, panels, Panel, Series, SeriesStyle};
 use neurodyn_train::{record, score, Score};
 use serde_json::json;
 
@@ -210,10 +210,20 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
         let sc = eval(&mut loaded.net)?;
         results.push((name, ua, ub, sc));
     }
+    // Trials on which the network still fixated at the step it is scored on: it never answered
+    // (on no-go trials that is the right answer).
+    let no_response = |sc: &Score| {
+        sc.choice.iter().filter(|&&c| c == 0).count() as f64 / sc.choice.len().max(1) as f64
+    };
+    // Guessing among the choices (class 0 is fixation).
+    let chance = ctx
+        .spec
+        .categorical
+        .then(|| 1.0 / ctx.spec.n_out.saturating_sub(1).max(2) as f64);
     let json = json!({
-        "n_trials": trials.len(), "seed": seed,
-        "intact": &intact,
-        "lesions": results.iter().map(|(n, ua, ub, sc)| json!({"name": n, "units": ua, "presynaptic": ub, "score": sc})).collect::<Vec<_>>(),
+        "n_trials": trials.len(), "seed": seed, "chance": chance,
+        "intact": &intact, "intact_no_response": no_response(&intact),
+        "lesions": results.iter().map(|(n, ua, ub, sc)| json!({"name": n, "units": ua, "presynaptic": ub, "score": sc, "no_response": no_response(sc)})).collect::<Vec<_>>(),
     });
     let mut files = ctx.save("lesion", &json, None)?;
 
@@ -222,12 +232,13 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
     let mut acc = vec![intact.accuracy];
     acc.extend(results.iter().map(|r| r.3.accuracy));
     let stem = ctx.fig("lesion")?;
-    bar(
+    bar_with_reference(
         &stem,
         &format!("Accuracy after lesions ({} fresh trials)", trials.len()),
         &names,
         &acc,
         "accuracy",
+        chance.map(|c| (c, "chance")),
     )?;
     files.extend(fig_files(&stem));
     let mut figures = vec![stem.with_extension("svg")];
@@ -247,13 +258,23 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
             })
         };
         let mut series = Vec::new();
+        let n_lines = results.len() + 1;
         for (k, (n, sc)) in std::iter::once(("intact".to_string(), &intact))
             .chain(results.iter().map(|r| (r.0.clone(), &r.3)))
             .enumerate()
         {
             if let Some((x, y)) = row(sc) {
+                // Each line shifted by a little of the x step, so that lines at the same
+                // accuracy stay visible side by side instead of hiding each other.
+                let step = x
+                    .windows(2)
+                    .map(|w| w[1] - w[0])
+                    .fold(f64::INFINITY, f64::min);
+                let step = if step.is_finite() { step } else { 1.0 };
+                let shift = 0.3 * step * (k as f64 - (n_lines as f64 - 1.0) / 2.0)
+                    / n_lines.max(1) as f64;
                 series.push(
-                    Series::new(n, x, y)
+                    Series::new(n, x.iter().map(|v| v + shift).collect(), y)
                         .color(k)
                         .style(SeriesStyle::LineAndPoints),
                 );
@@ -265,6 +286,7 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
             y_label: "accuracy".into(),
             series,
             y_range: Some((-0.02, 1.02)),
+            hlines: chance.into_iter().collect(),
             ..Panel::default()
         };
         let stem_c = ctx.fig("lesion_conditions")?;
@@ -272,19 +294,26 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
         files.extend(fig_files(&stem_c));
         figures.push(stem_c.with_extension("svg"));
     }
-    let mut numbers = vec![("accuracy intact".into(), fmt3(intact.accuracy))];
+    let cell = |sc: &Score| format!("{:.3} (no response {:.3})", sc.accuracy, no_response(sc));
+    let mut numbers = vec![("accuracy intact".into(), cell(&intact))];
     numbers.extend(
         results
             .iter()
             .take(4)
-            .map(|r| (format!("accuracy, {}", r.0), fmt3(r.3.accuracy))),
+            .map(|r| (format!("accuracy, {}", r.0), cell(&r.3))),
     );
+    if let Some(c) = chance {
+        numbers.push(("chance (guessing among the choices)".into(), format!("{c:.3}")));
+    }
     Ok(Section {
         name: "lesion".into(),
         title: "Lesions".into(),
         note: format!(
             "Accuracy on {} fresh trials with units silenced (outgoing recurrent and readout weights zeroed) or \
-             connections cut, against the intact network.{}",
+             connections cut, against the intact network; the dashed line is chance, and \"no response\" is the \
+             fraction of trials on which the network still fixated when it should have answered (or, on no-go \
+             trials, rightly did). Lines in the second figure are shifted a little sideways so that equal ones stay \
+             visible.{}",
             trials.len(),
             if a.cluster { " Clusters: k-means on each active unit's mean rate per condition and period (scaled to max 1), k by silhouette." } else { "" }
         ),

@@ -209,7 +209,8 @@ pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
         title: format!("Selectivity ({label} {va} vs {vb})"),
         note: format!(
             "Per-unit d′ between trials with {label} = {va} and {label} = {vb}, rates averaged over the {period} \
-             period (nn-brain convention; the coursework's s = √2·d′ is in the JSON). Below: the most selective \
+             period: d′ = (μa − μb)/√((σa² + σb²)/2), the difference of the means in units of their pooled \
+             standard deviation (the JSON also holds s = √2·d′, the difference over √(σa² + σb²)). Below: the most selective \
              units' rates averaged over the trials of each set."
         ),
         figures: vec![stem_h.with_extension("svg"), stem_u.with_extension("svg")],
