@@ -412,7 +412,10 @@ fn summaries_render() {
     check_png(&d.join("b"), (900, 600));
     check_svg(&d.join("b"), "Lesion accuracy");
     let svg = std::fs::read_to_string(d.join("b.svg")).expect("svg");
-    assert!(svg.contains("0.900") && svg.contains("0.500"), "one precision for every bar");
+    assert!(
+        svg.contains("0.900") && svg.contains("0.500"),
+        "one precision for every bar"
+    );
     neurodyn_plot::bar_with_reference(
         d.join("c"),
         "With chance",
@@ -424,7 +427,10 @@ fn summaries_render() {
     .expect("bar with a reference");
     check_svg(&d.join("c"), "With chance");
     let svg = std::fs::read_to_string(d.join("c.svg")).expect("svg");
-    assert!(svg.matches("chance").count() >= 2, "the reference is labelled: {svg}");
+    assert!(
+        svg.matches("chance").count() >= 2,
+        "the reference is labelled: {svg}"
+    );
     no_temp_files(&d);
 }
 

@@ -1,10 +1,12 @@
 //! `analyze RUN pca`: PCA of the recorded rates (every real step of every test trial is one
 //! sample, `neurodyn_analysis::pca`), explained variance, and each trial's trajectory in the
-//! first two and three PCs coloured by condition, with the onset of each task period marked.
+//! first two and three PCs coloured by condition, with the onset of each task period marked (one
+//! marker per period and correct choice, at the mean position of those trials' onsets).
 //!
-//! Colour: `ground_truth` (the correct choice; or the first discrete label) by category, so
-//! trajectories that diverge by choice show as two colours. Figures: `pca_variance`, `pca_2d`,
-//! `pca_3d`.
+//! Colour: the task's evidence (e.g. signed coherence) on a colour scale with a colour bar when it
+//! takes three values or more, so that trajectories show both the choice (the sign) and how
+//! strongly the evidence drove them; otherwise `ground_truth` (the correct choice; or the first
+//! discrete label) by category. Figures: `pca_variance`, `pca_2d`, `pca_3d`.
 
 use crate::analysis::{Analysis, NoOptions, Outcome};
 use crate::common::{distinct, fig_files, fmt3, RecurrentRun, Section};
@@ -27,10 +29,33 @@ pub struct Coloring {
     pub colorbar: Option<(String, f64, f64)>,
 }
 
-/// Colour trials by `ground_truth` (the correct choice) or the first discrete label, by category.
+/// Colour trials by the task's evidence on a colour scale (three values or more), else by
+/// `ground_truth` (the correct choice) or the first discrete label, by category.
 pub fn coloring(ctx: &RecurrentRun) -> Coloring {
     let rec = &ctx.rec;
     let n = rec.n_trials;
+    let evidence = ctx
+        .spec
+        .evidence_label
+        .as_deref()
+        .and_then(|l| rec.label(l))
+        .filter(|c| distinct(&c.values).iter().filter(|v| v.is_finite()).count() >= 3);
+    if let Some(col) = evidence {
+        let finite = || col.values.iter().copied().filter(|v| v.is_finite());
+        let lo = finite().fold(f64::INFINITY, f64::min);
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        return Coloring {
+            colors: col
+                .values
+                .iter()
+                .map(|&v| TrajColor::Value(if v.is_finite() { (v - lo) / span } else { 0.5 }))
+                .collect(),
+            labels: vec![String::new(); n],
+            colormap: ColorMap::Sequential,
+            colorbar: Some((col.name.replace('_', " "), lo, hi)),
+        };
+    }
     let col = rec
         .label("ground_truth")
         .or_else(|| rec.labels.iter().find(|c| c.discrete));
@@ -73,7 +98,9 @@ pub fn traj_points<const D: usize>(res: &PcaResult, i: usize) -> Vec<[f64; D]> {
         .collect()
 }
 
-/// Markers at the onset of every period but the first, kinds cycling so periods differ.
+/// Markers at the onset of every period but the first, kinds cycling so periods differ: one per
+/// period and correct choice (`ground_truth`), at the mean position of those trials' onsets, so
+/// that they mark where the trajectories are at that moment without covering them.
 fn onset_markers<const D: usize>(ctx: &RecurrentRun, res: &PcaResult) -> Vec<Marker<D>> {
     let kinds = [MarkerKind::Hollow, MarkerKind::Cross, MarkerKind::Filled];
     let mut names: Vec<(usize, &str)> = ctx
@@ -83,17 +110,31 @@ fn onset_markers<const D: usize>(ctx: &RecurrentRun, res: &PcaResult) -> Vec<Mar
         .filter_map(|(n, _)| ctx.rec.period(n, 0).map(|(s, _)| (s, n.as_str())))
         .collect();
     names.sort();
+    let group: Vec<f64> = ctx
+        .rec
+        .label("ground_truth")
+        .map_or_else(|| vec![0.0; ctx.rec.n_trials], |c| c.values.clone());
+    let groups = distinct(&group);
     let mut out = Vec::new();
     for (p, (_, name)) in names.iter().skip(1).enumerate() {
-        for i in 0..ctx.rec.n_trials {
-            if let Some((s, e)) = ctx.rec.period(name, i) {
-                if e > s && s < res.trial_len[i] {
-                    out.push(Marker {
-                        pos: traj_points::<D>(res, i)[s],
-                        kind: kinds[p % 3],
-                        label: format!("{name} onset"),
-                    });
+        for &g in &groups {
+            let mut sum = [0.0; D];
+            let mut n = 0usize;
+            for i in (0..ctx.rec.n_trials).filter(|&i| group[i] == g) {
+                if let Some((s, e)) = ctx.rec.period(name, i) {
+                    if e > s && s < res.trial_len[i] {
+                        let at = traj_points::<D>(res, i)[s];
+                        sum.iter_mut().zip(at).for_each(|(a, v)| *a += v);
+                        n += 1;
+                    }
                 }
+            }
+            if n > 0 {
+                out.push(Marker {
+                    pos: sum.map(|v| v / n as f64),
+                    kind: kinds[p % 3],
+                    label: format!("{name} onset"),
+                });
             }
         }
     }
