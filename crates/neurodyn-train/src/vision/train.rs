@@ -36,7 +36,7 @@ pub struct Prepared {
 }
 
 /// Check the `[train]` and `[eval]` numbers.
-fn validate(cfg: &VisionConfig) -> Result<()> {
+pub(crate) fn validate(cfg: &VisionConfig) -> Result<()> {
     let t = &cfg.train;
     for (key, v) in [
         ("train.epochs", t.epochs),
@@ -62,8 +62,17 @@ fn validate(cfg: &VisionConfig) -> Result<()> {
 }
 
 /// Load the images, resolve every default and build the network (nothing is written).
+/// A `conv-ctrnn` config is refused here (its network is not a layer stack): see
+/// [`crate::vision::conv_rnn_run::prepare`].
 pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
     validate(&cfg)?;
+    if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
+        return Err(config(
+            "model.kind",
+            "conv-ctrnn is not a layer stack: use vision::conv_rnn_run::prepare",
+        ));
+    }
+    crate::vision::conv_rnn::reject_rnn_keys(&cfg.model)?;
     let data = data::load(&cfg.task)?;
     let (train, test) = (&data.train, &data.test);
     if (train.channels(), train.height(), train.width())
@@ -137,7 +146,8 @@ pub struct VisionOutcome {
 }
 
 /// Train `cfg` into `dir` (which must not already hold a run), then score the network on the
-/// held-out and training images and write every file (see [`crate::vision`]). `on_step` sees
+/// held-out and training images and write every file (see [`crate::vision`]; a `conv-ctrnn`
+/// goes to [`crate::vision::conv_rnn_run::train`]). `on_step` sees
 /// each step. A non-finite loss stops training with [`TrainError::NonFiniteLoss`], leaving
 /// `config.toml` and the metrics so far.
 pub fn train_vision(
@@ -145,6 +155,9 @@ pub fn train_vision(
     dir: &Path,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
+    if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
+        return crate::vision::conv_rnn_run::train(cfg, dir, on_step);
+    }
     let config_path = dir.join("config.toml");
     if config_path.exists() {
         return Err(file(
