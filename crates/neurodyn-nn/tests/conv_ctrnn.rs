@@ -410,3 +410,65 @@ fn passes_repeat_bit_for_bit_and_do_not_depend_on_the_batch() {
         );
     }
 }
+
+/// A new image at every step: the same image at every step is the static pass to the bit; a
+/// change reaches area 0 at its step and area l l steps later (every area reads the previous
+/// step's states), so a change at the last step leaves the readout of areas 2 and 3 as it was
+/// and a change at step 2 reaches it by step 4.
+#[test]
+fn frames_that_repeat_one_image_give_the_static_pass() {
+    let net = four_areas();
+    let mut rng = Rng::new(8);
+    let params: Vec<f64> = (0..net.n_params()).map(|_| 0.4 * rng.normal()).collect();
+    let (batch, steps) = (2, 5);
+    let image: Vec<f64> = (0..batch * numel(net.in_shape()))
+        .map(|_| rng.normal())
+        .collect();
+    let mut ws = ConvCtrnnWorkspace::default();
+    net.forward(&params, &mut ws, &image, InitState::Zero, batch, steps, 2);
+    let want = ws.all_logits().to_vec();
+    let frames: Vec<f64> = image
+        .iter()
+        .cycle()
+        .take(steps * image.len())
+        .copied()
+        .collect();
+    net.forward_frames(&params, &mut ws, &frames, InitState::Zero, batch, steps, 2);
+    assert_eq!(ws.all_logits(), &want[..]);
+    let changed = |t: usize| {
+        let mut f = frames.clone();
+        f[(t - 1) * image.len()..t * image.len()]
+            .iter_mut()
+            .for_each(|v| *v += 1.0);
+        f
+    };
+    net.forward_frames(
+        &params,
+        &mut ws,
+        &changed(steps),
+        InitState::Zero,
+        batch,
+        steps,
+        2,
+    );
+    assert_eq!(
+        ws.all_logits(),
+        &want[..],
+        "the last frame cannot reach area 2 yet"
+    );
+    net.forward_frames(
+        &params,
+        &mut ws,
+        &changed(2),
+        InitState::Zero,
+        batch,
+        steps,
+        2,
+    );
+    let k = want.len() / 2;
+    assert_ne!(
+        &ws.all_logits()[..k],
+        &want[..k],
+        "step 4 sees step 2's frame"
+    );
+}

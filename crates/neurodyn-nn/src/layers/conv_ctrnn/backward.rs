@@ -80,6 +80,10 @@ impl ConvCtrnn {
             d_logits.len(),
             n_read * n * self.n_classes()
         );
+        assert!(
+            !ws.per_step,
+            "conv-ctrnn backward: the last pass had a new image at every step (forward_frames)"
+        );
         let c = ctx(n);
         let n_areas = self.areas.len();
         let alpha = T::c(self.alpha());

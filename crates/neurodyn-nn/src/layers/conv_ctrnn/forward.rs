@@ -26,6 +26,8 @@ pub struct ConvCtrnnWorkspace<T> {
     pub(crate) batch: usize,
     pub(crate) n_steps: usize,
     pub(crate) n_read: usize,
+    /// Whether the last pass had a new image at every step.
+    pub(crate) per_step: bool,
     pub(crate) image: Vec<T>,
     pub(crate) stem_pre: Vec<T>,
     pub(crate) stem: Vec<T>,
@@ -122,30 +124,31 @@ impl ConvCtrnn {
         n_steps: usize,
         n_read: usize,
     ) {
-        let _ftz = crate::kernels::FlushDenormals::new();
-        let n = batch;
-        assert!(
-            params.len() == self.n_params()
-                && image.len() == n * numel(self.in_shape())
-                && n_steps >= 1
-                && n_read <= n_steps
-                && n >= 1,
-            "conv-ctrnn forward: params {} (want {}), image {} (want {}), steps {n_steps}, \
-             read {n_read}",
-            params.len(),
-            self.n_params(),
-            image.len(),
-            n * numel(self.in_shape())
-        );
+        self.run(params, ws, image, false, init, batch, n_steps, n_read);
+    }
+
+    /// As [`ConvCtrnn::forward`], with a new image at every step: `frames (n_steps, N, C, H,
+    /// W)`, step-major (a stimulus that changes, or fresh pixel noise each step). The stem runs
+    /// at every step. For evaluation: [`ConvCtrnn::backward`] takes static passes only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_frames<T: Real>(
+        &self,
+        params: &[T],
+        ws: &mut ConvCtrnnWorkspace<T>,
+        frames: &[T],
+        init: InitState<'_, T>,
+        batch: usize,
+        n_steps: usize,
+        n_read: usize,
+    ) {
+        self.run(params, ws, frames, true, init, batch, n_steps, n_read);
+    }
+
+    /// The stem, `ff_0(s) + b_0` and `skip_0(s)` of the images `image (N, C, H, W)`.
+    fn drive<T: Real>(&self, params: &[T], ws: &mut ConvCtrnnWorkspace<T>, image: &[T]) {
+        let n = ws.batch;
         let c = ctx(n);
-        ws.batch = n;
-        ws.n_steps = n_steps;
-        ws.n_read = n_read;
-        ws.image.clear();
-        ws.image.extend_from_slice(image);
-        let n_areas = self.areas.len();
         let len0 = numel(self.areas[0].shape);
-        // The stem and what depends on it alone: once per pass.
         resize(&mut ws.stem, n * numel(self.stem_shape));
         match &self.pool {
             Some(pool) => {
@@ -195,6 +198,48 @@ impl ConvCtrnn {
                 c,
             );
         }
+    }
+
+    /// The time loop of [`ConvCtrnn::forward`] (`per_step` false: one image for all steps) and
+    /// [`ConvCtrnn::forward_frames`] (true).
+    #[allow(clippy::too_many_arguments)]
+    fn run<T: Real>(
+        &self,
+        params: &[T],
+        ws: &mut ConvCtrnnWorkspace<T>,
+        image: &[T],
+        per_step: bool,
+        init: InitState<'_, T>,
+        batch: usize,
+        n_steps: usize,
+        n_read: usize,
+    ) {
+        let _ftz = crate::kernels::FlushDenormals::new();
+        let n = batch;
+        let frame = n * numel(self.in_shape());
+        let want = if per_step { n_steps * frame } else { frame };
+        assert!(
+            params.len() == self.n_params()
+                && image.len() == want
+                && n_steps >= 1
+                && n_read <= n_steps
+                && n >= 1,
+            "conv-ctrnn forward: params {} (want {}), images {} (want {want}), steps {n_steps}, \
+             read {n_read}",
+            params.len(),
+            self.n_params(),
+            image.len(),
+        );
+        let c = ctx(n);
+        ws.batch = n;
+        ws.n_steps = n_steps;
+        ws.n_read = n_read;
+        ws.per_step = per_step;
+        ws.image.clear();
+        ws.image.extend_from_slice(&image[..frame]);
+        let n_areas = self.areas.len();
+        // The stem and what depends on it alone: once per pass for a static image.
+        self.drive(params, ws, &image[..frame]);
         // Per-step buffers.
         ws.r.resize_with(n_areas, Vec::new);
         ws.z.resize_with(n_areas, Vec::new);
@@ -243,6 +288,9 @@ impl ConvCtrnn {
         let keep = T::c(1.0 - self.alpha());
         let zero = T::c(0.0);
         for t in 1..=n_steps {
+            if per_step && t > 1 {
+                self.drive(params, ws, &image[(t - 1) * frame..t * frame]);
+            }
             for (l, a) in self.areas.iter().enumerate() {
                 let len = numel(a.shape);
                 let step = n * len;
