@@ -258,7 +258,8 @@ impl ConvCtrnn {
             resize(&mut ws.inp[l], n_steps * n * in_len);
         }
         grow(&mut ws.tmp, n * max_len);
-        let offsets = self.area_offsets();
+        // Where each area starts in a sample's state (a running sum: nothing allocated).
+        let mut at = 0;
         let state_len = self.state_len();
         for (l, a) in self.areas.iter().enumerate() {
             let len = numel(a.shape);
@@ -268,16 +269,17 @@ impl ConvCtrnn {
                 InitState::Shared(s) => {
                     assert_eq!(s.len(), state_len, "conv-ctrnn: shared initial state");
                     for row in r0.chunks_exact_mut(len) {
-                        row.copy_from_slice(&s[offsets[l]..offsets[l + 1]]);
+                        row.copy_from_slice(&s[at..at + len]);
                     }
                 }
                 InitState::PerSample(s) => {
                     assert_eq!(s.len(), n * state_len, "conv-ctrnn: initial states");
                     for (row, src) in r0.chunks_exact_mut(len).zip(s.chunks_exact(state_len)) {
-                        row.copy_from_slice(&src[offsets[l]..offsets[l + 1]]);
+                        row.copy_from_slice(&src[at..at + len]);
                     }
                 }
             }
+            at += len;
         }
         let last = self.areas[n_areas - 1].shape;
         let (c_last, len_last) = (last[0], numel(last));
