@@ -21,7 +21,7 @@ use crate::vision::conv_rnn::{self, ConvRnnNet, Workspaces};
 use crate::vision::data::{self, ImageData};
 use crate::vision::eval::{ClassRow, ClassScore, Normalize};
 use crate::vision::files::{self, EvalInfo, METRICS_HEADER, MODEL_FORMAT};
-use crate::vision::train::{VisionOutcome, VisionStep};
+use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
 use neurodyn_data::ImageSet;
 use neurodyn_nn::layers::{ConvCtrnnWorkspace, InitState};
@@ -53,7 +53,7 @@ pub struct PreparedRnn {
 
 /// Load the images, resolve every default and build the network (nothing is written).
 pub fn prepare(mut cfg: VisionConfig) -> Result<PreparedRnn> {
-    crate::vision::train::validate(&cfg)?;
+    outcome::validate(&cfg)?;
     let protocol = conv_rnn::resolve(&mut cfg.model)?;
     let data = data::load(&cfg.task)?;
     let train = &data.train;

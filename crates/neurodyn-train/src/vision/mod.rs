@@ -38,6 +38,7 @@ pub mod data;
 pub mod eval;
 pub mod files;
 pub mod network;
+pub mod outcome;
 pub mod train;
 
 pub use config::{

@@ -10,7 +10,7 @@ use crate::checkpoint::write_atomic;
 use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data::{self, ImageData};
-use crate::vision::eval::{self, ClassScore, Normalize};
+use crate::vision::eval::{self, Normalize};
 use crate::vision::files::{self, EvalInfo, METRICS_HEADER};
 use crate::vision::network::{self, VisionNet};
 use neurodyn_core::Rng;
@@ -35,37 +35,11 @@ pub struct Prepared {
     pub rng: Rng,
 }
 
-/// Check the `[train]` and `[eval]` numbers.
-pub(crate) fn validate(cfg: &VisionConfig) -> Result<()> {
-    let t = &cfg.train;
-    for (key, v) in [
-        ("train.epochs", t.epochs),
-        ("train.batch_size", t.batch_size),
-        ("train.threads", t.threads),
-    ] {
-        if v == 0 {
-            return Err(config(key, "must be ≥ 1"));
-        }
-    }
-    if !(t.lr.is_finite() && t.lr > 0.0) {
-        return Err(config(
-            "train.lr",
-            format!("must be a finite number > 0, got {}", t.lr),
-        ));
-    }
-    t.optimizer
-        .validate()
-        .map_err(|m| config("train.optimizer", m))?;
-    t.schedule
-        .validate()
-        .map_err(|m| config("train.schedule", m))
-}
-
 /// Load the images, resolve every default and build the network (nothing is written).
 /// A `conv-ctrnn` config is refused here (its network is not a layer stack): see
 /// [`crate::vision::conv_rnn_run::prepare`].
 pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
-    validate(&cfg)?;
+    crate::vision::outcome::validate(&cfg)?;
     if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
         return Err(config(
             "model.kind",
@@ -113,37 +87,7 @@ pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
     })
 }
 
-/// One training step, as `metrics.csv` records it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VisionStep {
-    /// Epoch, from 1.
-    pub epoch: usize,
-    /// Optimizer step, from 1 over all epochs.
-    pub step: u64,
-    /// Steps in the whole run.
-    pub total_steps: u64,
-    /// Mean cross-entropy of the batch.
-    pub loss: f64,
-    /// Fraction of the batch classified correctly.
-    pub accuracy: f64,
-    /// Learning rate of the step.
-    pub lr: f64,
-    /// Seconds since training began.
-    pub wall_s: f64,
-}
-
-/// The result of a vision run.
-#[derive(Clone, Debug)]
-pub struct VisionOutcome {
-    /// The task trained on.
-    pub task: data::ImageTask,
-    /// Score on the held-out images.
-    pub test: ClassScore,
-    /// Score on the training images.
-    pub train: ClassScore,
-    /// Wall time of the training loop (s).
-    pub train_seconds: f64,
-}
+pub use crate::vision::outcome::{VisionOutcome, VisionStep};
 
 /// Train `cfg` into `dir` (which must not already hold a run), then score the network on the
 /// held-out and training images and write every file (see [`crate::vision`]; a `conv-ctrnn`

@@ -12,28 +12,10 @@
 //! `ff_0(s)` and `skip_0(s)` depend on the image alone, so their output gradients are summed
 //! over the steps and each goes back through its convolution once, then through the stem.
 
-use super::forward::{ctx, relu_into, ConvCtrnnWorkspace};
+use super::workspace::{ctx, relu_into, ConvCtrnnWorkspace};
 use super::{conv_len, ConvCtrnn, Readout};
 use crate::layers::{grow, numel, Layer};
 use crate::real::Real;
-
-/// The backward pass's own buffers.
-#[derive(Default)]
-pub(crate) struct BackwardBuffers<T> {
-    g: Vec<Vec<T>>,
-    g_prev: Vec<Vec<T>>,
-    dz: Vec<T>,
-    d_in: Vec<T>,
-    dx: Vec<T>,
-    relu: Vec<T>,
-    dp: Vec<T>,
-    d_ff0: Vec<T>,
-    d_skip0: Vec<T>,
-    d_stem: Vec<T>,
-    d_stem_pre: Vec<T>,
-    d_feat: Vec<T>,
-    d_sum: Vec<T>,
-}
 
 /// `g += src ⊙ 1[r > 0]`.
 fn add_masked<T: Real>(g: &mut [T], src: &[T], r: &[T]) {

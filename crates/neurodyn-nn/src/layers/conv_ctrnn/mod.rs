@@ -35,8 +35,9 @@
 
 mod backward;
 mod forward;
+mod workspace;
 
-pub use forward::{ConvCtrnnWorkspace, InitState};
+pub use workspace::{ConvCtrnnWorkspace, InitState};
 
 use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, PoolKind, Shape};
 use crate::error::NnError;
