@@ -160,6 +160,6 @@ mod tests {
             .filter(|a| a.kind() == RunKind::Vision)
             .map(|a| a.name())
             .collect();
-        assert_eq!(vision, ["rdm", "dprime"]);
+        assert_eq!(vision, ["rdm", "dprime", "noise-robustness"]);
     }
 }
