@@ -3,11 +3,13 @@
 //! ```text
 //! neurodyn train --task Mnist --seed 0 --out runs/cnn     seed 000's CNN on the embedded digits
 //! neurodyn train cnn.toml --out runs/mine                 a config with [model] kind = "cnn"/"mlp"
+//! neurodyn train --task Mnist --model conv-ctrnn          the convolutional CTRNN (seed 002)
 //! neurodyn eval runs/cnn                                  held-out accuracy, per class, from the weights
 //! ```
 //!
 //! A `train` command is a vision one when its `--task` is an image task (`Mnist`, `FashionMnist`,
-//! `Cifar10`) or its config's `[task] name` is, or the config's `[model] kind` is `cnn` or `mlp`.
+//! `Cifar10`) or its config's `[task] name` is, or the config's `[model] kind` is `cnn`, `mlp` or
+//! `conv-ctrnn`.
 
 use crate::eval_cmd::EvalArgs;
 use crate::train_cmd::TrainArgs;
@@ -66,6 +68,9 @@ fn resolve(a: &TrainArgs) -> Result<VisionConfig> {
                 .with_context(|| format!("cannot read config {}", p.display()))?;
             VisionConfig::from_toml(&text).map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?
         }
+        None if a.model.as_deref() == Some("conv-ctrnn") => {
+            neurodyn_train::vision::conv_rnn::recipe()
+        }
         None => VisionConfig::default(),
     };
     if let Some(t) = &a.task {
@@ -78,7 +83,8 @@ fn resolve(a: &TrainArgs) -> Result<VisionConfig> {
         cfg.model.kind = match m.as_str() {
             "cnn" => NetKind::Cnn,
             "mlp" => NetKind::Mlp,
-            other => bail!("--model for an image task is cnn or mlp, got `{other}`"),
+            "conv-ctrnn" => NetKind::ConvCtrnn,
+            other => bail!("--model for an image task is cnn, mlp or conv-ctrnn, got `{other}`"),
         };
     }
     Ok(cfg)
@@ -87,7 +93,26 @@ fn resolve(a: &TrainArgs) -> Result<VisionConfig> {
 /// `neurodyn train --check` for an image task: the config checked, the images read and the
 /// network built (`vision::prepare`), nothing trained or written.
 pub fn check(a: &TrainArgs) -> Result<()> {
-    let p = neurodyn_train::vision::train::prepare(resolve(a)?)?;
+    let cfg = resolve(a)?;
+    if cfg.model.kind == NetKind::ConvCtrnn {
+        let p = neurodyn_train::vision::conv_rnn_run::prepare(cfg)?;
+        println!(
+            "config ok: task {} ({} training images, {} held out); conv-ctrnn of areas {:?}, \
+             {} parameters; {} + {} steps; {} epochs of batch {}, seed {}",
+            p.cfg.task.name,
+            p.train_idx.len(),
+            p.data.test.len(),
+            p.net.net.area_shapes(),
+            p.params_len(),
+            p.net.protocol.spont_steps,
+            p.net.protocol.steps,
+            p.cfg.train.epochs,
+            p.cfg.train.batch_size,
+            p.cfg.seed
+        );
+        return Ok(());
+    }
+    let p = neurodyn_train::vision::train::prepare(cfg)?;
     let [_, c, h, w] = p.data.train.shape();
     println!(
         "config ok: task {} ({} training images of {c}×{h}×{w}, {} held out); {} of {} layers, \
@@ -160,9 +185,17 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
             a.run.display()
         );
     }
-    let p = load_vision_run(&a.run)?;
-    let all: Vec<usize> = (0..p.data.test.len()).collect();
-    let s = eval::score(&p.net, &p.data.test, &all, &p.norm, p.cfg.train.threads);
+    let (s, data) = if neurodyn_train::vision::conv_rnn_run::is_run(&a.run) {
+        let p = neurodyn_train::vision::conv_rnn_run::load_run(&a.run)?;
+        let all: Vec<usize> = (0..p.data.test.len()).collect();
+        let s = neurodyn_train::vision::conv_rnn_run::score(&p.net, &p.data.test, &all, &p.norm);
+        (s, p.data)
+    } else {
+        let p = load_vision_run(&a.run)?;
+        let all: Vec<usize> = (0..p.data.test.len()).collect();
+        let s = eval::score(&p.net, &p.data.test, &all, &p.norm, p.cfg.train.threads);
+        (s, p.data)
+    };
     // The file before anything is printed (see `eval_cmd::run`).
     if let Some(j) = &a.json {
         let v = serde_json::json!({
@@ -171,7 +204,7 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
             "loss": s.loss,
             "per_class": s.per_class,
             "confusion": s.confusion,
-            "class_names": p.data.test.class_names(),
+            "class_names": data.test.class_names(),
         });
         let text = serde_json::to_string_pretty(&v)?;
         neurodyn_train::checkpoint::write_atomic(j, text.as_bytes())?;
@@ -180,7 +213,7 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
         "accuracy {:.4} on {} held-out {} (mean cross-entropy {:.4})",
         s.accuracy,
         s.n,
-        p.data.task.noun(),
+        data.task.noun(),
         s.loss
     );
     let width = s

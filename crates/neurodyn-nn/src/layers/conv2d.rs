@@ -200,6 +200,10 @@ impl<T: Real> Layer<T> for Conv2d {
     fn out_shape(&self) -> Shape {
         [self.c_out, self.out_hw.0, self.out_hw.1]
     }
+    // Without the list (which allocates): the recurrent layers call this at every step.
+    fn n_params(&self) -> usize {
+        self.c_out * self.k_len() + if self.bias { self.c_out } else { 0 }
+    }
     fn params(&self) -> Vec<(&'static str, usize)> {
         let mut p = vec![("weight", self.c_out * self.k_len())];
         if self.bias {
@@ -230,6 +234,12 @@ impl<T: Real> Layer<T> for Conv2d {
             ctx.batch,
         );
         let (w, b) = params.split_at(co * k);
+        if ctx.threads <= 1 {
+            // One part, without allocating its boundaries (a recurrent network's every step).
+            grow(scratch, k * hw);
+            self.forward_part(w, b, x, y, &mut scratch[..k * hw], 1);
+            return;
+        }
         let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
         let n_parts = cuts.len() - 1;
         grow(scratch, n_parts * k * hw);
@@ -281,6 +291,12 @@ impl<T: Real> Layer<T> for Conv2d {
             assert_eq!(dx.len(), x.len(), "conv2d: dx");
         }
         let w = &params[..co * k];
+        if ctx.threads <= 1 {
+            grow(scratch, 2 * k * hw);
+            let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
+            self.backward_part(w, x, dy, dx, d_params, cols, dcols, 1);
+            return;
+        }
         let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
         let n_parts = cuts.len() - 1;
         if n_parts == 1 {

@@ -38,6 +38,10 @@ impl<T: Real> Layer<T> for Linear {
     fn out_shape(&self) -> Shape {
         [self.n_out, 1, 1]
     }
+    // Without the list (which allocates): the recurrent layers call this at every step.
+    fn n_params(&self) -> usize {
+        self.n_out * numel(self.in_shape) + if self.bias { self.n_out } else { 0 }
+    }
     fn params(&self) -> Vec<(&'static str, usize)> {
         let mut p = vec![("weight", self.n_out * numel(self.in_shape))];
         if self.bias {

@@ -18,6 +18,9 @@
 //! | [`Pool2d`] (max / average), [`GlobalAvgPool`] | `pool.rs` | none |
 //! | [`Act`] (any [`crate::Activation`]), [`Flatten`] | `pointwise.rs` | none |
 //!
+//! [`ConvCtrnn`] (`conv_ctrnn/`) is the recurrent one: a continuous-time convolutional RNN
+//! (CordsNet) built from these layers, with its own time loop and backpropagation through time.
+//!
 //! [`FeedForward`] (`stack.rs`) runs layers in order over one flat parameter buffer and keeps
 //! every layer's output (what the representation analyses read).
 //!
@@ -27,12 +30,14 @@
 //! Parameters are initialised as PyTorch does by default: U(−1/√fan_in, 1/√fan_in).
 
 mod conv2d;
+pub mod conv_ctrnn;
 mod linear;
 mod pointwise;
 mod pool;
 mod stack;
 
 pub use conv2d::Conv2d;
+pub use conv_ctrnn::{AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec};
 pub use linear::Linear;
 pub use pointwise::{Act, Flatten};
 pub use pool::{GlobalAvgPool, Pool2d, PoolKind};

@@ -13,6 +13,7 @@
 //! | `lesion` | recurrent | silence units or cut connections, re-evaluate |
 //! | `rdm` | vision | representational dissimilarity matrices per layer, category index |
 //! | `dprime` | vision | per-unit d′ and ROC AUC of a layer between two classes |
+//! | `noise-robustness` | vision | held-out accuracy under Gaussian pixel noise, static and dynamic |
 //!
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
 //! figures to `RUN/figures/<name>*.png|.svg`.
@@ -43,6 +44,7 @@ analyses! {
     psychometric: Psychometric;
     lesion: Lesion;
     representation: Rdm, Dprime;
+    noise: NoiseRobustness;
 }
 
 /// `analyze RUN a`, `analyze RUN b` for the analyses of one kind of run.
@@ -158,6 +160,6 @@ mod tests {
             .filter(|a| a.kind() == RunKind::Vision)
             .map(|a| a.name())
             .collect();
-        assert_eq!(vision, ["rdm", "dprime"]);
+        assert_eq!(vision, ["rdm", "dprime", "noise-robustness"]);
     }
 }

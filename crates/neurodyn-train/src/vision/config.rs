@@ -19,7 +19,8 @@
 //! lr = 0.001
 //! ```
 //!
-//! Without `layers`, `kind` picks the default network (see [`default_layers`]). The resolved
+//! Without `layers`, `kind` picks the default network (see [`default_layers`]). `kind =
+//! "conv-ctrnn"` takes its own keys instead of `layers` (see [`crate::vision::conv_rnn`]). The resolved
 //! config a run writes (`config.toml`) spells out every layer, name, stride and the
 //! normalisation, and re-runs as is.
 
@@ -88,6 +89,10 @@ pub enum NetKind {
     Cnn,
     /// Multi-layer perceptron: linear, activation and flatten layers.
     Mlp,
+    /// Continuous-time convolutional RNN (CordsNet, seed 002): a stem and recurrent areas,
+    /// configured by `stem`, `areas`, `readout`, `tau_ms`, `dt_ms` and the step counts
+    /// (see [`crate::vision::conv_rnn`]), not by `layers`.
+    ConvCtrnn,
 }
 
 impl NetKind {
@@ -96,6 +101,7 @@ impl NetKind {
         match self {
             NetKind::Cnn => "cnn",
             NetKind::Mlp => "mlp",
+            NetKind::ConvCtrnn => "conv-ctrnn",
         }
     }
 }
@@ -110,6 +116,75 @@ pub struct VisionModelConfig {
     /// is the previous one's output; the last must give one value per class.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<LayerConfig>>,
+    /// `conv-ctrnn` only, as every key below: the stem (convolution without bias, then an
+    /// average pool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stem: Option<StemConfig>,
+    /// The recurrent areas, first first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub areas: Option<Vec<AreaConfig>>,
+    /// What the readout pools: `last` (the last area) or `last-two` (the last two, which must
+    /// have one shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readout: Option<ReadoutKind>,
+    /// Time constant of every unit (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tau_ms: Option<f64>,
+    /// Time step (ms); α = dt/τ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dt_ms: Option<f64>,
+    /// Steps under a blank image before the image (the spontaneous state; no gradient).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spont_steps: Option<usize>,
+    /// Steps with the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+    /// The last steps whose cross-entropy is trained, weighted by a logarithmic ramp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_steps: Option<usize>,
+    /// Decades the ramp spans (its last weight over its first is 10^decades; 0: equal weights).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ramp_decades: Option<f64>,
+}
+
+/// The stem of a `conv-ctrnn`: a convolution of the image without bias, then an average pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StemConfig {
+    /// Output channels.
+    pub channels: usize,
+    /// Square kernel side.
+    pub kernel: usize,
+    /// Stride.
+    #[serde(default = "one")]
+    pub stride: usize,
+    /// Zero padding on each side.
+    #[serde(default)]
+    pub padding: usize,
+    /// Average-pool window and stride (1: none).
+    #[serde(default = "one")]
+    pub pool: usize,
+}
+
+/// One area of a `conv-ctrnn`: its channels and the stride of its 3×3 input convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaConfig {
+    /// Channels.
+    pub channels: usize,
+    /// Stride of the input convolution (2 halves the map).
+    #[serde(default = "one")]
+    pub stride: usize,
+}
+
+/// What a `conv-ctrnn`'s readout pools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadoutKind {
+    /// ReLU of the last area.
+    Last,
+    /// ReLU of the last area plus ReLU of the one before (the reference).
+    LastTwo,
 }
 
 /// One layer. A layer with parameters (`conv2d`, `linear`) has a `name` (default `conv1`,
@@ -262,6 +337,7 @@ impl LayerConfig {
 /// - `cnn` (seed 000's network): conv 3×3 pad 1 (→6) → ReLU → maxpool 2 → conv 3×3 pad 1
 ///   (→16) → ReLU → maxpool 2 → flatten → fc 120 → ReLU → fc 84 → ReLU → fc `n_classes`.
 /// - `mlp`: flatten → fc 256 → ReLU → fc `n_classes`.
+/// - `conv-ctrnn` has no layers (its network is its `stem` and `areas`): empty.
 pub fn default_layers(kind: NetKind, n_classes: usize) -> Vec<LayerConfig> {
     let relu = LayerConfig::Relu {};
     let pool = LayerConfig::Maxpool { k: 2, stride: None };
@@ -286,6 +362,7 @@ pub fn default_layers(kind: NetKind, n_classes: usize) -> Vec<LayerConfig> {
             relu,
             LayerConfig::linear(n_classes),
         ],
+        NetKind::ConvCtrnn => Vec::new(),
     }
 }
 

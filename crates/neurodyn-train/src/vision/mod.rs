@@ -1,5 +1,5 @@
-//! Vision runs: feed-forward image classifiers (CNNs and MLPs) trained on MNIST, Fashion-MNIST or
-//! CIFAR-10, with the same habits as the recurrent runs (a resolved, re-runnable config; seeded,
+//! Vision runs: image classifiers (CNNs and MLPs, and the convolutional CTRNN of
+//! [`conv_rnn`]) trained on MNIST, Fashion-MNIST or CIFAR-10, with the same habits as the recurrent runs (a resolved, re-runnable config; seeded,
 //! bit-identical training; files written atomically).
 //!
 //! [`VisionConfig`] (TOML) → [`train_vision`] writes a run directory:
@@ -32,15 +32,18 @@
 //! ```
 
 pub mod config;
+pub mod conv_rnn;
+pub mod conv_rnn_run;
 pub mod data;
 pub mod eval;
 pub mod files;
 pub mod network;
+pub mod outcome;
 pub mod train;
 
 pub use config::{
-    default_layers, ImageTaskSection, LayerConfig, NetKind, VisionConfig, VisionEvalConfig,
-    VisionModelConfig, VisionTrainConfig,
+    default_layers, AreaConfig, ImageTaskSection, LayerConfig, NetKind, ReadoutKind, StemConfig,
+    VisionConfig, VisionEvalConfig, VisionModelConfig, VisionTrainConfig,
 };
 pub use data::{is_image_task, ImageTask, IMAGE_TASKS};
 pub use eval::{ClassRow, ClassScore, Normalize};
@@ -48,7 +51,7 @@ pub use network::VisionNet;
 pub use train::{load_vision_run, prepare, train_vision, Prepared, VisionOutcome, VisionStep};
 
 /// Whether a config's TOML describes a vision run: its `[task] name` is an image task, or its
-/// `[model] kind` is `cnn` or `mlp`. Text that is not TOML is not a vision config (the RNN
+/// `[model] kind` is `cnn`, `mlp` or `conv-ctrnn`. Text that is not TOML is not a vision config (the RNN
 /// parser then reports the error).
 pub fn is_vision_toml(text: &str) -> bool {
     let Ok(table) = text.parse::<toml::Table>() else {
@@ -62,7 +65,7 @@ pub fn is_vision_toml(text: &str) -> bool {
             .map(str::to_string)
     };
     get("task", "name").is_some_and(|n| is_image_task(&n))
-        || get("model", "kind").is_some_and(|k| matches!(k.as_str(), "cnn" | "mlp"))
+        || get("model", "kind").is_some_and(|k| matches!(k.as_str(), "cnn" | "mlp" | "conv-ctrnn"))
 }
 
 /// Whether the run directory `dir` holds a vision run (by its `config.toml`).

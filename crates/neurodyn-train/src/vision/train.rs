@@ -10,7 +10,7 @@ use crate::checkpoint::write_atomic;
 use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data::{self, ImageData};
-use crate::vision::eval::{self, ClassScore, Normalize};
+use crate::vision::eval::{self, Normalize};
 use crate::vision::files::{self, EvalInfo, METRICS_HEADER};
 use crate::vision::network::{self, VisionNet};
 use neurodyn_core::Rng;
@@ -35,35 +35,18 @@ pub struct Prepared {
     pub rng: Rng,
 }
 
-/// Check the `[train]` and `[eval]` numbers.
-fn validate(cfg: &VisionConfig) -> Result<()> {
-    let t = &cfg.train;
-    for (key, v) in [
-        ("train.epochs", t.epochs),
-        ("train.batch_size", t.batch_size),
-        ("train.threads", t.threads),
-    ] {
-        if v == 0 {
-            return Err(config(key, "must be ≥ 1"));
-        }
-    }
-    if !(t.lr.is_finite() && t.lr > 0.0) {
+/// Load the images, resolve every default and build the network (nothing is written).
+/// A `conv-ctrnn` config is refused here (its network is not a layer stack): see
+/// [`crate::vision::conv_rnn_run::prepare`].
+pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
+    crate::vision::outcome::validate(&cfg)?;
+    if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
         return Err(config(
-            "train.lr",
-            format!("must be a finite number > 0, got {}", t.lr),
+            "model.kind",
+            "conv-ctrnn is not a layer stack: use vision::conv_rnn_run::prepare",
         ));
     }
-    t.optimizer
-        .validate()
-        .map_err(|m| config("train.optimizer", m))?;
-    t.schedule
-        .validate()
-        .map_err(|m| config("train.schedule", m))
-}
-
-/// Load the images, resolve every default and build the network (nothing is written).
-pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
-    validate(&cfg)?;
+    crate::vision::conv_rnn::reject_rnn_keys(&cfg.model)?;
     let data = data::load(&cfg.task)?;
     let (train, test) = (&data.train, &data.test);
     if (train.channels(), train.height(), train.width())
@@ -104,40 +87,11 @@ pub fn prepare(mut cfg: VisionConfig) -> Result<Prepared> {
     })
 }
 
-/// One training step, as `metrics.csv` records it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VisionStep {
-    /// Epoch, from 1.
-    pub epoch: usize,
-    /// Optimizer step, from 1 over all epochs.
-    pub step: u64,
-    /// Steps in the whole run.
-    pub total_steps: u64,
-    /// Mean cross-entropy of the batch.
-    pub loss: f64,
-    /// Fraction of the batch classified correctly.
-    pub accuracy: f64,
-    /// Learning rate of the step.
-    pub lr: f64,
-    /// Seconds since training began.
-    pub wall_s: f64,
-}
-
-/// The result of a vision run.
-#[derive(Clone, Debug)]
-pub struct VisionOutcome {
-    /// The task trained on.
-    pub task: data::ImageTask,
-    /// Score on the held-out images.
-    pub test: ClassScore,
-    /// Score on the training images.
-    pub train: ClassScore,
-    /// Wall time of the training loop (s).
-    pub train_seconds: f64,
-}
+pub use crate::vision::outcome::{VisionOutcome, VisionStep};
 
 /// Train `cfg` into `dir` (which must not already hold a run), then score the network on the
-/// held-out and training images and write every file (see [`crate::vision`]). `on_step` sees
+/// held-out and training images and write every file (see [`crate::vision`]; a `conv-ctrnn`
+/// goes to [`crate::vision::conv_rnn_run::train`]). `on_step` sees
 /// each step. A non-finite loss stops training with [`TrainError::NonFiniteLoss`], leaving
 /// `config.toml` and the metrics so far.
 pub fn train_vision(
@@ -145,6 +99,9 @@ pub fn train_vision(
     dir: &Path,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
+    if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
+        return crate::vision::conv_rnn_run::train(cfg, dir, on_step);
+    }
     let config_path = dir.join("config.toml");
     if config_path.exists() {
         return Err(file(

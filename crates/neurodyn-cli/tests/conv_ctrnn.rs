@@ -1,0 +1,130 @@
+//! End to end with `[model] kind = "conv-ctrnn"`: `train --check` of the default recipe, a
+//! short run from a config, `eval` from its weights, and `analyze RUN noise-robustness` with
+//! its refusals. A few seconds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+        .args(args)
+        .output()
+        .expect("run neurodyn")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neurodyn-cli-crnn-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+const SMALL: &str = r#"
+seed = 1
+[model]
+kind = "conv-ctrnn"
+stem = { channels = 4, kernel = 3, padding = 1, pool = 2 }
+areas = [{ channels = 8 }, { channels = 8, stride = 2 }]
+spont_steps = 4
+steps = 6
+loss_steps = 2
+[train]
+epochs = 2
+batch_size = 32
+lr = 0.005
+max_train_images = 640
+[eval]
+n_record = 20
+"#;
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("json")).expect("parse json")
+}
+
+#[test]
+fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {
+    let o = run(&[
+        "train",
+        "--task",
+        "Mnist",
+        "--model",
+        "conv-ctrnn",
+        "--check",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("conv-ctrnn of areas [[16, 14, 14], [32, 7, 7]]"),
+        "{}",
+        text(&o)
+    );
+
+    let d = tmp("run");
+    let cfg = d.join("small.toml");
+    std::fs::write(&cfg, SMALL).expect("config");
+    let r = d.join("run");
+    let o = run(&[
+        "train",
+        path(&cfg),
+        "--task",
+        "Mnist",
+        "--out",
+        path(&r),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let eval = json(&r.join("eval.json"));
+    assert_eq!(eval["model"], "conv-ctrnn");
+    let o = run(&["eval", path(&r)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let acc = eval["accuracy"].as_f64().expect("accuracy");
+    assert!(
+        text(&o).contains(&format!("accuracy {acc:.4} on 2000 held-out digits")),
+        "{}",
+        text(&o)
+    );
+
+    let noise = |extra: &[&str]| {
+        let mut args = vec!["analyze", path(&r), "noise-robustness"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = noise(&["--n-images", "2000", "--sigmas", "0,3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/noise_robustness.json"));
+    let at = |k: &str, i: usize| j[k][i].as_f64().expect(k);
+    // Without noise both protocols are the plain held-out score.
+    assert_eq!(at("static", 0), acc);
+    assert_eq!(at("dynamic", 0), acc);
+    assert!(at("static", 1) < acc, "σ = 3 costs accuracy: {j}");
+    assert!(r.join("figures/noise_robustness.png").is_file());
+    // The same seed draws the same noise.
+    let o = noise(&["--n-images", "2000", "--sigmas", "0,3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&r.join("analysis/noise_robustness.json")), j);
+
+    let o = noise(&["--sigmas=0,-1"]);
+    assert!(
+        !o.status.success() && text(&o).contains("--sigmas"),
+        "{}",
+        text(&o)
+    );
+    let o = noise(&["--compare", path(&d)]);
+    assert!(
+        !o.status.success() && text(&o).contains("not a vision run"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -1,0 +1,309 @@
+//! Backpropagation through time for [`ConvCtrnn`], step by step from the last, through every
+//! convolution (each one's own hand-derived backward).
+//!
+//! ```text
+//! g_l(t) = ∂L/∂r_l(t)  (readout at t, plus what step t+1 sent back)
+//! ∂z_l   = α g_l ⊙ 1[z_l(t) > 0]
+//! ∂b_l  += Σ_n ∂z_l;   ∂rec_l, ∂r_l(t−1) += rec_lᵀ ∂z_l;   ∂ff_l, ∂in_l = ff_lᵀ ∂z_l
+//! ∂r_l(t−1) += (1 − α) g_l
+//! ∂in_l → the areas it was summed from, through their ReLU (and skip_l for odd l ≥ 3)
+//! ```
+//!
+//! `ff_0(s)` and `skip_0(s)` depend on the image alone, so their output gradients are summed
+//! over the steps and each goes back through its convolution once, then through the stem.
+
+use super::workspace::{ctx, relu_into, ConvCtrnnWorkspace};
+use super::{conv_len, ConvCtrnn, Readout};
+use crate::layers::{grow, numel, Layer};
+use crate::real::Real;
+
+/// `g += src ⊙ 1[r > 0]`.
+fn add_masked<T: Real>(g: &mut [T], src: &[T], r: &[T]) {
+    let zero = T::c(0.0);
+    for ((d, &s), &x) in g.iter_mut().zip(src).zip(r) {
+        if x > zero {
+            *d += s;
+        }
+    }
+}
+
+fn add<T: Real>(dst: &mut [T], src: &[T]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
+impl ConvCtrnn {
+    /// Backpropagate `d_logits = ∂L/∂logits` of the last forward pass's read steps
+    /// (`(n_read, N, n_classes)`) into `grads` (overwritten, the layout of the parameters) and,
+    /// when asked, into `d_image` (`(N, C, H, W)`, overwritten) and `d_init` (the initial
+    /// states, `(N, state_len)`, overwritten). The initial state is a constant of the pass: the
+    /// spontaneous phase is not backpropagated through (as the reference's `no_grad`).
+    pub fn backward<T: Real>(
+        &self,
+        params: &[T],
+        ws: &mut ConvCtrnnWorkspace<T>,
+        d_logits: &[T],
+        grads: &mut [T],
+        d_image: Option<&mut [T]>,
+        d_init: Option<&mut [T]>,
+    ) {
+        let _ftz = crate::kernels::FlushDenormals::new();
+        let (n, n_steps, n_read) = (ws.batch, ws.n_steps, ws.n_read);
+        assert!(
+            grads.len() == self.n_params()
+                && params.len() == self.n_params()
+                && d_logits.len() == n_read * n * self.n_classes()
+                && ws.r.len() == self.areas.len(),
+            "conv-ctrnn backward: grads {} / params {} (want {}), d_logits {} (want {})",
+            grads.len(),
+            params.len(),
+            self.n_params(),
+            d_logits.len(),
+            n_read * n * self.n_classes()
+        );
+        assert!(
+            !ws.per_step,
+            "conv-ctrnn backward: the last pass had a new image at every step (forward_frames)"
+        );
+        let c = ctx(n);
+        let n_areas = self.areas.len();
+        let alpha = T::c(self.alpha());
+        let keep = T::c(1.0 - self.alpha());
+        let zero = T::c(0.0);
+        grads.iter_mut().for_each(|v| *v = zero);
+        let b = &mut ws.bwd;
+        b.g.resize_with(n_areas, Vec::new);
+        b.g_prev.resize_with(n_areas, Vec::new);
+        let mut max_len = 0;
+        let mut max_conv = 0;
+        for (l, a) in self.areas.iter().enumerate() {
+            let len = numel(a.shape);
+            max_len = max_len.max(len).max(numel(Layer::<T>::in_shape(&a.ff)));
+            max_conv = max_conv.max(conv_len(&a.ff)).max(conv_len(&a.rec));
+            if let Some(s) = &a.skip {
+                max_conv = max_conv.max(conv_len(s));
+            }
+            b.g[l].clear();
+            b.g[l].resize(n * len, zero);
+            b.g_prev[l].resize(n * len, zero);
+        }
+        grow(&mut b.dz, n * max_len);
+        grow(&mut b.d_in, n * max_len);
+        grow(&mut b.dx, n * max_len);
+        grow(&mut b.relu, n * max_len);
+        grow(&mut b.dp, max_conv);
+        let len0 = numel(self.areas[0].shape);
+        b.d_ff0.clear();
+        b.d_ff0.resize(n * len0, zero);
+        b.d_skip0.clear();
+        b.d_skip0.resize(n * len0, zero);
+        let last = self.areas[n_areas - 1].shape;
+        let (c_last, len_last) = (last[0], numel(last));
+        let classes = self.n_classes();
+        grow(&mut b.d_feat, n * c_last);
+        grow(&mut b.d_sum, n * len_last);
+
+        for t in (1..=n_steps).rev() {
+            // The readout at t.
+            if t + n_read > n_steps {
+                let k = t + n_read - n_steps - 1;
+                let feat = &ws.feat[k * n * c_last..(k + 1) * n * c_last];
+                let dy = &d_logits[k * n * classes..(k + 1) * n * classes];
+                let fc_grads = &mut b.dp[..self.fc_at.len()];
+                self.fc.backward(
+                    &params[self.fc_at.clone()],
+                    feat,
+                    dy,
+                    dy,
+                    Some(&mut b.d_feat[..n * c_last]),
+                    fc_grads,
+                    &mut ws.scratch,
+                    c,
+                );
+                add(&mut grads[self.fc_at.clone()], fc_grads);
+                // GAP's backward reads neither its input nor its output beyond their lengths.
+                let d_sum = &mut b.d_sum[..n * len_last];
+                self.gap.backward(
+                    &[],
+                    &ws.read_sum,
+                    &b.d_feat[..n * c_last],
+                    &b.d_feat[..n * c_last],
+                    Some(d_sum),
+                    &mut [],
+                    &mut ws.scratch,
+                    c,
+                );
+                let span = t * n * len_last..(t + 1) * n * len_last;
+                add_masked(
+                    &mut b.g[n_areas - 1],
+                    d_sum,
+                    &ws.r[n_areas - 1][span.clone()],
+                );
+                if self.readout() == Readout::LastTwo {
+                    add_masked(&mut b.g[n_areas - 2], d_sum, &ws.r[n_areas - 2][span]);
+                }
+            }
+            for g in b.g_prev.iter_mut() {
+                g.iter_mut().for_each(|v| *v = zero);
+            }
+            for (l, a) in self.areas.iter().enumerate() {
+                let len = numel(a.shape);
+                let step = n * len;
+                let z = &ws.z[l][(t - 1) * step..t * step];
+                let r_prev = &ws.r[l][(t - 1) * step..t * step];
+                let dz = &mut b.dz[..step];
+                for ((d, &g), &zz) in dz.iter_mut().zip(&b.g[l]).zip(z) {
+                    *d = if zz > zero { alpha * g } else { zero };
+                }
+                for (gp, &g) in b.g_prev[l].iter_mut().zip(&b.g[l]) {
+                    *gp += keep * g;
+                }
+                let gb = &mut grads[a.bias_at.clone()];
+                for row in dz.chunks_exact(len) {
+                    add(gb, row);
+                }
+                let dp = &mut b.dp[..a.rec_at.len()];
+                let dx = &mut b.dx[..step];
+                a.rec.backward(
+                    &params[a.rec_at.clone()],
+                    r_prev,
+                    dz,
+                    dz,
+                    Some(&mut *dx),
+                    dp,
+                    &mut ws.scratch,
+                    c,
+                );
+                add(&mut grads[a.rec_at.clone()], dp);
+                add(&mut b.g_prev[l], dx);
+                if l == 0 {
+                    add(&mut b.d_ff0, dz);
+                    continue;
+                }
+                let in_len = numel(Layer::<T>::in_shape(&a.ff));
+                let inp = &ws.inp[l][(t - 1) * n * in_len..t * n * in_len];
+                let d_in = &mut b.d_in[..n * in_len];
+                let dp = &mut b.dp[..a.ff_at.len()];
+                a.ff.backward(
+                    &params[a.ff_at.clone()],
+                    inp,
+                    dz,
+                    dz,
+                    Some(&mut *d_in),
+                    dp,
+                    &mut ws.scratch,
+                    c,
+                );
+                add(&mut grads[a.ff_at.clone()], dp);
+                let prev = |k: usize| {
+                    let s = n * numel(self.areas[k].shape);
+                    &ws.r[k][(t - 1) * s..t * s]
+                };
+                add_masked(&mut b.g_prev[l - 1], d_in, prev(l - 1));
+                if l == 1 {
+                    add(&mut b.d_skip0, d_in);
+                } else if let Some(skip) = &a.skip {
+                    let from = prev(l - 2);
+                    let x = &mut b.relu[..from.len()];
+                    relu_into(x, from);
+                    let dx = &mut b.dx[..from.len()];
+                    let dp = &mut b.dp[..a.skip_at.len()];
+                    skip.backward(
+                        &params[a.skip_at.clone()],
+                        x,
+                        d_in,
+                        d_in,
+                        Some(&mut *dx),
+                        dp,
+                        &mut ws.scratch,
+                        c,
+                    );
+                    add(&mut grads[a.skip_at.clone()], dp);
+                    add_masked(&mut b.g_prev[l - 2], dx, from);
+                } else {
+                    add_masked(&mut b.g_prev[l - 2], d_in, prev(l - 2));
+                }
+            }
+            std::mem::swap(&mut b.g, &mut b.g_prev);
+        }
+        if let Some(d_init) = d_init {
+            let state_len = self.state_len();
+            assert_eq!(d_init.len(), n * state_len, "conv-ctrnn: d_init");
+            let off = self.area_offsets();
+            for (l, g) in b.g.iter().enumerate() {
+                let len = numel(self.areas[l].shape);
+                for (dst, src) in d_init.chunks_exact_mut(state_len).zip(g.chunks_exact(len)) {
+                    dst[off[l]..off[l + 1]].copy_from_slice(src);
+                }
+            }
+        }
+        // The image-only branch: ff_0(s) + b_0 and skip_0(s), then the stem.
+        let a0 = &self.areas[0];
+        let gb = &mut grads[a0.bias_at.clone()];
+        gb.iter_mut().for_each(|v| *v = zero);
+        for row in b.d_ff0.chunks_exact(len0) {
+            add(gb, row);
+        }
+        // ∂s, which the stem's weights need whether or not ∂x is asked for.
+        let stem_len = n * numel(self.stem_shape);
+        grow(&mut b.d_stem, stem_len);
+        grow(&mut b.relu, stem_len);
+        a0.ff.backward(
+            &params[a0.ff_at.clone()],
+            &ws.stem,
+            &b.d_ff0,
+            &b.d_ff0,
+            Some(&mut b.d_stem[..stem_len]),
+            &mut grads[a0.ff_at.clone()],
+            &mut ws.scratch,
+            c,
+        );
+        if let Some((skip, at)) = &self.stem_skip {
+            let dx = &mut b.relu[..stem_len];
+            skip.backward(
+                &params[at.clone()],
+                &ws.stem,
+                &b.d_skip0,
+                &b.d_skip0,
+                Some(&mut *dx),
+                &mut grads[at.clone()],
+                &mut ws.scratch,
+                c,
+            );
+            add(&mut b.d_stem[..stem_len], dx);
+        }
+        let d_stem_out: &[T] = match &self.pool {
+            Some(pool) => {
+                let pre = ws.stem_pre.len();
+                grow(&mut b.d_stem_pre, pre);
+                pool.backward(
+                    &[],
+                    &ws.stem_pre,
+                    &ws.stem,
+                    &b.d_stem[..stem_len],
+                    Some(&mut b.d_stem_pre[..pre]),
+                    &mut [],
+                    &mut ws.scratch,
+                    c,
+                );
+                &b.d_stem_pre[..pre]
+            }
+            None => &b.d_stem[..stem_len],
+        };
+        let stem_out: &[T] = match &self.pool {
+            Some(_) => &ws.stem_pre,
+            None => &ws.stem,
+        };
+        self.stem.backward(
+            &params[self.stem_at.clone()],
+            &ws.image,
+            stem_out,
+            d_stem_out,
+            d_image,
+            &mut grads[self.stem_at.clone()],
+            &mut ws.scratch,
+            c,
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! A `conv-ctrnn` vision run: training into a run directory with the same files as a CNN's, and
+//! loading it back for scoring.
+//!
+//! ```text
+//! RUN/config.toml          resolved (stem, areas, readout, τ, dt, every step count)
+//! RUN/metrics.csv          as for a CNN; loss is the ramp-weighted cross-entropy
+//! RUN/model.safetensors    stem.weight, area{l}.ff.weight, area{l}.rec.weight, area{l}.bias,
+//!                          stem_skip.weight, area{l}.skip.weight, fc.weight, fc.bias (f32)
+//! RUN/eval.json            held-out and training scores from the last step's logits
+//! RUN/activations.npz      stem (image, C, H, W), area{l}: each area's state at the last step
+//!                          (image, C, H, W), fc: the last step's logits (image, classes);
+//!                          images, labels, predicted, index
+//! ```
+//!
+//! One [`Rng`] from `seed` initialises the weights and then shuffles every epoch, as for a CNN.
+
+use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
+use crate::error::{config, file, io, Result, TrainError};
+use crate::vision::config::VisionConfig;
+use crate::vision::conv_rnn::{self, ConvRnnNet, Workspaces};
+use crate::vision::data::{self, ImageData};
+use crate::vision::eval::{ClassRow, ClassScore, Normalize};
+use crate::vision::files::{self, EvalInfo, METRICS_HEADER, MODEL_FORMAT};
+use crate::vision::outcome::{self, VisionOutcome, VisionStep};
+use neurodyn_core::{Npz, Rng};
+use neurodyn_data::ImageSet;
+use neurodyn_nn::layers::{ConvCtrnnWorkspace, InitState};
+use neurodyn_nn::{Loss, LossTargets, Optimizer};
+use safetensors::{Dtype, SafeTensors};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// Images per forward pass when scoring or recording.
+const CHUNK: usize = 100;
+
+/// A resolved `conv-ctrnn` config with its images and its freshly initialised network.
+pub struct PreparedRnn {
+    /// The config with every default spelled out.
+    pub cfg: VisionConfig,
+    /// The images.
+    pub data: ImageData,
+    /// Positions in `data.train` of the images trained on.
+    pub train_idx: Vec<usize>,
+    /// The input normalisation.
+    pub norm: Normalize,
+    /// The network.
+    pub net: ConvRnnNet,
+    /// The run's generator, after the initialisation.
+    pub rng: Rng,
+}
+
+/// Load the images, resolve every default and build the network (nothing is written).
+pub fn prepare(mut cfg: VisionConfig) -> Result<PreparedRnn> {
+    outcome::validate(&cfg)?;
+    let protocol = conv_rnn::resolve(&mut cfg.model)?;
+    let data = data::load(&cfg.task)?;
+    let train = &data.train;
+    let (mean, std) = data::normalization(&cfg.task, data.task, train.channels())?;
+    cfg.task.name = data.task.name().to_string();
+    if cfg.task.data_dir.is_none() {
+        cfg.task.split_seed = Some(cfg.task.split_seed.unwrap_or(0));
+    }
+    let mut rng = Rng::new(cfg.seed);
+    let in_shape = [train.channels(), train.height(), train.width()];
+    let net = conv_rnn::build(&cfg.model, protocol, in_shape, train.n_classes(), &mut rng)?;
+    let train_idx = data::spread(train.len(), cfg.train.max_train_images);
+    let norm = Normalize {
+        mean: mean.iter().map(|&v| v as f32).collect(),
+        std: std.iter().map(|&v| v as f32).collect(),
+    };
+    cfg.task.mean = Some(mean);
+    cfg.task.std = Some(std);
+    Ok(PreparedRnn {
+        cfg,
+        data,
+        train_idx,
+        norm,
+        net,
+        rng,
+    })
+}
+
+impl PreparedRnn {
+    /// Number of parameters.
+    pub fn params_len(&self) -> usize {
+        self.net.params.len()
+    }
+}
+
+/// Whether the run directory `dir` holds a `conv-ctrnn` run (by its `config.toml`).
+pub fn is_run(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("config.toml"))
+        .ok()
+        .and_then(|t| VisionConfig::from_toml(&t).ok())
+        .is_some_and(|c| c.model.kind == crate::vision::NetKind::ConvCtrnn)
+}
+
+/// Train a `conv-ctrnn` config into `dir` (see [`crate::vision::train_vision`], which sends
+/// `conv-ctrnn` configs here).
+pub fn train(
+    cfg: VisionConfig,
+    dir: &Path,
+    mut on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
+    let config_path = dir.join("config.toml");
+    if config_path.exists() {
+        return Err(file(
+            dir,
+            "already holds a run (config.toml exists); choose another --out",
+        ));
+    }
+    let PreparedRnn {
+        cfg,
+        data,
+        mut train_idx,
+        norm,
+        mut net,
+        mut rng,
+    } = prepare(cfg)?;
+    let config_text = cfg.to_toml();
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    write_atomic(&config_path, config_text.as_bytes())?;
+    let metrics_path = dir.join("metrics.csv");
+    write_atomic(&metrics_path, METRICS_HEADER.as_bytes())?;
+    let mut metrics = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| io(&metrics_path, e))?;
+    let t = &cfg.train;
+    let train_set = &data.train;
+    let per_epoch = train_idx.len().div_ceil(t.batch_size) as u64;
+    let total_steps = per_epoch * t.epochs as u64;
+    let mut opt = Optimizer::new(t.optimizer.clone(), net.params.len());
+    let mut ws = Workspaces::default();
+    let (mut grads, mut x) = (vec![0.0f32; net.params.len()], Vec::new());
+    let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
+    let mut step = 0u64;
+    let start = Instant::now();
+    for epoch in 1..=t.epochs {
+        rng.shuffle(&mut train_idx);
+        for chunk in train_idx.chunks(t.batch_size) {
+            x.resize(chunk.len() * train_set.image_len(), 0.0);
+            train_set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
+            labels.clear();
+            labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
+            let (loss, correct) = net.loss_grad(&mut ws, &x, &labels, t.threads, &mut grads);
+            step += 1;
+            if !loss.is_finite() {
+                return Err(TrainError::NonFiniteLoss { epoch, step, loss });
+            }
+            let lr = t.schedule.lr(t.lr, step - 1, total_steps);
+            opt.update(&mut net.params, &grads, lr);
+            let r = VisionStep {
+                epoch,
+                step,
+                total_steps,
+                loss,
+                accuracy: correct as f64 / chunk.len() as f64,
+                lr,
+                wall_s: start.elapsed().as_secs_f64(),
+            };
+            writeln!(
+                metrics,
+                "{},{},{:.6},{:.4},{:.6e},{:.3}",
+                r.epoch, r.step, r.loss, r.accuracy, r.lr, r.wall_s
+            )
+            .map_err(|e| io(&metrics_path, e))?;
+            on_step(&r);
+        }
+    }
+    let train_seconds = start.elapsed().as_secs_f64();
+    metrics.sync_all().map_err(|e| io(&metrics_path, e))?;
+    let task = data.task.name();
+    save_model(&dir.join("model.safetensors"), &net, task, &config_text)?;
+    let all_test: Vec<usize> = (0..data.test.len()).collect();
+    let test = score(&net, &data.test, &all_test, &norm);
+    train_idx.sort_unstable();
+    let train = score(&net, train_set, &train_idx, &norm);
+    let info = EvalInfo {
+        task,
+        model: cfg.model.kind.name(),
+        seed: cfg.seed,
+        epochs: t.epochs,
+        steps: step,
+        train_seconds,
+        class_names: data.test.class_names(),
+    };
+    files::write_eval(&dir.join("eval.json"), &test, &train, &info)?;
+    if cfg.eval.n_record > 0 {
+        let keep = data::spread(data.test.len(), cfg.eval.n_record);
+        record(&net, &data.test, &keep, &norm)?.save(&dir.join("activations.npz"))?;
+    }
+    Ok(VisionOutcome {
+        task: data.task,
+        test,
+        train,
+        train_seconds,
+    })
+}
+
+/// Run the protocol over the images at `indices` of `set`, `CHUNK` at a time, reading the last
+/// step only, and hand each chunk's indices and workspace to `visit`.
+fn for_chunks(
+    net: &ConvRnnNet,
+    set: &ImageSet,
+    indices: &[usize],
+    norm: &Normalize,
+    mut visit: impl FnMut(&[usize], &ConvCtrnnWorkspace<f32>),
+) {
+    let mut spont_ws = Workspaces::default();
+    let spont = net.spontaneous(&mut spont_ws);
+    let mut ws = ConvCtrnnWorkspace::default();
+    let mut x = Vec::new();
+    for chunk in indices.chunks(CHUNK) {
+        x.resize(chunk.len() * set.image_len(), 0.0);
+        set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
+        let steps = net.protocol.steps;
+        net.net.forward(
+            &net.params,
+            &mut ws,
+            &x,
+            InitState::Shared(&spont),
+            chunk.len(),
+            steps,
+            1,
+        );
+        visit(chunk, &ws);
+    }
+}
+
+/// Score the last step's logits on the images at `indices` of `set`.
+pub fn score(net: &ConvRnnNet, set: &ImageSet, indices: &[usize], norm: &Normalize) -> ClassScore {
+    let k = set.n_classes();
+    let classes = net.net.n_classes();
+    let mut confusion = vec![vec![0u64; k]; k];
+    let mut loss_sum = 0.0;
+    let mut d = Vec::new();
+    for_chunks(net, set, indices, norm, |chunk, ws| {
+        let labels: Vec<i64> = chunk.iter().map(|&i| i64::from(set.labels()[i])).collect();
+        d.resize(chunk.len() * classes, 0.0f32);
+        let mask = vec![1.0f32; chunk.len()];
+        let logits = ws.logits(0);
+        let loss = Loss::CrossEntropy.value_grad(
+            logits,
+            classes,
+            LossTargets::Class(&labels),
+            &mask,
+            &mut d,
+        );
+        loss_sum += loss * chunk.len() as f64;
+        for (row, &l) in logits.chunks_exact(classes).zip(&labels) {
+            confusion[l as usize][neurodyn_nn::layers::argmax(row).min(k - 1)] += 1;
+        }
+    });
+    let n = indices.len();
+    let correct: u64 = (0..k).map(|c| confusion[c][c]).sum();
+    let per_class = (0..k)
+        .map(|c| {
+            let n_c: u64 = confusion[c].iter().sum();
+            ClassRow {
+                class: set.class_names()[c].clone(),
+                accuracy: if n_c == 0 {
+                    0.0
+                } else {
+                    confusion[c][c] as f64 / n_c as f64
+                },
+                n: n_c as usize,
+            }
+        })
+        .collect();
+    ClassScore {
+        accuracy: correct as f64 / n.max(1) as f64,
+        n,
+        loss: loss_sum / n.max(1) as f64,
+        per_class,
+        confusion,
+    }
+}
+
+/// `activations.npz` for the images at `indices` of `set` (see the module's table).
+pub fn record(
+    net: &ConvRnnNet,
+    set: &ImageSet,
+    indices: &[usize],
+    norm: &Normalize,
+) -> neurodyn_core::Result<Npz> {
+    let shapes = net.net.area_shapes();
+    let mut stem = Vec::new();
+    let mut areas: Vec<Vec<f32>> = vec![Vec::new(); shapes.len()];
+    let mut logits = Vec::new();
+    let mut predicted = Vec::with_capacity(indices.len());
+    let classes = net.net.n_classes();
+    for_chunks(net, set, indices, norm, |_, ws| {
+        stem.extend_from_slice(ws.stem());
+        for (l, a) in areas.iter_mut().enumerate() {
+            a.extend_from_slice(ws.state(l, ws.n_steps()));
+        }
+        logits.extend_from_slice(ws.logits(0));
+        predicted.extend(
+            ws.logits(0)
+                .chunks_exact(classes)
+                .map(|r| neurodyn_nn::layers::argmax(r) as i64),
+        );
+    });
+    let n = indices.len();
+    let mut z = Npz::new();
+    let [c, h, w] = [set.channels(), set.height(), set.width()];
+    let pixels: Vec<u8> = indices
+        .iter()
+        .flat_map(|&i| set.image(i).iter().copied())
+        .collect();
+    z.u8("images", &[n, c, h, w], pixels)?;
+    let labels = indices
+        .iter()
+        .map(|&i| i64::from(set.labels()[i]))
+        .collect();
+    z.i64("labels", &[n], labels)?;
+    z.i64("predicted", &[n], predicted)?;
+    z.i64("index", &[n], indices.iter().map(|&i| i as i64).collect())?;
+    let s = net.net.stem_shape();
+    z.f32("stem", &[n, s[0], s[1], s[2]], stem)?;
+    for (l, (a, s)) in areas.into_iter().zip(&shapes).enumerate() {
+        z.f32(&format!("area{l}"), &[n, s[0], s[1], s[2]], a)?;
+    }
+    z.f32("fc", &[n, classes], logits)?;
+    Ok(z)
+}
+
+/// Write the parameters, one tensor per [`neurodyn_nn::layers::ConvCtrnn::tensors`] entry.
+fn save_model(path: &Path, net: &ConvRnnNet, task: &str, config_text: &str) -> Result<()> {
+    let entries: Vec<Entry> = net
+        .net
+        .tensors()
+        .iter()
+        .map(|t| Entry {
+            name: t.name.clone(),
+            dtype: Dtype::F32,
+            shape: t.shape.clone(),
+            data: bytes_f32(&net.params[t.range.clone()]),
+        })
+        .collect();
+    let mut meta = HashMap::new();
+    meta.insert("format".to_string(), MODEL_FORMAT.to_string());
+    meta.insert("kind".to_string(), "conv-ctrnn".to_string());
+    meta.insert("task".to_string(), task.to_string());
+    let areas: Vec<String> = (0..net.net.area_shapes().len())
+        .map(|l| format!("area{l}:conv-ctrnn-area"))
+        .collect();
+    meta.insert(
+        "layers".to_string(),
+        format!("stem:stem,{},fc:linear", areas.join(",")),
+    );
+    meta.insert("config".to_string(), config_text.to_string());
+    let bytes = serialize(&entries, meta, path)?;
+    write_atomic(path, &bytes)
+}
+
+/// Load a `conv-ctrnn` run: its config, images and `model.safetensors` (every tensor with its
+/// shape).
+pub fn load_run(dir: &Path) -> Result<PreparedRnn> {
+    let path = dir.join("config.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    let cfg = VisionConfig::from_toml(&text).map_err(|message| TrainError::ConfigFile {
+        path: path.clone(),
+        message,
+    })?;
+    if cfg.model.kind != crate::vision::NetKind::ConvCtrnn {
+        return Err(config("model.kind", "not a conv-ctrnn run"));
+    }
+    let mut p = prepare(cfg)?;
+    let model = dir.join("model.safetensors");
+    if !model.exists() {
+        return Err(file(&model, "no trained model here (did training finish?)"));
+    }
+    let bytes = read_file(&model)?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| file(&model, format!("not a valid safetensors file: {e}")))?;
+    for t in p.net.net.tensors().to_vec() {
+        let shape = st
+            .tensor(&t.name)
+            .map_err(|e| file(&model, format!("tensor '{}': {e}", t.name)))?
+            .shape()
+            .to_vec();
+        if shape != t.shape {
+            return Err(TrainError::Shape {
+                what: format!("{} in {}", t.name, model.display()),
+                expected: format!("{:?}", t.shape),
+                got: format!("{shape:?}"),
+            });
+        }
+        let v = read_f32(&st, &t.name, t.range.len(), &model)?;
+        p.net.params[t.range].copy_from_slice(&v);
+    }
+    Ok(p)
+}
