@@ -17,7 +17,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub task: Option<String>,
     /// Model kind: ctrnn, ei-ctrnn, stp-ctrnn, hebb-ctrnn, vanilla, gru, lstm, light-gru, enu-light-gru, ei-light-gru;
-    /// cnn or mlp for an image task.
+    /// cnn, mlp or conv-ctrnn for an image task.
     #[arg(long)]
     pub model: Option<String>,
     /// Time step (ms).

@@ -235,8 +235,9 @@ fn take_base_key(text: &str) -> Result<(String, bool), String> {
 }
 
 /// `over` merged into `into`: tables key by key, except a table whose `kind` differs from the
-/// one it meets, which replaces it; anything else replaces.
-fn merge(into: &mut toml::Value, over: toml::Value) {
+/// one it meets, which replaces it; anything else replaces. (A user's config over a recipe, for
+/// recurrent and vision runs alike.)
+pub fn merge(into: &mut toml::Value, over: toml::Value) {
     match (into, over) {
         (toml::Value::Table(a), toml::Value::Table(b)) => {
             let same_kind = match (a.get("kind"), b.get("kind")) {

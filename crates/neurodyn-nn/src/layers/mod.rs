@@ -3,7 +3,7 @@
 //!
 //! Every layer maps a batch of `(C, H, W)` tensors (row-major, sample after sample: PyTorch's
 //! NCHW) to another, with a hand-derived backward to its input and its parameters, checked by
-//! central differences in f64 (`tests/gradcheck_layers.rs`) and against PyTorch
+//! central differences in f64 (`tests/layers.rs`) and against PyTorch
 //! (`tests/golden/nn/make_layers_golden.py`). A feature vector of `n` is the shape `(n, 1, 1)`.
 //!
 //! ```text
