@@ -20,7 +20,7 @@ use crate::vision::config::VisionConfig;
 use crate::vision::conv_rnn::{self, ConvRnnNet, Workspaces};
 use crate::vision::data::{self, ImageData};
 use crate::vision::eval::{ClassRow, ClassScore, Normalize};
-use crate::vision::files::{self, EvalInfo, METRICS_HEADER, MODEL_FORMAT};
+use crate::vision::files::{self, EvalInfo, MODEL_FORMAT};
 use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
 use neurodyn_data::ImageSet;
@@ -104,13 +104,7 @@ pub fn train(
     dir: &Path,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
-    let config_path = dir.join("config.toml");
-    if config_path.exists() {
-        return Err(file(
-            dir,
-            "already holds a run (config.toml exists); choose another --out",
-        ));
-    }
+    files::ensure_new_run(dir)?;
     let PreparedRnn {
         cfg,
         data,
@@ -120,14 +114,8 @@ pub fn train(
         mut rng,
     } = prepare(cfg)?;
     let config_text = cfg.to_toml();
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    write_atomic(&config_path, config_text.as_bytes())?;
+    let mut metrics = files::start_run(dir, &config_text)?;
     let metrics_path = dir.join("metrics.csv");
-    write_atomic(&metrics_path, METRICS_HEADER.as_bytes())?;
-    let mut metrics = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&metrics_path)
-        .map_err(|e| io(&metrics_path, e))?;
     let t = &cfg.train;
     let train_set = &data.train;
     let per_epoch = train_idx.len().div_ceil(t.batch_size) as u64;

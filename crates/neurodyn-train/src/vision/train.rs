@@ -6,12 +6,11 @@
 //! cross-entropy (mean over the batch), backward, one optimizer update. Nothing else draws random
 //! numbers, so a config and seed give the same bits every time.
 
-use crate::checkpoint::write_atomic;
 use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data::{self, ImageData};
 use crate::vision::eval::{self, Normalize};
-use crate::vision::files::{self, EvalInfo, METRICS_HEADER};
+use crate::vision::files::{self, EvalInfo};
 use crate::vision::network::{self, VisionNet};
 use neurodyn_core::Rng;
 use neurodyn_nn::Optimizer;
@@ -102,13 +101,7 @@ pub fn train_vision(
     if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
         return crate::vision::conv_rnn_run::train(cfg, dir, on_step);
     }
-    let config_path = dir.join("config.toml");
-    if config_path.exists() {
-        return Err(file(
-            dir,
-            "already holds a run (config.toml exists); choose another --out",
-        ));
-    }
+    files::ensure_new_run(dir)?;
     let Prepared {
         cfg,
         data,
@@ -118,14 +111,8 @@ pub fn train_vision(
         mut rng,
     } = prepare(cfg)?;
     let config_text = cfg.to_toml();
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    write_atomic(&config_path, config_text.as_bytes())?;
+    let mut metrics = files::start_run(dir, &config_text)?;
     let metrics_path = dir.join("metrics.csv");
-    write_atomic(&metrics_path, METRICS_HEADER.as_bytes())?;
-    let mut metrics = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&metrics_path)
-        .map_err(|e| io(&metrics_path, e))?;
 
     let t = &cfg.train;
     let train_set = &data.train;
