@@ -328,6 +328,19 @@ pub fn has_ground_truth_classes(ctx: &RecurrentRun) -> bool {
         .is_some_and(|col| distinct(&col.values).len() >= 2)
 }
 
+/// A label's value as a reader wants it: `ground_truth = 2 (choice1)` on a task with class
+/// targets (the correct class by the task's name for it; GoNogo's 1 is `go`), `name = value`
+/// otherwise.
+pub fn label_value(spec: &TaskSpec, label: &str, v: f64) -> String {
+    let class = (label == "ground_truth" && spec.categorical && v >= 0.0 && v.fract() == 0.0)
+        .then(|| spec.output_names.get(v as usize))
+        .flatten();
+    match class {
+        Some(name) => format!("{label} = {v} ({name})"),
+        None => format!("{label} = {v}"),
+    }
+}
+
 /// A number with 3 significant digits for the report.
 pub fn fmt3(v: f64) -> String {
     if !v.is_finite() || v == 0.0 {

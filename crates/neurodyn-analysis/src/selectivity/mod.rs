@@ -10,7 +10,8 @@
 //!
 //! Positive values mean the unit prefers set `a`. Units whose maximum rate over every real step of
 //! every trial is below `active_threshold` are *inactive*: their values are NaN (`null` in JSON).
-//! With both variances zero the value is 0 for equal means and ±∞ otherwise.
+//! With both variances zero (a spread below 1e-9 of the means: rounding noise between identical
+//! trials) the value is 0 for equal means and ±∞ otherwise.
 //! The Monte-Carlo max-|selectivity| histogram over repeated recordings is in [`monte_carlo`].
 
 pub mod monte_carlo;
@@ -135,9 +136,11 @@ fn mean_var(rows: &[Vec<f64>], n_units: usize, ddof: usize) -> (Vec<f64>, Vec<f6
     (mean, var)
 }
 
-/// `num / √den` with the zero-variance cases made explicit.
-fn ratio(num: f64, den: f64) -> f64 {
-    if den > 0.0 {
+/// `num / √den` with the zero-variance cases made explicit. A spread below 1e-9 of the rates'
+/// `scale` is rounding noise (trials of a condition that are identical, e.g. without input noise,
+/// differ in the last bits only) and counts as zero: without this, such units got d′ ≈ 1e15.
+fn ratio(num: f64, den: f64, scale: f64) -> f64 {
+    if den.sqrt() > 1e-9 * scale {
         num / den.sqrt()
     } else if num == 0.0 {
         0.0
@@ -193,8 +196,9 @@ pub fn run(rec: &Recording, config: &SelectivityConfig) -> Result<SelectivityRes
     let mut selectivity = vec![f64::NAN; u];
     for k in (0..u).filter(|&k| active[k]) {
         let diff = mean_a[k] - mean_b[k];
-        d_prime[k] = ratio(diff, 0.5 * (var_a[k] + var_b[k]));
-        selectivity[k] = ratio(2.0 * diff, var_a[k] + var_b[k]);
+        let scale = mean_a[k].abs().max(mean_b[k].abs());
+        d_prime[k] = ratio(diff, 0.5 * (var_a[k] + var_b[k]), scale);
+        selectivity[k] = ratio(2.0 * diff, var_a[k] + var_b[k], scale);
     }
     Ok(SelectivityResult {
         n_units: u,
@@ -209,4 +213,20 @@ pub fn run(rec: &Recording, config: &SelectivityConfig) -> Result<SelectivityRes
         d_prime,
         selectivity,
     })
+}
+
+#[cfg(test)]
+mod ratio_tests {
+    use super::ratio;
+
+    /// Identical trials whose means differ in the last bits have no spread: ±∞, not 1e15.
+    #[test]
+    fn rounding_noise_is_no_spread() {
+        let (a, b) = (0.3_f64, 0.1_f64);
+        let var = 1e-33; // what identical trials leave after summation
+        assert_eq!(ratio(a - b, var, 0.3), f64::INFINITY);
+        assert_eq!(ratio(0.0, var, 0.3), 0.0);
+        // A real spread is kept.
+        assert!((ratio(0.2, 0.01, 0.3) - 2.0).abs() < 1e-12);
+    }
 }

@@ -9,7 +9,7 @@
 //! discrete label) by category. Figures: `pca_variance`, `pca_2d`, `pca_3d`.
 
 use crate::analysis::{Analysis, NoOptions, Outcome};
-use crate::common::{distinct, fig_files, fmt3, RecurrentRun, Section};
+use crate::common::{distinct, fig_files, fmt3, label_value, RecurrentRun, Section};
 use crate::error::Result;
 use neurodyn_analysis::pca::{self, PcaConfig, PcaResult};
 use neurodyn_plot::{
@@ -72,7 +72,7 @@ pub fn coloring(ctx: &RecurrentRun) -> Coloring {
                 labels: col
                     .values
                     .iter()
-                    .map(|v| format!("{} = {v}", col.name))
+                    .map(|&v| label_value(&ctx.spec, &col.name, v))
                     .collect(),
                 colormap: ColorMap::Sequential,
                 colorbar: None,

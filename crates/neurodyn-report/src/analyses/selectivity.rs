@@ -9,8 +9,8 @@
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{
-    align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, shades, RecurrentRun,
-    Section,
+    align_legends, distinct, fig_files, fmt3, has_ground_truth_classes, inputs_panel, label_value,
+    shades, RecurrentRun, Section,
 };
 use crate::error::{ReportError, Result};
 use clap::Args;
@@ -137,7 +137,7 @@ pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
         &title,
         &finite,
         20,
-        &format!("d′  (> 0: prefers {label} = {va})"),
+        &format!("d′  (> 0: prefers {})", label_value(&ctx.spec, label, va)),
         &[(0.0, "no preference")],
     )?;
 
@@ -182,7 +182,11 @@ pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
     let units = Panel {
         x_label: "time (ms)".into(),
         y_label: "mean rate".into(),
-        title: format!("mean over trials: solid {label} = {va}, dashed {label} = {vb}"),
+        title: format!(
+            "mean over trials: solid {}, dashed {}",
+            label_value(&ctx.spec, label, va),
+            label_value(&ctx.spec, label, vb)
+        ),
         series,
         shaded: shades(rec, 0, ctx.dt()),
         legend: LegendPos::Right,
@@ -203,6 +207,7 @@ pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
 
     let strong = finite.iter().filter(|v| v.abs() > 1.0).count();
     let max = finite.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let infinite = res.d_prime.iter().filter(|v| v.is_infinite()).count();
     let pref_a = finite.iter().filter(|&&v| v > 0.0).count();
     Ok(Section {
         name: "selectivity".into(),
@@ -218,9 +223,21 @@ pub fn run(ctx: &RecurrentRun, a: &SelectivityArgs) -> Result<Section> {
             ("units with |d′| > 1".into(), format!("{strong} of {}", finite.len())),
             ("largest |d′|".into(), fmt3(max)),
             (format!("units preferring {label} = {va} / {vb}"), format!("{pref_a} / {}", finite.len() - pref_a)),
+            (
+                "units with no spread within either set (d′ = ±∞, left out above)".into(),
+                infinite.to_string(),
+            ),
         ],
         files,
-        warnings: Vec::new(),
+        warnings: if infinite > 0 {
+            vec![format!(
+                "{infinite} units have the same rate on every trial of a set (no trial-to-trial \
+                 variability, e.g. a task without input noise): their d′ is ±∞ and they are left \
+                 out of the histogram; add input noise (model.sigma_in) for a graded measure"
+            )]
+        } else {
+            Vec::new()
+        },
     })
 }
 
