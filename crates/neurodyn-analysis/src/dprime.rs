@@ -217,7 +217,9 @@ pub fn run(x: &Features, config: &DprimeConfig) -> Result<DprimeResult> {
         let (ma, va) = mean_var(&a);
         let (mb, vb) = mean_var(&b);
         let pooled = ((va + vb) / 2.0).sqrt();
-        let undef = pooled == 0.0;
+        // A spread below 1e-9 of the means is rounding noise between identical samples: none
+        // (else such units get d′ ≈ 1e15).
+        let undef = pooled <= 1e-9 * ma.abs().max(mb.abs());
         d_prime.push((!undef).then(|| (ma - mb) / pooled));
         undefined.push(undef);
         aucs.push(auc(&a, &b));
@@ -274,6 +276,27 @@ mod tests {
         assert_eq!(r.thresholds, vec![f64::INFINITY, 3.0, 2.0, 1.0]);
         assert_eq!(r.tpr, vec![0.0, 0.5, 1.0, 1.0]);
         assert_eq!(r.fpr, vec![0.0, 0.0, 0.5, 1.0]);
+    }
+
+    /// Samples equal but for the last bits (rounding) are constant: undefined, not d′ ≈ 1e15.
+    #[test]
+    fn rounding_noise_is_constant() {
+        let d = [0.3, 0.3 + 3e-14, 0.1, 0.1 + 1e-14];
+        let labels = [4, 4, 9, 9];
+        let x = Features {
+            name: "t",
+            data: &d,
+            n_rows: 4,
+            n_features: 1,
+            labels: &labels,
+        };
+        let cfg = DprimeConfig {
+            class_a: 4,
+            class_b: 9,
+            unit: 0,
+        };
+        let r = run(&x, &cfg).unwrap();
+        assert_eq!(r.d_prime[0], None, "{:?}", r.d_prime);
     }
 
     #[test]
