@@ -9,7 +9,7 @@
 //!
 //! A `train` command is a vision one when its `--task` is an image task (`Mnist`, `FashionMnist`,
 //! `Cifar10`) or its config's `[task] name` is, or the config's `[model] kind` is `cnn`, `mlp` or
-//! `conv-ctrnn`.
+//! `conv-ctrnn`, or, with neither a task nor a config, `--model` is one of those (then on Mnist).
 
 use crate::eval_cmd::EvalArgs;
 use crate::train_cmd::TrainArgs;
@@ -25,8 +25,10 @@ use std::path::PathBuf;
 /// not a vision config, asked to train an image task, is an error.
 pub fn wants_vision(a: &TrainArgs) -> Result<bool> {
     let task_is_image = a.task.as_deref().is_some_and(is_image_task);
+    // An image model without a task or config trains on the embedded digits (Mnist).
+    let model_is_image = matches!(a.model.as_deref(), Some("cnn" | "mlp" | "conv-ctrnn"));
     let Some(path) = &a.config else {
-        return Ok(task_is_image);
+        return Ok(task_is_image || (model_is_image && a.task.is_none()));
     };
     // An unreadable config is reported where it is read.
     let Ok(text) = std::fs::read_to_string(path) else {

@@ -173,3 +173,19 @@ fn bad_vision_configs_are_named() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// An image model named without a task or config trains on the embedded digits.
+#[test]
+fn an_image_model_alone_means_the_embedded_digits() {
+    for model in ["cnn", "mlp", "conv-ctrnn"] {
+        let o = run(&["train", "--model", model, "--check"]);
+        assert!(o.status.success(), "{model}: {}", text(&o));
+        assert!(text(&o).contains("task Mnist"), "{model}: {}", text(&o));
+    }
+    let o = run(&["train", "--model", "gru", "--check"]);
+    assert!(
+        text(&o).contains("PerceptualDecisionMaking"),
+        "{}",
+        text(&o)
+    );
+}
