@@ -70,9 +70,10 @@ pub struct RdmArgs {
 /// Options of `analyze RUN dprime`.
 #[derive(Args, Debug, Clone)]
 pub struct DprimeArgs {
-    /// The layer.
-    #[arg(long, default_value = "fc1")]
-    pub layer: String,
+    /// The layer (default: `fc1`; a convolutional RNN's last area; else the first layer with
+    /// parameters).
+    #[arg(long)]
+    pub layer: Option<String>,
     /// The two classes `a,b` (label values); d′ > 0 means a larger response to `a`.
     #[arg(long, default_value = "0,1")]
     pub classes: String,
@@ -359,7 +360,16 @@ fn parse_classes(s: &str, present: &[i64], acts: &VisionRun) -> Result<(i64, i64
 
 /// Run `analyze RUN dprime`.
 pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
-    let (data, p) = acts.matrix(&a.layer)?;
+    let layer = match &a.layer {
+        Some(l) => l.clone(),
+        None => default_layer(acts).ok_or_else(|| {
+            ReportError::Options(format!(
+                "{} has no layer with parameters; name one with --layer",
+                acts.dir.display()
+            ))
+        })?,
+    };
+    let (data, p) = acts.matrix(&layer)?;
     let mut present = acts.labels.clone();
     present.sort_unstable();
     present.dedup();
@@ -367,12 +377,12 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     if let Some(u) = a.unit.filter(|&u| u >= p) {
         return Err(ReportError::Options(format!(
             "--unit {u}: layer '{}' has {p} units (0..{})",
-            a.layer,
+            layer,
             p - 1
         )));
     }
     let x = Features {
-        name: &a.layer,
+        name: &layer,
         data: &data,
         n_rows: acts.labels.len(),
         n_features: p,
@@ -391,7 +401,7 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
         }
     }
     let unit = cfg.unit;
-    let json = serde_json::json!({"layer": a.layer, "unit": unit, "result": &res});
+    let json = serde_json::json!({"layer": layer, "unit": unit, "result": &res});
     let mut files = acts.save("dprime", &json, &res.to_npz()?)?;
 
     let (na, nb) = (acts.class_name(ca), acts.class_name(cb));
@@ -435,11 +445,11 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     let hist = Panel {
         title: format!(
             "{} unit {unit}: d′ = {}, AUC = {:.3}",
-            a.layer,
+            layer,
             opt3(d),
             res.auc[unit]
         ),
-        x_label: format!("response of {} unit {unit}", a.layer),
+        x_label: format!("response of {} unit {unit}", layer),
         y_label: "images".into(),
         series: vec![
             Series::new(format!("class {na} (n = {})", ra.len()), xa, ya).color(0),
@@ -476,7 +486,7 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
         (format!("unit {unit} d′ ({na} vs {nb})"), opt3(d)),
         (format!("unit {unit} AUC"), format!("{:.4}", res.auc[unit])),
         (
-            format!("largest |d′| in {}", a.layer),
+            format!("largest |d′| in {}", layer),
             match (res.max_abs_unit, res.max_abs_d_prime) {
                 (Some(u), Some(v)) => format!("{} (unit {u})", fmt3(v)),
                 _ => "undefined".into(),
@@ -487,7 +497,7 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     if res.n_undefined > 0 {
         warnings.push(format!(
             "{} of {} units of {} have zero variance in both classes; their d′ is undefined (null)",
-            res.n_undefined, res.n_units, a.layer
+            res.n_undefined, res.n_units, layer
         ));
         numbers.push((
             "units with undefined d′".into(),
@@ -496,7 +506,7 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
     }
     Ok(Section {
         name: "dprime".into(),
-        title: format!("d′ and ROC, {} class {na} vs {nb}", a.layer),
+        title: format!("d′ and ROC, {} class {na} vs {nb}", layer),
         note: "d′ = (μa − μb)/√((σa² + σb²)/2) with sample variances; AUC = Mann–Whitney U/(na·nb)"
             .into(),
         figures: vec![stem.with_extension("svg")],
@@ -528,6 +538,20 @@ impl Analysis for Rdm {
     }
 }
 
+/// The layer `dprime` reads by default: `fc1`; for a convolutional RNN (no `fc1`), its last area;
+/// else the first layer with parameters.
+fn default_layer(acts: &VisionRun) -> Option<String> {
+    let layers = acts.parameterised();
+    let layer = if layers.contains(&"fc1") {
+        "fc1"
+    } else if let Some(area) = layers.iter().rev().find(|l| l.starts_with("area")) {
+        area
+    } else {
+        layers.first()?
+    };
+    Some(layer.to_string())
+}
+
 /// `analyze RUN dprime`.
 pub struct Dprime;
 
@@ -536,16 +560,10 @@ impl Analysis for Dprime {
     const ABOUT: &'static str = "Vision runs: per-unit d′ and ROC AUC of a layer between two classes.";
     type Input = VisionRun;
     type Options = DprimeArgs;
-    /// Classes 0 and 1 in `fc1`, or in the first layer with parameters when there is no `fc1`.
+    /// Classes 0 and 1 in the default layer ([`default_layer`]).
     fn defaults(acts: &VisionRun) -> Option<DprimeArgs> {
-        let layers = acts.parameterised();
-        let layer = if layers.contains(&"fc1") {
-            "fc1"
-        } else {
-            layers.first()?
-        };
         Some(DprimeArgs {
-            layer: layer.to_string(),
+            layer: Some(default_layer(acts)?),
             classes: "0,1".into(),
             unit: None,
         })
