@@ -19,7 +19,7 @@ use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::conv_rnn::{self, ConvRnnNet, Workspaces};
 use crate::vision::data::{self, ImageData};
-use crate::vision::eval::{ClassRow, ClassScore, Normalize};
+use crate::vision::eval::{ClassScore, Normalize};
 use crate::vision::files::{self, EvalInfo, MODEL_FORMAT};
 use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
@@ -149,12 +149,7 @@ pub fn train(
                 lr,
                 wall_s: start.elapsed().as_secs_f64(),
             };
-            writeln!(
-                metrics,
-                "{},{},{:.6},{:.4},{:.6e},{:.3}",
-                r.epoch, r.step, r.loss, r.accuracy, r.lr, r.wall_s
-            )
-            .map_err(|e| io(&metrics_path, e))?;
+            writeln!(metrics, "{}", r.csv_row()).map_err(|e| io(&metrics_path, e))?;
             on_step(&r);
         }
     }
@@ -242,29 +237,7 @@ pub fn score(net: &ConvRnnNet, set: &ImageSet, indices: &[usize], norm: &Normali
             confusion[l as usize][neurodyn_nn::layers::argmax(row).min(k - 1)] += 1;
         }
     });
-    let n = indices.len();
-    let correct: u64 = (0..k).map(|c| confusion[c][c]).sum();
-    let per_class = (0..k)
-        .map(|c| {
-            let n_c: u64 = confusion[c].iter().sum();
-            ClassRow {
-                class: set.class_names()[c].clone(),
-                accuracy: if n_c == 0 {
-                    0.0
-                } else {
-                    confusion[c][c] as f64 / n_c as f64
-                },
-                n: n_c as usize,
-            }
-        })
-        .collect();
-    ClassScore {
-        accuracy: correct as f64 / n.max(1) as f64,
-        n,
-        loss: loss_sum / n.max(1) as f64,
-        per_class,
-        confusion,
-    }
+    ClassScore::from_confusion(confusion, loss_sum, set.class_names())
 }
 
 /// `activations.npz` for the images at `indices` of `set` (see the module's table).

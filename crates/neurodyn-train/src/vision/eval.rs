@@ -66,6 +66,41 @@ fn for_chunks(
     }
 }
 
+impl ClassScore {
+    /// The score of a confusion matrix (`confusion[true][predicted]`) and the summed loss over
+    /// its images, with `class_names` for the per-class rows.
+    pub fn from_confusion(
+        confusion: Vec<Vec<u64>>,
+        loss_sum: f64,
+        class_names: &[String],
+    ) -> ClassScore {
+        let k = confusion.len();
+        let n = confusion.iter().flatten().sum::<u64>() as usize;
+        let correct: u64 = (0..k).map(|c| confusion[c][c]).sum();
+        let per_class = (0..k)
+            .map(|c| {
+                let n_c: u64 = confusion[c].iter().sum();
+                ClassRow {
+                    class: class_names[c].clone(),
+                    accuracy: if n_c == 0 {
+                        0.0
+                    } else {
+                        confusion[c][c] as f64 / n_c as f64
+                    },
+                    n: n_c as usize,
+                }
+            })
+            .collect();
+        ClassScore {
+            accuracy: correct as f64 / n.max(1) as f64,
+            n,
+            loss: loss_sum / n.max(1) as f64,
+            per_class,
+            confusion,
+        }
+    }
+}
+
 /// Score `net` on the images at `indices` of `set`.
 pub fn score(
     net: &VisionNet,
@@ -88,29 +123,7 @@ pub fn score(
             confusion[l as usize][argmax(row).min(k - 1)] += 1;
         }
     });
-    let n = indices.len();
-    let correct: u64 = (0..k).map(|c| confusion[c][c]).sum();
-    let per_class = (0..k)
-        .map(|c| {
-            let n_c: u64 = confusion[c].iter().sum();
-            ClassRow {
-                class: set.class_names()[c].clone(),
-                accuracy: if n_c == 0 {
-                    0.0
-                } else {
-                    confusion[c][c] as f64 / n_c as f64
-                },
-                n: n_c as usize,
-            }
-        })
-        .collect();
-    ClassScore {
-        accuracy: correct as f64 / n.max(1) as f64,
-        n,
-        loss: loss_sum / n.max(1) as f64,
-        per_class,
-        confusion,
-    }
+    ClassScore::from_confusion(confusion, loss_sum, set.class_names())
 }
 
 /// Every layer's output for the images at `indices` of `set`, as `activations.npz` holds them:

@@ -52,6 +52,16 @@ pub struct VisionStep {
     pub wall_s: f64,
 }
 
+impl VisionStep {
+    /// The step's row of `metrics.csv` (columns of `files::METRICS_HEADER`), without the newline.
+    pub fn csv_row(&self) -> String {
+        format!(
+            "{},{},{:.6},{:.4},{:.6e},{:.3}",
+            self.epoch, self.step, self.loss, self.accuracy, self.lr, self.wall_s
+        )
+    }
+}
+
 /// The result of a vision run.
 #[derive(Clone, Debug)]
 pub struct VisionOutcome {

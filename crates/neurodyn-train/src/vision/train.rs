@@ -150,12 +150,7 @@ pub fn train_vision(
                 lr,
                 wall_s: start.elapsed().as_secs_f64(),
             };
-            writeln!(
-                metrics,
-                "{},{},{:.6},{:.4},{:.6e},{:.3}",
-                r.epoch, r.step, r.loss, r.accuracy, r.lr, r.wall_s
-            )
-            .map_err(|e| io(&metrics_path, e))?;
+            writeln!(metrics, "{}", r.csv_row()).map_err(|e| io(&metrics_path, e))?;
             on_step(&r);
         }
     }
