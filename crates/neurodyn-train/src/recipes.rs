@@ -147,11 +147,10 @@ pub fn from_user_toml(
     task: Option<&str>,
     kind: Option<ModelKind>,
 ) -> Result<(RunConfig, Base), String> {
-    let (text, base) = take_base_key(text)?;
+    let (text, base, table) = take_base_key(text)?;
     // Parsed over the generic defaults first: unknown keys and bad values are reported with the
     // file's own line numbers.
     let mut own = RunConfig::from_toml(&text)?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
     let task_name = task.map(str::to_string).or_else(|| {
         table
             .get("task")
@@ -203,12 +202,12 @@ pub fn from_user_toml(
     Ok((cfg, Base::Recipe(start.task.name)))
 }
 
-/// The file without its top-level `base` key (blanked, so line numbers stay), and whether the
-/// recipe is the base.
-fn take_base_key(text: &str) -> Result<(String, bool), String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
-    let Some(v) = table.get(BASE_KEY) else {
-        return Ok((text.to_string(), true));
+/// The file without its top-level `base` key (blanked, so line numbers stay), whether the recipe
+/// is the base, and the file's table without that key.
+fn take_base_key(text: &str) -> Result<(String, bool, toml::Table), String> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let Some(v) = table.remove(BASE_KEY) else {
+        return Ok((text.to_string(), true, table));
     };
     let recipe = match v.as_str() {
         Some("recipe") => true,
@@ -231,7 +230,7 @@ fn take_base_key(text: &str) -> Result<(String, bool), String> {
                 .is_some_and(|rest| rest.trim_start().starts_with('='));
         out.push(if is_base { "" } else { line });
     }
-    Ok((out.join("\n"), recipe))
+    Ok((out.join("\n"), recipe, table))
 }
 
 /// `over` merged into `into`: tables key by key, except a table whose `kind` differs from the
