@@ -7,6 +7,7 @@
 //!                                          on an image task: --task Mnist)
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
+//! neurodyn sweep plan|run|slurm|collect   many runs from one sweep file
 //! neurodyn bench [--torch-python PY] [--jax-python PY]   training steps beside PyTorch and JAX
 //! ```
 //!
@@ -43,6 +44,7 @@ mod analyze;
 mod bench;
 mod eval_cmd;
 mod quickstart;
+mod sweep_cmd;
 mod tasks_cmd;
 mod train_cmd;
 mod vision_cmd;
@@ -86,6 +88,10 @@ enum Cmd {
     Eval(eval_cmd::EvalArgs),
     /// Analyse a trained run (`neurodyn analyze RUN --help` lists the analyses).
     Analyze(analyze::AnalyzeArgs),
+    /// Many runs from one sweep file (seeds, hyperparameters, model variants): plan, run on
+    /// this machine or as a Slurm job array, collect a results table and figures.
+    #[command(subcommand)]
+    Sweep(sweep_cmd::SweepCmd),
     /// Time training steps of the engine (and of PyTorch and JAX, given --torch-python and
     /// --jax-python), on the same threads.
     Bench(bench::BenchArgs),
@@ -113,6 +119,7 @@ fn main() {
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Analyze(a) => analyze::run(a),
+        Cmd::Sweep(c) => sweep_cmd::run(c),
         Cmd::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "neurodyn", &mut out);

@@ -38,6 +38,8 @@ pub(crate) struct Axes<'a> {
     /// Pixels left of the y axis for labels the caller draws itself (then plotters draws no y
     /// tick labels); `None` ⇒ plotters' numeric y ticks.
     pub custom_y_ticks: Option<i32>,
+    /// Names of the x positions 0, 1, …, n−1 (a categorical x axis); empty: numeric ticks.
+    pub x_categories: &'a [String],
 }
 
 /// Maps a data value to drawn coordinates: `log10` on a log axis (non-positive ⇒ NaN).
@@ -173,12 +175,27 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
 
     let (x_log, y_log) = (ax.x_log, ax.y_log);
     let (x_span, y_span) = (ax.x.1 - ax.x.0, ax.y.1 - ax.y.0);
-    let fx = move |v: &f64| axis_tick(*v, x_log, x_span);
+    let categories = ax.x_categories;
+    let fx = move |v: &f64| {
+        if categories.is_empty() {
+            return axis_tick(*v, x_log, x_span);
+        }
+        let k = v.round();
+        if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < categories.len() {
+            categories[k as usize].clone()
+        } else {
+            String::new()
+        }
+    };
     let fy = move |v: &f64| axis_tick(*v, y_log, y_span);
     let grid = if ax.grid { GRID } else { WHITE };
     chart
         .configure_mesh()
-        .x_labels(if ax.custom_x_ticks.is_some() { 0 } else { n_x })
+        .x_labels(match (ax.custom_x_ticks, categories.len()) {
+            (Some(_), _) => 0,
+            (None, 0) => n_x,
+            (None, n) => n,
+        })
         .y_labels(if ax.custom_y_ticks.is_some() { 0 } else { n_y })
         .x_label_formatter(&fx)
         .y_label_formatter(&fy)

@@ -86,6 +86,7 @@ impl Figure for Hist<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            x_categories: &[],
             custom_y_ticks: None,
         };
         let entries: Entries = self
@@ -226,6 +227,7 @@ impl Figure for Bars<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: Some(label_h + 6),
+            x_categories: &[],
             custom_y_ticks: None,
         };
         let mut chart = axes::build(root, &ax)?;

@@ -147,6 +147,9 @@ pub struct Panel {
     pub vlines: Vec<f64>,
     /// Where the legend of named series goes.
     pub legend: LegendPos,
+    /// Names of the x positions 0, 1, …, n−1, written as the x ticks (a categorical axis, e.g.
+    /// model kinds); the x range is then −0.5 … n−0.5 unless `x_range` is set. Empty: numeric.
+    pub x_categories: Vec<String>,
     /// A matrix drawn as coloured cells under the series (many channels over time), with its
     /// colorbar on the right; the y axis then spans its rows. See [`Raster`].
     pub raster: Option<Raster>,
@@ -300,7 +303,10 @@ fn ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
         return (x, y);
     }
     let xs = p.series.iter().flat_map(|s| s.x.iter().copied());
-    let x = axis_range(p.x_range, p.x_log, xs, 0.01);
+    let x = match p.x_categories.len() {
+        0 => axis_range(p.x_range, p.x_log, xs, 0.01),
+        n => p.x_range.unwrap_or((-0.5, n as f64 - 0.5)),
+    };
     let stems = p.series.iter().any(|s| s.style == SeriesStyle::Stem);
     let ys = p
         .series
@@ -374,6 +380,7 @@ fn panel_axes<'a, DB: DrawingBackend>(
         y_log: p.y_log,
         grid: p.raster.is_none(),
         custom_x_ticks: None,
+        x_categories: &p.x_categories,
         custom_y_ticks: p.raster.as_ref().map(Raster::label_width),
     };
     let obstacles = obstacles(p, x, y);

@@ -129,6 +129,7 @@ impl Figure for Eigs<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            x_categories: &[],
             custom_y_ticks: None,
         };
         let entries = self.entries();

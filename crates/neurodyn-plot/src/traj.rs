@@ -282,6 +282,7 @@ impl Figure for Traj2d<'_> {
             y_log: false,
             grid: true,
             custom_x_ticks: None,
+            x_categories: &[],
             custom_y_ticks: None,
         };
         let entries = p.entries();

@@ -372,6 +372,17 @@ pub fn load_checkpoint(
     })
 }
 
+/// The step a checkpoint was written at (its metadata only).
+pub fn checkpoint_step(path: &Path) -> Result<u64> {
+    let bytes = read_file(path)?;
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| file(path, e))?;
+    meta.metadata()
+        .as_ref()
+        .and_then(|m| m.get("step"))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| file(path, "checkpoint metadata lacks 'step'"))
+}
+
 /// Every f32 tensor of a weights file, sorted by name (for comparing two runs).
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Vec<f32>)>> {
     let bytes = read_file(path)?;

@@ -71,6 +71,14 @@ pub enum TrainError {
         /// The loss.
         loss: f64,
     },
+    /// A sweep is wrong: names what (a grid key and value, a run) and why.
+    #[error("{what}: {message}")]
+    Sweep {
+        /// The key, value or run at fault.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Data does not fit the model.
     #[error("shape mismatch: {what}: the model expects {expected}, the data has {got}")]
     Shape {

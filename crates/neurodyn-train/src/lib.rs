@@ -17,6 +17,7 @@ pub mod run;
 pub mod score;
 mod seeds;
 pub mod step;
+pub mod sweep;
 pub mod trainer;
 mod validate;
 pub mod vision;

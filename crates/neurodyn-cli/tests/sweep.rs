@@ -1,0 +1,215 @@
+//! End to end, through the binary: a sweep plans, runs on a local pool and collects; the same
+//! sweep's Slurm job-array script (checked with `bash -n`) executed locally index by index gives
+//! the same results; an analysis runs across the sweep; bad sweeps fail naming the key.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let o = cmd.output().expect("run neurodyn");
+    let t = text(&o);
+    assert!(o.status.success(), "{cmd:?} failed:\n{t}");
+    t
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("neurodyn-cli-sweep-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp");
+    d
+}
+
+const SWEEP: &str = r#"
+name = "cli test"
+seeds = [0, 1]
+
+[base]
+task.name = "PerceptualDecisionMaking"
+task.dt_ms = 100
+model.n_rec = 12
+train.steps = 30
+train.batch_size = 8
+eval.n_trials = 60
+eval.n_record = 20
+
+[grid]
+"model.kind" = ["ctrnn", "gru"]
+"#;
+
+/// `results.csv` without the wall-time column (train_seconds), which differs between runs.
+fn results_without_times(dir: &Path) -> Vec<String> {
+    let csv = std::fs::read_to_string(dir.join("results.csv")).expect("results.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let t = header
+        .iter()
+        .position(|h| *h == "train_seconds")
+        .expect("column");
+    std::iter::once(header.join(","))
+        .chain(lines.map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != t)
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+                .join(",")
+        }))
+        .collect()
+}
+
+#[test]
+fn a_sweep_runs_on_a_pool_and_as_a_slurm_array_with_the_same_results() {
+    let root = tmp("pool");
+    let file = root.join("sweep.toml");
+    std::fs::write(&file, SWEEP).expect("write");
+    let (a, b) = (root.join("a"), root.join("b"));
+
+    let t = ok(bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&a));
+    assert!(t.contains("planned 4 runs"), "{t}");
+    let t = ok(bin().args(["sweep", "run"]).arg(&a).args(["--jobs", "2"]));
+    assert!(t.contains("4 of 4 runs trained"), "{t}");
+    assert!(
+        t.contains("runs/0003 (model.kind=gru seed=1): accuracy"),
+        "{t}"
+    );
+    let t = ok(bin().args(["sweep", "run"]).arg(&a));
+    assert!(t.contains("nothing to train"), "{t}");
+    let t = ok(bin().args(["sweep", "collect"]).arg(&a));
+    assert!(t.contains("4 of 4 runs finished"), "{t}");
+    for f in [
+        "results.json",
+        "figures/sweep_accuracy.png",
+        "figures/sweep_learning.svg",
+    ] {
+        assert!(a.join(f).exists(), "{f} missing");
+    }
+
+    // The same sweep as a Slurm job array, run here task by task.
+    ok(bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&b));
+    let t = ok(bin().args(["sweep", "slurm"]).arg(&b).args([
+        "--time",
+        "00:10:00",
+        "--mem",
+        "1G",
+        "--max-parallel",
+        "2",
+    ]));
+    assert!(t.contains("--array=0-3%2"), "{t}");
+    let script = b.join("slurm.sh");
+    let body = std::fs::read_to_string(&script).expect("slurm.sh");
+    assert!(body.contains("#SBATCH --time=00:10:00") && body.contains("#SBATCH --mem=1G"));
+    ok(Command::new("bash").arg("-n").arg(&script));
+    // Without the array variable the script refuses to run.
+    let o = Command::new("bash").arg(&script).output().expect("bash");
+    assert!(
+        !o.status.success() && text(&o).contains("SLURM_ARRAY_TASK_ID"),
+        "{}",
+        text(&o)
+    );
+    for i in [2, 0, 3] {
+        ok(Command::new("bash")
+            .arg(&script)
+            .env("SLURM_ARRAY_TASK_ID", i.to_string()));
+    }
+    // A resubmission after "failures" covers only the unfinished run, and then there is none.
+    let t = ok(bin().args(["sweep", "slurm"]).arg(&b));
+    assert!(t.contains("for 1 of 4 runs (--array=1)"), "{t}");
+    ok(Command::new("bash")
+        .arg(&script)
+        .env("SLURM_ARRAY_TASK_ID", "1"));
+    let t = ok(Command::new("bash")
+        .arg(&script)
+        .env("SLURM_ARRAY_TASK_ID", "1"));
+    assert!(t.contains("already finished"), "{t}");
+    let t = ok(bin().args(["sweep", "slurm"]).arg(&b));
+    assert!(t.contains("nothing to submit"), "{t}");
+    ok(bin().args(["sweep", "collect"]).arg(&b));
+    assert_eq!(results_without_times(&a), results_without_times(&b));
+    for i in 0..4 {
+        let f = |d: &Path| {
+            std::fs::read(d.join(format!("runs/000{i}/model.safetensors"))).expect("model")
+        };
+        assert_eq!(f(&a), f(&b), "run {i}: the weights differ");
+    }
+
+    // An analysis across the sweep: one row per run.
+    let t = ok(bin().args(["sweep", "analyze"]).arg(&a).arg("activity"));
+    assert!(t.contains("4 runs analysed"), "{t}");
+    let csv = std::fs::read_to_string(a.join("analysis/activity.csv")).expect("activity.csv");
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert!(csv.starts_with("index,dir,model.kind,seed,"), "{csv}");
+    assert!(a.join("runs/0001/analysis/activity.json").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn bad_sweeps_and_directories_fail_naming_the_problem() {
+    let root = tmp("bad");
+    let file = root.join("bad.toml");
+    std::fs::write(&file, SWEEP.replace("\"model.kind\"", "\"model.kindd\"")).expect("write");
+    let o = bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(root.join("x"))
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("model.kindd"), "{}", text(&o));
+    assert!(!root.join("x").exists(), "nothing written for a bad sweep");
+
+    let o = bin()
+        .args(["sweep", "run"])
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("not a planned sweep"), "{}", text(&o));
+
+    std::fs::write(&file, SWEEP).expect("write");
+    let d = root.join("d");
+    ok(bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&d));
+    let o = bin()
+        .args(["sweep", "run-one"])
+        .arg(&d)
+        .args(["--index", "9"])
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("runs 0 to 3"), "{}", text(&o));
+    std::fs::write(&file, SWEEP.replace("seeds = [0, 1]", "seeds = [0, 1, 2]")).expect("write");
+    let o = bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&d)
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("another sweep"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&root);
+}

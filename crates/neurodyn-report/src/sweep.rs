@@ -1,0 +1,208 @@
+//! The figures of a sweep (`neurodyn sweep collect`), in `DIR/figures/`:
+//!
+//! - `sweep_accuracy`: one panel per swept key (seeds aside): accuracy on fresh trials at each of
+//!   its values, one line per setting of the other swept keys, the mean over seeds with ± s.d.
+//!   bars and each seed's run as a dot (dodged sideways a little per line).
+//! - `sweep_learning`: training-batch accuracy against the step, smoothed, the mean over seeds of
+//!   each setting; one panel per value of the first swept key when there are more than 8
+//!   settings.
+//!
+//! Only finished runs are drawn.
+
+use crate::error::{Context, Result};
+use crate::training_figures::{smooth, Metrics};
+use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};
+use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
+use std::path::{Path, PathBuf};
+
+/// A setting: the values of `keys` in a row, as text.
+fn setting(row: &ResultRow, keys: &[&String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| row.values.get(*k).map(json_text).unwrap_or_default())
+        .collect()
+}
+
+/// Distinct items in order of first appearance.
+fn distinct<T: PartialEq + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for it in items {
+        if !out.contains(&it) {
+            out.push(it);
+        }
+    }
+    out
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+/// A legend name for a setting of `keys` (`gru, ContextDecisionMaking`; the key names when a
+/// value alone would not say what it is, as for numbers).
+fn legend(keys: &[&String], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| {
+            let last = k.rsplit('.').next().unwrap_or(k);
+            if v.parse::<f64>().is_ok() || v == "true" || v == "false" {
+                format!("{last}={v}")
+            } else {
+                v.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Write the sweep's figures into `dir/figures/`; returns the files. None when no run has
+/// finished.
+pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Result<Vec<PathBuf>> {
+    let done: Vec<&ResultRow> = rows.iter().filter(|r| r.accuracy.is_some()).collect();
+    if done.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fig_dir = dir.join("figures");
+    std::fs::create_dir_all(&fig_dir)
+        .with_context(|| format!("cannot create {}", fig_dir.display()))?;
+    let keys: Vec<&String> = manifest.keys.iter().filter(|k| *k != "seed").collect();
+    let n_seeds = distinct(done.iter().map(|r| r.values.get("seed").map(json_text))).len();
+    let mut files = Vec::new();
+
+    // Accuracy against each swept key.
+    let mut panels = Vec::new();
+    let panel_keys: Vec<Option<&String>> = if keys.is_empty() {
+        vec![None]
+    } else {
+        keys.iter().map(|k| Some(*k)).collect()
+    };
+    for key in panel_keys {
+        let others: Vec<&String> = keys.iter().copied().filter(|k| Some(*k) != key).collect();
+        let x_of = |r: &ResultRow| match key {
+            Some(k) => r.values.get(k).map(json_text).unwrap_or_default(),
+            None => r.values.get("seed").map(json_text).unwrap_or_default(),
+        };
+        let xs = distinct(done.iter().map(|r| x_of(r)));
+        let lines = distinct(done.iter().map(|r| setting(r, &others)));
+        let mut series = Vec::new();
+        for (li, line) in lines.iter().enumerate() {
+            let dodge = (li as f64 - (lines.len() as f64 - 1.0) / 2.0) * 0.06;
+            let (mut x, mut y, mut lo, mut hi) = (vec![], vec![], vec![], vec![]);
+            let (mut px, mut py) = (vec![], vec![]);
+            for (xi, xv) in xs.iter().enumerate() {
+                let acc: Vec<f64> = done
+                    .iter()
+                    .filter(|r| &x_of(r) == xv && &setting(r, &others) == line)
+                    .filter_map(|r| r.accuracy)
+                    .collect();
+                if acc.is_empty() {
+                    continue;
+                }
+                let (m, sd) = mean_sd(&acc);
+                x.push(xi as f64 + dodge);
+                y.push(m);
+                lo.push(m - sd);
+                hi.push(m + sd);
+                for a in acc {
+                    px.push(xi as f64 + dodge);
+                    py.push(a);
+                }
+            }
+            let name = if others.is_empty() {
+                String::new()
+            } else {
+                legend(&others, line)
+            };
+            series.push(
+                Series::new(name, x, y)
+                    .err(lo, hi)
+                    .style(SeriesStyle::LineAndPoints)
+                    .color(li),
+            );
+            if n_seeds > 1 {
+                series.push(Series::new("", px, py).style(SeriesStyle::Points).color(li));
+            }
+        }
+        let title = match key {
+            Some(k) if n_seeds > 1 => format!("accuracy vs {k} (mean ± s.d. over {n_seeds} seeds)"),
+            Some(k) => format!("accuracy vs {k}"),
+            None => "accuracy per seed".into(),
+        };
+        panels.push(Panel {
+            title,
+            x_label: key.cloned().unwrap_or_else(|| "seed".into()),
+            y_label: "accuracy (fresh trials)".into(),
+            series,
+            x_categories: xs,
+            legend: LegendPos::Auto,
+            ..Panel::default()
+        });
+    }
+    let stem = fig_dir.join("sweep_accuracy");
+    let columns = panels.len().min(2);
+    panels_sized(&stem, &panels, columns, (760, 460))?;
+    files.extend(crate::common::fig_files(&stem));
+
+    // Learning curves: training-batch accuracy, mean over seeds per setting.
+    let settings = distinct(done.iter().map(|r| setting(r, &keys)));
+    let split = settings.len() > 8 && keys.len() > 1;
+    let groups: Vec<Option<String>> = if split {
+        distinct(settings.iter().map(|s| Some(s[0].clone())))
+    } else {
+        vec![None]
+    };
+    let mut panels = Vec::new();
+    for g in &groups {
+        let mut series = Vec::new();
+        for (si, s) in settings.iter().enumerate() {
+            if g.as_ref().is_some_and(|g| &s[0] != g) {
+                continue;
+            }
+            let mut curves: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+            for r in done.iter().filter(|r| &setting(r, &keys) == s) {
+                let m = Metrics::load(&dir.join(&r.dir).join("metrics.csv"))?;
+                let acc = m.col("accuracy");
+                let w = (acc.len() / 20).max(1);
+                curves.push((m.col("step"), smooth(&acc, w)));
+            }
+            let n = curves.iter().map(|c| c.0.len()).min().unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let x = curves[0].0[..n].to_vec();
+            let y: Vec<f64> = (0..n)
+                .map(|i| curves.iter().map(|c| c.1[i]).sum::<f64>() / curves.len() as f64)
+                .collect();
+            let (shown_keys, shown): (Vec<&String>, Vec<String>) = if g.is_some() {
+                (keys[1..].to_vec(), s[1..].to_vec())
+            } else {
+                (keys.clone(), s.clone())
+            };
+            series.push(Series::new(legend(&shown_keys, &shown), x, y).color(si));
+        }
+        let title = match g {
+            Some(v) => format!("{} = {v}", keys[0]),
+            None if n_seeds > 1 => format!("training accuracy (mean over {n_seeds} seeds)"),
+            None => "training accuracy".into(),
+        };
+        panels.push(Panel {
+            title,
+            x_label: "step".into(),
+            y_label: "accuracy (training batch)".into(),
+            series,
+            legend: LegendPos::Auto,
+            ..Panel::default()
+        });
+    }
+    let stem = fig_dir.join("sweep_learning");
+    let columns = panels.len().min(2);
+    panels_sized(&stem, &panels, columns, (760, 460))?;
+    files.extend(crate::common::fig_files(&stem));
+    Ok(files)
+}

@@ -1,0 +1,188 @@
+//! Running a sweep's runs: one by index (a Slurm array task), or many on a local pool.
+
+use super::{read_manifest, run_dir, Manifest, ManifestRun};
+use crate::checkpoint::write_atomic;
+use crate::error::{io, Result};
+use crate::run::{train_run_with, Outcome, RunDir, Start};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Where a run of a sweep stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    /// Nothing trained yet.
+    Pending,
+    /// Training began; `step` is that of its last checkpoint (none yet: `None`).
+    Started {
+        /// The checkpoint's step.
+        step: Option<u64>,
+    },
+    /// Its last attempt failed, with this message (`failed.txt`).
+    Failed(String),
+    /// Trained and evaluated (`eval.json` exists).
+    Finished,
+}
+
+impl RunStatus {
+    /// `pending`, `started`, `failed` or `finished`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunStatus::Pending => "pending",
+            RunStatus::Started { .. } => "started",
+            RunStatus::Failed(_) => "failed",
+            RunStatus::Finished => "finished",
+        }
+    }
+}
+
+const FAILED: &str = "failed.txt";
+
+/// Where run `run` of the sweep in `dir` stands, from its files.
+pub fn status(dir: &Path, run: &ManifestRun) -> RunStatus {
+    let rd = RunDir::new(&run_dir(dir, run));
+    if rd.eval().exists() {
+        return RunStatus::Finished;
+    }
+    if let Ok(m) = std::fs::read_to_string(rd.root.join(FAILED)) {
+        return RunStatus::Failed(m.trim().to_string());
+    }
+    if rd.checkpoint().exists() {
+        let step = crate::checkpoint::checkpoint_step(&rd.checkpoint()).ok();
+        return RunStatus::Started { step };
+    }
+    if rd.metrics().exists() {
+        return RunStatus::Started { step: None };
+    }
+    RunStatus::Pending
+}
+
+/// Train run `index` of the sweep in `dir` (a finished run: `Ok(None)`, nothing done). An
+/// interrupted run continues from its checkpoint with the config it was planned with, so the
+/// result is bit-identical to an uninterrupted one. A failure is also written to the run's
+/// `failed.txt` (removed when it is tried again).
+pub fn run_one(
+    dir: &Path,
+    index: usize,
+    on_step: impl FnMut(&crate::StepReport),
+) -> Result<Option<Outcome>> {
+    let manifest = read_manifest(dir)?;
+    run_in(dir, manifest.run(index)?, on_step)
+}
+
+fn run_in(
+    dir: &Path,
+    run: &ManifestRun,
+    on_step: impl FnMut(&crate::StepReport),
+) -> Result<Option<Outcome>> {
+    if status(dir, run) == RunStatus::Finished {
+        return Ok(None);
+    }
+    let rd = RunDir::new(&run_dir(dir, run));
+    let failed = rd.root.join(FAILED);
+    if failed.exists() {
+        std::fs::remove_file(&failed).map_err(|e| io(&failed, e))?;
+    }
+    let result = rd
+        .read_config()
+        .and_then(|cfg| train_run_with(cfg, &rd.root, Start::Resume, on_step));
+    match result {
+        Ok(o) => Ok(Some(o)),
+        Err(e) => {
+            write_atomic(&failed, format!("{e}\n").as_bytes())?;
+            Err(e)
+        }
+    }
+}
+
+/// What [`run_many`] reports as it goes.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The run's index.
+    pub index: usize,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// The kinds of [`Event`].
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    /// It began (or resumed) training.
+    Started,
+    /// It reached this step (every 10th step and the last).
+    Step(u64),
+    /// It finished: accuracy on fresh trials, and training time in seconds.
+    Finished {
+        /// Accuracy.
+        accuracy: f64,
+        /// Training wall time (s), over every segment.
+        seconds: f64,
+        /// Network-health warnings.
+        warnings: usize,
+    },
+    /// It failed, with this message (the other runs go on).
+    Failed(String),
+}
+
+/// Train every run of the sweep in `dir` that is not finished, `jobs` at a time (each on the
+/// threads its config asks for, one by default). `on_event` sees starts, progress, finishes and
+/// failures, on the calling thread. Returns the indices that failed.
+pub fn run_many(
+    dir: &Path,
+    manifest: &Manifest,
+    jobs: usize,
+    mut on_event: impl FnMut(Event),
+) -> Vec<usize> {
+    let todo: Vec<&ManifestRun> = manifest
+        .runs
+        .iter()
+        .filter(|r| status(dir, r) != RunStatus::Finished)
+        .collect();
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut failed = Vec::new();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, todo.len().max(1)) {
+            let tx = tx.clone();
+            let (next, todo) = (&next, &todo);
+            s.spawn(move || loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(run) = todo.get(k) else { break };
+                let send = |kind| {
+                    let _ = tx.send(Event {
+                        index: run.index,
+                        kind,
+                    });
+                };
+                send(EventKind::Started);
+                let result = run_in(dir, run, |r| {
+                    if r.step % 10 == 0 {
+                        send(EventKind::Step(r.step));
+                    }
+                });
+                send(match result {
+                    Ok(Some(o)) => EventKind::Finished {
+                        accuracy: o.score.accuracy,
+                        seconds: o.train_seconds,
+                        warnings: o.health.warnings.len(),
+                    },
+                    Ok(None) => EventKind::Finished {
+                        accuracy: f64::NAN,
+                        seconds: 0.0,
+                        warnings: 0,
+                    },
+                    Err(e) => EventKind::Failed(e.to_string()),
+                });
+            });
+        }
+        drop(tx);
+        for ev in rx {
+            if matches!(ev.kind, EventKind::Failed(_)) {
+                failed.push(ev.index);
+            }
+            on_event(ev);
+        }
+    });
+    failed.sort_unstable();
+    failed
+}
