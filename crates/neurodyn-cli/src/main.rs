@@ -8,6 +8,7 @@
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
 //! neurodyn sweep plan|run|slurm|collect   many runs from one sweep file
+//! neurodyn reproduce seed-001 [--quick]    a seed's sweep, its claims tested
 //! neurodyn bench [--torch-python PY] [--jax-python PY]   training steps beside PyTorch and JAX
 //! ```
 //!
@@ -44,6 +45,7 @@ mod analyze;
 mod bench;
 mod eval_cmd;
 mod quickstart;
+mod reproduce_cmd;
 mod sweep_cmd;
 mod tasks_cmd;
 mod train_cmd;
@@ -92,6 +94,9 @@ enum Cmd {
     /// this machine or as a Slurm job array, collect a results table and figures.
     #[command(subcommand)]
     Sweep(sweep_cmd::SweepCmd),
+    /// Reproduce a seed document: train its committed sweep, test its claims, write a claims
+    /// table with figures.
+    Reproduce(reproduce_cmd::ReproduceArgs),
     /// Time training steps of the engine (and of PyTorch and JAX, given --torch-python and
     /// --jax-python), on the same threads.
     Bench(bench::BenchArgs),
@@ -120,6 +125,7 @@ fn main() {
         Cmd::Bench(a) => bench::run(a),
         Cmd::Analyze(a) => analyze::run(a),
         Cmd::Sweep(c) => sweep_cmd::run(c),
+        Cmd::Reproduce(a) => reproduce_cmd::run(&a),
         Cmd::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "neurodyn", &mut out);

@@ -153,7 +153,8 @@ fn plan(file: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
+/// Train the unfinished runs of the sweep in `dir` with a progress display (`sweep run`).
+pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
     let m = sweep::read_manifest(dir)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {

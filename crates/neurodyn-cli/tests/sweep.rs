@@ -48,20 +48,27 @@ eval.n_record = 20
 "model.kind" = ["ctrnn", "gru"]
 "#;
 
-/// `results.csv` without the wall-time column (train_seconds), which differs between runs.
+/// `results.csv` without the columns that depend on wall time: train_seconds, and
+/// health_warnings (one of the checks is the drift of the step time, which load changes).
 fn results_without_times(dir: &Path) -> Vec<String> {
     let csv = std::fs::read_to_string(dir.join("results.csv")).expect("results.csv");
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let t = header
+    let timed: Vec<usize> = ["train_seconds", "health_warnings"]
         .iter()
-        .position(|h| *h == "train_seconds")
-        .expect("column");
+        .map(|c| header.iter().position(|h| h == c).expect("column"))
+        .collect();
+    let header: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !timed.contains(i))
+        .map(|(_, h)| *h)
+        .collect();
     std::iter::once(header.join(","))
         .chain(lines.map(|l| {
             l.split(',')
                 .enumerate()
-                .filter(|(i, _)| *i != t)
+                .filter(|(i, _)| !timed.contains(i))
                 .map(|(_, c)| c)
                 .collect::<Vec<_>>()
                 .join(",")
@@ -211,5 +218,58 @@ fn bad_sweeps_and_directories_fail_naming_the_problem() {
         .expect("run");
     assert!(!o.status.success());
     assert!(text(&o).contains("another sweep"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
+    let root = tmp("reproduce");
+    let out = root.join("seed-001");
+    let t = ok(bin()
+        .args(["reproduce", "seed-001", "--quick", "--jobs", "2", "--out"])
+        .arg(&out));
+    assert!(t.contains("claims hold"), "{t}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
+    )
+    .expect("json");
+    assert_eq!(json["runs"], 24);
+    assert_eq!(json["finished"], 24);
+    let claims = json["claims"].as_array().expect("claims");
+    assert_eq!(claims.len(), 7);
+    for c in claims {
+        // Every claim is tested on the quick sweep (none left untested) and says what it found.
+        assert!(
+            matches!(c["verdict"].as_str(), Some("holds" | "differs")),
+            "{c}"
+        );
+        assert!(!c["ours"].as_str().unwrap_or("–").starts_with('–'), "{c}");
+    }
+    let md = std::fs::read_to_string(out.join("reproduction.md")).expect("md");
+    assert!(md.contains("| claim | seed | ours"), "{md}");
+    for f in [
+        "sweep_accuracy",
+        "sweep_learning",
+        "seed001_selectivity",
+        "seed001_max_rates",
+    ] {
+        assert!(out.join(format!("figures/{f}.png")).exists(), "{f}");
+    }
+    // Again: nothing to train, the same table.
+    let t = ok(bin()
+        .args(["reproduce", "seed-001", "--quick", "--out"])
+        .arg(&out));
+    assert!(
+        t.contains("continues: 24 runs") && t.contains("nothing to train"),
+        "{t}"
+    );
+    let again = std::fs::read_to_string(out.join("reproduction.md")).expect("md");
+    assert_eq!(md, again);
+    let o = bin().args(["reproduce", "seed-009"]).output().expect("run");
+    assert!(
+        !o.status.success() && text(&o).contains("available: seed-001"),
+        "{}",
+        text(&o)
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

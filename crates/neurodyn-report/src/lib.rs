@@ -21,6 +21,7 @@ pub mod analysis;
 pub mod common;
 pub mod error;
 pub mod html;
+pub mod reproduce;
 pub mod sweep;
 pub mod training_figures;
 pub mod view;

@@ -92,7 +92,9 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
         let lines = distinct(done.iter().map(|r| setting(r, &others)));
         let mut series = Vec::new();
         for (li, line) in lines.iter().enumerate() {
-            let dodge = (li as f64 - (lines.len() as f64 - 1.0) / 2.0) * 0.06;
+            // Lines side by side within ±0.2 of their value, so bars and dots do not overlap.
+            let step = (0.4 / lines.len() as f64).min(0.08);
+            let dodge = (li as f64 - (lines.len() as f64 - 1.0) / 2.0) * step;
             let (mut x, mut y, mut lo, mut hi) = (vec![], vec![], vec![], vec![]);
             let (mut px, mut py) = (vec![], vec![]);
             for (xi, xv) in xs.iter().enumerate() {
@@ -130,23 +132,27 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
             }
         }
         let title = match key {
-            Some(k) if n_seeds > 1 => format!("accuracy vs {k} (mean ± s.d. over {n_seeds} seeds)"),
             Some(k) => format!("accuracy vs {k}"),
             None => "accuracy per seed".into(),
+        };
+        let y_label = if n_seeds > 1 {
+            format!("accuracy (mean ± s.d., {n_seeds} seeds)")
+        } else {
+            "accuracy (fresh trials)".into()
         };
         panels.push(Panel {
             title,
             x_label: key.cloned().unwrap_or_else(|| "seed".into()),
-            y_label: "accuracy (fresh trials)".into(),
+            y_label,
             series,
             x_categories: xs,
             legend: LegendPos::Auto,
             ..Panel::default()
         });
     }
+    // One column: each panel's legend sits on its right, and category names need the width.
     let stem = fig_dir.join("sweep_accuracy");
-    let columns = panels.len().min(2);
-    panels_sized(&stem, &panels, columns, (760, 460))?;
+    panels_sized(&stem, &panels, 1, (1100, 420))?;
     files.extend(crate::common::fig_files(&stem));
 
     // Learning curves: training-batch accuracy, mean over seeds per setting.
@@ -201,8 +207,7 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
         });
     }
     let stem = fig_dir.join("sweep_learning");
-    let columns = panels.len().min(2);
-    panels_sized(&stem, &panels, columns, (760, 460))?;
+    panels_sized(&stem, &panels, 1, (1100, 420))?;
     files.extend(crate::common::fig_files(&stem));
     Ok(files)
 }

@@ -1,0 +1,196 @@
+//! Reproductions of the seed documents: each is a committed sweep plus the analyses that test
+//! the document's claims, one file each and one line in [`REPRODUCTIONS`].
+//!
+//! `neurodyn reproduce NAME --out DIR [--quick]` plans the sweep into `DIR` (a sweep directory,
+//! see `neurodyn_train::sweep`), trains what is unfinished, collects `results.csv` and the sweep
+//! figures, then asks the reproduction for its claims and writes:
+//!
+//! ```text
+//! DIR/reproduction.md     the claims table (claim, the seed's value, ours as mean ± s.d. over
+//!                         seeds, verdict) and the figures
+//! DIR/reproduction.json   the same, for scripts
+//! DIR/figures/            the sweep's figures and the reproduction's own
+//! ```
+//!
+//! `--quick` trains a smaller, shorter version (minutes on 2 cores, for CI): its verdicts say
+//! what the short training gives, not what the seed claims.
+
+mod seed_001;
+
+use crate::error::{Context, Result};
+use neurodyn_train::sweep::{Manifest, ResultRow};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A seed document's reproduction.
+pub trait Reproduction: Sync {
+    /// Its command-line name (`seed-001`).
+    fn name(&self) -> &'static str;
+    /// What it reproduces, in one line.
+    fn title(&self) -> &'static str;
+    /// The sweep file it trains (`quick`: the short version).
+    fn sweep(&self, quick: bool) -> String;
+    /// Its claims, tested on the finished sweep in `dir`, and the figures it drew.
+    fn claims(
+        &self,
+        dir: &Path,
+        manifest: &Manifest,
+        rows: &[ResultRow],
+        quick: bool,
+    ) -> Result<(Vec<Claim>, Vec<PathBuf>)>;
+}
+
+/// Every reproduction.
+pub static REPRODUCTIONS: &[&dyn Reproduction] = &[&seed_001::Seed001];
+
+/// The reproduction called `name`.
+pub fn find(name: &str) -> Option<&'static dyn Reproduction> {
+    REPRODUCTIONS.iter().copied().find(|r| r.name() == name)
+}
+
+/// Whether a claim holds on our networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Ours agrees, by the criterion the claim states.
+    Holds,
+    /// Ours disagrees.
+    Differs,
+    /// Not enough finished runs to test it.
+    Untested,
+}
+
+impl Verdict {
+    /// From a test (`None`: untested).
+    pub fn of(ok: Option<bool>) -> Verdict {
+        match ok {
+            Some(true) => Verdict::Holds,
+            Some(false) => Verdict::Differs,
+            None => Verdict::Untested,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Differs => "differs",
+            Verdict::Untested => "untested",
+        }
+    }
+}
+
+/// One quantitative claim of a seed, and ours.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    /// Short identifier (`l2-lowers-max-rate`).
+    pub id: String,
+    /// The claim, as we test it.
+    pub claim: String,
+    /// The seed's value (or its words, where it gives no number), with its figure.
+    pub seed: String,
+    /// Our value: mean ± s.d. over seeds.
+    pub ours: String,
+    /// Whether it holds, by `criterion`.
+    pub verdict: Verdict,
+    /// How the verdict is decided, and how our measure differs from the seed's.
+    pub criterion: String,
+}
+
+/// `mean ± s.d.` (sample s.d.; a single value alone) to `digits` decimals.
+pub fn mean_sd_text(v: &[f64], digits: usize) -> String {
+    match mean_sd(v) {
+        None => "–".into(),
+        Some((m, _)) if v.len() == 1 => format!("{m:.digits$}"),
+        Some((m, s)) => format!("{m:.digits$} ± {s:.digits$}"),
+    }
+}
+
+/// Mean and sample s.d. of the finite values (none: `None`).
+pub fn mean_sd(v: &[f64]) -> Option<(f64, f64)> {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        return None;
+    }
+    let n = f.len() as f64;
+    let m = f.iter().sum::<f64>() / n;
+    let s = if f.len() > 1 {
+        (f.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Some((m, s))
+}
+
+/// Write `reproduction.md` and `reproduction.json` into `dir`; returns their paths.
+pub fn write_reproduction(
+    dir: &Path,
+    r: &dyn Reproduction,
+    quick: bool,
+    rows: &[ResultRow],
+    claims: &[Claim],
+    figures: &[PathBuf],
+) -> Result<Vec<PathBuf>> {
+    let finished = rows.iter().filter(|r| r.accuracy.is_some()).count();
+    let held = claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Holds)
+        .count();
+    let mut md = format!(
+        "# Reproduction of {}{}\n\n{}\n\n{finished} of {} runs finished; {held} of {} claims \
+         hold. Written by `neurodyn reproduce {}{}` (neurodyn {}).\n\n",
+        r.name(),
+        if quick { " (quick)" } else { "" },
+        r.title(),
+        rows.len(),
+        claims.len(),
+        r.name(),
+        if quick { " --quick" } else { "" },
+        env!("CARGO_PKG_VERSION"),
+    );
+    if quick {
+        md.push_str(
+            "This is the quick version: small networks trained briefly, to check the pipeline. \
+             Its verdicts are not the reproduction's; run it without `--quick` for those.\n\n",
+        );
+    }
+    md.push_str("| claim | seed | ours (mean ± s.d. over seeds) | verdict | how it is decided |\n");
+    md.push_str("|---|---|---|---|---|\n");
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for c in claims {
+        md.push_str(&format!(
+            "| {} | {} | {} | **{}** | {} |\n",
+            cell(&c.claim),
+            cell(&c.seed),
+            cell(&c.ours),
+            c.verdict.text(),
+            cell(&c.criterion)
+        ));
+    }
+    md.push_str("\n## Figures\n\n");
+    for f in figures
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+    {
+        let rel = f.strip_prefix(dir).unwrap_or(f);
+        md.push_str(&format!("![{}]({})\n\n", rel.display(), rel.display()));
+    }
+    md.push_str(
+        "The runs, their configs and every number above are in this directory: `results.csv` \
+         (one row per run), `runs/NNNN/` (each run), `sweep.toml` (what was trained).\n",
+    );
+    let md_path = dir.join("reproduction.md");
+    neurodyn_train::checkpoint::write_atomic(&md_path, md.as_bytes())?;
+    let json_path = dir.join("reproduction.json");
+    let json = serde_json::json!({
+        "reproduction": r.name(),
+        "quick": quick,
+        "runs": rows.len(),
+        "finished": finished,
+        "claims": claims,
+        "figures": figures,
+    });
+    let text = serde_json::to_string_pretty(&json)
+        .with_context(|| format!("cannot serialise {}", json_path.display()))?;
+    neurodyn_train::checkpoint::write_atomic(&json_path, text.as_bytes())?;
+    Ok(vec![md_path, json_path])
+}
