@@ -273,3 +273,48 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn reproduce_seed_003_quick_tests_each_worked_example_with_its_analysis() {
+    let root = tmp("reproduce3");
+    let out = root.join("seed-003");
+    ok(bin()
+        .args(["reproduce", "seed-003", "--quick", "--out"])
+        .arg(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
+    )
+    .expect("json");
+    let ids: Vec<&str> = json["claims"]
+        .as_array()
+        .expect("claims")
+        .iter()
+        .map(|c| {
+            assert!(
+                matches!(c["verdict"].as_str(), Some("holds" | "differs")),
+                "{c}"
+            );
+            c["id"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "flipflop-8-fixed-points",
+            "delay-comparison-line-attractor",
+            "dmc-category-in-delay",
+            "dale-learns",
+            "task-variance-clusters"
+        ]
+    );
+    // The analyses behind the claims wrote their files into the runs.
+    for f in [
+        "runs/0000/analysis/fixed_points.json",
+        "runs/0002/analysis/decoding.json",
+        "runs/0003/analysis/connectivity.json",
+        "runs/0004/analysis/task_variance.json",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -15,11 +15,22 @@ use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};
 use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
 use std::path::{Path, PathBuf};
 
-/// A setting: the values of `keys` in a row, as text.
+/// A setting: the values of `keys` in a row, as text short enough for a legend or a tick.
 fn setting(row: &ResultRow, keys: &[&String]) -> Vec<String> {
     keys.iter()
-        .map(|k| row.values.get(*k).map(json_text).unwrap_or_default())
+        .map(|k| short_value(&row.values.get(*k).map(json_text).unwrap_or_default()))
         .collect()
+}
+
+/// A value for a figure: a multi-task name as "mix of N tasks", other long text cut with "…".
+fn short_value(v: &str) -> String {
+    if v.chars().count() <= 32 {
+        v.to_string()
+    } else if v.contains('+') {
+        format!("mix of {} tasks", v.split('+').count())
+    } else {
+        v.chars().take(31).chain(std::iter::once('…')).collect()
+    }
 }
 
 /// Distinct items in order of first appearance.
@@ -84,9 +95,11 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
     };
     for key in panel_keys {
         let others: Vec<&String> = keys.iter().copied().filter(|k| Some(*k) != key).collect();
-        let x_of = |r: &ResultRow| match key {
-            Some(k) => r.values.get(k).map(json_text).unwrap_or_default(),
-            None => r.values.get("seed").map(json_text).unwrap_or_default(),
+        let x_of = |r: &ResultRow| {
+            short_value(&match key {
+                Some(k) => r.values.get(k).map(json_text).unwrap_or_default(),
+                None => r.values.get("seed").map(json_text).unwrap_or_default(),
+            })
         };
         let xs = distinct(done.iter().map(|r| x_of(r)));
         let lines = distinct(done.iter().map(|r| setting(r, &others)));

@@ -16,6 +16,7 @@
 //! what the short training gives, not what the seed claims.
 
 mod seed_001;
+mod seed_003;
 
 use crate::error::{Context, Result};
 use neurodyn_train::sweep::{Manifest, ResultRow};
@@ -41,7 +42,7 @@ pub trait Reproduction: Sync {
 }
 
 /// Every reproduction.
-pub static REPRODUCTIONS: &[&dyn Reproduction] = &[&seed_001::Seed001];
+pub static REPRODUCTIONS: &[&dyn Reproduction] = &[&seed_001::Seed001, &seed_003::Seed003];
 
 /// The reproduction called `name`.
 pub fn find(name: &str) -> Option<&'static dyn Reproduction> {
