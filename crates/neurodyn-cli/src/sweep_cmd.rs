@@ -12,9 +12,9 @@
 //! ```
 
 use crate::analyze::AnalyzeArgs;
+use crate::train_cmd::progress_bar;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use neurodyn_report::{Outcome, RunView};
 use neurodyn_train::sweep::{self, EventKind, RunStatus, SlurmOptions, SweepSpec};
 use std::collections::BTreeMap;
@@ -186,17 +186,10 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
         );
         return Ok(());
     }
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(total)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {percent:>3}% eta {eta:>4} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let bar = progress_bar(
+        total,
+        quiet,
+        "{elapsed_precise} [{bar:30}] {percent:>3}% eta {eta:>4} {msg}",
     );
     let mut finished = 0;
     let failed = sweep::run_many(dir, &m, jobs, |e| {
@@ -266,11 +259,11 @@ fn run_one(dir: &Path, index: usize, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let steps = rd.read_config()?.train.steps;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(steps)
-    };
+    let bar = progress_bar(
+        steps,
+        quiet,
+        "{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta:>3}",
+    );
     let out = sweep::run_one(dir, index, |r| bar.set_position(r.step))?;
     bar.finish_and_clear();
     if let Some(o) = out {

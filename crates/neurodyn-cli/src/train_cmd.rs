@@ -116,6 +116,21 @@ pub fn resolve(a: &TrainArgs) -> Result<(RunConfig, recipes::Base)> {
     Ok((cfg, base))
 }
 
+/// A progress bar over `total` with `template` (indicatif's), hidden when `quiet`.
+pub fn progress_bar(total: u64, quiet: bool, template: &str) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
 /// Train with a progress bar; returns the run directory and outcome.
 pub fn train_with_progress(
     cfg: RunConfig,
@@ -124,17 +139,10 @@ pub fn train_with_progress(
     quiet: bool,
 ) -> Result<Outcome> {
     let total = cfg.train.steps;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(total)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} {per_sec:>9} eta {eta:>3} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let bar = progress_bar(
+        total,
+        quiet,
+        "{elapsed_precise} [{bar:30}] {pos}/{len} {per_sec:>9} eta {eta:>3} {msg}",
     );
     let n_stages = cfg.train.curriculum.len();
     let mut stopped_at = None;

@@ -122,6 +122,22 @@ pub fn mean_sd(v: &[f64]) -> Option<(f64, f64)> {
     Some((m, s))
 }
 
+/// The quick version of a committed sweep file: named `name`, `seeds` replaced, and the keys of
+/// `base_over` (TOML) merged into its `[base]`.
+pub fn quick_sweep(text: &str, name: &str, seeds: &str, base_over: &str) -> String {
+    let mut t: toml::Table = toml::from_str(text).expect("a committed sweep parses");
+    t.insert("name".into(), name.into());
+    let seeds: toml::Table = toml::from_str(&format!("seeds = {seeds}")).expect("seeds");
+    t.extend(seeds);
+    let mut base = t
+        .remove("base")
+        .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+    let over: toml::Table = toml::from_str(base_over).expect("base keys");
+    neurodyn_train::recipes::merge(&mut base, toml::Value::Table(over));
+    t.insert("base".into(), base);
+    toml::to_string(&t).expect("serialise")
+}
+
 /// Write `reproduction.md` and `reproduction.json` into `dir`; returns their paths.
 pub fn write_reproduction(
     dir: &Path,

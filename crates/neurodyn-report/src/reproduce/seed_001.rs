@@ -116,28 +116,14 @@ impl Reproduction for Seed001 {
         if !quick {
             return SWEEP.to_string();
         }
-        // Small networks, a few hundred steps, two seeds: the pipeline end to end in minutes.
-        let mut t: toml::Table = toml::from_str(SWEEP).expect("the committed sweep parses");
-        t.insert("name".into(), "seed-001-quick".into());
-        t.insert(
-            "seeds".into(),
-            toml::Value::Table(toml::from_str("start = 0\ncount = 2").expect("toml")),
-        );
-        let quick_base = "model.n_rec = 24\ntrain.steps = 120\ntrain.warmup_steps = 20\n\
-                          eval.n_trials = 100\neval.n_record = 60\n";
-        let mut base = t
-            .get("base")
-            .and_then(|b| b.as_table())
-            .cloned()
-            .unwrap_or_default();
-        let over: toml::Table = toml::from_str(quick_base).expect("toml");
-        let mut merged = toml::Value::Table(base.clone());
-        neurodyn_train::recipes::merge(&mut merged, toml::Value::Table(over));
-        if let toml::Value::Table(m) = merged {
-            base = m;
-        }
-        t.insert("base".into(), toml::Value::Table(base));
-        toml::to_string(&t).expect("serialise")
+        // Small networks, a hundred-odd steps, two seeds: the pipeline end to end in seconds.
+        super::quick_sweep(
+            SWEEP,
+            "seed-001-quick",
+            "{ start = 0, count = 2 }",
+            "model.n_rec = 24\ntrain.steps = 120\ntrain.warmup_steps = 20\neval.n_trials = 100\n\
+             eval.n_record = 60\n",
+        )
     }
 
     fn claims(

@@ -66,19 +66,13 @@ impl Reproduction for Seed003 {
         if !quick {
             return SWEEP.to_string();
         }
-        let mut t: toml::Table = toml::from_str(SWEEP).expect("the committed sweep parses");
-        t.insert("name".into(), "seed-003-quick".into());
-        t.insert(
-            "seeds".into(),
-            toml::Value::Array(vec![toml::Value::Integer(0)]),
-        );
-        let base: toml::Table = toml::from_str(
+        super::quick_sweep(
+            SWEEP,
+            "seed-003-quick",
+            "[0]",
             "model.n_rec = 32\ntrain.steps = 150\ntrain.warmup_steps = 20\neval.n_trials = 100\n\
              eval.n_record = 60\n",
         )
-        .expect("toml");
-        t.insert("base".into(), toml::Value::Table(base));
-        toml::to_string(&t).expect("serialise")
     }
 
     fn claims(
