@@ -179,7 +179,7 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
     let mut panels = Vec::new();
     for g in &groups {
         let mut series = Vec::new();
-        for (si, s) in settings.iter().enumerate() {
+        for s in &settings {
             if g.as_ref().is_some_and(|g| &s[0] != g) {
                 continue;
             }
@@ -203,7 +203,9 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
             } else {
                 (keys.clone(), s.clone())
             };
-            series.push(Series::new(legend(&shown_keys, &shown), x, y).color(si));
+            // The same colour for the same setting of the other keys in every panel.
+            let color = series.len();
+            series.push(Series::new(legend(&shown_keys, &shown), x, y).color(color));
         }
         let title = match g {
             Some(v) => format!("{} = {v}", keys[0]),
