@@ -160,18 +160,13 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
     if jobs == 0 {
         bail!("--jobs must be at least 1");
     }
-    let mut total = 0u64;
-    let mut done_steps: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut todo = 0;
-    for r in &m.runs {
-        if sweep::status(dir, r) == RunStatus::Finished {
-            continue;
-        }
-        todo += 1;
-        let cfg = neurodyn_train::RunDir::new(&sweep::run_dir(dir, r)).read_config()?;
-        total += cfg.train.steps;
-        done_steps.insert(r.index, 0);
-    }
+    // Progress counts runs, each in thousandths of its steps (runs differ in length and kind).
+    let mut done: BTreeMap<usize, u64> = BTreeMap::new();
+    let todo = m
+        .runs
+        .iter()
+        .filter(|r| sweep::status(dir, r) != RunStatus::Finished)
+        .count();
     let finished_before = m.runs.len() - todo;
     println!(
         "sweep {}: {} runs, {finished_before} finished, {todo} to train, {} at a time",
@@ -187,7 +182,7 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let bar = progress_bar(
-        total,
+        todo as u64 * 1000,
         quiet,
         "{elapsed_precise} [{bar:30}] {percent:>3}% eta {eta:>4} {msg}",
     );
@@ -196,29 +191,25 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
         let run = &m.runs[e.index];
         match e.kind {
             EventKind::Started => {}
-            EventKind::Step(s) => {
-                done_steps.insert(e.index, s);
+            EventKind::Step { step, total } => {
+                done.insert(e.index, step * 1000 / total.max(1));
             }
-            EventKind::Finished {
-                accuracy,
-                seconds,
-                warnings,
-            } => {
+            EventKind::Finished(out) => {
                 finished += 1;
-                let health = match warnings {
-                    0 => String::new(),
-                    n => format!(", {n} health warning(s)"),
-                };
-                let line = format!(
-                    "{} ({}): accuracy {accuracy:.3} in {seconds:.1} s{health}",
-                    run.dir,
-                    run.label(&m.keys)
-                );
-                bar.suspend(|| println!("{line}"));
-                if let Ok(cfg) =
-                    neurodyn_train::RunDir::new(&sweep::run_dir(dir, run)).read_config()
-                {
-                    done_steps.insert(e.index, cfg.train.steps);
+                done.insert(e.index, 1000);
+                if let Some(o) = out {
+                    let health = match o.warnings.len() {
+                        0 => String::new(),
+                        n => format!(", {n} health warning(s)"),
+                    };
+                    let line = format!(
+                        "{} ({}): accuracy {:.3} in {:.1} s{health}",
+                        run.dir,
+                        run.label(&m.keys),
+                        o.accuracy,
+                        o.seconds
+                    );
+                    bar.suspend(|| println!("{line}"));
                 }
             }
             EventKind::Failed(msg) => {
@@ -226,7 +217,7 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
                 bar.suspend(|| eprintln!("{line}"));
             }
         }
-        bar.set_position(done_steps.values().sum());
+        bar.set_position(done.values().sum());
         bar.set_message(format!("{finished}/{todo} runs"));
     });
     bar.finish_and_clear();
@@ -253,28 +244,29 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
 fn run_one(dir: &Path, index: usize, quiet: bool) -> Result<()> {
     let m = sweep::read_manifest(dir)?;
     let run = m.run(index)?;
-    let rd = neurodyn_train::RunDir::new(&sweep::run_dir(dir, run));
     if sweep::status(dir, run) == RunStatus::Finished {
         println!("{}: already finished", run.dir);
         return Ok(());
     }
-    let steps = rd.read_config()?.train.steps;
     let bar = progress_bar(
-        steps,
+        0,
         quiet,
         "{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta:>3}",
     );
-    let out = sweep::run_one(dir, index, |r| bar.set_position(r.step))?;
+    let out = sweep::run_one(dir, index, |step, total| {
+        bar.set_length(total);
+        bar.set_position(step);
+    })?;
     bar.finish_and_clear();
     if let Some(o) = out {
         println!(
             "{} ({}): accuracy {:.3} in {:.1} s",
             run.dir,
             run.label(&m.keys),
-            o.score.accuracy,
-            o.train_seconds
+            o.accuracy,
+            o.seconds
         );
-        for w in &o.health.warnings {
+        for w in &o.warnings {
             eprintln!("warning: network health: {w}");
         }
     }

@@ -68,20 +68,15 @@ fn resolve(a: &TrainArgs) -> Result<VisionConfig> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config {}", p.display()))?;
-            let own = VisionConfig::from_toml(&text)
-                .map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?;
-            if own.model.kind == NetKind::ConvCtrnn || a.model.as_deref() == Some("conv-ctrnn") {
-                // Keys the file leaves out take the conv-ctrnn recipe, as `--model conv-ctrnn`
-                // does without a file (a CNN's or MLP's recipe is the generic default).
-                let mut merged = toml::Value::try_from(neurodyn_train::vision::conv_rnn::recipe())?;
-                neurodyn_train::recipes::merge(&mut merged, toml::from_str(&text)?);
+            let (cfg, recipe) = neurodyn_train::vision::from_user_toml(
+                &text,
+                a.model.as_deref() == Some("conv-ctrnn"),
+            )
+            .map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?;
+            if recipe {
                 eprintln!("{}: unset keys from the conv-ctrnn recipe", p.display());
-                merged.try_into().map_err(|e| {
-                    anyhow::anyhow!("{}: over the conv-ctrnn recipe: {e}", p.display())
-                })?
-            } else {
-                own
             }
+            cfg
         }
         None if a.model.as_deref() == Some("conv-ctrnn") => {
             neurodyn_train::vision::conv_rnn::recipe()

@@ -318,3 +318,36 @@ fn reproduce_seed_003_quick_tests_each_worked_example_with_its_analysis() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_vision_sweep_plans_runs_and_collects() {
+    let root = tmp("vision");
+    let file = root.join("cnn.toml");
+    std::fs::write(
+        &file,
+        "seeds = [0, 1]\n[base]\ntask.name = \"Mnist\"\nmodel.kind = \"mlp\"\ntrain.epochs = 1\n\
+         train.max_train_images = 200\neval.n_record = 10\n",
+    )
+    .expect("write");
+    let d = root.join("s");
+    ok(bin()
+        .args(["sweep", "plan"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&d));
+    let t = ok(bin().args(["sweep", "run"]).arg(&d).args(["--jobs", "2"]));
+    assert!(t.contains("2 of 2 runs trained"), "{t}");
+    ok(bin().args(["sweep", "collect"]).arg(&d));
+    let csv = std::fs::read_to_string(d.join("results.csv")).expect("csv");
+    let row: Vec<&str> = csv.lines().nth(1).expect("row").split(',').collect();
+    assert_eq!(&row[..4], ["0", "runs/0000", "finished", "0"], "{csv}");
+    assert!(row[4].parse::<f64>().is_ok_and(|a| a > 0.2), "{csv}");
+    assert!(
+        row[8].parse::<f64>().is_ok_and(|l| l > 0.0),
+        "the loss column: {csv}"
+    );
+    assert!(d.join("figures/sweep_learning.png").exists());
+    let t = ok(bin().args(["sweep", "analyze"]).arg(&d).arg("rdm"));
+    assert!(t.contains("2 runs analysed"), "{t}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -10,7 +10,7 @@
 //! Only finished runs are drawn.
 
 use crate::error::{Context, Result};
-use crate::training_figures::{smooth, Metrics};
+use crate::training_figures::smooth;
 use neurodyn_plot::{panels_sized, LegendPos, Panel, Series, SeriesStyle};
 use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
 use std::path::{Path, PathBuf};
@@ -31,6 +31,30 @@ fn short_value(v: &str) -> String {
     } else {
         v.chars().take(31).chain(std::iter::once('…')).collect()
     }
+}
+
+/// The `step` and `accuracy` columns of a run's `metrics.csv` (a recurrent or a vision run's).
+fn step_accuracy(path: &Path) -> Result<(Vec<f64>, Vec<f64>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| {
+        header.iter().position(|h| *h == name).ok_or_else(|| {
+            crate::error::ReportError::Run(format!("{}: no column '{name}'", path.display()))
+        })
+    };
+    let (s, a) = (col("step")?, col("accuracy")?);
+    let (mut step, mut acc) = (Vec::new(), Vec::new());
+    for l in lines {
+        let cells: Vec<&str> = l.split(',').collect();
+        let get = |k: usize| cells.get(k).and_then(|v| v.parse::<f64>().ok());
+        if let (Some(x), Some(y)) = (get(s), get(a)) {
+            step.push(x);
+            acc.push(y);
+        }
+    }
+    Ok((step, acc))
 }
 
 /// Distinct items in order of first appearance.
@@ -185,10 +209,9 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
             }
             let mut curves: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
             for r in done.iter().filter(|r| &setting(r, &keys) == s) {
-                let m = Metrics::load(&dir.join(&r.dir).join("metrics.csv"))?;
-                let acc = m.col("accuracy");
+                let (step, acc) = step_accuracy(&dir.join(&r.dir).join("metrics.csv"))?;
                 let w = (acc.len() / 20).max(1);
-                curves.push((m.col("step"), smooth(&acc, w)));
+                curves.push((step, smooth(&acc, w)));
             }
             let n = curves.iter().map(|c| c.0.len()).min().unwrap_or(0);
             if n == 0 {

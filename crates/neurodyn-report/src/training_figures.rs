@@ -15,13 +15,13 @@ use neurodyn_plot::{panels, panels_sized, LegendPos, Panel, Series, SeriesStyle,
 use std::path::{Path, PathBuf};
 
 /// The columns of `metrics.csv` by name.
-pub(crate) struct Metrics {
+struct Metrics {
     header: Vec<String>,
     rows: Vec<Vec<f64>>,
 }
 
 impl Metrics {
-    pub(crate) fn load(path: &Path) -> Result<Metrics> {
+    fn load(path: &Path) -> Result<Metrics> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let mut lines = text.lines();
@@ -50,7 +50,7 @@ impl Metrics {
         Ok(Metrics { header, rows })
     }
 
-    pub(crate) fn col(&self, name: &str) -> Vec<f64> {
+    fn col(&self, name: &str) -> Vec<f64> {
         match self.header.iter().position(|h| h == name) {
             Some(k) => self.rows.iter().map(|r| r[k]).collect(),
             None => vec![f64::NAN; self.rows.len()],

@@ -44,7 +44,7 @@ fn a_grid_plans_every_combination_in_order_over_the_recipe() {
     let runs = s.plan().expect("plan");
     assert_eq!(runs.len(), 8);
     let row = |i: usize| -> (String, f64, u64) {
-        let c: &RunConfig = &runs[i].config;
+        let c: &RunConfig = runs[i].config.recurrent().expect("a recurrent run");
         (
             c.model.kind.to_string(),
             c.train.regularizers[0].weight(),
@@ -57,14 +57,14 @@ fn a_grid_plans_every_combination_in_order_over_the_recipe() {
     assert_eq!(row(7), ("gru".into(), 1e-3, 5));
     // The recipe's keys the base leaves out are kept: its activity penalty's kind, its lr.
     let recipe = neurodyn_train::recipes::recipe("GoNogo", 0);
-    for r in &runs {
-        assert_eq!(
-            r.config.train.regularizers.len(),
-            recipe.train.regularizers.len()
-        );
-        assert_eq!(r.config.train.lr, recipe.train.lr);
-        assert_eq!(r.config.train.steps, 20);
-        assert_eq!(r.config.model.n_rec, 12);
+    for r in runs
+        .iter()
+        .map(|r| r.config.recurrent().expect("recurrent"))
+    {
+        assert_eq!(r.train.regularizers.len(), recipe.train.regularizers.len());
+        assert_eq!(r.train.lr, recipe.train.lr);
+        assert_eq!(r.train.steps, 20);
+        assert_eq!(r.model.n_rec, 12);
     }
     let m = s.manifest(&runs);
     assert_eq!(m.runs[7].dir, "runs/0007");
@@ -88,13 +88,8 @@ task.name = "GoNogo"
     let runs = spec(text).expect("spec").plan().expect("plan");
     let got: Vec<(usize, f64, u64)> = runs
         .iter()
-        .map(|r| {
-            (
-                r.config.model.n_rec,
-                r.config.train.lr,
-                r.config.train.steps,
-            )
-        })
+        .map(|r| r.config.recurrent().expect("recurrent"))
+        .map(|c| (c.model.n_rec, c.train.lr, c.train.steps))
         .collect();
     assert_eq!(
         got,
@@ -126,7 +121,6 @@ fn bad_sweeps_are_refused_naming_the_key_and_value() {
         ("seeds = { start = 0 }\n", "count"),
         ("sedes = [1]\n", "unknown key `sedes`"),
         ("seeds = [0]\n[grid]\nseed = [1]\n", "keep one"),
-        ("[base]\ntask.name = \"Mnist\"\n", "image tasks"),
         ("[grid]\n\"train.batch_size\" = [0]\n", "train.batch_size"),
     ];
     for (text, needle) in cases {
@@ -183,17 +177,17 @@ fn runs_finish_on_a_pool_and_an_interrupted_run_resumes_bit_identically() {
     // Sweep b: run 2 is interrupted at step 12 (its checkpoint is from step 10), then resumed.
     sweep::write_plan(&b, &text, &s).expect("plan b");
     let cut = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        sweep::run_one(&b, 2, |r| assert!(r.step < 12, "interrupted"))
+        sweep::run_one(&b, 2, |step, _| assert!(step < 12, "interrupted"))
     }));
     assert!(cut.is_err(), "the run was interrupted");
     assert_eq!(
         sweep::status(&b, &m.runs[2]),
         RunStatus::Started { step: Some(10) }
     );
-    let resumed = sweep::run_one(&b, 2, |_| {}).expect("resume");
+    let resumed = sweep::run_one(&b, 2, |_, _| {}).expect("resume");
     assert!(resumed.is_some());
     assert!(
-        sweep::run_one(&b, 2, |_| {}).expect("again").is_none(),
+        sweep::run_one(&b, 2, |_, _| {}).expect("again").is_none(),
         "finished: skipped"
     );
     let file = |d: &Path, f: &str| std::fs::read(d.join("runs/0002").join(f)).expect(f);
@@ -244,13 +238,65 @@ fn a_failed_run_is_marked_and_named_and_the_others_go_on() {
     let d = tmp("fail");
     let (m, _) = sweep::write_plan(&d, &text, &s).expect("plan");
     // Run only two of them.
-    let e = sweep::run_one(&d, 0, |_| {}).expect_err("diverges");
+    let e = sweep::run_one(&d, 0, |_, _| {}).expect_err("diverges");
     assert!(e.to_string().contains("non-finite"), "{e}");
     match sweep::status(&d, &m.runs[0]) {
         RunStatus::Failed(msg) => assert!(msg.contains("non-finite"), "{msg}"),
         other => panic!("{other:?}"),
     }
-    let e = sweep::run_one(&d, 99, |_| {}).expect_err("no such run");
+    let e = sweep::run_one(&d, 99, |_, _| {}).expect_err("no such run");
     assert!(e.to_string().contains("runs 0 to 7"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn vision_runs_sweep_and_an_interrupted_one_trains_again_to_the_same_weights() {
+    let text = r#"
+seeds = [0, 1]
+[base]
+task.name = "Mnist"
+model.kind = "mlp"
+train.epochs = 1
+train.max_train_images = 200
+eval.n_record = 10
+[grid]
+"train.lr" = [0.001, 0.003]
+"#;
+    let s = spec(text).expect("spec");
+    let runs = s.plan().expect("plan");
+    assert_eq!(runs.len(), 4);
+    assert!(runs.iter().all(|r| r.config.recurrent().is_none()));
+    let (a, b) = (tmp("va"), tmp("vb"));
+    let (m, _) = sweep::write_plan(&a, text, &s).expect("plan a");
+    assert!(a.join("runs/0003/planned.toml").exists() && !a.join("runs/0003/config.toml").exists());
+    assert!(sweep::run_many(&a, &m, 2, |_| {}).is_empty());
+    let rows = sweep::collect(&a, &m).expect("collect");
+    assert!(
+        rows.iter().all(|r| r.accuracy.is_some_and(|x| x > 0.2)),
+        "{rows:?}"
+    );
+
+    // In b, run 1 was "interrupted": it left a config, a half-written metrics file and junk.
+    sweep::write_plan(&b, text, &s).expect("plan b");
+    let r1 = b.join("runs/0001");
+    std::fs::write(r1.join("config.toml"), "seed = 1\n").expect("write");
+    std::fs::write(r1.join("metrics.csv"), "epoch,step\n1,1\n").expect("write");
+    std::fs::create_dir_all(r1.join("figures")).expect("mkdir");
+    assert!(matches!(
+        sweep::status(&b, &m.runs[1]),
+        RunStatus::Started { .. }
+    ));
+    let out = sweep::run_one(&b, 1, |_, _| {})
+        .expect("train")
+        .expect("trained");
+    assert_eq!(Some(out.accuracy), rows[1].accuracy);
+    let weights = |d: &Path| std::fs::read(d.join("runs/0001/model.safetensors")).expect("model");
+    assert_eq!(weights(&a), weights(&b));
+
+    // A key a vision config does not have is named.
+    let bad = text.replace("\"train.lr\"", "\"train.lrr\"");
+    let e = spec(&bad).expect("spec").plan().expect_err("unknown key");
+    assert!(e.to_string().contains("train.lrr"), "{e}");
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
 }

@@ -88,11 +88,12 @@ pub fn collect(dir: &Path, manifest: &Manifest) -> Result<Vec<ResultRow>> {
     Ok(rows)
 }
 
-/// The loss of the last row of a `metrics.csv` (none: `None`).
+/// The `loss` column of the last row of a `metrics.csv` (recurrent or vision; none: `None`).
 fn last_loss(path: &Path) -> Option<f64> {
     let text = std::fs::read_to_string(path).ok()?;
-    let last = text.lines().skip(1).last()?;
-    last.split(',').nth(1)?.parse().ok()
+    let mut lines = text.lines();
+    let column = lines.next()?.split(',').position(|h| h == "loss")?;
+    lines.last()?.split(',').nth(column)?.parse().ok()
 }
 
 /// Write `results.csv` (index, dir, status, one column per swept key, then the metrics, then

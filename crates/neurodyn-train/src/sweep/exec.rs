@@ -1,9 +1,10 @@
 //! Running a sweep's runs: one by index (a Slurm array task), or many on a local pool.
 
-use super::{read_manifest, run_dir, Manifest, ManifestRun};
+use super::{read_manifest, run_dir, Manifest, ManifestRun, VISION_PLAN};
 use crate::checkpoint::write_atomic;
-use crate::error::{io, Result};
-use crate::run::{train_run_with, Outcome, RunDir, Start};
+use crate::error::{file, io, Result};
+use crate::run::{train_run_with, RunDir, Start};
+use crate::vision::{train_vision, VisionConfig};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -57,15 +58,27 @@ pub fn status(dir: &Path, run: &ManifestRun) -> RunStatus {
     RunStatus::Pending
 }
 
-/// Train run `index` of the sweep in `dir` (a finished run: `Ok(None)`, nothing done). An
-/// interrupted run continues from its checkpoint with the config it was planned with, so the
-/// result is bit-identical to an uninterrupted one. A failure is also written to the run's
-/// `failed.txt` (removed when it is tried again).
+/// What a run that finished training reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finished {
+    /// Accuracy on fresh trials (held-out images for a vision run).
+    pub accuracy: f64,
+    /// Training wall time (s), over every segment.
+    pub seconds: f64,
+    /// Network-health warnings (recurrent runs).
+    pub warnings: Vec<String>,
+}
+
+/// Train run `index` of the sweep in `dir` (a finished run: `Ok(None)`, nothing done).
+/// `on_step(step, total)` follows its progress. An interrupted recurrent run continues from its
+/// checkpoint with the config it was planned with, so the result is bit-identical to an
+/// uninterrupted one; an interrupted vision run trains again from the start (same result). A
+/// failure is also written to the run's `failed.txt` (removed when it is tried again).
 pub fn run_one(
     dir: &Path,
     index: usize,
-    on_step: impl FnMut(&crate::StepReport),
-) -> Result<Option<Outcome>> {
+    on_step: impl FnMut(u64, u64),
+) -> Result<Option<Finished>> {
     let manifest = read_manifest(dir)?;
     run_in(dir, manifest.run(index)?, on_step)
 }
@@ -73,8 +86,8 @@ pub fn run_one(
 fn run_in(
     dir: &Path,
     run: &ManifestRun,
-    on_step: impl FnMut(&crate::StepReport),
-) -> Result<Option<Outcome>> {
+    mut on_step: impl FnMut(u64, u64),
+) -> Result<Option<Finished>> {
     if status(dir, run) == RunStatus::Finished {
         return Ok(None);
     }
@@ -83,9 +96,20 @@ fn run_in(
     if failed.exists() {
         std::fs::remove_file(&failed).map_err(|e| io(&failed, e))?;
     }
-    let result = rd
-        .read_config()
-        .and_then(|cfg| train_run_with(cfg, &rd.root, Start::Resume, on_step));
+    let planned = rd.root.join(VISION_PLAN);
+    let result = if planned.exists() {
+        train_vision_run(&rd.root, &planned, on_step)
+    } else {
+        rd.read_config().and_then(|cfg| {
+            let total = cfg.train.steps;
+            let o = train_run_with(cfg, &rd.root, Start::Resume, |r| on_step(r.step, total))?;
+            Ok(Finished {
+                accuracy: o.score.accuracy,
+                seconds: o.train_seconds,
+                warnings: o.health.warnings,
+            })
+        })
+    };
     match result {
         Ok(o) => Ok(Some(o)),
         Err(e) => {
@@ -93,6 +117,39 @@ fn run_in(
             Err(e)
         }
     }
+}
+
+/// Train the vision run planned in `planned`, from the start: what an interrupted attempt left
+/// in its directory is removed first (vision runs keep no checkpoint).
+fn train_vision_run(
+    root: &Path,
+    planned: &Path,
+    mut on_step: impl FnMut(u64, u64),
+) -> Result<Finished> {
+    let text = std::fs::read_to_string(planned).map_err(|e| io(planned, e))?;
+    let cfg = VisionConfig::from_toml(&text).map_err(|m| file(planned, m))?;
+    let entries = std::fs::read_dir(root).map_err(|e| io(root, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| io(root, e))?.path();
+        let keep = path
+            .file_name()
+            .is_some_and(|n| n == VISION_PLAN || n == FAILED);
+        if keep {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| io(&path, e))?;
+    }
+    let o = train_vision(cfg, root, |s| on_step(s.step, s.total_steps))?;
+    Ok(Finished {
+        accuracy: o.test.accuracy,
+        seconds: o.train_seconds,
+        warnings: Vec::new(),
+    })
 }
 
 /// What [`run_many`] reports as it goes.
@@ -109,17 +166,15 @@ pub struct Event {
 pub enum EventKind {
     /// It began (or resumed) training.
     Started,
-    /// It reached this step (every 10th step and the last).
-    Step(u64),
-    /// It finished: accuracy on fresh trials, and training time in seconds.
-    Finished {
-        /// Accuracy.
-        accuracy: f64,
-        /// Training wall time (s), over every segment.
-        seconds: f64,
-        /// Network-health warnings.
-        warnings: usize,
+    /// It reached `step` of `total` (every 10th step).
+    Step {
+        /// The step.
+        step: u64,
+        /// Its steps in all.
+        total: u64,
     },
+    /// It finished (`None`: it had already finished).
+    Finished(Option<Finished>),
     /// It failed, with this message (the other runs go on).
     Failed(String),
 }
@@ -155,22 +210,13 @@ pub fn run_many(
                     });
                 };
                 send(EventKind::Started);
-                let result = run_in(dir, run, |r| {
-                    if r.step % 10 == 0 {
-                        send(EventKind::Step(r.step));
+                let result = run_in(dir, run, |step, total| {
+                    if step % 10 == 0 {
+                        send(EventKind::Step { step, total });
                     }
                 });
                 send(match result {
-                    Ok(Some(o)) => EventKind::Finished {
-                        accuracy: o.score.accuracy,
-                        seconds: o.train_seconds,
-                        warnings: o.health.warnings.len(),
-                    },
-                    Ok(None) => EventKind::Finished {
-                        accuracy: f64::NAN,
-                        seconds: 0.0,
-                        warnings: 0,
-                    },
+                    Ok(o) => EventKind::Finished(o),
                     Err(e) => EventKind::Failed(e.to_string()),
                 });
             });

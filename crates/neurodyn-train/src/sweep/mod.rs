@@ -30,6 +30,10 @@
 //! checked as `neurodyn train --check` checks a config before anything is written; an error names
 //! the key and value that caused it.
 //!
+//! A base whose task is an image task (or whose model is `cnn`, `mlp` or `conv-ctrnn`) sweeps
+//! vision runs the same way (a `conv-ctrnn` base goes over the conv-ctrnn recipe). A vision run
+//! has no checkpoint: an interrupted one trains again from the start, to the same result.
+//!
 //! The sweep directory:
 //!
 //! ```text
@@ -37,7 +41,9 @@
 //!   sweep.toml           the sweep file as given
 //!   sweep.json           the manifest: keys swept, and per run its index, directory and values
 //!   runs/0007/           a run directory (see crate::run): config.toml fully resolved at
-//!                        planning, the rest written when it trains; failed.txt if it failed
+//!                        planning (a vision run: planned.toml, as its trainer writes
+//!                        config.toml when it starts), the rest written when it trains;
+//!                        failed.txt if it failed
 //!   results.csv, .json   `sweep collect`: one row per run, swept values and eval.json metrics
 //!   slurm.sh             `sweep slurm`: the job-array script
 //! ```
@@ -51,12 +57,13 @@ pub mod keys;
 mod slurm;
 
 pub use collect::{collect, csv_cell, write_results, ResultRow};
-pub use exec::{run_many, run_one, status, Event, EventKind, RunStatus};
+pub use exec::{run_many, run_one, status, Event, EventKind, Finished, RunStatus};
 pub use slurm::{array_spec, slurm_script, SlurmOptions};
 
 use crate::checkpoint::write_atomic;
 use crate::config::RunConfig;
 use crate::error::{file, io, Result, TrainError};
+use crate::vision::VisionConfig;
 use keys::{KeyPath, SetError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -83,7 +90,45 @@ pub struct PlannedRun {
     /// The swept keys and this run's values, in the order of [`Manifest::keys`].
     pub values: Vec<(String, toml::Value)>,
     /// The resolved config.
-    pub config: RunConfig,
+    pub config: PlannedConfig,
+}
+
+/// A planned run's resolved config: a recurrent network's or an image classifier's.
+#[derive(Clone, Debug)]
+pub enum PlannedConfig {
+    /// A recurrent run (`neurodyn train` on a cognitive task).
+    Recurrent(RunConfig),
+    /// A vision run (a CNN, MLP or convolutional CTRNN on an image task).
+    Vision(VisionConfig),
+}
+
+/// The file a vision run's planned config is kept in (its trainer writes `config.toml`).
+pub const VISION_PLAN: &str = "planned.toml";
+
+impl PlannedConfig {
+    /// The resolved config as TOML.
+    pub fn to_toml(&self) -> String {
+        match self {
+            PlannedConfig::Recurrent(c) => c.to_toml(),
+            PlannedConfig::Vision(c) => c.to_toml(),
+        }
+    }
+
+    /// The recurrent config, if it is one.
+    pub fn recurrent(&self) -> Option<&RunConfig> {
+        match self {
+            PlannedConfig::Recurrent(c) => Some(c),
+            PlannedConfig::Vision(_) => None,
+        }
+    }
+
+    /// The name of the file it is planned into, in its run directory.
+    pub fn file_name(&self) -> &'static str {
+        match self {
+            PlannedConfig::Recurrent(_) => "config.toml",
+            PlannedConfig::Vision(_) => VISION_PLAN,
+        }
+    }
 }
 
 /// `sweep.json`: what a planned sweep holds.
@@ -358,7 +403,7 @@ impl SweepSpec {
 fn resolve(
     base: &toml::Table,
     sets: &[(KeyPath, toml::Value)],
-) -> std::result::Result<RunConfig, String> {
+) -> std::result::Result<PlannedConfig, String> {
     let mut user = base.clone();
     for (k, v) in sets {
         match k.set(&mut user, v) {
@@ -368,23 +413,31 @@ fn resolve(
         }
     }
     let text = toml::to_string(&user).map_err(|e| e.to_string())?;
-    if crate::vision::is_vision_toml(&text) {
-        return Err(
-            "sweeps train recurrent networks; image tasks (cnn, mlp, conv-ctrnn) cannot be \
-                    swept yet"
-                .into(),
-        );
-    }
-    let (cfg, _) = crate::recipes::from_user_toml(&text, None, None)?;
-    let mut full = toml::Table::try_from(&cfg).map_err(|e| e.to_string())?;
+    let full = if crate::vision::is_vision_toml(&text) {
+        let (cfg, _) = crate::vision::from_user_toml(&text, false)?;
+        toml::Table::try_from(&cfg)
+    } else {
+        let (cfg, _) = crate::recipes::from_user_toml(&text, None, None)?;
+        toml::Table::try_from(&cfg)
+    };
+    let mut full = full.map_err(|e| e.to_string())?;
     for (k, v) in sets {
         k.set(&mut full, v).map_err(|e| e.to_string())?;
     }
-    let cfg: RunConfig = toml::Value::Table(full)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.to_string())?;
-    cfg.clone().plan().map_err(|e| e.to_string())?;
-    Ok(cfg)
+    let full = toml::Value::Table(full);
+    if crate::vision::is_vision_toml(&text) {
+        let cfg: VisionConfig = full
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        crate::vision::check(&cfg).map_err(|e| e.to_string())?;
+        Ok(PlannedConfig::Vision(cfg))
+    } else {
+        let cfg: RunConfig = full
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        cfg.clone().plan().map_err(|e| e.to_string())?;
+        Ok(PlannedConfig::Recurrent(cfg))
+    }
 }
 
 fn parse_seeds(v: &toml::Value) -> std::result::Result<Vec<u64>, String> {
@@ -466,7 +519,7 @@ pub fn write_plan(dir: &Path, sweep_text: &str, spec: &SweepSpec) -> Result<(Man
         let old = read_manifest(dir)?;
         let same = old == manifest
             && runs.iter().zip(&old.runs).all(|(r, m)| {
-                std::fs::read_to_string(dir.join(&m.dir).join("config.toml"))
+                std::fs::read_to_string(dir.join(&m.dir).join(r.config.file_name()))
                     .is_ok_and(|t| t == r.config.to_toml())
             });
         if same {
@@ -487,7 +540,10 @@ pub fn write_plan(dir: &Path, sweep_text: &str, spec: &SweepSpec) -> Result<(Man
     for (r, m) in runs.iter().zip(&manifest.runs) {
         let run_dir = dir.join(&m.dir);
         std::fs::create_dir_all(&run_dir).map_err(|e| io(&run_dir, e))?;
-        write_atomic(&run_dir.join("config.toml"), r.config.to_toml().as_bytes())?;
+        write_atomic(
+            &run_dir.join(r.config.file_name()),
+            r.config.to_toml().as_bytes(),
+        )?;
     }
     write_atomic(&dir.join("sweep.toml"), sweep_text.as_bytes())?;
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| file(&manifest_path, e))?;

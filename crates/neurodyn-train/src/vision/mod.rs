@@ -50,6 +50,34 @@ pub use eval::{ClassRow, ClassScore, Normalize};
 pub use network::VisionNet;
 pub use train::{load_vision_run, prepare, train_vision, Prepared, VisionOutcome, VisionStep};
 
+/// A user's vision config file, resolved: a `conv-ctrnn` file (or any file with `conv_ctrnn`,
+/// the command line's `--model conv-ctrnn`) goes over the conv-ctrnn recipe, so keys it leaves
+/// out take the recipe's values; a CNN's or MLP's over the generic defaults. The flag says
+/// whether the recipe was the base.
+pub fn from_user_toml(text: &str, conv_ctrnn: bool) -> Result<(VisionConfig, bool), String> {
+    let own = VisionConfig::from_toml(text)?;
+    if own.model.kind != NetKind::ConvCtrnn && !conv_ctrnn {
+        return Ok((own, false));
+    }
+    let mut merged = toml::Value::try_from(conv_rnn::recipe()).map_err(|e| e.to_string())?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    crate::recipes::merge(&mut merged, toml::Value::Table(table));
+    let cfg = merged
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("over the conv-ctrnn recipe: {e}"))?;
+    Ok((cfg, true))
+}
+
+/// Every check `neurodyn train --check` makes of a vision config: the images are read and the
+/// network is built; nothing is trained or written.
+pub fn check(cfg: &VisionConfig) -> crate::Result<()> {
+    if cfg.model.kind == NetKind::ConvCtrnn {
+        conv_rnn_run::prepare(cfg.clone()).map(|_| ())
+    } else {
+        prepare(cfg.clone()).map(|_| ())
+    }
+}
+
 /// Whether a config's TOML describes a vision run: its `[task] name` is an image task, or its
 /// `[model] kind` is `cnn`, `mlp` or `conv-ctrnn`. Text that is not TOML is not a vision config (the RNN
 /// parser then reports the error).
