@@ -4,6 +4,7 @@
 //! ```text
 //! neurodyn reproduce seed-001 --out reproductions/seed-001      36 runs, about 25 min on 2 cores
 //! neurodyn reproduce seed-001 --quick --out /tmp/seed-001-quick  the pipeline in about a minute
+//! neurodyn reproduce seed-002 --out reproductions/seed-002      conv-ctrnn vs CNN, under noise
 //! neurodyn reproduce seed-003 --out reproductions/seed-003      the primer's worked examples
 //! ```
 //!
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `neurodyn reproduce`.
 #[derive(Args, Debug)]
 pub struct ReproduceArgs {
-    /// The seed document: seed-001 or seed-003 (seed-000 and seed-002 are not written yet).
+    /// The seed document: seed-001, seed-002 or seed-003 (seed-000 is not written yet).
     pub name: String,
     /// The directory to train and write into (default: reproductions/NAME, or NAME-quick).
     #[arg(long)]
@@ -40,8 +41,7 @@ pub fn run(a: &ReproduceArgs) -> Result<()> {
     let Some(r) = find(&a.name) else {
         let names: Vec<&str> = REPRODUCTIONS.iter().map(|r| r.name()).collect();
         bail!(
-            "no reproduction called '{}': available: {} (seed-000 and seed-002 are not written \
-             yet)",
+            "no reproduction called '{}': available: {} (seed-000 is not written yet)",
             a.name,
             names.join(", ")
         );

@@ -275,6 +275,36 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
 }
 
 #[test]
+fn reproduce_seed_002_quick_compares_the_conv_ctrnn_with_the_cnn_under_noise() {
+    let root = tmp("reproduce2");
+    let out = root.join("seed-002");
+    ok(bin()
+        .args(["reproduce", "seed-002", "--quick", "--jobs", "2", "--out"])
+        .arg(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
+    )
+    .expect("json");
+    let claims = json["claims"].as_array().expect("claims");
+    assert_eq!(claims.len(), 3);
+    for c in claims {
+        assert!(
+            matches!(c["verdict"].as_str(), Some("holds" | "differs")),
+            "{c}"
+        );
+    }
+    // The conv-ctrnn (run 1) was scored beside the CNN of its seed (run 0).
+    let noise: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("runs/0001/analysis/noise_robustness.json"))
+            .expect("noise json"),
+    )
+    .expect("json");
+    assert_eq!(noise["model"], "conv-ctrnn");
+    assert_eq!(noise["compare"]["model"], "cnn");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn reproduce_seed_003_quick_tests_each_worked_example_with_its_analysis() {
     let root = tmp("reproduce3");
     let out = root.join("seed-003");

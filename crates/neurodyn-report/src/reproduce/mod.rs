@@ -16,9 +16,11 @@
 //! what the short training gives, not what the seed claims.
 
 mod seed_001;
+mod seed_002;
 mod seed_003;
 
-use crate::error::{Context, Result};
+use crate::error::{Context, ReportError, Result};
+use crate::view::RunView;
 use neurodyn_train::sweep::{Manifest, ResultRow};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -42,7 +44,8 @@ pub trait Reproduction: Sync {
 }
 
 /// Every reproduction.
-pub static REPRODUCTIONS: &[&dyn Reproduction] = &[&seed_001::Seed001, &seed_003::Seed003];
+pub static REPRODUCTIONS: &[&dyn Reproduction] =
+    &[&seed_001::Seed001, &seed_002::Seed002, &seed_003::Seed003];
 
 /// The reproduction called `name`.
 pub fn find(name: &str) -> Option<&'static dyn Reproduction> {
@@ -120,6 +123,24 @@ pub fn mean_sd(v: &[f64]) -> Option<(f64, f64)> {
         0.0
     };
     Some((m, s))
+}
+
+/// Run the registry's analysis `name` on `run` with command-line `args`, and read its JSON.
+pub(crate) fn analysis_json(run: &Path, name: &str, args: &[&str]) -> Result<serde_json::Value> {
+    let view = RunView::open(run)?;
+    let a = crate::find(name)
+        .ok_or_else(|| ReportError::Options(format!("no analysis called '{name}'")))?;
+    let matches = a
+        .command()
+        .try_get_matches_from(std::iter::once(name).chain(args.iter().copied()))
+        .map_err(|e| ReportError::Options(format!("{name}: {e}")))?;
+    a.run_matches(&view, &matches)?;
+    let p = run
+        .join("analysis")
+        .join(format!("{}.json", name.replace('-', "_")));
+    let text =
+        std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("cannot parse {}", p.display()))
 }
 
 /// The quick version of a committed sweep file: named `name`, `seeds` replaced, and the keys of

@@ -4,9 +4,8 @@
 //! held through a delay, a network obeying Dale's law, and task-variance clusters with their
 //! lesions in a network trained on the 20 tasks of Yang et al. 2019.
 
-use super::{mean_sd_text, Claim, Reproduction, Verdict};
-use crate::error::{Context, ReportError, Result};
-use crate::view::RunView;
+use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
+use crate::error::Result;
 use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -16,24 +15,6 @@ const SWEEP: &str = include_str!("../../../../sweeps/seed-003.toml");
 
 /// Seed 003.
 pub struct Seed003;
-
-/// Run the registry's analysis `name` on `run` with command-line `args`, and read its JSON.
-fn analysis_json(run: &Path, name: &str, args: &[&str]) -> Result<Value> {
-    let view = RunView::open(run)?;
-    let a = crate::find(name)
-        .ok_or_else(|| ReportError::Options(format!("no analysis called '{name}'")))?;
-    let matches = a
-        .command()
-        .try_get_matches_from(std::iter::once(name).chain(args.iter().copied()))
-        .map_err(|e| ReportError::Options(format!("{name}: {e}")))?;
-    a.run_matches(&view, &matches)?;
-    let p = run
-        .join("analysis")
-        .join(format!("{}.json", name.replace('-', "_")));
-    let text =
-        std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("cannot parse {}", p.display()))
-}
 
 /// The finished runs of the sweep whose task name starts with `task`.
 fn runs_of<'a>(rows: &'a [ResultRow], task: &str) -> Vec<&'a ResultRow> {
