@@ -2,6 +2,7 @@
 //! its claims and write a claims table (`neurodyn_report::reproduce`).
 //!
 //! ```text
+//! neurodyn reproduce seed-000 --out reproductions/seed-000      seed 000's CNN and experiments 3-7
 //! neurodyn reproduce seed-001 --out reproductions/seed-001      36 runs, about 25 min on 2 cores
 //! neurodyn reproduce seed-001 --quick --out /tmp/seed-001-quick  the pipeline in about a minute
 //! neurodyn reproduce seed-002 --out reproductions/seed-002      conv-ctrnn vs CNN, under noise
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `neurodyn reproduce`.
 #[derive(Args, Debug)]
 pub struct ReproduceArgs {
-    /// The seed document: seed-001, seed-002 or seed-003 (seed-000 is not written yet).
+    /// The seed document: seed-000, seed-001, seed-002 or seed-003.
     pub name: String,
     /// The directory to train and write into (default: reproductions/NAME, or NAME-quick).
     #[arg(long)]
@@ -41,7 +42,7 @@ pub fn run(a: &ReproduceArgs) -> Result<()> {
     let Some(r) = find(&a.name) else {
         let names: Vec<&str> = REPRODUCTIONS.iter().map(|r| r.name()).collect();
         bail!(
-            "no reproduction called '{}': available: {} (seed-000 is not written yet)",
+            "no reproduction called '{}': available: {}",
             a.name,
             names.join(", ")
         );

@@ -381,3 +381,38 @@ fn a_vision_sweep_plans_runs_and_collects() {
     assert!(t.contains("2 runs analysed"), "{t}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
+    let root = tmp("reproduce0");
+    let out = root.join("seed-000");
+    ok(bin()
+        .args(["reproduce", "seed-000", "--quick", "--out"])
+        .arg(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
+    )
+    .expect("json");
+    let verdicts: Vec<(&str, &str)> = json["claims"]
+        .as_array()
+        .expect("claims")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or(""),
+                c["verdict"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let tested = |id: &str| {
+        verdicts
+            .iter()
+            .any(|(i, v)| *i == id && matches!(*v, "holds" | "differs"))
+    };
+    assert!(
+        tested("rdm-category-rises") && tested("dprime-1-vs-7"),
+        "{verdicts:?}"
+    );
+    assert!(out.join("runs/0000/analysis/rdm.json").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}

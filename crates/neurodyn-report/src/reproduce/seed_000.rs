@@ -1,0 +1,163 @@
+//! Seed 000 ("Bridging ANNs and neuroscience"): the CNN its experiments 3–7 study, trained on the
+//! embedded MNIST digits (`sweeps/seed-000.toml`, 3 seeds), each experiment's claim tested with
+//! the analysis of the same name on every network. "Layer 3" is `fc1` (120 units), counting
+//! the two convolutions as layers 1 and 2.
+
+use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
+use crate::error::Result;
+use neurodyn_train::sweep::{Manifest, ResultRow};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The committed sweep.
+const SWEEP: &str = include_str!("../../../../sweeps/seed-000.toml");
+
+/// Seed 000.
+pub struct Seed000;
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
+        .unwrap_or_default()
+}
+
+/// A claim whose analysis neurodyn does not have yet.
+fn not_yet(id: &str, claim: &str, seed: &str, what: &str) -> Claim {
+    Claim {
+        id: id.into(),
+        claim: claim.into(),
+        seed: seed.into(),
+        ours: "–".into(),
+        verdict: Verdict::Untested,
+        criterion: format!("{what} is not in neurodyn yet (issue 22)"),
+    }
+}
+
+impl Reproduction for Seed000 {
+    fn name(&self) -> &'static str {
+        "seed-000"
+    }
+
+    fn title(&self) -> &'static str {
+        "Seed 000, bridging ANNs and neuroscience: a CNN on MNIST digits studied like a brain \
+         (RDMs per layer, decoding, encoding, tuning, signal detection)."
+    }
+
+    fn sweep(&self, quick: bool) -> String {
+        if !quick {
+            return SWEEP.to_string();
+        }
+        super::quick_sweep(
+            SWEEP,
+            "seed-000-quick",
+            "[0]",
+            "train.epochs = 1\ntrain.max_train_images = 500\neval.n_record = 200\n",
+        )
+    }
+
+    fn claims(
+        &self,
+        dir: &Path,
+        _manifest: &Manifest,
+        rows: &[ResultRow],
+        _quick: bool,
+    ) -> Result<(Vec<Claim>, Vec<PathBuf>)> {
+        let done: Vec<&ResultRow> = rows.iter().filter(|r| r.accuracy.is_some()).collect();
+        let mut figures = Vec::new();
+        let (mut rising, mut first, mut last) = (0, Vec::new(), Vec::new());
+        let (mut unit2, mut best) = (Vec::new(), Vec::new());
+        for (k, r) in done.iter().enumerate() {
+            let run = dir.join(&r.dir);
+            let rdm = analysis_json(&run, "rdm", &[])?;
+            let ci: Vec<f64> = rdm["layers"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .map(|x| x["category_index"].as_f64().unwrap_or(f64::NAN))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let (Some(a), Some(b)) = (ci.first(), ci.last()) {
+                first.push(*a);
+                last.push(*b);
+                rising += usize::from(ci.windows(2).all(|w| w[1] > w[0]));
+            }
+            let dp = analysis_json(
+                &run,
+                "dprime",
+                &["--layer", "fc1", "--classes", "1,7", "--unit", "2"],
+            )?;
+            let d = numbers(&dp["result"]["d_prime"]);
+            if let Some(v) = d.get(2) {
+                unit2.push(*v);
+            }
+            if let Some(m) = dp["result"]["max_abs_d_prime"].as_f64() {
+                best.push(m);
+            }
+            if k == 0 {
+                for f in ["rdm", "dprime"] {
+                    let png = run.join(format!("figures/{f}.png"));
+                    if png.exists() {
+                        figures.push(png);
+                    }
+                }
+            }
+        }
+        let n = done.len();
+        let claims = vec![
+            Claim {
+                id: "rdm-category-rises".into(),
+                claim: "Class structure in the representational dissimilarities grows with depth, \
+                        to clear class boundaries at the output"
+                    .into(),
+                seed: "layers 1-2 capture basic features, deeper layers form clusters, the output \
+                       shows clear class boundaries (exp. 3, fig. 3)"
+                    .into(),
+                ours: format!(
+                    "category index {} at conv1, {} at the output; rising at every layer in {rising} \
+                     of {n} networks",
+                    mean_sd_text(&first, 3),
+                    mean_sd_text(&last, 3)
+                ),
+                verdict: Verdict::of((n > 0).then_some(rising == n)),
+                criterion: "correlation-distance RDMs of 20 held-out images per class; the category \
+                            index (mean between-class minus mean within-class dissimilarity) \
+                            increases from each layer to the next in every network"
+                    .into(),
+            },
+            not_yet(
+                "layer3-decoding",
+                "A linear decoder reads the digit from layer 3 (fc 120)",
+                "94.23 % with logistic regression (exp. 5b)",
+                "per-layer decoding",
+            ),
+            not_yet(
+                "poisson-encoding",
+                "A layer-3 unit's activations follow a Poisson distribution",
+                "neuron 2 of layer 3 fits a Poisson well (exp. 5a, fig. 5a)",
+                "the encoding fit",
+            ),
+            not_yet(
+                "rotation-tuning",
+                "A layer-3 unit is tuned to the rotation of the digit",
+                "distinct peaks at specific angles (exp. 6, fig. 5b)",
+                "rotation tuning",
+            ),
+            Claim {
+                id: "dprime-1-vs-7".into(),
+                claim: "A layer-3 unit separates the digits 1 and 7 strongly".into(),
+                seed: "d′ = 2.52 for neuron 2 of layer 3 (exp. 7, fig. 5c)".into(),
+                ours: format!(
+                    "unit 2: d′ {}; the layer's largest |d′| {}",
+                    mean_sd_text(&unit2, 2),
+                    mean_sd_text(&best, 2)
+                ),
+                verdict: Verdict::of((!best.is_empty()).then(|| best.iter().all(|&b| b >= 2.52))),
+                criterion: "unit numbers differ between networks, so: some fc1 unit reaches |d′| ≥ \
+                            2.52 between the held-out 1s and 7s in every network"
+                    .into(),
+            },
+        ];
+        Ok((claims, figures))
+    }
+}
