@@ -233,7 +233,7 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
     if !failed.is_empty() {
         let list: Vec<String> = failed.iter().map(|i| m.runs[*i].dir.clone()).collect();
         bail!(
-            "{} run(s) failed: {} (each has a failed.txt; `neurodyn sweep run` tries them again)",
+            "{} run(s) did not finish: {} (see above; `neurodyn sweep run` tries them again)",
             failed.len(),
             list.join(", ")
         );
@@ -282,6 +282,7 @@ fn status(dir: &Path) -> Result<()> {
         let detail = match &st {
             RunStatus::Started { step: Some(s) } => format!("started, checkpoint at step {s}"),
             RunStatus::Failed(msg) => format!("failed: {msg}"),
+            RunStatus::Running(by) => format!("running ({by})"),
             other => other.name().to_string(),
         };
         println!("{} ({}): {detail}", r.dir, r.label(&m.keys));

@@ -300,3 +300,33 @@ eval.n_record = 10
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
+
+#[test]
+fn a_run_another_process_trains_is_left_alone_and_not_marked_failed() {
+    let s = spec(SWEEP).expect("spec");
+    let d = tmp("lock");
+    let (m, _) = sweep::write_plan(&d, SWEEP, &s).expect("plan");
+    let lock = d.join("runs/0000").join(sweep::lock::LOCK);
+    std::fs::write(&lock, "another-node 4242\n").expect("lock");
+    assert_eq!(
+        sweep::status(&d, &m.runs[0]),
+        RunStatus::Running("another-node 4242".into())
+    );
+    let e = sweep::run_one(&d, 0, |_, _| {}).expect_err("held elsewhere");
+    assert!(
+        e.to_string()
+            .contains("is being trained by another-node 4242"),
+        "{e}"
+    );
+    assert!(!d.join("runs/0000/failed.txt").exists());
+    assert!(
+        !d.join("runs/0000/metrics.csv").exists(),
+        "nothing was touched"
+    );
+    // Once released, it trains; the lock is gone afterwards.
+    std::fs::remove_file(&lock).expect("unlock");
+    sweep::run_one(&d, 0, |_, _| {}).expect("train");
+    assert!(!lock.exists());
+    assert_eq!(sweep::status(&d, &m.runs[0]), RunStatus::Finished);
+    let _ = std::fs::remove_dir_all(&d);
+}

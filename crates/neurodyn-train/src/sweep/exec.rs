@@ -1,5 +1,6 @@
 //! Running a sweep's runs: one by index (a Slurm array task), or many on a local pool.
 
+use super::lock::{holder, RunLock, LOCK};
 use super::{read_manifest, run_dir, Manifest, ManifestRun, VISION_PLAN};
 use crate::checkpoint::write_atomic;
 use crate::error::{file, io, Result};
@@ -19,6 +20,8 @@ pub enum RunStatus {
         /// The checkpoint's step.
         step: Option<u64>,
     },
+    /// A process trains it now (`running.lock`: its host and pid).
+    Running(String),
     /// Its last attempt failed, with this message (`failed.txt`).
     Failed(String),
     /// Trained and evaluated (`eval.json` exists).
@@ -31,6 +34,7 @@ impl RunStatus {
         match self {
             RunStatus::Pending => "pending",
             RunStatus::Started { .. } => "started",
+            RunStatus::Running(_) => "running",
             RunStatus::Failed(_) => "failed",
             RunStatus::Finished => "finished",
         }
@@ -44,6 +48,9 @@ pub fn status(dir: &Path, run: &ManifestRun) -> RunStatus {
     let rd = RunDir::new(&run_dir(dir, run));
     if rd.eval().exists() {
         return RunStatus::Finished;
+    }
+    if let Some(owner) = holder(&rd.root.join(LOCK)) {
+        return RunStatus::Running(owner);
     }
     if let Ok(m) = std::fs::read_to_string(rd.root.join(FAILED)) {
         return RunStatus::Failed(m.trim().to_string());
@@ -92,13 +99,19 @@ fn run_in(
         return Ok(None);
     }
     let rd = RunDir::new(&run_dir(dir, run));
+    // One trainer per run; refused (and not marked failed) while another holds it.
+    let mut lock = RunLock::claim(&rd.root, &run.dir)?;
+    let mut on_step = |step, total| {
+        lock.beat();
+        on_step(step, total);
+    };
     let failed = rd.root.join(FAILED);
     if failed.exists() {
         std::fs::remove_file(&failed).map_err(|e| io(&failed, e))?;
     }
     let planned = rd.root.join(VISION_PLAN);
     let result = if planned.exists() {
-        train_vision_run(&rd.root, &planned, on_step)
+        train_vision_run(&rd.root, &planned, &mut on_step)
     } else {
         rd.read_config().and_then(|cfg| {
             let total = cfg.train.steps;
@@ -133,7 +146,7 @@ fn train_vision_run(
         let path = entry.map_err(|e| io(root, e))?.path();
         let keep = path
             .file_name()
-            .is_some_and(|n| n == VISION_PLAN || n == FAILED);
+            .is_some_and(|n| n == VISION_PLAN || n == FAILED || n == LOCK);
         if keep {
             continue;
         }

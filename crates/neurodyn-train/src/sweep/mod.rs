@@ -43,7 +43,7 @@
 //!   runs/0007/           a run directory (see crate::run): config.toml fully resolved at
 //!                        planning (a vision run: planned.toml, as its trainer writes
 //!                        config.toml when it starts), the rest written when it trains;
-//!                        failed.txt if it failed
+//!                        failed.txt if it failed; running.lock while a process trains it
 //!   results.csv, .json   `sweep collect`: one row per run, swept values and eval.json metrics
 //!   slurm.sh             `sweep slurm`: the job-array script
 //! ```
@@ -54,6 +54,7 @@
 mod collect;
 mod exec;
 pub mod keys;
+pub mod lock;
 mod slurm;
 
 pub use collect::{collect, csv_cell, write_results, ResultRow};
