@@ -267,7 +267,8 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
     assert_eq!(md, again);
     let o = bin().args(["reproduce", "seed-009"]).output().expect("run");
     assert!(
-        !o.status.success() && text(&o).contains("available: seed-001"),
+        !o.status.success()
+            && text(&o).contains("available: seed-000, seed-001, seed-002, seed-003"),
         "{}",
         text(&o)
     );
