@@ -86,6 +86,17 @@ pub(crate) fn layer_list(acts: &VisionRun, layers: &Option<String>) -> Result<Ve
     Ok(list)
 }
 
+/// `folds`, or fewer when the smallest class has fewer images; `None` with fewer than two
+/// classes or a class of one image (stratified folds need each class in every fold).
+pub(crate) fn default_folds(acts: &VisionRun, folds: usize) -> Option<usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    acts.labels
+        .iter()
+        .for_each(|l| *counts.entry(*l).or_insert(0usize) += 1);
+    let smallest = counts.values().copied().min()?;
+    (counts.len() >= 2 && smallest >= 2).then_some(folds.min(smallest))
+}
+
 /// Run `analyze RUN layer-decoding`.
 pub fn run_layer_decoding(acts: &VisionRun, a: &LayerDecodingArgs) -> Result<Section> {
     let layers = layer_list(acts, &a.layers)?;
@@ -242,8 +253,13 @@ impl Analysis for LayerDecoding {
         "Vision runs: cross-validated class decoding (logistic regression) from each layer.";
     type Input = VisionRun;
     type Options = LayerDecodingArgs;
-    fn defaults(_: &VisionRun) -> Option<LayerDecodingArgs> {
-        Some(LayerDecodingArgs::default())
+    /// Every layer with parameters, 5 folds (fewer when a class has fewer images; not run when
+    /// there are fewer than two classes of two images).
+    fn defaults(acts: &VisionRun) -> Option<LayerDecodingArgs> {
+        Some(LayerDecodingArgs {
+            folds: default_folds(acts, LayerDecodingConfig::default().folds)?,
+            ..LayerDecodingArgs::default()
+        })
     }
     fn run(acts: &VisionRun, options: &LayerDecodingArgs) -> Result<Outcome> {
         run_layer_decoding(acts, options).map(Outcome::Done)
@@ -293,7 +309,8 @@ pub(crate) mod tests {
     #[test]
     fn decodes_every_parameterised_layer_and_writes_its_files() {
         let dir = synthetic_run("layer-decoding");
-        let acts = VisionRun::load(&dir).expect("load");
+        let mut acts = VisionRun::load(&dir).expect("load");
+        assert_eq!(LayerDecoding::defaults(&acts).map(|a| a.folds), Some(5));
         let args = LayerDecodingArgs {
             max_dims: 16,
             ..LayerDecodingArgs::default()
@@ -327,6 +344,12 @@ pub(crate) mod tests {
         };
         let e = run_layer_decoding(&acts, &bad).unwrap_err().to_string();
         assert!(e.contains("no layer 'fc9'") && e.contains("conv1, 1_relu, fc1"), "{e}");
+        // A class of three images: three folds by default; a class of one: not run by default.
+        let few = |n: usize| (0..60).map(|i| i64::from(i < n)).collect::<Vec<i64>>();
+        acts.labels = few(3);
+        assert_eq!(LayerDecoding::defaults(&acts).map(|a| a.folds), Some(3));
+        acts.labels = few(1);
+        assert!(LayerDecoding::defaults(&acts).is_none());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

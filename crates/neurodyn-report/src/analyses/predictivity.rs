@@ -13,7 +13,7 @@
 //! [`neurodyn_analysis::predictivity`]: stratified folds, source standardised (and projected
 //! above `--max-dims` features) on the training images, at most `--max-units` target units.
 
-use crate::analyses::layer_decoding::layer_list;
+use crate::analyses::layer_decoding::{default_folds, layer_list};
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, Section};
 use crate::error::{Context, Result};
@@ -186,8 +186,13 @@ impl Analysis for Predictivity {
         "Vision runs: how well each layer predicts each other layer's units (ridge, held-out r).";
     type Input = VisionRun;
     type Options = PredictivityArgs;
-    fn defaults(_: &VisionRun) -> Option<PredictivityArgs> {
-        Some(PredictivityArgs::default())
+    /// Every layer with parameters, 5 folds (fewer when a class has fewer images; not run when
+    /// there are fewer than two classes of two images).
+    fn defaults(acts: &VisionRun) -> Option<PredictivityArgs> {
+        Some(PredictivityArgs {
+            folds: default_folds(acts, PredictivityConfig::default().folds)?,
+            ..PredictivityArgs::default()
+        })
     }
     fn run(acts: &VisionRun, options: &PredictivityArgs) -> Result<Outcome> {
         run_predictivity(acts, options).map(Outcome::Done)
