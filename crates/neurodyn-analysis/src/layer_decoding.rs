@@ -169,11 +169,7 @@ pub fn run(x: &Features<'_>, cfg: &LayerDecodingConfig) -> Result<LayerDecodingR
         )));
     }
     let p = x.n_features;
-    let constant = (0..p).all(|j| {
-        let v0 = x.data[j];
-        (0..x.n_rows).all(|i| x.data[i * p + j] == v0)
-    });
-    if constant {
+    if x.is_constant() {
         return Err(AnalysisError::empty(format!(
             "'{}': every one of its {p} features is constant over the images; nothing to decode",
             x.name

@@ -188,6 +188,13 @@ pub fn run_many(
             format!("must be a positive number, got {}", cfg.alpha),
         ));
     }
+    if source.is_constant() {
+        return Err(AnalysisError::empty(format!(
+            "source '{}': every one of its {} features is constant over the images; it predicts \
+             nothing",
+            source.name, source.n_features
+        )));
+    }
     for t in targets {
         t.validate()?;
         if t.n_rows != source.n_rows || t.labels != source.labels {

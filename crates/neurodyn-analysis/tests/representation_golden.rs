@@ -235,6 +235,11 @@ fn bad_input_is_refused_with_the_layer_named() {
     };
     let e = layer_decoding::run(&f, &cfg).unwrap_err().to_string();
     assert!(e.contains("fc9") && e.contains("constant"), "{e}");
+    let varied = Features { data: &data, ..f };
+    let e = predictivity::run(&f, &varied, &PredictivityConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("fc9") && e.contains("constant"), "{e}");
 
     let mut nan = data.clone();
     nan[7] = f64::NAN;
