@@ -25,6 +25,21 @@ use neurodyn_core::Rng;
 /// The principal components of a projection are fitted on at most this many training rows.
 pub const PCA_MAX_ROWS: usize = 1000;
 
+/// [`stratified_folds`] for the rows of the matrix `name`: a refusal names it.
+pub fn stratified_folds_of(
+    name: &str,
+    labels: &[i64],
+    folds: usize,
+    rng: &mut Rng,
+) -> Result<Vec<usize>> {
+    stratified_folds(labels, folds, rng).map_err(|e| match e {
+        AnalysisError::InvalidConfig { message, .. } => {
+            AnalysisError::config(format!("folds of '{name}'"), message)
+        }
+        e => e,
+    })
+}
+
 /// The fold (`0..folds`) of each row, stratified by `labels` and shuffled by `rng` (see the
 /// module docs). Errors when `folds < 2` or a class has fewer than `folds` rows.
 pub fn stratified_folds(labels: &[i64], folds: usize, rng: &mut Rng) -> Result<Vec<usize>> {

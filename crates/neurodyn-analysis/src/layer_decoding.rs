@@ -22,7 +22,7 @@
 //!
 //! Accuracy is reported as the mean over folds ± the standard deviation across folds (`ddof = 1`).
 
-use crate::crossval::{split, stratified_folds, FoldTransform};
+use crate::crossval::{split, stratified_folds_of, FoldTransform};
 use crate::error::{AnalysisError, Result};
 use crate::features::Features;
 use crate::logistic::{Logistic, LogisticFit};
@@ -175,8 +175,7 @@ pub fn run(x: &Features<'_>, cfg: &LayerDecodingConfig) -> Result<LayerDecodingR
             x.name
         )));
     }
-    let fold = stratified_folds(x.labels, cfg.folds, &mut Rng::new(cfg.seed))
-        .map_err(|e| AnalysisError::config(format!("folds of '{}'", x.name), e.to_string()))?;
+    let fold = stratified_folds_of(x.name, x.labels, cfg.folds, &mut Rng::new(cfg.seed))?;
     let y: Vec<usize> = x
         .labels
         .iter()

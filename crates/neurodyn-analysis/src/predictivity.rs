@@ -17,7 +17,7 @@
 //! ascending), as one records a sample of neurons. Several targets share one fit per fold
 //! ([`run_many`]): ridge solutions are separate per target column.
 
-use crate::crossval::{pearson, split, stratified_folds, FoldTransform};
+use crate::crossval::{pearson, split, stratified_folds_of, FoldTransform};
 use crate::error::{AnalysisError, Result};
 use crate::features::Features;
 use crate::ridge::Ridge;
@@ -207,8 +207,12 @@ pub fn run_many(
             ));
         }
     }
-    let fold = stratified_folds(source.labels, cfg.folds, &mut Rng::new(cfg.seed))
-        .map_err(|e| AnalysisError::config(format!("folds of '{}'", source.name), e.to_string()))?;
+    let fold = stratified_folds_of(
+        source.name,
+        source.labels,
+        cfg.folds,
+        &mut Rng::new(cfg.seed),
+    )?;
     let samples: Vec<Vec<usize>> = targets
         .iter()
         .map(|t| {
