@@ -19,8 +19,70 @@
 //! Test rows only ever see the training fold's `μ`, `σ` and components.
 
 use crate::error::{AnalysisError, Result};
-use faer::{Mat, MatRef, Side};
+use faer::{Mat, MatRef, Par};
 use neurodyn_core::Rng;
+
+/// `a · b` on the calling thread. The analyses built on this module multiply with `Par::Seq`
+/// (and decompose with [`sym_eigen`]) so that their numbers do not depend on the thread count:
+/// faer's parallel products and decompositions round differently with different thread counts,
+/// which moved a conv layer's decoding accuracy in the fourth digit. Clears the upper vector
+/// state after faer's kernels ([`clear_upper_vector_state`]).
+pub fn mul(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let mut c = Mat::zeros(a.nrows(), b.ncols());
+    faer::linalg::matmul::matmul(c.as_mut(), faer::Accum::Replace, a, b, 1.0, Par::Seq);
+    clear_upper_vector_state();
+    c
+}
+
+/// Eigenvalues (ascending) and eigenvectors of the symmetric matrix `a` (its lower triangle),
+/// on the calling thread.
+pub fn sym_eigen(a: MatRef<'_, f64>, what: &str) -> Result<(Vec<f64>, Mat<f64>)> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd;
+    let n = a.nrows();
+    let mut u = Mat::zeros(n, n);
+    let mut s = faer::diag::Diag::zeros(n);
+    let scratch = evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    );
+    evd::self_adjoint_evd(
+        a,
+        s.as_mut(),
+        Some(u.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(scratch)),
+        Default::default(),
+    )
+    .map_err(|e| AnalysisError::LinearAlgebra {
+        what: what.into(),
+        message: format!("{e:?}"),
+    })?;
+    clear_upper_vector_state();
+    Ok(((0..n).map(|i| s[i]).collect(), u))
+}
+
+/// `vzeroupper` after faer's kernels. faer's x86 micro-kernels return with the upper halves of
+/// the vector registers dirty, and until they are cleared every legacy-SSE instruction after them
+/// (this crate is compiled for baseline x86-64, libm's `exp` included) pays a false-dependency
+/// penalty: with the products on the calling thread, a conv layer's logistic fits took 4× longer,
+/// two thirds of it in `exp`. The same fix as `neurodyn_nn::kernels`, which this crate does not
+/// depend on.
+#[inline]
+#[allow(unsafe_code)]
+pub fn clear_upper_vector_state() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: `vzeroupper` exists only with AVX, detected just above at run time; it
+            // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
+            // no live value between two Rust statements.
+            unsafe { std::arch::x86_64::_mm256_zeroupper() };
+        }
+    }
+}
 
 /// The principal components of a projection are fitted on at most this many training rows.
 pub const PCA_MAX_ROWS: usize = 1000;
@@ -155,7 +217,7 @@ impl FoldTransform {
     pub fn apply(&self, x: &[f64], d: usize, rows: &[usize]) -> Mat<f64> {
         let z = self.standardise(x, d, rows);
         match &self.basis {
-            Some(v) => z * v,
+            Some(v) => mul(z.as_ref(), v.as_ref()),
             None => z,
         }
     }
@@ -170,14 +232,9 @@ impl FoldTransform {
 /// (directions of variance below 1e-12 of the largest are dropped).
 fn leading_components(z: MatRef<'_, f64>, max_dims: usize) -> Result<Mat<f64>> {
     let (n, d) = (z.nrows(), z.ncols());
-    let eig_err = |e| AnalysisError::LinearAlgebra {
-        what: "principal components of a training fold".into(),
-        message: format!("{e:?}"),
-    };
+    let what = "principal components of a training fold";
     if d <= n {
-        let cov = z.transpose() * z;
-        let evd = cov.self_adjoint_eigen(Side::Lower).map_err(eig_err)?;
-        let (s, u) = (evd.S(), evd.U());
+        let (s, u) = sym_eigen(mul(z.transpose(), z).as_ref(), what)?;
         let top = s[d - 1].max(0.0);
         let r = (0..max_dims.min(d))
             .take_while(|&c| s[d - 1 - c] > 1e-12 * top)
@@ -186,9 +243,7 @@ fn leading_components(z: MatRef<'_, f64>, max_dims: usize) -> Result<Mat<f64>> {
         Ok(Mat::from_fn(d, r, |j, c| u[(j, d - 1 - c)]))
     } else {
         // Right singular vectors from the Gram matrix: v = zᵀ u / √λ.
-        let gram = z * z.transpose();
-        let evd = gram.self_adjoint_eigen(Side::Lower).map_err(eig_err)?;
-        let (s, u) = (evd.S(), evd.U());
+        let (s, u) = sym_eigen(mul(z, z.transpose()).as_ref(), what)?;
         let top = s[n - 1].max(0.0);
         let r = (0..max_dims.min(n))
             .take_while(|&c| s[n - 1 - c] > 1e-12 * top)
@@ -202,7 +257,7 @@ fn leading_components(z: MatRef<'_, f64>, max_dims: usize) -> Result<Mat<f64>> {
                 0.0
             }
         });
-        Ok(z.transpose() * us)
+        Ok(mul(z.transpose(), us.as_ref()))
     }
 }
 

@@ -18,6 +18,7 @@
 //! `tol`. Features are taken as given: standardise them first when their scales differ a lot
 //! ([`crate::crossval::FoldTransform`]); L-BFGS converges slowly on badly scaled features.
 
+use crate::crossval::mul;
 use crate::error::{AnalysisError, Result};
 use faer::{Mat, MatRef};
 
@@ -70,7 +71,10 @@ impl Problem<'_> {
         let (n, d, k) = (self.x.nrows(), self.x.ncols(), self.k);
         let w = MatRef::from_column_major_slice(&theta[..d * k], d, k);
         let b = &theta[d * k..];
-        let mut z = self.x * w;
+        let mut z = mul(self.x, w);
+        if z.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+            return f64::INFINITY;
+        }
         let mut loss = 0.0;
         for i in 0..n {
             let mut m = f64::NEG_INFINITY;
@@ -81,7 +85,10 @@ impl Problem<'_> {
             let zy = z[(i, self.y[i])];
             let mut s = 0.0;
             for c in 0..k {
-                let e = (z[(i, c)] - m).exp();
+                // Below e^-60 a term changes neither the sum (≥ 1) nor any gradient entry
+                // measurably, so its exp is skipped.
+                let t = z[(i, c)] - m;
+                let e = if t < -60.0 { 0.0 } else { t.exp() };
                 z[(i, c)] = e;
                 s += e;
             }
@@ -95,7 +102,7 @@ impl Problem<'_> {
                 z[(i, c)] /= n as f64;
             }
         }
-        let gw = self.x.transpose() * &z;
+        let gw = mul(self.x.transpose(), z.as_ref());
         let mut pen = 0.0;
         for c in 0..k {
             for j in 0..d {
@@ -153,6 +160,7 @@ impl Logistic {
                 "the logistic loss is not finite (non-finite features?)",
             ));
         }
+        let reach = 2.0 * (2.0 * f / p.lambda).sqrt() + 10.0;
         const MEMORY: usize = 10;
         let mut hist: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> =
             std::collections::VecDeque::new();
@@ -187,8 +195,11 @@ impl Logistic {
                 q.iter_mut().for_each(|v| *v /= max_abs(&g).max(1.0));
                 slope = -dot(&g, &q);
             }
-            // Backtracking (Armijo) with slack for rounding near the optimum.
-            let mut step = 1.0;
+            // Backtracking (Armijo) with slack for rounding near the optimum. Any point with
+            // a weight beyond `reach` has a larger objective than θ = 0 (the penalty alone
+            // exceeds f(0)); the first trial stays within it, a guard against a long L-BFGS
+            // step overflowing the scores (intercepts get the same room).
+            let mut step = (reach / max_abs(&q)).min(1.0);
             let mut f_new;
             loop {
                 t_new
@@ -237,7 +248,7 @@ impl Logistic {
 
     /// The class scores `(n, k)` of `x (n, d)`.
     pub fn decision(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let mut z = x * &self.w;
+        let mut z = mul(x, self.w.as_ref());
         for i in 0..z.nrows() {
             for c in 0..z.ncols() {
                 z[(i, c)] += self.b[c];

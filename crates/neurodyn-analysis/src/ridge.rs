@@ -9,6 +9,7 @@
 //! `W = Xcᵀ A`, when there are more features than samples (the same `W`); `b = ȳ − x̄ W`.
 //! Tested against scikit-learn to 1e-8 (tests/golden/analysis/make_representation_golden.py).
 
+use crate::crossval::mul;
 use crate::error::{AnalysisError, Result};
 use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};
@@ -54,19 +55,19 @@ impl Ridge {
             message: format!("{e:?} (non-finite values?)"),
         };
         let w = if d <= n {
-            let mut g = xc.transpose() * &xc;
+            let mut g = mul(xc.transpose(), xc.as_ref());
             (0..d).for_each(|j| g[(j, j)] += alpha);
             let llt = g.llt(Side::Lower).map_err(chol_err)?;
-            let mut rhs = xc.transpose() * &yc;
+            let mut rhs = mul(xc.transpose(), yc.as_ref());
             llt.solve_in_place(rhs.as_mut());
             rhs
         } else {
-            let mut g = &xc * xc.transpose();
+            let mut g = mul(xc.as_ref(), xc.transpose());
             (0..n).for_each(|i| g[(i, i)] += alpha);
             let llt = g.llt(Side::Lower).map_err(chol_err)?;
             let mut a = yc;
             llt.solve_in_place(a.as_mut());
-            xc.transpose() * a
+            mul(xc.transpose(), a.as_ref())
         };
         let b = (0..w.ncols())
             .map(|t| my[t] - (0..d).map(|j| mx[j] * w[(j, t)]).sum::<f64>())
@@ -76,7 +77,7 @@ impl Ridge {
 
     /// Predictions `(m, t)` for `x (m, d)`.
     pub fn predict(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let mut p = x * &self.w;
+        let mut p = mul(x, self.w.as_ref());
         for i in 0..p.nrows() {
             for (t, b) in self.b.iter().enumerate() {
                 p[(i, t)] += b;
