@@ -63,6 +63,12 @@ impl<'a> Features<'a> {
         &self.data[i * self.n_features..(i + 1) * self.n_features]
     }
 
+    /// Whether every feature takes one value over all rows (nothing to decode or regress on).
+    pub fn is_constant(&self) -> bool {
+        let p = self.n_features;
+        (0..p).all(|j| (0..self.n_rows).all(|i| self.data[i * p + j] == self.data[j]))
+    }
+
     /// The distinct labels, ascending.
     pub fn classes(&self) -> Vec<i64> {
         let mut c = self.labels.to_vec();

@@ -18,18 +18,27 @@
 //! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
 //! | [`rdm`] | representational dissimilarity matrices, category index (layer activations) | rsatoolbox conventions |
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
+//! | [`layer_decoding`] | cross-validated class decoding per layer, label-shuffle baseline | sklearn `LogisticRegression` |
+//! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
+//! | [`logistic`], [`ridge`] | the two linear models above | sklearn |
+//! | [`crossval`] | seeded stratified folds, per-fold standardisation and PCA | sklearn `StandardScaler` |
 
 pub mod activity;
 pub mod cluster;
+pub mod crossval;
 pub mod decoding;
 pub mod dprime;
 mod error;
 mod features;
 pub mod fixed_points;
 pub mod jacobian_check;
+pub mod layer_decoding;
+pub mod logistic;
 pub mod pca;
+pub mod predictivity;
 pub mod psychometric;
 pub mod rdm;
+pub mod ridge;
 pub mod selectivity;
 pub mod task_variance;
 mod window;

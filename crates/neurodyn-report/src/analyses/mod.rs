@@ -13,6 +13,8 @@
 //! | `lesion` | recurrent | silence units or cut connections, re-evaluate |
 //! | `rdm` | vision | representational dissimilarity matrices per layer, category index |
 //! | `dprime` | vision | per-unit d′ and ROC AUC of a layer between two classes |
+//! | `layer-decoding` | vision | cross-validated class decoding (logistic regression) per layer |
+//! | `predictivity` | vision | layer × layer held-out r of ridge predictions of units |
 //! | `noise-robustness` | vision | held-out accuracy under Gaussian pixel noise, static and dynamic |
 //!
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
@@ -44,6 +46,8 @@ analyses! {
     psychometric: Psychometric;
     lesion: Lesion;
     representation: Rdm, Dprime;
+    layer_decoding: LayerDecoding;
+    predictivity: Predictivity;
     noise: NoiseRobustness;
 }
 
@@ -160,6 +164,15 @@ mod tests {
             .filter(|a| a.kind() == RunKind::Vision)
             .map(|a| a.name())
             .collect();
-        assert_eq!(vision, ["rdm", "dprime", "noise-robustness"]);
+        assert_eq!(
+            vision,
+            [
+                "rdm",
+                "dprime",
+                "layer-decoding",
+                "predictivity",
+                "noise-robustness"
+            ]
+        );
     }
 }

@@ -1,0 +1,306 @@
+//! Predictivity between layers: how well a linear map of one population (the source layer, `R₁`)
+//! predicts each unit of another (the target layer, `R₂ ≈ W R₁`) on held-out images, the
+//! "neural predictivity" score used to compare networks with brain areas, here between layers.
+//!
+//! Rows (images) are split into `folds` stratified folds by class
+//! ([`crate::crossval::stratified_folds`], seeded). For each fold, the source features are
+//! standardised with the training rows' statistics and, above `max_dims` features, projected
+//! onto the training rows' leading principal components ([`crate::crossval::FoldTransform`]);
+//! a ridge regression ([`crate::ridge`], scikit-learn's `Ridge(alpha)`) maps them to the raw
+//! target units (Pearson r does not depend on the targets' scale); and each target unit scores
+//! the Pearson r between its held-out responses and their predictions. A unit's score is its
+//! mean r over the folds; a unit whose held-out responses (or predictions) are constant in some
+//! fold has no r there and is skipped, and counted in `n_constant`. The layer pair's score is
+//! the median over the scored units.
+//!
+//! Large target layers are subsampled: at most `max_units` units (seeded, without replacement,
+//! ascending), as one records a sample of neurons. Several targets share one fit per fold
+//! ([`run_many`]): ridge solutions are separate per target column.
+
+use crate::crossval::{pearson, split, stratified_folds_of, FoldTransform};
+use crate::error::{AnalysisError, Result};
+use crate::features::Features;
+use crate::ridge::Ridge;
+use faer::Mat;
+use neurodyn_core::{Npz, Rng};
+use serde::{Deserialize, Serialize};
+
+/// How to predict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PredictivityConfig {
+    /// Stratified folds (≥ 2).
+    pub folds: usize,
+    /// Ridge penalty on the standardised (projected) source features.
+    pub alpha: f64,
+    /// Project sources with more features onto this many principal components (0: never).
+    pub max_dims: usize,
+    /// Score at most this many units of each target layer (0: all).
+    pub max_units: usize,
+    /// Seed of the folds and of the unit sample.
+    pub seed: u64,
+}
+
+impl Default for PredictivityConfig {
+    fn default() -> Self {
+        PredictivityConfig {
+            folds: 5,
+            alpha: 1.0,
+            max_dims: 256,
+            max_units: 200,
+            seed: 0,
+        }
+    }
+}
+
+/// How well one source layer predicts one target layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PredictivityResult {
+    /// Source layer.
+    pub source: String,
+    /// Target layer.
+    pub target: String,
+    /// Source dimensions the regression saw.
+    pub n_dims: usize,
+    /// Units of the target layer.
+    pub n_target_units: usize,
+    /// The scored sample of target units (indices, ascending).
+    pub units: Vec<usize>,
+    /// Mean held-out r of each sampled unit (`None`: constant in some fold).
+    pub r: Vec<Option<f64>>,
+    /// Median r over the units that have one (`None` if none has).
+    pub median_r: Option<f64>,
+    /// Sampled units skipped because they (or their predictions) were constant in a fold.
+    pub n_constant: usize,
+}
+
+impl PredictivityResult {
+    /// Arrays `<prefix>units` (i64) and `<prefix>r` (NaN where undefined).
+    pub fn add_to(&self, z: &mut Npz, prefix: &str) -> Result<()> {
+        let n = self.units.len();
+        z.i64(
+            &format!("{prefix}units"),
+            &[n],
+            self.units.iter().map(|&u| u as i64).collect(),
+        )?;
+        z.f64(
+            &format!("{prefix}r"),
+            &[n],
+            self.r.iter().map(|r| r.unwrap_or(f64::NAN)).collect(),
+        )?;
+        Ok(())
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    })
+}
+
+/// The sampled units of a layer of `p` units: all when `max_units` is 0 or ≥ `p`.
+fn sample_units(p: usize, max_units: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..p).collect();
+    if max_units == 0 || max_units >= p {
+        return all;
+    }
+    rng.shuffle(&mut all);
+    all.truncate(max_units);
+    all.sort_unstable();
+    all
+}
+
+/// Held-out r per target, fold and unit: `r[target][fold][unit]` (`None`: constant).
+pub type FoldCorrelations = Vec<Vec<Vec<Option<f64>>>>;
+
+/// Held-out r of each of `units` of `target`, per fold ([`FoldCorrelations`]), from `source`, with the fold
+/// assignment `fold` (values `0..folds`). Returns them with the source dimensions used.
+pub fn fold_correlations(
+    source: &Features<'_>,
+    targets: &[(&Features<'_>, &[usize])],
+    fold: &[usize],
+    alpha: f64,
+    max_dims: usize,
+) -> Result<(FoldCorrelations, usize)> {
+    let folds = fold.iter().max().map_or(0, |m| m + 1);
+    let mut out = vec![Vec::with_capacity(folds); targets.len()];
+    let mut dims = 0;
+    for f in 0..folds {
+        let (train, test) = split(fold, f);
+        if train.is_empty() || test.is_empty() {
+            return Err(AnalysisError::empty(format!(
+                "fold {f} of '{}' has no training or no test rows",
+                source.name
+            )));
+        }
+        let t = FoldTransform::fit(source.data, source.n_features, &train, max_dims)?;
+        dims = t.dims();
+        let (ztr, zte) = (
+            t.apply(source.data, source.n_features, &train),
+            t.apply(source.data, source.n_features, &test),
+        );
+        // Every target's sampled units side by side: one factorisation serves them all.
+        let cols: Vec<(usize, usize)> = targets
+            .iter()
+            .enumerate()
+            .flat_map(|(l, (_, units))| units.iter().map(move |&u| (l, u)))
+            .collect();
+        let value = |i: usize, (l, u): (usize, usize)| {
+            let x = targets[l].0;
+            x.data[i * x.n_features + u]
+        };
+        let ytr = Mat::from_fn(train.len(), cols.len(), |i, c| value(train[i], cols[c]));
+        let fit = Ridge::fit(ztr.as_ref(), ytr.as_ref(), alpha)?;
+        let pred = fit.predict(zte.as_ref());
+        let mut c = 0;
+        for (l, (_, units)) in targets.iter().enumerate() {
+            let mut rs = Vec::with_capacity(units.len());
+            for _ in 0..units.len() {
+                let held: Vec<f64> = test.iter().map(|&i| value(i, cols[c])).collect();
+                let p: Vec<f64> = (0..test.len()).map(|i| pred[(i, c)]).collect();
+                rs.push(pearson(&held, &p));
+                c += 1;
+            }
+            out[l].push(rs);
+        }
+    }
+    Ok((out, dims))
+}
+
+/// Predict every layer of `targets` from `source` (see the module docs): one result per target,
+/// in order. The folds are the same for every pair of a seed.
+pub fn run_many(
+    source: &Features<'_>,
+    targets: &[Features<'_>],
+    cfg: &PredictivityConfig,
+) -> Result<Vec<PredictivityResult>> {
+    source.validate()?;
+    if !(cfg.alpha.is_finite() && cfg.alpha > 0.0) {
+        return Err(AnalysisError::config(
+            "alpha",
+            format!("must be a positive number, got {}", cfg.alpha),
+        ));
+    }
+    if source.is_constant() {
+        return Err(AnalysisError::empty(format!(
+            "source '{}': every one of its {} features is constant over the images; it predicts \
+             nothing",
+            source.name, source.n_features
+        )));
+    }
+    for t in targets {
+        t.validate()?;
+        if t.n_rows != source.n_rows || t.labels != source.labels {
+            return Err(AnalysisError::config(
+                format!("'{}'", t.name),
+                format!(
+                    "its {} images and labels are not those of the source '{}' ({} images)",
+                    t.n_rows, source.name, source.n_rows
+                ),
+            ));
+        }
+    }
+    let fold = stratified_folds_of(
+        source.name,
+        source.labels,
+        cfg.folds,
+        &mut Rng::new(cfg.seed),
+    )?;
+    let samples: Vec<Vec<usize>> = targets
+        .iter()
+        .map(|t| {
+            // One unit sample per target layer, the same whatever the source.
+            let mut rng = Rng::with_stream(cfg.seed, 2 + t.n_features as u64);
+            sample_units(t.n_features, cfg.max_units, &mut rng)
+        })
+        .collect();
+    let pairs: Vec<(&Features<'_>, &[usize])> = targets
+        .iter()
+        .zip(&samples)
+        .map(|(t, s)| (t, &s[..]))
+        .collect();
+    let (r, n_dims) = fold_correlations(source, &pairs, &fold, cfg.alpha, cfg.max_dims)?;
+    Ok(targets
+        .iter()
+        .zip(samples)
+        .zip(r)
+        .map(|((t, units), per_fold)| {
+            let scores: Vec<Option<f64>> = (0..units.len())
+                .map(|u| {
+                    let v: Option<Vec<f64>> = per_fold.iter().map(|f| f[u]).collect();
+                    v.map(|v| v.iter().sum::<f64>() / v.len() as f64)
+                })
+                .collect();
+            let n_constant = scores.iter().filter(|s| s.is_none()).count();
+            PredictivityResult {
+                source: source.name.to_string(),
+                target: t.name.to_string(),
+                n_dims,
+                n_target_units: t.n_features,
+                median_r: median(scores.iter().flatten().copied().collect()),
+                units,
+                r: scores,
+                n_constant,
+            }
+        })
+        .collect())
+}
+
+/// Predict `target` from `source`.
+pub fn run(
+    source: &Features<'_>,
+    target: &Features<'_>,
+    cfg: &PredictivityConfig,
+) -> Result<PredictivityResult> {
+    Ok(run_many(source, std::slice::from_ref(target), cfg)?.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linear_copy_is_predicted_and_constant_units_are_counted() {
+        let n = 40;
+        let labels: Vec<i64> = (0..n).map(|i| (i % 2) as i64).collect();
+        let src: Vec<f64> = (0..n * 3).map(|i| ((i * i) as f64 * 0.11).sin()).collect();
+        // Target: two linear mixtures of the source, one constant unit.
+        let tgt: Vec<f64> = (0..n)
+            .flat_map(|i| {
+                let s = &src[i * 3..i * 3 + 3];
+                [s[0] + 2.0 * s[1], s[2] - s[0], 5.0]
+            })
+            .collect();
+        let (a, b) = (
+            Features {
+                name: "a",
+                data: &src,
+                n_rows: n,
+                n_features: 3,
+                labels: &labels,
+            },
+            Features {
+                name: "b",
+                data: &tgt,
+                n_rows: n,
+                n_features: 3,
+                labels: &labels,
+            },
+        );
+        let cfg = PredictivityConfig {
+            alpha: 1e-6,
+            ..PredictivityConfig::default()
+        };
+        let r = run(&a, &b, &cfg).expect("run");
+        assert_eq!(r.n_constant, 1);
+        assert!(r.median_r.expect("median") > 0.999_999, "{r:?}");
+        assert_eq!(r.r[2], None);
+    }
+}

@@ -1,0 +1,125 @@
+//! End-to-end tests of `neurodyn analyze RUN layer-decoding` and `analyze RUN predictivity` on a
+//! tiny vision run (one short epoch on 800 embedded digits, 200 recorded images): the files, the
+//! JSON keys, determinism, and the refusals (unknown layer, too many folds).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+        .args(args)
+        .output()
+        .expect("run neurodyn")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
+}
+
+const TINY: &str = r#"
+[train]
+epochs = 1
+batch_size = 32
+lr = 0.002
+max_train_images = 800
+[eval]
+n_record = 200
+"#;
+
+#[test]
+fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
+    let d: PathBuf = std::env::temp_dir().join(format!(
+        "neurodyn-cli-layer-analyses-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    let cfg = d.join("tiny.toml");
+    std::fs::write(&cfg, TINY).expect("config");
+    let r = d.join("run");
+    let o = run(&[
+        "train",
+        path(&cfg),
+        "--task",
+        "Mnist",
+        "--seed",
+        "1",
+        "--out",
+        path(&r),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let args = [
+        "analyze",
+        path(&r),
+        "layer-decoding",
+        "--layers",
+        "conv2,fc1",
+        "--folds",
+        "3",
+        "--max-dims",
+        "64",
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("accuracy fc1"), "{}", text(&o));
+    let j = json(&r.join("analysis/layer_decoding.json"));
+    let layers = j["layers"].as_array().expect("layers");
+    assert_eq!(layers.len(), 2);
+    assert_eq!(layers[0]["n_dims"], 64);
+    let fc1 = &layers[1];
+    assert!(fc1["accuracy"].as_f64().expect("accuracy") > 0.5, "{fc1}");
+    assert!(fc1["shuffled"].as_f64().expect("shuffled") < 0.3, "{fc1}");
+    assert!(r.join("analysis/layer_decoding.npz").is_file());
+    assert!(r.join("figures/layer_decoding.png").is_file());
+    // Same seed, same numbers.
+    let o = run(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&r.join("analysis/layer_decoding.json")), j);
+
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "predictivity",
+        "--layers",
+        "conv2,fc1,fc3",
+        "--folds",
+        "3",
+        "--max-units",
+        "50",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/predictivity.json"));
+    let m = j["median_r"].as_array().expect("matrix");
+    assert_eq!(m.len(), 3);
+    // fc1 predicts fc3 (its linear read-out after a ReLU and fc2) well.
+    let fc1_fc3 = m[1][2].as_f64().expect("fc1 -> fc3");
+    assert!(fc1_fc3 > 0.5, "{j}");
+    assert_eq!(j["pairs"].as_array().expect("pairs").len(), 9);
+    assert!(r.join("figures/predictivity.svg").is_file());
+
+    let o = run(&["analyze", path(&r), "layer-decoding", "--layers", "fc9"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no layer 'fc9'"), "{}", text(&o));
+    let o = run(&["analyze", path(&r), "predictivity", "--folds", "150"]);
+    assert!(!o.status.success());
+    let e = text(&o);
+    assert!(
+        e.contains("folds of 'conv1'") && e.contains("150 stratified folds"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
