@@ -92,8 +92,9 @@ impl Reproduction for Seed000 {
             if let Some(v) = d.get(2) {
                 unit2.push(*v);
             }
+            // The d′ of the unit with the largest |d′| (signed in the JSON).
             if let Some(m) = dp["result"]["max_abs_d_prime"].as_f64() {
-                best.push(m);
+                best.push(m.abs());
             }
             let dec = analysis_json(&run, "layer-decoding", &[])?;
             if let Some(l) = dec["layers"]
