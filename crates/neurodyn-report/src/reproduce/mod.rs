@@ -32,8 +32,23 @@ pub trait Reproduction: Sync {
     fn name(&self) -> &'static str;
     /// What it reproduces, in one line.
     fn title(&self) -> &'static str;
-    /// The sweep file it trains (`quick`: the short version).
-    fn sweep(&self, quick: bool) -> String;
+    /// Its committed sweep file (`sweeps/NAME.toml`).
+    fn committed(&self) -> &'static str;
+    /// The quick version's changes: its `seeds` (TOML) and keys merged into `[base]` (TOML).
+    fn quick(&self) -> (&'static str, &'static str);
+    /// The sweep file it trains (`quick`: the short version, named `NAME-quick`).
+    fn sweep(&self, quick: bool) -> String {
+        if !quick {
+            return self.committed().to_string();
+        }
+        let (seeds, base) = self.quick();
+        quick_sweep(
+            self.committed(),
+            &format!("{}-quick", self.name()),
+            seeds,
+            base,
+        )
+    }
     /// Its claims, tested on the finished sweep in `dir`, and the figures it drew.
     fn claims(
         &self,

@@ -43,13 +43,12 @@ impl Reproduction for Seed000 {
          (RDMs per layer, decoding, encoding, tuning, signal detection)."
     }
 
-    fn sweep(&self, quick: bool) -> String {
-        if !quick {
-            return SWEEP.to_string();
-        }
-        super::quick_sweep(
-            SWEEP,
-            "seed-000-quick",
+    fn committed(&self) -> &'static str {
+        SWEEP
+    }
+
+    fn quick(&self) -> (&'static str, &'static str) {
+        (
             "[0]",
             "train.epochs = 1\ntrain.max_train_images = 500\neval.n_record = 200\n",
         )

@@ -112,14 +112,13 @@ impl Reproduction for Seed001 {
          DualDelayMatchSample and ContextDecisionMaking, with and without an L2 activity penalty."
     }
 
-    fn sweep(&self, quick: bool) -> String {
-        if !quick {
-            return SWEEP.to_string();
-        }
+    fn committed(&self) -> &'static str {
+        SWEEP
+    }
+
+    fn quick(&self) -> (&'static str, &'static str) {
         // Small networks, a hundred-odd steps, two seeds: the pipeline end to end in seconds.
-        super::quick_sweep(
-            SWEEP,
-            "seed-001-quick",
+        (
             "{ start = 0, count = 2 }",
             "model.n_rec = 24\ntrain.steps = 120\ntrain.warmup_steps = 20\neval.n_trials = 100\n\
              eval.n_record = 60\n",

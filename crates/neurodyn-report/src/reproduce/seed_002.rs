@@ -49,13 +49,12 @@ impl Reproduction for Seed002 {
          digits: accuracy, and robustness to pixel noise."
     }
 
-    fn sweep(&self, quick: bool) -> String {
-        if !quick {
-            return SWEEP.to_string();
-        }
-        super::quick_sweep(
-            SWEEP,
-            "seed-002-quick",
+    fn committed(&self) -> &'static str {
+        SWEEP
+    }
+
+    fn quick(&self) -> (&'static str, &'static str) {
+        (
             "[0]",
             "train.epochs = 1\ntrain.max_train_images = 300\neval.n_record = 10\n",
         )

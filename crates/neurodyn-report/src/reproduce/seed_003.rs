@@ -43,13 +43,12 @@ impl Reproduction for Seed003 {
          a category held in working memory, Dale's law, and task-variance clusters."
     }
 
-    fn sweep(&self, quick: bool) -> String {
-        if !quick {
-            return SWEEP.to_string();
-        }
-        super::quick_sweep(
-            SWEEP,
-            "seed-003-quick",
+    fn committed(&self) -> &'static str {
+        SWEEP
+    }
+
+    fn quick(&self) -> (&'static str, &'static str) {
+        (
             "[0]",
             "model.n_rec = 32\ntrain.steps = 150\ntrain.warmup_steps = 20\neval.n_trials = 100\n\
              eval.n_record = 60\n",
