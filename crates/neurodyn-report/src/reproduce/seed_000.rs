@@ -1,6 +1,7 @@
 //! Seed 000 ("Bridging ANNs and neuroscience"): the CNN its experiments 3–7 study, trained on the
 //! embedded MNIST digits (`sweeps/seed-000.toml`, 3 seeds), each experiment's claim tested with
-//! the analysis of the same name on every network (`rdm`, `layer-decoding`, `dprime`). "Layer 3" is `fc1` (120 units), counting
+//! the analysis of the same name on every network (`rdm`, `predictivity`, `layer-decoding`,
+//! `dprime`). "Layer 3" is `fc1` (120 units), counting
 //! the two convolutions as layers 1 and 2.
 
 use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
@@ -66,6 +67,7 @@ impl Reproduction for Seed000 {
         let (mut rising, mut first, mut last) = (0, Vec::new(), Vec::new());
         let (mut unit2, mut best) = (Vec::new(), Vec::new());
         let (mut fc1, mut fc1_shuffled) = (Vec::new(), Vec::new());
+        let (mut near, mut far, mut nearer) = (Vec::new(), Vec::new(), 0);
         for (k, r) in done.iter().enumerate() {
             let run = dir.join(&r.dir);
             let rdm = analysis_json(&run, "rdm", &[])?;
@@ -103,8 +105,26 @@ impl Reproduction for Seed000 {
                 fc1.push(l["accuracy"].as_f64().unwrap_or(f64::NAN));
                 fc1_shuffled.push(l["shuffled"].as_f64().unwrap_or(f64::NAN));
             }
+            // Exp. 4: fc1 from conv2 (adjacent) against fc3 from conv1 (the farthest pair).
+            let pr = analysis_json(&run, "predictivity", &[])?;
+            let names: Vec<&str> = pr["layers"]
+                .as_array()
+                .map(|l| l.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let at = |a: &str, b: &str| -> Option<f64> {
+                let (i, j) = (
+                    names.iter().position(|n| *n == a)?,
+                    names.iter().position(|n| *n == b)?,
+                );
+                pr["median_r"][i][j].as_f64()
+            };
+            if let (Some(a), Some(b)) = (at("conv2", "fc1"), at("conv1", "fc3")) {
+                near.push(a);
+                far.push(b);
+                nearer += usize::from(a > b);
+            }
             if k == 0 {
-                for f in ["rdm", "dprime", "layer_decoding"] {
+                for f in ["rdm", "dprime", "layer_decoding", "predictivity"] {
                     let png = run.join(format!("figures/{f}.png"));
                     if png.exists() {
                         figures.push(png);
@@ -147,6 +167,25 @@ impl Reproduction for Seed000 {
                 criterion: "multinomial logistic regression (L2, C = 1) on the standardised fc1 \
                             outputs of the recorded held-out images, stratified 5-fold \
                             cross-validated; ≥ 0.94 in every network"
+                    .into(),
+            },
+            Claim {
+                id: "layer-predictivity".into(),
+                claim: "One layer's activity is predicted by a linear map of another's, best \
+                        between neighbouring layers"
+                    .into(),
+                seed: "S₂ predicted by linear regression from S₁ (exp. 4; no number given)".into(),
+                ours: format!(
+                    "median held-out r: fc1 from conv2 {}, fc3 from conv1 {}; neighbours better \
+                     in {nearer} of {n} networks",
+                    mean_sd_text(&near, 3),
+                    mean_sd_text(&far, 3)
+                ),
+                verdict: Verdict::of((!near.is_empty()).then_some(nearer == near.len())),
+                criterion: "ridge regression (α = 1) from one layer's outputs to each unit of \
+                            another, 5-fold cross-validated by class; the median over units of \
+                            the held-out Pearson r is higher for conv2 → fc1 than for conv1 → fc3 \
+                            in every network"
                     .into(),
             },
             not_yet(
