@@ -20,6 +20,7 @@
 
 use crate::error::{AnalysisError, Result};
 use faer::{Mat, MatRef, Par};
+use neurodyn_core::cpu::clear_upper_vector_state;
 use neurodyn_core::Rng;
 
 /// `a · b` on the calling thread. The analyses built on this module multiply with `Par::Seq`
@@ -62,26 +63,6 @@ pub fn sym_eigen(a: MatRef<'_, f64>, what: &str) -> Result<(Vec<f64>, Mat<f64>)>
     })?;
     clear_upper_vector_state();
     Ok(((0..n).map(|i| s[i]).collect(), u))
-}
-
-/// `vzeroupper` after faer's kernels. faer's x86 micro-kernels return with the upper halves of
-/// the vector registers dirty, and until they are cleared every legacy-SSE instruction after them
-/// (this crate is compiled for baseline x86-64, libm's `exp` included) pays a false-dependency
-/// penalty: with the products on the calling thread, a conv layer's logistic fits took 4× longer,
-/// two thirds of it in `exp`. The same fix as `neurodyn_nn::kernels`, which this crate does not
-/// depend on.
-#[inline]
-#[allow(unsafe_code)]
-pub fn clear_upper_vector_state() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: `vzeroupper` exists only with AVX, detected just above at run time; it
-            // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
-            // no live value between two Rust statements.
-            unsafe { std::arch::x86_64::_mm256_zeroupper() };
-        }
-    }
 }
 
 /// The principal components of a projection are fitted on at most this many training rows.

@@ -6,8 +6,10 @@
 //! - [`Npz`]: `.npz` files numpy opens, written atomically.
 //! - [`Dynamics`]: a frozen network as a map `x → F(x, u)`, for analyses that probe it.
 //! - [`CoreError`]: shape, file and value errors that name what is wrong.
+//! - [`cpu::clear_upper_vector_state`]: `vzeroupper` after faer's kernels.
 
 mod batch;
+pub mod cpu;
 mod dynamics;
 mod error;
 mod npz;

@@ -25,26 +25,7 @@ pub enum Trans {
     T,
 }
 
-/// Clear the upper halves of the AVX registers after a faer GEMM.
-///
-/// faer's hand-written x86 micro-kernels return with the upper halves of the YMM registers dirty.
-/// Until a `vzeroupper`, every legacy-SSE instruction (this crate is compiled for baseline x86-64)
-/// that follows pays an AVX–SSE transition or false-dependency penalty; in a loop that calls
-/// libm's `expf`/`tanhf` between SSE arithmetic this made a GRU step 30× slower (measured with
-/// `examples/step_profile gru`).
-#[inline]
-#[allow(unsafe_code)]
-pub fn clear_upper_vector_state() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: `vzeroupper` exists only with AVX, detected just above at run time; it
-            // touches no memory and only zeroes bits 128..255 of the vector registers, which hold
-            // no live value between two Rust statements.
-            unsafe { std::arch::x86_64::_mm256_zeroupper() };
-        }
-    }
-}
+pub use neurodyn_core::cpu::clear_upper_vector_state;
 
 /// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
 /// matrix multiplied from the right, which the AVX2 kernel wants as stored.
