@@ -255,6 +255,13 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
     ] {
         assert!(out.join(format!("figures/{f}.png")).exists(), "{f}");
     }
+    // Figs. 6 and 11 come from the runs themselves, linked from the table.
+    for f in [
+        "runs/0000/figures/example_trials.png",
+        "runs/0000/figures/pca_2d.png",
+    ] {
+        assert!(out.join(f).exists() && md.contains(f), "{f}");
+    }
     // Again: nothing to train, the same table.
     let t = ok(bin()
         .args(["reproduce", "seed-001", "--quick", "--out"])

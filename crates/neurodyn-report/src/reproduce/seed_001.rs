@@ -367,6 +367,17 @@ impl Reproduction for Seed001 {
                 .into(),
         });
 
+        // Figs. 6 and 11: a test trial of each model and its PCA trajectories, from the first
+        // seed of each model in the seed's setting (the run's own figures, written now).
+        for k in KINDS {
+            if let Some(s) = seed_runs(&all, k, DDMS).into_iter().next() {
+                let trials = crate::training_figures::example_trials(&s.dir)?;
+                figures.push(trials.with_extension("png"));
+                super::analysis_json(&s.dir, "pca", &[])?;
+                figures.push(s.dir.join("figures/pca_2d.png"));
+            }
+        }
+
         // Fig. 7: each unit's maximum activation, first seed of each model in the seed's setting.
         let mut panels = Vec::new();
         for k in KINDS {
