@@ -266,20 +266,7 @@ pub fn record(
         );
     });
     let n = indices.len();
-    let mut z = Npz::new();
-    let [c, h, w] = [set.channels(), set.height(), set.width()];
-    let pixels: Vec<u8> = indices
-        .iter()
-        .flat_map(|&i| set.image(i).iter().copied())
-        .collect();
-    z.u8("images", &[n, c, h, w], pixels)?;
-    let labels = indices
-        .iter()
-        .map(|&i| i64::from(set.labels()[i]))
-        .collect();
-    z.i64("labels", &[n], labels)?;
-    z.i64("predicted", &[n], predicted)?;
-    z.i64("index", &[n], indices.iter().map(|&i| i as i64).collect())?;
+    let mut z = crate::vision::eval::image_arrays(set, indices, predicted)?;
     let s = net.net.stem_shape();
     z.f32("stem", &[n, s[0], s[1], s[2]], stem)?;
     for (l, (a, s)) in areas.into_iter().zip(&shapes).enumerate() {

@@ -126,6 +126,32 @@ pub fn score(
     ClassScore::from_confusion(confusion, loss_sum, set.class_names())
 }
 
+/// The arrays every `activations.npz` starts with, for the images at `indices` of `set`:
+/// `images` (the raw pixels `(image, C, H, W)`, uint8), `labels`, `predicted` (one class per
+/// image) and `index` (the images' positions in `set`), int64.
+pub(crate) fn image_arrays(
+    set: &ImageSet,
+    indices: &[usize],
+    predicted: Vec<i64>,
+) -> neurodyn_core::Result<Npz> {
+    let n = indices.len();
+    let mut z = Npz::new();
+    let [c, h, w] = [set.channels(), set.height(), set.width()];
+    let pixels: Vec<u8> = indices
+        .iter()
+        .flat_map(|&i| set.image(i).iter().copied())
+        .collect();
+    z.u8("images", &[n, c, h, w], pixels)?;
+    let labels = indices
+        .iter()
+        .map(|&i| i64::from(set.labels()[i]))
+        .collect();
+    z.i64("labels", &[n], labels)?;
+    z.i64("predicted", &[n], predicted)?;
+    z.i64("index", &[n], indices.iter().map(|&i| i as i64).collect())?;
+    Ok(z)
+}
+
 /// Every layer's output for the images at `indices` of `set`, as `activations.npz` holds them:
 /// one f32 array per layer named by [`VisionNet::output_names`], `(image, C, H, W)`, or
 /// `(image, features)` when the output is `(C, 1, 1)`; `images` (the raw pixels `(image, C, H,
@@ -152,20 +178,7 @@ pub fn record(
         );
     });
     let n = indices.len();
-    let mut z = Npz::new();
-    let [c, h, w] = [set.channels(), set.height(), set.width()];
-    let pixels: Vec<u8> = indices
-        .iter()
-        .flat_map(|&i| set.image(i).iter().copied())
-        .collect();
-    z.u8("images", &[n, c, h, w], pixels)?;
-    let labels = indices
-        .iter()
-        .map(|&i| i64::from(set.labels()[i]))
-        .collect();
-    z.i64("labels", &[n], labels)?;
-    z.i64("predicted", &[n], predicted)?;
-    z.i64("index", &[n], indices.iter().map(|&i| i as i64).collect())?;
+    let mut z = image_arrays(set, indices, predicted)?;
     for ((layer, name), out) in net.net.layers.iter().zip(&net.output_names).zip(outputs) {
         let [c, h, w] = layer.out_shape();
         let shape: Vec<usize> = if h == 1 && w == 1 {
