@@ -244,10 +244,6 @@ pub fn run_all(dir: &Path, jobs: Option<usize>, quiet: bool) -> Result<()> {
 fn run_one(dir: &Path, index: usize, quiet: bool) -> Result<()> {
     let m = sweep::read_manifest(dir)?;
     let run = m.run(index)?;
-    if sweep::status(dir, run) == RunStatus::Finished {
-        println!("{}: already finished", run.dir);
-        return Ok(());
-    }
     let bar = progress_bar(
         0,
         quiet,
@@ -258,17 +254,19 @@ fn run_one(dir: &Path, index: usize, quiet: bool) -> Result<()> {
         bar.set_position(step);
     })?;
     bar.finish_and_clear();
-    if let Some(o) = out {
-        println!(
-            "{} ({}): accuracy {:.3} in {:.1} s",
-            run.dir,
-            run.label(&m.keys),
-            o.accuracy,
-            o.seconds
-        );
-        for w in &o.warnings {
-            eprintln!("warning: network health: {w}");
-        }
+    let Some(o) = out else {
+        println!("{}: already finished", run.dir);
+        return Ok(());
+    };
+    println!(
+        "{} ({}): accuracy {:.3} in {:.1} s",
+        run.dir,
+        run.label(&m.keys),
+        o.accuracy,
+        o.seconds
+    );
+    for w in &o.warnings {
+        eprintln!("warning: network health: {w}");
     }
     Ok(())
 }

@@ -414,7 +414,8 @@ fn resolve(
         }
     }
     let text = toml::to_string(&user).map_err(|e| e.to_string())?;
-    let full = if crate::vision::is_vision_toml(&text) {
+    let vision = crate::vision::is_vision_toml(&text);
+    let full = if vision {
         let (cfg, _) = crate::vision::from_user_toml(&text, false)?;
         toml::Table::try_from(&cfg)
     } else {
@@ -426,7 +427,7 @@ fn resolve(
         k.set(&mut full, v).map_err(|e| e.to_string())?;
     }
     let full = toml::Value::Table(full);
-    if crate::vision::is_vision_toml(&text) {
+    if vision {
         let cfg: VisionConfig = full
             .try_into()
             .map_err(|e: toml::de::Error| e.to_string())?;
