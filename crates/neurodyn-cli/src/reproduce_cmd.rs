@@ -69,7 +69,7 @@ pub fn run(a: &ReproduceArgs) -> Result<()> {
     let rows = sweep::collect(&dir, &m)?;
     sweep::write_results(&dir, &m, &rows)?;
     let mut figures = neurodyn_report::sweep_figures(&dir, &m, &rows)?;
-    let (claims, own) = r.claims(&dir, &m, &rows, a.quick)?;
+    let (claims, own) = r.claims(&dir, &rows, a.quick)?;
     figures.extend(own);
     let files = write_reproduction(&dir, r, a.quick, &rows, &claims, &figures)?;
     for c in &claims {

@@ -22,7 +22,7 @@ mod seed_003;
 
 use crate::error::{Context, ReportError, Result};
 use crate::view::RunView;
-use neurodyn_train::sweep::{Manifest, ResultRow};
+use neurodyn_train::sweep::ResultRow;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +53,6 @@ pub trait Reproduction: Sync {
     fn claims(
         &self,
         dir: &Path,
-        manifest: &Manifest,
         rows: &[ResultRow],
         quick: bool,
     ) -> Result<(Vec<Claim>, Vec<PathBuf>)>;

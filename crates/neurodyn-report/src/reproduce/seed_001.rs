@@ -17,7 +17,7 @@ use neurodyn_analysis::selectivity::{
 };
 use neurodyn_analysis::Window;
 use neurodyn_plot::{histogram, panels_sized, Panel, Series, SeriesStyle};
-use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
+use neurodyn_train::sweep::{json_text, ResultRow};
 use std::path::{Path, PathBuf};
 
 /// The committed sweep.
@@ -128,7 +128,6 @@ impl Reproduction for Seed001 {
     fn claims(
         &self,
         dir: &Path,
-        _manifest: &Manifest,
         rows: &[ResultRow],
         quick: bool,
     ) -> Result<(Vec<Claim>, Vec<PathBuf>)> {

@@ -6,7 +6,7 @@
 
 use super::{analysis_json, mean_sd, mean_sd_text, Claim, Reproduction, Verdict};
 use crate::error::Result;
-use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
+use neurodyn_train::sweep::{json_text, ResultRow};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -63,7 +63,6 @@ impl Reproduction for Seed002 {
     fn claims(
         &self,
         dir: &Path,
-        _manifest: &Manifest,
         rows: &[ResultRow],
         quick: bool,
     ) -> Result<(Vec<Claim>, Vec<PathBuf>)> {

@@ -6,7 +6,7 @@
 
 use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
 use crate::error::Result;
-use neurodyn_train::sweep::{json_text, Manifest, ResultRow};
+use neurodyn_train::sweep::{json_text, ResultRow};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,6 @@ impl Reproduction for Seed003 {
     fn claims(
         &self,
         dir: &Path,
-        _manifest: &Manifest,
         rows: &[ResultRow],
         _quick: bool,
     ) -> Result<(Vec<Claim>, Vec<PathBuf>)> {
