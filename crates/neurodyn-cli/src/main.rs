@@ -51,7 +51,7 @@ mod tasks_cmd;
 mod train_cmd;
 mod vision_cmd;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{ErrorKind, Write};
 
 /// Train biologically constrained recurrent networks on cognitive tasks, then study them.
@@ -114,8 +114,41 @@ enum Cmd {
     },
 }
 
+/// `cmd` and every subcommand below it taking `-2` or `-0.5` as a value (`--seed -2` is then an
+/// invalid seed, not "unexpected argument '-2'").
+fn with_negative_numbers(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd.allow_negative_numbers(true);
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names
+        .iter()
+        .fold(cmd, |c, n| c.mut_subcommand(n, with_negative_numbers))
+}
+
+/// Refuse to write `path` when it is a directory, or a file that exists and `force` is not
+/// given: a command never overwrites a file it did not create unless told to.
+pub(crate) fn check_output(path: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "{} is a directory; give a file name (e.g. {})",
+            path.display(),
+            path.join("out.npz").display()
+        );
+    }
+    if path.exists() && !force {
+        anyhow::bail!(
+            "{} exists; pass --force to overwrite it, or choose another file",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let matches = with_negative_numbers(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.cmd {
         Cmd::Quickstart(a) => quickstart::run(a),
         Cmd::Tasks(c) => tasks_cmd::run(c),

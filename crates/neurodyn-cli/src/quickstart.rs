@@ -16,7 +16,7 @@ pub struct QuickstartArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Replace an existing quickstart run in `--out`.
+    /// Replace the run `--out` holds (its files are removed first; other files are kept).
     #[arg(long)]
     pub force: bool,
 }
@@ -36,13 +36,14 @@ pub fn run(a: QuickstartArgs) -> Result<()> {
             .find(|p| !p.exists())
             .unwrap_or_else(|| PathBuf::from("quickstart-run")),
     };
-    if a.force && out_dir.join("config.toml").exists() {
-        std::fs::remove_dir_all(&out_dir)?;
-    }
     let out_dir = &out_dir;
     let cfg = neurodyn_train::recipes::recipe("PerceptualDecisionMaking", a.seed);
-    let out =
-        crate::train_cmd::train_with_progress(cfg, out_dir, neurodyn_train::Start::New, false)?;
+    let start = if a.force {
+        neurodyn_train::Start::Replace
+    } else {
+        neurodyn_train::Start::New
+    };
+    let out = crate::train_cmd::train_with_progress(cfg, out_dir, start, false)?;
     println!(
         "accuracy {:.3} on {} fresh trials ({:.1} s training)",
         out.score.accuracy, out.score.n_trials, out.train_seconds

@@ -8,8 +8,10 @@
 //! ```
 //! `sample` writes `inputs` (trial, time, n_in) f32; `targets` (trial, time) i64 with 0 = fixate
 //! for categorical tasks, or (trial, time, n_out) f32 for continuous ones; `mask` (trial, time)
-//! f32 (the task's loss weights on real steps, 0 on padding); `trial_len` (trial,) i64; and one
-//! array per condition label (i64 or f64). Trials are padded to the longest.
+//! f32 (the task's loss weights on real steps, 0 on padding); `trial_len` (trial,) i64;
+//! `period_<name>` (trial, 2) i64; one array per condition label (i64 or f64); and what the file
+//! is (`task_name`, `compat`, `seed`, `dt_ms`, `time_ms`, channel and class names; see
+//! `docs/FILES.md`). Trials are padded to the longest. An existing file is kept unless `--force`.
 
 use anyhow::{bail, Context, Result};
 use neurodyn_core::{Label, Rng, Targets};
@@ -46,6 +48,9 @@ pub enum TasksCmd {
         /// Output file (`.npz`).
         #[arg(long)]
         out: PathBuf,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Plot inputs and targets over time for a few trials (PNG and SVG); more than 12 channels
     /// are drawn as a channel × time heatmap.
@@ -82,7 +87,11 @@ pub fn run(cmd: TasksCmd) -> Result<()> {
             seed,
             compat,
             out,
-        } => sample(&name, n, dt, seed, &compat, &out),
+            force,
+        } => {
+            crate::check_output(&out, force)?;
+            sample(&name, n, dt, seed, &compat, &out)
+        }
         TasksCmd::Plot {
             name,
             n,
@@ -92,6 +101,26 @@ pub fn run(cmd: TasksCmd) -> Result<()> {
             out,
         } => plot(&name, n, dt, seed, &compat, &out),
     }
+}
+
+/// Refuse `n` trials of `task` when they would need more memory than the machine has, at
+/// `extra_per_step` bytes per time step beyond the trials themselves (a recording, say). The
+/// length is estimated from 16 trials (×1.5 for the variable ones).
+pub(crate) fn ensure_trials_fit(
+    task: &dyn neurodyn_tasks::Task,
+    n: usize,
+    extra_per_step: f64,
+    what: &str,
+) -> Result<()> {
+    let spec = task.spec();
+    let probe = sample_trials(task, 16, 0);
+    let steps = probe.iter().map(|t| t.n_steps()).max().unwrap_or(1) as f64 * 1.5;
+    // inputs and mask (f32), targets (i64 or f32 per output), in the trials and in the padded
+    // copy that is written or recorded.
+    let trial = 4.0 * (spec.n_in as f64 + 1.0) + 8.0 + 4.0 * spec.n_out as f64;
+    let bytes = n as f64 * steps * (2.0 * trial + extra_per_step);
+    neurodyn_core::memory::ensure_fits(what, bytes, "ask for fewer trials (--n)")?;
+    Ok(())
 }
 
 fn parse_compat(s: &str) -> Result<Compat> {
@@ -232,9 +261,10 @@ fn sample(
     };
     let task = build(name, &cfg)?;
     let spec = task.spec();
+    ensure_trials_fit(task.as_ref(), n, 0.0, &format!("tasks sample --n {n}"))?;
     let trials = sample_trials(task.as_ref(), n, seed);
     let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
-    let npz = neurodyn_tasks::trials_npz(spec, &trials)?;
+    let npz = neurodyn_tasks::trials_npz(spec, &trials, cfg.compat, seed)?;
     npz.save(out)
         .with_context(|| format!("writing {}", out.display()))?;
     println!(

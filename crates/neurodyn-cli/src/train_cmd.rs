@@ -40,6 +40,11 @@ pub struct TrainArgs {
     /// longer), `train.checkpoint_every`, `train.threads` or `[eval]` (other keys stay refused).
     #[arg(long, requires = "resume")]
     pub allow_config_change: bool,
+    /// Replace what --out holds of another run (its config, weights, checkpoint, metrics,
+    /// recording, figures, analyses and report are removed first; other files are kept).
+    /// Without it a directory holding any of those is refused.
+    #[arg(long, conflicts_with_all = ["resume", "check"])]
+    pub force: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -210,7 +215,7 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
                     cfg.task.name, cfg.model.kind, cfg.seed
                 ))
             });
-            (cfg, dir, Start::New)
+            (cfg, dir, if a.force { Start::Replace } else { Start::New })
         }
     };
     let out = train_with_progress(cfg, &dir, start, a.quiet)?;

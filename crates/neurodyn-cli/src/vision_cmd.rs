@@ -16,7 +16,7 @@ use crate::train_cmd::TrainArgs;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use neurodyn_train::vision::{
-    eval, is_image_task, is_vision_toml, load_vision_run, train_vision, ImageTask, NetKind,
+    eval, is_image_task, is_vision_toml, load_vision_run, train_vision_with, ImageTask, NetKind,
     VisionConfig,
 };
 use std::path::PathBuf;
@@ -161,7 +161,7 @@ pub fn train(a: &TrainArgs) -> Result<PathBuf> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let out = train_vision(cfg, &dir, |r| {
+    let out = train_vision_with(cfg, &dir, a.force, |r| {
         bar.set_length(r.total_steps);
         bar.set_position(r.step);
         if r.step % 10 == 0 || r.step == r.total_steps {
@@ -194,6 +194,9 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
              --seed apply to recurrent runs",
             a.run.display()
         );
+    }
+    if let Some(j) = &a.json {
+        crate::check_output(j, a.force)?;
     }
     let (s, data) = if neurodyn_train::vision::conv_rnn_run::is_run(&a.run) {
         let p = neurodyn_train::vision::conv_rnn_run::load_run(&a.run)?;

@@ -39,6 +39,20 @@ pub enum CoreError {
         /// What is allowed.
         message: String,
     },
+    /// A request would need more memory than the machine has.
+    #[error(
+        "{what} needs about {needed} of memory, more than the {available} available; {advice}"
+    )]
+    TooLarge {
+        /// The request, as the user wrote it.
+        what: String,
+        /// The estimate, e.g. `1207.0 GiB`.
+        needed: String,
+        /// What the machine has.
+        available: String,
+        /// How to ask for less.
+        advice: String,
+    },
 }
 
 /// Result alias for the core crate.

@@ -8,6 +8,7 @@
 //! light-GRU), one `state_<name>` array `(trial, time, unit)` per block of state beyond the rates
 //! (LSTM, stp-ctrnn), and one array per condition label under the label's own name.
 
+use crate::describe::{FileInfo, DESCRIBING_ARRAYS, RECORDING_FORMAT};
 use crate::error::{CoreError, Result};
 use crate::npz::{NpArray, Npz};
 use crate::trial::{Label, Targets, Trial};
@@ -161,6 +162,7 @@ impl Recording {
         }
         if labels.iter().any(|c| {
             FIXED.contains(&c.name.as_str())
+                || DESCRIBING_ARRAYS.contains(&c.name.as_str())
                 || c.name.starts_with("period_")
                 || c.name.starts_with("gate_")
                 || c.name.starts_with("state_")
@@ -210,8 +212,14 @@ impl Recording {
         (b[2 * i] >= 0).then(|| (b[2 * i] as usize, b[2 * i + 1] as usize))
     }
 
-    /// Save as `.npz` (atomic).
+    /// Save as `.npz` (atomic), without describing arrays.
     pub fn save(&self, path: &Path) -> Result<()> {
+        self.save_described(path, &FileInfo::default())
+    }
+
+    /// Save as `.npz` (atomic) with the arrays of `info` (task, dt, time axis, channel names;
+    /// see [`FileInfo`]) beside the data.
+    pub fn save_described(&self, path: &Path, info: &FileInfo) -> Result<()> {
         let (n, t) = (self.n_trials, self.n_steps);
         let mut z = Npz::new();
         z.f32("rates", &[n, t, self.n_units], self.rates.clone())?;
@@ -243,12 +251,24 @@ impl Recording {
                 z.f64(&c.name, &[n], c.values.clone())?;
             }
         }
+        info.write(&mut z, t)?;
         z.save(path)
     }
 
     /// Load a recording saved by [`Recording::save`], checking every shape.
     pub fn load(path: &Path) -> Result<Recording> {
-        let z = Npz::load(path)?;
+        Self::from_npz(&Npz::load(path)?, path)
+    }
+
+    /// A recording from the arrays of an `.npz` already read (`path` names it in errors),
+    /// checking every shape.
+    pub fn from_npz(z: &Npz, path: &Path) -> Result<Recording> {
+        if let Some(f) = z.get_text("format").filter(|f| f != RECORDING_FORMAT) {
+            return Err(CoreError::invalid(
+                path.display().to_string(),
+                format!("is a `{f}` file, not a recording (`{RECORDING_FORMAT}`)"),
+            ));
+        }
         let rates = z.require("rates", path)?;
         let sh = rates.shape().to_vec();
         if sh.len() != 3 {
@@ -331,7 +351,14 @@ impl Recording {
                     ));
                 }
                 periods.push((p.to_string(), b.iter().map(|&v| v as i64).collect()));
-            } else if !FIXED.contains(&name.as_str()) {
+            } else if !FIXED.contains(&name.as_str()) && !DESCRIBING_ARRAYS.contains(&name.as_str())
+            {
+                if a.is_text() {
+                    return Err(CoreError::invalid(
+                        format!("label {name} in {}", path.display()),
+                        "holds text; a condition label holds one number per trial",
+                    ));
+                }
                 if a.shape() != [n] {
                     return Err(CoreError::shape(format!("label {name}"), &[n], a.shape()));
                 }

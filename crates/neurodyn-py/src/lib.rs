@@ -54,21 +54,29 @@ fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     })
 }
 
-/// An array of any dtype `Npz` holds, as a numpy array (the data moves, it is not copied).
-fn to_numpy<'py>(py: Python<'py>, a: NpArray) -> Bound<'py, PyAny> {
-    match a {
+/// An array of any dtype `Npz` holds, as a numpy array (numbers move, they are not copied; text
+/// becomes a numpy `<U` array of the same shape, as `np.load` gives).
+fn to_numpy<'py>(py: Python<'py>, a: NpArray) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match a {
         NpArray::F32(x) => x.into_pyarray(py).into_any(),
         NpArray::F64(x) => x.into_pyarray(py).into_any(),
         NpArray::I64(x) => x.into_pyarray(py).into_any(),
         NpArray::U8(x) => x.into_pyarray(py).into_any(),
-    }
+        NpArray::Str(x) => {
+            let shape = x.shape().to_vec();
+            let flat: Vec<String> = x.into_iter().collect();
+            let np = py.import("numpy")?;
+            np.call_method1("array", (flat,))?
+                .call_method1("reshape", (shape,))?
+        }
+    })
 }
 
 /// Every array of `npz`, in file order, as a dict of numpy arrays.
 fn npz_to_dict(py: Python<'_>, npz: Npz) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     for (name, a) in npz.arrays {
-        d.set_item(name, to_numpy(py, a))?;
+        d.set_item(name, to_numpy(py, a)?)?;
     }
     Ok(d)
 }
@@ -101,7 +109,7 @@ fn sample_npz(
     let task = build(name, &cfg).map_err(|e| format!("{e:#}"))?;
     let spec = task.spec();
     let trials = sample_trials(task.as_ref(), n, seed);
-    neurodyn_tasks::trials_npz(spec, &trials).map_err(|e| e.to_string())
+    neurodyn_tasks::trials_npz(spec, &trials, cfg.compat, seed).map_err(|e| e.to_string())
 }
 
 /// Sample `n` trials of a task into a dict of numpy arrays, identical to `neurodyn tasks

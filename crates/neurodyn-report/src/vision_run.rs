@@ -57,13 +57,18 @@ impl VisionRun {
         })
     }
 
-    /// Every layer output, in network order.
+    /// Every layer output, in network order (not the images, labels, or the arrays that say
+    /// what the file is).
     pub fn layers(&self) -> Vec<&str> {
         self.npz
             .arrays
             .iter()
+            .filter(|(n, a)| {
+                !a.is_text()
+                    && !NOT_LAYERS.contains(&n.as_str())
+                    && !neurodyn_core::DESCRIBING_ARRAYS.contains(&n.as_str())
+            })
             .map(|(n, _)| n.as_str())
-            .filter(|n| !NOT_LAYERS.contains(n))
             .collect()
     }
 
@@ -80,7 +85,7 @@ impl VisionRun {
 
     /// Layer `name` flattened to `(image, features)`.
     pub fn matrix(&self, name: &str) -> Result<(Vec<f64>, usize)> {
-        let Some(a) = self.npz.get(name).filter(|_| !NOT_LAYERS.contains(&name)) else {
+        let Some(a) = self.npz.get(name).filter(|_| self.layers().contains(&name)) else {
             return Err(ReportError::Options(format!(
                 "no layer '{name}' in {} (layers: {})",
                 self.dir.join("activations.npz").display(),

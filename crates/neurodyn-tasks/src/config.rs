@@ -27,6 +27,16 @@ pub enum Compat {
     Neurogym,
 }
 
+impl Compat {
+    /// `default` or `neurogym`, as written in configs and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compat::Default => "default",
+            Compat::Neurogym => "neurogym",
+        }
+    }
+}
+
 /// `default` or `neurogym`, in any case (the command line's and Python's spelling).
 impl std::str::FromStr for Compat {
     type Err = String;

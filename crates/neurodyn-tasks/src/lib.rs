@@ -53,4 +53,4 @@ pub use registry::{
 };
 pub use task::{FromConfig, Setup, Task, TaskSpec};
 pub use timeline::{Duration, Timeline};
-pub use trials_npz::trials_npz;
+pub use trials_npz::{file_info, trials_npz};

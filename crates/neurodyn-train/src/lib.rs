@@ -5,6 +5,7 @@
 //! (MNIST, Fashion-MNIST, CIFAR-10), `VisionConfig` → `train_vision`.
 
 pub mod checkpoint;
+pub mod claim;
 pub mod config;
 pub mod curriculum;
 pub mod error;

@@ -13,7 +13,9 @@
 //!                            network-health check (`health`)
 //!   recording.npz            test trials: rates (trial, time, unit), inputs, outputs, targets,
 //!                            mask, trial_len, period_<name>, gate_<name> (gated cells),
-//!                            one array per condition label
+//!                            one array per condition label, and what the file is
+//!                            (task_name, compat, seed, dt_ms, time_ms, channel names;
+//!                            docs/FILES.md)
 //!   figures/                 PNG + SVG
 //! ```
 
@@ -146,8 +148,12 @@ pub struct Outcome {
 /// How [`train_run_with`] starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Start {
-    /// A new run: the directory must not hold one.
+    /// A new run: the directory must not hold a run or another run's files
+    /// ([`crate::claim::RUN_FILES`]).
     New,
+    /// A new run that replaces what the directory holds of another run (`--force`): those
+    /// files are removed first, nothing else is.
+    Replace,
     /// Continue the run in the directory from its checkpoint, with the config it was trained
     /// with (a changed config is refused, naming the keys; see [`crate::resume`]).
     Resume,
@@ -182,7 +188,17 @@ pub fn train_run_with(
     let config_text = trainer.cfg.to_toml();
     let mut wall0 = 0.0;
     let mut last_checkpoint = None;
-    if start_as != Start::New {
+    let fresh = matches!(start_as, Start::New | Start::Replace);
+    // The directory is claimed before anything is written into it, and held until the end.
+    let mut lock = if fresh {
+        crate::claim::new_run(dir, start_as == Start::Replace)?
+    } else {
+        if !dir.is_dir() {
+            return Err(file(dir, "is not a run directory (it does not exist)"));
+        }
+        crate::claim::RunLock::claim(dir, &dir.display().to_string())?
+    };
+    if !fresh {
         if rd.checkpoint().exists() {
             let st = load_checkpoint(&rd.checkpoint(), &mut trainer.net, &mut trainer.opt)?;
             let step = st.step;
@@ -202,13 +218,6 @@ pub fn train_run_with(
             write_atomic(&rd.metrics(), HEADER.as_bytes())?;
         }
     } else {
-        if rd.config().exists() {
-            return Err(file(
-                dir,
-                "already holds a run (config.toml exists); use --resume to continue it, or another --out",
-            ));
-        }
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         write_atomic(&rd.config(), config_text.as_bytes())?;
         write_atomic(&rd.metrics(), HEADER.as_bytes())?;
     }
@@ -222,6 +231,7 @@ pub fn train_run_with(
     let ckpt = rd.checkpoint();
     let mut step_walls = Vec::new();
     let trained = trainer.run(total, |t, r| {
+        lock.beat();
         step_walls.push(start.elapsed().as_secs_f64());
         let wall = wall0 + start.elapsed().as_secs_f64();
         writeln!(
@@ -261,7 +271,7 @@ pub fn train_run_with(
     let (sc, rec) = evaluate(&mut trainer, None)?;
     let n_rec = trainer.cfg.eval.n_record.min(rec.n_trials).max(1);
     let kept = keep_trials(&rec, n_rec);
-    kept.save(&rd.recording())?;
+    kept.save_described(&rd.recording(), &recording_info(&trainer))?;
     let health = crate::health::check(&rec, &step_walls);
     write_eval(&rd.eval(), &sc, &health, &trainer, train_seconds)?;
     Ok(Outcome {
@@ -270,6 +280,17 @@ pub fn train_run_with(
         recording: kept,
         health,
     })
+}
+
+/// What a run's `recording.npz` says about itself: its task, compat mode, eval seed, time step,
+/// channel and class names, and what `outputs` hold.
+pub fn recording_info(trainer: &Trainer) -> neurodyn_core::FileInfo {
+    let spec = trainer.task.spec();
+    neurodyn_core::FileInfo {
+        format: Some(neurodyn_core::RECORDING_FORMAT.to_string()),
+        outputs_hold: Some(if spec.categorical { "logits" } else { "values" }.to_string()),
+        ..neurodyn_tasks::file_info(spec, trainer.cfg.task.compat, trainer.cfg.eval.seed)
+    }
 }
 
 /// Evaluate on fresh trials (`n` or the config's `eval.n_trials`, seed `eval.seed`).

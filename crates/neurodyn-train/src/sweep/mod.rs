@@ -54,7 +54,7 @@
 mod collect;
 mod exec;
 pub mod keys;
-pub mod lock;
+pub use crate::claim as lock;
 mod slurm;
 
 pub use collect::{collect, csv_cell, write_results, ResultRow};

@@ -102,9 +102,14 @@ pub fn is_run(dir: &Path) -> bool {
 pub fn train(
     cfg: VisionConfig,
     dir: &Path,
+    replace: bool,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
-    files::ensure_new_run(dir)?;
+    let mut lock = crate::claim::new_run(dir, replace)?;
+    let mut on_step = |s: &VisionStep| {
+        lock.beat();
+        on_step(s);
+    };
     let PreparedRnn {
         cfg,
         data,
@@ -173,7 +178,8 @@ pub fn train(
     files::write_eval(&dir.join("eval.json"), &test, &train, &info)?;
     if cfg.eval.n_record > 0 {
         let keep = data::spread(data.test.len(), cfg.eval.n_record);
-        record(&net, &data.test, &keep, &norm)?.save(&dir.join("activations.npz"))?;
+        let z = record(&net, &data.test, &keep, &norm)?;
+        files::save_activations(z, &dir.join("activations.npz"), &info)?;
     }
     Ok(VisionOutcome {
         task: data.task,

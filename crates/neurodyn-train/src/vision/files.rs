@@ -13,17 +13,6 @@ use std::path::Path;
 /// `loss` and `accuracy` of that step's training batch; `wall_s` since training began).
 pub const METRICS_HEADER: &str = "epoch,step,loss,accuracy,lr,wall_s\n";
 
-/// Refuse `dir` when it already holds a run (its `config.toml` exists).
-pub(crate) fn ensure_new_run(dir: &Path) -> Result<()> {
-    if dir.join("config.toml").exists() {
-        return Err(file(
-            dir,
-            "already holds a run (config.toml exists); choose another --out",
-        ));
-    }
-    Ok(())
-}
-
 /// Create `dir`, write its resolved `config.toml` and a `metrics.csv` header, and open the
 /// metrics for appending.
 pub(crate) fn start_run(dir: &Path, config_text: &str) -> Result<std::fs::File> {
@@ -35,6 +24,25 @@ pub(crate) fn start_run(dir: &Path, config_text: &str) -> Result<std::fs::File> 
         .append(true)
         .open(&metrics_path)
         .map_err(|e| io(&metrics_path, e))
+}
+
+/// Save a vision run's `activations.npz` with what it is beside the layers: `format`
+/// ([`neurodyn_core::ACTIVATIONS_FORMAT`]), `task_name`, `seed` and `class_names`.
+pub(crate) fn save_activations(
+    mut z: neurodyn_core::Npz,
+    path: &Path,
+    info: &EvalInfo<'_>,
+) -> Result<()> {
+    neurodyn_core::FileInfo {
+        format: Some(neurodyn_core::ACTIVATIONS_FORMAT.to_string()),
+        task: Some(info.task.to_string()),
+        seed: Some(info.seed),
+        class_names: Some(info.class_names.to_vec()),
+        ..Default::default()
+    }
+    .write(&mut z, 0)?;
+    z.save(path)?;
+    Ok(())
 }
 
 /// The `format` of a vision model file's metadata.

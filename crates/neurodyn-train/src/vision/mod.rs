@@ -48,7 +48,9 @@ pub use config::{
 pub use data::{is_image_task, ImageTask, IMAGE_TASKS};
 pub use eval::{ClassRow, ClassScore, Normalize};
 pub use network::VisionNet;
-pub use train::{load_vision_run, prepare, train_vision, Prepared, VisionOutcome, VisionStep};
+pub use train::{
+    load_vision_run, prepare, train_vision, train_vision_with, Prepared, VisionOutcome, VisionStep,
+};
 
 /// A user's vision config file, resolved: a `conv-ctrnn` file (or any file with `conv_ctrnn`,
 /// the command line's `--model conv-ctrnn`) goes over the conv-ctrnn recipe, so keys it leaves

@@ -96,12 +96,27 @@ pub use crate::vision::outcome::{VisionOutcome, VisionStep};
 pub fn train_vision(
     cfg: VisionConfig,
     dir: &Path,
+    on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
+    train_vision_with(cfg, dir, false, on_step)
+}
+
+/// [`train_vision`], replacing another run's files in `dir` when `replace` (`--force`; see
+/// [`crate::claim::new_run`]).
+pub fn train_vision_with(
+    cfg: VisionConfig,
+    dir: &Path,
+    replace: bool,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
     if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
-        return crate::vision::conv_rnn_run::train(cfg, dir, on_step);
+        return crate::vision::conv_rnn_run::train(cfg, dir, replace, on_step);
     }
-    files::ensure_new_run(dir)?;
+    let mut lock = crate::claim::new_run(dir, replace)?;
+    let mut on_step = |s: &VisionStep| {
+        lock.beat();
+        on_step(s);
+    };
     let Prepared {
         cfg,
         data,
@@ -183,8 +198,8 @@ pub fn train_vision(
     files::write_eval(&dir.join("eval.json"), &test, &train, &info)?;
     if cfg.eval.n_record > 0 {
         let keep = data::spread(data.test.len(), cfg.eval.n_record);
-        eval::record(&net, &data.test, &keep, &norm, threads)?
-            .save(&dir.join("activations.npz"))?;
+        let z = eval::record(&net, &data.test, &keep, &norm, threads)?;
+        files::save_activations(z, &dir.join("activations.npz"), &info)?;
     }
     Ok(VisionOutcome {
         task: data.task,
