@@ -120,7 +120,7 @@ impl Canvas {
             if m.response_weight != 1.0 || m.grace_ms > 0.0 {
                 let grace = (m.grace_ms / setup.dt_ms + 1e-9).floor() as usize;
                 for (t, w) in mask.iter_mut().enumerate().skip(r) {
-                    *w *= if t < r + grace {
+                    *w *= if t < r.saturating_add(grace) {
                         0.0
                     } else {
                         m.response_weight

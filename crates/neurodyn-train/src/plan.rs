@@ -48,6 +48,7 @@ impl RunConfig {
         let mut rng = Rng::with_stream(cfg.seed, INIT);
         let mut net = model::build::<f32>(&cfg.model, spec.n_in, spec.n_out, spec.dt_ms, &mut rng)?;
         net.threads = cfg.train.threads;
+        ensure_memory(&cfg, task.as_ref(), net.n_units())?;
         if cfg.train.feedback == Feedback::ReadoutAlignment {
             net.set_random_feedback(&mut Rng::with_stream(cfg.seed, FEEDBACK));
         }
@@ -92,6 +93,29 @@ impl RunConfig {
             force,
         })
     }
+}
+
+/// Refuse a config whose training batch or evaluation would need more memory than the machine
+/// has, before anything is allocated for them. The estimate per trial step: the inputs, targets
+/// and mask, and six blocks of `n_units` f32 per unit and step (state, pre-activations, gates and
+/// their gradients kept for BPTT; a recording's rates and gates), over the longest of 16 trials
+/// ×1.5 (lengths vary).
+fn ensure_memory(cfg: &RunConfig, task: &dyn Task, n_units: usize) -> Result<()> {
+    let spec = task.spec();
+    let probe = neurodyn_tasks::sample_trials(task, 16, cfg.seed);
+    let steps = probe.iter().map(|t| t.n_steps()).max().unwrap_or(1) as f64 * 1.5;
+    let per_step = 4.0 * (6 * n_units + 2 * spec.n_in + 2 * spec.n_out + 4) as f64;
+    for (key, n) in [
+        ("train.batch_size", cfg.train.batch_size),
+        ("eval.n_trials", cfg.eval.n_trials),
+    ] {
+        neurodyn_core::memory::ensure_fits(
+            &format!("{key} = {n}"),
+            n as f64 * steps * per_step,
+            &format!("lower {key}"),
+        )?;
+    }
+    Ok(())
 }
 
 /// Class weights `N / (K · count_c)` from the masked steps of a few training batches (drawn from

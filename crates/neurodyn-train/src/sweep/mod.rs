@@ -295,6 +295,17 @@ impl SweepSpec {
         keys
     }
 
+    /// How many runs the sweep asks for (`None` past `usize`).
+    fn n_runs(&self) -> Option<usize> {
+        let grid = self
+            .grid
+            .iter()
+            .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))?;
+        let zip = self.zip.first().map_or(1, |(_, v)| v.len());
+        let seeds = self.seeds.as_ref().map_or(1, Vec::len);
+        grid.checked_mul(zip)?.checked_mul(seeds)
+    }
+
     /// Every run's values: grid combinations (first key slowest), zipped rows, seeds innermost.
     fn combinations(&self) -> Vec<Vec<(KeyPath, toml::Value)>> {
         let mut out: Vec<Vec<(KeyPath, toml::Value)>> = vec![Vec::new()];
@@ -342,6 +353,18 @@ impl SweepSpec {
     /// Resolve and check every run; nothing is written. An error names the key and value at
     /// fault (the first of them alone over the base that fails, else the whole combination).
     pub fn plan(&self) -> Result<Vec<PlannedRun>> {
+        match self.n_runs() {
+            Some(n) if n <= MAX_RUNS => {}
+            n => {
+                let n = n.map_or("more than 2^64".to_string(), |n| n.to_string());
+                return Err(sweep_error(
+                    &self.name,
+                    format!(
+                        "asks for {n} runs (grid × zip × seeds); a sweep has at most {MAX_RUNS}"
+                    ),
+                ));
+            }
+        }
         let mut runs = Vec::new();
         for (index, sets) in self.combinations().into_iter().enumerate() {
             let config = match resolve(&self.base, &sets) {
@@ -442,6 +465,9 @@ fn resolve(
     }
 }
 
+/// The most runs one sweep may hold.
+pub const MAX_RUNS: usize = 100_000;
+
 fn parse_seeds(v: &toml::Value) -> std::result::Result<Vec<u64>, String> {
     let seed = |v: &toml::Value| {
         v.as_integer()
@@ -462,7 +488,15 @@ fn parse_seeds(v: &toml::Value) -> std::result::Result<Vec<u64>, String> {
             let get = |k: &str| t.get(k).map(seed).transpose();
             let start = get("start")?.unwrap_or(0);
             let count = get("count")?.ok_or("{ start, count } needs count")?;
-            (start..start + count).collect()
+            if count > MAX_RUNS as u64 {
+                return Err(format!(
+                    "count = {count}: a sweep has at most {MAX_RUNS} runs"
+                ));
+            }
+            let end = start
+                .checked_add(count)
+                .ok_or_else(|| format!("start = {start} + count = {count} passes the last seed"))?;
+            (start..end).collect()
         }
         other => {
             return Err(format!(
