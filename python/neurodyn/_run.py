@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from . import _neurodyn
-from ._neurodyn import Error
+from ._figure import Figure
+from ._neurodyn import ConfigError, Error, FileError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,7 +50,7 @@ class Run:
         self.path = Path(path)
         """The run directory."""
         if not (self.path / "config.toml").is_file():
-            raise Error(f"{self.path} is not a run directory (no config.toml)")
+            raise FileError(f"{self.path} is not a run directory (no config.toml)")
 
     def __repr__(self) -> str:
         return f"neurodyn.Run({str(self.path)!r})"
@@ -68,15 +69,24 @@ class Run:
             with open(p, encoding="utf-8") as f:
                 result: dict[str, Any] = json.load(f)
         except OSError as e:
-            raise Error(f"{p}: {e.strerror} (has training finished?)") from None
+            raise FileError(f"{p}: {e.strerror} (has training finished?)") from None
         except ValueError as e:
-            raise Error(f"{p}: not valid JSON: {e}") from None
+            raise FileError(f"{p}: not valid JSON: {e}") from None
         return result
 
     @property
-    def metrics(self) -> dict[str, np.ndarray]:
-        """``metrics.csv``, one numpy array per column (``step`` and ``stage`` int64, the rest
-        float64)."""
+    def metrics(self) -> Any:
+        """``metrics.csv``: a pandas ``DataFrame`` when pandas is installed, else a dict of numpy
+        arrays, one per column (``step`` and ``stage`` int64, the rest float64)."""
+        columns = self.metrics_arrays()
+        try:
+            import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+        except ImportError:
+            return columns
+        return pd.DataFrame(columns)
+
+    def metrics_arrays(self) -> dict[str, np.ndarray]:
+        """``metrics.csv``, one numpy array per column, whether or not pandas is installed."""
         import numpy as np
 
         p = self.path / "metrics.csv"
@@ -84,9 +94,9 @@ class Run:
             with open(p, encoding="utf-8", newline="") as f:
                 rows = [r for r in csv.reader(f) if r]
         except OSError as e:
-            raise Error(f"{p}: {e.strerror}") from None
+            raise FileError(f"{p}: {e.strerror}") from None
         if not rows:
-            raise Error(f"{p}: empty (no header)")
+            raise FileError(f"{p}: empty (no header)")
         header, body = rows[0], rows[1:]
         out: dict[str, np.ndarray] = {}
         for i, name in enumerate(header):
@@ -97,12 +107,39 @@ class Run:
                 else:
                     out[name] = np.array([float(v) for v in column], dtype=np.float64)
             except ValueError as e:
-                raise Error(f"{p}: column {name}: {e}") from None
+                raise FileError(f"{p}: column {name}: {e}") from None
         return out
 
     def recording(self) -> dict[str, np.ndarray]:
-        """``recording.npz``: the evaluation trials' rates, inputs, outputs, targets and labels."""
+        """``recording.npz``: the evaluation trials' rates, inputs, outputs (logits), targets,
+        mask, labels and period bounds, with ``dt_ms``, ``time_ms``, ``task_name``,
+        ``input_names``, ``output_names`` and ``class_names`` (docs/FILES.md)."""
         return _neurodyn.read_npz(str(self.path / "recording.npz"))
+
+    def simulate(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
+        """Drive the trained network with ``inputs`` (trial, time, n_in), or (time, n_in) for
+        one trial; returns ``rates`` (trial, time, unit) and ``outputs`` (trial, time, n_out:
+        logits for categorical tasks), without noise, as ``recording.npz`` holds them (the
+        recording's own inputs give its rates back)."""
+        import numpy as np
+
+        x = np.asarray(inputs, dtype=np.float32)
+        one = x.ndim == 2
+        if one:
+            x = x[None]
+        if x.ndim != 3:
+            raise ValueError(f"inputs must be (trial, time, n_in) or (time, n_in), got {x.shape}")
+        out = _neurodyn.simulate(str(self.path), np.ascontiguousarray(x))
+        if one:
+            out = {k: v[0] for k, v in out.items()}
+        return out
+
+    def evaluate(self, n: int = 1000, seed: int | None = None) -> dict[str, Any]:
+        """Score the trained network on ``n`` fresh trials (drawn with ``seed``, default the
+        run's eval seed): ``accuracy``, ``strict_accuracy``, ``n_trials``, ``per_condition``,
+        ``per_response``, as ``neurodyn eval RUN --json`` writes them."""
+        result: dict[str, Any] = json.loads(_neurodyn.evaluate(str(self.path), n, seed))
+        return result
 
     def weights(self) -> dict[str, np.ndarray]:
         """``model.safetensors``: the trained parameters by layout name (``cell.w_rec``, …)."""
@@ -114,13 +151,16 @@ class Run:
         (``n_components=3`` for ``--n-components 3``; ``True`` for a flag).
 
         Returns the numbers the analysis wrote to ``RUN/analysis/<name>.json`` as a dict, with
-        ``"files"``: every file it wrote (JSON, npz, figures). Its warnings are Python warnings.
+        ``"files"``: every file it wrote (JSON, npz, figures), and ``"figures"``: its PNG
+        figures as :class:`neurodyn.Figure` objects, which a notebook shows inline. Its warnings
+        are Python warnings.
         """
         text, files, warns = _neurodyn.analyze(str(self.path), name, _option_args(options))
         result: dict[str, Any] = json.loads(text) if text is not None else {}
         if not isinstance(result, dict):
             result = {"result": result}
         result["files"] = files
+        result["figures"] = [Figure(f) for f in files if f.endswith(".png")]
         for w in warns:
             warnings.warn(w, stacklevel=2)
         return result
@@ -136,18 +176,24 @@ class Run:
 
 def train(
     config: PathLike | Mapping[str, Any] | None,
-    out: PathLike,
-    progress: bool = False,
+    out: PathLike | None = None,
+    progress: bool = True,
     resume: bool = False,
 ) -> Run:
-    """Train a network and write the run directory ``out``; returns its :class:`Run`.
+    """Train a network and write the run directory ``out`` (default ``runs/TASK-MODEL-sSEED``,
+    as ``neurodyn train``); returns its :class:`Run`.
 
     ``config``: a TOML file's path, or a dict with the same keys (``{"task": {"name": …},
     "model": {"n_rec": 64}, "train": {"steps": 500}}``; ``None`` values mean the default). Keys
     it leaves out take the task's recipe (what ``neurodyn train --task NAME`` trains), or the
     generic defaults with ``"base": "defaults"``.
-    ``progress``: print the step, loss and accuracy to ``sys.stderr``. ``resume``: continue the
-    run in ``out`` from its last checkpoint (``config`` must be ``None``).
+    ``progress``: show the step, loss and accuracy on ``sys.stderr`` (a line that updates in a
+    terminal and in Jupyter). ``resume``: continue the run in ``out`` from its last checkpoint
+    (``config`` must be ``None``).
+
+    Errors are :class:`neurodyn.ConfigError` (a bad key or value), :class:`neurodyn.FileError`
+    (``out`` holds another run, a file is missing) or :class:`neurodyn.TrainingError` (the loss
+    became NaN), all :class:`neurodyn.Error`.
 
     The GIL is released while training; Ctrl-C stops it with ``KeyboardInterrupt`` (resume it
     with ``resume=True``).
@@ -155,7 +201,11 @@ def train(
     text: str | None
     if resume:
         if config is not None:
-            raise Error("resume=True continues the run in `out` with its own config; pass config=None")
+            raise ConfigError(
+                "resume=True continues the run in `out` with its own config; pass config=None"
+            )
+        if out is None:
+            raise ConfigError("resume=True needs the run's directory as `out`")
         text, source = None, os.fspath(out)
     elif isinstance(config, Mapping):
         text, source = _neurodyn.config_toml_from_json(json.dumps(dict(config))), "config"
@@ -165,10 +215,10 @@ def train(
             with open(source, encoding="utf-8") as f:
                 text = f.read()
         except OSError as e:
-            raise Error(f"cannot read config {source}: {e.strerror}") from None
+            raise FileError(f"cannot read config {source}: {e.strerror}") from None
     else:
         raise TypeError(f"config must be a path or a dict, not {type(config).__name__}")
-    path = _neurodyn.train(text, source, os.fspath(out), progress, resume)
+    path = _neurodyn.train(text, source, None if out is None else os.fspath(out), progress, resume)
     run = Run(path)
     for w in run.eval.get("health", {}).get("warnings", []):
         warnings.warn(f"network health: {w}", stacklevel=2)

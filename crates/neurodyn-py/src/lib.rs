@@ -28,9 +28,67 @@ pyo3::create_exception!(
      that does not apply); the message is the library's."
 );
 
+pyo3::create_exception!(
+    _neurodyn,
+    ConfigError,
+    Error,
+    "A config or an option is wrong: an unknown key, an impossible value, a task or analysis \
+     that does not exist."
+);
+pyo3::create_exception!(
+    _neurodyn,
+    FileError,
+    Error,
+    "A file or directory is missing, unreadable, corrupt, or holds another run."
+);
+pyo3::create_exception!(
+    _neurodyn,
+    TrainingError,
+    Error,
+    "Training stopped: the loss became NaN or infinite (the message says which checkpoint is \
+     kept)."
+);
+pyo3::create_exception!(
+    _neurodyn,
+    AnalysisError,
+    Error,
+    "An analysis cannot run on this run or these arrays (it does not apply, or the data are \
+     degenerate)."
+);
+
 /// A `neurodyn.Error` carrying `e`'s message (with its causes, for `anyhow` errors).
 fn err(e: impl std::fmt::Display) -> PyErr {
     Error::new_err(format!("{e:#}"))
+}
+
+/// The `neurodyn.Error` subclass for a training-library error, with its message.
+fn train_err(e: &neurodyn_train::TrainError) -> PyErr {
+    use neurodyn_core::CoreError;
+    use neurodyn_train::TrainError as T;
+    let msg = format!("{e:#}");
+    match e {
+        T::Config { .. } | T::ConfigFile { .. } | T::Sweep { .. } | T::Task(_) => {
+            ConfigError::new_err(msg)
+        }
+        T::Io { .. }
+        | T::File { .. }
+        | T::Data(_)
+        | T::Core(CoreError::Io { .. } | CoreError::Npz { .. }) => FileError::new_err(msg),
+        T::NonFinite { .. } | T::NonFiniteLoss { .. } => TrainingError::new_err(msg),
+        _ => Error::new_err(msg),
+    }
+}
+
+/// The `neurodyn.Error` subclass for an analysis/report error.
+fn report_err(e: &neurodyn_report::ReportError) -> PyErr {
+    use neurodyn_report::ReportError as R;
+    match e {
+        R::Train(t) => train_err(t),
+        R::Options(_) => ConfigError::new_err(format!("{e:#}")),
+        R::Io { .. } | R::Run(_) => FileError::new_err(format!("{e:#}")),
+        R::Analysis(_) => AnalysisError::new_err(format!("{e:#}")),
+        _ => Error::new_err(format!("{e:#}")),
+    }
 }
 
 /// The message of a caught panic.
@@ -201,31 +259,41 @@ fn write_progress(py: Python<'_>, r: &StepReport, total: u64, done: bool) -> PyR
 /// Ctrl-C, which stops training with `KeyboardInterrupt` (the run resumes from its last
 /// checkpoint with `resume = True`).
 #[pyfunction]
-#[pyo3(signature = (config_toml, source, out, progress=false, resume=false))]
+#[pyo3(signature = (config_toml, source, out=None, progress=false, resume=false))]
 fn train(
     py: Python<'_>,
     config_toml: Option<&str>,
     source: &str,
-    out: PathBuf,
+    out: Option<PathBuf>,
     progress: bool,
     resume: bool,
 ) -> PyResult<PathBuf> {
     let cfg = match config_toml {
         Some(text) => {
             if neurodyn_train::vision::is_vision_toml(text) {
-                return Err(Error::new_err(format!(
+                return Err(ConfigError::new_err(format!(
                     "{source}: image tasks (vision runs) are not supported by neurodyn.train yet; \
                      use `neurodyn train`"
                 )));
             }
             // Unset keys come from the task's recipe, as in `neurodyn train FILE`.
             neurodyn_train::recipes::from_user_toml(text, None, None)
-                .map_err(|m| err(format!("{source}: {m}")))?
+                .map_err(|m| ConfigError::new_err(format!("{source}: {m}")))?
                 .0
         }
-        None if resume => RunDir::new(&out).read_config().map_err(err)?,
-        None => return Err(Error::new_err("a config is needed unless resume=True")),
+        None if resume => match &out {
+            Some(o) => RunDir::new(o).read_config().map_err(|e| train_err(&e))?,
+            None => return Err(ConfigError::new_err("resume=True needs the run's `out`")),
+        },
+        None => return Err(ConfigError::new_err("a config is needed unless resume=True")),
     };
+    // As `neurodyn train`: runs/TASK-MODEL-sSEED unless told.
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/{}-{}-s{}",
+            cfg.task.name, cfg.model.kind, cfg.seed
+        ))
+    });
     let total = cfg.train.steps;
     py.detach(|| {
         let mut stop: Option<PyErr> = None;
@@ -238,11 +306,19 @@ fn train(
                 }
                 last = Instant::now();
                 let interrupt = Python::attach(|py| {
-                    if progress {
-                        // Progress is best effort: a closed stderr must not stop training.
-                        let _ = write_progress(py, r, total, done);
+                    // Signals first: writing the progress runs Python code, which would take a
+                    // pending Ctrl-C for itself.
+                    let mut signal = py.check_signals().err();
+                    if signal.is_none() && progress {
+                        // Progress is best effort: a closed stderr must not stop training, but
+                        // a Ctrl-C that arrives while it is written does.
+                        if let Err(e) = write_progress(py, r, total, done) {
+                            if e.is_instance_of::<PyKeyboardInterrupt>(py) {
+                                signal = Some(e);
+                            }
+                        }
                     }
-                    py.check_signals().err().map(|e| {
+                    signal.map(|e| {
                         if progress {
                             let _ = py
                                 .import("sys")
@@ -269,7 +345,7 @@ fn train(
         }));
         match result {
             Ok(Ok(_)) => Ok(out.clone()),
-            Ok(Err(e)) => Err(err(e)),
+            Ok(Err(e)) => Err(train_err(&e)),
             Err(p) if p.is::<Interrupted>() => Err(stop
                 .take()
                 .unwrap_or_else(|| PyKeyboardInterrupt::new_err("training interrupted"))),
@@ -312,7 +388,7 @@ fn analyze(
     args: Vec<String>,
 ) -> PyResult<(Option<String>, Vec<String>, Vec<String>)> {
     let a = neurodyn_report::find(name).ok_or_else(|| {
-        Error::new_err(format!(
+        ConfigError::new_err(format!(
             "no analysis called '{name}' (there are: {})",
             analysis_names().join(", ")
         ))
@@ -321,11 +397,13 @@ fn analyze(
     let matches = a
         .command()
         .try_get_matches_from(argv)
-        .map_err(|e| err(e.to_string().trim_end()))?;
+        .map_err(|e| ConfigError::new_err(e.to_string().trim_end().to_string()))?;
     py.detach(|| {
         guarded(|| {
-            let view = RunView::open(&run).map_err(err)?;
-            match neurodyn_report::run_named(&view, a.name(), &matches).map_err(err)? {
+            let view = RunView::open(&run).map_err(|e| report_err(&e))?;
+            match neurodyn_report::run_named(&view, a.name(), &matches)
+                .map_err(|e| report_err(&e))?
+            {
                 Outcome::Done(s) => {
                     let json = match s
                         .files
@@ -341,7 +419,7 @@ fn analyze(
                     let files = s.files.iter().map(|f| f.display().to_string()).collect();
                     Ok((json, files, s.warnings))
                 }
-                Outcome::Skipped(why) => Err(Error::new_err(format!(
+                Outcome::Skipped(why) => Err(AnalysisError::new_err(format!(
                     "{} does not apply to this run: {why}",
                     a.name()
                 ))),
@@ -373,10 +451,136 @@ fn analyze_all(py: Python<'_>, run: PathBuf) -> PyResult<(PathBuf, Vec<String>)>
     })
 }
 
+/// A trained run's network driven by `inputs` `(trial, time, n_in)`: its rates `(trial, time,
+/// unit)` and outputs `(trial, time, n_out)` (logits for categorical tasks), without noise, as
+/// the recording of `eval` makes them.
+#[pyfunction]
+fn simulate<'py>(
+    py: Python<'py>,
+    run: PathBuf,
+    inputs: numpy::PyReadonlyArray3<'py, f32>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let x = inputs.as_array().to_owned();
+    let (rates, outputs) = py.detach(|| {
+        guarded(|| {
+            let mut l = neurodyn_train::load_run::<f32>(&run).map_err(|e| train_err(&e))?;
+            let (n, t, n_in) = x.dim();
+            let spec = l.task.spec();
+            if n_in != spec.n_in || n == 0 || t == 0 {
+                return Err(ConfigError::new_err(format!(
+                    "inputs: expected (trial, time, {}) with trial, time ≥ 1 for {}, got ({n}, \
+                     {t}, {n_in})",
+                    spec.n_in,
+                    run.display()
+                )));
+            }
+            if x.iter().any(|v| !v.is_finite()) {
+                return Err(ConfigError::new_err("inputs hold NaN or infinity"));
+            }
+            let flat: Vec<f32> = x.iter().copied().collect();
+            let n_out = l.net.n_out;
+            let trials: Vec<neurodyn_core::Trial> = (0..n)
+                .map(|i| neurodyn_core::Trial {
+                    n_in,
+                    n_out,
+                    inputs: flat[i * t * n_in..(i + 1) * t * n_in].to_vec(),
+                    targets: neurodyn_core::Targets::Class(vec![0; t]),
+                    mask: vec![1.0; t],
+                    periods: Vec::new(),
+                    labels: neurodyn_core::Labels::new(),
+                })
+                .collect();
+            let rec = neurodyn_train::record(&mut l.net, &trials, 250).map_err(|e| train_err(&e))?;
+            let rates = ndarray::Array3::from_shape_vec((n, t, rec.n_units), rec.rates)
+                .map_err(err)?;
+            let outputs = ndarray::Array3::from_shape_vec((n, t, rec.n_out), rec.outputs)
+                .map_err(err)?;
+            Ok((rates, outputs))
+        })
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("rates", rates.into_pyarray(py))?;
+    d.set_item("outputs", outputs.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Score a trained run on `n` fresh trials drawn with `seed` (default: the run's eval seed);
+/// returns `eval --json`'s JSON text.
+#[pyfunction]
+#[pyo3(signature = (run, n=1000, seed=None))]
+fn evaluate(py: Python<'_>, run: PathBuf, n: usize, seed: Option<u64>) -> PyResult<String> {
+    if n == 0 {
+        return Err(ConfigError::new_err("n must be at least 1"));
+    }
+    py.detach(|| {
+        guarded(|| {
+            let rd = RunDir::new(&run);
+            let mut cfg = rd.read_config().map_err(|e| train_err(&e))?;
+            if let Some(s) = seed {
+                cfg.eval.seed = s;
+            }
+            let mut tr = neurodyn_train::Trainer::new(cfg).map_err(|e| train_err(&e))?;
+            neurodyn_train::checkpoint::load_model(&rd.model(), &mut tr.net)
+                .map_err(|e| train_err(&e))?;
+            let (sc, _) =
+                neurodyn_train::evaluate(&mut tr, Some(n)).map_err(|e| train_err(&e))?;
+            serde_json::to_string(&sc).map_err(err)
+        })
+    })
+}
+
+/// PCA of `data` `(sample, feature)` in f64: the fit's mean, components `(component,
+/// feature)`, variances and ratios, and the samples' scores `(sample, component)`.
+#[pyfunction]
+#[pyo3(signature = (data, n_components=None))]
+fn pca<'py>(
+    py: Python<'py>,
+    data: numpy::PyReadonlyArray2<'py, f64>,
+    n_components: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let x = data.as_array();
+    let (n, f) = x.dim();
+    let flat: Vec<f64> = x.iter().copied().collect();
+    if flat.iter().any(|v| !v.is_finite()) {
+        return Err(AnalysisError::new_err("pca: data hold NaN or infinity"));
+    }
+    let (fit, scores) = py.detach(|| {
+        guarded(|| {
+            let fit = neurodyn_analysis::pca::Pca::fit(&flat, n, f, n_components)
+                .map_err(|e| AnalysisError::new_err(format!("pca: {e}")))?;
+            let scores = fit
+                .transform(&flat)
+                .map_err(|e| AnalysisError::new_err(format!("pca: {e}")))?;
+            Ok((fit, scores))
+        })
+    })?;
+    let k = fit.n_components;
+    let d = PyDict::new(py);
+    d.set_item("mean", fit.mean.into_pyarray(py))?;
+    let components = ndarray::Array2::from_shape_vec((k, f), fit.components).map_err(err)?;
+    d.set_item("components", components.into_pyarray(py))?;
+    d.set_item("explained_variance", fit.explained_variance.into_pyarray(py))?;
+    d.set_item(
+        "explained_variance_ratio",
+        fit.explained_variance_ratio.into_pyarray(py),
+    )?;
+    d.set_item("singular_values", fit.singular_values.into_pyarray(py))?;
+    let scores = ndarray::Array2::from_shape_vec((n, k), scores).map_err(err)?;
+    d.set_item("scores", scores.into_pyarray(py))?;
+    Ok(d)
+}
+
 /// The extension module `neurodyn._neurodyn`.
 #[pymodule]
 fn _neurodyn(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Error", m.py().get_type::<Error>())?;
+    m.add("ConfigError", m.py().get_type::<ConfigError>())?;
+    m.add("FileError", m.py().get_type::<FileError>())?;
+    m.add("TrainingError", m.py().get_type::<TrainingError>())?;
+    m.add("AnalysisError", m.py().get_type::<AnalysisError>())?;
+    m.add_function(wrap_pyfunction!(simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(pca, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(task_names, m)?)?;
     m.add_function(wrap_pyfunction!(sample, m)?)?;
