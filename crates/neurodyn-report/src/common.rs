@@ -397,6 +397,11 @@ pub fn save_in(
     let mut out = vec![j];
     if let Some(z) = npz {
         let p = d.join(format!("{name}.npz"));
+        // What the file is: the analysis that wrote it (its JSON sibling names the arrays).
+        let mut z = z.clone();
+        if z.get("format").is_none() {
+            z.text("format", &format!("neurodyn-analysis/1 {name}"))?;
+        }
         z.save(&p)
             .with_context(|| format!("cannot write {}", p.display()))?;
         out.push(p);
