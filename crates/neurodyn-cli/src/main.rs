@@ -73,6 +73,10 @@ DelayMatchSample --out runs/dms\n  neurodyn analyze runs/dms all\n  neurodyn tra
 (keys it leaves out take its task's recipe)"
 )]
 struct Cli {
+    /// PNG resolution: device pixels per figure pixel, 1 to 8 (2: a 900 × 600 figure is a
+    /// 1800 × 1200 PNG). The SVG beside each PNG is a vector drawing.
+    #[arg(long, global = true, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+    png_scale: u32,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -149,6 +153,7 @@ pub(crate) fn check_output(path: &std::path::Path, force: bool) -> anyhow::Resul
 fn main() {
     let matches = with_negative_numbers(Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    neurodyn_plot::set_png_scale(cli.png_scale);
     let result = match cli.cmd {
         Cmd::Quickstart(a) => quickstart::run(a),
         Cmd::Tasks(c) => tasks_cmd::run(c),

@@ -37,6 +37,7 @@ mod traj3d;
 pub use axes::LegendPos;
 pub use dist::{bar, bar_with_reference, histogram, stem_plot};
 pub use error::PlotError;
+pub use glyph_fix::{png_scale, set_png_scale};
 pub use heatmap::{heatmap, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};
 pub use raster::Raster;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::glyph_fix::GlyphFix;
+use crate::glyph_fix::{png_scale, PngBackend};
 use crate::style::ensure_fonts;
 use crate::PlotError;
 
@@ -88,7 +88,9 @@ pub(crate) fn save<F: Figure>(stem: &Path, fig: &F) -> Result<(), PlotError> {
     let png_path = with_ext(stem, "png");
     let tmp = tmp_path(&png_path, "png");
     let drawn = {
-        let root = GlyphFix(BitMapBackend::new(&tmp, size)).into_drawing_area();
+        let k = png_scale();
+        let device = BitMapBackend::new(&tmp, (size.0 * k, size.1 * k));
+        let root = PngBackend::new(device, k).into_drawing_area();
         draw_on(&root, fig)
     };
     if let Err(e) = drawn {

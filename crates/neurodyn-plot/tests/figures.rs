@@ -27,9 +27,11 @@ fn dir(name: &str) -> TmpDir {
     TmpDir(d)
 }
 
-/// Decodes `STEM.png`, checks its size and that it is not one flat colour; returns the share
-/// of non-white pixels.
+/// Decodes `STEM.png`, checks its size (the figure's logical `size` times the PNG scale) and
+/// that it is not one flat colour; returns the share of non-white pixels.
 fn check_png(stem: &Path, size: (u32, u32)) -> f64 {
+    let k = neurodyn_plot::png_scale();
+    let size = (size.0 * k, size.1 * k);
     let path = PathBuf::from(format!("{}.png", stem.display()));
     let file = std::fs::File::open(&path).expect("png exists");
     let mut reader = png::Decoder::new(file).read_info().expect("png header");

@@ -285,7 +285,11 @@ fn train(
             Some(o) => RunDir::new(o).read_config().map_err(|e| train_err(&e))?,
             None => return Err(ConfigError::new_err("resume=True needs the run's `out`")),
         },
-        None => return Err(ConfigError::new_err("a config is needed unless resume=True")),
+        None => {
+            return Err(ConfigError::new_err(
+                "a config is needed unless resume=True",
+            ))
+        }
     };
     // As `neurodyn train`: runs/TASK-MODEL-sSEED unless told.
     let out = out.unwrap_or_else(|| {
@@ -490,11 +494,12 @@ fn simulate<'py>(
                     labels: neurodyn_core::Labels::new(),
                 })
                 .collect();
-            let rec = neurodyn_train::record(&mut l.net, &trials, 250).map_err(|e| train_err(&e))?;
-            let rates = ndarray::Array3::from_shape_vec((n, t, rec.n_units), rec.rates)
-                .map_err(err)?;
-            let outputs = ndarray::Array3::from_shape_vec((n, t, rec.n_out), rec.outputs)
-                .map_err(err)?;
+            let rec =
+                neurodyn_train::record(&mut l.net, &trials, 250).map_err(|e| train_err(&e))?;
+            let rates =
+                ndarray::Array3::from_shape_vec((n, t, rec.n_units), rec.rates).map_err(err)?;
+            let outputs =
+                ndarray::Array3::from_shape_vec((n, t, rec.n_out), rec.outputs).map_err(err)?;
             Ok((rates, outputs))
         })
     })?;
@@ -522,8 +527,7 @@ fn evaluate(py: Python<'_>, run: PathBuf, n: usize, seed: Option<u64>) -> PyResu
             let mut tr = neurodyn_train::Trainer::new(cfg).map_err(|e| train_err(&e))?;
             neurodyn_train::checkpoint::load_model(&rd.model(), &mut tr.net)
                 .map_err(|e| train_err(&e))?;
-            let (sc, _) =
-                neurodyn_train::evaluate(&mut tr, Some(n)).map_err(|e| train_err(&e))?;
+            let (sc, _) = neurodyn_train::evaluate(&mut tr, Some(n)).map_err(|e| train_err(&e))?;
             serde_json::to_string(&sc).map_err(err)
         })
     })
@@ -559,7 +563,10 @@ fn pca<'py>(
     d.set_item("mean", fit.mean.into_pyarray(py))?;
     let components = ndarray::Array2::from_shape_vec((k, f), fit.components).map_err(err)?;
     d.set_item("components", components.into_pyarray(py))?;
-    d.set_item("explained_variance", fit.explained_variance.into_pyarray(py))?;
+    d.set_item(
+        "explained_variance",
+        fit.explained_variance.into_pyarray(py),
+    )?;
     d.set_item(
         "explained_variance_ratio",
         fit.explained_variance_ratio.into_pyarray(py),

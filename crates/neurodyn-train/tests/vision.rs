@@ -295,7 +295,10 @@ fn a_short_run_learns_writes_its_files_and_repeats_to_the_bit() {
     // The images' four arrays, twelve layers, and what the file is.
     assert_eq!(z.arrays.len(), 4 + 12 + 4);
     let info = neurodyn_core::FileInfo::read(&z);
-    assert_eq!(info.format.as_deref(), Some(neurodyn_core::ACTIVATIONS_FORMAT));
+    assert_eq!(
+        info.format.as_deref(),
+        Some(neurodyn_core::ACTIVATIONS_FORMAT)
+    );
     assert_eq!(info.task.as_deref(), Some("Mnist"));
     assert_eq!(info.class_names.as_ref().map(Vec::len), Some(10));
     let Some(NpArray::I64(labels)) = z.get("labels") else {
