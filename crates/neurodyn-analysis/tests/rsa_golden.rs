@@ -1,0 +1,107 @@
+//! Golden comparisons of `rsa` (every RDM comparison method, on full RDMs and on a bootstrap
+//! resample with repeated conditions, and linear CKA) with rsatoolbox / numpy
+//! (tests/golden/analysis/make_rsa_golden.py wrote rsa.json, inputs included). Each check is
+//! to 1e-9 relative; the largest relative error seen is printed (`--nocapture`).
+
+use neurodyn_analysis::rsa::{self, RsaMethod};
+use serde_json::Value;
+
+fn golden() -> Value {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/analysis/rsa.json");
+    serde_json::from_str(&std::fs::read_to_string(p).expect("rsa.json")).expect("parses")
+}
+
+fn f(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+/// Relative error of `got` against `want` (absolute below 1e-12).
+fn rel(got: f64, want: f64) -> f64 {
+    (got - want).abs() / want.abs().max(1e-12)
+}
+
+fn check(what: &str, got: f64, want: f64, worst: &mut f64) {
+    let e = rel(got, want);
+    assert!(
+        e < 1e-9,
+        "{what}: got {got}, want {want} (relative error {e:e})"
+    );
+    *worst = worst.max(e);
+}
+
+#[test]
+fn every_method_matches_rsatoolbox_on_full_and_resampled_rdms() {
+    let g = golden();
+    let n = g["n_conditions"].as_u64().expect("n") as usize;
+    let mut worst = 0.0f64;
+    let cases = g["compare"].as_array().expect("compare");
+    for (case, sub) in cases
+        .iter()
+        .zip(g["subsample"].as_array().expect("subsample"))
+    {
+        let (a, b) = (f(&case["a"]), f(&case["b"]));
+        let idx: Vec<usize> = sub["index"]
+            .as_array()
+            .expect("index")
+            .iter()
+            .map(|v| v.as_u64().expect("int") as usize)
+            .collect();
+        let (sa, sb) = (rsa::subsample(&a, n, &idx), rsa::subsample(&b, n, &idx));
+        assert!(
+            sa.iter().any(|v| v.is_nan()),
+            "the resample repeats conditions"
+        );
+        for m in RsaMethod::ALL {
+            let name = case["name"].as_str().expect("name");
+            let want = case["expected"][m.name()].as_f64().expect("expected");
+            let got = rsa::compare(&a, &b, m).expect("compare");
+            check(&format!("{name} {}", m.name()), got, want, &mut worst);
+            let want = sub["expected"][m.name()].as_f64().expect("expected");
+            let got = rsa::compare(&sa, &sb, m).expect("compare resample");
+            check(
+                &format!("{name} resampled {}", m.name()),
+                got,
+                want,
+                &mut worst,
+            );
+        }
+    }
+    // The whitened cosine equals rsatoolbox's explicit V⁻¹ (Diedrichsen et al. 2021) form.
+    let a = f(&cases[0]["a"]);
+    let b = f(&cases[0]["b"]);
+    let got = rsa::compare(&a, &b, RsaMethod::WhitenedCosine).expect("whitened");
+    let want = g["whitened_cosine_via_v_inverse"].as_f64().expect("v form");
+    check("whitened cosine vs V⁻¹ form", got, want, &mut worst);
+    println!(
+        "rsa golden (rsatoolbox {}): max relative error {worst:e}",
+        g["rsatoolbox_version"]
+    );
+}
+
+#[test]
+fn linear_cka_matches_numpy() {
+    let g = golden();
+    let c = &g["cka"];
+    let rows = |v: &Value| -> (Vec<f64>, usize, usize) {
+        let r = v.as_array().expect("rows");
+        (r.iter().flat_map(f).collect(), r.len(), f(&r[0]).len())
+    };
+    let (x, n, p) = rows(&c["x"]);
+    let (y, _, q) = rows(&c["y"]);
+    let got = rsa::linear_cka(&x, &y, n, p, q).expect("cka");
+    let want = c["expected"].as_f64().expect("expected");
+    let mut worst = 0.0;
+    check("cka", got, want, &mut worst);
+    check(
+        "cka swapped",
+        rsa::linear_cka(&y, &x, n, q, p).expect("cka"),
+        want,
+        &mut worst,
+    );
+    println!("cka golden: max relative error {worst:e}");
+}
