@@ -105,3 +105,94 @@ fn linear_cka_matches_numpy() {
     );
     println!("cka golden: max relative error {worst:e}");
 }
+
+#[test]
+fn mahalanobis_crossnobis_and_poisson_rdms_match_rsatoolbox() {
+    use neurodyn_analysis::noise_rdm::{self, Repeats};
+    use neurodyn_analysis::rdm::{self, RdmMethod};
+    use neurodyn_analysis::rsa::upper_triangle;
+    let g = golden();
+    let r = &g["rdms"];
+    let conds = r["data"].as_array().expect("data");
+    let (c, reps) = (conds.len(), conds[0].as_array().expect("repeats").len());
+    let data: Vec<f64> = conds
+        .iter()
+        .flat_map(|k| {
+            k.as_array()
+                .expect("repeats")
+                .iter()
+                .flat_map(f)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let p = data.len() / (c * reps);
+    let x = Repeats {
+        name: "golden",
+        data: &data,
+        n_conditions: c,
+        n_repeats: reps,
+        n_features: p,
+    };
+    let mut worst = 0.0f64;
+    let cov = x.noise_covariance(None).expect("covariance");
+    let want_cov: Vec<f64> = r["noise_cov"]
+        .as_array()
+        .expect("cov")
+        .iter()
+        .flat_map(f)
+        .collect();
+    for (k, (a, b)) in cov.iter().zip(&want_cov).enumerate() {
+        check(&format!("noise covariance entry {k}"), *a, *b, &mut worst);
+    }
+    let prec = noise_rdm::precision("golden", &cov, p).expect("precision");
+    let eye: Vec<f64> = (0..p * p).map(|k| f64::from(k / p == k % p)).collect();
+    let cases = [
+        (
+            "mahalanobis",
+            noise_rdm::mahalanobis("golden", &x.means(), c, p, &prec),
+        ),
+        ("crossnobis", noise_rdm::crossnobis(&x, &prec)),
+        ("crossnobis_identity", noise_rdm::crossnobis(&x, &eye)),
+    ];
+    for (name, got) in cases {
+        let got = upper_triangle(&got.expect(name), c);
+        for (k, (a, b)) in got.iter().zip(&f(&r[name])).enumerate() {
+            check(&format!("{name} pair {k}"), *a, *b, &mut worst);
+        }
+    }
+    let counts: Vec<f64> = r["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .flat_map(f)
+        .collect();
+    let names: Vec<String> = (0..c).map(|i| format!("row {i}")).collect();
+    let pois = rdm::dissimilarity(
+        "counts",
+        &counts,
+        counts.len() / c,
+        &names,
+        RdmMethod::Poisson,
+    )
+    .expect("poisson");
+    for (k, (a, b)) in upper_triangle(&pois, c)
+        .iter()
+        .zip(&f(&r["poisson"]))
+        .enumerate()
+    {
+        check(&format!("poisson pair {k}"), *a, *b, &mut worst);
+    }
+    println!("noise-normalised and poisson RDM golden: max relative error {worst:e}");
+    let mut negative = counts.clone();
+    negative[3] = -1.0;
+    let e = rdm::dissimilarity(
+        "counts",
+        &negative,
+        counts.len() / c,
+        &names,
+        RdmMethod::Poisson,
+    )
+    .expect_err("negative counts")
+    .to_string();
+    assert!(e.contains("negative") && e.contains("row 0"), "{e}");
+}

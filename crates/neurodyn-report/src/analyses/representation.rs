@@ -2,7 +2,7 @@
 //! `activations.npz` (every layer's output on held-out images, with their labels).
 //!
 //! ```text
-//! neurodyn analyze RUN rdm [--layers conv1,fc1] [--method correlation|euclidean|cosine]
+//! neurodyn analyze RUN rdm [--layers conv1,fc1] [--method correlation|euclidean|cosine|poisson]
 //!                          [--conditions images|class-means] [--max-per-class 20]
 //! neurodyn analyze RUN dprime [--layer fc1] [--classes 1,7] [--unit 2]
 //! ```
@@ -38,6 +38,8 @@ pub enum MethodArg {
     Euclidean,
     /// 1 − cosine similarity.
     Cosine,
+    /// Symmetrised Poisson KL divergence per feature (non-negative activations; rsatoolbox).
+    Poisson,
 }
 
 /// RDM conditions on the command line.
@@ -131,6 +133,7 @@ pub fn run_rdm(acts: &VisionRun, a: &RdmArgs) -> Result<Section> {
             MethodArg::Correlation => RdmMethod::Correlation,
             MethodArg::Euclidean => RdmMethod::Euclidean,
             MethodArg::Cosine => RdmMethod::Cosine,
+            MethodArg::Poisson => RdmMethod::Poisson,
         },
         conditions: match a.conditions {
             ConditionsArg::Images => Conditions::Images,
