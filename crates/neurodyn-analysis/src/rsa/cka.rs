@@ -65,6 +65,39 @@ pub fn linear_cka(x: &[f64], y: &[f64], n: usize, p: usize, q: usize) -> Result<
     Ok(cka_of(xc.as_ref(), yc.as_ref(), gram))
 }
 
+/// The Gram matrix `XXᵀ` `(n, n)`, row-major, of the row-major `(n, p)` responses `x` with
+/// centred columns (a layer compared with many others: one Gram each, then
+/// [`cka_from_grams`] per pair).
+pub fn centred_gram(what: &str, x: &[f64], n: usize, p: usize) -> Result<Vec<f64>> {
+    if n < 2 {
+        return Err(AnalysisError::empty(format!(
+            "'{what}': CKA needs at least 2 conditions, got {n}"
+        )));
+    }
+    let xc = centred(what, x, n, p)?;
+    let k = product(xc.as_ref(), xc.transpose());
+    Ok((0..n * n).map(|i| k[(i / n, i % n)]).collect())
+}
+
+/// Linear CKA from two [`centred_gram`]s of the same conditions: `⟨K, L⟩ / (‖K‖ ‖L‖)`.
+pub fn cka_from_grams(k: &[f64], l: &[f64]) -> Result<f64> {
+    if k.len() != l.len() {
+        return Err(AnalysisError::shape(
+            "the second Gram matrix",
+            &[k.len()],
+            &[l.len()],
+        ));
+    }
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let (kk, ll) = (dot(k, k).sqrt(), dot(l, l).sqrt());
+    if kk == 0.0 || ll == 0.0 {
+        return Err(AnalysisError::empty(
+            "CKA of a response matrix without variation",
+        ));
+    }
+    Ok((dot(k, l) / (kk * ll)).clamp(0.0, 1.0))
+}
+
 /// CKA of column-centred matrices, by the Gram form or the feature (HSIC) form.
 fn cka_of(xc: MatRef<'_, f64>, yc: MatRef<'_, f64>, gram: bool) -> f64 {
     let n = xc.nrows();
@@ -128,6 +161,32 @@ mod tests {
         );
         assert!(by_gram > 0.0 && by_gram < 1.0);
         assert_eq!(linear_cka(&x, &w, n, p, 40).unwrap(), by_gram);
+    }
+
+    #[test]
+    fn cka_is_the_whitened_cosine_of_squared_euclidean_rdms() {
+        // −½ H D H = H X Xᵀ H for D the squared distances: the two measures coincide.
+        let (n, p, q) = (9, 4, 6);
+        let (x, y) = (data(n, p, 0.41), data(n, q, 0.23));
+        let names: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        let rdm = |v: &[f64], m| {
+            let d = crate::rdm::dissimilarity("v", v, m, &names, crate::rdm::RdmMethod::Euclidean);
+            super::super::upper_triangle(&d.unwrap(), n)
+        };
+        let w = super::super::compare(
+            &rdm(&x, p),
+            &rdm(&y, q),
+            super::super::RsaMethod::WhitenedCosine,
+        );
+        let c = linear_cka(&x, &y, n, p, q).unwrap();
+        let g = cka_from_grams(
+            &centred_gram("x", &x, n, p).unwrap(),
+            &centred_gram("y", &y, n, q).unwrap(),
+        );
+        assert!(
+            (w.unwrap() - c).abs() < 1e-12 && (g.unwrap() - c).abs() < 1e-12,
+            "{c}"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@
 //! Linear CKA (Kornblith et al. 2019) between `X (n, p)` and `Y (n, q)`, columns centred:
 //! `‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F)`; with many more features than conditions the same number
 //! comes from the Gram matrices, `⟨K, L⟩_F / (‖K‖_F ‖L‖_F)`, `K = XXᵀ`, `L = YYᵀ`
-//! ([`linear_cka`] picks the cheaper).
+//! ([`linear_cka`] picks the cheaper; [`centred_gram`] + [`cka_from_grams`] reuse one Gram per
+//! matrix across many pairs). Linear CKA equals the whitened cosine of the two squared
+//! Euclidean RDMs (`−½ H D H = H X Xᵀ H`), which a test checks.
 //!
 //! The bootstrap ([`bootstrap`]) resamples conditions with replacement (seeded, our
 //! [`neurodyn_core::Rng`]); as in rsatoolbox's `bootstrap_sample_pattern`, the pairs of a
@@ -39,6 +41,6 @@ mod rank;
 mod whiten;
 
 pub use bootstrap::{bootstrap, percentile, subsample, Bootstrap};
-pub use cka::linear_cka;
+pub use cka::{centred_gram, cka_from_grams, linear_cka};
 pub use compare::{compare, n_conditions, upper_triangle, RsaMethod};
 pub use rank::{average_ranks, kendall_tau_a};

@@ -42,6 +42,18 @@ pub enum MethodArg {
     Poisson,
 }
 
+impl MethodArg {
+    /// The library's measure.
+    pub fn method(self) -> RdmMethod {
+        match self {
+            MethodArg::Correlation => RdmMethod::Correlation,
+            MethodArg::Euclidean => RdmMethod::Euclidean,
+            MethodArg::Cosine => RdmMethod::Cosine,
+            MethodArg::Poisson => RdmMethod::Poisson,
+        }
+    }
+}
+
 /// RDM conditions on the command line.
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
 pub enum ConditionsArg {
@@ -50,6 +62,16 @@ pub enum ConditionsArg {
     Images,
     /// One row per class: its mean pattern.
     ClassMeans,
+}
+
+impl ConditionsArg {
+    /// The library's conditions.
+    pub fn conditions(self) -> Conditions {
+        match self {
+            ConditionsArg::Images => Conditions::Images,
+            ConditionsArg::ClassMeans => Conditions::ClassMeans,
+        }
+    }
 }
 
 /// Options of `analyze RUN rdm`.
@@ -129,16 +151,8 @@ pub fn run_rdm(acts: &VisionRun, a: &RdmArgs) -> Result<Section> {
         )));
     }
     let cfg = RdmConfig {
-        method: match a.method {
-            MethodArg::Correlation => RdmMethod::Correlation,
-            MethodArg::Euclidean => RdmMethod::Euclidean,
-            MethodArg::Cosine => RdmMethod::Cosine,
-            MethodArg::Poisson => RdmMethod::Poisson,
-        },
-        conditions: match a.conditions {
-            ConditionsArg::Images => Conditions::Images,
-            ConditionsArg::ClassMeans => Conditions::ClassMeans,
-        },
+        method: a.method.method(),
+        conditions: a.conditions.conditions(),
         max_per_class: (a.max_per_class > 0).then_some(a.max_per_class),
     };
     let mut results: Vec<RdmResult> = Vec::new();
