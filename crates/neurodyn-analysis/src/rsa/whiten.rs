@@ -79,7 +79,7 @@ mod tests {
             .map(|k| ((k * 3) as f64 * 0.7).sin() + 1.2)
             .collect();
         let fast = whitened(&v, n, &[true; 15]).unwrap();
-        // General path: mark a phantom pair missing? No: replicate it by hand with all kept.
+        // The weighted least-squares fit of the missing-value path, with every pair present.
         let mut mm = Mat::<f64>::identity(n, n);
         let mut a = Mat::<f64>::zeros(n, 1);
         let mut p = 0;

@@ -192,7 +192,13 @@ pub fn run_rsa(acts: &VisionRun, a: &RsaArgs) -> Result<Section> {
                 }
                 Err(e) => warnings.push(format!("{} vs {}: {e}", layers[i], layers[j])),
             }
-            let c = rsa::cka_from_grams(&grams[i], &grams[j]).map_or(f64::NAN, |c| c);
+            let c = match rsa::cka_from_grams(&grams[i], &grams[j]) {
+                Ok(c) => c,
+                Err(e) => {
+                    warnings.push(format!("CKA {} vs {}: {e}", layers[i], layers[j]));
+                    f64::NAN
+                }
+            };
             cka[i * k + j] = c;
             cka[j * k + i] = c;
             if a.bootstrap > 0 && i < j && s.is_ok() {
@@ -299,7 +305,11 @@ pub fn run_rsa(acts: &VisionRun, a: &RsaArgs) -> Result<Section> {
                 format!(
                     "{m} {}, CKA {}",
                     if v.is_finite() { fmt3(v) } else { "undefined".into() },
-                    fmt3(cka[i * k + j])
+                    if cka[i * k + j].is_finite() {
+                        fmt3(cka[i * k + j])
+                    } else {
+                        "undefined".into()
+                    }
                 ),
             ));
         }
