@@ -7,7 +7,7 @@
 //! from the residuals, shrunk toward its diagonal) and the `crossnobis` RDM (leave one repeat
 //! out), which need them ([`neurodyn_analysis::noise_rdm`]).
 //!
-//! - [`CompareMethod::Rsa`]: each set's RDM, compared by an [`RsaMethod`] (default whitened
+//! - [`CompareMethod::Rsa`]: each set's RDM, compared by an [`neurodyn_analysis::rsa::RsaMethod`] (default whitened
 //!   Pearson; [`neurodyn_analysis::rsa`]);
 //! - [`CompareMethod::Cka`]: linear CKA of the condition means;
 //! - [`CompareMethod::Predictivity`]: ridge regression from A to each feature of B, median
