@@ -17,6 +17,8 @@
 //! | [`decoding`] | time-resolved cross-validated decoding of a trial label, shuffle baseline | sklearn `RidgeClassifier` |
 //! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
 //! | [`rdm`] | representational dissimilarity matrices, category index (layer activations) | rsatoolbox conventions |
+//! | [`noise_rdm`] | Mahalanobis and cross-validated Mahalanobis (crossnobis) RDMs of repeated measurements, shrinkage noise covariance | rsatoolbox; Schäfer & Strimmer 2005 |
+//! | [`rsa`] | RDM comparison (cosine, Pearson, Spearman, Kendall τ_a, ρ_a, whitened), linear CKA, bootstrap over conditions | rsatoolbox; Kornblith et al. 2019 |
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
 //! | [`layer_decoding`] | cross-validated class decoding per layer, label-shuffle baseline | sklearn `LogisticRegression` |
 //! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
@@ -34,11 +36,13 @@ pub mod fixed_points;
 pub mod jacobian_check;
 pub mod layer_decoding;
 pub mod logistic;
+pub mod noise_rdm;
 pub mod pca;
 pub mod predictivity;
 pub mod psychometric;
 pub mod rdm;
 pub mod ridge;
+pub mod rsa;
 pub mod selectivity;
 pub mod task_variance;
 mod window;

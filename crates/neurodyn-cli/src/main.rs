@@ -7,6 +7,7 @@
 //!                                          on an image task: --task Mnist)
 //! neurodyn eval RUN [--trials FILE.npz]    score a trained network
 //! neurodyn analyze RUN <analysis>        the analysis toolbox on a trained run
+//! neurodyn compare A.npz B.npz [--method rsa|cka|predictivity]   two response sets, one score
 //! neurodyn sweep plan|run|slurm|collect   many runs from one sweep file
 //! neurodyn reproduce seed-001 [--quick]    a seed's sweep, its claims tested
 //! neurodyn bench [--torch-python PY] [--jax-python PY]   training steps beside PyTorch and JAX
@@ -43,6 +44,7 @@ macro_rules! eprintln {
 
 mod analyze;
 mod bench;
+mod compare_cmd;
 mod eval_cmd;
 mod quickstart;
 mod reproduce_cmd;
@@ -94,6 +96,9 @@ enum Cmd {
     Eval(eval_cmd::EvalArgs),
     /// Analyse a trained run (`neurodyn analyze RUN --help` lists the analyses).
     Analyze(analyze::AnalyzeArgs),
+    /// Compare two response sets (npz, conditions × features or conditions × repeats ×
+    /// features): RSA of their RDMs, linear CKA, or ridge predictivity, with a bootstrap interval.
+    Compare(compare_cmd::CompareArgs),
     /// Many runs from one sweep file (seeds, hyperparameters, model variants): plan, run on
     /// this machine or as a Slurm job array, collect a results table and figures.
     #[command(subcommand)]
@@ -162,6 +167,7 @@ fn main() {
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Analyze(a) => analyze::run(a),
+        Cmd::Compare(a) => compare_cmd::run(&a),
         Cmd::Sweep(c) => sweep_cmd::run(c),
         Cmd::Reproduce(a) => reproduce_cmd::run(&a),
         Cmd::Completions { shell } => {

@@ -1,4 +1,4 @@
-//! End-to-end tests of `neurodyn analyze RUN layer-decoding` and `analyze RUN predictivity` on a
+//! End-to-end tests of `neurodyn analyze RUN layer-decoding`, `predictivity` and `rsa` on a
 //! tiny vision run (one short epoch on 800 embedded digits, 200 recorded images): the files, the
 //! JSON keys, determinism, and the refusals (unknown layer, too many folds).
 
@@ -110,6 +110,56 @@ fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
     assert!(fc1_fc3 > 0.5, "{j}");
     assert_eq!(j["pairs"].as_array().expect("pairs").len(), 9);
     assert!(r.join("figures/predictivity.svg").is_file());
+
+    let t = std::time::Instant::now();
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "rsa",
+        "--method",
+        "spearman",
+        "--bootstrap",
+        "50",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    println!(
+        "analyze rsa (5 layers, ≤ 20 images per class, 50 resamples): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(text(&o).contains("fc1 ~ fc2"), "{}", text(&o));
+    let j = json(&r.join("analysis/rsa.json"));
+    assert_eq!(j["method"], "spearman");
+    // At most 20 images of each of the 10 classes among the 200 recorded.
+    let n = j["n_conditions"].as_u64().expect("n");
+    assert!((150..=200).contains(&n), "{n}");
+    let (m, c) = (
+        j["rsa"].as_array().expect("rsa"),
+        j["cka"].as_array().expect("cka"),
+    );
+    assert_eq!((m.len(), c.len()), (5, 5));
+    for i in 0..5 {
+        assert!((m[i][i].as_f64().expect("diag") - 1.0).abs() < 1e-12, "{j}");
+        for k in 0..5 {
+            let (v, w) = (
+                m[i][k].as_f64().expect("rsa"),
+                c[i][k].as_f64().expect("cka"),
+            );
+            assert!(v.abs() <= 1.0 && (0.0..=1.0).contains(&w), "{j}");
+            assert_eq!(m[i][k], m[k][i]);
+        }
+    }
+    // fc2 and fc3 (a linear read-out of fc2 after a ReLU) share their geometry.
+    assert!(m[3][4].as_f64().expect("fc2 fc3") > 0.5, "{j}");
+    assert_eq!(j["bootstrap"].as_array().expect("intervals").len(), 10);
+    for f in ["analysis/rsa.npz", "figures/rsa.svg", "figures/rsa_cka.png"] {
+        assert!(r.join(f).is_file(), "{f} missing");
+    }
+    let o = run(&["analyze", path(&r), "rsa", "--layers", "fc9"]);
+    assert!(
+        !o.status.success() && text(&o).contains("no layer 'fc9'"),
+        "{}",
+        text(&o)
+    );
 
     let o = run(&["analyze", path(&r), "layer-decoding", "--layers", "fc9"]);
     assert!(!o.status.success());

@@ -13,12 +13,16 @@
 //! # }
 //! ```
 //!
+//! [`compare`] scores two response sets from any two npz files (RSA, CKA, predictivity), the
+//! library behind `neurodyn compare`.
+//!
 //! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis ←
 //! `analyses` (the registry); `training_figures` ← `html`.
 
 pub mod analyses;
 pub mod analysis;
 pub mod common;
+pub mod compare;
 pub mod error;
 pub mod html;
 pub mod reproduce;

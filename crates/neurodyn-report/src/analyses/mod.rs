@@ -15,6 +15,7 @@
 //! | `dprime` | vision | per-unit d′ and ROC AUC of a layer between two classes |
 //! | `layer-decoding` | vision | cross-validated class decoding (logistic regression) per layer |
 //! | `predictivity` | vision | layer × layer held-out r of ridge predictions of units |
+//! | `rsa` | vision | layer × layer RDM comparison (whitened Pearson, Spearman, …) and linear CKA |
 //! | `noise-robustness` | vision | held-out accuracy under Gaussian pixel noise, static and dynamic |
 //!
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
@@ -48,6 +49,7 @@ analyses! {
     representation: Rdm, Dprime;
     layer_decoding: LayerDecoding;
     predictivity: Predictivity;
+    rsa: Rsa;
     noise: NoiseRobustness;
 }
 
@@ -171,6 +173,7 @@ mod tests {
                 "dprime",
                 "layer-decoding",
                 "predictivity",
+                "rsa",
                 "noise-robustness"
             ]
         );

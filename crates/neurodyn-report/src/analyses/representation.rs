@@ -2,7 +2,7 @@
 //! `activations.npz` (every layer's output on held-out images, with their labels).
 //!
 //! ```text
-//! neurodyn analyze RUN rdm [--layers conv1,fc1] [--method correlation|euclidean|cosine]
+//! neurodyn analyze RUN rdm [--layers conv1,fc1] [--method correlation|euclidean|cosine|poisson]
 //!                          [--conditions images|class-means] [--max-per-class 20]
 //! neurodyn analyze RUN dprime [--layer fc1] [--classes 1,7] [--unit 2]
 //! ```
@@ -38,6 +38,20 @@ pub enum MethodArg {
     Euclidean,
     /// 1 − cosine similarity.
     Cosine,
+    /// Symmetrised Poisson KL divergence per feature (non-negative activations; rsatoolbox).
+    Poisson,
+}
+
+impl MethodArg {
+    /// The library's measure.
+    pub fn method(self) -> RdmMethod {
+        match self {
+            MethodArg::Correlation => RdmMethod::Correlation,
+            MethodArg::Euclidean => RdmMethod::Euclidean,
+            MethodArg::Cosine => RdmMethod::Cosine,
+            MethodArg::Poisson => RdmMethod::Poisson,
+        }
+    }
 }
 
 /// RDM conditions on the command line.
@@ -48,6 +62,16 @@ pub enum ConditionsArg {
     Images,
     /// One row per class: its mean pattern.
     ClassMeans,
+}
+
+impl ConditionsArg {
+    /// The library's conditions.
+    pub fn conditions(self) -> Conditions {
+        match self {
+            ConditionsArg::Images => Conditions::Images,
+            ConditionsArg::ClassMeans => Conditions::ClassMeans,
+        }
+    }
 }
 
 /// Options of `analyze RUN rdm`.
@@ -127,15 +151,8 @@ pub fn run_rdm(acts: &VisionRun, a: &RdmArgs) -> Result<Section> {
         )));
     }
     let cfg = RdmConfig {
-        method: match a.method {
-            MethodArg::Correlation => RdmMethod::Correlation,
-            MethodArg::Euclidean => RdmMethod::Euclidean,
-            MethodArg::Cosine => RdmMethod::Cosine,
-        },
-        conditions: match a.conditions {
-            ConditionsArg::Images => Conditions::Images,
-            ConditionsArg::ClassMeans => Conditions::ClassMeans,
-        },
+        method: a.method.method(),
+        conditions: a.conditions.conditions(),
         max_per_class: (a.max_per_class > 0).then_some(a.max_per_class),
     };
     let mut results: Vec<RdmResult> = Vec::new();
