@@ -17,7 +17,12 @@ margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .7em;text-align:left;fon
 td.num{text-align:right;font-variant-numeric:tabular-nums}.fig{margin:1em 0}.fig svg{max-width:100%;height:auto;\
 display:block}.note{color:#444}.tables{display:flex;flex-wrap:wrap;gap:1.5em}pre{background:#f6f6f6;padding:.8em;\
 overflow-x:auto;font-size:.85em}.fail{color:#a00}.warn{background:#fff4e5;border-left:4px solid #e69500;\
-padding:.5em .9em;margin:.8em 0}";
+padding:.5em .9em;margin:.8em 0}.tables{align-items:flex-start}table{display:block;overflow-x:auto;max-width:100%}\
+.full{font-size:.8em;color:#666}\
+@media (max-width:700px){body{margin:1em auto;padding:0 .7em}.fig{overflow-x:auto}\
+.fig svg{max-width:none;width:800px}td,th{padding:.2em .45em;font-size:.86em}h1{font-size:1.4em}}\
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}.fig{break-inside:avoid}\
+h2,h3{break-after:avoid}.full{display:none}.fig svg{max-width:100%;width:auto}}";
 
 /// Escape text for HTML.
 fn esc(s: &str) -> String {
@@ -31,7 +36,17 @@ fn esc(s: &str) -> String {
 fn inline_svg(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(text) => match text.find("<svg") {
-            Some(k) => format!("<div class=\"fig\">{}</div>\n", &text[k..]),
+            Some(k) => {
+                // On a phone the figure keeps a readable width and scrolls sideways; the link
+                // opens it alone, full size (the report lives beside `figures/`).
+                let name = path.file_name().map_or(String::new(), |n| {
+                    format!(
+                        "<a class=\"full\" href=\"figures/{0}\">{0} (full size)</a>",
+                        esc(&n.to_string_lossy())
+                    )
+                });
+                format!("<div class=\"fig\">{}</div>{name}\n", &text[k..])
+            }
             None => format!(
                 "<p class=\"fail\">{} is not an SVG</p>\n",
                 esc(&path.display().to_string())
