@@ -87,12 +87,17 @@ pub struct DecodingResult {
     pub shuffled: Vec<f64>,
     /// Share of the most frequent class among the trials present at each decoded step.
     pub majority: Vec<f64>,
+    /// The chance band's top at each decoded step: the 97.5th percentile of the accuracy a
+    /// decoder that always answers the most frequent class reaches on that many trials drawn
+    /// afresh (binomial, p = `majority`). Above it, decoding beats chance at the 2.5 % level.
+    pub chance_upper: Vec<f64>,
     /// The step of the highest accuracy, and that accuracy.
     pub best: (i64, f64),
 }
 
 impl DecodingResult {
-    /// Arrays for `.npz`: `steps`, `n_trials`, `accuracy`, `shuffled`, `majority`, `classes`.
+    /// Arrays for `.npz`: `steps`, `n_trials`, `accuracy`, `shuffled`, `majority`,
+    /// `chance_upper`, `classes`.
     pub fn to_npz(&self) -> Result<Npz> {
         let mut z = Npz::new();
         let n = self.steps.len();
@@ -102,9 +107,35 @@ impl DecodingResult {
         z.f64("accuracy", &[n], self.accuracy.clone())?;
         z.f64("shuffled", &[n], self.shuffled.clone())?;
         z.f64("majority", &[n], self.majority.clone())?;
+        z.f64("chance_upper", &[n], self.chance_upper.clone())?;
         z.f64("classes", &[self.classes.len()], self.classes.clone())?;
         Ok(z)
     }
+}
+
+/// The smallest k with P(X ≤ k) ≥ `q` for X ~ Binomial(n, p) (scipy's `binom.ppf`), summing the
+/// probabilities in log space from k = 0.
+pub fn binomial_quantile(n: usize, p: f64, q: f64) -> usize {
+    if p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    // log C(n, k) built up term by term.
+    let mut log_choose = 0.0;
+    let mut total = 0.0;
+    for k in 0..=n {
+        if k > 0 {
+            log_choose += ((n - k + 1) as f64).ln() - (k as f64).ln();
+        }
+        total += (log_choose + k as f64 * lp + (n - k) as f64 * lq).exp();
+        if total >= q - 1e-12 {
+            return k;
+        }
+    }
+    n
 }
 
 /// A fitted ridge classifier: `scores = x·W + b` for `(d, k)` weights.
@@ -364,6 +395,7 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         accuracy: Vec::new(),
         shuffled: Vec::new(),
         majority: Vec::new(),
+        chance_upper: Vec::new(),
         best: (0, f64::NEG_INFINITY),
     };
     // Every stride-th step, step 0 among them.
@@ -407,8 +439,10 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         }
         res.steps.push(t);
         res.n_trials.push(present.len());
-        res.majority
-            .push(*counts.iter().max().unwrap_or(&0) as f64 / present.len() as f64);
+        let share = *counts.iter().max().unwrap_or(&0) as f64 / present.len() as f64;
+        res.majority.push(share);
+        res.chance_upper
+            .push(binomial_quantile(present.len(), share, 0.975) as f64 / present.len() as f64);
         res.accuracy.push(acc);
         res.shuffled
             .push(if sh.is_empty() { f64::NAN } else { mean(sh) });
@@ -421,4 +455,19 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
         )));
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod binomial_tests {
+    use super::binomial_quantile;
+
+    #[test]
+    fn binomial_quantiles_match_scipy() {
+        // scipy.stats.binom.ppf(0.975, n, p)
+        assert_eq!(binomial_quantile(100, 0.5, 0.975), 60);
+        assert_eq!(binomial_quantile(20, 0.5, 0.975), 14);
+        assert_eq!(binomial_quantile(10, 0.0, 0.975), 0);
+        assert_eq!(binomial_quantile(10, 1.0, 0.975), 10);
+        assert_eq!(binomial_quantile(1000, 0.5, 0.5), 500);
+    }
 }

@@ -101,6 +101,15 @@ pub fn run(ctx: &RecurrentRun, a: &DecodingArgs) -> Result<Section> {
         .color(3)
         .style(SeriesStyle::Dashed),
     );
+    series.push(
+        Series::new(
+            "chance, 95 % band's top (binomial)",
+            t.clone(),
+            res.chance_upper.clone(),
+        )
+        .color(3)
+        .style(SeriesStyle::Line),
+    );
     if a.shuffles > 0 {
         series.push(
             Series::new(
@@ -143,7 +152,8 @@ pub fn run(ctx: &RecurrentRun, a: &DecodingArgs) -> Result<Section> {
             "At each step, counted from {from}, a ridge classifier (α = {}) reads '{}' out of the rates of the \
              trials running then, accuracy averaged over {} contiguous folds; dashed, the chance references \
              among the same trials: the same decoder on labels shuffled among them, and the most frequent \
-             class's share. Shaded: the periods of one trial.",
+             class's share, with the top of its 95 % band (binomial over the trials at that step: above \
+             it, decoding beats chance at the 2.5 % level). Shaded: the periods of one trial.",
             a.alpha, res.label, a.folds
         ),
         figures: vec![stem.with_extension("svg")],
@@ -153,6 +163,18 @@ pub fn run(ctx: &RecurrentRun, a: &DecodingArgs) -> Result<Section> {
                 format!("{} at {} ms", fmt3(res.best.1), fmt3(res.best.0 as f64 * dt)),
             ),
             ("highest shuffled-label accuracy".into(), fmt3(peak_shuffled)),
+            (
+                "steps above the chance band".into(),
+                format!(
+                    "{} of {}",
+                    res.accuracy
+                        .iter()
+                        .zip(&res.chance_upper)
+                        .filter(|(a, c)| a > c)
+                        .count(),
+                    res.steps.len()
+                ),
+            ),
             (
                 "most frequent class's share (largest over steps)".into(),
                 fmt3(res.majority.iter().copied().fold(f64::NAN, f64::max)),
