@@ -13,6 +13,7 @@ __all__ = [
     "simulate",
     "evaluate",
     "pca",
+    "compare",
     "__version__",
     "task_names",
     "sample",
@@ -64,6 +65,16 @@ def train(
 def simulate(run: str, inputs: np.ndarray) -> dict[str, np.ndarray]: ...
 def evaluate(run: str, n: int = 1000, seed: int | None = None) -> str: ...
 def pca(data: np.ndarray, n_components: int | None = None) -> dict[str, np.ndarray]: ...
+def compare(
+    a: np.ndarray,
+    b: np.ndarray,
+    method: str = "rsa",
+    rdm: str = "correlation",
+    rsa_method: str = "whitened-pearson",
+    bootstrap: int = 0,
+    seed: int = 0,
+    alpha: float = 1.0,
+) -> str: ...
 def read_npz(path: str) -> dict[str, np.ndarray]: ...
 def read_safetensors(path: str) -> dict[str, np.ndarray]: ...
 def analysis_names() -> list[str]: ...

@@ -17,7 +17,7 @@ from ._run import Run
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["names", "pca", "run"]
+__all__ = ["cka", "compare", "names", "pca", "rsa", "run"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -43,6 +43,64 @@ def pca(data: np.ndarray, n_components: int | None = None) -> dict[str, np.ndarr
     out = _neurodyn.pca(np.ascontiguousarray(x.reshape(-1, x.shape[-1])), n_components)
     out["scores"] = out["scores"].reshape(*lead, -1)
     return out
+
+
+def compare(
+    a: np.ndarray,
+    b: np.ndarray,
+    method: str = "rsa",
+    rdm: str = "correlation",
+    rsa_method: str = "whitened-pearson",
+    bootstrap: int = 0,
+    seed: int = 0,
+    alpha: float = 1.0,
+) -> dict[str, Any]:
+    """Compare two response sets, ``(condition, feature)`` or ``(condition, repeat, feature)``
+    with the same conditions in the same order (a model layer and recorded neurons, say), as
+    ``neurodyn compare`` does.
+
+    ``method``: ``"rsa"`` (the two RDMs compared), ``"cka"`` (linear CKA) or
+    ``"predictivity"`` (ridge from ``a`` to each feature of ``b``, median held-out r).
+    ``rdm``: ``correlation``, ``euclidean``, ``cosine``, ``poisson``, ``mahalanobis``,
+    ``crossnobis`` (the last two need repeats). ``rsa_method``: ``whitened-pearson``,
+    ``whitened-cosine``, ``pearson``, ``spearman``, ``kendall``, ``rho-a``, ``cosine``.
+    ``bootstrap``: resamples of the conditions (seeded) for a 95 % interval.
+
+    Returns ``score``, ``what``, ``n_conditions``, ``bootstrap`` (``low``, ``high``, … or
+    ``None``) and ``warnings`` (also raised as Python warnings).
+    """
+    import json
+    import warnings
+
+    import numpy as np
+
+    out: dict[str, Any] = json.loads(
+        _neurodyn.compare(
+            np.ascontiguousarray(a, dtype=np.float64),
+            np.ascontiguousarray(b, dtype=np.float64),
+            method,
+            rdm,
+            rsa_method,
+            bootstrap,
+            seed,
+            alpha,
+        )
+    )
+    for w in out.get("warnings", []):
+        warnings.warn(w, stacklevel=2)
+    return out
+
+
+def rsa(a: np.ndarray, b: np.ndarray, **options: Any) -> float:
+    """The RSA score of two response sets (:func:`compare` with ``method="rsa"``)."""
+    score: float = compare(a, b, method="rsa", **options)["score"]
+    return score
+
+
+def cka(a: np.ndarray, b: np.ndarray) -> float:
+    """Linear CKA of two response sets ``(condition, feature)`` (Kornblith et al. 2019)."""
+    score: float = compare(a, b, method="cka")["score"]
+    return score
 
 
 def run(run: Run | PathLike, name: str, **options: Any) -> dict[str, Any]:

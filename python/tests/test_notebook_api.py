@@ -109,3 +109,30 @@ def test_train_defaults_to_runs_task_model_seed(tmp_path: Path, monkeypatch: pyt
     run = neurodyn.train({**TINY, "train": {**TINY["train"], "steps": 5}}, progress=False)
     assert run.path == Path("runs/PerceptualDecisionMaking-ctrnn-s3")
     assert (tmp_path / run.path / "eval.json").is_file()
+
+
+def test_compare_arrays_as_the_cli_does(cli: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(20, 8))
+    b = a @ rng.normal(size=(8, 5)) + 0.3 * rng.normal(size=(20, 5))
+    np.savez(tmp_path / "a.npz", x=a)
+    np.savez(tmp_path / "b.npz", x=b)
+    for method in ("rsa", "cka", "predictivity"):
+        got = neurodyn.analysis.compare(a, b, method=method)
+        j = tmp_path / f"{method}.json"
+        subprocess.run(
+            [str(cli), "compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz"),
+             "--method", method, "--json", str(j)],
+            check=True,
+            capture_output=True,
+        )
+        assert json.loads(j.read_text())["score"] == got["score"], method
+    assert neurodyn.analysis.cka(a, a) == pytest.approx(1.0)
+    s = neurodyn.analysis.rsa(a, b, rsa_method="spearman", bootstrap=50, seed=3)
+    assert -1.0 <= s <= 1.0
+    with pytest.raises(neurodyn.ConfigError, match="rsa_method"):
+        neurodyn.analysis.compare(a, b, rsa_method="nope")
+    with pytest.raises(neurodyn.ConfigError, match="condition"):
+        neurodyn.analysis.compare(a[:2], b[:2])

@@ -577,6 +577,70 @@ fn pca<'py>(
     Ok(d)
 }
 
+/// The value of an option named like the command line's, or a `ConfigError` listing them.
+fn value_enum<T: clap::ValueEnum>(what: &str, v: &str) -> PyResult<T> {
+    T::from_str(v, true).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        ConfigError::new_err(format!(
+            "{what} = {v:?}: expected one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Compare two response sets `a` and `b` (`(condition, feature)` or `(condition, repeat,
+/// feature)`, the same conditions in the same order) as `neurodyn compare` does; returns its JSON
+/// (score, bootstrap interval, warnings).
+#[pyfunction]
+#[pyo3(signature = (a, b, method="rsa", rdm="correlation", rsa_method="whitened-pearson", bootstrap=0, seed=0, alpha=1.0))]
+#[allow(clippy::too_many_arguments)]
+fn compare<'py>(
+    py: Python<'py>,
+    a: numpy::PyReadonlyArrayDyn<'py, f64>,
+    b: numpy::PyReadonlyArrayDyn<'py, f64>,
+    method: &str,
+    rdm: &str,
+    rsa_method: &str,
+    bootstrap: usize,
+    seed: u64,
+    alpha: f64,
+) -> PyResult<String> {
+    use neurodyn_report::analyses::rsa::RsaMethodArg;
+    use neurodyn_report::compare::{CompareMethod, CompareOptions, CompareRdm, ResponseSet};
+    let method_v: CompareMethod = value_enum("method", method)?;
+    let rdm_v: CompareRdm = value_enum("rdm", rdm)?;
+    let rsa_v: RsaMethodArg = value_enum("rsa_method", rsa_method)?;
+    let set = |name: &str, x: &numpy::PyReadonlyArrayDyn<'py, f64>| {
+        let v = x.as_array();
+        ResponseSet::from_values(
+            name.to_string(),
+            name.to_string(),
+            v.shape().to_vec(),
+            v.iter().copied().collect(),
+        )
+        .map_err(|e| ConfigError::new_err(format!("{e:#}")))
+    };
+    let (sa, sb) = (set("a", &a)?, set("b", &b)?);
+    let o = CompareOptions {
+        method: method_v,
+        rdm: rdm_v,
+        rsa_method: rsa_v,
+        bootstrap,
+        seed,
+        alpha,
+    };
+    py.detach(|| {
+        guarded(|| {
+            let c = neurodyn_report::compare::compare_sets(&sa, &sb, &o)
+                .map_err(|e| AnalysisError::new_err(format!("{e:#}")))?;
+            serde_json::to_string(&c).map_err(err)
+        })
+    })
+}
+
 /// The extension module `neurodyn._neurodyn`.
 #[pymodule]
 fn _neurodyn(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -588,6 +652,7 @@ fn _neurodyn(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(pca, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(task_names, m)?)?;
     m.add_function(wrap_pyfunction!(sample, m)?)?;

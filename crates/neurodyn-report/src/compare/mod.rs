@@ -33,5 +33,7 @@ mod fail {
 mod score;
 mod set;
 
-pub use score::{compare_files, CompareMethod, CompareOptions, CompareRdm, Comparison, SetInfo};
+pub use score::{
+    compare_files, compare_sets, CompareMethod, CompareOptions, CompareRdm, Comparison, SetInfo,
+};
 pub use set::ResponseSet;

@@ -135,6 +135,11 @@ pub fn compare_files(
 ) -> Result<Comparison> {
     let sa = ResponseSet::load(a, key_a)?;
     let sb = ResponseSet::load(b, key_b)?;
+    compare_sets(&sa, &sb, o)
+}
+
+/// Compare two response sets already read (files or arrays) as `o` says.
+pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> Result<Comparison> {
     if sa.n_conditions != sb.n_conditions {
         fail!(
             "{} has {} conditions but {} has {} conditions; both must hold the same conditions \
@@ -278,8 +283,8 @@ pub fn compare_files(
             ));
         }
     }
-    let info = |path: &Path, s: &ResponseSet| SetInfo {
-        file: path.display().to_string(),
+    let info = |s: &ResponseSet| SetInfo {
+        file: s.source.clone(),
         key: s.key.clone(),
         shape: s.shape.clone(),
     };
@@ -290,8 +295,8 @@ pub fn compare_files(
         rdm: (o.method == CompareMethod::Rsa).then_some(o.rdm),
         rsa_method: (o.method == CompareMethod::Rsa).then(|| o.rsa_method.method()),
         n_conditions: n,
-        a: info(a, &sa),
-        b: info(b, &sb),
+        a: info(sa),
+        b: info(sb),
         bootstrap: boot,
         warnings,
     })

@@ -11,6 +11,8 @@ use std::path::Path;
 
 /// One response set: `(condition, repeat, feature)` values (`n_repeats = 1` for 2-D input).
 pub struct ResponseSet {
+    /// Where it came from: the file, or what the caller calls it.
+    pub source: String,
     /// `FILE: array 'KEY'`, used in messages.
     pub label: String,
     /// The array's name.
@@ -56,7 +58,18 @@ impl ResponseSet {
             }
         };
         let shape = a.shape().to_vec();
-        let label = format!("{shown}: array '{key}'");
+        Self::from_values(shown.to_string(), key, shape, a.to_f64())
+    }
+
+    /// A response set from values in memory (`source` and `key` name it in messages), with the
+    /// checks [`ResponseSet::load`] makes: 2-D or 3-D, at least 3 conditions, every value finite.
+    pub fn from_values(
+        source: String,
+        key: String,
+        shape: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<ResponseSet> {
+        let label = format!("{source}: array '{key}'");
         let (c, r, p) = match shape.as_slice() {
             [c, p] => (*c, 1, *p),
             [c, r, p] => (*c, *r, *p),
@@ -71,7 +84,13 @@ impl ResponseSet {
         if c < 3 {
             fail!("{label} has {c} condition(s); comparing representations needs at least 3");
         }
-        let data = a.to_f64();
+        if data.len() != c * r * p {
+            fail!(
+                "{label} holds {} values, not the {} of shape {shape:?}",
+                data.len(),
+                c * r * p
+            );
+        }
         if let Some(k) = data.iter().position(|v| !v.is_finite()) {
             let at = if shape.len() == 3 {
                 format!(
@@ -86,6 +105,7 @@ impl ResponseSet {
             fail!("{label}: value {} at {at} is not finite", data[k]);
         }
         Ok(ResponseSet {
+            source,
             label,
             key,
             shape,
