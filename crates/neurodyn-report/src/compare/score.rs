@@ -151,7 +151,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
         );
     }
     let mut warnings = Vec::new();
-    for s in [&sa, &sb] {
+    for s in [sa, sb] {
         let k = s.constant_features();
         if k == s.n_features {
             fail!(
@@ -212,7 +212,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
                         let d = rdm::dissimilarity(&s.label, m, w, &names, RdmMethod::Euclidean)?;
                         Ok(rsa::upper_triangle(&d, n))
                     };
-                    let (ra, rb) = (euclid(&ma, p, &sa)?, euclid(&mb, q, &sb)?);
+                    let (ra, rb) = (euclid(&ma, p, sa)?, euclid(&mb, q, sb)?);
                     Ok(rsa::bootstrap(n, o.bootstrap, o.seed, |idx| {
                         rsa::compare(
                             &rsa::subsample(&ra, n, idx),
