@@ -353,6 +353,12 @@ pub fn run(rec: &Recording, config: &DecodingConfig) -> Result<DecodingResult> {
             config.label
         )));
     }
+    // Each step holds one labelling per shuffle of every trial, and their fold predictions.
+    neurodyn_core::memory::ensure_fits(
+        &format!("decoding with {} shuffles", config.shuffles),
+        (config.shuffles as f64 + 1.0) * rec.n_trials as f64 * 8.0 * 4.0,
+        "ask for fewer shuffles (--shuffles)",
+    )?;
     let class_of = |v: f64| classes.iter().position(|&c| c == v);
     let onset = |i: usize| -> Option<usize> {
         match &config.align {

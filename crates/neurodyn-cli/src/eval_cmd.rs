@@ -277,15 +277,12 @@ pub fn run(a: EvalArgs) -> Result<()> {
             t
         }
         None => {
-            // The recording: rates and up to four more blocks of state per unit (gated cells),
-            // outputs, all f32.
-            let spec = tr.task.spec();
-            let per_step = 4.0 * (5 * tr.net.n_units() + spec.n_in + spec.n_out + 1) as f64;
-            crate::tasks_cmd::ensure_trials_fit(
+            neurodyn_train::ensure_trials_fit(
                 tr.task.as_ref(),
+                tr.net.n_units(),
                 a.n,
-                per_step,
                 &format!("eval --n {}", a.n),
+                "ask for fewer trials (--n)",
             )?;
             neurodyn_tasks::sample_trials(tr.task.as_ref(), a.n, tr.cfg.eval.seed)
         }

@@ -103,26 +103,6 @@ pub fn run(cmd: TasksCmd) -> Result<()> {
     }
 }
 
-/// Refuse `n` trials of `task` when they would need more memory than the machine has, at
-/// `extra_per_step` bytes per time step beyond the trials themselves (a recording, say). The
-/// length is estimated from 16 trials (×1.5 for the variable ones).
-pub(crate) fn ensure_trials_fit(
-    task: &dyn neurodyn_tasks::Task,
-    n: usize,
-    extra_per_step: f64,
-    what: &str,
-) -> Result<()> {
-    let spec = task.spec();
-    let probe = sample_trials(task, 16, 0);
-    let steps = probe.iter().map(|t| t.n_steps()).max().unwrap_or(1) as f64 * 1.5;
-    // inputs and mask (f32), targets (i64 or f32 per output), in the trials and in the padded
-    // copy that is written or recorded.
-    let trial = 4.0 * (spec.n_in as f64 + 1.0) + 8.0 + 4.0 * spec.n_out as f64;
-    let bytes = n as f64 * steps * (2.0 * trial + extra_per_step);
-    neurodyn_core::memory::ensure_fits(what, bytes, "ask for fewer trials (--n)")?;
-    Ok(())
-}
-
 fn parse_compat(s: &str) -> Result<Compat> {
     s.parse().map_err(|e| anyhow::anyhow!("--compat {e}"))
 }
@@ -261,7 +241,13 @@ fn sample(
     };
     let task = build(name, &cfg)?;
     let spec = task.spec();
-    ensure_trials_fit(task.as_ref(), n, 0.0, &format!("tasks sample --n {n}"))?;
+    neurodyn_train::ensure_trials_fit(
+        task.as_ref(),
+        0,
+        n,
+        &format!("tasks sample --n {n}"),
+        "ask for fewer trials (--n)",
+    )?;
     let trials = sample_trials(task.as_ref(), n, seed);
     let t_max = trials.iter().map(|t| t.n_steps()).max().unwrap_or(0);
     let npz = neurodyn_tasks::trials_npz(spec, &trials, cfg.compat, seed)?;

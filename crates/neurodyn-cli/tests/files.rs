@@ -232,6 +232,19 @@ fn trial_and_recording_files_describe_themselves_and_eval_checks_them() {
         &run(bin().arg("eval").arg(&run_dir).args(["--n", "2000000000"])),
         &["needs about", "available", "--n"],
     );
+    for (analysis, option) in [
+        ("fixed-points", "--n-starts"),
+        ("psychometric", "--n"),
+        ("decoding", "--shuffles"),
+    ] {
+        refused(
+            &run(bin()
+                .arg("analyze")
+                .arg(&run_dir)
+                .args([analysis, option, "4000000000"])),
+            &["needs about", option],
+        );
+    }
     let _ = std::fs::remove_dir_all(&d);
 }
 

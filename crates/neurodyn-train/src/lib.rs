@@ -31,7 +31,7 @@ pub use curriculum::Progress;
 pub use error::{Result, TrainError};
 pub use health::Health;
 pub use model::{ModelKey, ModelKind};
-pub use plan::RunPlan;
+pub use plan::{ensure_trials_fit, RunPlan};
 pub use run::{evaluate, load_run, train_run, train_run_with, Loaded, Outcome, RunDir, Start};
 pub use score::{record, score, Score};
 pub use step::StepReport;

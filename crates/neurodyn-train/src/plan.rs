@@ -96,25 +96,42 @@ impl RunConfig {
 }
 
 /// Refuse a config whose training batch or evaluation would need more memory than the machine
-/// has, before anything is allocated for them. The estimate per trial step: the inputs, targets
-/// and mask, and six blocks of `n_units` f32 per unit and step (state, pre-activations, gates and
-/// their gradients kept for BPTT; a recording's rates and gates), over the longest of 16 trials
-/// ×1.5 (lengths vary).
+/// has, before anything is allocated for them ([`ensure_trials_fit`]).
 fn ensure_memory(cfg: &RunConfig, task: &dyn Task, n_units: usize) -> Result<()> {
-    let spec = task.spec();
-    let probe = neurodyn_tasks::sample_trials(task, 16, cfg.seed);
-    let steps = probe.iter().map(|t| t.n_steps()).max().unwrap_or(1) as f64 * 1.5;
-    let per_step = 4.0 * (6 * n_units + 2 * spec.n_in + 2 * spec.n_out + 4) as f64;
     for (key, n) in [
         ("train.batch_size", cfg.train.batch_size),
         ("eval.n_trials", cfg.eval.n_trials),
     ] {
-        neurodyn_core::memory::ensure_fits(
+        ensure_trials_fit(
+            task,
+            n_units,
+            n,
             &format!("{key} = {n}"),
-            n as f64 * steps * per_step,
             &format!("lower {key}"),
         )?;
     }
+    Ok(())
+}
+
+/// Refuse `n` trials of `task` run through a network of `n_units` units (0: the trials alone)
+/// when they would need more memory than the machine has; `what` names the request and `advice`
+/// says how to ask for less. The estimate per trial step: the inputs, targets and mask twice (the
+/// trials and their padded copy), and six blocks of `n_units` f32 (state, pre-activations, gates
+/// and their gradients kept for BPTT; a recording's rates and gates), over the longest of 16
+/// trials ×1.5 (lengths vary).
+pub fn ensure_trials_fit(
+    task: &dyn Task,
+    n_units: usize,
+    n: usize,
+    what: &str,
+    advice: &str,
+) -> Result<()> {
+    let spec = task.spec();
+    let probe = neurodyn_tasks::sample_trials(task, 16, 0);
+    let steps = probe.iter().map(|t| t.n_steps()).max().unwrap_or(1) as f64 * 1.5;
+    let trial = 4.0 * (spec.n_in as f64 + 1.0) + 8.0 + 4.0 * spec.n_out as f64;
+    let per_step = 2.0 * trial + 4.0 * (6 * n_units + spec.n_out) as f64;
+    neurodyn_core::memory::ensure_fits(what, n as f64 * steps * per_step, advice)?;
     Ok(())
 }
 

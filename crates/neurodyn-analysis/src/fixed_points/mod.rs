@@ -327,6 +327,13 @@ pub fn run_on_recording(
             &[recorded],
         ));
     }
+    // The starts, their optimised states and one Jacobian per kept point, in f64.
+    let n = dynamics.n_state() as f64;
+    neurodyn_core::memory::ensure_fits(
+        &format!("fixed points from {} starts", config.n_starts),
+        config.n_starts as f64 * n * 8.0 * 4.0 + n * n * 8.0,
+        "ask for fewer starts (--n-starts)",
+    )?;
     let starts = sample_starts(
         rec,
         config.n_starts,

@@ -74,6 +74,12 @@ pub fn bootstrap(
             "a bootstrap over conditions needs at least 2 conditions, got {n}"
         )));
     }
+    // The scores, and one resample of the conditions at a time.
+    neurodyn_core::memory::ensure_fits(
+        &format!("a bootstrap of {n_samples} samples"),
+        n_samples as f64 * 8.0 + n as f64 * 16.0,
+        "ask for fewer samples",
+    )?;
     if n_samples == 0 {
         return Err(AnalysisError::config(
             "bootstrap",

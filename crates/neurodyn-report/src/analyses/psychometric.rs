@@ -45,6 +45,13 @@ pub fn run(ctx: &RecurrentRun, a: &PsychometricArgs) -> Result<Outcome> {
     let mut loaded = neurodyn_train::load_run::<f32>(&ctx.dir)
         .with_context(|| format!("cannot load the network of {}", ctx.dir.display()))?;
     let seed = a.seed.unwrap_or(loaded.cfg.eval.seed);
+    neurodyn_train::ensure_trials_fit(
+        loaded.task.as_ref(),
+        loaded.net.n_units(),
+        a.n,
+        &format!("psychometric --n {}", a.n),
+        "ask for fewer trials (--n)",
+    )?;
     let trials = neurodyn_tasks::sample_trials(loaded.task.as_ref(), a.n.max(2), seed);
     let rec = neurodyn_train::record(&mut loaded.net, &trials, 250)?;
     let sc = neurodyn_train::score(&rec);
