@@ -4,16 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurodyn-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+mod common;
+use common::{bin, text, tmp};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run neurodyn")
@@ -27,14 +19,6 @@ fn train(config: impl AsRef<Path>, out: &Path) -> Output {
         .arg("--out")
         .arg(out)
         .arg("--quiet"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const TINY: &str = r#"

@@ -7,6 +7,9 @@ use neurodyn_core::Npz;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{text, tmp};
+
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
         .args(args)
@@ -14,26 +17,8 @@ fn run(args: &[&str]) -> Output {
         .expect("run neurodyn")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "neurodyn-cli-compare-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 /// A deterministic `(n, p)` pattern matrix.

@@ -2,8 +2,11 @@
 //! (one short epoch on 800 embedded digits, 100 recorded images): the files, the JSON keys, and
 //! the refusals (unknown layer, absent class, a recurrent run). About two seconds.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::{text, tmp};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
@@ -12,23 +15,8 @@ fn run(args: &[&str]) -> Output {
         .expect("run neurodyn")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurodyn-cli-repr-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 const TINY: &str = r#"

@@ -2,33 +2,17 @@
 //! sweep's Slurm job-array script (checked with `bash -n`) executed locally index by index gives
 //! the same results; an analysis runs across the sweep; bad sweeps fail naming the key.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{bin, text, tmp};
 
 fn ok(cmd: &mut Command) -> String {
     let o = cmd.output().expect("run neurodyn");
     let t = text(&o);
     assert!(o.status.success(), "{cmd:?} failed:\n{t}");
     t
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurodyn-cli-sweep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmp");
-    d
 }
 
 const SWEEP: &str = r#"

@@ -2,19 +2,9 @@
 //! `analyze RUN task-variance`: numbers, arrays, figures, and a clear error on a one-task run.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{bin, text};
 
 fn train(dir: &Path, name: &str, task: &str) -> std::path::PathBuf {
     let cfg = dir.join(format!("{name}.toml"));

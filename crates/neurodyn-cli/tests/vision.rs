@@ -3,30 +3,14 @@
 //! refusals (resume, an occupied `--out`, flags and configs that do not apply). Each takes about
 //! a second.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("neurodyn-cli-vision-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+mod common;
+use common::{bin, text, tmp};
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run neurodyn")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn path(p: &Path) -> &str {
