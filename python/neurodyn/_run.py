@@ -116,11 +116,14 @@ class Run:
         ``input_names``, ``output_names`` and ``class_names`` (docs/FILES.md)."""
         return _neurodyn.read_npz(str(self.path / "recording.npz"))
 
-    def simulate(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
+    def simulate(
+        self, inputs: np.ndarray, noise: bool = False, seed: int = 0
+    ) -> dict[str, np.ndarray]:
         """Drive the trained network with ``inputs`` (trial, time, n_in), or (time, n_in) for
         one trial; returns ``rates`` (trial, time, unit) and ``outputs`` (trial, time, n_out:
-        logits for categorical tasks), without noise, as ``recording.npz`` holds them (the
-        recording's own inputs give its rates back)."""
+        logits for categorical tasks), as ``recording.npz`` holds them (the recording's own
+        inputs give its rates back). ``noise=True`` adds the model's training noise
+        (``sigma_rec``, ``sigma_in``) drawn from ``seed`` (not for the light-GRU kinds)."""
         import numpy as np
 
         x = np.asarray(inputs, dtype=np.float32)
@@ -129,7 +132,7 @@ class Run:
             x = x[None]
         if x.ndim != 3:
             raise ValueError(f"inputs must be (trial, time, n_in) or (time, n_in), got {x.shape}")
-        out = _neurodyn.simulate(str(self.path), np.ascontiguousarray(x))
+        out = _neurodyn.simulate(str(self.path), np.ascontiguousarray(x), noise, seed)
         if one:
             out = {k: v[0] for k, v in out.items()}
         return out

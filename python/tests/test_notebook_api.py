@@ -55,6 +55,18 @@ def test_simulate_reproduces_the_recording(tiny_run: neurodyn.Run) -> None:
         tiny_run.simulate(np.zeros((2, 5, 7), dtype=np.float32))
 
 
+def test_simulate_with_noise(tmp_path: Path) -> None:
+    cfg = {**TINY, "model": {"n_rec": 16, "sigma_rec": 0.1}, "train": {**TINY["train"], "steps": 5}}
+    run = neurodyn.train(cfg, tmp_path / "noisy", progress=False)
+    x = run.recording()["inputs"][:4]
+    quiet = run.simulate(x)["rates"]
+    a = run.simulate(x, noise=True, seed=1)["rates"]
+    b = run.simulate(x, noise=True, seed=1)["rates"]
+    c = run.simulate(x, noise=True, seed=2)["rates"]
+    assert np.array_equal(a, b), "the same seed gives the same noise"
+    assert not np.array_equal(a, c) and not np.allclose(a, quiet)
+
+
 def test_evaluate_matches_the_cli(tiny_run: neurodyn.Run, cli: Path, tmp_path: Path) -> None:
     import subprocess
 

@@ -456,13 +456,17 @@ fn analyze_all(py: Python<'_>, run: PathBuf) -> PyResult<(PathBuf, Vec<String>)>
 }
 
 /// A trained run's network driven by `inputs` `(trial, time, n_in)`: its rates `(trial, time,
-/// unit)` and outputs `(trial, time, n_out)` (logits for categorical tasks), without noise, as
-/// the recording of `eval` makes them.
+/// unit)` and outputs `(trial, time, n_out)` (logits for categorical tasks), as the recording of
+/// `eval` makes them; with `noise`, the training noise of the model (`sigma_rec`, `sigma_in`)
+/// drawn from `seed`.
 #[pyfunction]
+#[pyo3(signature = (run, inputs, noise=false, seed=0))]
 fn simulate<'py>(
     py: Python<'py>,
     run: PathBuf,
     inputs: numpy::PyReadonlyArray3<'py, f32>,
+    noise: bool,
+    seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let x = inputs.as_array().to_owned();
     let (rates, outputs) = py.detach(|| {
@@ -494,8 +498,18 @@ fn simulate<'py>(
                     labels: neurodyn_core::Labels::new(),
                 })
                 .collect();
-            let rec =
-                neurodyn_train::record(&mut l.net, &trials, 250).map_err(|e| train_err(&e))?;
+            if noise && l.cfg.model.kind.to_string().contains("light-gru") {
+                return Err(ConfigError::new_err(format!(
+                    "noise=True: {} is a {} network, whose batch normalisation would run on \
+                     batch statistics in training mode; simulate it without noise",
+                    run.display(),
+                    l.cfg.model.kind
+                )));
+            }
+            let mut rng = neurodyn_core::Rng::new(seed);
+            let rng = noise.then_some(&mut rng);
+            let rec = neurodyn_train::record_with_noise(&mut l.net, &trials, 250, rng)
+                .map_err(|e| train_err(&e))?;
             let rates =
                 ndarray::Array3::from_shape_vec((n, t, rec.n_units), rec.rates).map_err(err)?;
             let outputs =

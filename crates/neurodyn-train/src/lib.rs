@@ -33,6 +33,6 @@ pub use health::Health;
 pub use model::{ModelKey, ModelKind};
 pub use plan::{ensure_trials_fit, RunPlan};
 pub use run::{evaluate, load_run, train_run, train_run_with, Loaded, Outcome, RunDir, Start};
-pub use score::{record, score, Score};
+pub use score::{record, record_with_noise, score, Score};
 pub use step::StepReport;
 pub use trainer::Trainer;

@@ -34,6 +34,18 @@ use std::collections::BTreeMap;
 
 /// Run the network (noise off) on `trials` in chunks of `chunk`, returning the recording.
 pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<Recording> {
+    record_with_noise(net, trials, chunk, None)
+}
+
+/// [`record`], with the network's training noise (`sigma_rec`, `sigma_in`) drawn from `noise`
+/// when given. Training mode also switches batch normalisation to batch statistics, so callers
+/// keep it to cells without it (not the light-GRU kinds).
+pub fn record_with_noise(
+    net: &mut Network<f32>,
+    trials: &[Trial],
+    chunk: usize,
+    mut noise: Option<&mut neurodyn_core::Rng>,
+) -> Result<Recording> {
     let first = trials.first().ok_or_else(|| TrainError::Shape {
         what: "trials".into(),
         expected: "at least one".into(),
@@ -60,14 +72,15 @@ pub fn record(net: &mut Network<f32>, trials: &[Trial], chunk: usize) -> Result<
     let mut ws = Workspace::default();
     for (ci, part) in trials.chunks(chunk.max(1)).enumerate() {
         let b = Batch::from_trials(part)?;
+        let noisy = noise.is_some();
         net.forward(
             &mut ws,
             &b.inputs,
             b.n_steps,
             b.batch_size,
             None,
-            None,
-            false,
+            noise.as_deref_mut(),
+            noisy,
         );
         let bs = b.batch_size;
         for j in 0..bs {
