@@ -69,6 +69,10 @@ pub enum SweepCmd {
     Collect {
         /// The sweep directory.
         dir: PathBuf,
+        /// The metric plotted against each swept key (figures/sweep_<metric>); every metric is
+        /// in results.csv either way.
+        #[arg(long, value_enum, default_value_t = neurodyn_report::SweepMetric::Accuracy)]
+        metric: neurodyn_report::SweepMetric,
     },
     /// Run an analysis on every finished run of a sweep (RUN is the sweep directory); its key
     /// numbers of every run go to DIR/analysis/<name>.csv.
@@ -111,7 +115,7 @@ pub fn run(cmd: SweepCmd) -> Result<()> {
         SweepCmd::RunOne { dir, index, quiet } => run_one(&dir, index, quiet),
         SweepCmd::Status { dir } => status(&dir),
         SweepCmd::Slurm(a) => slurm(&a),
-        SweepCmd::Collect { dir } => collect(&dir),
+        SweepCmd::Collect { dir, metric } => collect(&dir, metric),
         SweepCmd::Analyze(a) => analyze(&a),
     }
 }
@@ -341,11 +345,11 @@ fn slurm(a: &SlurmArgs) -> Result<()> {
     Ok(())
 }
 
-fn collect(dir: &Path) -> Result<()> {
+fn collect(dir: &Path, metric: neurodyn_report::SweepMetric) -> Result<()> {
     let m = sweep::read_manifest(dir)?;
     let rows = sweep::collect(dir, &m)?;
     let mut files = sweep::write_results(dir, &m, &rows)?;
-    files.extend(neurodyn_report::sweep_figures(dir, &m, &rows)?);
+    files.extend(neurodyn_report::sweep_figures_of(dir, &m, &rows, metric)?);
     let finished = rows.iter().filter(|r| r.accuracy.is_some()).count();
     println!("{finished} of {} runs finished", rows.len());
     for f in files {

@@ -90,6 +90,24 @@ fn a_sweep_runs_on_a_pool_and_as_a_slurm_array_with_the_same_results() {
     ] {
         assert!(a.join(f).exists(), "{f} missing");
     }
+    // Another metric against the swept keys; an unknown one names the choices.
+    ok(bin()
+        .args(["sweep", "collect"])
+        .arg(&a)
+        .args(["--metric", "final-loss"]));
+    let svg = std::fs::read_to_string(a.join("figures/sweep_final_loss.svg")).expect("figure");
+    assert!(svg.contains("final loss vs"), "the panel names its metric");
+    let o = bin()
+        .args(["sweep", "collect"])
+        .arg(&a)
+        .args(["--metric", "nope"])
+        .output()
+        .expect("run");
+    assert!(
+        !o.status.success() && text(&o).contains("strict-accuracy"),
+        "{}",
+        text(&o)
+    );
 
     // The same sweep as a Slurm job array, run here task by task.
     ok(bin()

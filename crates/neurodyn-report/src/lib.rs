@@ -36,6 +36,6 @@ pub use analysis::{Analysis, DynAnalysis, NoOptions, Outcome};
 pub use common::{RecurrentRun, Section};
 pub use error::{ReportError, Result};
 pub use html::write_report;
-pub use sweep::sweep_figures;
+pub use sweep::{sweep_figures, sweep_figures_of, SweepMetric};
 pub use view::{RunKind, RunView};
 pub use vision_run::VisionRun;

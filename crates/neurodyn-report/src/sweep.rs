@@ -96,9 +96,58 @@ fn legend(keys: &[&String], values: &[String]) -> String {
         .join(", ")
 }
 
-/// Write the sweep's figures into `dir/figures/`; returns the files. None when no run has
-/// finished.
+/// The metric of [`sweep_figures_of`]'s first figure: a column of `results.csv`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SweepMetric {
+    /// Accuracy on fresh trials.
+    #[default]
+    Accuracy,
+    /// Accuracy counting fixation breaks as errors.
+    StrictAccuracy,
+    /// The loss of the last training step.
+    FinalLoss,
+    /// Training wall time (s).
+    TrainSeconds,
+    /// Optimizer steps trained (early stopping ends some sooner).
+    Steps,
+}
+
+impl SweepMetric {
+    /// The column's name in `results.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepMetric::Accuracy => "accuracy",
+            SweepMetric::StrictAccuracy => "strict_accuracy",
+            SweepMetric::FinalLoss => "final_loss",
+            SweepMetric::TrainSeconds => "train_seconds",
+            SweepMetric::Steps => "steps",
+        }
+    }
+    /// A run's value.
+    fn of(self, r: &ResultRow) -> Option<f64> {
+        match self {
+            SweepMetric::Accuracy => r.accuracy,
+            SweepMetric::StrictAccuracy => r.strict_accuracy,
+            SweepMetric::FinalLoss => r.final_loss,
+            SweepMetric::TrainSeconds => r.train_seconds,
+            SweepMetric::Steps => r.steps.map(|s| s as f64),
+        }
+    }
+}
+
+/// Write the sweep's figures into `dir/figures/`, accuracy on fresh trials against each swept
+/// key and the learning curves; returns the files. None when no run has finished.
 pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Result<Vec<PathBuf>> {
+    sweep_figures_of(dir, manifest, rows, SweepMetric::Accuracy)
+}
+
+/// [`sweep_figures`] with `metric` against each swept key (`figures/sweep_<metric>`).
+pub fn sweep_figures_of(
+    dir: &Path,
+    manifest: &Manifest,
+    rows: &[ResultRow],
+    metric: SweepMetric,
+) -> Result<Vec<PathBuf>> {
     let done: Vec<&ResultRow> = rows.iter().filter(|r| r.accuracy.is_some()).collect();
     if done.is_empty() {
         return Ok(Vec::new());
@@ -138,7 +187,7 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
                 let acc: Vec<f64> = done
                     .iter()
                     .filter(|r| &x_of(r) == xv && &setting(r, &others) == line)
-                    .filter_map(|r| r.accuracy)
+                    .filter_map(|r| metric.of(r))
                     .collect();
                 if acc.is_empty() {
                     continue;
@@ -168,14 +217,23 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
                 series.push(Series::new("", px, py).style(SeriesStyle::Points).color(li));
             }
         }
+        let what = match metric {
+            SweepMetric::Accuracy => "accuracy",
+            SweepMetric::StrictAccuracy => "strict accuracy",
+            SweepMetric::FinalLoss => "final loss",
+            SweepMetric::TrainSeconds => "training time (s)",
+            SweepMetric::Steps => "steps trained",
+        };
         let title = match key {
-            Some(k) => format!("accuracy vs {k}"),
-            None => "accuracy per seed".into(),
+            Some(k) => format!("{what} vs {k}"),
+            None => format!("{what} per seed"),
         };
         let y_label = if n_seeds > 1 {
-            format!("accuracy (mean ± s.d., {n_seeds} seeds)")
-        } else {
+            format!("{what} (mean ± s.d., {n_seeds} seeds)")
+        } else if metric == SweepMetric::Accuracy {
             "accuracy (fresh trials)".into()
+        } else {
+            what.to_string()
         };
         panels.push(Panel {
             title,
@@ -188,7 +246,7 @@ pub fn sweep_figures(dir: &Path, manifest: &Manifest, rows: &[ResultRow]) -> Res
         });
     }
     // One column: each panel's legend sits on its right, and category names need the width.
-    let stem = fig_dir.join("sweep_accuracy");
+    let stem = fig_dir.join(format!("sweep_{}", metric.name()));
     panels_sized(&stem, &panels, 1, (1100, 420))?;
     files.extend(crate::common::fig_files(&stem));
 
