@@ -22,10 +22,13 @@
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
 //! | [`layer_decoding`] | cross-validated class decoding per layer, label-shuffle baseline | sklearn `LogisticRegression` |
 //! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
+//! | [`actmax`] | activation maximisation: Adam on the input of a [`actmax::Probe`], box bounds, L2 / smoothness penalties, jitter | |
+//! | [`pls`] | partial least squares regression (PLS2) | sklearn `PLSRegression` |
 //! | [`logistic`], [`ridge`] | the two linear models above | sklearn |
 //! | [`crossval`] | seeded stratified folds, per-fold standardisation and PCA | sklearn `StandardScaler` |
 
 pub mod activity;
+pub mod actmax;
 pub mod cluster;
 pub mod crossval;
 pub mod decoding;
@@ -38,6 +41,7 @@ pub mod layer_decoding;
 pub mod logistic;
 pub mod noise_rdm;
 pub mod pca;
+pub mod pls;
 pub mod predictivity;
 pub mod psychometric;
 pub mod rdm;

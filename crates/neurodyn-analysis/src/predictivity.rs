@@ -6,7 +6,9 @@
 //! ([`crate::crossval::stratified_folds`], seeded). For each fold, the source features are
 //! standardised with the training rows' statistics and, above `max_dims` features, projected
 //! onto the training rows' leading principal components ([`crate::crossval::FoldTransform`]);
-//! a ridge regression ([`crate::ridge`], scikit-learn's `Ridge(alpha)`) maps them to the raw
+//! a ridge regression ([`crate::ridge`], scikit-learn's `Ridge(alpha)`), or a PLS regression with
+//! `components` components fitted per target layer ([`crate::pls`], scikit-learn's
+//! `PLSRegression`; at most the source dimensions and the training rows − 1), maps them to the raw
 //! target units (Pearson r does not depend on the targets' scale); and each target unit scores
 //! the Pearson r between its held-out responses and their predictions. A unit's score is its
 //! mean r over the folds; a unit whose held-out responses (or predictions) are constant in some
@@ -20,6 +22,7 @@
 use crate::crossval::{pearson, split, stratified_folds_of, FoldTransform};
 use crate::error::{AnalysisError, Result};
 use crate::features::Features;
+use crate::pls::Pls;
 use crate::ridge::Ridge;
 use faer::Mat;
 use neurodyn_core::{Npz, Rng};
@@ -33,6 +36,8 @@ pub struct PredictivityConfig {
     pub folds: usize,
     /// Ridge penalty on the standardised (projected) source features.
     pub alpha: f64,
+    /// The regression: ridge (`alpha`) or PLS.
+    pub model: Regression,
     /// Project sources with more features onto this many principal components (0: never).
     pub max_dims: usize,
     /// Score at most this many units of each target layer (0: all).
@@ -46,11 +51,26 @@ impl Default for PredictivityConfig {
         PredictivityConfig {
             folds: 5,
             alpha: 1.0,
+            model: Regression::Ridge,
             max_dims: 256,
             max_units: 200,
             seed: 0,
         }
     }
+}
+
+/// The linear map from the source to the target units.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Regression {
+    /// Ridge regression with the config's `alpha`, every target unit on its own.
+    #[default]
+    Ridge,
+    /// PLS regression with this many components, shared by the units of a target layer.
+    Pls {
+        /// Components (clamped to the source dimensions and the training rows − 1).
+        components: usize,
+    },
 }
 
 /// How well one source layer predicts one target layer.
@@ -127,6 +147,7 @@ pub fn fold_correlations(
     targets: &[(&Features<'_>, &[usize])],
     fold: &[usize],
     alpha: f64,
+    model: Regression,
     max_dims: usize,
 ) -> Result<(FoldCorrelations, usize)> {
     let folds = fold.iter().max().map_or(0, |m| m + 1);
@@ -157,8 +178,24 @@ pub fn fold_correlations(
             x.data[i * x.n_features + u]
         };
         let ytr = Mat::from_fn(train.len(), cols.len(), |i, c| value(train[i], cols[c]));
-        let fit = Ridge::fit(ztr.as_ref(), ytr.as_ref(), alpha)?;
-        let pred = fit.predict(zte.as_ref());
+        let pred = match model {
+            Regression::Ridge => {
+                Ridge::fit(ztr.as_ref(), ytr.as_ref(), alpha)?.predict(zte.as_ref())
+            }
+            Regression::Pls { components } => {
+                // One fit per target layer: its units share the components.
+                let k = components.min(dims).min(train.len() - 1).max(1);
+                let mut pred = Mat::zeros(test.len(), cols.len());
+                let mut at = 0;
+                for (_, units) in targets {
+                    let y = ytr.as_ref().subcols(at, units.len());
+                    let p = Pls::fit(ztr.as_ref(), y, k)?.predict(zte.as_ref());
+                    pred.as_mut().subcols_mut(at, units.len()).copy_from(&p);
+                    at += units.len();
+                }
+                pred
+            }
+        };
         let mut c = 0;
         for (l, (_, units)) in targets.iter().enumerate() {
             let mut rs = Vec::with_capacity(units.len());
@@ -226,7 +263,13 @@ pub fn run_many(
         .zip(&samples)
         .map(|(t, s)| (t, &s[..]))
         .collect();
-    let (r, n_dims) = fold_correlations(source, &pairs, &fold, cfg.alpha, cfg.max_dims)?;
+    if let Regression::Pls { components: 0 } = cfg.model {
+        return Err(AnalysisError::config(
+            "components",
+            "PLS needs at least 1 component",
+        ));
+    }
+    let (r, n_dims) = fold_correlations(source, &pairs, &fold, cfg.alpha, cfg.model, cfg.max_dims)?;
     Ok(targets
         .iter()
         .zip(samples)
@@ -302,5 +345,20 @@ mod tests {
         assert_eq!(r.n_constant, 1);
         assert!(r.median_r.expect("median") > 0.999_999, "{r:?}");
         assert_eq!(r.r[2], None);
+        // PLS with every component is least squares: as good as ridge.
+        let pls = PredictivityConfig {
+            model: Regression::Pls { components: 3 },
+            ..cfg
+        };
+        let r = run(&a, &b, &pls).expect("pls");
+        assert!(r.median_r.expect("median") > 0.999_999, "{r:?}");
+        assert_eq!(r.n_constant, 1);
+        // One component cannot serve both units: the two need two directions of the source.
+        let one = PredictivityConfig {
+            model: Regression::Pls { components: 1 },
+            ..cfg
+        };
+        let r1 = run(&a, &b, &one).expect("pls 1");
+        assert!(r1.median_r.expect("median") < 0.99, "{r1:?}");
     }
 }

@@ -175,7 +175,15 @@ fn held_out_unit_correlations_match_the_sklearn_pipeline() {
     };
     let (src, tgt) = (feat("source", &s, p), feat("target", &t, q));
     let units: Vec<usize> = (0..q).collect();
-    let (r, dims) = fold_correlations(&src, &[(&tgt, &units)], &folds, alpha, 0).expect("r");
+    let (r, dims) = fold_correlations(
+        &src,
+        &[(&tgt, &units)],
+        &folds,
+        alpha,
+        Default::default(),
+        0,
+    )
+    .expect("r");
     assert_eq!(dims, p);
     let want = g["fold_r"].as_array().expect("folds");
     for (f, (got, want)) in r[0].iter().zip(want).enumerate() {
@@ -188,7 +196,15 @@ fn held_out_unit_correlations_match_the_sklearn_pipeline() {
         }
     }
     // The same through the PCA path, and the per-unit means and median.
-    let (rp, dims) = fold_correlations(&src, &[(&tgt, &units)], &folds, alpha, 3).expect("r");
+    let (rp, dims) = fold_correlations(
+        &src,
+        &[(&tgt, &units)],
+        &folds,
+        alpha,
+        Default::default(),
+        3,
+    )
+    .expect("r");
     assert_eq!(dims, 3);
     for (u, want) in g["r_pca"].as_array().expect("r").iter().enumerate() {
         let v: Option<Vec<f64>> = rp[0].iter().map(|f| f[u]).collect();

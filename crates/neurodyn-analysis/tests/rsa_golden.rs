@@ -196,3 +196,50 @@ fn mahalanobis_crossnobis_and_poisson_rdms_match_rsatoolbox() {
     .to_string();
     assert!(e.contains("negative") && e.contains("row 0"), "{e}");
 }
+
+#[test]
+fn noise_ceilings_match_rsatoolbox() {
+    // tests/golden/analysis/make_ceiling_golden.py: 5 repeats of 8 conditions.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/analysis/ceiling.json");
+    let g: Value =
+        serde_json::from_str(&std::fs::read_to_string(p).expect("ceiling.json")).expect("parses");
+    let rdms: Vec<Vec<f64>> = g["rdms"].as_array().expect("rdms").iter().map(f).collect();
+    assert_eq!(rdms.len(), 5);
+    // The RDMs themselves: correlation distance of each repeat's (condition, feature) slice.
+    let data = g["data"].as_array().expect("data");
+    let names: Vec<String> = (0..8).map(|i| format!("c{i}")).collect();
+    let mut worst = 0.0f64;
+    for (r, want) in rdms.iter().enumerate() {
+        let x: Vec<f64> = data.iter().flat_map(|c| f(&c[r])).collect();
+        let full = neurodyn_analysis::rdm::dissimilarity(
+            "repeat",
+            &x,
+            6,
+            &names,
+            neurodyn_analysis::rdm::RdmMethod::Correlation,
+        )
+        .expect("rdm");
+        for (got, want) in rsa::upper_triangle(&full, 8).iter().zip(want) {
+            check("repeat RDM", *got, *want, &mut worst);
+        }
+    }
+    for m in RsaMethod::ALL {
+        let c = rsa::noise_ceiling(&rdms, m).expect("ceiling");
+        let want = &g["ceilings"][m.name()];
+        check(
+            &format!("{} lower", m.name()),
+            c.lower,
+            want["lower"].as_f64().expect("lower"),
+            &mut worst,
+        );
+        check(
+            &format!("{} upper", m.name()),
+            c.upper,
+            want["upper"].as_f64().expect("upper"),
+            &mut worst,
+        );
+        assert!(c.lower < c.upper);
+    }
+    println!("noise ceilings: largest relative error {worst:e}");
+}

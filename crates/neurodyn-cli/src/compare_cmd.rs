@@ -6,6 +6,7 @@
 //! neurodyn compare A.npz B.npz [--method rsa|cka|predictivity] [--key NAME | --key-a A --key-b B]
 //!                  [--rdm correlation|euclidean|cosine|poisson|mahalanobis|crossnobis]
 //!                  [--rsa-method whitened-pearson|spearman|…] [--bootstrap N --seed S]
+//!                  [--alpha 1 | --pls-components K]
 //!                  [--json OUT]
 //! ```
 
@@ -50,6 +51,9 @@ pub struct CompareArgs {
     /// Ridge penalty (predictivity).
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,
+    /// Use PLS regression with this many components instead of ridge (predictivity).
+    #[arg(long)]
+    pub pls_components: Option<usize>,
     /// Write the result as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -64,6 +68,7 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         bootstrap: a.bootstrap,
         seed: a.seed,
         alpha: a.alpha,
+        pls_components: a.pls_components,
     };
     let c = compare_files(
         &a.a,
@@ -83,6 +88,12 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         println!(
             "95 % bootstrap interval over conditions: [{lo:.4}, {hi:.4}]  ({} resamples, seed {})",
             b.n_samples, b.seed
+        );
+    }
+    if let Some(nc) = &c.noise_ceiling {
+        println!(
+            "noise ceiling of B's {} repeats: [{:.4}, {:.4}] (leave one out, all pooled)",
+            nc.n_rdms, nc.lower, nc.upper
         );
     }
     if let Some(out) = &a.json {

@@ -207,6 +207,35 @@ fn repeated_measurements_take_the_crossnobis_and_mahalanobis_rdms() {
     // Repeats are averaged for the other RDMs: close to the noiseless means.
     let o = run(&["compare", path(&a), path(&b), "--rdm", "euclidean"]);
     assert!(o.status.success(), "{}", text(&o));
+    // The noiseless means against the repeated set: a score within (or near) the noise ceiling
+    // of its 4 repeats.
+    let out = d.join("ceiling.json");
+    let o = run(&[
+        "compare",
+        path(&b),
+        path(&a),
+        "--rsa-method",
+        "spearman",
+        "--json",
+        path(&out),
+    ]);
+    assert!(
+        o.status.success() && text(&o).contains("noise ceiling of B's 4 repeats"),
+        "{}",
+        text(&o)
+    );
+    let j = json(&out);
+    let (lo, hi, score) = (
+        j["noise_ceiling"]["lower"].as_f64().expect("lower"),
+        j["noise_ceiling"]["upper"].as_f64().expect("upper"),
+        j["score"].as_f64().expect("score"),
+    );
+    assert!(0.0 < lo && lo < hi && hi <= 1.0 && score > lo, "{j}");
+    assert_eq!(j["noise_ceiling"]["n_rdms"], 4);
+    // Without repeats in B there is none.
+    let o = run(&["compare", path(&a), path(&b), "--json", path(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(json(&out)["noise_ceiling"].is_null());
     // 2-D input has no repeats for crossnobis.
     fails_with(
         &["compare", path(&a), path(&b), "--rdm", "crossnobis"],

@@ -1,4 +1,5 @@
-//! End-to-end tests of `neurodyn analyze RUN layer-decoding`, `predictivity` and `rsa` on a
+//! End-to-end tests of `neurodyn analyze RUN layer-decoding`, `predictivity` (ridge and PLS),
+//! `rsa` and `actmax` on a
 //! tiny vision run (one short epoch on 800 embedded digits, 200 recorded images): the files, the
 //! JSON keys, determinism, and the refusals (unknown layer, too many folds).
 
@@ -105,6 +106,108 @@ fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
     assert!(fc1_fc3 > 0.5, "{j}");
     assert_eq!(j["pairs"].as_array().expect("pairs").len(), 9);
     assert!(r.join("figures/predictivity.svg").is_file());
+    // PLS with 10 components instead of the ridge: also predicts fc3 from fc1.
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "predictivity",
+        "--layers",
+        "fc1,fc3",
+        "--folds",
+        "3",
+        "--pls-components",
+        "10",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/predictivity.json"));
+    assert_eq!(j["config"]["model"]["pls"]["components"], 10, "{j}");
+    let pls = j["median_r"][0][1].as_f64().expect("fc1 -> fc3");
+    assert!(
+        pls > 0.5 && (pls - fc1_fc3).abs() > 1e-9,
+        "{pls} vs ridge {fc1_fc3}"
+    );
+
+    // Activation maximisation of fc2 unit 2: the optimised images drive it beyond the starts.
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "actmax",
+        "--starts",
+        "3",
+        "--steps",
+        "40",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/actmax.json"));
+    assert_eq!(
+        (j["layer"].as_str(), j["target"].as_str()),
+        (Some("fc2"), Some("unit 2"))
+    );
+    let (before, after) = (
+        j["mean_before"].as_f64().expect("before"),
+        j["mean_after"].as_f64().expect("after"),
+    );
+    assert!(after > before + 1.0, "{j}");
+    let z = neurodyn_core::Npz::load(&r.join("analysis/actmax.npz")).expect("actmax.npz");
+    let imgs = z.get("images").expect("images");
+    assert_eq!(imgs.shape(), &[3, 1, 28, 28]);
+    assert!(
+        imgs.to_f64().iter().all(|v| (0.0..=1.0).contains(v)),
+        "pixels stay in [0, 1]"
+    );
+    assert_eq!(z.get("trace").expect("trace").shape(), &[3, 40]);
+    for f in ["figures/actmax.png", "figures/actmax_images.svg"] {
+        assert!(r.join(f).is_file(), "{f} missing");
+    }
+    // A channel of a conv layer; refusals name what exists.
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "actmax",
+        "--layer",
+        "conv2",
+        "--channel",
+        "3",
+        "--starts",
+        "2",
+        "--steps",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "actmax",
+        "--layer",
+        "conv2",
+        "--channel",
+        "99",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("has 16 channels"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "actmax",
+        "--layer",
+        "fc1",
+        "--unit",
+        "120",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("has 120 units"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&["analyze", path(&r), "actmax", "--layer", "fc9"]);
+    assert!(
+        !o.status.success() && text(&o).contains("layers: conv1"),
+        "{}",
+        text(&o)
+    );
 
     let t = std::time::Instant::now();
     let o = run(&[

@@ -9,7 +9,8 @@
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
-    numel, Act, Conv2d, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear, Pool2d, PoolKind, Shape,
+    numel, Act, Conv2d, FeedForward, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear, Pool2d,
+    PoolKind, Shape, StackWorkspace,
 };
 use neurodyn_nn::{Activation, Real};
 use serde::Deserialize;
@@ -401,5 +402,68 @@ fn conv_on_several_threads_matches_one_thread() {
             pass(threads).2 == dp,
             "{threads} threads: ∂θ does not repeat"
         );
+    }
+}
+
+/// `L = Σ g ⊙ (output of layer `top`)` of a small CNN, in f64.
+fn stack_loss(
+    net: &FeedForward<f64>,
+    ws: &mut StackWorkspace<f64>,
+    x: &[f64],
+    top: usize,
+    g: &[f64],
+    batch: usize,
+) -> f64 {
+    net.forward(ws, x, batch, false, 1);
+    ws.acts[top + 1].iter().zip(g).map(|(a, b)| a * b).sum()
+}
+
+#[test]
+fn a_hidden_layers_gradient_reaches_the_input_and_matches_central_differences() {
+    let mut rng = Rng::new(5);
+    let layers: Vec<Box<dyn Layer<f64>>> = vec![
+        Box::new(Conv2d::new([1, 6, 6], 3, (3, 3), (1, 1), (1, 1), (1, 1), true).expect("conv")),
+        Box::new(Act::new([3, 6, 6], Activation::Tanh)),
+        Box::new(Pool2d::new(PoolKind::Avg, [3, 6, 6], 2, 2).expect("pool")),
+        Box::new(Flatten::new([3, 3, 3])),
+        Box::new(Linear::new([27, 1, 1], 5, true)),
+        Box::new(Act::new([5, 1, 1], Activation::Softplus)),
+        Box::new(Linear::new([5, 1, 1], 4, true)),
+    ];
+    let net = FeedForward::new(layers, &mut rng).expect("stack");
+    let batch = 2;
+    let mut x: Vec<f64> = (0..batch * 36).map(|_| rng.normal()).collect();
+    let mut ws = StackWorkspace::default();
+    for top in [1, 5, 6] {
+        let out_len = batch * numel(net.layers[top].out_shape());
+        let g: Vec<f64> = (0..out_len).map(|_| rng.normal()).collect();
+        net.forward(&mut ws, &x, batch, false, 1);
+        let mut grads = vec![f64::NAN; net.params.len()];
+        let mut dx = vec![f64::NAN; x.len()];
+        net.backward_from(&mut ws, top, &g, &mut grads, Some(&mut dx));
+        assert!(
+            grads[net.param_range(top).end..].iter().all(|&v| v == 0.0),
+            "layers above {top} get zero gradients"
+        );
+        let eps = 1e-6;
+        let mut worst = 0.0f64;
+        for k in 0..x.len() {
+            let x0 = x[k];
+            x[k] = x0 + eps;
+            let lp = stack_loss(&net, &mut ws, &x, top, &g, batch);
+            x[k] = x0 - eps;
+            let lm = stack_loss(&net, &mut ws, &x, top, &g, batch);
+            x[k] = x0;
+            let num = (lp - lm) / (2.0 * eps);
+            worst = worst.max((num - dx[k]).abs() / (num.abs() + dx[k].abs()).max(FLOOR));
+        }
+        assert!(worst < 1e-6, "input gradient from layer {top}: {worst:e}");
+        // The full backward equals backward_from the last layer.
+        if top == 6 {
+            let mut full = vec![0.0; net.params.len()];
+            net.forward(&mut ws, &x, batch, false, 1);
+            net.backward(&mut ws, &g, &mut full);
+            assert_eq!(full, grads);
+        }
     }
 }

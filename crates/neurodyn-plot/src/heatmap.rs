@@ -374,3 +374,44 @@ impl Layout<'_> {
         Ok(())
     }
 }
+
+/// Greyscale images `(h, w)` each, row-major, laid out `columns` to a row with a one-pixel gap
+/// (drawn light grey) between them, on one colour range (`range`, or all images' range), as a
+/// heatmap titled `title` (say there what the rows are). Writes `STEM.png` / `STEM.svg`. Fails
+/// when an image is not `h · w` long.
+pub fn image_grid(
+    stem: impl AsRef<Path>,
+    title: &str,
+    images: &[Vec<f64>],
+    (h, w): (usize, usize),
+    columns: usize,
+    range: Option<(f64, f64)>,
+) -> Result<(), PlotError> {
+    let columns = columns.clamp(1, images.len().max(1));
+    let grid_rows = images.len().div_ceil(columns).max(1);
+    let (rows, cols) = (grid_rows * (h + 1) - 1, columns * (w + 1) - 1);
+    let mut data = vec![f64::NAN; rows * cols];
+    for (k, img) in images.iter().enumerate() {
+        check_len(stem.as_ref(), || format!("image {k}"), h * w, img.len())?;
+        let (r0, c0) = ((k / columns) * (h + 1), (k % columns) * (w + 1));
+        for y in 0..h {
+            let at = (r0 + y) * cols + c0;
+            data[at..at + w].copy_from_slice(&img[y * w..(y + 1) * w]);
+        }
+    }
+    heatmap(
+        stem,
+        &Heatmap {
+            title: title.to_string(),
+            data,
+            rows,
+            cols,
+            row_labels: vec![String::new(); rows],
+            col_labels: vec![String::new(); cols],
+            colormap: ColorMap::Gray,
+            range,
+            colorbar_label: "pixel".into(),
+            ..Heatmap::default()
+        },
+    )
+}

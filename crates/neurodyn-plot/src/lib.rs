@@ -11,6 +11,7 @@
 //! | [`panels`] / [`panels_sized`] | grid of line panels (training curves, example trials with task periods); a panel may carry a [`Raster`] (many channels × time as colour) |
 //! | [`trajectories_2d`] / [`trajectories_3d`] | state-space trajectories, fixed points, attractor directions |
 //! | [`heatmap`] | matrix with colorbar, E/I block separators (weights, RSA, tuning) |
+//! | [`image_grid`] | greyscale images side by side on one range (digits, optimised stimuli) |
 //! | [`histogram`] | distribution with reference lines |
 //! | [`eigenvalues`] | complex-plane spectrum with the stability boundary |
 //! | [`stem_plot`] | one value per unit |
@@ -38,7 +39,7 @@ pub use axes::LegendPos;
 pub use dist::{bar, bar_with_reference, histogram, stem_plot};
 pub use error::PlotError;
 pub use glyph_fix::{png_scale, set_png_scale};
-pub use heatmap::{heatmap, Heatmap};
+pub use heatmap::{heatmap, image_grid, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};
 pub use raster::Raster;
 pub use scatter::{eigenvalues, psychometric, Boundary, PsychCurve};

@@ -125,6 +125,8 @@ pub enum ColorMap {
     Sequential,
     /// blue–white–red centred on 0, for signed values (weights, correlations).
     Diverging,
+    /// black to white, for images (pixels).
+    Gray,
 }
 
 impl ColorMap {
@@ -133,6 +135,10 @@ impl ColorMap {
         match self {
             ColorMap::Sequential => viridis(t),
             ColorMap::Diverging => diverging(t),
+            ColorMap::Gray => {
+                let v = (t.clamp(0.0, 1.0) * 255.0).round() as u8;
+                RGBColor(v, v, v)
+            }
         }
     }
 }
@@ -155,8 +161,8 @@ impl ColorMap {
                     (-1.0, 1.0)
                 }
             }
-            (None, ColorMap::Sequential, Some((lo, hi))) if hi > lo => (lo, hi),
-            (None, ColorMap::Sequential, Some((lo, _))) => (lo - 0.5, lo + 0.5),
+            (None, ColorMap::Sequential | ColorMap::Gray, Some((lo, hi))) if hi > lo => (lo, hi),
+            (None, ColorMap::Sequential | ColorMap::Gray, Some((lo, _))) => (lo - 0.5, lo + 0.5),
             (None, _, None) => (0.0, 1.0),
         }
     }

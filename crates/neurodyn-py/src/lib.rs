@@ -645,6 +645,7 @@ fn compare<'py>(
         bootstrap,
         seed,
         alpha,
+        pls_components: None,
     };
     py.detach(|| {
         guarded(|| {

@@ -33,14 +33,19 @@
 //! condition with its own copy are dropped (they are not dissimilarities). The interval is the
 //! 2.5 and 97.5 percentiles (linear interpolation, numpy's default) of the scores defined on
 //! the samples; undefined samples (a constant resampled RDM) are counted, not scored.
+//!
+//! With several RDMs of the same data (subjects, repeats), [`noise_ceiling`] gives the range a
+//! model's score can reach (rsatoolbox's `boot_noise_ceiling`).
 
 mod bootstrap;
+mod ceiling;
 mod cka;
 mod compare;
 mod rank;
 mod whiten;
 
 pub use bootstrap::{bootstrap, percentile, subsample, Bootstrap};
+pub use ceiling::{noise_ceiling, pool, NoiseCeiling};
 pub use cka::{centred_gram, cka_from_grams, linear_cka};
 pub use compare::{compare, n_conditions, upper_triangle, RsaMethod};
 pub use rank::{average_ranks, kendall_tau_a};

@@ -132,27 +132,53 @@ impl<T: Real> FeedForward<T> {
     /// Backpropagate `d_out = ∂L/∂output` through the last forward pass into `grads`
     /// (overwritten, the layout of `params`).
     pub fn backward(&self, ws: &mut StackWorkspace<T>, d_out: &[T], grads: &mut [T]) {
+        self.backward_from(ws, self.layers.len() - 1, d_out, grads, None);
+    }
+
+    /// Backpropagate `d_top = ∂L/∂(output of layer top)` through layers `top, top − 1, …, 0` of
+    /// the last forward pass: `∂L/∂θ` into `grads` (overwritten, the layout of `params`; zero
+    /// for the layers above `top`) and, when asked, `∂L/∂x` into `d_input` (the batch's shape,
+    /// overwritten). With `top` a hidden layer this is the gradient of a unit's activation
+    /// with respect to the image, what activation maximisation climbs.
+    pub fn backward_from(
+        &self,
+        ws: &mut StackWorkspace<T>,
+        top: usize,
+        d_top: &[T],
+        grads: &mut [T],
+        mut d_input: Option<&mut [T]>,
+    ) {
         let _ftz = crate::kernels::FlushDenormals::new();
         let n = self.layers.len();
         let batch = ws.batch;
         assert!(
-            ws.acts.len() == n + 1 && d_out.len() == ws.acts[n].len(),
-            "feed-forward backward without its forward pass"
+            top < n && ws.acts.len() == n + 1 && d_top.len() == ws.acts[top + 1].len(),
+            "feed-forward backward without its forward pass (or a layer {top} of {n})"
         );
         assert_eq!(
             grads.len(),
             self.params.len(),
             "feed-forward gradient length"
         );
+        if let Some(d) = d_input.as_deref() {
+            assert_eq!(
+                d.len(),
+                ws.acts[0].len(),
+                "feed-forward input gradient length"
+            );
+        }
         let ctx = LayerCtx {
             batch,
             training: true,
             threads: ws.threads.max(1),
         };
+        grads[self.offsets[top + 1]..]
+            .iter_mut()
+            .for_each(|g| *g = T::c(0.0));
         ws.grads.resize_with(n + 1, Vec::new);
-        ws.grads[n].clear();
-        ws.grads[n].extend_from_slice(d_out);
-        for l in (0..n).rev() {
+        ws.grads[top + 1].clear();
+        ws.grads[top + 1].extend_from_slice(d_top);
+        for l in (0..=top).rev() {
             let layer = &self.layers[l];
             let (lower, upper) = ws.grads.split_at_mut(l + 1);
             let dx = if l > 0 {
@@ -160,7 +186,7 @@ impl<T: Real> FeedForward<T> {
                 d.resize(ws.acts[l].len(), T::c(0.0));
                 Some(&mut d[..])
             } else {
-                None
+                d_input.as_deref_mut()
             };
             let range = self.param_range(l);
             layer.backward(

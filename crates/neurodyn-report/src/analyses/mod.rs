@@ -16,6 +16,7 @@
 //! | `layer-decoding` | vision | cross-validated class decoding (logistic regression) per layer |
 //! | `predictivity` | vision | layer × layer held-out r of ridge predictions of units |
 //! | `rsa` | vision | layer × layer RDM comparison (whitened Pearson, Spearman, …) and linear CKA |
+//! | `actmax` | vision | images that maximise a unit (Adam on the pixels through the network's backward) |
 //! | `noise-robustness` | vision | held-out accuracy under Gaussian pixel noise, static and dynamic |
 //!
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
@@ -50,6 +51,7 @@ analyses! {
     layer_decoding: LayerDecoding;
     predictivity: Predictivity;
     rsa: Rsa;
+    actmax: Actmax;
     noise: NoiseRobustness;
 }
 
@@ -174,6 +176,7 @@ mod tests {
                 "layer-decoding",
                 "predictivity",
                 "rsa",
+                "actmax",
                 "noise-robustness"
             ]
         );

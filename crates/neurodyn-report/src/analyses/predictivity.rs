@@ -1,10 +1,15 @@
 //! `analyze RUN predictivity`: how well each layer of a vision run predicts each other layer's
-//! units on held-out images (ridge regression `R₂ ≈ W R₁`, Pearson r per target unit, median).
+//! units on held-out images (ridge or PLS regression `R₂ ≈ W R₁`, Pearson r per target unit,
+//! median).
 //!
 //! ```text
 //! neurodyn analyze RUN predictivity [--layers conv1,fc1] [--folds 5] [--alpha 1]
-//!                                   [--max-dims 256] [--max-units 200] [--seed 0]
+//!                                   [--pls-components K] [--max-dims 256] [--max-units 200]
+//!                                   [--seed 0]
 //! ```
+//!
+//! `--pls-components K` replaces the ridge by a PLS regression with `K` components per target
+//! layer (scikit-learn's `PLSRegression`; [`neurodyn_analysis::pls`]).
 //!
 //! Writes `analysis/predictivity.json` (options, layers, the `source × target` matrix of median r
 //! and, per pair, the scored units and their r), `analysis/predictivity.npz` (`median_r (source,
@@ -22,7 +27,7 @@ use crate::common::{fig_files, fmt3, Section};
 use crate::error::{Context, Result};
 use crate::vision_run::VisionRun;
 use clap::Args;
-use neurodyn_analysis::predictivity::{self, PredictivityConfig, PredictivityResult};
+use neurodyn_analysis::predictivity::{self, PredictivityConfig, PredictivityResult, Regression};
 use neurodyn_analysis::Features;
 use neurodyn_core::Npz;
 use neurodyn_plot::{heatmap, ColorMap, Heatmap};
@@ -39,6 +44,9 @@ pub struct PredictivityArgs {
     /// Ridge penalty on the standardised source features.
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,
+    /// Use PLS regression with this many components instead of ridge.
+    #[arg(long)]
+    pub pls_components: Option<usize>,
     /// Project sources with more features onto this many principal components of the training
     /// images (0: never; slow on conv layers).
     #[arg(long, default_value_t = 256)]
@@ -58,10 +66,27 @@ impl Default for PredictivityArgs {
             layers: None,
             folds: c.folds,
             alpha: c.alpha,
+            pls_components: None,
             max_dims: c.max_dims,
             max_units: c.max_units,
             seed: c.seed,
         }
+    }
+}
+
+/// Ridge, or PLS with `components`.
+pub fn regression(pls_components: Option<usize>) -> Regression {
+    match pls_components {
+        Some(components) => Regression::Pls { components },
+        None => Regression::Ridge,
+    }
+}
+
+/// "ridge α = 1" or "PLS, 10 components".
+pub fn model_name(cfg: &PredictivityConfig) -> String {
+    match cfg.model {
+        Regression::Ridge => format!("ridge α = {}", cfg.alpha),
+        Regression::Pls { components } => format!("PLS, {components} components"),
     }
 }
 
@@ -71,6 +96,7 @@ pub fn run_predictivity(acts: &VisionRun, a: &PredictivityArgs) -> Result<Sectio
     let cfg = PredictivityConfig {
         folds: a.folds,
         alpha: a.alpha,
+        model: regression(a.pls_components),
         max_dims: a.max_dims,
         max_units: a.max_units,
         seed: a.seed,
@@ -120,13 +146,14 @@ pub fn run_predictivity(acts: &VisionRun, a: &PredictivityArgs) -> Result<Sectio
     });
     let mut files = acts.save("predictivity", &json, &z)?;
 
+    let model = model_name(&cfg);
     let stem = acts.fig("predictivity")?;
     heatmap(
         &stem,
         &Heatmap {
             title: format!(
-                "Predictivity: median held-out r of target units (ridge α = {}, {} folds)",
-                cfg.alpha, cfg.folds
+                "Predictivity: median held-out r of target units ({model}, {} folds)",
+                cfg.folds
             ),
             data: matrix,
             rows: n,
@@ -167,11 +194,11 @@ pub fn run_predictivity(acts: &VisionRun, a: &PredictivityArgs) -> Result<Sectio
         name: "predictivity".into(),
         title: "Layer-to-layer predictivity".into(),
         note: format!(
-            "Ridge regression (α = {}) from each source layer (standardised on the training \
-             images; above {} features, their leading principal components) to at most {} units \
-             of each target layer; score = median over units of the held-out Pearson r (mean \
-             over {} stratified folds, seed {})",
-            cfg.alpha, cfg.max_dims, cfg.max_units, cfg.folds, cfg.seed
+            "{model} from each source layer (standardised on the training images; above {} \
+             features, their leading principal components) to at most {} units of each target \
+             layer; score = median over units of the held-out Pearson r (mean over {} stratified \
+             folds, seed {})",
+            cfg.max_dims, cfg.max_units, cfg.folds, cfg.seed
         ),
         figures: vec![stem.with_extension("svg")],
         numbers,

@@ -13,6 +13,11 @@
 //! - [`CompareMethod::Predictivity`]: ridge regression from A to each feature of B, median
 //!   held-out Pearson r over B's features (5 folds, or one per condition when fewer).
 //!
+//! When B holds repeats (`(condition, repeat, feature)`, e.g. trials or subjects), RSA also
+//! reports B's noise ceiling ([`neurodyn_analysis::rsa::noise_ceiling`]): the RDM of each repeat
+//! against the pool of all (upper bound) and of the others (lower bound), for the RDMs made
+//! from one repeat (not Mahalanobis or crossnobis). A's score against B is read against it.
+//!
 //! A bootstrap (rsa, cka) resamples the conditions for a 95 % percentile interval, dropping the
 //! pairs of a condition with its own copy (rsatoolbox's convention). For CKA each resample is
 //! scored as the whitened cosine of the squared Euclidean RDMs, which equals linear CKA on the

@@ -7,7 +7,7 @@ use crate::error::{Context, Result};
 use clap::ValueEnum;
 use neurodyn_analysis::predictivity::{self, PredictivityConfig};
 use neurodyn_analysis::rdm::{self, RdmMethod};
-use neurodyn_analysis::rsa::{self, Bootstrap, RsaMethod};
+use neurodyn_analysis::rsa::{self, Bootstrap, NoiseCeiling, RsaMethod};
 use neurodyn_analysis::Features;
 use serde::Serialize;
 use std::path::Path;
@@ -73,6 +73,8 @@ pub struct CompareOptions {
     pub seed: u64,
     /// Ridge penalty (predictivity).
     pub alpha: f64,
+    /// PLS regression with this many components instead of ridge (predictivity).
+    pub pls_components: Option<usize>,
 }
 
 impl Default for CompareOptions {
@@ -84,6 +86,7 @@ impl Default for CompareOptions {
             bootstrap: 0,
             seed: 0,
             alpha: 1.0,
+            pls_components: None,
         }
     }
 }
@@ -120,6 +123,9 @@ pub struct Comparison {
     pub b: SetInfo,
     /// The bootstrap interval, when asked for.
     pub bootstrap: Option<Bootstrap>,
+    /// RSA against a second set with repeats: the noise ceiling of its per-repeat RDMs (the
+    /// range the best model's score could reach).
+    pub noise_ceiling: Option<NoiseCeiling>,
     /// What the reader should know (constant features, undefined resamples).
     pub warnings: Vec<String>,
 }
@@ -174,10 +180,24 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
         );
     }
     let n = sa.n_conditions;
+    let mut ceiling = None;
     let (what, score, boot) = match o.method {
         CompareMethod::Rsa => {
             let (ra, rb) = (sa.rdm(o.rdm)?, sb.rdm(o.rdm)?);
             let m = o.rsa_method.method();
+            if sb.n_repeats >= 2 {
+                match sb.repeat_rdms(o.rdm)? {
+                    Some(rdms) => {
+                        ceiling = Some(rsa::noise_ceiling(&rdms, m).with_context(|| {
+                            format!("the noise ceiling of {}'s repeats", sb.label)
+                        })?)
+                    }
+                    None => warnings.push(format!(
+                        "no noise ceiling: a {} RDM is not made from one repeat",
+                        o.rdm.name()
+                    )),
+                }
+            }
             let score = rsa::compare(&ra, &rb, m)
                 .with_context(|| format!("comparing the RDMs of {} and {}", sa.label, sb.label))?;
             let boot = (o.bootstrap > 0)
@@ -244,6 +264,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
             let cfg = PredictivityConfig {
                 folds: PredictivityConfig::default().folds.min(n),
                 alpha: o.alpha,
+                model: crate::analyses::predictivity::regression(o.pls_components),
                 max_units: 0,
                 seed: o.seed,
                 ..PredictivityConfig::default()
@@ -261,8 +282,9 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
             };
             (
                 format!(
-                    "predictivity (median held-out r of ridge α = {}, {} folds)",
-                    cfg.alpha, cfg.folds
+                    "predictivity (median held-out r of {}, {} folds)",
+                    crate::analyses::predictivity::model_name(&cfg),
+                    cfg.folds
                 ),
                 score,
                 None,
@@ -298,6 +320,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
         a: info(sa),
         b: info(sb),
         bootstrap: boot,
+        noise_ceiling: ceiling,
         warnings,
     })
 }

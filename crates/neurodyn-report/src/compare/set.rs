@@ -140,6 +140,32 @@ impl ResponseSet {
             .count()
     }
 
+    /// The upper triangle of the RDM of each repeat on its own (`None` for the Mahalanobis and
+    /// crossnobis RDMs, which need every repeat at once).
+    pub fn repeat_rdms(&self, how: CompareRdm) -> Result<Option<Vec<Vec<f64>>>> {
+        let m = match how {
+            CompareRdm::Correlation => RdmMethod::Correlation,
+            CompareRdm::Euclidean => RdmMethod::Euclidean,
+            CompareRdm::Cosine => RdmMethod::Cosine,
+            CompareRdm::Poisson => RdmMethod::Poisson,
+            CompareRdm::Mahalanobis | CompareRdm::Crossnobis => return Ok(None),
+        };
+        let (n, r, p) = (self.n_conditions, self.n_repeats, self.n_features);
+        let names: Vec<String> = (0..n).map(|i| format!("condition {i}")).collect();
+        (0..r)
+            .map(|k| {
+                let x: Vec<f64> = (0..n)
+                    .flat_map(|c| &self.data[(c * r + k) * p..(c * r + k + 1) * p])
+                    .copied()
+                    .collect();
+                let label = format!("{} repeat {k}", self.label);
+                let full = rdm::dissimilarity(&label, &x, p, &names, m)?;
+                Ok(rsa::upper_triangle(&full, n))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
     /// The upper triangle of this set's RDM.
     pub fn rdm(&self, how: CompareRdm) -> Result<Vec<f64>> {
         let (n, p) = (self.n_conditions, self.n_features);
