@@ -15,7 +15,9 @@
 //! neurodyn analyze RUN rdm [--layers conv1,fc1 --method correlation]   (vision runs)
 //! neurodyn analyze RUN dprime [--layer fc1 --classes 1,7 --unit 2]     (vision runs)
 //! neurodyn analyze RUN rsa [--method spearman --rdm correlation]       (vision runs)
+//! neurodyn analyze RUN actmax [--layer fc2 --unit 2 --starts 8]       (vision runs)
 //! neurodyn analyze RUN all
+//! neurodyn analyze DATA.npz rdm|dprime|layer-decoding|predictivity|rsa|all   (responses; results in DATA_analysis/)
 //! ```
 
 use anyhow::{bail, Result};
@@ -69,7 +71,11 @@ impl clap::Args for AnalyzeArgs {
                     .value_name("RUN")
                     .required(true)
                     .value_parser(clap::value_parser!(PathBuf))
-                    .help("Run directory (as written by `neurodyn train`)"),
+                    .help(
+                        "Run directory (as written by `neurodyn train`), or an .npz of responses \
+                         ((condition, feature) or (condition, repeat, feature) arrays, optional \
+                         labels) for the layer analyses; their results go to FILE_analysis/",
+                    ),
             )
             .subcommand_required(true)
             .subcommand_value_name("ANALYSIS");

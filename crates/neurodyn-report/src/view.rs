@@ -20,14 +20,32 @@ pub enum RunKind {
 /// A run directory opened for analysis; what the analyses read is loaded on first use.
 pub struct RunView {
     dir: PathBuf,
+    /// A responses file opened instead of a run (`analyze FILE.npz …`).
+    file: Option<PathBuf>,
     kind: RunKind,
     recurrent: OnceLock<RecurrentRun>,
     vision: OnceLock<VisionRun>,
 }
 
 impl RunView {
-    /// Open the run in `dir` (written by `neurodyn train`).
+    /// Open the run in `dir` (written by `neurodyn train`), or a `.npz` file of responses
+    /// (`(condition, feature)` or `(condition, repeat, feature)` arrays, see
+    /// [`VisionRun::from_responses`]) for the analyses of layers, whose results go to
+    /// `FILE_analysis/` beside it.
     pub fn open(dir: &Path) -> Result<RunView> {
+        if dir.is_file() {
+            let stem = dir
+                .file_stem()
+                .map_or_else(|| "responses".into(), |s| s.to_string_lossy());
+            let out = dir.with_file_name(format!("{stem}_analysis"));
+            return Ok(RunView {
+                dir: out,
+                file: Some(dir.to_path_buf()),
+                kind: RunKind::Vision,
+                recurrent: OnceLock::new(),
+                vision: OnceLock::new(),
+            });
+        }
         if !dir.join("config.toml").exists() {
             return Err(ReportError::Run(format!(
                 "{} is not a run directory (no config.toml)",
@@ -41,13 +59,19 @@ impl RunView {
         };
         Ok(RunView {
             dir: dir.to_path_buf(),
+            file: None,
             kind,
             recurrent: OnceLock::new(),
             vision: OnceLock::new(),
         })
     }
 
-    /// The run directory.
+    /// The responses file, when one was opened instead of a run.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The run directory (for a responses file: where its results go).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -84,7 +108,10 @@ impl RunView {
         if let Some(v) = self.vision.get() {
             return Ok(v);
         }
-        let v = VisionRun::load(&self.dir)?;
+        let v = match &self.file {
+            Some(f) => VisionRun::from_responses(f, &self.dir)?,
+            None => VisionRun::load(&self.dir)?,
+        };
         Ok(self.vision.get_or_init(|| v))
     }
 }

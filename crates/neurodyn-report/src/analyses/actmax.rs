@@ -229,7 +229,8 @@ fn mean(v: &[f64]) -> f64 {
 
 /// Run `actmax` on the vision run `acts`.
 pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
-    if conv_rnn_run::is_run(&acts.dir) {
+    let dir = acts.model_dir("actmax")?;
+    if conv_rnn_run::is_run(dir) {
         return Err(ReportError::Run(format!(
             "{} is a conv-ctrnn run; actmax climbs feed-forward networks (cnn, mlp) only",
             acts.dir.display()
@@ -247,7 +248,7 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
             ))
         })?,
     };
-    let p = load_vision_run(&acts.dir)?;
+    let p = load_vision_run(dir)?;
     let (top, pick, what) = target(&p, &layer, a)?;
     let shape = p.net.net.in_shape();
     let [c, h, w] = shape;
@@ -469,7 +470,7 @@ impl Analysis for Actmax {
     type Options = ActmaxArgs;
     /// Unit 2 of `fc2` (or the last hidden layer), 8 random starts, 200 steps.
     fn defaults(acts: &VisionRun) -> Option<ActmaxArgs> {
-        if conv_rnn_run::is_run(&acts.dir) {
+        if acts.responses.is_some() || conv_rnn_run::is_run(&acts.dir) {
             return None;
         }
         Some(ActmaxArgs {

@@ -120,6 +120,14 @@ pub fn run_named(view: &RunView, name: &str, options: &clap::ArgMatches) -> Resu
     let a =
         find(name).ok_or_else(|| ReportError::Options(format!("no analysis called '{name}'")))?;
     if a.kind() != view.kind() {
+        if let Some(f) = view.file() {
+            return Err(ReportError::Run(format!(
+                "{} is a file of responses; it takes {} ('{name}' reads a recurrent run's \
+                 recording)",
+                f.display(),
+                names_of(RunKind::Vision).replace("analyze RUN", "analyze FILE")
+            )));
+        }
         match view.kind() {
             RunKind::Vision => {
                 return Err(ReportError::Run(format!(

@@ -64,7 +64,7 @@ impl Analysis for NoiseRobustness {
         None
     }
     fn run(acts: &VisionRun, options: &NoiseArgs) -> Result<Outcome> {
-        run_noise(&acts.dir, options).map(Outcome::Done)
+        run_noise(acts.model_dir("noise-robustness")?, options).map(Outcome::Done)
     }
 }
 
