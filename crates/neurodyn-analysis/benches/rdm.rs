@@ -1,6 +1,6 @@
 //! Criterion bench of the representation analyses' largest product: a correlation-distance RDM
-//! of 1,000 conditions × 10,000 features (issue target ≤ 40 ms on 2 cores; rsatoolbox took
-//! 76 ms on a 2-core machine of this kind).
+//! of 1,000 conditions × 10,000 features (issue target ≤ 40 ms on 2 cores). The same data in
+//! rsatoolbox and numpy: `scripts/bench_rdm_rsatoolbox.py`; numbers in BENCHMARKS.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use neurodyn_analysis::rdm::{self, RdmConfig};
