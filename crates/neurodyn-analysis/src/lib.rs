@@ -17,6 +17,7 @@
 //! | [`decoding`] | time-resolved cross-validated decoding of a trial label, shuffle baseline | sklearn `RidgeClassifier` |
 //! | [`activity`] | mean activity per trial, maximum activation per unit | coursework §max activation |
 //! | [`rdm`] | representational dissimilarity matrices, category index (layer activations) | rsatoolbox conventions |
+//! | [`rdm_time`] | time-resolved RDMs between a recurrent network's conditions | rsatoolbox conventions |
 //! | [`noise_rdm`] | Mahalanobis and cross-validated Mahalanobis (crossnobis) RDMs of repeated measurements, shrinkage noise covariance | rsatoolbox; Schäfer & Strimmer 2005 |
 //! | [`rsa`] | RDM comparison (cosine, Pearson, Spearman, Kendall τ_a, ρ_a, whitened), linear CKA, bootstrap over conditions | rsatoolbox; Kornblith et al. 2019 |
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
@@ -45,6 +46,7 @@ pub mod pls;
 pub mod predictivity;
 pub mod psychometric;
 pub mod rdm;
+pub mod rdm_time;
 pub mod ridge;
 pub mod rsa;
 pub mod selectivity;

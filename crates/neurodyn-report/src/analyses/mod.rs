@@ -7,6 +7,7 @@
 //! | `fixed-points` | recurrent | fixed points under a constant input, stability, line attractors |
 //! | `selectivity` | recurrent | per-unit d′ between two label values |
 //! | `decoding` | recurrent | cross-validated decoding of a label at each step, against shuffles |
+//! | `rdm-time` | recurrent | RDMs between the values of a trial label at each step |
 //! | `connectivity` | recurrent | effective W_rec sorted by selectivity |
 //! | `task-variance` | recurrent | task variance per unit and task, clusters, cluster lesions |
 //! | `psychometric` | recurrent | choice vs evidence with a logistic fit |
@@ -43,6 +44,7 @@ analyses! {
     fixed_points: FixedPoints;
     selectivity: Selectivity;
     decoding: Decoding;
+    rdm_time: RdmTime;
     connectivity: Connectivity;
     task_variance: TaskVariance;
     psychometric: Psychometric;
