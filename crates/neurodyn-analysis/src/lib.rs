@@ -22,6 +22,10 @@
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
 //! | [`layer_decoding`] | cross-validated class decoding per layer, label-shuffle baseline | sklearn `LogisticRegression` |
 //! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
+//! | [`encoding`] | one unit's responses as counts: Poisson, Gaussian and gamma fits, AIC, Fano factor, χ² goodness of fit | scipy.stats conventions |
+//! | [`tuning`] | tuning curves to transformed stimuli (mean ± s.e.m. overall and per class, preferred value, selectivity, circular variance) | Ringach et al. 2002 |
+//! | [`image_transform`] | rotation, translation, zoom (bilinear, zero fill) and contrast of image planes | `scipy.ndimage.affine_transform(order=1)` |
+//! | [`special`] | ln Γ, digamma, trigamma, regularised incomplete gamma, χ² survival function | scipy.special |
 //! | [`logistic`], [`ridge`] | the two linear models above | sklearn |
 //! | [`crossval`] | seeded stratified folds, per-fold standardisation and PCA | sklearn `StandardScaler` |
 
@@ -30,9 +34,11 @@ pub mod cluster;
 pub mod crossval;
 pub mod decoding;
 pub mod dprime;
+pub mod encoding;
 mod error;
 mod features;
 pub mod fixed_points;
+pub mod image_transform;
 pub mod jacobian_check;
 pub mod layer_decoding;
 pub mod logistic;
@@ -44,7 +50,9 @@ pub mod rdm;
 pub mod ridge;
 pub mod rsa;
 pub mod selectivity;
+pub mod special;
 pub mod task_variance;
+pub mod tuning;
 mod window;
 
 pub use error::{AnalysisError, Result};
