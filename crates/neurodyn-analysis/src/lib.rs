@@ -22,6 +22,7 @@
 //! | [`dprime`] | per-unit d′, ROC AUC and ROC curve between two classes (layer activations) | signal detection theory |
 //! | [`layer_decoding`] | cross-validated class decoding per layer, label-shuffle baseline | sklearn `LogisticRegression` |
 //! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
+//! | [`distribution_fit`] | maximum-likelihood Poisson, Gaussian and gamma (location 0) fits, Pearson χ² of a Poisson on pooled bins | scipy.stats |
 //! | [`encoding`] | one unit's responses as counts: Poisson, Gaussian and gamma fits, AIC, Fano factor, χ² goodness of fit | scipy.stats conventions |
 //! | [`tuning`] | tuning curves to transformed stimuli (mean ± s.e.m. overall and per class, preferred value, selectivity, circular variance) | Ringach et al. 2002 |
 //! | [`image_transform`] | rotation, translation, zoom (bilinear, zero fill) and contrast of image planes | `scipy.ndimage.affine_transform(order=1)` |
@@ -33,6 +34,7 @@ pub mod activity;
 pub mod cluster;
 pub mod crossval;
 pub mod decoding;
+pub mod distribution_fit;
 pub mod dprime;
 pub mod encoding;
 mod error;

@@ -141,7 +141,7 @@ pub fn selectivity_index(curve: &[f64]) -> Option<f64> {
 /// Circular variance, its complement and the vector angle of a curve over `degrees`.
 pub fn circular(curve: &[f64], degrees: &[f64]) -> Option<CircularTuning> {
     let total: f64 = curve.iter().sum();
-    if curve.iter().any(|&r| r < 0.0) || !(total > 0.0) {
+    if curve.iter().any(|&r| r < 0.0) || total.is_nan() || total <= 0.0 {
         return None;
     }
     let (mut re, mut im) = (0.0, 0.0);
