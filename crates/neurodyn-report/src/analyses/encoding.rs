@@ -161,6 +161,15 @@ pub fn run_encoding(acts: &VisionRun, a: &EncodingArgs) -> Result<Section> {
         "class": a.class,
         "class_name": a.class.map(|c| acts.class_name(c)),
         "n_images": rows.len(),
+        "conventions": {
+            "counts": "k = floor(activation * scale + 0.5)",
+            "fano": "var(k, ddof=1) / mean(k)",
+            "gaussian": "maximum likelihood: mu = mean k, sigma with ddof 0 (scipy norm.fit)",
+            "gamma": "maximum likelihood, location 0, on the k > 0 (scipy gamma.fit(floc=0))",
+            "aic": "2 * parameters - 2 ln L (Poisson 1, Gaussian 2, gamma 2)",
+            "chi_square": "Pearson, bins k = 0 .. max-1 and k >= max pooled from k = 0 until \
+                           the expected count is >= 5 (the rest joins the last bin), dof = bins - 2",
+        },
         "result": &res,
     });
     let mut z = res.to_npz()?;

@@ -188,6 +188,14 @@ pub fn run_tuning(acts: &VisionRun, a: &TuningArgs) -> Result<Section> {
         "seed": a.seed,
         "index": idx,
         "class_names": res.classes.iter().map(|&c| acts.class_name(c)).collect::<Vec<_>>(),
+        "conventions": {
+            "sem": "sd over images (ddof 1) / sqrt(n)",
+            "preferred_value": "the value of the largest mean response (the first on ties)",
+            "selectivity_index": "(max - min) / (max + min) of the mean curve",
+            "circular_variance": "rotation: 1 - |sum r e^(i theta)| / sum r over the mean curve \
+                                  (0 = one angle only, 1 = flat); rotation_selectivity = 1 - it",
+            "rotation": "counter-clockwise as displayed, about ((H-1)/2, (W-1)/2), bilinear, 0 outside",
+        },
         "result": &res,
     });
     let mut z = res.to_npz()?;
