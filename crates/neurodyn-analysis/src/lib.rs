@@ -25,6 +25,11 @@
 //! | [`predictivity`] | held-out r of one layer's units from another layer (ridge) | sklearn `Ridge` |
 //! | [`actmax`] | activation maximisation: Adam on the input of a [`actmax::Probe`], box bounds, L2 / smoothness penalties, jitter | |
 //! | [`pls`] | partial least squares regression (PLS2) | sklearn `PLSRegression` |
+//! | [`distribution_fit`] | maximum-likelihood Poisson, Gaussian and gamma (location 0) fits, Pearson χ² of a Poisson on pooled bins | scipy.stats |
+//! | [`encoding`] | one unit's responses as counts: Poisson, Gaussian and gamma fits, AIC, Fano factor, χ² goodness of fit | scipy.stats conventions |
+//! | [`tuning`] | tuning curves to transformed stimuli (mean ± s.e.m. overall and per class, preferred value, selectivity, circular variance) | Ringach et al. 2002 |
+//! | [`image_transform`] | rotation, translation, zoom (bilinear, zero fill) and contrast of image planes | `scipy.ndimage.affine_transform(order=1)` |
+//! | [`special`] | ln Γ, digamma, trigamma, regularised incomplete gamma, χ² survival function | scipy.special |
 //! | [`logistic`], [`ridge`] | the two linear models above | sklearn |
 //! | [`crossval`] | seeded stratified folds, per-fold standardisation and PCA | sklearn `StandardScaler` |
 
@@ -33,10 +38,13 @@ pub mod actmax;
 pub mod cluster;
 pub mod crossval;
 pub mod decoding;
+pub mod distribution_fit;
 pub mod dprime;
+pub mod encoding;
 mod error;
 mod features;
 pub mod fixed_points;
+pub mod image_transform;
 pub mod jacobian_check;
 pub mod layer_decoding;
 pub mod logistic;
@@ -50,7 +58,9 @@ pub mod rdm_time;
 pub mod ridge;
 pub mod rsa;
 pub mod selectivity;
+pub mod special;
 pub mod task_variance;
+pub mod tuning;
 mod window;
 
 pub use error::{AnalysisError, Result};

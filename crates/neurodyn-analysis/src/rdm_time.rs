@@ -104,13 +104,20 @@ impl TimeRdmResult {
 /// The RDMs of `config.label`'s conditions over the trial.
 pub fn run(rec: &Recording, config: &TimeRdmConfig) -> Result<TimeRdmResult> {
     if rec.n_trials == 0 || rec.n_units == 0 {
-        return Err(AnalysisError::empty("time-resolved RDM: no trials or no units"));
+        return Err(AnalysisError::empty(
+            "time-resolved RDM: no trials or no units",
+        ));
     }
     if config.min_trials == 0 {
         return Err(AnalysisError::config("min_trials", "must be ≥ 1"));
     }
     let col = require_label(rec, &config.label)?;
-    let mut conditions: Vec<f64> = col.values.iter().copied().filter(|v| v.is_finite()).collect();
+    let mut conditions: Vec<f64> = col
+        .values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     conditions.sort_by(f64::total_cmp);
     conditions.dedup();
     if conditions.len() < 2 {
@@ -181,7 +188,10 @@ pub fn run(rec: &Recording, config: &TimeRdmConfig) -> Result<TimeRdmResult> {
                 continue;
             }
             let at = (i * rec.n_steps + s as usize) * p;
-            for (m, &r) in means[c * p..(c + 1) * p].iter_mut().zip(&rec.rates[at..at + p]) {
+            for (m, &r) in means[c * p..(c + 1) * p]
+                .iter_mut()
+                .zip(&rec.rates[at..at + p])
+            {
                 *m += f64::from(r);
             }
             counts[c] += 1;
@@ -190,7 +200,9 @@ pub fn run(rec: &Recording, config: &TimeRdmConfig) -> Result<TimeRdmResult> {
         res.n_trials.extend_from_slice(&counts);
         let rdm = if counts.iter().all(|&n| n >= config.min_trials) {
             for (c, &n) in counts.iter().enumerate() {
-                means[c * p..(c + 1) * p].iter_mut().for_each(|v| *v /= n as f64);
+                means[c * p..(c + 1) * p]
+                    .iter_mut()
+                    .for_each(|v| *v /= n as f64);
             }
             let r = dissimilarity(&config.label, &means, p, &names, config.method).ok();
             if r.is_none() {
@@ -207,7 +219,8 @@ pub fn run(rec: &Recording, config: &TimeRdmConfig) -> Result<TimeRdmResult> {
                     .flat_map(|a| (0..k).filter(move |&b| b != a).map(move |b| (a, b)))
                     .map(|(a, b)| r[a * k + b])
                     .sum();
-                res.mean_dissimilarity.push(Some(off / (k * (k - 1)) as f64));
+                res.mean_dissimilarity
+                    .push(Some(off / (k * (k - 1)) as f64));
                 res.rdms.extend(r);
             }
             None => {
@@ -297,6 +310,9 @@ mod tests {
             label: "choice".into(),
             ..TimeRdmConfig::default()
         };
-        assert!(run(&rec(), &bad).unwrap_err().to_string().contains("ground_truth"));
+        assert!(run(&rec(), &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("ground_truth"));
     }
 }

@@ -14,6 +14,8 @@
 //! neurodyn analyze RUN task-variance [--n 200]  (runs trained on several tasks: A+B+…)
 //! neurodyn analyze RUN rdm [--layers conv1,fc1 --method correlation]   (vision runs)
 //! neurodyn analyze RUN dprime [--layer fc1 --classes 1,7 --unit 2]     (vision runs)
+//! neurodyn analyze RUN encoding [--layer 8_relu --unit 2 --scale 7 --class 1]   (vision runs)
+//! neurodyn analyze RUN tuning [--units 2,5 --transform rotation --values 0,90]  (vision runs)
 //! neurodyn analyze RUN rsa [--method spearman --rdm correlation]       (vision runs)
 //! neurodyn analyze RUN actmax [--layer fc2 --unit 2 --starts 8]       (vision runs)
 //! neurodyn analyze RUN all

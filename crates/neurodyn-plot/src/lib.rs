@@ -40,7 +40,7 @@ pub use dist::{bar, bar_with_reference, histogram, stem_plot};
 pub use error::PlotError;
 pub use glyph_fix::{png_scale, set_png_scale};
 pub use heatmap::{heatmap, image_grid, Heatmap};
-pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade};
+pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade, INK_INDEX};
 pub use raster::Raster;
 pub use scatter::{eigenvalues, psychometric, Boundary, PsychCurve};
 pub use style::{diverging, palette, viridis, ColorMap};

@@ -46,6 +46,9 @@ pub enum SeriesStyle {
     LineAndPoints,
     /// Vertical stems from 0 to each value, with a marker on top.
     Stem,
+    /// Solid line one pixel wide (many background curves, e.g. one per class, under a bold
+    /// summary curve).
+    Thin,
 }
 
 /// One named curve. `x` and `y` must have the same length; NaN/inf points are skipped.
@@ -57,7 +60,8 @@ pub struct Series {
     pub x: Vec<f64>,
     /// y values.
     pub y: Vec<f64>,
-    /// Palette index ([`crate::palette`]); `None` uses the series' position in its panel.
+    /// Palette index ([`crate::palette`]), or [`INK_INDEX`] for the house dark grey; `None` uses the
+    /// series' position in its panel.
     pub color: Option<usize>,
     /// How the series is drawn.
     pub style: SeriesStyle,
@@ -91,10 +95,24 @@ impl Series {
         self
     }
 
-    /// Same series in palette colour `index`.
+    /// Same series in palette colour `index` ([`INK_INDEX`]: the dark grey of axes and text, set off
+    /// from the ten palette colours).
     pub fn color(mut self, index: usize) -> Self {
         self.color = Some(index);
         self
+    }
+}
+
+/// The colour index of the house dark grey (axes, text) for [`Series::color`]: a summary
+/// curve drawn over curves in all ten palette colours.
+pub const INK_INDEX: usize = usize::MAX;
+
+/// The colour of palette index `i`, or the dark grey for [`INK_INDEX`].
+fn series_color(i: usize) -> RGBColor {
+    if i == INK_INDEX {
+        INK
+    } else {
+        palette(i)
     }
 }
 
@@ -327,7 +345,7 @@ fn entries(p: &Panel) -> Entries {
         .enumerate()
         .filter(|(_, s)| !s.name.is_empty())
         .map(|(i, s)| {
-            let c = palette(s.color.unwrap_or(i));
+            let c = series_color(s.color.unwrap_or(i));
             let swatch = match s.style {
                 SeriesStyle::Dashed => Swatch::Dashed(c),
                 SeriesStyle::Points | SeriesStyle::Stem => Swatch::Dot(c),
@@ -471,7 +489,14 @@ fn draw_body<DB: DrawingBackend>(
         }
     }
     for (i, s) in p.series.iter().enumerate() {
-        draw_series(chart, s, palette(s.color.unwrap_or(i)), p.x_log, p.y_log, y)?;
+        draw_series(
+            chart,
+            s,
+            series_color(s.color.unwrap_or(i)),
+            p.x_log,
+            p.y_log,
+            y,
+        )?;
     }
     Ok(())
 }
@@ -573,6 +598,9 @@ fn draw_series<DB: DrawingBackend>(
                 chart.draw_series(LineSeries::new(run, line))?;
             }
             SeriesStyle::Dashed => dashed(chart, run, line)?,
+            SeriesStyle::Thin => {
+                chart.draw_series(LineSeries::new(run, color.stroke_width(1)))?;
+            }
             SeriesStyle::Points => {
                 chart.draw_series(
                     run.into_iter()

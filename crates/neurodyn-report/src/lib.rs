@@ -16,7 +16,7 @@
 //! [`compare`] scores two response sets from any two npz files (RSA, CKA, predictivity), the
 //! library behind `neurodyn compare`.
 //!
-//! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis ←
+//! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis (those that run a vision network use `vision_probe`) ←
 //! `analyses` (the registry); `training_figures` ← `html`.
 
 pub mod analyses;
@@ -29,6 +29,7 @@ pub mod reproduce;
 pub mod sweep;
 pub mod training_figures;
 pub mod view;
+pub mod vision_probe;
 pub mod vision_run;
 
 pub use analyses::{find, run_all, run_named, sections, ANALYSES};

@@ -14,6 +14,8 @@
 //! | `lesion` | recurrent | silence units or cut connections, re-evaluate |
 //! | `rdm` | vision | representational dissimilarity matrices per layer, category index |
 //! | `dprime` | vision | per-unit d′ and ROC AUC of a layer between two classes |
+//! | `encoding` | vision | one unit's responses as counts: Poisson, Gaussian and gamma fits, Fano factor, χ² test |
+//! | `tuning` | vision | tuning curves of units to rotated, shifted, zoomed or contrast-changed images |
 //! | `layer-decoding` | vision | cross-validated class decoding (logistic regression) per layer |
 //! | `predictivity` | vision | layer × layer held-out r of ridge predictions of units |
 //! | `rsa` | vision | layer × layer RDM comparison (whitened Pearson, Spearman, …) and linear CKA |
@@ -50,6 +52,8 @@ analyses! {
     psychometric: Psychometric;
     lesion: Lesion;
     representation: Rdm, Dprime;
+    encoding: Encoding;
+    tuning: Tuning;
     layer_decoding: LayerDecoding;
     predictivity: Predictivity;
     rsa: Rsa;
@@ -183,6 +187,8 @@ mod tests {
             [
                 "rdm",
                 "dprime",
+                "encoding",
+                "tuning",
                 "layer-decoding",
                 "predictivity",
                 "rsa",

@@ -557,7 +557,7 @@ impl Analysis for Rdm {
 
 /// The layer `dprime` reads by default: `fc1`; for a convolutional RNN (no `fc1`), its last area;
 /// else the first layer with parameters.
-fn default_layer(acts: &VisionRun) -> Option<String> {
+pub(crate) fn default_layer(acts: &VisionRun) -> Option<String> {
     let layers = acts.parameterised();
     let layer = if layers.contains(&"fc1") {
         "fc1"
