@@ -278,6 +278,42 @@ fn bad_names_list_what_exists() {
 }
 
 #[test]
+fn time_resolved_rdms_between_conditions() {
+    let o = analyze(&["rdm-time", "--stride", "1"]);
+    assert_ok(&o, "rdm_time");
+    let j = json("rdm_time");
+    let conds = j["conditions"].as_array().expect("conditions").len();
+    assert!(conds >= 2, "{j}");
+    let d: Vec<Option<f64>> = j["mean_dissimilarity"]
+        .as_array()
+        .expect("mean_dissimilarity")
+        .iter()
+        .map(|v| v.as_f64())
+        .collect();
+    assert_eq!(d.len(), j["steps"].as_array().expect("steps").len());
+    let defined: Vec<f64> = d.iter().flatten().copied().collect();
+    assert!(
+        !defined.is_empty() && defined.iter().all(|v| *v >= 0.0),
+        "{j}"
+    );
+    // The conditions part during the trial: the largest distance exceeds the first step's.
+    let max = defined.iter().copied().fold(0.0, f64::max);
+    assert!(max > defined[0], "{defined:?}");
+    let z = neurodyn_core::Npz::load(&trained().join("analysis/rdm_time.npz")).expect("npz");
+    assert_eq!(
+        z.get("rdms").expect("rdms").shape(),
+        &[d.len(), conds, conds]
+    );
+    assert_figures(&["rdm_time", "rdm_time_snapshots"]);
+    let o = analyze(&["rdm-time", "--label", "colour"]);
+    assert!(
+        !o.status.success() && text(&o).contains("colour"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn decoding_from_a_period_onset() {
     let o = analyze(&["decoding", "--align", "decision", "--stride", "1"]);
     assert_ok(&o, "decoding");
