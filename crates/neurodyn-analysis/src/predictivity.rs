@@ -38,6 +38,9 @@ pub struct PredictivityConfig {
     pub alpha: f64,
     /// The regression: ridge (`alpha`) or PLS.
     pub model: Regression,
+    /// Ridge only: choose the penalty among these in each fold by leave-one-out on its
+    /// training rows (scikit-learn's `RidgeCV`; [`Ridge::fit_loo`]) instead of `alpha`.
+    pub alphas: Vec<f64>,
     /// Project sources with more features onto this many principal components (0: never).
     pub max_dims: usize,
     /// Score at most this many units of each target layer (0: all).
@@ -52,6 +55,7 @@ impl Default for PredictivityConfig {
             folds: 5,
             alpha: 1.0,
             model: Regression::Ridge,
+            alphas: Vec::new(),
             max_dims: 256,
             max_units: 200,
             seed: 0,
@@ -148,6 +152,7 @@ pub fn fold_correlations(
     fold: &[usize],
     alpha: f64,
     model: Regression,
+    alphas: &[f64],
     max_dims: usize,
 ) -> Result<(FoldCorrelations, usize)> {
     let folds = fold.iter().max().map_or(0, |m| m + 1);
@@ -179,6 +184,11 @@ pub fn fold_correlations(
         };
         let ytr = Mat::from_fn(train.len(), cols.len(), |i, c| value(train[i], cols[c]));
         let pred = match model {
+            Regression::Ridge if !alphas.is_empty() => {
+                Ridge::fit_loo(ztr.as_ref(), ytr.as_ref(), alphas)?
+                    .0
+                    .predict(zte.as_ref())
+            }
             Regression::Ridge => {
                 Ridge::fit(ztr.as_ref(), ytr.as_ref(), alpha)?.predict(zte.as_ref())
             }
@@ -269,7 +279,15 @@ pub fn run_many(
             "PLS needs at least 1 component",
         ));
     }
-    let (r, n_dims) = fold_correlations(source, &pairs, &fold, cfg.alpha, cfg.model, cfg.max_dims)?;
+    let (r, n_dims) = fold_correlations(
+        source,
+        &pairs,
+        &fold,
+        cfg.alpha,
+        cfg.model,
+        &cfg.alphas,
+        cfg.max_dims,
+    )?;
     Ok(targets
         .iter()
         .zip(samples)
@@ -296,6 +314,83 @@ pub fn run_many(
         .collect())
 }
 
+/// The split-half reliability of repeated responses: how far the features' condition means
+/// can be predicted at all, the ceiling of a predictivity score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SplitHalf {
+    /// Spearman–Brown corrected reliability of each feature (`None`: constant in a half).
+    pub per_feature: Vec<Option<f64>>,
+    /// Median over the features that have one.
+    pub median: Option<f64>,
+    /// Random splits averaged.
+    pub n_splits: usize,
+}
+
+/// Split-half reliability of `data` `(condition, repeat, feature)`: for each of `n_splits`
+/// seeded random splits of the repeats into two halves of `⌊R/2⌋`, each feature's Pearson r
+/// between the two halves' condition means; r averaged over the splits, then Spearman–Brown
+/// corrected to the full number of repeats, `2r / (1 + r)`.
+pub fn split_half(
+    data: &[f64],
+    (n_conditions, n_repeats, n_features): (usize, usize, usize),
+    n_splits: usize,
+    seed: u64,
+) -> Result<SplitHalf> {
+    let (c, r, p) = (n_conditions, n_repeats, n_features);
+    if data.len() != c * r * p {
+        return Err(AnalysisError::shape(
+            "repeated responses",
+            &[c, r, p],
+            &[data.len()],
+        ));
+    }
+    if r < 2 || c < 3 || n_splits == 0 {
+        return Err(AnalysisError::config(
+            "split-half reliability",
+            format!("needs ≥ 2 repeats, ≥ 3 conditions and ≥ 1 split (got {r}, {c}, {n_splits})"),
+        ));
+    }
+    let half = r / 2;
+    let mut sum = vec![0.0f64; p];
+    let mut defined = vec![true; p];
+    let (mut a, mut b) = (vec![0.0f64; c * p], vec![0.0f64; c * p]);
+    for s in 0..n_splits {
+        let mut order: Vec<usize> = (0..r).collect();
+        Rng::with_stream(seed, s as u64).shuffle(&mut order);
+        for (m, reps) in [(&mut a, &order[..half]), (&mut b, &order[half..2 * half])] {
+            m.iter_mut().for_each(|v| *v = 0.0);
+            for i in 0..c {
+                for &k in reps {
+                    let row = &data[(i * r + k) * p..(i * r + k + 1) * p];
+                    m[i * p..(i + 1) * p]
+                        .iter_mut()
+                        .zip(row)
+                        .for_each(|(x, y)| *x += y);
+                }
+            }
+        }
+        for f in 0..p {
+            let xa: Vec<f64> = (0..c).map(|i| a[i * p + f]).collect();
+            let xb: Vec<f64> = (0..c).map(|i| b[i * p + f]).collect();
+            match pearson(&xa, &xb) {
+                Some(v) => sum[f] += v,
+                None => defined[f] = false,
+            }
+        }
+    }
+    let per_feature: Vec<Option<f64>> = (0..p)
+        .map(|f| {
+            let rr = sum[f] / n_splits as f64;
+            (defined[f] && rr > -1.0).then(|| 2.0 * rr / (1.0 + rr))
+        })
+        .collect();
+    Ok(SplitHalf {
+        median: median(per_feature.iter().flatten().copied().collect()),
+        per_feature,
+        n_splits,
+    })
+}
+
 /// Predict `target` from `source`.
 pub fn run(
     source: &Features<'_>,
@@ -308,6 +403,31 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn noiseless_repeats_are_fully_reliable_and_pure_noise_is_not() {
+        let (c, r, p) = (12, 6, 3);
+        // Feature 0: the condition alone; feature 1: the condition plus noise; feature 2: noise.
+        let mut rng = Rng::new(3);
+        let data: Vec<f64> = (0..c * r * p)
+            .map(|k| {
+                let (i, f) = (k / (r * p), k % p);
+                let signal = (i as f64 * 0.9).sin();
+                match f {
+                    0 => signal,
+                    1 => signal + 0.3 * rng.normal(),
+                    _ => rng.normal(),
+                }
+            })
+            .collect();
+        let s = split_half(&data, (c, r, p), 20, 0).expect("split half");
+        let v: Vec<f64> = s.per_feature.iter().map(|x| x.expect("defined")).collect();
+        assert!((v[0] - 1.0).abs() < 1e-12, "{v:?}");
+        assert!(v[1] > 0.8 && v[1] < 1.0, "{v:?}");
+        assert!(v[2].abs() < 0.6, "{v:?}");
+        assert_eq!(s.median, Some(v[1]));
+        assert!(split_half(&data[..c * p], (c, 1, p), 5, 0).is_err());
+    }
 
     #[test]
     fn a_linear_copy_is_predicted_and_constant_units_are_counted() {
@@ -345,10 +465,17 @@ mod tests {
         assert_eq!(r.n_constant, 1);
         assert!(r.median_r.expect("median") > 0.999_999, "{r:?}");
         assert_eq!(r.r[2], None);
+        // The penalty chosen by leave-one-out among a tiny and a huge one: the tiny one.
+        let cv = PredictivityConfig {
+            alphas: vec![1e-6, 1e6],
+            ..cfg.clone()
+        };
+        let rc = run(&a, &b, &cv).expect("ridge cv");
+        assert!(rc.median_r.expect("median") > 0.999_999, "{rc:?}");
         // PLS with every component is least squares: as good as ridge.
         let pls = PredictivityConfig {
             model: Regression::Pls { components: 3 },
-            ..cfg
+            ..cfg.clone()
         };
         let r = run(&a, &b, &pls).expect("pls");
         assert!(r.median_r.expect("median") > 0.999_999, "{r:?}");

@@ -181,6 +181,7 @@ fn held_out_unit_correlations_match_the_sklearn_pipeline() {
         &folds,
         alpha,
         Default::default(),
+        &[],
         0,
     )
     .expect("r");
@@ -202,6 +203,7 @@ fn held_out_unit_correlations_match_the_sklearn_pipeline() {
         &folds,
         alpha,
         Default::default(),
+        &[],
         3,
     )
     .expect("r");
@@ -276,4 +278,45 @@ fn bad_input_is_refused_with_the_layer_named() {
     };
     let e = layer_decoding::run(&f, &cfg).unwrap_err().to_string();
     assert!(e.contains("fc9") && e.contains("class 1 has 3"), "{e}");
+}
+
+#[test]
+fn the_ridge_penalty_chosen_by_leave_one_out_matches_ridgecv() {
+    // tests/golden/analysis/make_ridgecv_golden.py: RidgeCV(alphas), efficient LOO.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/analysis/ridgecv.json");
+    let g: Value =
+        serde_json::from_str(&std::fs::read_to_string(p).expect("ridgecv.json")).expect("json");
+    let alphas = vec(&g["alphas"]);
+    for c in g["cases"].as_array().expect("cases") {
+        let name = c["name"].as_str().expect("name");
+        let (x, n, d) = matrix(&c["x"]);
+        let (y, _, t) = matrix(&c["y"]);
+        let xm = Mat::from_fn(n, d, |i, j| x[i * d + j]);
+        let ym = Mat::from_fn(n, t, |i, j| y[i * t + j]);
+        let (fit, alpha, errors) = Ridge::fit_loo(xm.as_ref(), ym.as_ref(), &alphas).expect(name);
+        assert_eq!(alpha, c["alpha"].as_f64().expect("alpha"), "{name}");
+        for (got, want) in errors.iter().zip(vec(&c["loo_mse"])) {
+            assert!(
+                (got - want).abs() <= 1e-8 * want.abs(),
+                "{name}: LOO {got} vs {want}"
+            );
+        }
+        let (coef, _, _) = matrix(&c["coef"]);
+        for j in 0..d {
+            for k in 0..t {
+                let (a, b) = (fit.w[(j, k)], coef[j * t + k]);
+                assert!(
+                    (a - b).abs() <= 1e-8 * (1.0 + b.abs()),
+                    "{name}: w[{j},{k}] {a} vs {b}"
+                );
+            }
+        }
+        for (a, b) in fit.b.iter().zip(vec(&c["intercept"])) {
+            assert!(
+                (a - b).abs() <= 1e-8 * (1.0 + b.abs()),
+                "{name}: b {a} vs {b}"
+            );
+        }
+    }
 }

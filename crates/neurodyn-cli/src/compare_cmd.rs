@@ -96,6 +96,13 @@ pub fn run(a: &CompareArgs) -> Result<()> {
             nc.n_rdms, nc.lower, nc.upper
         );
     }
+    if let Some(c) = &c.split_half_ceiling {
+        println!(
+            "split-half ceiling of B (Spearman–Brown, median over features, {} splits): {:.4}; \
+             normalised score {:.4}",
+            c.n_splits, c.median, c.normalised_score
+        );
+    }
     if let Some(out) = &a.json {
         let text = serde_json::to_string_pretty(&c)?;
         neurodyn_train::checkpoint::write_atomic(out, text.as_bytes())

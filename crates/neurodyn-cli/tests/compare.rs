@@ -232,6 +232,40 @@ fn repeated_measurements_take_the_crossnobis_and_mahalanobis_rdms() {
     );
     assert!(0.0 < lo && lo < hi && hi <= 1.0 && score > lo, "{j}");
     assert_eq!(j["noise_ceiling"]["n_rdms"], 4);
+    // Predictivity against a repeated set (20 conditions): its split-half ceiling, and the
+    // score over it.
+    let (c2, r2, p2) = (20, 4, 5);
+    let means2 = patterns(c2, p2, 0.53);
+    let data2: Vec<f64> = (0..c2 * r2 * p2)
+        .map(|k| means2[k / (r2 * p2) * p2 + k % p2] + 0.2 * ((k * k) as f64 * 0.71).sin())
+        .collect();
+    let a2 = save(&d, "a2.npz", &[("resp", &[c2, r2, p2], data2)]);
+    let b2 = save(&d, "b2.npz", &[("m", &[c2, p2], means2)]);
+    let o = run(&[
+        "compare",
+        path(&b2),
+        path(&a2),
+        "--method",
+        "predictivity",
+        "--json",
+        path(&out),
+    ]);
+    assert!(
+        o.status.success() && text(&o).contains("split-half ceiling of B"),
+        "{}",
+        text(&o)
+    );
+    let j = json(&out);
+    let c = &j["split_half_ceiling"];
+    let (m, s) = (
+        c["median"].as_f64().expect("median"),
+        j["score"].as_f64().expect("score"),
+    );
+    assert!(m > 0.5 && m <= 1.0, "{j}");
+    assert!(
+        (c["normalised_score"].as_f64().expect("normalised") - s / m).abs() < 1e-12,
+        "{j}"
+    );
     // Without repeats in B there is none.
     let o = run(&["compare", path(&a), path(&b), "--json", path(&out)]);
     assert!(o.status.success(), "{}", text(&o));

@@ -127,6 +127,30 @@ fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
         "{pls} vs ridge {fc1_fc3}"
     );
 
+    // The ridge penalty chosen by leave-one-out in each fold (RidgeCV).
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "predictivity",
+        "--layers",
+        "fc1,fc3",
+        "--folds",
+        "3",
+        "--alphas",
+        "0.1,10,1000",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/predictivity.json"));
+    assert_eq!(
+        j["config"]["alphas"].as_array().map(|a| a.len()),
+        Some(3),
+        "{j}"
+    );
+    assert!(
+        j["median_r"][0][1].as_f64().expect("fc1 -> fc3") > 0.5,
+        "{j}"
+    );
+
     // Activation maximisation of fc2 unit 2: the optimised images drive it beyond the starts.
     let o = run(&[
         "analyze",

@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! neurodyn analyze RUN predictivity [--layers conv1,fc1] [--folds 5] [--alpha 1]
-//!                                   [--pls-components K] [--max-dims 256] [--max-units 200]
+//!                                   [--alphas 0.1,1,10 | --pls-components K] [--max-dims 256]
+//!                                   [--max-units 200]
 //!                                   [--seed 0]
 //! ```
 //!
-//! `--pls-components K` replaces the ridge by a PLS regression with `K` components per target
+//! `--alphas` chooses the ridge penalty in each fold by leave-one-out on its training images
+//! (scikit-learn's `RidgeCV`). `--pls-components K` replaces the ridge by a PLS regression with `K` components per target
 //! layer (scikit-learn's `PLSRegression`; [`neurodyn_analysis::pls`]).
 //!
 //! Writes `analysis/predictivity.json` (options, layers, the `source × target` matrix of median r
@@ -45,8 +47,11 @@ pub struct PredictivityArgs {
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,
     /// Use PLS regression with this many components instead of ridge.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "alphas")]
     pub pls_components: Option<usize>,
+    /// Choose the ridge penalty among these in each fold by leave-one-out (RidgeCV).
+    #[arg(long, value_delimiter = ',')]
+    pub alphas: Vec<f64>,
     /// Project sources with more features onto this many principal components of the training
     /// images (0: never; slow on conv layers).
     #[arg(long, default_value_t = 256)]
@@ -67,6 +72,7 @@ impl Default for PredictivityArgs {
             folds: c.folds,
             alpha: c.alpha,
             pls_components: None,
+            alphas: Vec::new(),
             max_dims: c.max_dims,
             max_units: c.max_units,
             seed: c.seed,
@@ -85,6 +91,9 @@ pub fn regression(pls_components: Option<usize>) -> Regression {
 /// "ridge α = 1" or "PLS, 10 components".
 pub fn model_name(cfg: &PredictivityConfig) -> String {
     match cfg.model {
+        Regression::Ridge if !cfg.alphas.is_empty() => {
+            format!("ridge, α by leave-one-out among {:?}", cfg.alphas)
+        }
         Regression::Ridge => format!("ridge α = {}", cfg.alpha),
         Regression::Pls { components } => format!("PLS, {components} components"),
     }
@@ -97,6 +106,7 @@ pub fn run_predictivity(acts: &VisionRun, a: &PredictivityArgs) -> Result<Sectio
         folds: a.folds,
         alpha: a.alpha,
         model: regression(a.pls_components),
+        alphas: a.alphas.clone(),
         max_dims: a.max_dims,
         max_units: a.max_units,
         seed: a.seed,

@@ -18,6 +18,11 @@
 //! against the pool of all (upper bound) and of the others (lower bound), for the RDMs made
 //! from one repeat (not Mahalanobis or crossnobis). A's score against B is read against it.
 //!
+//! Predictivity against a B with repeats also reports B's split-half ceiling: each feature's
+//! Pearson r between the condition means of two random halves of the repeats (20 seeded
+//! splits, averaged), Spearman–Brown corrected, the median over features; and the score divided
+//! by it.
+//!
 //! A bootstrap (rsa, cka) resamples the conditions for a 95 % percentile interval, dropping the
 //! pairs of a condition with its own copy (rsatoolbox's convention). For CKA each resample is
 //! scored as the whitened cosine of the squared Euclidean RDMs, which equals linear CKA on the
@@ -40,5 +45,6 @@ mod set;
 
 pub use score::{
     compare_files, compare_sets, CompareMethod, CompareOptions, CompareRdm, Comparison, SetInfo,
+    SplitHalfCeiling,
 };
 pub use set::ResponseSet;

@@ -102,6 +102,17 @@ pub struct SetInfo {
     pub shape: Vec<usize>,
 }
 
+/// The reliability ceiling of a predictivity score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SplitHalfCeiling {
+    /// Median over B's features of the corrected split-half reliability.
+    pub median: f64,
+    /// Random splits of the repeats averaged.
+    pub n_splits: usize,
+    /// The score divided by the ceiling.
+    pub normalised_score: f64,
+}
+
 /// The score of two response sets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
@@ -126,6 +137,9 @@ pub struct Comparison {
     /// RSA against a second set with repeats: the noise ceiling of its per-repeat RDMs (the
     /// range the best model's score could reach).
     pub noise_ceiling: Option<NoiseCeiling>,
+    /// Predictivity against a second set with repeats: the median Spearman–Brown corrected
+    /// split-half reliability of its features (20 seeded splits), and the score divided by it.
+    pub split_half_ceiling: Option<SplitHalfCeiling>,
     /// What the reader should know (constant features, undefined resamples).
     pub warnings: Vec<String>,
 }
@@ -181,6 +195,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
     }
     let n = sa.n_conditions;
     let mut ceiling = None;
+    let mut split_ceiling = None;
     let (what, score, boot) = match o.method {
         CompareMethod::Rsa => {
             let (ra, rb) = (sa.rdm(o.rdm)?, sb.rdm(o.rdm)?);
@@ -280,6 +295,24 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
             let Some(score) = r.median_r else {
                 fail!("no feature of {} has a defined held-out r", sb.label);
             };
+            if sb.n_repeats >= 2 {
+                let shape = (sb.n_conditions, sb.n_repeats, sb.n_features);
+                let s = predictivity::split_half(&sb.data, shape, 20, o.seed)?;
+                match s.median {
+                    Some(m) if m > 0.0 => {
+                        split_ceiling = Some(SplitHalfCeiling {
+                            median: m,
+                            n_splits: s.n_splits,
+                            normalised_score: score / m,
+                        })
+                    }
+                    _ => warnings.push(format!(
+                        "{}: its repeats do not agree (median split-half reliability {:?}); no \
+                         ceiling",
+                        sb.label, s.median
+                    )),
+                }
+            }
             (
                 format!(
                     "predictivity (median held-out r of {}, {} folds)",
@@ -321,6 +354,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
         b: info(sb),
         bootstrap: boot,
         noise_ceiling: ceiling,
+        split_half_ceiling: split_ceiling,
         warnings,
     })
 }
