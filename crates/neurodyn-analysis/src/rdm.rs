@@ -278,7 +278,7 @@ pub fn dissimilarity(
             "'{what}': an RDM needs at least 2 conditions, got {n}"
         )));
     }
-    if matches!(method, RdmMethod::Correlation | RdmMethod::Cosine) && n * n * p >= F32_GRAM_WORK {
+    if single_precision(method, n, p) {
         let rows: Vec<&[f64]> = data.chunks_exact(p).collect();
         return unit_rdm_f32(what, &rows, p, names, method == RdmMethod::Correlation);
     }
@@ -294,9 +294,8 @@ pub fn dissimilarity_of_rows(
     names: &[String],
     method: RdmMethod,
 ) -> Result<Vec<f64>> {
-    if matches!(method, RdmMethod::Correlation | RdmMethod::Cosine)
-        && rows.len() >= 2
-        && rows.len() * rows.len() * p >= F32_GRAM_WORK
+    if rows.len() >= 2
+        && single_precision(method, rows.len(), p)
         && rows.iter().all(|r| r.len() == p)
         && names.len() == rows.len()
     {
@@ -397,7 +396,12 @@ fn undefined_row(what: &str, i: usize, name: &str, centre: bool) -> AnalysisErro
     )
 }
 
-/// [`dissimilarity`] in double precision.
+/// Whether an RDM of `n` patterns of `p` features goes through [`unit_rdm_f32`].
+fn single_precision(method: RdmMethod, n: usize, p: usize) -> bool {
+    matches!(method, RdmMethod::Correlation | RdmMethod::Cosine) && n * n * p >= F32_GRAM_WORK
+}
+
+/// [`dissimilarity`] in double precision (its shape checks done).
 fn dissimilarity_f64(
     what: &str,
     data: &[f64],
@@ -406,11 +410,6 @@ fn dissimilarity_f64(
     method: RdmMethod,
 ) -> Result<Vec<f64>> {
     let n = names.len();
-    if n < 2 {
-        return Err(AnalysisError::empty(format!(
-            "'{what}': an RDM needs at least 2 conditions, got {n}"
-        )));
-    }
     // Patterns as the columns of a (p, n) matrix: faer is column-major, so each pattern is
     // contiguous and the Gram matrix is one GEMM `ZᵀZ`.
     let mut buf = data.to_vec();

@@ -341,6 +341,36 @@ pub fn label_value(spec: &TaskSpec, label: &str, v: f64) -> String {
     }
 }
 
+/// Outlined histograms (step lines) of `sets` on `bins` shared bins over their joint range, as
+/// `(x, y)` per set, `y` the count per bin or, with `fraction`, the set's share of it.
+pub fn outlines(sets: &[&[f64]], bins: usize, fraction: bool) -> Vec<(Vec<f64>, Vec<f64>)> {
+    let all = || sets.iter().flat_map(|s| s.iter().copied());
+    let lo = all().fold(f64::INFINITY, f64::min);
+    let hi = all().fold(f64::NEG_INFINITY, f64::max);
+    let w = if hi > lo {
+        (hi - lo) / bins as f64
+    } else {
+        1.0
+    };
+    sets.iter()
+        .map(|v| {
+            let mut counts = vec![0usize; bins];
+            for x in v.iter() {
+                counts[(((x - lo) / w) as usize).min(bins - 1)] += 1;
+            }
+            let scale = if fraction { v.len().max(1) as f64 } else { 1.0 };
+            let (mut xs, mut ys) = (vec![lo], vec![0.0]);
+            for (b, &c) in counts.iter().enumerate() {
+                xs.extend([lo + b as f64 * w, lo + (b + 1) as f64 * w]);
+                ys.extend([c as f64 / scale, c as f64 / scale]);
+            }
+            xs.push(lo + bins as f64 * w);
+            ys.push(0.0);
+            (xs, ys)
+        })
+        .collect()
+}
+
 /// A number with 3 significant digits for the report.
 pub fn fmt3(v: f64) -> String {
     if !v.is_finite() || v == 0.0 {

@@ -93,6 +93,15 @@ impl VisionProbe {
         }
     }
 
+    /// The layer stack of a CNN or MLP (`None` for a conv-ctrnn), for analyses that run it
+    /// themselves (backward passes included).
+    pub fn feed_forward(&self) -> Option<&Prepared> {
+        match &self.model {
+            Model::Ff(p) => Some(p),
+            Model::Rnn { .. } => None,
+        }
+    }
+
     /// `cnn`, `mlp` or `conv-ctrnn`.
     pub fn kind(&self) -> &'static str {
         match &self.model {

@@ -26,7 +26,7 @@
 //! the image only from the logits).
 
 use crate::analysis::{Analysis, Outcome};
-use crate::common::{fig_files, fmt3, Section};
+use crate::common::{fig_files, fmt3, outlines, Section};
 use crate::error::{ReportError, Result};
 use crate::vision_run::VisionRun;
 use clap::{Args, ValueEnum};
@@ -34,7 +34,8 @@ use neurodyn_analysis::actmax::{self, ActmaxConfig, Probe};
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{numel, FeedForward, StackWorkspace};
 use neurodyn_plot::{image_grid, panels_sized, LegendPos, Panel, Series, SeriesStyle};
-use neurodyn_train::vision::{conv_rnn_run, data::spread, load_vision_run, Prepared};
+use crate::vision_probe::VisionProbe;
+use neurodyn_train::vision::{conv_rnn_run, data::spread, Prepared};
 
 /// Where the climb starts.
 #[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq)]
@@ -157,15 +158,9 @@ fn default_layer(acts: &VisionRun) -> Option<String> {
     layers.get(n.saturating_sub(2)).map(|s| s.to_string())
 }
 
-/// The network, the index of `layer` in it and what to climb there.
-fn target(p: &Prepared, layer: &str, a: &ActmaxArgs) -> Result<(usize, Pick, String)> {
-    let names = &p.net.output_names;
-    let top = names.iter().position(|n| n == layer).ok_or_else(|| {
-        ReportError::Options(format!(
-            "--layer {layer}: the network has no such layer (layers: {})",
-            names.join(", ")
-        ))
-    })?;
+/// The index of `layer` in the network and what to climb there.
+fn target(probe: &VisionProbe, p: &Prepared, layer: &str, a: &ActmaxArgs) -> Result<(usize, Pick, String)> {
+    let (top, _) = probe.layer(layer)?;
     let shape = p.net.net.layers[top].out_shape();
     let len = numel(shape);
     if let Some(c) = a.channel {
@@ -205,24 +200,6 @@ fn heldout(acts: &VisionRun, layer: &str, pick: Pick) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// Outlined histogram of `v` as a fraction per bin on `bins` bins from `lo` of width `w`.
-fn outline(v: &[f64], lo: f64, w: f64, bins: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut counts = vec![0usize; bins];
-    for x in v {
-        counts[(((x - lo) / w).max(0.0) as usize).min(bins - 1)] += 1;
-    }
-    let n = v.len().max(1) as f64;
-    let (mut xs, mut ys) = (vec![lo], vec![0.0]);
-    for (b, &c) in counts.iter().enumerate() {
-        let (l, r) = (lo + b as f64 * w, lo + (b + 1) as f64 * w);
-        xs.extend([l, r]);
-        ys.extend([c as f64 / n, c as f64 / n]);
-    }
-    xs.push(lo + bins as f64 * w);
-    ys.push(0.0);
-    (xs, ys)
-}
-
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
@@ -230,12 +207,6 @@ fn mean(v: &[f64]) -> f64 {
 /// Run `actmax` on the vision run `acts`.
 pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
     let dir = acts.model_dir("actmax")?;
-    if conv_rnn_run::is_run(dir) {
-        return Err(ReportError::Run(format!(
-            "{} is a conv-ctrnn run; actmax climbs feed-forward networks (cnn, mlp) only",
-            acts.dir.display()
-        )));
-    }
     if a.starts == 0 || a.starts > 1024 {
         return Err(ReportError::Options(format!("--starts: 1..=1024, got {}", a.starts)));
     }
@@ -248,8 +219,14 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
             ))
         })?,
     };
-    let p = load_vision_run(dir)?;
-    let (top, pick, what) = target(&p, &layer, a)?;
+    let probe = VisionProbe::load(dir)?;
+    let p = probe.feed_forward().ok_or_else(|| {
+        ReportError::Run(format!(
+            "{} is a conv-ctrnn run; actmax climbs feed-forward networks (cnn, mlp) only",
+            dir.display()
+        ))
+    })?;
+    let (top, pick, what) = target(&probe, p, &layer, a)?;
     let shape = p.net.net.in_shape();
     let [c, h, w] = shape;
     let len = c * h * w;
@@ -386,14 +363,12 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
         .color(7)
         .style(SeriesStyle::Dashed),
     );
-    let all = real.iter().chain(&res.before).chain(&res.after);
-    let lo = all.clone().copied().fold(f64::INFINITY, f64::min);
-    let hi = all.copied().fold(f64::NEG_INFINITY, f64::max);
-    let bins = 30;
-    let bw = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
-    let (xr, yr) = outline(&real, lo, bw, bins);
-    let (xb, yb) = outline(&res.before, lo, bw, bins);
-    let (xa, ya) = outline(&res.after, lo, bw, bins);
+    let mut h = outlines(&[&real, &res.before, &res.after], 30, true).into_iter();
+    let ((xr, yr), (xb, yb), (xa, ya)) = (
+        h.next().expect("held-out"),
+        h.next().expect("starts"),
+        h.next().expect("optimised"),
+    );
     let panels = [
         Panel {
             title: format!("{layer} {what} during the climb"),

@@ -16,7 +16,7 @@
 //! `(image, features)`; unknown layers and classes fail with the available ones listed.
 
 use crate::analysis::{Analysis, Outcome};
-use crate::common::{fig_files, fmt3, Section};
+use crate::common::{fig_files, fmt3, outlines, Section};
 use crate::vision_run::VisionRun;
 use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
@@ -429,35 +429,8 @@ pub fn run_dprime(acts: &VisionRun, a: &DprimeArgs) -> Result<Section> {
             .collect()
     };
     let (ra, rb) = (resp(ca), resp(cb));
-    let lo = ra.iter().chain(&rb).copied().fold(f64::INFINITY, f64::min);
-    let hi = ra
-        .iter()
-        .chain(&rb)
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    let bins = 20;
-    let w = if hi > lo {
-        (hi - lo) / bins as f64
-    } else {
-        1.0
-    };
-    let outline = |v: &[f64]| -> (Vec<f64>, Vec<f64>) {
-        let mut counts = vec![0usize; bins];
-        for x in v {
-            counts[(((x - lo) / w) as usize).min(bins - 1)] += 1;
-        }
-        let (mut xs, mut ys) = (vec![lo], vec![0.0]);
-        for (b, &c) in counts.iter().enumerate() {
-            let (l, r) = (lo + b as f64 * w, lo + (b + 1) as f64 * w);
-            xs.extend([l, r]);
-            ys.extend([c as f64, c as f64]);
-        }
-        xs.push(lo + bins as f64 * w);
-        ys.push(0.0);
-        (xs, ys)
-    };
-    let (xa, ya) = outline(&ra);
-    let (xb, yb) = outline(&rb);
+    let mut h = outlines(&[&ra, &rb], 20, false).into_iter();
+    let ((xa, ya), (xb, yb)) = (h.next().expect("a"), h.next().expect("b"));
     let d = res.d_prime[unit];
     let hist = Panel {
         title: format!(

@@ -143,12 +143,8 @@ impl ResponseSet {
     /// The upper triangle of the RDM of each repeat on its own (`None` for the Mahalanobis and
     /// crossnobis RDMs, which need every repeat at once).
     pub fn repeat_rdms(&self, how: CompareRdm) -> Result<Option<Vec<Vec<f64>>>> {
-        let m = match how {
-            CompareRdm::Correlation => RdmMethod::Correlation,
-            CompareRdm::Euclidean => RdmMethod::Euclidean,
-            CompareRdm::Cosine => RdmMethod::Cosine,
-            CompareRdm::Poisson => RdmMethod::Poisson,
-            CompareRdm::Mahalanobis | CompareRdm::Crossnobis => return Ok(None),
+        let Some(m) = one_pass_method(how) else {
+            return Ok(None);
         };
         let (n, r, p) = (self.n_conditions, self.n_repeats, self.n_features);
         let names: Vec<String> = (0..n).map(|i| format!("condition {i}")).collect();
@@ -181,20 +177,9 @@ impl ResponseSet {
             }
             Ok(())
         };
-        let full = match how {
-            CompareRdm::Correlation
-            | CompareRdm::Euclidean
-            | CompareRdm::Cosine
-            | CompareRdm::Poisson => {
-                let m = match how {
-                    CompareRdm::Correlation => RdmMethod::Correlation,
-                    CompareRdm::Euclidean => RdmMethod::Euclidean,
-                    CompareRdm::Cosine => RdmMethod::Cosine,
-                    _ => RdmMethod::Poisson,
-                };
-                rdm::dissimilarity(&self.label, &self.means(), p, &names, m)?
-            }
-            CompareRdm::Mahalanobis | CompareRdm::Crossnobis => {
+        let full = match one_pass_method(how) {
+            Some(m) => rdm::dissimilarity(&self.label, &self.means(), p, &names, m)?,
+            None => {
                 need_repeats(if how == CompareRdm::Mahalanobis {
                     "mahalanobis"
                 } else {
@@ -211,6 +196,18 @@ impl ResponseSet {
             }
         };
         Ok(rsa::upper_triangle(&full, n))
+    }
+}
+
+/// The library's measure for the RDMs made from one set of patterns (`None`: Mahalanobis and
+/// crossnobis, which need the repeats).
+fn one_pass_method(how: CompareRdm) -> Option<RdmMethod> {
+    match how {
+        CompareRdm::Correlation => Some(RdmMethod::Correlation),
+        CompareRdm::Euclidean => Some(RdmMethod::Euclidean),
+        CompareRdm::Cosine => Some(RdmMethod::Cosine),
+        CompareRdm::Poisson => Some(RdmMethod::Poisson),
+        CompareRdm::Mahalanobis | CompareRdm::Crossnobis => None,
     }
 }
 
