@@ -11,6 +11,7 @@
 //! neurodyn analyze RUN decoding [--label ground_truth --folds 5 --alpha 1 --shuffles 2]
 //! neurodyn analyze RUN psychometric [--n 1000]
 //! neurodyn analyze RUN lesion --units 0,3,5 | --cluster | --group-a 0,1 --group-b 2,3
+//! neurodyn analyze RUN lesion --layer conv2 [--units 3,5]             (vision runs)
 //! neurodyn analyze RUN task-variance [--n 200]  (runs trained on several tasks: A+B+…)
 //! neurodyn analyze RUN rdm [--layers conv1,fc1 --method correlation]   (vision runs)
 //! neurodyn analyze RUN dprime [--layer fc1 --classes 1,7 --unit 2]     (vision runs)
@@ -24,7 +25,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Arg, ArgMatches, Command};
-use neurodyn_report::{Outcome, RunKind, RunView, Section, ANALYSES};
+use neurodyn_report::{Outcome, RunView, Section, ANALYSES};
 use std::path::PathBuf;
 
 /// Arguments of `neurodyn analyze`: the run, the analysis and its options (parsed by the
@@ -85,7 +86,7 @@ impl clap::Args for AnalyzeArgs {
             .iter()
             .fold(cmd, |cmd, a| cmd.subcommand(a.command()))
             .subcommand(Command::new("all").about(
-                "Every analysis that applies, with defaults, then the HTML report (recurrent runs).",
+                "Every analysis that applies, with defaults, then the HTML report (RUN/report.html).",
             ))
     }
 
@@ -100,7 +101,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     if a.which == "all" {
         let outcomes = neurodyn_report::run_all(&view)?;
         print_outcomes(&outcomes);
-        if view.kind() == RunKind::Recurrent {
+        if view.file().is_none() {
             let report =
                 neurodyn_report::write_report(view.dir(), &neurodyn_report::sections(&outcomes))?;
             println!("report: {}", report.display());

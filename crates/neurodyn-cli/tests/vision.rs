@@ -173,3 +173,92 @@ fn an_image_model_alone_means_the_embedded_digits() {
         text(&o)
     );
 }
+
+/// `analyze RUN lesion --layer conv2 --units 3,5` on a vision run: the intact score is the
+/// run's own; the refusals name the layers; `analyze RUN all` writes the vision report with
+/// its own figures and the default lesion (each channel of the last convolution).
+#[test]
+fn lesion_and_report_of_a_vision_run() {
+    let d = tmp("lesion");
+    let cfg = d.join("tiny.toml");
+    std::fs::write(&cfg, TINY).expect("write config");
+    let run_dir = d.join("run");
+    let o = run(&[
+        "train",
+        path(&cfg),
+        "--task",
+        "Mnist",
+        "--out",
+        path(&run_dir),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "analyze",
+        path(&run_dir),
+        "lesion",
+        "--layer",
+        "conv2",
+        "--units",
+        "3,5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("read json")).expect("json")
+    };
+    let lesion = read(&run_dir.join("analysis/lesion.json"));
+    let eval = read(&run_dir.join("eval.json"));
+    assert_eq!(lesion["intact"]["accuracy"], eval["accuracy"], "{lesion}");
+    assert_eq!(lesion["lesions"][0]["units"], serde_json::json!([3, 5]));
+    assert_eq!(lesion["lesions"].as_array().map(Vec::len), Some(1));
+    for (args, want) in [
+        (vec!["--layer", "1_relu"], "conv1, conv2, fc1, fc2, fc3"),
+        (vec!["--units", "3"], "--layer NAME"),
+        (
+            vec!["--layer", "conv2", "--units", "16"],
+            "unit 16 does not exist",
+        ),
+    ] {
+        let mut a = vec!["analyze", path(&run_dir), "lesion"];
+        a.extend(args);
+        let o = run(&a);
+        assert!(!o.status.success(), "{a:?}");
+        assert!(text(&o).contains(want), "{a:?}: {}", text(&o));
+    }
+    let o = run(&["analyze", path(&run_dir), "all"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lesion = read(&run_dir.join("analysis/lesion.json"));
+    assert_eq!(lesion["layer"], "conv2");
+    assert_eq!(
+        lesion["lesions"].as_array().map(Vec::len),
+        Some(16),
+        "each channel"
+    );
+    let html = std::fs::read_to_string(run_dir.join("report.html")).expect("report.html");
+    for h in [
+        "Evaluation",
+        "Training",
+        "Example images",
+        "First-layer filters",
+        "Analyses",
+    ] {
+        assert!(html.contains(&format!("<h2>{h}</h2>")), "no {h} section");
+    }
+    assert!(html.contains("id=\"lesion\"") && html.contains("id=\"rdm\""));
+    for f in [
+        "confusion",
+        "training_curves",
+        "examples",
+        "filters",
+        "lesion_classes",
+    ] {
+        assert!(
+            run_dir.join("figures").join(format!("{f}.png")).is_file(),
+            "{f}.png"
+        );
+    }
+    for bad in ["<script", "src=\"http", "<img", "class=\"fail\""] {
+        assert!(!html.contains(bad), "report has {bad}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -68,7 +68,8 @@ pub struct Heatmap {
     pub col_blocks: Vec<usize>,
     /// Text beside the colorbar.
     pub colorbar_label: String,
-    /// Write each value in its cell (only drawn when cells are at least 30 px).
+    /// Write each value in its cell (integers without decimals, others to two; only drawn when
+    /// cells are at least 30 px and the text fits).
     pub annotate: bool,
 }
 
@@ -125,13 +126,19 @@ fn ticks(n: usize, labels: &[String], len: i32) -> Vec<(usize, String)> {
             .map(|v| (v as usize, tick_text(v)))
             .collect();
     }
-    let per = (NOTE_SIZE as i32 + 4).max(1);
-    let every = ((n as i32 * per + len.max(1) - 1) / len.max(1)).max(1) as usize;
-    labels
+    // Empty labels get no tick; the others are thinned to fit when they crowd.
+    let named: Vec<(usize, &String)> = labels
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % every == 0)
-        .map(|(i, l)| (i, l.clone()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let per = (NOTE_SIZE as i32 + 4).max(1);
+    let every = ((named.len() as i32 * per + len.max(1) - 1) / len.max(1)).max(1) as usize;
+    named
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % every == 0)
+        .map(|(_, (i, l))| (i, l.clone()))
         .collect()
 }
 
@@ -302,7 +309,12 @@ impl Layout<'_> {
                 if !v.is_finite() {
                     continue;
                 }
-                let text = format!("{v:.2}");
+                // Counts as integers, anything else to two decimals.
+                let text = if v.fract() == 0.0 && v.abs() < 1e6 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.2}")
+                };
                 if text_width(&text, size) > cell_w - 2 {
                     continue;
                 }
@@ -408,6 +420,47 @@ pub fn image_grid(
             cols,
             row_labels: vec![String::new(); rows],
             col_labels: vec![String::new(); cols],
+            colormap: ColorMap::Gray,
+            range,
+            colorbar_label: "pixel".into(),
+            ..Heatmap::default()
+        },
+    )
+}
+
+/// Greyscale images `(h, w)` each in one row, each with `labels[k]` under it (e.g. "7→1": true
+/// and predicted class), on one colour range as [`image_grid`]. Writes `STEM.png` /
+/// `STEM.svg`. Fails when an image is not `h · w` long or the labels are not one per image.
+pub fn image_row(
+    stem: impl AsRef<Path>,
+    title: &str,
+    images: &[Vec<f64>],
+    (h, w): (usize, usize),
+    labels: &[String],
+    range: Option<(f64, f64)>,
+) -> Result<(), PlotError> {
+    let stem = stem.as_ref();
+    check_len(stem, || "image labels".into(), images.len(), labels.len())?;
+    let cols = (images.len() * (w + 1)).max(1) - 1;
+    let mut data = vec![f64::NAN; h * cols.max(1)];
+    let mut col_labels = vec![String::new(); cols.max(1)];
+    for (k, img) in images.iter().enumerate() {
+        check_len(stem, || format!("image {k}"), h * w, img.len())?;
+        let c0 = k * (w + 1);
+        for y in 0..h {
+            data[y * cols + c0..y * cols + c0 + w].copy_from_slice(&img[y * w..(y + 1) * w]);
+        }
+        col_labels[c0 + w / 2].clone_from(&labels[k]);
+    }
+    heatmap(
+        stem,
+        &Heatmap {
+            title: title.to_string(),
+            data,
+            rows: h,
+            cols: cols.max(1),
+            row_labels: vec![String::new(); h],
+            col_labels,
             colormap: ColorMap::Gray,
             range,
             colorbar_label: "pixel".into(),

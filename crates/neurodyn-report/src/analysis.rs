@@ -25,7 +25,8 @@ pub trait Analysis: 'static {
     const NAME: &'static str;
     /// One line for `neurodyn analyze --help`.
     const ABOUT: &'static str;
-    /// What it reads: [`RecurrentRun`] or [`VisionRun`].
+    /// What it reads: [`RecurrentRun`], [`VisionRun`], or the [`RunView`] itself for an
+    /// analysis of both kinds (it then looks at [`RunView::kind`]).
     type Input: Input;
     /// Its options, parsed from the command line (use [`NoOptions`] when there are none).
     type Options: clap::Args + clap::FromArgMatches + Clone;
@@ -42,23 +43,37 @@ pub struct NoOptions {}
 
 /// What an analysis reads from a [`RunView`].
 pub trait Input: Sized + 'static {
-    /// The kind of run it comes from.
-    const KIND: RunKind;
+    /// Whether it can be read from a run of `kind`.
+    fn reads(kind: RunKind) -> bool;
     /// Load it from the view (once; later calls return the same).
     fn get(view: &RunView) -> Result<&Self>;
 }
 
 impl Input for RecurrentRun {
-    const KIND: RunKind = RunKind::Recurrent;
+    fn reads(kind: RunKind) -> bool {
+        kind == RunKind::Recurrent
+    }
     fn get(view: &RunView) -> Result<&Self> {
         view.recurrent()
     }
 }
 
 impl Input for VisionRun {
-    const KIND: RunKind = RunKind::Vision;
+    fn reads(kind: RunKind) -> bool {
+        kind == RunKind::Vision
+    }
     fn get(view: &RunView) -> Result<&Self> {
         view.vision()
+    }
+}
+
+/// Both kinds: the analysis loads what it needs from the view by its kind.
+impl Input for RunView {
+    fn reads(_: RunKind) -> bool {
+        true
+    }
+    fn get(view: &RunView) -> Result<&Self> {
+        Ok(view)
     }
 }
 
@@ -69,8 +84,8 @@ pub trait DynAnalysis: Sync {
     fn name(&self) -> &'static str;
     /// One line of help.
     fn about(&self) -> &'static str;
-    /// Which runs it reads.
-    fn kind(&self) -> RunKind;
+    /// Whether it reads runs of `kind`.
+    fn reads(&self, kind: RunKind) -> bool;
     /// Its subcommand: the name, help and options.
     fn command(&self) -> clap::Command;
     /// Run it with options parsed from the command line by [`DynAnalysis::command`].
@@ -94,8 +109,8 @@ impl<A: Analysis> DynAnalysis for Entry<A> {
     fn about(&self) -> &'static str {
         A::ABOUT
     }
-    fn kind(&self) -> RunKind {
-        <A::Input as Input>::KIND
+    fn reads(&self, kind: RunKind) -> bool {
+        <A::Input as Input>::reads(kind)
     }
     fn command(&self) -> clap::Command {
         // The options type's own doc comment would become the help line: the analysis' comes last.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;\
+pub(crate) const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;\
 padding:0 1.2em;color:#222;line-height:1.45}h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;\
 padding-bottom:.2em;margin-top:2em}h3{margin-top:1.6em}.meta{color:#666;font-size:.9em}table{border-collapse:collapse;\
 margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .7em;text-align:left;font-size:.93em}th{background:#f4f4f4}\
@@ -25,7 +25,7 @@ padding:.5em .9em;margin:.8em 0}.tables{align-items:flex-start}table{display:blo
 h2,h3{break-after:avoid}.full{display:none}.fig svg{max-width:100%;width:auto}}";
 
 /// Escape text for HTML.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -33,7 +33,7 @@ fn esc(s: &str) -> String {
 }
 
 /// The SVG at `path` for inlining (from its `<svg` tag on), or a note saying it is missing.
-fn inline_svg(path: &Path) -> String {
+pub(crate) fn inline_svg(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(text) => match text.find("<svg") {
             Some(k) => {
@@ -60,7 +60,7 @@ fn inline_svg(path: &Path) -> String {
     }
 }
 
-fn row(out: &mut String, k: &str, v: &str) {
+pub(crate) fn row(out: &mut String, k: &str, v: &str) {
     let _ = writeln!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
 }
 
@@ -178,7 +178,8 @@ fn health_box(eval: &Value) -> String {
     s
 }
 
-fn section(s: &Section) -> String {
+/// One analysis' heading, note, warnings, numbers and figures.
+pub(crate) fn section_html(s: &Section) -> String {
     let mut out = format!("<h3 id=\"{}\">{}</h3>\n", esc(&s.name), esc(&s.title));
     let class = if s.note.starts_with("failed:") {
         "fail"
@@ -208,8 +209,11 @@ fn section(s: &Section) -> String {
 }
 
 /// Write `RUN/report.html` for the run in `run` with the given analysis sections (training
-/// figures are drawn here); returns its path.
+/// figures are drawn here; a vision run's page is [`crate::vision_report`]'s); returns its path.
 pub fn write_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
+    if neurodyn_train::vision::is_vision_run(run) {
+        return crate::vision_report::write_vision_report(run, sections);
+    }
     let rd = RunDir::new(run);
     let cfg = rd.read_config()?;
     let eval: Value = match std::fs::read_to_string(rd.eval()) {
@@ -266,7 +270,7 @@ pub fn write_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
         h.push_str(&links.join(" · "));
         h.push_str("</p>\n");
         for s in sections {
-            h.push_str(&section(s));
+            h.push_str(&section_html(s));
         }
     }
     let config_text = std::fs::read_to_string(rd.config()).unwrap_or_default();

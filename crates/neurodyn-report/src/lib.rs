@@ -17,7 +17,7 @@
 //! library behind `neurodyn compare`.
 //!
 //! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis (those that run a vision network use `vision_probe`) ←
-//! `analyses` (the registry); `training_figures` ← `html`.
+//! `analyses` (the registry); `training_figures` ← `html` ← `vision_report` (a vision run's page).
 
 pub mod analyses;
 pub mod analysis;
@@ -30,6 +30,7 @@ pub mod sweep;
 pub mod training_figures;
 pub mod view;
 pub mod vision_probe;
+pub mod vision_report;
 pub mod vision_run;
 
 pub use analyses::{find, run_all, run_named, sections, ANALYSES};

@@ -40,9 +40,9 @@ impl Metrics {
             })
             .filter(|r| r.len() == header.len())
             .collect();
-        if header.first().map(String::as_str) != Some("step") {
+        if !header.iter().any(|h| h == "step") {
             return Err(ReportError::Run(format!(
-                "{}: expected a header starting with 'step', got '{}'",
+                "{}: expected a header with a 'step' column, got '{}'",
                 path.display(),
                 header.join(",")
             )));
@@ -232,6 +232,11 @@ pub fn training_curves(run: &Path) -> Result<PathBuf> {
         }
         p
     });
+    // A column the run does not write (a vision run's gradient norm) leaves its panel out.
+    let ps: Vec<Panel> = ps
+        .into_iter()
+        .filter(|p| p.series.iter().any(|s| s.y.iter().any(|v| v.is_finite())))
+        .collect();
     let stem = run.join("figures").join("training_curves");
     std::fs::create_dir_all(run.join("figures"))
         .with_context(|| format!("cannot create {}", run.join("figures").display()))?;

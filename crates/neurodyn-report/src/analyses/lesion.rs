@@ -12,15 +12,31 @@
 //! With Dale's law the effective weight is `|W| ⊙ sign`, so a zeroed parameter is a zeroed
 //! effective weight. Figures: `lesion` (overall accuracy per variant) and `lesion_conditions`
 //! (accuracy against the evidence label, or the first label, per variant).
+//!
+//! On a vision run (a CNN or MLP) the lesion acts on one layer with parameters (`--layer
+//! conv2`): a silenced unit (a channel of a convolution, a feature of a linear layer) is one whose
+//! slice of every parameter tensor of the layer along its output dimension is zeroed (weight
+//! row, bias, and a batch norm's scale and shift or a weight norm's gain alike), so its output
+//! is 0 on every image. The network is scored on every held-out image, overall and per class.
+//!
+//! - `--layer conv2 --units 3,5`: silence these units together;
+//! - `--layer conv2` alone (the default of `analyze RUN all`: the last convolution, else the
+//!   first linear layer): silence each unit of the layer in turn. Figures: `lesion` (accuracy
+//!   per variant) and `lesion_classes` (the change of each class's accuracy, unit × class).
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{distinct, fig_files, parse_units, RecurrentRun, Section};
+use crate::view::{RunKind, RunView};
+use crate::vision_run::VisionRun;
 use crate::error::{Context, ReportError, Result};
 use clap::Args;
 use neurodyn_analysis::cluster::{select_k, KMeansConfig};
 use neurodyn_core::Rng;
 use neurodyn_nn::Network;
-use neurodyn_plot::{bar_with_reference, panels, Panel, Series, SeriesStyle};
+use neurodyn_core::Npz;
+use neurodyn_nn::layers::FeedForward;
+use neurodyn_plot::{bar_with_reference, heatmap, panels, ColorMap, Heatmap, Panel, Series, SeriesStyle};
+use neurodyn_train::vision::{eval as vision_eval, ClassScore};
 use neurodyn_train::{record, score, Score};
 use serde_json::json;
 
@@ -45,6 +61,10 @@ pub struct LesionArgs {
     /// Seed of the fresh trials (default: the run's eval seed + 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Vision runs: the layer whose units (channels) are silenced, e.g. conv2; without
+    /// --units, each of its units in turn.
+    #[arg(long, conflicts_with_all = ["cluster", "group_a"])]
+    pub layer: Option<String>,
 }
 
 impl LesionArgs {
@@ -324,18 +344,283 @@ pub fn run(ctx: &RecurrentRun, a: &LesionArgs) -> Result<Section> {
     })
 }
 
-/// `analyze RUN lesion` (by default, each cluster of units silenced in turn when the recording has two `ground_truth` classes or more).
+/// Zero, for each unit in `units`, its slice of every parameter tensor of layer `l` along the
+/// layer's output dimension (its channels, or its features): the unit's output is then 0.
+pub(crate) fn silence_layer(ff: &mut FeedForward<f32>, l: usize, units: &[usize]) {
+    let c = ff.layers[l].out_shape()[0];
+    let mut off = ff.param_range(l).start;
+    for (name, len) in ff.layers[l].params() {
+        assert_eq!(len % c, 0, "{name}: {len} values are not {c} output slices");
+        let per = len / c;
+        for &u in units {
+            ff.params[off + u * per..off + (u + 1) * per].fill(0.0);
+        }
+        off += len;
+    }
+}
+
+/// The layer `analyze RUN all` lesions on a vision run: the last convolution, else the first
+/// layer with parameters.
+fn default_layer(acts: &VisionRun) -> Option<String> {
+    let named = acts.parameterised();
+    named
+        .iter()
+        .rev()
+        .find(|n| n.starts_with("conv"))
+        .or(named.first())
+        .map(|n| n.to_string())
+}
+
+/// The lesion analysis of a vision run.
+pub fn run_vision(acts: &VisionRun, a: &LesionArgs) -> Result<Section> {
+    if a.cluster || a.group_a.is_some() {
+        return Err(ReportError::Options(
+            "lesion: --cluster and --group-a/--group-b act on recurrent runs; on a vision run \
+             give --layer NAME [--units 3,5]"
+                .into(),
+        ));
+    }
+    let dir = acts.model_dir("lesion")?;
+    if neurodyn_train::vision::conv_rnn_run::is_run(dir) {
+        return Err(ReportError::Run(format!(
+            "lesion acts on a CNN's or MLP's layers; {} is a conv-ctrnn run",
+            dir.display()
+        )));
+    }
+    let mut p = neurodyn_train::vision::load_vision_run(dir)
+        .with_context(|| format!("cannot load the network of {}", dir.display()))?;
+    let ff = &p.net.net;
+    let with_params: Vec<&str> = p
+        .net
+        .output_names
+        .iter()
+        .zip(&ff.layers)
+        .filter(|(_, l)| l.n_params() > 0)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let layer = a.layer.clone().ok_or_else(|| {
+        ReportError::Options(format!(
+            "lesion: say which layer: --layer NAME (layers with units to silence: {})",
+            with_params.join(", ")
+        ))
+    })?;
+    let l = p
+        .net
+        .output_names
+        .iter()
+        .position(|n| *n == layer)
+        .filter(|&l| ff.layers[l].n_params() > 0)
+        .ok_or_else(|| {
+            ReportError::Options(format!(
+                "lesion: the network has no layer '{layer}' with units to silence (layers with \
+                 parameters: {})",
+                with_params.join(", ")
+            ))
+        })?;
+    let n_units = ff.layers[l].out_shape()[0];
+    let what = if ff.layers[l].out_shape()[1] * ff.layers[l].out_shape()[2] > 1 {
+        "channel"
+    } else {
+        "unit"
+    };
+    let variants: Vec<(String, Vec<usize>)> = match &a.units {
+        Some(s) => {
+            let u = parse_units(s, n_units, "--units")?;
+            vec![(format!("{layer} {what}s {}", s.trim()), u)]
+        }
+        None => (0..n_units)
+            .map(|u| (format!("{layer} {what} {u}"), vec![u]))
+            .collect(),
+    };
+    let test = &p.data.test;
+    let all: Vec<usize> = (0..test.len()).collect();
+    let threads = p.cfg.train.threads.max(1);
+    let intact = vision_eval::score(&p.net, test, &all, &p.norm, threads);
+    let original = p.net.net.params.clone();
+    let mut results: Vec<(String, Vec<usize>, ClassScore)> = Vec::new();
+    for (name, units) in variants {
+        p.net.net.params.clone_from(&original);
+        silence_layer(&mut p.net.net, l, &units);
+        let sc = vision_eval::score(&p.net, test, &all, &p.norm, threads);
+        results.push((name, units, sc));
+    }
+    let k = intact.per_class.len();
+    let chance = 1.0 / k.max(1) as f64;
+    let json = json!({
+        "layer": layer, "n_images": test.len(), "chance": chance,
+        "intact": &intact,
+        "lesions": results.iter().map(|(n, u, sc)| json!({"name": n, "units": u, "score": sc})).collect::<Vec<_>>(),
+    });
+    // (variant, class) accuracy change, and each variant's overall accuracy.
+    let delta: Vec<f64> = results
+        .iter()
+        .flat_map(|(_, _, sc)| {
+            sc.per_class
+                .iter()
+                .zip(&intact.per_class)
+                .map(|(r, i)| r.accuracy - i.accuracy)
+        })
+        .collect();
+    let mut z = Npz::new();
+    z.f64("accuracy", &[results.len()], results.iter().map(|r| r.2.accuracy).collect())?;
+    z.f64("class_accuracy_change", &[results.len(), k], delta.clone())?;
+    z.f64("intact_class_accuracy", &[k], intact.per_class.iter().map(|r| r.accuracy).collect())?;
+    let mut files = acts.save("lesion", &json, &z)?;
+
+    let mut names = vec!["intact".to_string()];
+    names.extend(results.iter().map(|r| r.0.clone()));
+    let mut acc = vec![intact.accuracy];
+    acc.extend(results.iter().map(|r| r.2.accuracy));
+    let stem = acts.fig("lesion")?;
+    bar_with_reference(
+        &stem,
+        &format!("Accuracy after lesions of {layer} ({} held-out images)", test.len()),
+        &names,
+        &acc,
+        "accuracy",
+        Some((chance, "chance")),
+    )?;
+    files.extend(fig_files(&stem));
+    let mut figures = vec![stem.with_extension("svg")];
+    let stem_c = acts.fig("lesion_classes")?;
+    heatmap(
+        &stem_c,
+        &Heatmap {
+            title: format!("Change of each class's accuracy, {layer} lesioned"),
+            data: delta.clone(),
+            rows: results.len(),
+            cols: k,
+            row_labels: results.iter().map(|r| r.0.replace(&format!("{layer} "), "")).collect(),
+            col_labels: intact.per_class.iter().map(|r| r.class.clone()).collect(),
+            x_label: "class".into(),
+            y_label: format!("silenced in {layer}"),
+            colormap: ColorMap::Diverging,
+            colorbar_label: "accuracy − intact".into(),
+            ..Heatmap::default()
+        },
+    )?;
+    files.extend(fig_files(&stem_c));
+    figures.push(stem_c.with_extension("svg"));
+
+    let mut numbers = vec![("accuracy intact".into(), format!("{:.4}", intact.accuracy))];
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by(|&i, &j| results[i].2.accuracy.total_cmp(&results[j].2.accuracy));
+    for &i in order.iter().take(4) {
+        let (name, _, sc) = &results[i];
+        let (worst, d) = sc
+            .per_class
+            .iter()
+            .zip(&intact.per_class)
+            .map(|(r, i)| (r.class.clone(), r.accuracy - i.accuracy))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .unwrap_or_default();
+        numbers.push((
+            format!("accuracy, {name} silenced"),
+            format!("{:.4} (class {worst} {:+.3})", sc.accuracy, d),
+        ));
+    }
+    Ok(Section {
+        name: "lesion".into(),
+        title: "Lesions".into(),
+        note: format!(
+            "Accuracy on the {} held-out images with {what}s of {layer} silenced (their weights, bias and any \
+             normalisation parameters zeroed, so their output is 0), against the intact network; the dashed \
+             line is chance. The heat map gives each class's change of accuracy; the numbers list the most \
+             harmful lesions first, with the class that lost the most.",
+            test.len()
+        ),
+        figures,
+        numbers,
+        files,
+        warnings: Vec::new(),
+    })
+}
+
+/// `analyze RUN lesion`: on a recurrent run, by default each cluster of units silenced in turn
+/// (when the recording has two `ground_truth` classes or more); on a vision run, by default
+/// each channel of the last convolution in turn.
 pub struct Lesion;
 
 impl Analysis for Lesion {
     const NAME: &'static str = "lesion";
-    const ABOUT: &'static str = "Silence units or cut connections, re-evaluate on fresh trials.";
-    type Input = RecurrentRun;
+    const ABOUT: &'static str = "Silence units (a layer's channels in a CNN) or cut connections, re-evaluate.";
+    type Input = RunView;
     type Options = LesionArgs;
-    fn defaults(ctx: &RecurrentRun) -> Option<LesionArgs> {
-        crate::analyses::selectivity::SelectivityArgs::default_for(ctx).map(|_| LesionArgs::by_cluster())
+    fn defaults(view: &RunView) -> Option<LesionArgs> {
+        match view.kind() {
+            RunKind::Recurrent => {
+                let ctx = view.recurrent().ok()?;
+                crate::analyses::selectivity::SelectivityArgs::default_for(ctx)
+                    .map(|_| LesionArgs::by_cluster())
+            }
+            RunKind::Vision => {
+                let acts = view.vision().ok()?;
+                if acts.responses.is_some()
+                    || neurodyn_train::vision::conv_rnn_run::is_run(&acts.dir)
+                {
+                    return None;
+                }
+                default_layer(acts).map(|layer| LesionArgs {
+                    layer: Some(layer),
+                    ..LesionArgs::default()
+                })
+            }
+        }
     }
-    fn run(ctx: &RecurrentRun, options: &LesionArgs) -> Result<Outcome> {
-        run(ctx, options).map(Outcome::Done)
+    fn run(view: &RunView, options: &LesionArgs) -> Result<Outcome> {
+        match view.kind() {
+            RunKind::Recurrent => {
+                if options.layer.is_some() {
+                    return Err(ReportError::Options(
+                        "lesion: --layer names a layer of a vision run; a recurrent run takes \
+                         --units, --cluster or --group-a/--group-b"
+                            .into(),
+                    ));
+                }
+                run(view.recurrent()?, options).map(Outcome::Done)
+            }
+            RunKind::Vision => run_vision(view.vision()?, options).map(Outcome::Done),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::silence_layer;
+    use neurodyn_core::Rng;
+    use neurodyn_nn::layers::{Conv2d, FeedForward, Flatten, Linear, StackWorkspace};
+
+    /// A silenced channel of a convolution and a silenced feature of a linear layer output
+    /// exactly 0 on every input; every other unit is untouched.
+    #[test]
+    fn silenced_units_output_zero_and_the_others_do_not_change() {
+        let layers: Vec<Box<dyn neurodyn_nn::layers::Layer<f32>>> = vec![
+            Box::new(Conv2d::new([2, 5, 5], 4, (3, 3), (1, 1), (1, 1), (1, 1), true).expect("conv")),
+            Box::new(Flatten::new([4, 5, 5])),
+            Box::new(Linear::new([100, 1, 1], 6, true)),
+        ];
+        let mut ff = FeedForward::new(layers, &mut Rng::new(3)).expect("stack");
+        let x: Vec<f32> = (0..3 * 50).map(|i| (0.37 * i as f32).sin()).collect();
+        let mut ws = StackWorkspace::default();
+        let intact: Vec<Vec<f32>> = {
+            ff.forward(&mut ws, &x, 3, false, 1);
+            ws.acts.clone()
+        };
+        silence_layer(&mut ff, 0, &[1, 3]);
+        silence_layer(&mut ff, 2, &[4]);
+        ff.forward(&mut ws, &x, 3, false, 1);
+        for n in 0..3 {
+            for c in 0..4 {
+                let at = n * 100 + c * 25;
+                let (got, was) = (&ws.acts[1][at..at + 25], &intact[1][at..at + 25]);
+                if c == 1 || c == 3 {
+                    assert!(got.iter().all(|&v| v == 0.0), "channel {c}: {got:?}");
+                    assert!(was.iter().any(|&v| v != 0.0), "channel {c} was active");
+                } else {
+                    assert_eq!(got, was, "channel {c} changed");
+                }
+            }
+            assert_eq!(ws.acts[3][n * 6 + 4], 0.0, "fc unit 4");
+        }
     }
 }

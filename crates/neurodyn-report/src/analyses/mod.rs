@@ -11,7 +11,7 @@
 //! | `connectivity` | recurrent | effective W_rec sorted by selectivity |
 //! | `task-variance` | recurrent | task variance per unit and task, clusters, cluster lesions |
 //! | `psychometric` | recurrent | choice vs evidence with a logistic fit |
-//! | `lesion` | recurrent | silence units or cut connections, re-evaluate |
+//! | `lesion` | both | silence units (channels of a layer) or cut connections, re-evaluate |
 //! | `rdm` | vision | representational dissimilarity matrices per layer, category index |
 //! | `dprime` | vision | per-unit d′ and ROC AUC of a layer between two classes |
 //! | `encoding` | vision | one unit's responses as counts: Poisson, Gaussian and gamma fits, Fano factor, χ² test |
@@ -65,7 +65,7 @@ analyses! {
 fn names_of(kind: RunKind) -> String {
     let names: Vec<String> = ANALYSES
         .iter()
-        .filter(|a| a.kind() == kind)
+        .filter(|a| a.reads(kind))
         .map(|a| format!("`analyze RUN {}`", a.name()))
         .collect();
     names.join(" and ")
@@ -88,7 +88,7 @@ pub fn run_all(view: &RunView) -> Result<Vec<(String, Outcome)>> {
         RunKind::Vision => view.vision().map(|_| ())?,
     }
     let mut out = Vec::new();
-    for a in ANALYSES.iter().filter(|a| a.kind() == view.kind()) {
+    for a in ANALYSES.iter().filter(|a| a.reads(view.kind())) {
         let name = a.name().replace('-', "_");
         match a.run_default(view) {
             Ok(Some(o)) => out.push((name, o)),
@@ -125,7 +125,7 @@ pub fn sections(outcomes: &[(String, Outcome)]) -> Vec<Section> {
 pub fn run_named(view: &RunView, name: &str, options: &clap::ArgMatches) -> Result<Outcome> {
     let a =
         find(name).ok_or_else(|| ReportError::Options(format!("no analysis called '{name}'")))?;
-    if a.kind() != view.kind() {
+    if !a.reads(view.kind()) {
         if let Some(f) = view.file() {
             return Err(ReportError::Run(format!(
                 "{} is a file of responses; it takes {} ('{name}' reads a recurrent run's \
@@ -179,12 +179,13 @@ mod tests {
         assert_eq!(names.len(), n, "duplicate analysis names");
         let vision: Vec<&str> = ANALYSES
             .iter()
-            .filter(|a| a.kind() == RunKind::Vision)
+            .filter(|a| a.reads(RunKind::Vision))
             .map(|a| a.name())
             .collect();
         assert_eq!(
             vision,
             [
+                "lesion",
                 "rdm",
                 "dprime",
                 "encoding",
