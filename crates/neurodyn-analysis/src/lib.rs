@@ -44,7 +44,9 @@ pub mod encoding;
 mod error;
 mod features;
 pub mod fixed_points;
-pub mod image_transform;
+/// The image transforms of the tuning analysis live with the images (`neurodyn_data`), where
+/// training's augmentation uses them too.
+pub use neurodyn_data::image_transform;
 pub mod jacobian_check;
 pub mod layer_decoding;
 pub mod logistic;

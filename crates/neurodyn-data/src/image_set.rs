@@ -182,6 +182,22 @@ impl ImageSet {
         }
     }
 
+    /// Normalise pixel values `pixels` (images of this set's shape, 0…255 as f32, e.g.
+    /// augmented or transformed ones) into `out` by the formula of [`ImageSet::normalize_into`],
+    /// `(p/255 − mean[c]) / std[c]` in f32: a byte's value gives exactly its table entry.
+    pub fn normalize_pixels(&self, pixels: &[f32], mean: &[f32], std: &[f32], out: &mut [f32]) {
+        assert_eq!(pixels.len(), out.len(), "normalize_pixels: lengths differ");
+        let plane = (self.height * self.width).max(1);
+        let c = self.channels.max(1);
+        for (k, (o, p)) in out.chunks_mut(plane).zip(pixels.chunks(plane)).enumerate() {
+            let ch = k % c;
+            let (m, s) = (mean[ch % mean.len()], std[ch % std.len()]);
+            for (o, &p) in o.iter_mut().zip(p) {
+                *o = (p / 255.0 - m) / s;
+            }
+        }
+    }
+
     /// Per channel, the normalised value of each byte.
     fn lookup(&self, mean: &[f32], std: &[f32]) -> Vec<[f32; 256]> {
         let c = self.channels;

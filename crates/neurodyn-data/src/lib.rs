@@ -9,15 +9,21 @@
 //!   [`idx`]: the IDX format itself, raw or gzipped.
 //! - [`cifar10_dir`] / [`cifar10_batch`]: CIFAR-10's binary format.
 //! - [`stratified_split`]: seeded train/test splits stratified by class.
+//! - [`image_transform`]: rotation, translation, zoom (bilinear, zero fill) and contrast of image
+//!   planes (the tuning analysis' stimuli); [`augment`]: seeded random affine, elastic,
+//!   brightness/contrast and noise augmentation of training images ([`Augment`]).
 //! - [`DataError`]: every failure names the file and what was expected.
 
+pub mod augment;
 mod cifar;
 mod error;
 pub mod idx;
 mod image_set;
+pub mod image_transform;
 mod mnist;
 pub mod split;
 
+pub use augment::{Augment, Augmenter};
 pub use cifar::{cifar10_batch, cifar10_dir, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD};
 pub use error::{DataError, Result};
 pub use image_set::ImageSet;

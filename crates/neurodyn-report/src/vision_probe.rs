@@ -160,22 +160,8 @@ impl VisionProbe {
 
     /// Normalise pixel values `pixels` (images `(C, H, W)`, 0…255) into `out` (same length).
     pub fn normalize(&self, pixels: &[f32], out: &mut [f32]) {
-        let set = self.test_set();
-        let plane = set.height() * set.width();
-        let c = set.channels();
         let Normalize { mean, std } = self.norm();
-        assert_eq!(pixels.len(), out.len(), "normalize: lengths differ");
-        for (k, (o, p)) in out
-            .chunks_mut(plane.max(1))
-            .zip(pixels.chunks(plane.max(1)))
-            .enumerate()
-        {
-            let ch = k % c.max(1);
-            let (m, s) = (mean[ch % mean.len()], std[ch % std.len()]);
-            for (o, &p) in o.iter_mut().zip(p) {
-                *o = (p / 255.0 - m) / s;
-            }
-        }
+        self.test_set().normalize_pixels(pixels, mean, std, out);
     }
 
     /// Run the network on the `n` normalised images `x` and return layer `layer`'s output,

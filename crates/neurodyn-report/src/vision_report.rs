@@ -314,6 +314,57 @@ pub fn filter_figure(run: &Path) -> Result<Option<PathBuf>> {
     Ok(Some(stem.with_extension("svg")))
 }
 
+/// `figures/augmentation`: training images spread over the set (top row) and the same images as the
+/// run's `[train.augment]` changed them in its first epoch (bottom row); `None` without
+/// augmentation.
+pub fn augmentation_figure(run: &Path, cfg: &VisionConfig) -> Result<Option<PathBuf>> {
+    let Some(aug) = cfg.train.augment.clone().filter(|a| !a.is_off()) else {
+        return Ok(None);
+    };
+    let data = neurodyn_train::vision::data::load(&cfg.task)?;
+    let set = &data.train;
+    let (c, h, w) = (set.channels(), set.height(), set.width());
+    let idx = neurodyn_train::vision::data::spread(set.len(), PER_ROW);
+    let mut augmenter = neurodyn_data::Augmenter::new(aug);
+    let (mut pixels, mut x) = (Vec::new(), Vec::new());
+    let norm = neurodyn_train::vision::Normalize {
+        mean: vec![0.0],
+        std: vec![1.0 / 255.0],
+    };
+    // With mean 0 and s.d. 1/255 the "normalised" batch is the pixel values themselves.
+    neurodyn_train::vision::data::training_batch(
+        set,
+        &idx,
+        &norm,
+        Some((&mut augmenter, &mut pixels)),
+        (cfg.seed, 1),
+        &mut x,
+    );
+    let len = c * h * w;
+    let original = idx.iter().map(|&i| {
+        let v: Vec<f64> = set.image(i).iter().map(|&p| f64::from(p)).collect();
+        grey(&v, c, h * w)
+    });
+    let augmented = (0..idx.len()).map(|k| {
+        let v: Vec<f64> = x[k * len..(k + 1) * len]
+            .iter()
+            .map(|&p| f64::from(p))
+            .collect();
+        grey(&v, c, h * w)
+    });
+    let images: Vec<Vec<f64>> = original.chain(augmented).collect();
+    let stem = fig_in(run, "augmentation")?;
+    image_grid(
+        &stem,
+        "Training images and, below, as augmented in epoch 1",
+        &images,
+        (h, w),
+        idx.len(),
+        Some((0.0, 255.0)),
+    )?;
+    Ok(Some(stem.with_extension("svg")))
+}
+
 /// Write `RUN/report.html` for the vision run in `run` with the given analysis sections (its
 /// own figures are drawn here); returns its path.
 pub fn write_vision_report(run: &Path, sections: &[Section]) -> Result<PathBuf> {
@@ -377,6 +428,10 @@ pub fn write_vision_report(run: &Path, sections: &[Section]) -> Result<PathBuf> 
         crate::training_figures::training_curves(run).map(|f| Some(vec![f])),
     );
     figure("Example images", example_figures(run).map(Some));
+    figure(
+        "Augmentation",
+        augmentation_figure(run, &cfg).map(|f| f.map(|f| vec![f])),
+    );
     figure(
         "First-layer filters",
         filter_figure(run).map(|f| f.map(|f| vec![f])),

@@ -126,6 +126,14 @@ fn impossible_values_are_named() {
             "[task]\ndata_dir = \"/nonexistent\"\nsplit_seed = 1\n",
             "task.split_seed",
         ),
+        (
+            "[train.augment]\nscale = [1.2, 0.8]\n",
+            "train.augment.scale",
+        ),
+        (
+            "[train.augment]\nrotation_deg = 400\n",
+            "train.augment.rotation_deg",
+        ),
     ] {
         let e = prepare_error(text);
         assert!(e.contains(needle), "{needle:?} not in: {e}");
@@ -362,4 +370,59 @@ fn the_readme_vision_example_builds() {
     let names = &p.net.output_names;
     assert_eq!(names, &["conv1", "1_relu", "2_maxpool", "fc1"]);
     assert_eq!(p.net.net.layers[3].in_shape(), [16, 14, 14]);
+}
+
+/// `[train.augment]`: the run still learns, repeats to the bit, keeps the weights' initialisation
+/// and the batches' order (the draws have their own stream), and writes the table into its
+/// config; an unknown key in it is named.
+#[test]
+fn augmented_runs_learn_repeat_and_keep_their_initialisation() {
+    let aug = format!(
+        "{SHORT}[train.augment]\nrotation_deg = 10\ntranslate = 0.08\nscale = [0.9, 1.1]\n\
+         shear_deg = 5\nelastic_alpha = 6\nelastic_sigma = 3\nbrightness = 0.1\ncontrast = 0.2\n\
+         noise_std = 0.05\n"
+    );
+    let (a, b, plain) = (tmp("aug-a"), tmp("aug-b"), tmp("aug-plain"));
+    let out = train_vision(parse(&aug), &a, |_| {}).expect("train");
+    assert!(
+        out.test.accuracy > 0.6,
+        "held-out accuracy {}",
+        out.test.accuracy
+    );
+    train_vision(parse(&aug), &b, |_| {}).expect("again");
+    let bytes = |d: &Path, f: &str| std::fs::read(d.join(f)).expect(f);
+    assert!(bytes(&a, "model.safetensors") == bytes(&b, "model.safetensors"));
+    let config = String::from_utf8(bytes(&a, "config.toml")).expect("utf-8");
+    assert!(
+        config.contains("[train.augment]") && config.contains("elastic_alpha = 6.0"),
+        "{config}"
+    );
+    assert_eq!(parse(&config), parse(&config.clone()), "re-runs as is");
+    // One step of each: the same initial weights, another first batch's images only.
+    let one = |text: &str| {
+        text.replace("epochs = 2", "epochs = 1")
+            .replace("max_train_images = 1000", "max_train_images = 32")
+    };
+    train_vision(parse(&one(SHORT)), &plain, |_| {}).expect("plain");
+    let (p, q) = (
+        prepare(parse(&one(SHORT))).expect("p"),
+        prepare(parse(&one(&aug))).expect("q"),
+    );
+    assert_eq!(p.net.net.params, q.net.net.params, "initial weights");
+    assert_ne!(
+        weights(&plain),
+        weights(&tmp_train(&one(&aug))),
+        "augmented images differ"
+    );
+    let e = VisionConfig::from_toml("[train.augment]\nrotate = 10\n").expect_err("unknown key");
+    assert!(e.contains("rotate"), "{e}");
+    for d in [a, b, plain] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+fn tmp_train(text: &str) -> PathBuf {
+    let d = tmp("aug-one");
+    train_vision(parse(text), &d, |_| {}).expect("train");
+    d
 }

@@ -17,6 +17,9 @@
 //! epochs = 10
 //! batch_size = 64
 //! lr = 0.001
+//! [train.augment]           # optional, all off by default (neurodyn_data::augment)
+//! rotation_deg = 10         # and translate, scale = [lo, hi], shear_deg, elastic_alpha,
+//! translate = 0.1           # elastic_sigma, brightness, contrast, noise_std
 //! ```
 //!
 //! Without `layers`, `kind` picks the default network (see [`default_layers`]). `kind =
@@ -385,6 +388,10 @@ pub struct VisionTrainConfig {
     /// Train on this many images spread evenly over the training set, which keeps the classes'
     /// proportions (0 = all): for quick runs and tests.
     pub max_train_images: usize,
+    /// Augmentation of the training images (`[train.augment]`: random affine, elastic,
+    /// brightness/contrast, noise; see [`neurodyn_data::augment`]); none when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub augment: Option<neurodyn_data::Augment>,
 }
 
 impl Default for VisionTrainConfig {
@@ -397,6 +404,7 @@ impl Default for VisionTrainConfig {
             optimizer: OptimizerConfig::default(),
             threads: 1,
             max_train_images: 0,
+            augment: None,
         }
     }
 }

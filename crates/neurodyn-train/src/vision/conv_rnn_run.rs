@@ -23,7 +23,7 @@ use crate::vision::eval::{ClassScore, Normalize};
 use crate::vision::files::{self, EvalInfo, MODEL_FORMAT};
 use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
-use neurodyn_data::ImageSet;
+use neurodyn_data::{Augmenter, ImageSet};
 use neurodyn_nn::layers::{ConvCtrnnWorkspace, InitState};
 use neurodyn_nn::{Loss, LossTargets, Optimizer};
 use safetensors::{Dtype, SafeTensors};
@@ -129,13 +129,19 @@ pub fn train(
     let mut ws = Workspaces::default();
     let (mut grads, mut x) = (vec![0.0f32; net.params.len()], Vec::new());
     let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
+    let mut augmenter = t
+        .augment
+        .clone()
+        .filter(|a| !a.is_off())
+        .map(Augmenter::new);
+    let mut pixels = Vec::new();
     let mut step = 0u64;
     let start = Instant::now();
     for epoch in 1..=t.epochs {
         rng.shuffle(&mut train_idx);
         for chunk in train_idx.chunks(t.batch_size) {
-            x.resize(chunk.len() * train_set.image_len(), 0.0);
-            train_set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
+            let aug = augmenter.as_mut().map(|a| (a, &mut pixels));
+            data::training_batch(train_set, chunk, &norm, aug, (cfg.seed, epoch), &mut x);
             labels.clear();
             labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
             let (loss, correct) = net.loss_grad(&mut ws, &x, &labels, t.threads, &mut grads);

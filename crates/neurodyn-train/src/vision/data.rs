@@ -9,9 +9,11 @@
 
 use crate::error::{config, Result};
 use crate::vision::config::ImageTaskSection;
+use crate::vision::eval::Normalize;
+use neurodyn_core::Rng;
 use neurodyn_data::{
-    cifar10_dir, embedded_mnist_split, mnist_dir, ImageSet, CIFAR10_MEAN, CIFAR10_STD, MNIST_MEAN,
-    MNIST_STD,
+    cifar10_dir, embedded_mnist_split, mnist_dir, Augmenter, ImageSet, CIFAR10_MEAN, CIFAR10_STD,
+    MNIST_MEAN, MNIST_STD,
 };
 
 /// Fashion-MNIST's class names, by label.
@@ -220,4 +222,39 @@ pub fn spread(len: usize, n: usize) -> Vec<usize> {
         return (0..len).collect();
     }
     (0..n).map(|i| i * len / n).collect()
+}
+
+/// The stream of the augmentation draws (apart from the run's own generator, so that turning
+/// augmentation on changes neither the initial weights nor the order of the batches).
+const AUGMENT_STREAM: u64 = 0xA06_0000;
+
+/// Write the training images at `chunk` of `set`, normalised, into `x`: as they are, or through
+/// `aug`, each image's draws from a generator of the run's `seed`, the `epoch` and the image's
+/// index (so an image is augmented afresh each epoch, and the same way whatever the batch).
+pub fn training_batch(
+    set: &ImageSet,
+    chunk: &[usize],
+    norm: &Normalize,
+    aug: Option<(&mut Augmenter, &mut Vec<f32>)>,
+    (seed, epoch): (u64, usize),
+    x: &mut Vec<f32>,
+) {
+    let len = set.image_len();
+    x.resize(chunk.len() * len, 0.0);
+    let Some((aug, pixels)) = aug else {
+        set.normalize_into(chunk, &norm.mean, &norm.std, x);
+        return;
+    };
+    pixels.resize(chunk.len() * len, 0.0);
+    let shape = (set.channels(), set.height(), set.width());
+    for (dst, &i) in pixels.chunks_exact_mut(len.max(1)).zip(chunk) {
+        let stream = AUGMENT_STREAM ^ ((epoch as u64) << 32) ^ i as u64;
+        aug.apply(
+            set.image(i),
+            shape,
+            &mut Rng::with_stream(seed, stream),
+            dst,
+        );
+    }
+    set.normalize_pixels(pixels, &norm.mean, &norm.std, x);
 }

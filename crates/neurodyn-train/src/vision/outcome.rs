@@ -28,6 +28,9 @@ pub(crate) fn validate(cfg: &VisionConfig) -> Result<()> {
     t.optimizer
         .validate()
         .map_err(|m| config("train.optimizer", m))?;
+    if let Some(a) = &t.augment {
+        a.validate().map_err(|(key, m)| config(&key, m))?;
+    }
     t.schedule
         .validate()
         .map_err(|m| config("train.schedule", m))

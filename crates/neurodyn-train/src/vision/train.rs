@@ -13,6 +13,7 @@ use crate::vision::eval::{self, Normalize};
 use crate::vision::files::{self, EvalInfo};
 use crate::vision::network::{self, VisionNet};
 use neurodyn_core::Rng;
+use neurodyn_data::Augmenter;
 use neurodyn_nn::Optimizer;
 use std::io::Write;
 use std::path::Path;
@@ -138,13 +139,19 @@ pub fn train_vision_with(
     let mut ws = neurodyn_nn::layers::StackWorkspace::default();
     let (mut grads, mut d_out, mut x) = (vec![0.0f32; n_params], Vec::new(), Vec::new());
     let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
+    let mut augmenter = t
+        .augment
+        .clone()
+        .filter(|a| !a.is_off())
+        .map(Augmenter::new);
+    let mut pixels = Vec::new();
     let mut step = 0u64;
     let start = Instant::now();
     for epoch in 1..=t.epochs {
         rng.shuffle(&mut train_idx);
         for chunk in train_idx.chunks(t.batch_size) {
-            x.resize(chunk.len() * train_set.image_len(), 0.0);
-            train_set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
+            let aug = augmenter.as_mut().map(|a| (a, &mut pixels));
+            data::training_batch(train_set, chunk, &norm, aug, (cfg.seed, epoch), &mut x);
             labels.clear();
             labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
             net.net.forward(&mut ws, &x, chunk.len(), true, t.threads);
