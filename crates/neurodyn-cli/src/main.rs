@@ -227,7 +227,10 @@ fn message(e: &anyhow::Error) -> String {
 /// `neurodyn train`: an image task (or a vision config) trains a CNN/MLP, anything else a
 /// recurrent network.
 fn train(a: train_cmd::TrainArgs) -> anyhow::Result<()> {
-    let vision = a.resume.is_none() && vision_cmd::wants_vision(&a)?;
+    let vision = match &a.resume {
+        Some(d) => neurodyn_train::vision::is_vision_run(d),
+        None => vision_cmd::wants_vision(&a)?,
+    };
     if a.check {
         return if vision {
             vision_cmd::check(&a)

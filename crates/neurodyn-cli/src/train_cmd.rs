@@ -178,15 +178,6 @@ pub fn train_with_progress(
 
 /// Run `neurodyn train` on a cognitive task (`main` sends image tasks to `vision_cmd::train`).
 pub fn run(a: TrainArgs) -> Result<PathBuf> {
-    if let Some(d) = &a.resume {
-        if neurodyn_train::vision::is_vision_run(d) {
-            anyhow::bail!(
-                "{} is a vision run: resume is not supported for vision runs yet; train it again \
-                 into a new --out",
-                d.display()
-            );
-        }
-    }
     let (cfg, dir, start) = match &a.resume {
         Some(d) => {
             let rd = RunDir::new(d);

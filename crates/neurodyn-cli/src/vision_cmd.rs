@@ -16,8 +16,8 @@ use crate::train_cmd::TrainArgs;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use neurodyn_train::vision::{
-    eval, is_image_task, is_vision_toml, load_vision_run, train_vision_with, ImageTask, NetKind,
-    VisionConfig,
+    eval, is_image_task, is_vision_toml, load_vision_run, resume_vision, train_vision_with,
+    ImageTask, NetKind, VisionConfig,
 };
 use std::path::PathBuf;
 
@@ -140,17 +140,33 @@ pub fn check(a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Train an image classifier with a progress bar; returns the run directory.
+/// Train an image classifier with a progress bar (or, with `--resume RUN`, continue one from
+/// its checkpoint); returns the run directory.
 pub fn train(a: &TrainArgs) -> Result<PathBuf> {
-    let cfg = resolve(a)?;
-    let dir = a.out.clone().unwrap_or_else(|| {
-        let task = ImageTask::parse(&cfg.task.name).map_or(cfg.task.name.as_str(), |t| t.name());
-        PathBuf::from(format!(
-            "runs/{task}-{}-s{}",
-            cfg.model.kind.name(),
-            cfg.seed
-        ))
-    });
+    let (cfg, dir) = match &a.resume {
+        Some(d) => {
+            if !d.join("checkpoint.safetensors").exists() {
+                eprintln!(
+                    "note: {} has no checkpoint; training starts from step 0",
+                    d.display()
+                );
+            }
+            (None, d.clone())
+        }
+        None => {
+            let cfg = resolve(a)?;
+            let dir = a.out.clone().unwrap_or_else(|| {
+                let task =
+                    ImageTask::parse(&cfg.task.name).map_or(cfg.task.name.as_str(), |t| t.name());
+                PathBuf::from(format!(
+                    "runs/{task}-{}-s{}",
+                    cfg.model.kind.name(),
+                    cfg.seed
+                ))
+            });
+            (Some(cfg), dir)
+        }
+    };
     let bar = if a.quiet {
         ProgressBar::hidden()
     } else {
@@ -161,16 +177,20 @@ pub fn train(a: &TrainArgs) -> Result<PathBuf> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let out = train_vision_with(cfg, &dir, a.force, |r| {
+    let progress = |r: &neurodyn_train::vision::VisionStep| {
         bar.set_length(r.total_steps);
         bar.set_position(r.step);
-        if r.step % 10 == 0 || r.step == r.total_steps {
+        if r.step.is_multiple_of(10) || r.step == r.total_steps {
             bar.set_message(format!(
                 "epoch {} loss {:.4} acc {:.2}",
                 r.epoch, r.loss, r.accuracy
             ));
         }
-    });
+    };
+    let out = match cfg {
+        Some(cfg) => train_vision_with(cfg, &dir, a.force, progress),
+        None => resume_vision(&dir, a.allow_config_change, progress),
+    };
     bar.finish_and_clear();
     let out = out?;
     println!(

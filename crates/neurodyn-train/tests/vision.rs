@@ -4,8 +4,8 @@
 use neurodyn_core::{NpArray, Npz};
 use neurodyn_train::checkpoint::read_tensors;
 use neurodyn_train::vision::{
-    default_layers, is_vision_toml, load_vision_run, prepare, train_vision, LayerConfig, NetKind,
-    VisionConfig,
+    default_layers, is_vision_toml, load_vision_run, prepare, resume_vision, train_vision,
+    LayerConfig, NetKind, VisionConfig,
 };
 use neurodyn_train::TrainError;
 use std::path::{Path, PathBuf};
@@ -425,4 +425,65 @@ fn tmp_train(text: &str) -> PathBuf {
     let d = tmp("aug-one");
     train_vision(parse(text), &d, |_| {}).expect("train");
     d
+}
+
+/// A run killed in mid-epoch (here: a panic in its step callback after step 7, with a
+/// checkpoint every 5 steps) and resumed ends with the same bits as one never stopped; so does
+/// a 1-epoch run resumed with `train.epochs = 2` (allowed explicitly) against a 2-epoch run,
+/// and a changed key is refused by name.
+#[test]
+fn resumed_runs_end_with_the_same_bits_as_uninterrupted_ones() {
+    let text = format!(
+        "{}checkpoint_every = 5\n[train.augment]\nrotation_deg = 5\n",
+        SHORT
+            .replace("max_train_images = 1000", "max_train_images = 320")
+            .replace("[eval]\nn_record = 40\n", "")
+    );
+    let text = format!("{text}[eval]\nn_record = 10\n");
+    let (whole, cut) = (tmp("resume-whole"), tmp("resume-cut"));
+    train_vision(parse(&text), &whole, |_| {}).expect("uninterrupted");
+    let killed = std::panic::catch_unwind(|| {
+        let _ = train_vision(parse(&text), &cut, |s| {
+            if s.step == 7 {
+                panic!("killed at step 7");
+            }
+        });
+    });
+    assert!(killed.is_err(), "the run was killed");
+    assert!(!cut.join("model.safetensors").exists());
+    assert_eq!(
+        metrics_without_time(&cut).len(),
+        1 + 7,
+        "rows up to the kill"
+    );
+    resume_vision(&cut, false, |_| {}).expect("resume");
+    let bytes = |d: &Path, f: &str| std::fs::read(d.join(f)).expect(f);
+    for f in ["model.safetensors", "activations.npz", "config.toml"] {
+        assert!(
+            bytes(&whole, f) == bytes(&cut, f),
+            "{f} differs after resuming"
+        );
+    }
+    assert_eq!(metrics_without_time(&whole), metrics_without_time(&cut));
+
+    // More epochs, allowed explicitly.
+    let one = text.replace("epochs = 2", "epochs = 1");
+    let longer = tmp("resume-longer");
+    train_vision(parse(&one), &longer, |_| {}).expect("one epoch");
+    std::fs::write(longer.join("config.toml"), parse(&text).to_toml()).expect("edit config");
+    let e = resume_vision(&longer, false, |_| {}).expect_err("not allowed");
+    assert!(e.to_string().contains("--allow-config-change"), "{e}");
+    resume_vision(&longer, true, |_| {}).expect("resume with 2 epochs");
+    assert!(bytes(&whole, "model.safetensors") == bytes(&longer, "model.safetensors"));
+    // Another learning rate is another run.
+    std::fs::write(
+        longer.join("config.toml"),
+        parse(&text.replace("lr = 0.002", "lr = 0.003")).to_toml(),
+    )
+    .expect("edit config");
+    let e = resume_vision(&longer, true, |_| {}).expect_err("lr changed");
+    assert!(e.to_string().contains("train.lr (0.002 → 0.003)"), "{e}");
+    for d in [whole, cut, longer] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }

@@ -388,6 +388,10 @@ pub struct VisionTrainConfig {
     /// Train on this many images spread evenly over the training set, which keeps the classes'
     /// proportions (0 = all): for quick runs and tests.
     pub max_train_images: usize,
+    /// Write `checkpoint.safetensors` every this many steps (absent: at the end of every
+    /// epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<u64>,
     /// Augmentation of the training images (`[train.augment]`: random affine, elastic,
     /// brightness/contrast, noise; see [`neurodyn_data::augment`]); none when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -404,6 +408,7 @@ impl Default for VisionTrainConfig {
             optimizer: OptimizerConfig::default(),
             threads: 1,
             max_train_images: 0,
+            checkpoint_every: None,
             augment: None,
         }
     }

@@ -19,18 +19,17 @@ use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::conv_rnn::{self, ConvRnnNet, Workspaces};
 use crate::vision::data::{self, ImageData};
+use crate::vision::epochs::{train_epochs, Begin, Trainable};
 use crate::vision::eval::{ClassScore, Normalize};
 use crate::vision::files::{self, EvalInfo, MODEL_FORMAT};
 use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
-use neurodyn_data::{Augmenter, ImageSet};
+use neurodyn_data::ImageSet;
 use neurodyn_nn::layers::{ConvCtrnnWorkspace, InitState};
-use neurodyn_nn::{Loss, LossTargets, Optimizer};
+use neurodyn_nn::{Loss, LossTargets};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
 
 /// Images per forward pass when scoring or recording.
 const CHUNK: usize = 100;
@@ -103,13 +102,38 @@ pub fn train(
     cfg: VisionConfig,
     dir: &Path,
     replace: bool,
+    on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
+    let lock = crate::claim::new_run(dir, replace)?;
+    fit(prepare(cfg)?, dir, lock, Begin::Fresh, on_step)
+}
+
+impl Trainable for ConvRnnNet {
+    type Workspace = Workspaces;
+    fn params_mut(&mut self) -> &mut Vec<f32> {
+        &mut self.params
+    }
+    fn loss_grad(
+        &mut self,
+        ws: &mut Workspaces,
+        x: &[f32],
+        labels: &[i64],
+        (threads, _step): (usize, u64),
+        grads: &mut [f32],
+    ) -> (f64, usize) {
+        ConvRnnNet::loss_grad(self, ws, x, labels, threads, grads)
+    }
+}
+
+/// Train a prepared conv-ctrnn in `dir` (claimed by `lock`; fresh or resumed), then save,
+/// score and record it.
+pub(crate) fn fit(
+    p: PreparedRnn,
+    dir: &Path,
+    mut lock: crate::claim::RunLock,
+    begin: Begin,
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
-    let mut lock = crate::claim::new_run(dir, replace)?;
-    let mut on_step = |s: &VisionStep| {
-        lock.beat();
-        on_step(s);
-    };
     let PreparedRnn {
         cfg,
         data,
@@ -117,55 +141,25 @@ pub fn train(
         norm,
         mut net,
         mut rng,
-    } = prepare(cfg)?;
+    } = p;
     let config_text = cfg.to_toml();
-    let mut metrics = files::start_run(dir, &config_text)?;
-    let metrics_path = dir.join("metrics.csv");
+    let trained = train_epochs(
+        &mut net,
+        &cfg,
+        &config_text,
+        dir,
+        (&data.train, &norm),
+        &mut train_idx,
+        &mut rng,
+        begin,
+        |s| {
+            lock.beat();
+            on_step(s);
+        },
+    )?;
+    let (step, train_seconds) = (trained.steps, trained.seconds);
     let t = &cfg.train;
     let train_set = &data.train;
-    let per_epoch = train_idx.len().div_ceil(t.batch_size) as u64;
-    let total_steps = per_epoch * t.epochs as u64;
-    let mut opt = Optimizer::new(t.optimizer.clone(), net.params.len());
-    let mut ws = Workspaces::default();
-    let (mut grads, mut x) = (vec![0.0f32; net.params.len()], Vec::new());
-    let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
-    let mut augmenter = t
-        .augment
-        .clone()
-        .filter(|a| !a.is_off())
-        .map(Augmenter::new);
-    let mut pixels = Vec::new();
-    let mut step = 0u64;
-    let start = Instant::now();
-    for epoch in 1..=t.epochs {
-        rng.shuffle(&mut train_idx);
-        for chunk in train_idx.chunks(t.batch_size) {
-            let aug = augmenter.as_mut().map(|a| (a, &mut pixels));
-            data::training_batch(train_set, chunk, &norm, aug, (cfg.seed, epoch), &mut x);
-            labels.clear();
-            labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
-            let (loss, correct) = net.loss_grad(&mut ws, &x, &labels, t.threads, &mut grads);
-            step += 1;
-            if !loss.is_finite() {
-                return Err(TrainError::NonFiniteLoss { epoch, step, loss });
-            }
-            let lr = t.schedule.lr(t.lr, step - 1, total_steps);
-            opt.update(&mut net.params, &grads, lr);
-            let r = VisionStep {
-                epoch,
-                step,
-                total_steps,
-                loss,
-                accuracy: correct as f64 / chunk.len() as f64,
-                lr,
-                wall_s: start.elapsed().as_secs_f64(),
-            };
-            writeln!(metrics, "{}", r.csv_row()).map_err(|e| io(&metrics_path, e))?;
-            on_step(&r);
-        }
-    }
-    let train_seconds = start.elapsed().as_secs_f64();
-    metrics.sync_all().map_err(|e| io(&metrics_path, e))?;
     let task = data.task.name();
     save_model(&dir.join("model.safetensors"), &net, task, &config_text)?;
     let all_test: Vec<usize> = (0..data.test.len()).collect();

@@ -2,7 +2,7 @@
 //! and the `metrics.csv` header. Every file is written to `NAME.tmp` and renamed into place.
 
 use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
-use crate::error::{file, io, Result, TrainError};
+use crate::error::{file, Result, TrainError};
 use crate::vision::eval::ClassScore;
 use crate::vision::network::VisionNet;
 use safetensors::{Dtype, SafeTensors};
@@ -12,19 +12,6 @@ use std::path::Path;
 /// `metrics.csv`'s header: one row per optimizer step (`step` counted from 1 over all epochs;
 /// `loss` and `accuracy` of that step's training batch; `wall_s` since training began).
 pub const METRICS_HEADER: &str = "epoch,step,loss,accuracy,lr,wall_s\n";
-
-/// Create `dir`, write its resolved `config.toml` and a `metrics.csv` header, and open the
-/// metrics for appending.
-pub(crate) fn start_run(dir: &Path, config_text: &str) -> Result<std::fs::File> {
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    write_atomic(&dir.join("config.toml"), config_text.as_bytes())?;
-    let metrics_path = dir.join("metrics.csv");
-    write_atomic(&metrics_path, METRICS_HEADER.as_bytes())?;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&metrics_path)
-        .map_err(|e| io(&metrics_path, e))
-}
 
 /// Save a vision run's `activations.npz` with what it is beside the layers: `format`
 /// ([`neurodyn_core::ACTIVATIONS_FORMAT`]), `task_name`, `seed` and `class_names`.

@@ -10,6 +10,7 @@
 //!                        `neurodyn train RUN/config.toml` re-runs it
 //!   metrics.csv          epoch,step,loss,accuracy,lr,wall_s: one row per optimizer step (the
 //!                        training batch's mean cross-entropy and accuracy)
+//!   checkpoint.safetensors  what `--resume` continues from (see [`epochs`])
 //!   model.safetensors    one f32 tensor per layer parameter, `{layer}.weight` / `{layer}.bias`
 //!                        with PyTorch's shapes (conv (out, in, k, k), linear (out, in));
 //!                        metadata: format, kind (cnn/mlp), task, layers, config
@@ -22,7 +23,10 @@
 //!                        int64
 //! ```
 //!
-//! Resuming is not supported (a run of the default CNN takes seconds).
+//! `checkpoint.safetensors` (weights, optimizer state, the generator and this epoch's image
+//! order) is written at the end of every epoch, or every `train.checkpoint_every` steps;
+//! [`resume_vision`] (`neurodyn train --resume RUN`) continues from it to the same bits as an
+//! uninterrupted run ([`epochs`]).
 //!
 //! ```no_run
 //! use neurodyn_train::vision::{train_vision, VisionConfig};
@@ -35,6 +39,7 @@ pub mod config;
 pub mod conv_rnn;
 pub mod conv_rnn_run;
 pub mod data;
+pub mod epochs;
 pub mod eval;
 pub mod files;
 pub mod network;
@@ -49,7 +54,8 @@ pub use data::{is_image_task, ImageTask, IMAGE_TASKS};
 pub use eval::{ClassRow, ClassScore, Normalize};
 pub use network::VisionNet;
 pub use train::{
-    load_vision_run, prepare, train_vision, train_vision_with, Prepared, VisionOutcome, VisionStep,
+    load_vision_run, prepare, resume_vision, train_vision, train_vision_with, Prepared,
+    VisionOutcome, VisionStep,
 };
 
 /// A user's vision config file, resolved: a `conv-ctrnn` file (or any file with `conv_ctrnn`,

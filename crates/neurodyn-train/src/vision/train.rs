@@ -2,22 +2,22 @@
 //!
 //! One [`Rng`] from `seed` initialises the weights (layer by layer, PyTorch's default uniform)
 //! and then shuffles the training images at the start of every epoch; the batches are the
-//! shuffled order cut into `batch_size` pieces. Each step: normalise the batch, forward,
-//! cross-entropy (mean over the batch), backward, one optimizer update. Nothing else draws random
-//! numbers, so a config and seed give the same bits every time.
+//! shuffled order cut into `batch_size` pieces. Each step: normalise (and augment) the batch,
+//! forward, cross-entropy (mean over the batch), backward, one optimizer update
+//! ([`crate::vision::epochs`], which also writes the checkpoints `--resume` continues from).
+//! Augmentation draws from streams of its own; nothing else draws random numbers, so a config
+//! and seed give the same bits every time.
 
 use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data::{self, ImageData};
+use crate::vision::epochs::{train_epochs, Begin, Trainable};
 use crate::vision::eval::{self, Normalize};
 use crate::vision::files::{self, EvalInfo};
 use crate::vision::network::{self, VisionNet};
 use neurodyn_core::Rng;
-use neurodyn_data::Augmenter;
-use neurodyn_nn::Optimizer;
-use std::io::Write;
+use neurodyn_nn::layers::StackWorkspace;
 use std::path::Path;
-use std::time::Instant;
 
 /// A resolved config with its images and its freshly initialised network.
 pub struct Prepared {
@@ -108,16 +108,75 @@ pub fn train_vision_with(
     cfg: VisionConfig,
     dir: &Path,
     replace: bool,
-    mut on_step: impl FnMut(&VisionStep),
+    on_step: impl FnMut(&VisionStep),
 ) -> Result<VisionOutcome> {
     if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
         return crate::vision::conv_rnn_run::train(cfg, dir, replace, on_step);
     }
-    let mut lock = crate::claim::new_run(dir, replace)?;
-    let mut on_step = |s: &VisionStep| {
-        lock.beat();
-        on_step(s);
-    };
+    let lock = crate::claim::new_run(dir, replace)?;
+    fit(prepare(cfg)?, dir, lock, Begin::Fresh, on_step)
+}
+
+/// Continue the vision run in `dir` from its `checkpoint.safetensors` (from the start when it
+/// has none) with its `config.toml`, then score it and write every file as [`train_vision`]
+/// does: the result is the same, bit for bit, as a run never stopped. A config changed since
+/// the checkpoint is refused, naming the keys, unless every change is one of
+/// [`crate::vision::epochs::RESUMABLE_VISION_CHANGES`] and `allow_changes`.
+pub fn resume_vision(
+    dir: &Path,
+    allow_changes: bool,
+    on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
+    let cfg = read_config(dir)?;
+    let lock = crate::claim::RunLock::claim(dir, &dir.display().to_string())?;
+    if cfg.model.kind == crate::vision::NetKind::ConvCtrnn {
+        return crate::vision::conv_rnn_run::fit(
+            crate::vision::conv_rnn_run::prepare(cfg)?,
+            dir,
+            lock,
+            Begin::Resume(allow_changes),
+            on_step,
+        );
+    }
+    fit(
+        prepare(cfg)?,
+        dir,
+        lock,
+        Begin::Resume(allow_changes),
+        on_step,
+    )
+}
+
+impl Trainable for VisionNet {
+    type Workspace = (StackWorkspace<f32>, Vec<f32>);
+    fn params_mut(&mut self) -> &mut Vec<f32> {
+        &mut self.net.params
+    }
+    fn loss_grad(
+        &mut self,
+        (ws, d_out): &mut Self::Workspace,
+        x: &[f32],
+        labels: &[i64],
+        (threads, _step): (usize, u64),
+        grads: &mut [f32],
+    ) -> (f64, usize) {
+        self.net.forward(ws, x, labels.len(), true, threads);
+        let (loss, correct) = self.net.cross_entropy(ws, labels, d_out);
+        if loss.is_finite() {
+            self.net.backward(ws, d_out, grads);
+        }
+        (loss, correct)
+    }
+}
+
+/// Train a prepared layer stack in `dir` (claimed by `lock`), then save, score and record it.
+fn fit(
+    p: Prepared,
+    dir: &Path,
+    mut lock: crate::claim::RunLock,
+    begin: Begin,
+    mut on_step: impl FnMut(&VisionStep),
+) -> Result<VisionOutcome> {
     let Prepared {
         cfg,
         data,
@@ -125,60 +184,23 @@ pub fn train_vision_with(
         norm,
         mut net,
         mut rng,
-    } = prepare(cfg)?;
+    } = p;
     let config_text = cfg.to_toml();
-    let mut metrics = files::start_run(dir, &config_text)?;
-    let metrics_path = dir.join("metrics.csv");
-
+    let trained = train_epochs(
+        &mut net,
+        &cfg,
+        &config_text,
+        dir,
+        (&data.train, &norm),
+        &mut train_idx,
+        &mut rng,
+        begin,
+        |s| {
+            lock.beat();
+            on_step(s);
+        },
+    )?;
     let t = &cfg.train;
-    let train_set = &data.train;
-    let per_epoch = train_idx.len().div_ceil(t.batch_size) as u64;
-    let total_steps = per_epoch * t.epochs as u64;
-    let n_params = net.net.params.len();
-    let mut opt = Optimizer::new(t.optimizer.clone(), n_params);
-    let mut ws = neurodyn_nn::layers::StackWorkspace::default();
-    let (mut grads, mut d_out, mut x) = (vec![0.0f32; n_params], Vec::new(), Vec::new());
-    let mut labels: Vec<i64> = Vec::with_capacity(t.batch_size);
-    let mut augmenter = t
-        .augment
-        .clone()
-        .filter(|a| !a.is_off())
-        .map(Augmenter::new);
-    let mut pixels = Vec::new();
-    let mut step = 0u64;
-    let start = Instant::now();
-    for epoch in 1..=t.epochs {
-        rng.shuffle(&mut train_idx);
-        for chunk in train_idx.chunks(t.batch_size) {
-            let aug = augmenter.as_mut().map(|a| (a, &mut pixels));
-            data::training_batch(train_set, chunk, &norm, aug, (cfg.seed, epoch), &mut x);
-            labels.clear();
-            labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
-            net.net.forward(&mut ws, &x, chunk.len(), true, t.threads);
-            let (loss, correct) = net.net.cross_entropy(&ws, &labels, &mut d_out);
-            step += 1;
-            if !loss.is_finite() {
-                return Err(TrainError::NonFiniteLoss { epoch, step, loss });
-            }
-            net.net.backward(&mut ws, &d_out, &mut grads);
-            let lr = t.schedule.lr(t.lr, step - 1, total_steps);
-            opt.update(&mut net.net.params, &grads, lr);
-            let r = VisionStep {
-                epoch,
-                step,
-                total_steps,
-                loss,
-                accuracy: correct as f64 / chunk.len() as f64,
-                lr,
-                wall_s: start.elapsed().as_secs_f64(),
-            };
-            writeln!(metrics, "{}", r.csv_row()).map_err(|e| io(&metrics_path, e))?;
-            on_step(&r);
-        }
-    }
-    let train_seconds = start.elapsed().as_secs_f64();
-    metrics.sync_all().map_err(|e| io(&metrics_path, e))?;
-
     let kind = cfg.model.kind.name();
     let task = data.task.name();
     files::save_model(
@@ -192,14 +214,14 @@ pub fn train_vision_with(
     let all_test: Vec<usize> = (0..data.test.len()).collect();
     let test = eval::score(&net, &data.test, &all_test, &norm, threads);
     train_idx.sort_unstable();
-    let train = eval::score(&net, train_set, &train_idx, &norm, threads);
+    let train = eval::score(&net, &data.train, &train_idx, &norm, threads);
     let info = EvalInfo {
         task,
         model: kind,
         seed: cfg.seed,
         epochs: t.epochs,
-        steps: step,
-        train_seconds,
+        steps: trained.steps,
+        train_seconds: trained.seconds,
         class_names: data.test.class_names(),
     };
     files::write_eval(&dir.join("eval.json"), &test, &train, &info)?;
@@ -212,19 +234,24 @@ pub fn train_vision_with(
         task: data.task,
         test,
         train,
-        train_seconds,
+        train_seconds: trained.seconds,
+    })
+}
+
+/// The `config.toml` of the run in `dir`.
+fn read_config(dir: &Path) -> Result<VisionConfig> {
+    let path = dir.join("config.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    VisionConfig::from_toml(&text).map_err(|message| TrainError::ConfigFile {
+        path: path.clone(),
+        message,
     })
 }
 
 /// Load the run in `dir`: its `config.toml`, its images, and `model.safetensors` into the
 /// network the config describes.
 pub fn load_vision_run(dir: &Path) -> Result<Prepared> {
-    let path = dir.join("config.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    let cfg = VisionConfig::from_toml(&text).map_err(|message| TrainError::ConfigFile {
-        path: path.clone(),
-        message,
-    })?;
+    let cfg = read_config(dir)?;
     let mut p = prepare(cfg)?;
     let model = dir.join("model.safetensors");
     if !model.exists() {
