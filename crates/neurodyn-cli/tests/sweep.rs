@@ -419,10 +419,21 @@ fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
             .iter()
             .any(|(i, v)| *i == id && matches!(*v, "holds" | "differs"))
     };
-    assert!(
-        tested("rdm-category-rises") && tested("dprime-1-vs-7"),
-        "{verdicts:?}"
-    );
-    assert!(out.join("runs/0000/analysis/rdm.json").exists());
+    for id in [
+        "rdm-category-rises",
+        "layer3-decoding",
+        "layer-predictivity",
+        "poisson-encoding",
+        "rotation-tuning",
+        "dprime-1-vs-7",
+    ] {
+        assert!(tested(id), "{id} untested: {verdicts:?}");
+    }
+    for f in ["rdm", "encoding", "tuning"] {
+        assert!(
+            out.join(format!("runs/0000/analysis/{f}.json")).exists(),
+            "{f}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -1,8 +1,8 @@
 //! Seed 000 ("Bridging ANNs and neuroscience"): the CNN its experiments 3–7 study, trained on the
 //! embedded MNIST digits (`sweeps/seed-000.toml`, 3 seeds), each experiment's claim tested with
 //! the analysis of the same name on every network (`rdm`, `predictivity`, `layer-decoding`,
-//! `dprime`). "Layer 3" is `fc1` (120 units), counting
-//! the two convolutions as layers 1 and 2.
+//! `encoding`, `tuning`, `dprime`). "Layer 3" is `fc1` (120 units; its ReLU's output `8_relu`
+//! where the seed reads activations), counting the two convolutions as layers 1 and 2.
 
 use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
 use crate::error::Result;
@@ -20,18 +20,6 @@ fn numbers(v: &Value) -> Vec<f64> {
     v.as_array()
         .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
         .unwrap_or_default()
-}
-
-/// A claim whose analysis neurodyn does not have yet.
-fn not_yet(id: &str, claim: &str, seed: &str, what: &str) -> Claim {
-    Claim {
-        id: id.into(),
-        claim: claim.into(),
-        seed: seed.into(),
-        ours: "–".into(),
-        verdict: Verdict::Untested,
-        criterion: format!("{what} is not in neurodyn yet (issue 22)"),
-    }
 }
 
 impl Reproduction for Seed000 {
@@ -67,6 +55,15 @@ impl Reproduction for Seed000 {
         let (mut unit2, mut best) = (Vec::new(), Vec::new());
         let (mut fc1, mut fc1_shuffled) = (Vec::new(), Vec::new());
         let (mut near, mut far, mut nearer) = (Vec::new(), Vec::new(), 0);
+        // Exp. 5a: fc1 unit 2's responses as counts (mean 10).
+        let (mut fano, mut poisson_best, mut poisson_kept, mut p_values) =
+            (Vec::new(), 0, 0, Vec::new());
+        // Exp. 6: every fc1 unit under rotation; unit 2 and the layer.
+        let (mut si2, mut tuned, mut narrow, mut units_n) = (Vec::new(), Vec::new(), Vec::new(), 0);
+        let fc1_units: String = (0..120)
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         for (k, r) in done.iter().enumerate() {
             let run = dir.join(&r.dir);
             let rdm = analysis_json(&run, "rdm", &[])?;
@@ -122,8 +119,57 @@ impl Reproduction for Seed000 {
                 far.push(b);
                 nearer += usize::from(a > b);
             }
+            let enc = analysis_json(&run, "encoding", &["--layer", "8_relu", "--unit", "2"])?;
+            let e = &enc["result"];
+            fano.push(e["fano"].as_f64().unwrap_or(f64::NAN));
+            poisson_best += usize::from(e["best_aic"] == "poisson");
+            let p = e["chi_square"]["p_value"].as_f64().unwrap_or(f64::NAN);
+            poisson_kept += usize::from(p >= 0.05);
+            p_values.push(p);
+            let tun = analysis_json(
+                &run,
+                "tuning",
+                &[
+                    "--layer",
+                    "8_relu",
+                    "--units",
+                    &fc1_units,
+                    "--transform",
+                    "rotation",
+                ],
+            )?;
+            let units = tun["result"]["units"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let si: Vec<f64> = units
+                .iter()
+                .map(|u| u["selectivity_index"].as_f64().unwrap_or(f64::NAN))
+                .collect();
+            if let Some(v) = si.get(2) {
+                si2.push(*v);
+            }
+            units_n = si.len();
+            tuned.push(si.iter().filter(|&&v| v >= 0.5).count() as f64);
+            narrow.push(
+                units
+                    .iter()
+                    .filter(|u| {
+                        u["circular"]["circular_variance"]
+                            .as_f64()
+                            .is_some_and(|c| c <= 0.5)
+                    })
+                    .count() as f64,
+            );
             if k == 0 {
-                for f in ["rdm", "dprime", "layer_decoding", "predictivity"] {
+                for f in [
+                    "rdm",
+                    "dprime",
+                    "layer_decoding",
+                    "predictivity",
+                    "encoding",
+                    "tuning",
+                ] {
                     let png = run.join(format!("figures/{f}.png"));
                     if png.exists() {
                         figures.push(png);
@@ -187,18 +233,54 @@ impl Reproduction for Seed000 {
                             in every network"
                     .into(),
             },
-            not_yet(
-                "poisson-encoding",
-                "A layer-3 unit's activations follow a Poisson distribution",
-                "neuron 2 of layer 3 fits a Poisson well (exp. 5a, fig. 5a)",
-                "the encoding fit",
-            ),
-            not_yet(
-                "rotation-tuning",
-                "A layer-3 unit is tuned to the rotation of the digit",
-                "distinct peaks at specific angles (exp. 6, fig. 5b)",
-                "rotation tuning",
-            ),
+            Claim {
+                id: "poisson-encoding".into(),
+                claim: "A layer-3 unit's activations follow a Poisson distribution".into(),
+                seed: "neuron 2 of layer 3 fits a Poisson well (exp. 5a, fig. 5a)".into(),
+                ours: format!(
+                    "unit 2 of fc1: Fano factor {}; the Poisson has the lowest AIC in \
+                     {poisson_best} of {n}, and χ² keeps it (p ≥ 0.05) in {poisson_kept} of {n} \
+                     (p {})",
+                    mean_sd_text(&fano, 1),
+                    p_values
+                        .iter()
+                        .map(|&p| if p < 1e-3 {
+                            "< 0.001".to_string()
+                        } else {
+                            format!("{p:.3}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                verdict: Verdict::of(
+                    (!fano.is_empty()).then_some(poisson_best == n && poisson_kept == n),
+                ),
+                criterion: "unit 2 of fc1 (after its ReLU) on 500 held-out images, its activations \
+                            scaled to counts with mean 10 (k = round(a·S)); Poisson, Gaussian and \
+                            gamma fitted by maximum likelihood: the Poisson must have the lowest \
+                            AIC and Pearson's χ² must not reject it at 0.05, in every network"
+                    .into(),
+            },
+            Claim {
+                id: "rotation-tuning".into(),
+                claim: "A layer-3 unit is tuned to the rotation of the digit".into(),
+                seed: "distinct peaks at specific angles (exp. 6, fig. 5b)".into(),
+                ours: format!(
+                    "selectivity index of unit 2: {}; units of fc1 with an index ≥ 0.5: {} of \
+                     {units_n}, with one narrow peak (circular variance ≤ 0.5): {}",
+                    mean_sd_text(&si2, 2),
+                    mean_sd_text(&tuned, 0),
+                    mean_sd_text(&narrow, 0)
+                ),
+                verdict: Verdict::of(
+                    (!tuned.is_empty()).then(|| tuned.iter().all(|&t| t >= 1.0)),
+                ),
+                criterion: "500 held-out digits rotated 0…345° in 15° steps; a unit's tuning curve \
+                            is its mean response (after fc1's ReLU) at each angle, its selectivity \
+                            index (max − min)/(max + min); tuned means ≥ 0.5 (peak at least 3× the \
+                            trough); some unit of fc1 is tuned in every network"
+                    .into(),
+            },
             Claim {
                 id: "dprime-1-vs-7".into(),
                 claim: "A layer-3 unit separates the digits 1 and 7 strongly".into(),
