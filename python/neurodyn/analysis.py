@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from . import _neurodyn
@@ -54,6 +55,8 @@ def compare(
     bootstrap: int = 0,
     seed: int = 0,
     alpha: float = 1.0,
+    alphas: Sequence[float] = (),
+    pls_components: int | None = None,
 ) -> dict[str, Any]:
     """Compare two response sets, ``(condition, feature)`` or ``(condition, repeat, feature)``
     with the same conditions in the same order (a model layer and recorded neurons, say), as
@@ -64,7 +67,9 @@ def compare(
     ``rdm``: ``correlation``, ``euclidean``, ``cosine``, ``poisson``, ``mahalanobis``,
     ``crossnobis`` (the last two need repeats). ``rsa_method``: ``whitened-pearson``,
     ``whitened-cosine``, ``pearson``, ``spearman``, ``kendall``, ``rho-a``, ``cosine``.
-    ``bootstrap``: resamples of the conditions (seeded) for a 95 % interval.
+    ``bootstrap``: resamples of the conditions (seeded) for a 95 % interval. Predictivity:
+    ``alpha`` is the ridge penalty; ``alphas`` (e.g. ``(0.1, 1, 10)``) chooses it in each fold by
+    leave-one-out as scikit-learn's ``RidgeCV``; ``pls_components=K`` fits PLS regression instead.
 
     Returns ``score``, ``what``, ``n_conditions``, ``bootstrap`` (``low``, ``high``, … or
     ``None``) and ``warnings`` (also raised as Python warnings).
@@ -84,6 +89,8 @@ def compare(
             bootstrap,
             seed,
             alpha,
+            [float(v) for v in alphas],
+            pls_components,
         )
     )
     for w in out.get("warnings", []):

@@ -141,6 +141,21 @@ def test_compare_arrays_as_the_cli_does(cli: Path, tmp_path: Path) -> None:
             capture_output=True,
         )
         assert json.loads(j.read_text())["score"] == got["score"], method
+    # The predictivity's regression: a chosen penalty and PLS, as the CLI's flags give them.
+    for kwargs, flags in (
+        ({"alphas": (0.1, 1.0, 10.0)}, ["--alphas", "0.1,1,10"]),
+        ({"pls_components": 2}, ["--pls-components", "2"]),
+    ):
+        got = neurodyn.analysis.compare(a, b, method="predictivity", **kwargs)
+        j = tmp_path / "p.json"
+        subprocess.run(
+            [str(cli), "compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz"),
+             "--method", "predictivity", "--json", str(j), *flags],
+            check=True,
+            capture_output=True,
+        )
+        assert json.loads(j.read_text())["score"] == got["score"], kwargs
+        assert 0.0 < got["score"] <= 1.0, kwargs
     assert neurodyn.analysis.cka(a, a) == pytest.approx(1.0)
     s = neurodyn.analysis.rsa(a, b, rsa_method="spearman", bootstrap=50, seed=3)
     assert -1.0 <= s <= 1.0

@@ -6,7 +6,7 @@
 //! neurodyn compare A.npz B.npz [--method rsa|cka|predictivity] [--key NAME | --key-a A --key-b B]
 //!                  [--rdm correlation|euclidean|cosine|poisson|mahalanobis|crossnobis]
 //!                  [--rsa-method whitened-pearson|spearman|…] [--bootstrap N --seed S]
-//!                  [--alpha 1 | --pls-components K]
+//!                  [--alpha 1 | --alphas 0.1,1,10 | --pls-components K]
 //!                  [--json OUT]
 //! ```
 
@@ -52,8 +52,12 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,
     /// Use PLS regression with this many components instead of ridge (predictivity).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "alphas")]
     pub pls_components: Option<usize>,
+    /// Choose the ridge penalty among these in each fold by leave-one-out, as scikit-learn's
+    /// RidgeCV (predictivity), e.g. 0.1,1,10.
+    #[arg(long, value_delimiter = ',')]
+    pub alphas: Vec<f64>,
     /// Write the result as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -69,6 +73,7 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         seed: a.seed,
         alpha: a.alpha,
         pls_components: a.pls_components,
+        alphas: a.alphas.clone(),
     };
     let c = compare_files(
         &a.a,

@@ -174,6 +174,33 @@ fn rsa_cka_and_predictivity_of_related_sets() {
         "{}",
         text(&o)
     );
+    // The penalty chosen by leave-one-out among three, and PLS: their own scores, said in
+    // the result's description.
+    for (flags, said) in [
+        (["--alphas", "0.001,1,1000"], "leave-one-out"),
+        (["--pls-components", "2"], "PLS"),
+    ] {
+        let mut args = vec!["compare", path(&a), path(&b), "--method", "predictivity"];
+        args.extend(flags);
+        args.extend(["--json", path(&out)]);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        let j = json(&out);
+        assert!(j["score"].as_f64().expect("r") > 0.5, "{flags:?}: {j}");
+        assert!(j.to_string().contains(said), "{flags:?}: {j}");
+    }
+    let o = run(&[
+        "compare",
+        path(&a),
+        path(&b),
+        "--method",
+        "predictivity",
+        "--alphas",
+        "1",
+        "--pls-components",
+        "2",
+    ]);
+    assert!(!o.status.success(), "--alphas with --pls-components");
     let _ = std::fs::remove_dir_all(&d);
 }
 

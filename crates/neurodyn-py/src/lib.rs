@@ -609,7 +609,7 @@ fn value_enum<T: clap::ValueEnum>(what: &str, v: &str) -> PyResult<T> {
 /// feature)`, the same conditions in the same order) as `neurodyn compare` does; returns its JSON
 /// (score, bootstrap interval, warnings).
 #[pyfunction]
-#[pyo3(signature = (a, b, method="rsa", rdm="correlation", rsa_method="whitened-pearson", bootstrap=0, seed=0, alpha=1.0))]
+#[pyo3(signature = (a, b, method="rsa", rdm="correlation", rsa_method="whitened-pearson", bootstrap=0, seed=0, alpha=1.0, alphas=Vec::new(), pls_components=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
@@ -621,6 +621,8 @@ fn compare<'py>(
     bootstrap: usize,
     seed: u64,
     alpha: f64,
+    alphas: Vec<f64>,
+    pls_components: Option<usize>,
 ) -> PyResult<String> {
     use neurodyn_report::analyses::rsa::RsaMethodArg;
     use neurodyn_report::compare::{CompareMethod, CompareOptions, CompareRdm, ResponseSet};
@@ -645,7 +647,8 @@ fn compare<'py>(
         bootstrap,
         seed,
         alpha,
-        pls_components: None,
+        pls_components,
+        alphas,
     };
     py.detach(|| {
         guarded(|| {

@@ -59,7 +59,7 @@ impl CompareRdm {
 }
 
 /// How to compare.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompareOptions {
     /// What to compute.
     pub method: CompareMethod,
@@ -75,6 +75,9 @@ pub struct CompareOptions {
     pub alpha: f64,
     /// PLS regression with this many components instead of ridge (predictivity).
     pub pls_components: Option<usize>,
+    /// Ridge only: choose the penalty among these in each fold by leave-one-out (predictivity;
+    /// empty: `alpha`).
+    pub alphas: Vec<f64>,
 }
 
 impl Default for CompareOptions {
@@ -87,6 +90,7 @@ impl Default for CompareOptions {
             seed: 0,
             alpha: 1.0,
             pls_components: None,
+            alphas: Vec::new(),
         }
     }
 }
@@ -280,6 +284,7 @@ pub fn compare_sets(sa: &ResponseSet, sb: &ResponseSet, o: &CompareOptions) -> R
                 folds: PredictivityConfig::default().folds.min(n),
                 alpha: o.alpha,
                 model: crate::analyses::predictivity::regression(o.pls_components),
+                alphas: o.alphas.clone(),
                 max_units: 0,
                 seed: o.seed,
                 ..PredictivityConfig::default()
