@@ -147,7 +147,9 @@ pub fn train_vision_with(
             train_set.normalize_into(chunk, &norm.mean, &norm.std, &mut x);
             labels.clear();
             labels.extend(chunk.iter().map(|&i| i64::from(train_set.labels()[i])));
-            net.net.forward(&mut ws, &x, chunk.len(), true, t.threads);
+            let seed = network::step_seed(cfg.seed, step);
+            net.net
+                .forward_train(&mut ws, &x, chunk.len(), t.threads, seed);
             let (loss, correct) = net.net.cross_entropy(&ws, &labels, &mut d_out);
             step += 1;
             if !loss.is_finite() {
