@@ -101,7 +101,10 @@ fn conv(s: Shape, o: usize, k: (usize, usize), st: (usize, usize), p: (usize, us
     Conv2d::new(s, o, k, st, p, (1, 1), true).expect("conv")
 }
 
-fn cases() -> Vec<(&'static str, Box<dyn Layer<f64>>, usize, bool, Vec<f64>)> {
+/// A gradient-check case: name, layer, batch, training, buffers.
+type Case = (&'static str, Box<dyn Layer<f64>>, usize, bool, Vec<f64>);
+
+fn cases() -> Vec<Case> {
     let bn = |s: Shape| Box::new(BatchNorm::new(s, 0.1, 1e-5).expect("bn"));
     vec![
         ("bn1d train", bn([5, 1, 1]), 4, true, running(5)),

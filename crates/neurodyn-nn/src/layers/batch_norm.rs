@@ -121,7 +121,7 @@ impl BatchNorm {
             }
         }
         if let Some(r) = running {
-            r[2 * ch] = r[2 * ch] + T::c(1.0);
+            r[2 * ch] += T::c(1.0);
         }
     }
 

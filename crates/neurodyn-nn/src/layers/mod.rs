@@ -150,8 +150,9 @@ pub trait Layer<T: Real>: Send + Sync {
     ) {
         self.forward(params, x, y, scratch, ctx);
     }
-    /// [`Layer::backward`] of a layer with state buffers, given the buffers its forward pass
-    /// read (before any update).
+    /// [`Layer::backward`] of a layer with state buffers, given the buffers as its forward pass
+    /// left them (in evaluation, the ones it read; a training pass's backward must not need the
+    /// values before its update: batch norm's uses the batch statistics).
     #[allow(clippy::too_many_arguments)]
     fn backward_buffered(
         &self,

@@ -84,13 +84,11 @@ pub fn resolve_layers(model: &VisionModelConfig, n_classes: usize) -> Result<Vec
                     return Err(config(&format!("{key}.eps"), format!("{eps} must be > 0")));
                 }
             }
-            LayerConfig::Dropout { p } => {
-                if !(0.0..1.0).contains(p) {
-                    return Err(config(
-                        &format!("{key}.p"),
-                        format!("{p} is not a probability in [0, 1) (dropout layer {i})"),
-                    ));
-                }
+            LayerConfig::Dropout { p } if !(0.0..1.0).contains(p) => {
+                return Err(config(
+                    &format!("{key}.p"),
+                    format!("{p} is not a probability in [0, 1) (dropout layer {i})"),
+                ));
             }
             _ => {}
         }
