@@ -2,15 +2,16 @@
 //!
 //! Golden values come from `tests/golden/nn/make_layers_golden.py` (float64): each case's
 //! output and its gradients to the input and the parameters, for closed-form inputs, parameters
-//! and output gradients that this file rebuilds. Every case runs in f64 (to 1e-12) and in f32
+//! and output gradients that this file rebuilds; batch norm's also the buffers after the pass
+//! (training) or the running statistics it was given (evaluation). Every case runs in f64 (to 1e-12) and in f32
 //! (to 1e-5 of the largest magnitude, on the engine's f32 kernels). The gradient checks compare
 //! every parameter and every input entry of each layer with central differences of
 //! `L = Σ y ⊙ g` in f64.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
-    numel, Act, Conv2d, FeedForward, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear, Pool2d,
-    PoolKind, Shape, StackWorkspace,
+    numel, Act, BatchNorm, Conv2d, FeedForward, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear,
+    Pool2d, PoolKind, Shape, StackWorkspace, WeightNorm,
 };
 use neurodyn_nn::{Activation, Real};
 use serde::Deserialize;
@@ -35,6 +36,8 @@ struct Spec {
     k: usize,
     #[serde(default)]
     pool_stride: usize,
+    #[serde(default)]
+    weight_norm: bool,
 }
 
 #[derive(Deserialize)]
@@ -42,16 +45,32 @@ struct Case {
     name: String,
     spec: Spec,
     batch: usize,
+    /// PyTorch's shape of one sample (`(n,)` for a feature vector, the engine's `(n, 1, 1)`).
+    #[serde(deserialize_with = "padded")]
     in_shape: Shape,
     out_shape: Vec<usize>,
     y: Vec<f64>,
     dx: Vec<f64>,
     d_params: Vec<f64>,
+    /// Batch norm: the mode, and the buffers before and after the pass.
+    #[serde(default)]
+    training: Option<bool>,
+    #[serde(default)]
+    buffers_in: Vec<f64>,
+    #[serde(default)]
+    buffers_out: Vec<f64>,
 }
 
 #[derive(Deserialize)]
 struct Golden {
     cases: Vec<Case>,
+}
+
+fn padded<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+    let v = Vec::<usize>::deserialize(d)?;
+    let mut s = [1; 3];
+    s[..v.len().min(3)].copy_from_slice(&v[..v.len().min(3)]);
+    Ok(s)
 }
 
 fn build(s: &Spec, in_shape: Shape) -> Box<dyn Layer<f64>> {
@@ -60,20 +79,26 @@ fn build(s: &Spec, in_shape: Shape) -> Box<dyn Layer<f64>> {
 
 fn build_t<T: Real>(s: &Spec, in_shape: Shape) -> Box<dyn Layer<T>> {
     let pair = |v: [usize; 2]| (v[0], v[1]);
+    let conv = || {
+        Conv2d::new(
+            in_shape,
+            s.out,
+            pair(s.kernel),
+            pair(s.stride),
+            pair(s.padding),
+            pair(s.dilation),
+            s.bias,
+        )
+        .expect("valid conv")
+    };
     match s.kind.as_str() {
+        "linear" if s.weight_norm => {
+            Box::new(WeightNorm::new(Linear::new(in_shape, s.out, s.bias)))
+        }
         "linear" => Box::new(Linear::new(in_shape, s.out, s.bias)),
-        "conv2d" => Box::new(
-            Conv2d::new(
-                in_shape,
-                s.out,
-                pair(s.kernel),
-                pair(s.stride),
-                pair(s.padding),
-                pair(s.dilation),
-                s.bias,
-            )
-            .expect("valid conv"),
-        ),
+        "conv2d" if s.weight_norm => Box::new(WeightNorm::new(conv())),
+        "conv2d" => Box::new(conv()),
+        "batchnorm" => Box::new(BatchNorm::new(in_shape, 0.1, 1e-5).expect("bn")),
         "maxpool2d" => {
             Box::new(Pool2d::new(PoolKind::Max, in_shape, s.k, s.pool_stride).expect("pool"))
         }
@@ -97,12 +122,14 @@ fn golden() -> Golden {
     serde_json::from_str(&text).expect("parse layers.json")
 }
 
-/// Output, input gradient and parameter gradient of one case in `T`, as f64.
-fn run<T: Real>(layer: &dyn Layer<T>, c: &Case) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// Output, input gradient, parameter gradient and buffers after the pass of one case in `T`, as
+/// f64.
+fn run<T: Real>(layer: &dyn Layer<T>, c: &Case) -> [Vec<f64>; 4] {
     let ctx = LayerCtx {
         batch: c.batch,
-        training: true,
+        training: c.training.unwrap_or(true),
         threads: 1,
+        seed: 0,
     };
     let t = |v: Vec<f64>| v.into_iter().map(T::c).collect::<Vec<T>>();
     let x = t(seq(c.batch * numel(c.in_shape), |i| {
@@ -113,11 +140,14 @@ fn run<T: Real>(layer: &dyn Layer<T>, c: &Case) -> (Vec<f64>, Vec<f64>, Vec<f64>
     let dy = t(seq(n_out, |i| (0.19 * i + 0.5).sin()));
     let mut y = vec![T::c(0.0); n_out];
     let mut scratch = Vec::new();
-    layer.forward(&params, &x, &mut y, &mut scratch, ctx);
+    let mut buffers = t(c.buffers_in.clone());
+    let before = buffers.clone();
+    layer.forward_buffered(&params, &mut buffers, &x, &mut y, &mut scratch, ctx);
     let mut dx = vec![T::c(9.0); x.len()];
     let mut dp = vec![T::c(9.0); params.len()];
-    layer.backward(
+    layer.backward_buffered(
         &params,
+        &before,
         &x,
         &y,
         &dy,
@@ -127,7 +157,7 @@ fn run<T: Real>(layer: &dyn Layer<T>, c: &Case) -> (Vec<f64>, Vec<f64>, Vec<f64>
         ctx,
     );
     let f = |v: Vec<T>| v.into_iter().map(|a| a.f()).collect::<Vec<f64>>();
-    (f(y), f(dx), f(dp))
+    [f(y), f(dx), f(dp), f(buffers)]
 }
 
 fn max_rel(got: &[f64], want: &[f64]) -> f64 {
@@ -142,7 +172,7 @@ fn max_rel(got: &[f64], want: &[f64]) -> f64 {
 #[test]
 fn layers_match_pytorch_in_f64_and_f32() {
     let g = golden();
-    assert!(g.cases.len() >= 10);
+    assert!(g.cases.len() >= 19);
     for c in &g.cases {
         let layer = build(&c.spec, c.in_shape);
         assert_eq!(
@@ -156,11 +186,13 @@ fn layers_match_pytorch_in_f64_and_f32() {
             "{}: output shape",
             c.name
         );
-        let (y, dx, dp) = run(&*layer, c);
+        assert_eq!(layer.n_buffers(), c.buffers_in.len(), "{}: buffers", c.name);
+        let [y, dx, dp, buf] = run(&*layer, c);
         for (what, got, want) in [
             ("y", &y, &c.y),
             ("dx", &dx, &c.dx),
             ("d_params", &dp, &c.d_params),
+            ("buffers", &buf, &c.buffers_out),
         ] {
             if want.is_empty() {
                 assert!(got.is_empty(), "{}: {what} should be empty", c.name);
@@ -170,11 +202,12 @@ fn layers_match_pytorch_in_f64_and_f32() {
             assert!(e < 1e-12, "{} f64: {what} differs by {e:e}", c.name);
         }
         let layer32 = build_t::<f32>(&c.spec, c.in_shape);
-        let (y, dx, dp) = run(&*layer32, c);
+        let [y, dx, dp, buf] = run(&*layer32, c);
         for (what, got, want) in [
             ("y", &y, &c.y),
             ("dx", &dx, &c.dx),
             ("d_params", &dp, &c.d_params),
+            ("buffers", &buf, &c.buffers_out),
         ] {
             if !want.is_empty() {
                 let e = max_rel(got, want);
@@ -190,6 +223,7 @@ fn loss(layer: &dyn Layer<f64>, params: &[f64], x: &[f64], g: &[f64], batch: usi
         batch,
         training: true,
         threads: 1,
+        seed: 0,
     };
     let mut y = vec![0.0; g.len()];
     layer.forward(params, x, &mut y, &mut Vec::new(), ctx);
@@ -206,6 +240,7 @@ fn grad_check(name: &str, layer: &dyn Layer<f64>, batch: usize, rng: &mut Rng) {
         batch,
         training: true,
         threads: 1,
+        seed: 0,
     };
     let mut params = layer.init_params(rng);
     assert_eq!(params.len(), layer.n_params(), "{name}: init length");
@@ -321,6 +356,7 @@ fn max_pool_propagates_nan_and_sends_its_gradient_to_the_first_maximum() {
         batch: 1,
         training: true,
         threads: 1,
+        seed: 0,
     };
     // Window 0 holds a tie (3 at offsets 1 and 4: the first wins), window 1 a NaN.
     let x = [1.0, 3.0, 0.5, f64::NAN, 3.0, 2.0, 9.0, 1.0];
@@ -370,6 +406,7 @@ fn conv_on_several_threads_matches_one_thread() {
             batch,
             training: true,
             threads,
+            seed: 0,
         };
         let mut scratch = Vec::new();
         let mut y = vec![0.0f32; n_out];

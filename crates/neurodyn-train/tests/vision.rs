@@ -428,7 +428,8 @@ fn tmp_train(text: &str) -> PathBuf {
 }
 
 /// A run killed in mid-epoch (here: a panic in its step callback after step 7, with a
-/// checkpoint every 5 steps) and resumed ends with the same bits as one never stopped; so does
+/// checkpoint every 5 steps) and resumed ends with the same bits as one never stopped, batch
+/// norm's running statistics, dropout and augmentation included; so does
 /// a 1-epoch run resumed with `train.epochs = 2` (allowed explicitly) against a 2-epoch run,
 /// and a changed key is refused by name.
 #[test]
@@ -439,7 +440,14 @@ fn resumed_runs_end_with_the_same_bits_as_uninterrupted_ones() {
             .replace("max_train_images = 1000", "max_train_images = 320")
             .replace("[eval]\nn_record = 40\n", "")
     );
-    let text = format!("{text}[eval]\nn_record = 10\n");
+    // Batch norm (running statistics in the checkpoint), dropout (masks from the step) and
+    // weight norm.
+    let text = format!(
+        "{text}[eval]\nn_record = 10\n[model]\nkind = \"cnn\"\nlayers = [\n\
+         {{ kind = \"conv2d\", out = 4, kernel = 3, stride = 2, padding = 1, weight_norm = true }},\n\
+         {{ kind = \"batchnorm\" }},\n{{ kind = \"relu\" }},\n{{ kind = \"flatten\" }},\n\
+         {{ kind = \"dropout\", p = 0.2 }},\n{{ kind = \"linear\", out = 10 }},\n]\n"
+    );
     let (whole, cut) = (tmp("resume-whole"), tmp("resume-cut"));
     train_vision(parse(&text), &whole, |_| {}).expect("uninterrupted");
     let killed = std::panic::catch_unwind(|| {

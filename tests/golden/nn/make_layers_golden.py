@@ -6,6 +6,13 @@ Inputs, parameters and output gradients are closed-form sequences, so the Rust t
 without reading arrays: x[i] = sin(0.37 i + 0.11), θ[i] = 0.3 cos(0.23 i + 0.7) (weight then
 bias, PyTorch's layouts), dy[i] = sin(0.19 i + 0.5). Everything in float64. For each case the
 file holds the output y, and dx, d_weight, d_bias from backpropagating dy (sum(y * dy)).
+
+Batch norm cases (BatchNorm1d over (N, C), BatchNorm2d over (N, C, H, W)) run in training mode
+from PyTorch's initial buffers, recording the buffers after the step (running_mean, running_var,
+num_batches_tracked), or in evaluation mode from the closed-form running statistics
+running_mean[c] = 0.2 sin(c + 1), running_var[c] = 0.5 + 0.3 c. Weight-normalised layers
+(torch.nn.utils.weight_norm, dim=0) take θ in the engine's order weight_g, weight_v, bias, and
+report their gradients in that order.
 """
 import json
 import math
@@ -33,9 +40,9 @@ def dys(n):
     return seq(n, lambda i: math.sin(0.19 * i + 0.5))
 
 
-def case(name, layer, batch, in_shape, spec):
+def case(name, layer, batch, in_shape, spec, params=None, training=None, buffers=None):
     x = xs(batch * math.prod(in_shape)).reshape(batch, *in_shape).requires_grad_(True)
-    params = list(layer.parameters())
+    params = list(layer.parameters()) if params is None else params
     n_params = sum(p.numel() for p in params)
     theta = thetas(n_params)
     with torch.no_grad():
@@ -43,6 +50,16 @@ def case(name, layer, batch, in_shape, spec):
         for p in params:
             p.copy_(theta[off:off + p.numel()].reshape(p.shape))
             off += p.numel()
+    bufs = list(layer.buffers())
+    if buffers is not None:
+        with torch.no_grad():
+            off = 0
+            for b in bufs:
+                b.copy_(torch.tensor(buffers[off:off + b.numel()]).reshape(b.shape))
+                off += b.numel()
+    if training is not None:
+        layer.train(training)
+    buffers_in = [v for b in bufs for v in b.double().flatten().tolist()]
     y = layer(x)
     dy = dys(y.numel()).reshape(y.shape)
     (y * dy).sum().backward()
@@ -56,7 +73,23 @@ def case(name, layer, batch, in_shape, spec):
         "dx": x.grad.flatten().tolist(),
         "d_params": [v for p in params for v in p.grad.flatten().tolist()],
     }
+    if training is not None:
+        out["training"] = training
+        out["buffers_in"] = buffers_in
+        out["buffers_out"] = [v for b in bufs for v in b.double().flatten().tolist()]
     return out
+
+
+def running(c):
+    """Closed-form running statistics of c channels, then num_batches_tracked."""
+    return ([0.2 * math.sin(i + 1) for i in range(c)] + [0.5 + 0.3 * i for i in range(c)]
+            + [7.0])
+
+
+def wn(layer):
+    layer = torch.nn.utils.weight_norm(layer, dim=0)
+    params = [layer.weight_g, layer.weight_v] + ([layer.bias] if layer.bias is not None else [])
+    return layer, params
 
 
 cases = [
@@ -82,8 +115,62 @@ cases = [
     case("global_avgpool", nn.AdaptiveAvgPool2d(1), 2, (3, 4, 5), {"kind": "global-avgpool"}),
     case("relu", nn.ReLU(), 2, (2, 3, 3), {"kind": "relu"}),
     case("tanh", nn.Tanh(), 1, (3, 2, 2), {"kind": "tanh"}),
+    case("batchnorm1d_train", nn.BatchNorm1d(5), 4, (5,), {"kind": "batchnorm"}, training=True),
+    case("batchnorm2d_train", nn.BatchNorm2d(3), 3, (3, 4, 5), {"kind": "batchnorm"},
+         training=True),
+    case("batchnorm1d_eval", nn.BatchNorm1d(4), 3, (4,), {"kind": "batchnorm"},
+         training=False, buffers=running(4)),
+    case("batchnorm2d_eval", nn.BatchNorm2d(2), 2, (2, 3, 3), {"kind": "batchnorm"},
+         training=False, buffers=running(2)),
 ]
-out = {"torch": torch.__version__, "cases": cases}
+lin_wn, lin_wn_params = wn(nn.Linear(12, 5))
+lin_wn_nb, lin_wn_nb_params = wn(nn.Linear(6, 3, bias=False))
+conv_wn, conv_wn_params = wn(nn.Conv2d(2, 3, 3, padding=1))
+conv_wn_s, conv_wn_s_params = wn(nn.Conv2d(2, 4, (3, 2), stride=(2, 1), padding=(1, 2),
+                                           dilation=(1, 2), bias=False))
+cases += [
+    case("linear_weight_norm", nn.Sequential(nn.Flatten(), lin_wn), 3, (3, 2, 2),
+         {"kind": "linear", "out": 5, "bias": True, "weight_norm": True}, params=lin_wn_params),
+    case("linear_weight_norm_nobias", nn.Sequential(nn.Flatten(), lin_wn_nb), 2, (6, 1, 1),
+         {"kind": "linear", "out": 3, "bias": False, "weight_norm": True},
+         params=lin_wn_nb_params),
+    case("conv3x3_weight_norm", conv_wn, 2, (2, 5, 6),
+         {"kind": "conv2d", "out": 3, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1],
+          "dilation": [1, 1], "bias": True, "weight_norm": True}, params=conv_wn_params),
+    case("conv_strided_weight_norm", conv_wn_s, 2, (2, 7, 6),
+         {"kind": "conv2d", "out": 4, "kernel": [3, 2], "stride": [2, 1], "padding": [1, 2],
+          "dilation": [1, 2], "bias": False, "weight_norm": True}, params=conv_wn_s_params),
+]
 path = pathlib.Path(__file__).with_name("layers.json")
+
+
+def close(a, b):
+    """Whether two cases differ only by rounding (≤ 1e-13 of the largest magnitude)."""
+    if {k: v for k, v in a.items() if not isinstance(v, list) or k.endswith("shape")} != \
+            {k: v for k, v in b.items() if not isinstance(v, list) or k.endswith("shape")}:
+        return False
+    for k, v in a.items():
+        if isinstance(v, list) and not k.endswith("shape"):
+            w = b.get(k, [])
+            if len(v) != len(w):
+                return False
+            scale = max([abs(t) for t in w] + [1e-300])
+            if any(abs(s - t) > 1e-13 * scale for s, t in zip(v, w)):
+                return False
+    return True
+
+
+# A case already committed keeps its numbers when the new ones differ only in the last bits
+# (matrix products round differently from one CPU to the next), so that a rerun to add cases
+# does not rewrite the others.
+old = {}
+torch_version = torch.__version__
+if path.exists():
+    committed = json.loads(path.read_text())
+    old = {c["name"]: c for c in committed["cases"]}
+    torch_version = committed.get("torch", torch_version)
+cases = [old[c["name"]] if c["name"] in old and close(c, old[c["name"]]) else c for c in cases]
+kept = sum(c is old.get(c["name"]) for c in cases)
+out = {"torch": torch_version, "cases": cases}
 path.write_text(json.dumps(out, indent=1) + "\n")
-print(f"wrote {path} ({len(cases)} cases)")
+print(f"wrote {path} ({len(cases)} cases, {kept} kept as committed)")

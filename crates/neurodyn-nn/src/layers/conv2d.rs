@@ -13,7 +13,7 @@
 //! The backward pass rebuilds each sample's columns instead of keeping them from the forward
 //! pass: one copy of the input instead of `kh·kw` copies held for the whole batch.
 
-use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape};
+use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape, Weighted};
 use crate::error::NnError;
 use crate::linalg::{gemm, m, Trans};
 use crate::real::Real;
@@ -234,31 +234,9 @@ impl<T: Real> Layer<T> for Conv2d {
             ctx.batch,
         );
         let (w, b) = params.split_at(co * k);
-        if ctx.threads <= 1 {
-            // One part, without allocating its boundaries (a recurrent network's every step).
-            grow(scratch, k * hw);
-            self.forward_part(w, b, x, y, &mut scratch[..k * hw], 1);
-            return;
-        }
-        let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
-        let n_parts = cuts.len() - 1;
-        grow(scratch, n_parts * k * hw);
-        if n_parts == 1 {
-            self.forward_part(w, b, x, y, &mut scratch[..k * hw], ctx.threads);
-            return;
-        }
-        // Parts of consecutive samples on their own threads, each with its own columns; every
-        // sample's output is computed exactly as on one thread.
-        let xs = parts_of(x, &cuts, in_len);
-        let ys = parts_of_mut(y, &cuts, co * hw);
-        scratch[..n_parts * k * hw]
-            .par_chunks_exact_mut(k * hw)
-            .zip(xs)
-            .zip(ys)
-            .for_each(|((cols, xp), yp)| {
-                let _ftz = crate::kernels::FlushDenormals::new();
-                self.forward_part(w, b, xp, yp, cols, 1);
-            });
+        let len = Weighted::<T>::work_len(self, ctx, false);
+        grow(scratch, len);
+        self.forward_wb(w, b, x, y, &mut scratch[..len], ctx);
     }
 
     fn backward(
@@ -283,32 +261,96 @@ impl<T: Real> Layer<T> for Conv2d {
             params,
             ctx.batch,
         );
+        assert!(dy.len() == y.len(), "conv2d: dy");
+        let len = Weighted::<T>::work_len(self, ctx, true);
+        grow(scratch, len);
+        self.backward_wb(
+            &params[..co * k],
+            x,
+            dy,
+            dx,
+            d_params,
+            &mut scratch[..len],
+            ctx,
+        );
+    }
+}
+
+impl<T: Real> Weighted<T> for Conv2d {
+    fn weight_rows(&self) -> (usize, usize) {
+        (self.c_out, self.k_len())
+    }
+    fn has_bias(&self) -> bool {
+        self.bias
+    }
+    fn work_len(&self, ctx: LayerCtx, backward: bool) -> usize {
+        let (k, hw) = (self.k_len(), self.out_hw.0 * self.out_hw.1);
+        let per_sample = if backward { 2 * k * hw } else { k * hw };
+        let parts = self.n_parts(ctx);
+        if parts <= 1 {
+            per_sample
+        } else if backward {
+            // Each part also sums its own ∂W, ∂b.
+            parts * (per_sample + <Self as Layer<T>>::n_params(self))
+        } else {
+            parts * per_sample
+        }
+    }
+
+    fn forward_wb(&self, w: &[T], b: &[T], x: &[T], y: &mut [T], work: &mut [T], ctx: LayerCtx) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        let n_parts = self.n_parts(ctx);
+        if n_parts <= 1 {
+            // One part, without allocating its boundaries (a recurrent network's every step).
+            self.forward_part(w, b, x, y, &mut work[..k * hw], ctx.threads.max(1));
+            return;
+        }
+        // Parts of consecutive samples on their own threads, each with its own columns; every
+        // sample's output is computed exactly as on one thread.
+        let cuts = crate::time_loop::cuts(ctx.batch, n_parts);
+        let xs = parts_of(x, &cuts, in_len);
+        let ys = parts_of_mut(y, &cuts, co * hw);
+        work[..n_parts * k * hw]
+            .par_chunks_exact_mut(k * hw)
+            .zip(xs)
+            .zip(ys)
+            .for_each(|((cols, xp), yp)| {
+                let _ftz = crate::kernels::FlushDenormals::new();
+                self.forward_part(w, b, xp, yp, cols, 1);
+            });
+    }
+
+    fn backward_wb(
+        &self,
+        w: &[T],
+        x: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        grads: &mut [T],
+        work: &mut [T],
+        ctx: LayerCtx,
+    ) {
+        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let hw = self.out_hw.0 * self.out_hw.1;
+        let n_params = <Self as Layer<T>>::n_params(self);
         assert!(
-            d_params.len() == n_params && dy.len() == y.len(),
-            "conv2d: d_params or dy"
+            grads.len() == n_params && w.len() == co * k,
+            "conv2d: d_params or weight"
         );
         if let Some(dx) = dx.as_deref() {
             assert_eq!(dx.len(), x.len(), "conv2d: dx");
         }
-        let w = &params[..co * k];
-        if ctx.threads <= 1 {
-            grow(scratch, 2 * k * hw);
-            let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
-            self.backward_part(w, x, dy, dx, d_params, cols, dcols, 1);
-            return;
-        }
-        let cuts = cuts(ctx.batch, ctx.threads, co * k * hw);
-        let n_parts = cuts.len() - 1;
-        if n_parts == 1 {
-            grow(scratch, 2 * k * hw);
-            let (cols, dcols) = scratch[..2 * k * hw].split_at_mut(k * hw);
-            self.backward_part(w, x, dy, dx, d_params, cols, dcols, ctx.threads);
+        let n_parts = self.n_parts(ctx);
+        if n_parts <= 1 {
+            let (cols, dcols) = work[..2 * k * hw].split_at_mut(k * hw);
+            self.backward_part(w, x, dy, dx, grads, cols, dcols, ctx.threads.max(1));
             return;
         }
         // Per part: its columns, their gradient and its own ∂W, ∂b, which are then added in part
         // order: the same bits for the same thread count.
+        let cuts = crate::time_loop::cuts(ctx.batch, n_parts);
         let per = 2 * k * hw + n_params;
-        grow(scratch, n_parts * per);
         let dxs: Vec<Option<&mut [T]>> = match dx {
             Some(d) => parts_of_mut(d, &cuts, in_len)
                 .into_iter()
@@ -316,7 +358,7 @@ impl<T: Real> Layer<T> for Conv2d {
                 .collect(),
             None => (0..n_parts).map(|_| None).collect(),
         };
-        scratch[..n_parts * per]
+        work[..n_parts * per]
             .par_chunks_exact_mut(per)
             .zip(parts_of(x, &cuts, in_len))
             .zip(parts_of(dy, &cuts, co * hw))
@@ -324,15 +366,15 @@ impl<T: Real> Layer<T> for Conv2d {
             .for_each(|(((part, xp), dyp), dxp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
                 let (cols, rest) = part.split_at_mut(k * hw);
-                let (dcols, grads) = rest.split_at_mut(k * hw);
-                self.backward_part(w, xp, dyp, dxp, grads, cols, dcols, 1);
+                let (dcols, g) = rest.split_at_mut(k * hw);
+                self.backward_part(w, xp, dyp, dxp, g, cols, dcols, 1);
             });
-        let mut partials = scratch[..n_parts * per]
+        let mut partials = work[..n_parts * per]
             .chunks_exact(per)
             .map(|part| &part[2 * k * hw..]);
-        d_params.copy_from_slice(partials.next().expect("two parts or more"));
+        grads.copy_from_slice(partials.next().expect("two parts or more"));
         for partial in partials {
-            for (t, &v) in d_params.iter_mut().zip(partial) {
+            for (t, &v) in grads.iter_mut().zip(partial) {
                 *t += v;
             }
         }
@@ -440,12 +482,18 @@ impl Conv2d {
 /// sample, ran slower on two threads than on one at batches of 16 to 128 on a 2-vCPU host).
 const MIN_PART_MACS: usize = 1 << 22;
 
-/// Part boundaries of a batch of `n` samples of `macs` multiply-adds each, cut for `threads`
-/// threads: consecutive samples, as even as can be, at most one part per sample and none
-/// smaller than [`MIN_PART_MACS`] (one part if the whole batch is).
-fn cuts(n: usize, threads: usize, macs: usize) -> Vec<usize> {
-    let by_work = (n * macs / MIN_PART_MACS).max(1);
-    crate::time_loop::cuts(n, threads.min(by_work).clamp(1, n.max(1)))
+impl Conv2d {
+    /// Parts the batch is cut into for `ctx.threads` threads: consecutive samples, as even as
+    /// can be, at most one part per sample and none smaller than [`MIN_PART_MACS`] (one part if
+    /// the whole batch is, or on one thread).
+    fn n_parts(&self, ctx: LayerCtx) -> usize {
+        if ctx.threads <= 1 {
+            return 1;
+        }
+        let macs = self.c_out * self.k_len() * self.out_hw.0 * self.out_hw.1;
+        let by_work = (ctx.batch * macs / MIN_PART_MACS).max(1);
+        ctx.threads.min(by_work).clamp(1, ctx.batch.max(1))
+    }
 }
 
 /// Each part's samples of `buf` (`width` values per sample).

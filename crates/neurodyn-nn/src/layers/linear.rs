@@ -4,7 +4,7 @@
 //! y (N, out) = x (N, in) · Wᵀ (in, out) + b          ∂W = ∂yᵀ · x,  ∂b = Σ_n ∂y,  ∂x = ∂y · W
 //! ```
 
-use super::{check_lengths, numel, torch_default, Layer, LayerCtx, Shape};
+use super::{check_lengths, numel, torch_default, Layer, LayerCtx, Shape, Weighted};
 use crate::linalg::{add_col_sums, gemm, m, Trans};
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -64,6 +64,40 @@ impl<T: Real> Layer<T> for Linear {
         let n_params = <Self as Layer<T>>::n_params(self);
         check_lengths("linear", (n_in, n_out, n_params), x, y, params, n);
         let (w, b) = params.split_at(n_out * n_in);
+        self.forward_wb(w, b, x, y, &mut [], ctx);
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        d_params: &mut [T],
+        _scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        let (n_in, n_out, n) = (numel(self.in_shape), self.n_out, ctx.batch);
+        let n_params = <Self as Layer<T>>::n_params(self);
+        check_lengths("linear", (n_in, n_out, n_params), x, y, params, n);
+        self.backward_wb(&params[..n_out * n_in], x, dy, dx, d_params, &mut [], ctx);
+    }
+}
+
+impl<T: Real> Weighted<T> for Linear {
+    fn weight_rows(&self) -> (usize, usize) {
+        (self.n_out, numel(self.in_shape))
+    }
+    fn has_bias(&self) -> bool {
+        self.bias
+    }
+    fn work_len(&self, _ctx: LayerCtx, _backward: bool) -> usize {
+        0
+    }
+
+    fn forward_wb(&self, w: &[T], b: &[T], x: &[T], y: &mut [T], _work: &mut [T], ctx: LayerCtx) {
+        let (n_in, n_out, n) = (numel(self.in_shape), self.n_out, ctx.batch);
         if self.bias {
             for row in y.chunks_exact_mut(n_out) {
                 row.copy_from_slice(b);
@@ -82,22 +116,20 @@ impl<T: Real> Layer<T> for Linear {
         );
     }
 
-    fn backward(
+    fn backward_wb(
         &self,
-        params: &[T],
+        w: &[T],
         x: &[T],
-        y: &[T],
         dy: &[T],
         dx: Option<&mut [T]>,
-        d_params: &mut [T],
-        _scratch: &mut Vec<T>,
+        grads: &mut [T],
+        _work: &mut [T],
         ctx: LayerCtx,
     ) {
         let (n_in, n_out, n) = (numel(self.in_shape), self.n_out, ctx.batch);
         let n_params = <Self as Layer<T>>::n_params(self);
-        check_lengths("linear", (n_in, n_out, n_params), x, y, params, n);
-        assert_eq!(d_params.len(), n_params, "linear: d_params");
-        let (dw, db) = d_params.split_at_mut(n_out * n_in);
+        assert_eq!(grads.len(), n_params, "linear: d_params");
+        let (dw, db) = grads.split_at_mut(n_out * n_in);
         gemm(
             dw,
             n_out,
@@ -120,7 +152,7 @@ impl<T: Real> Layer<T> for Linear {
                 n_in,
                 m(dy, n, n_out),
                 Trans::N,
-                m(&params[..n_out * n_in], n_out, n_in),
+                m(w, n_out, n_in),
                 Trans::N,
                 false,
                 ctx.threads,

@@ -17,31 +17,45 @@
 //! | [`Conv2d`] | `conv2d.rs` | `weight (out, in, kh, kw)`, `bias (out)` |
 //! | [`Pool2d`] (max / average), [`GlobalAvgPool`] | `pool.rs` | none |
 //! | [`Act`] (any [`crate::Activation`]), [`Flatten`] | `pointwise.rs` | none |
+//! | [`Dropout`] (training only, seeded masks) | `dropout.rs` | none |
+//! | [`BatchNorm`] (1-d over features, 2-d over channels) | `batch_norm.rs` | `weight (C)`, `bias (C)`; buffers `running_mean (C)`, `running_var (C)`, `num_batches_tracked (1)` |
+//! | [`WeightNorm`] of a [`Linear`] or [`Conv2d`] | `weight_norm.rs` | `weight_g (out)`, `weight_v` (the weight's shape), `bias (out)` |
+//!
+//! Parameters get gradients and optimizer updates; *buffers* ([`Layer::buffers`]: batch norm's
+//! running statistics) are state the forward pass keeps, updated in training and read in
+//! evaluation, never differentiated. [`LayerCtx::training`] switches dropout and batch norm
+//! between their two modes; [`LayerCtx::seed`] fixes dropout's masks.
 //!
 //! [`ConvCtrnn`] (`conv_ctrnn/`) is the recurrent one: a continuous-time convolutional RNN
 //! (CordsNet) built from these layers, with its own time loop and backpropagation through time.
 //!
-//! [`FeedForward`] (`stack.rs`) runs layers in order over one flat parameter buffer and keeps
-//! every layer's output (what the representation analyses read).
+//! [`FeedForward`] (`stack.rs`) runs layers in order over one flat parameter buffer (and one of
+//! buffers) and keeps every layer's output (what the representation analyses read).
 //!
 //! Products go through [`crate::linalg::gemm`] (the engine's kernel for f32 where the CPU has
 //! one, faer otherwise); a convolution is lowered onto it by im2col, one sample at a time, into
 //! a scratch buffer the caller keeps between calls (no allocation once it has grown).
 //! Parameters are initialised as PyTorch does by default: U(−1/√fan_in, 1/√fan_in).
 
+mod batch_norm;
 mod conv2d;
 pub mod conv_ctrnn;
+mod dropout;
 mod linear;
 mod pointwise;
 mod pool;
 mod stack;
+mod weight_norm;
 
+pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;
 pub use conv_ctrnn::{AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec};
+pub use dropout::Dropout;
 pub use linear::Linear;
 pub use pointwise::{Act, Flatten};
 pub use pool::{GlobalAvgPool, Pool2d, PoolKind};
 pub use stack::{argmax, FeedForward, StackWorkspace};
+pub use weight_norm::{WeightNorm, Weighted};
 
 use crate::real::Real;
 use neurodyn_core::Rng;
@@ -63,6 +77,11 @@ pub struct LayerCtx {
     pub training: bool,
     /// Threads a product may use.
     pub threads: usize,
+    /// Seed of the pass's random masks (dropout, training only): the mask of element `i` is a
+    /// function of `(seed, i)`, so the backward pass regenerates it and no thread count changes
+    /// it. [`FeedForward`] gives each layer its own, derived from the pass's seed and the
+    /// layer's index.
+    pub seed: u64,
 }
 
 /// A feed-forward layer with its hand-derived backward pass. Parameters live outside the layer
@@ -87,6 +106,20 @@ pub trait Layer<T: Real>: Send + Sync {
     fn init_params(&self, _rng: &mut Rng) -> Vec<f64> {
         Vec::new()
     }
+    /// State buffers in order, with their lengths: values a layer keeps between passes that are
+    /// not parameters (no gradient; optimizers never see them), such as batch norm's running
+    /// statistics. Empty for most layers.
+    fn buffers(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
+    /// Number of buffer values (the sum of [`Layer::buffers`]).
+    fn n_buffers(&self) -> usize {
+        self.buffers().iter().map(|b| b.1).sum()
+    }
+    /// Initial buffers (PyTorch's).
+    fn init_buffers(&self) -> Vec<f64> {
+        Vec::new()
+    }
     /// `y (N, out) = layer(x (N, in))`; `scratch` is working space the layer may grow.
     fn forward(&self, params: &[T], x: &[T], y: &mut [T], scratch: &mut Vec<T>, ctx: LayerCtx);
     /// Given `dy = ∂L/∂y`, write `∂L/∂θ` into `d_params` (overwritten) and, when asked,
@@ -103,6 +136,38 @@ pub trait Layer<T: Real>: Send + Sync {
         scratch: &mut Vec<T>,
         ctx: LayerCtx,
     );
+    /// [`Layer::forward`] of a layer with state buffers: evaluation reads them, training may
+    /// update them (batch norm's running statistics). A layer without buffers need not
+    /// implement it; [`FeedForward`] always calls this one.
+    fn forward_buffered(
+        &self,
+        params: &[T],
+        _buffers: &mut [T],
+        x: &[T],
+        y: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        self.forward(params, x, y, scratch, ctx);
+    }
+    /// [`Layer::backward`] of a layer with state buffers, given the buffers as its forward pass
+    /// left them (in evaluation, the ones it read; a training pass's backward must not need the
+    /// values before its update: batch norm's uses the batch statistics).
+    #[allow(clippy::too_many_arguments)]
+    fn backward_buffered(
+        &self,
+        params: &[T],
+        _buffers: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        d_params: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        self.backward(params, x, y, dy, dx, d_params, scratch, ctx);
+    }
 }
 
 /// Check the lengths of a layer call's buffers (programmer errors, so a panic with a message).

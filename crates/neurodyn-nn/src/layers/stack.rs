@@ -6,7 +6,15 @@
 //! a_0 = x,  a_{l+1} = layer_l(a_l; θ_l)         logits = a_L
 //! ∂a_L given (e.g. from the loss), then for l = L−1 … 0:  ∂θ_l, ∂a_l = layer_l.backward(∂a_{l+1})
 //! ```
+//!
+//! Layers with state (batch norm's running statistics) keep it in a second flat buffer,
+//! [`FeedForward::buffers`], which no gradient or optimizer touches. A pass copies it into its
+//! workspace, so an evaluation or [`FeedForward::forward`] never changes the network;
+//! [`FeedForward::forward_train`], the training step's pass, keeps the updated statistics.
+//! Dropout's masks come from the pass's seed: layer `l` gets `mix(seed, l)`, and its backward
+//! pass the same.
 
+use super::dropout::mix64;
 use super::{numel, Layer, LayerCtx, Shape};
 use crate::error::NnError;
 use crate::loss::{Loss, LossTargets};
@@ -20,6 +28,9 @@ pub struct FeedForward<T: Real> {
     /// All parameters, layer after layer.
     pub params: Vec<T>,
     offsets: Vec<usize>,
+    /// All state buffers ([`Layer::buffers`]), layer after layer: not parameters.
+    pub buffers: Vec<T>,
+    buffer_offsets: Vec<usize>,
 }
 
 /// Buffers of one forward and backward pass, grown once and reused.
@@ -34,6 +45,12 @@ pub struct StackWorkspace<T> {
     pub batch: usize,
     /// Threads of the last pass (the backward pass uses as many).
     threads: usize,
+    /// Whether the last pass was in training mode (the backward pass follows it).
+    training: bool,
+    /// Seed of the dropout masks of a training pass (see [`FeedForward::forward_train`]).
+    pub seed: u64,
+    /// The buffers as the last pass left them.
+    buffers: Vec<T>,
 }
 
 impl<T: Real> FeedForward<T> {
@@ -60,16 +77,29 @@ impl<T: Real> FeedForward<T> {
         }
         let mut offsets = vec![0];
         let mut params = Vec::new();
+        let mut buffer_offsets = vec![0];
+        let mut buffers = Vec::new();
         for layer in &layers {
             let p = layer.init_params(rng);
             assert_eq!(p.len(), layer.n_params(), "{}: init length", layer.kind());
             params.extend(p.into_iter().map(T::c));
             offsets.push(params.len());
+            let b = layer.init_buffers();
+            assert_eq!(
+                b.len(),
+                layer.n_buffers(),
+                "{}: buffer length",
+                layer.kind()
+            );
+            buffers.extend(b.into_iter().map(T::c));
+            buffer_offsets.push(buffers.len());
         }
         Ok(FeedForward {
             layers,
             params,
             offsets,
+            buffers,
+            buffer_offsets,
         })
     }
 
@@ -88,7 +118,32 @@ impl<T: Real> FeedForward<T> {
         self.offsets[l]..self.offsets[l + 1]
     }
 
+    /// The buffer range of layer `l`.
+    pub fn buffer_range(&self, l: usize) -> std::ops::Range<usize> {
+        self.buffer_offsets[l]..self.buffer_offsets[l + 1]
+    }
+
+    /// The training step's pass: [`FeedForward::forward`] in training mode with dropout masks
+    /// from `seed` (give each step its own), keeping the updated running statistics.
+    pub fn forward_train<'w>(
+        &mut self,
+        ws: &'w mut StackWorkspace<T>,
+        x: &[T],
+        batch: usize,
+        threads: usize,
+        seed: u64,
+    ) -> &'w [T] {
+        ws.seed = seed;
+        self.forward(ws, x, batch, true, threads);
+        self.buffers.copy_from_slice(&ws.buffers);
+        &ws.acts[self.layers.len()]
+    }
+
     /// Run `x (N, in)`; every layer's input and the output stay in `ws.acts`. Returns the output.
+    /// In training mode dropout masks come from `ws.seed` and batch norm uses the batch's
+    /// statistics, whose running averages are updated in `ws` only (the network is not
+    /// changed: [`FeedForward::forward_train`] keeps them); in evaluation dropout is the
+    /// identity and batch norm uses the running statistics.
     pub fn forward<'w>(
         &self,
         ws: &'w mut StackWorkspace<T>,
@@ -98,15 +153,19 @@ impl<T: Real> FeedForward<T> {
         threads: usize,
     ) -> &'w [T] {
         let _ftz = crate::kernels::FlushDenormals::new();
-        let ctx = LayerCtx {
+        let mut ctx = LayerCtx {
             batch,
             training,
             threads,
+            seed: 0,
         };
         let n = self.layers.len();
         ws.acts.resize_with(n + 1, Vec::new);
         ws.batch = batch;
         ws.threads = threads;
+        ws.training = training;
+        ws.buffers.clear();
+        ws.buffers.extend_from_slice(&self.buffers);
         assert_eq!(
             x.len(),
             batch * numel(self.in_shape()),
@@ -118,8 +177,10 @@ impl<T: Real> FeedForward<T> {
             let (done, rest) = ws.acts.split_at_mut(l + 1);
             let y = &mut rest[0];
             y.resize(batch * numel(layer.out_shape()), T::c(0.0));
-            layer.forward(
+            ctx.seed = layer_seed(ws.seed, l);
+            layer.forward_buffered(
                 &self.params[self.param_range(l)],
+                &mut ws.buffers[self.buffer_range(l)],
                 &done[l],
                 y,
                 &mut ws.scratch,
@@ -167,10 +228,11 @@ impl<T: Real> FeedForward<T> {
                 "feed-forward input gradient length"
             );
         }
-        let ctx = LayerCtx {
+        let mut ctx = LayerCtx {
             batch,
-            training: true,
+            training: ws.training,
             threads: ws.threads.max(1),
+            seed: 0,
         };
         grads[self.offsets[top + 1]..]
             .iter_mut()
@@ -189,8 +251,10 @@ impl<T: Real> FeedForward<T> {
                 d_input.as_deref_mut()
             };
             let range = self.param_range(l);
-            layer.backward(
+            ctx.seed = layer_seed(ws.seed, l);
+            layer.backward_buffered(
                 &self.params[range.clone()],
+                &ws.buffers[self.buffer_range(l)],
                 &ws.acts[l],
                 &ws.acts[l + 1],
                 &upper[0],
@@ -223,6 +287,11 @@ impl<T: Real> FeedForward<T> {
             .count();
         (loss, correct)
     }
+}
+
+/// The mask seed of layer `l` in a pass seeded `seed`.
+fn layer_seed(seed: u64, l: usize) -> u64 {
+    mix64(seed ^ mix64(l as u64 + 1))
 }
 
 /// Index of the largest value (the first of equals).

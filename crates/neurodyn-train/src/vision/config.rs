@@ -6,12 +6,14 @@
 //! name = "Mnist"            # FashionMnist and Cifar10 need data_dir
 //! split_seed = 0            # the embedded digits only: their stratified 8,000 / 2,000 split
 //! [model]
-//! kind = "cnn"              # or "mlp" (linear, activation and flatten layers only)
+//! kind = "cnn"              # or "mlp" (linear, activation, flatten, dropout and batchnorm)
 //! layers = [
 //!   { kind = "conv2d", out = 8, kernel = 5, padding = 2 },
+//!   { kind = "batchnorm" },  # BatchNorm2d here (1-d after a flatten or linear); bn1, bn2, …
 //!   { kind = "relu" },
 //!   { kind = "maxpool", k = 2 },
-//!   { kind = "linear", out = 10 },
+//!   { kind = "dropout", p = 0.25 },           # training only
+//!   { kind = "linear", out = 10, weight_norm = true },
 //! ]
 //! [train]
 //! epochs = 10
@@ -22,7 +24,10 @@
 //! translate = 0.1           # elastic_sigma, brightness, contrast, noise_std
 //! ```
 //!
-//! Without `layers`, `kind` picks the default network (see [`default_layers`]). `kind =
+//! Without `layers`, `kind` picks the default network (see [`default_layers`]). `batchnorm` takes
+//! `momentum` (0.1) and `eps` (1e-5), PyTorch's defaults; `weight_norm = true` on a `conv2d` or
+//! `linear` layer stores its weight as `weight_g` and `weight_v`
+//! (`torch.nn.utils.weight_norm`). `kind =
 //! "conv-ctrnn"` takes its own keys instead of `layers` (see [`crate::vision::conv_rnn`]). The resolved
 //! config a run writes (`config.toml`) spells out every layer, name, stride and the
 //! normalisation, and re-runs as is.
@@ -90,7 +95,7 @@ pub enum NetKind {
     /// Convolutional: every layer kind.
     #[default]
     Cnn,
-    /// Multi-layer perceptron: linear, activation and flatten layers.
+    /// Multi-layer perceptron: linear, activation, flatten, dropout and batchnorm layers.
     Mlp,
     /// Continuous-time convolutional RNN (CordsNet, seed 002): a stem and recurrent areas,
     /// configured by `stem`, `areas`, `readout`, `tau_ms`, `dt_ms` and the step counts
@@ -190,9 +195,9 @@ pub enum ReadoutKind {
     LastTwo,
 }
 
-/// One layer. A layer with parameters (`conv2d`, `linear`) has a `name` (default `conv1`,
-/// `conv2`, … and `fc1`, `fc2`, … in order), used in `model.safetensors` and
-/// `activations.npz`.
+/// One layer. A layer with parameters (`conv2d`, `linear`, `batchnorm`) has a `name` (default
+/// `conv1`, `conv2`, …, `fc1`, `fc2`, … and `bn1`, `bn2`, … in order), used in
+/// `model.safetensors` and `activations.npz`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum LayerConfig {
@@ -217,6 +222,9 @@ pub enum LayerConfig {
         /// With a bias per output channel.
         #[serde(default = "yes")]
         bias: bool,
+        /// Weight normalisation: the weight as `weight_g · weight_v / ‖weight_v‖` per output.
+        #[serde(default, skip_serializing_if = "is_false")]
+        weight_norm: bool,
     },
     /// Fully connected over the flattened input (`nn.Linear`).
     Linear {
@@ -228,6 +236,28 @@ pub enum LayerConfig {
         /// With a bias per output.
         #[serde(default = "yes")]
         bias: bool,
+        /// Weight normalisation: the weight as `weight_g · weight_v / ‖weight_v‖` per output.
+        #[serde(default, skip_serializing_if = "is_false")]
+        weight_norm: bool,
+    },
+    /// Zero each value with probability `p` in training, scaling the rest by `1/(1 − p)`
+    /// (`nn.Dropout`); the identity in evaluation. The masks follow the run's seed and step.
+    Dropout {
+        /// Probability of dropping, in [0, 1).
+        p: f64,
+    },
+    /// Batch normalisation per channel (`nn.BatchNorm2d` over `(C, H, W)`, `nn.BatchNorm1d`
+    /// over features): batch statistics in training, running statistics in evaluation.
+    Batchnorm {
+        /// Name of the layer's tensors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Weight of the batch in the running statistics' update.
+        #[serde(default = "bn_momentum")]
+        momentum: f64,
+        /// Added to the variance before its square root.
+        #[serde(default = "bn_eps")]
+        eps: f64,
     },
     /// Max pooling over `k`×`k` windows, `stride` apart (default `k`).
     Maxpool {
@@ -271,12 +301,26 @@ fn yes() -> bool {
     true
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn bn_momentum() -> f64 {
+    0.1
+}
+
+fn bn_eps() -> f64 {
+    1e-5
+}
+
 impl LayerConfig {
     /// The kind, as configs name it.
     pub fn kind(&self) -> &'static str {
         match self {
             LayerConfig::Conv2d { .. } => "conv2d",
             LayerConfig::Linear { .. } => "linear",
+            LayerConfig::Dropout { .. } => "dropout",
+            LayerConfig::Batchnorm { .. } => "batchnorm",
             LayerConfig::Maxpool { .. } => "maxpool",
             LayerConfig::Avgpool { .. } => "avgpool",
             LayerConfig::GlobalAvgpool {} => "global-avgpool",
@@ -293,7 +337,9 @@ impl LayerConfig {
     /// The layer's name, for a layer with parameters.
     pub fn name(&self) -> Option<&str> {
         match self {
-            LayerConfig::Conv2d { name, .. } | LayerConfig::Linear { name, .. } => name.as_deref(),
+            LayerConfig::Conv2d { name, .. }
+            | LayerConfig::Linear { name, .. }
+            | LayerConfig::Batchnorm { name, .. } => name.as_deref(),
             _ => None,
         }
     }
@@ -322,6 +368,7 @@ impl LayerConfig {
             padding,
             dilation: 1,
             bias: true,
+            weight_norm: false,
         }
     }
 
@@ -331,6 +378,7 @@ impl LayerConfig {
             name: None,
             out,
             bias: true,
+            weight_norm: false,
         }
     }
 }

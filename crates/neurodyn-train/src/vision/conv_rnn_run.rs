@@ -118,7 +118,7 @@ impl Trainable for ConvRnnNet {
         ws: &mut Workspaces,
         x: &[f32],
         labels: &[i64],
-        (threads, _step): (usize, u64),
+        (threads, _seed): (usize, u64),
         grads: &mut [f32],
     ) -> (f64, usize) {
         ConvRnnNet::loss_grad(self, ws, x, labels, threads, grads)

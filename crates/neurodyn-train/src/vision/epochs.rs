@@ -59,15 +59,16 @@ pub(crate) trait Trainable {
     fn buffers_mut(&mut self) -> &mut [f32] {
         &mut []
     }
-    /// One training batch `x` (normalised, `(N, C, H, W)`) with its `labels`: the mean loss,
-    /// the number classified correctly, and the gradient into `grads`. `step` (from 1) seeds
-    /// whatever a training pass draws (dropout).
+    /// One training batch `x` (normalised, `(N, C, H, W)`) with its `labels` on `threads`:
+    /// the mean loss, the number classified correctly, and the gradient into `grads`. `seed`
+    /// (the step's, [`crate::vision::network::step_seed`]) seeds whatever a training pass
+    /// draws (dropout masks).
     fn loss_grad(
         &mut self,
         ws: &mut Self::Workspace,
         x: &[f32],
         labels: &[i64],
-        threads_step: (usize, u64),
+        threads_seed: (usize, u64),
         grads: &mut [f32],
     ) -> (f64, usize);
 }
@@ -395,9 +396,10 @@ pub(crate) fn train_epochs<N: Trainable>(
             data::training_batch(set, chunk, norm, aug, (cfg.seed, epoch), &mut x);
             labels.clear();
             labels.extend(chunk.iter().map(|&i| i64::from(set.labels()[i])));
+            let seed = crate::vision::network::step_seed(cfg.seed, step);
             step += 1;
             let (loss, correct) =
-                net.loss_grad(&mut ws, &x, &labels, (t.threads, step), &mut grads);
+                net.loss_grad(&mut ws, &x, &labels, (t.threads, seed), &mut grads);
             if !loss.is_finite() {
                 return Err(TrainError::NonFiniteLoss { epoch, step, loss });
             }

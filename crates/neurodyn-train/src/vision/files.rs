@@ -4,7 +4,7 @@
 use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
 use crate::error::{file, Result, TrainError};
 use crate::vision::eval::ClassScore;
-use crate::vision::network::VisionNet;
+use crate::vision::network::{TensorSpec, VisionNet};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::Path;
@@ -36,8 +36,9 @@ pub(crate) fn save_activations(
 pub const MODEL_FORMAT: &str = "neurodyn-vision-model-1";
 
 /// Write the network's parameters, one tensor per layer parameter (`conv1.weight`, …, f32,
-/// PyTorch's shapes), with the kind (`cnn`/`mlp`), the task, the layer list and the resolved
-/// config in the metadata.
+/// PyTorch's shapes), and its buffers (`bn1.running_mean`, `bn1.running_var`, f32;
+/// `bn1.num_batches_tracked`, an int64 scalar), with the kind (`cnn`/`mlp`), the task, the layer
+/// list and the resolved config in the metadata: what PyTorch's `state_dict` holds.
 pub fn save_model(
     path: &Path,
     net: &VisionNet,
@@ -54,6 +55,25 @@ pub fn save_model(
             shape: t.shape,
             data: bytes_f32(&net.net.params[t.range]),
         })
+        .chain(net.buffer_tensors().into_iter().map(|t| {
+            let v = &net.net.buffers[t.range];
+            if t.shape.is_empty() {
+                // A count: exact in f32 up to 2²⁴ steps.
+                Entry {
+                    name: t.name,
+                    dtype: Dtype::I64,
+                    shape: t.shape,
+                    data: (v[0] as i64).to_le_bytes().to_vec(),
+                }
+            } else {
+                Entry {
+                    name: t.name,
+                    dtype: Dtype::F32,
+                    shape: t.shape,
+                    data: bytes_f32(v),
+                }
+            }
+        }))
         .collect();
     let mut meta = HashMap::new();
     meta.insert("format".to_string(), MODEL_FORMAT.to_string());
@@ -73,13 +93,13 @@ pub fn save_model(
     write_atomic(path, &bytes)
 }
 
-/// Read `model.safetensors` into a network built from the run's config; every tensor must be
-/// there with its PyTorch shape.
+/// Read `model.safetensors` into a network built from the run's config; every tensor (and
+/// buffer) must be there with its PyTorch shape.
 pub fn load_model(path: &Path, net: &mut VisionNet) -> Result<()> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes)
         .map_err(|e| file(path, format!("not a valid safetensors file: {e}")))?;
-    for t in net.tensors() {
+    let shape_of = |t: &TensorSpec| -> Result<()> {
         let shape = st
             .tensor(&t.name)
             .map_err(|e| file(path, format!("tensor '{}': {e}", t.name)))?
@@ -92,8 +112,35 @@ pub fn load_model(path: &Path, net: &mut VisionNet) -> Result<()> {
                 got: format!("{shape:?}"),
             });
         }
+        Ok(())
+    };
+    for t in net.tensors() {
+        shape_of(&t)?;
         let v = read_f32(&st, &t.name, t.range.len(), path)?;
         net.net.params[t.range].copy_from_slice(&v);
+    }
+    for t in net.buffer_tensors() {
+        shape_of(&t)?;
+        if t.shape.is_empty() {
+            let view = st
+                .tensor(&t.name)
+                .map_err(|e| file(path, format!("tensor '{}': {e}", t.name)))?;
+            let count = match (view.dtype(), view.data()) {
+                (Dtype::I64, d) if d.len() == 8 => {
+                    i64::from_le_bytes(d.try_into().expect("8 bytes"))
+                }
+                (dtype, _) => {
+                    return Err(file(
+                        path,
+                        format!("tensor '{}': {dtype:?}, not an int64 count", t.name),
+                    ))
+                }
+            };
+            net.net.buffers[t.range.start] = count as f32;
+        } else {
+            let v = read_f32(&st, &t.name, t.range.len(), path)?;
+            net.net.buffers[t.range].copy_from_slice(&v);
+        }
     }
     Ok(())
 }

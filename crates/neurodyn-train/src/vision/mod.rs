@@ -12,8 +12,10 @@
 //!                        training batch's mean cross-entropy and accuracy)
 //!   checkpoint.safetensors  what `--resume` continues from (see [`epochs`])
 //!   model.safetensors    one f32 tensor per layer parameter, `{layer}.weight` / `{layer}.bias`
-//!                        with PyTorch's shapes (conv (out, in, k, k), linear (out, in));
-//!                        metadata: format, kind (cnn/mlp), task, layers, config
+//!                        with PyTorch's shapes (conv (out, in, k, k), linear (out, in)), or
+//!                        `weight_g` / `weight_v` with weight_norm; batch norm's buffers
+//!                        `{bn}.running_mean`, `.running_var` (f32), `.num_batches_tracked`
+//!                        (int64 scalar); metadata: format, kind (cnn/mlp), task, layers, config
 //!   eval.json            held out: accuracy, n_test, loss, per_class, confusion[true][predicted],
 //!                        class_names; the same for the training images under "train"
 //!   activations.npz      for `eval.n_record` held-out images spread evenly over the set: every

@@ -2,14 +2,19 @@
 //! from the images' `(C, H, W)`, and every misfit reported by the layer's index, kind and shapes.
 //!
 //! Tensors are named `{layer}.weight` / `{layer}.bias` with PyTorch's shapes (`conv2d`:
-//! `(out, in, k, k)`; `linear`: `(out, in)` over the flattened input), and each layer's output
-//! by the layer's name, or `{index}_{kind}` for a layer without parameters (`1_relu`).
+//! `(out, in, k, k)`; `linear`: `(out, in)` over the flattened input; `batchnorm`: `(C)`), a
+//! weight-normalised layer's `{layer}.weight_g` (`(out, 1)` or `(out, 1, 1, 1)`) and
+//! `{layer}.weight_v` (the weight's shape) instead of its weight, batch norm's buffers
+//! `{layer}.running_mean`, `{layer}.running_var` `(C)` and `{layer}.num_batches_tracked` (`()`),
+//! and each layer's output by the layer's name, or `{index}_{kind}` for a layer without
+//! parameters (`1_relu`).
 
 use crate::error::{config, Result};
 use crate::vision::config::{default_layers, LayerConfig, NetKind, VisionModelConfig};
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
-    numel, Act, Conv2d, FeedForward, Flatten, GlobalAvgPool, Layer, Linear, Pool2d, PoolKind, Shape,
+    numel, Act, BatchNorm, Conv2d, Dropout, FeedForward, Flatten, GlobalAvgPool, Layer, Linear,
+    Pool2d, PoolKind, Shape, WeightNorm,
 };
 
 /// Names that `activations.npz` uses for its own arrays.
@@ -28,11 +33,11 @@ pub struct VisionNet {
 /// A parameter tensor: its file name, its PyTorch shape and its range in the flat buffer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorSpec {
-    /// `{layer}.weight` or `{layer}.bias`.
+    /// `{layer}.weight`, `{layer}.bias`, … (a buffer: `{layer}.running_mean`, …).
     pub name: String,
     /// PyTorch's shape.
     pub shape: Vec<usize>,
-    /// Where the values lie in [`FeedForward::params`].
+    /// Where the values lie in [`FeedForward::params`] (a buffer: in [`FeedForward::buffers`]).
     pub range: std::ops::Range<usize>,
 }
 
@@ -47,7 +52,7 @@ pub fn resolve_layers(model: &VisionModelConfig, n_classes: usize) -> Result<Vec
     if layers.is_empty() {
         return Err(config("model.layers", "needs at least one layer"));
     }
-    let (mut n_conv, mut n_fc) = (0, 0);
+    let (mut n_conv, mut n_fc, mut n_bn) = (0, 0, 0);
     for (i, layer) in layers.iter_mut().enumerate() {
         let key = format!("model.layers[{i}]");
         match layer {
@@ -62,6 +67,29 @@ pub fn resolve_layers(model: &VisionModelConfig, n_classes: usize) -> Result<Vec
             LayerConfig::Maxpool { k, stride } | LayerConfig::Avgpool { k, stride } => {
                 stride.get_or_insert(*k);
             }
+            LayerConfig::Batchnorm {
+                name,
+                momentum,
+                eps,
+            } => {
+                n_bn += 1;
+                name.get_or_insert_with(|| format!("bn{n_bn}"));
+                if !(0.0..=1.0).contains(momentum) {
+                    return Err(config(
+                        &format!("{key}.momentum"),
+                        format!("{momentum} is not in [0, 1]"),
+                    ));
+                }
+                if !(*eps > 0.0 && eps.is_finite()) {
+                    return Err(config(&format!("{key}.eps"), format!("{eps} must be > 0")));
+                }
+            }
+            LayerConfig::Dropout { p } if !(0.0..1.0).contains(p) => {
+                return Err(config(
+                    &format!("{key}.p"),
+                    format!("{p} is not a probability in [0, 1) (dropout layer {i})"),
+                ));
+            }
             _ => {}
         }
         let spatial = matches!(
@@ -75,8 +103,8 @@ pub fn resolve_layers(model: &VisionModelConfig, n_classes: usize) -> Result<Vec
             return Err(config(
                 &key,
                 format!(
-                    "a {} layer in an mlp (which takes linear, activation and flatten layers); \
-                     use [model] kind = \"cnn\"",
+                    "a {} layer in an mlp (which takes linear, activation, flatten, dropout \
+                     and batchnorm layers); use [model] kind = \"cnn\"",
                     layer.kind()
                 ),
             ));
@@ -151,9 +179,10 @@ pub fn build(
                 padding,
                 dilation,
                 bias,
+                weight_norm,
                 ..
-            } => Box::new(
-                Conv2d::new(
+            } => {
+                let conv = Conv2d::new(
                     shape,
                     out,
                     (kernel, kernel),
@@ -162,13 +191,32 @@ pub fn build(
                     (dilation, dilation),
                     bias,
                 )
-                .map_err(misfit)?,
-            ),
-            LayerConfig::Linear { out, bias, .. } => {
+                .map_err(misfit)?;
+                if weight_norm {
+                    Box::new(WeightNorm::new(conv))
+                } else {
+                    Box::new(conv)
+                }
+            }
+            LayerConfig::Linear {
+                out,
+                bias,
+                weight_norm,
+                ..
+            } => {
                 if out == 0 {
                     return Err(config(&format!("model.layers[{i}].out"), "must be ≥ 1"));
                 }
-                Box::new(Linear::new(shape, out, bias))
+                let linear = Linear::new(shape, out, bias);
+                if weight_norm {
+                    Box::new(WeightNorm::new(linear))
+                } else {
+                    Box::new(linear)
+                }
+            }
+            LayerConfig::Dropout { p } => Box::new(Dropout::new(shape, p).map_err(misfit)?),
+            LayerConfig::Batchnorm { momentum, eps, .. } => {
+                Box::new(BatchNorm::new(shape, momentum, eps).map_err(misfit)?)
             }
             LayerConfig::Maxpool { k, stride } | LayerConfig::Avgpool { k, stride } => {
                 let kind = if matches!(layer, LayerConfig::Maxpool { .. }) {
@@ -225,10 +273,12 @@ impl VisionNet {
             let mut at = self.net.param_range(l).start;
             for (what, len) in layer.params() {
                 let shape = match (&self.layers[l], what) {
-                    (LayerConfig::Conv2d { out, kernel, .. }, "weight") => {
+                    (LayerConfig::Conv2d { out, kernel, .. }, "weight" | "weight_v") => {
                         vec![*out, c_in, *kernel, *kernel]
                     }
-                    (LayerConfig::Linear { out, .. }, "weight") => vec![*out, n_in],
+                    (LayerConfig::Conv2d { out, .. }, "weight_g") => vec![*out, 1, 1, 1],
+                    (LayerConfig::Linear { out, .. }, "weight" | "weight_v") => vec![*out, n_in],
+                    (LayerConfig::Linear { out, .. }, "weight_g") => vec![*out, 1],
                     _ => vec![len],
                 };
                 debug_assert_eq!(shape.iter().product::<usize>(), len, "{name}.{what}");
@@ -242,4 +292,37 @@ impl VisionNet {
         }
         out
     }
+
+    /// Every state buffer (batch norm's running statistics), in the order of
+    /// [`FeedForward::buffers`]; `num_batches_tracked` is a scalar, shape `()`, as in PyTorch.
+    pub fn buffer_tensors(&self) -> Vec<TensorSpec> {
+        let mut out = Vec::new();
+        for (l, layer) in self.net.layers.iter().enumerate() {
+            let Some(name) = self.layers[l].name() else {
+                continue;
+            };
+            let mut at = self.net.buffer_range(l).start;
+            for (what, len) in layer.buffers() {
+                out.push(TensorSpec {
+                    name: format!("{name}.{what}"),
+                    shape: if what == "num_batches_tracked" {
+                        Vec::new()
+                    } else {
+                        vec![len]
+                    },
+                    range: at..at + len,
+                });
+                at += len;
+            }
+        }
+        out
+    }
+}
+
+/// The dropout seed of training step `step` (counted from 0) of a run seeded `seed`: a hash of
+/// both, so that the masks repeat with the seed, differ between steps, and need no generator
+/// state (a resumed run regenerates them from the step alone). The run's own generator, which
+/// shuffles the epochs, is not drawn from.
+pub fn step_seed(seed: u64, step: u64) -> u64 {
+    Rng::with_stream(seed ^ 0x6472_6f70_6f75_7421, step).next_u64()
 }

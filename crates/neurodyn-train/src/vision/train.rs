@@ -152,15 +152,18 @@ impl Trainable for VisionNet {
     fn params_mut(&mut self) -> &mut Vec<f32> {
         &mut self.net.params
     }
+    fn buffers_mut(&mut self) -> &mut [f32] {
+        &mut self.net.buffers
+    }
     fn loss_grad(
         &mut self,
         (ws, d_out): &mut Self::Workspace,
         x: &[f32],
         labels: &[i64],
-        (threads, _step): (usize, u64),
+        (threads, seed): (usize, u64),
         grads: &mut [f32],
     ) -> (f64, usize) {
-        self.net.forward(ws, x, labels.len(), true, threads);
+        self.net.forward_train(ws, x, labels.len(), threads, seed);
         let (loss, correct) = self.net.cross_entropy(ws, labels, d_out);
         if loss.is_finite() {
             self.net.backward(ws, d_out, grads);

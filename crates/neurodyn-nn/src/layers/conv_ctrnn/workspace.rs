@@ -103,6 +103,7 @@ pub(crate) fn ctx(batch: usize) -> LayerCtx {
         batch,
         training: true,
         threads: 1,
+        seed: 0,
     }
 }
 
