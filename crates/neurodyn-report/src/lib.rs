@@ -17,7 +17,7 @@
 //! library behind `neurodyn compare`.
 //!
 //! Modules depend one way: `common`, `vision_run` ← `view` ← `analysis` ← each analysis (those that run a vision network use `vision_probe`) ←
-//! `analyses` (the registry); `training_figures` ← `html` ← `vision_report` (a vision run's page).
+//! `analyses` (the registry); `page` (shared HTML) ← `html`, `vision_report` (a vision run's page, which `html` hands vision runs to); `training_figures` ← both.
 
 pub mod analyses;
 pub mod analysis;
@@ -25,6 +25,7 @@ pub mod common;
 pub mod compare;
 pub mod error;
 pub mod html;
+pub mod page;
 pub mod reproduce;
 pub mod sweep;
 pub mod training_figures;

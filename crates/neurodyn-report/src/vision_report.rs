@@ -9,7 +9,7 @@
 
 use crate::common::{fig_in, write_atomic, Section};
 use crate::error::{Context, ReportError, Result};
-use crate::html::{esc, inline_svg, row, section_html, CSS};
+use crate::page::{esc, inline_svg, row, section_html, CSS};
 use neurodyn_core::Npz;
 use neurodyn_plot::{heatmap, image_grid, image_row, ColorMap, Heatmap};
 use neurodyn_train::vision::{LayerConfig, VisionConfig};

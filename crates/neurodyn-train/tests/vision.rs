@@ -495,3 +495,40 @@ fn resumed_runs_end_with_the_same_bits_as_uninterrupted_ones() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// `[train] regularizers` and `clip`: an L2 penalty on every weight ends with smaller weights
+/// than the same run without it, and the resolved config keeps both tables.
+#[test]
+fn weight_penalties_and_clipping_train_and_are_kept() {
+    let (plain, pen) = (tmp("pen-plain"), tmp("pen-l2"));
+    train_vision(parse(SHORT), &plain, |_| {}).expect("plain");
+    let text = SHORT.replace(
+        "[eval]",
+        "clip = { kind = \"norm\", max_norm = 1.0 }\nregularizers = [{ kind = \"l2\", param = \"weights\", weight = 0.01 }]\n[eval]",
+    );
+    let out = train_vision(parse(&text), &pen, |_| {}).expect("penalised");
+    assert!(out.test.accuracy > 0.6, "{}", out.test.accuracy);
+    let sq = |d: &Path| -> f64 {
+        weights(d)
+            .iter()
+            .filter(|(n, _)| n.ends_with(".weight"))
+            .flat_map(|(_, v)| v.iter().map(|&w| f64::from(w) * f64::from(w)))
+            .sum()
+    };
+    assert!(
+        sq(&pen) < 0.9 * sq(&plain),
+        "{} vs {}",
+        sq(&pen),
+        sq(&plain)
+    );
+    let config = std::fs::read_to_string(pen.join("config.toml")).expect("config");
+    assert!(
+        config.contains("max_norm = 1.0") && config.contains("param = \"weights\""),
+        "{config}"
+    );
+    let e = prepare_error("[train]\nclip = { kind = \"norm\", max_norm = -1.0 }\n");
+    assert!(e.contains("train.clip"), "{e}");
+    for d in [plain, pen] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

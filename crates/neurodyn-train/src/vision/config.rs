@@ -436,6 +436,15 @@ pub struct VisionTrainConfig {
     /// Train on this many images spread evenly over the training set, which keeps the classes'
     /// proportions (0 = all): for quick runs and tests.
     pub max_train_images: usize,
+    /// Gradient clipping (`{ kind = "norm", max_norm = 1.0 }` or `{ kind = "value", max_value
+    /// = 0.5 }`), after the penalties; none when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip: Option<neurodyn_nn::Clip>,
+    /// Weight penalties added to the cross-entropy: `{ kind = "l2", param = "fc1.weight",
+    /// weight = 1e-4 }` (λ Σ w²) or `kind = "l1"` (λ Σ |w|); `param = "weights"` names every
+    /// convolution's and linear layer's weight.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regularizers: Vec<neurodyn_nn::Regularizer>,
     /// Write `checkpoint.safetensors` every this many steps (absent: at the end of every
     /// epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -456,6 +465,8 @@ impl Default for VisionTrainConfig {
             optimizer: OptimizerConfig::default(),
             threads: 1,
             max_train_images: 0,
+            clip: None,
+            regularizers: Vec::new(),
             checkpoint_every: None,
             augment: None,
         }

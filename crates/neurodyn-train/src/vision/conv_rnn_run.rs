@@ -113,6 +113,13 @@ impl Trainable for ConvRnnNet {
     fn params_mut(&mut self) -> &mut Vec<f32> {
         &mut self.params
     }
+    fn tensors(&self) -> Vec<(String, std::ops::Range<usize>, bool)> {
+        self.net
+            .tensors()
+            .iter()
+            .map(|t| (t.name.clone(), t.range.clone(), !t.name.ends_with(".bias")))
+            .collect()
+    }
     fn loss_grad(
         &mut self,
         ws: &mut Workspaces,

@@ -28,7 +28,7 @@ use crate::vision::files::METRICS_HEADER;
 use crate::vision::outcome::VisionStep;
 use neurodyn_core::Rng;
 use neurodyn_data::{Augmenter, ImageSet};
-use neurodyn_nn::Optimizer;
+use neurodyn_nn::{Optimizer, Regularizer};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::io::Write;
@@ -54,6 +54,10 @@ pub(crate) trait Trainable {
     type Workspace: Default;
     /// The parameters, in the optimizer's order.
     fn params_mut(&mut self) -> &mut Vec<f32>;
+    /// Every parameter tensor: its name (as `model.safetensors` has it), its range in the
+    /// parameters, and whether it is a weight (of a convolution or a linear map, not a bias
+    /// or a normalisation's scale): what `[train] regularizers` may name.
+    fn tensors(&self) -> Vec<(String, std::ops::Range<usize>, bool)>;
     /// Non-trainable state a training pass updates (batch norm's running statistics): saved in
     /// checkpoints, never touched by the optimizer.
     fn buffers_mut(&mut self) -> &mut [f32] {
@@ -89,6 +93,92 @@ pub(crate) struct Trained {
     pub steps: u64,
     /// Wall time of training, summed over resumed segments (s).
     pub seconds: f64,
+}
+
+/// A weight penalty on parameter ranges: λ Σ|w| (`l1`) or λ Σ w².
+struct Penalty {
+    l1: bool,
+    weight: f64,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+/// `[train] regularizers` on the network's tensors; errors name the entry.
+fn penalties(
+    regs: &[Regularizer],
+    tensors: &[(String, std::ops::Range<usize>, bool)],
+) -> Result<Vec<Penalty>> {
+    regs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let key = format!("train.regularizers[{i}]");
+            let (l1, param, weight) =
+                match r {
+                    Regularizer::L1 { param, weight } => (true, param, *weight),
+                    Regularizer::L2 { param, weight } => (false, param, *weight),
+                    _ => return Err(config(
+                        &key,
+                        "a vision run takes weight penalties only: kind = \"l1\" or \"l2\" with a \
+                         param",
+                    )),
+                };
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(config(
+                    &format!("{key}.weight"),
+                    format!("must be ≥ 0, got {weight}"),
+                ));
+            }
+            let ranges: Vec<_> = tensors
+                .iter()
+                .filter(|(name, _, is_weight)| {
+                    if param == "weights" {
+                        *is_weight
+                    } else {
+                        name == param
+                    }
+                })
+                .map(|(_, r, _)| r.clone())
+                .collect();
+            if ranges.is_empty() {
+                let names: Vec<&str> = tensors.iter().map(|t| t.0.as_str()).collect();
+                return Err(config(
+                    &format!("{key}.param"),
+                    format!(
+                        "no tensor '{param}' (\"weights\" for every weight, or one of: {})",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            Ok(Penalty { l1, weight, ranges })
+        })
+        .collect()
+}
+
+/// Add the penalties' value to nothing but the returned sum, and their gradient to `grads`.
+fn apply_penalties(penalties: &[Penalty], params: &[f32], grads: &mut [f32]) -> f64 {
+    let mut total = 0.0;
+    for p in penalties {
+        let lambda = p.weight;
+        for r in &p.ranges {
+            for (g, &w) in grads[r.clone()].iter_mut().zip(&params[r.clone()]) {
+                let w64 = f64::from(w);
+                if p.l1 {
+                    total += lambda * w64.abs();
+                    *g += (lambda
+                        * if w64 > 0.0 {
+                            1.0
+                        } else if w64 < 0.0 {
+                            -1.0
+                        } else {
+                            0.0
+                        }) as f32;
+                } else {
+                    total += lambda * w64 * w64;
+                    *g += (2.0 * lambda * w64) as f32;
+                }
+            }
+        }
+    }
+    total
 }
 
 /// Where the loop stands, as a checkpoint keeps it.
@@ -332,6 +422,7 @@ pub(crate) fn train_epochs<N: Trainable>(
     mut on_step: impl FnMut(&VisionStep),
 ) -> Result<Trained> {
     let t = &cfg.train;
+    let penalties = penalties(&t.regularizers, &net.tensors())?;
     let per_epoch = order.len().div_ceil(t.batch_size);
     let total_steps = (per_epoch * t.epochs) as u64;
     let n_params = net.params_mut().len();
@@ -400,8 +491,16 @@ pub(crate) fn train_epochs<N: Trainable>(
             step += 1;
             let (loss, correct) =
                 net.loss_grad(&mut ws, &x, &labels, (t.threads, seed), &mut grads);
+            let loss = if penalties.is_empty() {
+                loss
+            } else {
+                loss + apply_penalties(&penalties, net.params_mut(), &mut grads)
+            };
             if !loss.is_finite() {
                 return Err(TrainError::NonFiniteLoss { epoch, step, loss });
+            }
+            if let Some(c) = &t.clip {
+                c.apply(&mut grads);
             }
             let lr = t.schedule.lr(t.lr, step - 1, total_steps);
             opt.update(net.params_mut(), &grads, lr);
@@ -438,4 +537,65 @@ pub(crate) fn train_epochs<N: Trainable>(
         steps: step,
         seconds: wall0 + start.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The penalties' gradient is the derivative of their value: central differences in f64
+    /// (the value is summed in f64 from the f32 weights, so a step of 2⁻⁸ is exact).
+    #[test]
+    fn penalty_gradients_match_central_differences() {
+        let tensors = vec![
+            ("a.weight".to_string(), 0..4, true),
+            ("a.bias".to_string(), 4..6, false),
+        ];
+        let regs = vec![
+            Regularizer::L1 {
+                param: "weights".into(),
+                weight: 0.3,
+            },
+            Regularizer::L2 {
+                param: "a.bias".into(),
+                weight: 0.7,
+            },
+        ];
+        let p = penalties(&regs, &tensors).expect("resolved");
+        let w = vec![0.75f32, -1.25, 0.5, -0.375, 2.0, -0.5];
+        let mut g = vec![0.0f32; w.len()];
+        let total = apply_penalties(&p, &w, &mut g);
+        let want = 0.3 * (0.75 + 1.25 + 0.5 + 0.375) + 0.7 * (4.0 + 0.25);
+        assert!((total - want).abs() < 1e-12, "{total} vs {want}");
+        let h = 1.0 / 256.0;
+        for i in 0..w.len() {
+            let at = |d: f32| {
+                let mut v = w.clone();
+                v[i] += d;
+                apply_penalties(&p, &v, &mut vec![0.0f32; w.len()])
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * f64::from(h));
+            assert!((fd - f64::from(g[i])).abs() < 1e-6, "{i}: {fd} vs {}", g[i]);
+        }
+        // Unknown names and activity penalties are named.
+        let bad = penalties(
+            &[Regularizer::L2 {
+                param: "b.weight".into(),
+                weight: 1.0,
+            }],
+            &tensors,
+        )
+        .err()
+        .expect("unknown tensor")
+        .to_string();
+        assert!(
+            bad.contains("train.regularizers[0].param") && bad.contains("a.weight"),
+            "{bad}"
+        );
+        let bad = penalties(&[Regularizer::ActivityL2 { weight: 1.0 }], &tensors)
+            .err()
+            .expect("activity")
+            .to_string();
+        assert!(bad.contains("train.regularizers[0]"), "{bad}");
+    }
 }

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// `metrics.csv`'s header: one row per optimizer step (`step` counted from 1 over all epochs;
-/// `loss` and `accuracy` of that step's training batch; `wall_s` since training began).
+/// `loss` (the cross-entropy plus any weight penalties) and `accuracy` of that step's training
+/// batch; `wall_s` since training began).
 pub const METRICS_HEADER: &str = "epoch,step,loss,accuracy,lr,wall_s\n";
 
 /// Save a vision run's `activations.npz` with what it is beside the layers: `format`

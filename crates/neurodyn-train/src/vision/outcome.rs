@@ -28,6 +28,10 @@ pub(crate) fn validate(cfg: &VisionConfig) -> Result<()> {
     t.optimizer
         .validate()
         .map_err(|m| config("train.optimizer", m))?;
+    if let Some(c) = &t.clip {
+        c.validate()
+            .map_err(|e| config("train.clip", e.to_string()))?;
+    }
     if let Some(a) = &t.augment {
         a.validate().map_err(|(key, m)| config(&key, m))?;
     }

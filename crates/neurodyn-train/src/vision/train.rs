@@ -155,6 +155,16 @@ impl Trainable for VisionNet {
     fn buffers_mut(&mut self) -> &mut [f32] {
         &mut self.net.buffers
     }
+    fn tensors(&self) -> Vec<(String, std::ops::Range<usize>, bool)> {
+        VisionNet::tensors(self)
+            .into_iter()
+            .map(|t| {
+                let weight = (t.name.ends_with(".weight") || t.name.ends_with(".weight_v"))
+                    && t.shape.len() >= 2;
+                (t.name, t.range, weight)
+            })
+            .collect()
+    }
     fn loss_grad(
         &mut self,
         (ws, d_out): &mut Self::Workspace,
