@@ -425,6 +425,7 @@ fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
         "layer-predictivity",
         "poisson-encoding",
         "rotation-tuning",
+        "actmax",
         "dprime-1-vs-7",
     ] {
         assert!(tested(id), "{id} untested: {verdicts:?}");
