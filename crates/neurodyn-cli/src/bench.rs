@@ -1,9 +1,9 @@
 //! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
 //! configurations and, given a Python with torch and/or one with jax, reference implementations
 //! of the same step on the same sizes in the same run, printing the ratios: the PyTorch tutorial
-//! CTRNN in eager mode (`bench_torch.py`; `nn.GRU` for the GRU configuration) and the same CTRNN
-//! as one `jax.jit` function with `lax.scan` over time (`bench_jax.py`; CTRNN configurations
-//! only). Each reference runs on the engine's thread count for that configuration (its child is
+//! CTRNN in eager mode (`bench_torch.py`; `nn.GRU` for the GRU configuration, the same CNN for the
+//! CNN configurations) and the same CTRNN as one `jax.jit` function with `lax.scan` over time, or
+//! the same CNN as one `jax.jit` function (`bench_jax.py`; CTRNN and CNN configurations). Each reference runs on the engine's thread count for that configuration (its child is
 //! pinned with `taskset` to as many CPUs, where `taskset` exists); JAX on two threads is also
 //! timed on one, and the faster setting marked. Engine and reference steps alternate in ten blocks
 //! each (each reference runs in a child Python that times a block whenever asked), so that a
@@ -23,12 +23,17 @@
 //! - B: CTRNN 33→256→17, B 64, T 200 (two threads)
 //! - C: A with Dale's law (80 % excitatory, |W| ⊙ sign, no autapses)
 //! - GRU and light-GRU at A's size (GRU against PyTorch's `nn.GRU`, light-GRU engine-only)
+//! - CNN16, CNN128: seed 000's CNN (the default `neurodyn train --task Mnist` network) on 1×28×28
+//!   images, B 16 and 128, one thread; also images/s and the time of an epoch of 8,000 images
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations
 //! (inputs, states, rates, caches and outputs of all steps) + weights + optimizer state.
 //!
-//! FLOPs per step: 2·T·B·(2·I·H + 3·H² + 3·H·O) (forward, and twice that for the backward).
+//! FLOPs per step: 2·T·B·(2·I·H + 3·H² + 3·H·O) (forward, and twice that for the backward); for a
+//! CNN the products of its convolutions (lowered by im2col) and linear layers, see
+//! [`feed_forward_flops`], with the convolutions also timed alone, so that both the whole step's
+//! and the convolutions' rates are set against the GEMM peak.
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -50,8 +55,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub torch_python: Option<PathBuf>,
     /// A Python interpreter with jax installed, to time a JAX reference (the CTRNN under
-    /// `jax.jit`, `lax.scan` over time) in the same run; with --torch-python, both alternate with
-    /// the engine.
+    /// `jax.jit`, `lax.scan` over time, or the CNN under `jax.jit`) in the same run; with
+    /// --torch-python, both alternate with the engine.
     #[arg(long)]
     pub jax_python: Option<PathBuf>,
     /// Timed repetitions per configuration (median and best reported).
@@ -222,6 +227,46 @@ fn flops(c: &Config) -> f64 {
     2.0 * t * b * (2.0 * i * h + 3.0 * h * h + 3.0 * h * o)
 }
 
+/// FLOPs of one training step of a feed-forward network at batch `n`: (its convolutions, the whole
+/// step). Counted are the products, 2 FLOPs per multiply-add, as the engine runs them (a
+/// convolution lowered by im2col onto one GEMM per sample):
+/// - a convolution's forward pass 2·N·C_out·C_in·k²·H·W (H×W its output), its backward twice that
+///   (∂W = ∂Y·colsᵀ and ∂cols = Wᵀ·∂Y), except the first layer's, which needs no ∂x (once);
+/// - a linear layer's forward pass 2·N·in·out, its backward twice that (∂W and ∂x; once for a
+///   first layer).
+///
+/// Not counted: biases, activations, pooling, im2col/col2im copies, the loss and Adam (all
+/// O(N·units) or O(parameters)). Seed 000's CNN: 1,185,408 FLOPs per sample in the convolutions
+/// (conv1 2·6·1·9·28² = 84,672 forward, once more backward; conv2 2·16·6·9·14² = 338,688 forward,
+/// twice that backward) and 630,000 in the linear layers (3·2·(784·120 + 120·84 + 84·10)):
+/// 1,815,408 per sample, 29.0 MFLOP per step at batch 16 and 232.4 at batch 128.
+fn feed_forward_flops(net: &neurodyn_nn::layers::FeedForward<f32>, n: usize) -> (f64, f64) {
+    let (mut conv, mut all) = (0.0, 0.0);
+    for (l, layer) in net.layers.iter().enumerate() {
+        // The weight tensor comes first: C_out·C_in·k² or out·in multiply-adds per output pixel.
+        let weights = layer.params().first().map_or(0, |p| p.1) as f64;
+        let forward = match layer.kind() {
+            "conv2d" => {
+                let out = layer.out_shape();
+                2.0 * n as f64 * weights * (out[1] * out[2]) as f64
+            }
+            "linear" => 2.0 * n as f64 * weights,
+            _ => 0.0,
+        };
+        let step = forward * if l == 0 { 2.0 } else { 3.0 };
+        if layer.kind() == "conv2d" {
+            conv += step;
+        }
+        all += step;
+    }
+    (conv, all)
+}
+
+/// [`feed_forward_flops`] of a CNN configuration's network at its batch.
+fn cnn_flops(c: &Config) -> (f64, f64) {
+    feed_forward_flops(&CnnEngine::network(c, &mut Rng::new(0)), c.batch)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -314,13 +359,18 @@ struct CnnEngine {
 }
 
 impl CnnEngine {
-    fn new(c: &Config, threads: usize) -> CnnEngine {
+    /// Seed 000's CNN with its initial weights from `rng`.
+    fn network(c: &Config, rng: &mut Rng) -> neurodyn_nn::layers::FeedForward<f32> {
         use neurodyn_train::vision::config::{default_layers, NetKind};
-        let mut rng = Rng::new(0);
         let layers = default_layers(NetKind::Cnn, c.n_out);
-        let net = neurodyn_train::vision::network::build(&layers, [1, 28, 28], c.n_out, &mut rng)
+        neurodyn_train::vision::network::build(&layers, [1, 28, 28], c.n_out, rng)
             .expect("the default CNN builds")
-            .net;
+            .net
+    }
+
+    fn new(c: &Config, threads: usize) -> CnnEngine {
+        let mut rng = Rng::new(0);
+        let net = CnnEngine::network(c, &mut rng);
         let x: Vec<f32> = (0..c.batch * c.n_in).map(|_| rng.normal() as f32).collect();
         let labels: Vec<i64> = (0..c.batch)
             .map(|_| rng.below(c.n_out as u64) as i64)
@@ -340,6 +390,47 @@ impl CnnEngine {
         };
         e.run(3);
         e
+    }
+
+    /// Time `k` passes of the convolutions alone, in milliseconds: each convolution's forward and
+    /// backward pass (∂W and ∂b, and ∂x but for the first layer, as in a step) on its input of
+    /// the last step, the output as the gradient arriving from above (dense, as a step's is to
+    /// the products, which do not skip zeros).
+    fn run_convs(&mut self, k: usize) -> Vec<f64> {
+        use neurodyn_nn::layers::LayerCtx;
+        let _ftz = neurodyn_nn::kernels::FlushDenormals::new();
+        let ctx = LayerCtx {
+            batch: self.batch,
+            training: true,
+            threads: self.threads,
+        };
+        let convs: Vec<usize> = (0..self.net.layers.len())
+            .filter(|&l| self.net.layers[l].kind() == "conv2d")
+            .collect();
+        let mut bufs: Vec<_> = convs
+            .iter()
+            .map(|&l| {
+                let x_len = self.ws.acts[l].len();
+                let y = self.ws.acts[l + 1].clone();
+                let n_params = self.net.param_range(l).len();
+                (y.clone(), y, vec![0.0f32; x_len], vec![0.0f32; n_params])
+            })
+            .collect();
+        let mut scratch = Vec::new();
+        (0..k)
+            .map(|_| {
+                let t0 = Instant::now();
+                for (&l, (y, dy, dx, dp)) in convs.iter().zip(bufs.iter_mut()) {
+                    let layer = &self.net.layers[l];
+                    let params = &self.net.params[self.net.param_range(l)];
+                    let x = &self.ws.acts[l];
+                    layer.forward(params, x, y, &mut scratch, ctx);
+                    let dx = (l > 0).then_some(&mut dx[..]);
+                    layer.backward(params, x, y, dy, dx, dp, &mut scratch, ctx);
+                }
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect()
     }
 
     fn run(&mut self, k: usize) -> Vec<f64> {
@@ -475,6 +566,7 @@ impl RefSpec {
             (RefKind::Torch, Kind::Gru) => format!("PyTorch eager (nn.GRU, {threads})"),
             (RefKind::Torch, Kind::Cnn) => format!("PyTorch eager (the same CNN, {threads})"),
             (RefKind::Torch, _) => format!("PyTorch eager (tutorial CTRNN, {threads})"),
+            (RefKind::Jax, Kind::Cnn) => format!("JAX jit (the same CNN, {threads})"),
             (RefKind::Jax, _) => format!("JAX jit (tutorial CTRNN, lax.scan, {threads})"),
         }
     }
@@ -639,6 +731,9 @@ struct SideBySide {
     /// GFLOP/s of the 1024³ products run after each block (on the configuration's threads), when
     /// asked for.
     gemm: Vec<f64>,
+    /// A CNN's convolutions alone (forward and backward, ms per step), timed after each of its
+    /// engine blocks; empty for the other configurations.
+    convs: Vec<f64>,
 }
 
 /// Engine and references (when given) timed in alternating blocks, [`ROUNDS`] of each, so that a
@@ -657,13 +752,16 @@ fn time_side_by_side(
         .iter()
         .map(|s| Reference::start(s, c))
         .collect::<Result<Vec<_>>>()?;
-    let (mut e, mut g) = (Vec::new(), Vec::new());
+    let (mut e, mut g, mut convs) = (Vec::new(), Vec::new(), Vec::new());
     let mut t = vec![Vec::new(); refs.len()];
     let t_reps = reps.min(15);
     for r in 0..ROUNDS {
         let share = |n: usize| n * (r + 1) / ROUNDS - n * r / ROUNDS;
         engine.warm(WARM_MS);
         e.extend(engine.run(share(reps).max(1)));
+        if let Engine::Cnn(cnn) = &mut engine {
+            convs.extend(cnn.run_convs(share(reps).max(1)));
+        }
         for (p, times) in children.iter_mut().zip(t.iter_mut()) {
             times.extend(p.run(share(t_reps).max(1))?);
         }
@@ -680,6 +778,7 @@ fn time_side_by_side(
             .zip(t.into_iter().map(Timing::of))
             .collect(),
         gemm: g,
+        convs,
     })
 }
 
@@ -771,8 +870,8 @@ fn measure_memory(threads: usize) -> Result<(f64, f64)> {
     Ok((used, v["required_bytes"].as_f64().unwrap_or(f64::NAN)))
 }
 
-/// The references to time beside configuration `c` on `threads` threads: PyTorch (CTRNN and GRU)
-/// on the engine's thread count; JAX (CTRNN only) on the engine's thread count and, where that is
+/// The references to time beside configuration `c` on `threads` threads: PyTorch (CTRNN, GRU and
+/// CNN) on the engine's thread count; JAX (CTRNN and CNN) on the engine's thread count and, where that is
 /// more than one, also on one thread (XLA's threading does not always pay at these sizes; the
 /// faster setting is marked).
 fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
@@ -784,7 +883,7 @@ fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
             threads,
         });
     }
-    if let Some(py) = a.jax_python.as_ref().filter(|_| c.kind == Kind::Ctrnn) {
+    if let Some(py) = a.jax_python.as_ref().filter(|_| has_jax(c)) {
         let mut settings = vec![threads];
         if threads > 1 {
             settings.push(1);
@@ -798,6 +897,11 @@ fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
         }
     }
     refs
+}
+
+/// Whether `bench_jax.py` has a reference for configuration `c`.
+fn has_jax(c: &Config) -> bool {
+    matches!(c.kind, Kind::Ctrnn | Kind::Cnn)
 }
 
 /// Run `neurodyn bench`.
@@ -826,7 +930,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
             threads,
             a.reps,
             &references(&a, c, threads),
-            c.kind == Kind::Ctrnn,
+            matches!(c.kind, Kind::Ctrnn | Kind::Cnn),
         )?;
         let memory = if c.name == "B" {
             Some(measure_memory(threads)?)
@@ -845,6 +949,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
     println!(
         "GEMM peak (f32, 1024³): {peak1:.1} GFLOP/s on 1 thread, {peak2:.1} GFLOP/s on 2 threads"
     );
+    // The FLOP count of a CNN is spelled out once, under the first.
+    let mut flops_explained = false;
     for (c, threads, timed, memory) in rows {
         let e = timed.engine;
         let peak = if threads > 1 { peak2 } else { peak1 };
@@ -874,22 +980,51 @@ pub fn run(a: BenchArgs) -> Result<()> {
             e.min
         );
         }
-        if c.kind == Kind::Ctrnn {
-            let gflops = |ms: f64| flops(c) / (ms / 1e3) / 1e9;
+        // A CNN's FLOPs: (its convolutions, the whole step).
+        let cnn = (c.kind == Kind::Cnn).then(|| cnn_flops(c));
+        if c.kind == Kind::Ctrnn || cnn.is_some() {
+            let step_flops = cnn.map_or_else(|| flops(c), |f| f.1);
+            let gflops = |ms: f64| step_flops / (ms / 1e3) / 1e9;
             // The peak is a best-of measurement, so the step is set against it both as the
             // median and as the best step; and the median step against the median of the GEMMs
             // run between its blocks, under the same load.
             let same_load = median(timed.gemm.clone());
             print!(
-                " ({:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak; best step {:.0} %; {:.0} % of the median GEMM rate between its blocks, {:.1} GFLOP/s)",
+                " ({:.1} GFLOP/s, {:.0} % of the {threads}-thread GEMM peak; best step {:.0} %; {:.0} % of the median GEMM rate between its blocks, {:.1} GFLOP/s",
                 gflops(e.median),
                 100.0 * gflops(e.median) / peak,
                 100.0 * gflops(e.min) / peak,
                 100.0 * gflops(e.median) / same_load,
                 same_load
             );
+            if let (Some((conv_flops, _)), false) = (cnn, timed.convs.is_empty()) {
+                let t = Timing::of(timed.convs.clone());
+                let rate = |ms: f64| conv_flops / (ms / 1e3) / 1e9;
+                print!(
+                    "; the convolutions alone: {:.3} ms/step (best {:.3}), {:.1} GFLOP/s, {:.0} % of the peak (best {:.0} %), {:.0} % of the same-load GEMM rate",
+                    t.median,
+                    t.min,
+                    rate(t.median),
+                    100.0 * rate(t.median) / peak,
+                    100.0 * rate(t.min) / peak,
+                    100.0 * rate(t.median) / same_load
+                );
+            }
+            print!(")");
         }
         println!();
+        if let Some((conv_flops, step_flops)) = cnn {
+            print!(
+                "  FLOPs counted per step: {:.2} M, of which the convolutions {:.2} M",
+                step_flops / 1e6,
+                conv_flops / 1e6
+            );
+            if std::mem::replace(&mut flops_explained, true) {
+                println!(" (counted as above)");
+            } else {
+                println!(" (the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, once for the first layer, which needs no ∂x; a linear layer's 2·N·in·out and twice that backward; biases, activations, pooling, the loss and Adam not counted)");
+            }
+        }
         // Where JAX runs on more than one setting, the one with the lower median is marked.
         let jax: Vec<usize> = (0..timed.references.len())
             .filter(|&i| timed.references[i].0.kind == RefKind::Jax)
@@ -920,9 +1055,9 @@ pub fn run(a: BenchArgs) -> Result<()> {
                 }
             );
         }
-        if a.jax_python.is_some() && c.kind != Kind::Ctrnn {
+        if a.jax_python.is_some() && !has_jax(c) {
             println!(
-                "  JAX jit: no reference for this configuration (the JAX script has the CTRNN only)"
+                "  JAX jit: no reference for this configuration (the JAX script has the CTRNN and the CNN only)"
             );
         }
         if let Some((used, need)) = memory {
@@ -935,4 +1070,22 @@ pub fn run(a: BenchArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seed 000's CNN, counted by hand (see [`feed_forward_flops`]): per sample, conv1 84,672
+    /// forward + 84,672 backward, conv2 338,688 + 677,376, linear layers 3 · 210,000.
+    #[test]
+    fn cnn_flops_match_the_hand_count() {
+        for c in CONFIGS.iter().filter(|c| c.kind == Kind::Cnn) {
+            let n = c.batch as f64;
+            let (conv, all) = cnn_flops(c);
+            assert_eq!(conv, n * 1_185_408.0, "{}", c.name);
+            assert_eq!(all, n * 1_815_408.0, "{}", c.name);
+        }
+        assert_eq!(cnn_flops(&CONFIGS[5]).1, 29_046_528.0);
+    }
 }

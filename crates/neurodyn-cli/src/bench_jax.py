@@ -1,11 +1,12 @@
-"""JAX reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN, compiled with jax.jit.
+"""JAX reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN, or seed 000's CNN,
+compiled with jax.jit.
 
 Usage: python bench_jax.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false,"threads":1}'
 Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. With "serve": true it instead reads a
 number of steps per line on stdin and answers each with {"times_ms": [...]}, after a first line
 {"ready": true} once compilation and the warm-up steps are over (the protocol of bench_torch.py).
 
-The model and the step are those of bench_torch.py's CTRNN, float32 throughout:
+The CTRNN and its step are those of bench_torch.py's CTRNN, float32 throughout:
 h ← relu(h·(1−α) + α·(W_in x + b_in + W_rec h + b_rec)), α = 20/100, h₀ = 0, a linear readout,
 cross-entropy (mean over every step and sample) against integer targets, and Adam (lr 0.01,
 β = (0.9, 0.999), ε = 1e-8, as torch.optim.Adam's defaults). With "dale": true the recurrent
@@ -14,6 +15,15 @@ performance-minded JAX user would: the whole training step (forward, loss, backw
 `jax.jit` function with `jax.lax.scan` over time; the input projection and the readout are single
 products over all time steps outside the scan; the optimizer state is donated back to the step;
 each timed step ends with `block_until_ready`.
+
+With "cnn": true it is instead bench_torch.py's CNN (seed 000's network of `neurodyn train --task
+Mnist`) on a batch of random 1×28×28 images with random labels: conv 3×3 pad 1 1→6, ReLU, max
+pool 2, conv 3×3 pad 1 6→16, ReLU, max pool 2, flatten, linear 784→120, ReLU, 120→84, ReLU,
+84→n_out; mean cross-entropy; Adam lr 1e-3 (torch's other defaults, as above). Convolutions are
+`jax.lax.conv_general_dilated` in NCHW/OIHW (PyTorch's layouts, so the flatten order matches),
+pooling `jax.lax.reduce_window` with max; every parameter starts from PyTorch's default
+U(−1/√fan_in, 1/√fan_in), fan_in = C_in·k² for a convolution. Again one `jax.jit` step (forward,
+loss, `jax.value_and_grad`, Adam written out) with the parameters and Adam's state donated.
 
 Threads: "threads": 1 sets XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1" before JAX is imported (the parent `neurodyn bench` also pins the
@@ -85,6 +95,18 @@ def build(cfg):
         logp = jax.nn.log_softmax(logits, axis=-1)
         return -jnp.mean(jnp.take_along_axis(logp, y[..., None], axis=-1))
 
+    step, state = adam_step(loss_fn, params, lr, b1, b2, eps)
+    x = jnp.asarray(rng.standard_normal((steps, batch, n_in)).astype(np.float32))
+    y = jnp.asarray(rng.integers(0, n_out, (steps, batch)).astype(np.int32))
+    return step, state, x, y, loss_fn
+
+
+def adam_step(loss_fn, params, lr, b1, b2, eps):
+    """One jitted training step of `loss_fn(params, x, y)` with Adam written out (optax is not
+    assumed), and its initial state (params, m, v, t); the state is donated back to the step."""
+    import jax
+    import jax.numpy as jnp
+
     def train_step(p, m, v, t, x, y):
         loss, g = jax.value_and_grad(loss_fn)(p, x, y)
         t = t + 1
@@ -97,11 +119,55 @@ def build(cfg):
         return p, m, v, t, loss
 
     step = jax.jit(train_step, donate_argnums=(0, 1, 2, 3))
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-    state = (params, zeros, jax.tree_util.tree_map(jnp.zeros_like, params),
-             jnp.zeros((), jnp.float32))
-    x = jnp.asarray(rng.standard_normal((steps, batch, n_in)).astype(np.float32))
-    y = jnp.asarray(rng.integers(0, n_out, (steps, batch)).astype(np.int32))
+    state = (params, jax.tree_util.tree_map(jnp.zeros_like, params),
+             jax.tree_util.tree_map(jnp.zeros_like, params), jnp.zeros((), jnp.float32))
+    return step, state
+
+
+def build_cnn(cfg):
+    """Seed 000's CNN: the training step and its initial state (after JAX is imported)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    batch, n_out = cfg["batch"], cfg["n_out"]
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+    rng = np.random.default_rng(0)
+
+    def uniform(shape, fan_in):
+        # PyTorch's default for Conv2d and Linear: U(−1/√fan_in, 1/√fan_in), weight and bias.
+        k = 1.0 / np.sqrt(fan_in)
+        return jnp.asarray(rng.uniform(-k, k, shape).astype(np.float32))
+
+    params = {}
+    for name, c_out, c_in in (("conv1", 6, 1), ("conv2", 16, 6)):
+        params[name + "_w"] = uniform((c_out, c_in, 3, 3), c_in * 9)
+        params[name + "_b"] = uniform((c_out,), c_in * 9)
+    for name, n_o, n_i in (("fc1", 120, 784), ("fc2", 84, 120), ("fc3", n_out, 84)):
+        params[name + "_w"] = uniform((n_o, n_i), n_i)
+        params[name + "_b"] = uniform((n_o,), n_i)
+
+    def conv(x, w, b):
+        y = jax.lax.conv_general_dilated(x, w, (1, 1), ((1, 1), (1, 1)),
+                                         dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        return y + b[None, :, None, None]
+
+    def pool(x):
+        return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def loss_fn(p, x, y):
+        h = pool(jax.nn.relu(conv(x, p["conv1_w"], p["conv1_b"])))
+        h = pool(jax.nn.relu(conv(h, p["conv2_w"], p["conv2_b"])))
+        h = h.reshape(h.shape[0], -1)  # (N, 16·7·7), channel-major as nn.Flatten
+        h = jax.nn.relu(h @ p["fc1_w"].T + p["fc1_b"])
+        h = jax.nn.relu(h @ p["fc2_w"].T + p["fc2_b"])
+        logits = h @ p["fc3_w"].T + p["fc3_b"]
+        logp = jax.nn.log_softmax(logits, axis=-1)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=-1))
+
+    step, state = adam_step(loss_fn, params, lr, b1, b2, eps)
+    x = jnp.asarray(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
+    y = jnp.asarray(rng.integers(0, n_out, (batch,)).astype(np.int32))
     return step, state, x, y, loss_fn
 
 
@@ -113,7 +179,7 @@ def main():
     warnings.filterwarnings("ignore", message=".*donated buffers.*")
     import jax
 
-    step, state, x, y, _ = build(cfg)
+    step, state, x, y, _ = (build_cnn if cfg.get("cnn") else build)(cfg)
 
     def one():
         nonlocal state
