@@ -403,6 +403,7 @@ impl CnnEngine {
             batch: self.batch,
             training: true,
             threads: self.threads,
+            seed: 0,
         };
         let convs: Vec<usize> = (0..self.net.layers.len())
             .filter(|&l| self.net.layers[l].kind() == "conv2d")
