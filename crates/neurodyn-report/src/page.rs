@@ -89,3 +89,49 @@ pub(crate) fn section_html(s: &Section) -> String {
     }
     out
 }
+
+/// The start of a report page: the document head (inline CSS), the heading `<task> — <kind>
+/// network`, and the line saying where the run and its numbers are (`numbers_in`: the files,
+/// as HTML).
+pub(crate) fn head(task: &str, kind: &str, run: &Path, numbers_in: &str) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>neurodyn report: {}</title><style>{CSS}</style></head><body>\n",
+        esc(task)
+    );
+    let _ = writeln!(h, "<h1>{} — {} network</h1>", esc(task), esc(kind));
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">Run directory <code>{}</code>; neurodyn {}. Numbers behind every figure are in \
+         {numbers_in}, figures as PNG and SVG in <code>figures/</code>.</p>",
+        esc(&run.display().to_string()),
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+/// The end of a report page: the analyses' sections (with links to each), the run's
+/// `config.toml`, and the closing tags.
+pub(crate) fn tail(h: &mut String, sections: &[Section], config_text: &str) {
+    if !sections.is_empty() {
+        h.push_str("<h2>Analyses</h2>\n<p>");
+        let links: Vec<String> = sections
+            .iter()
+            .map(|s| format!("<a href=\"#{}\">{}</a>", esc(&s.name), esc(&s.title)))
+            .collect();
+        h.push_str(&links.join(" · "));
+        h.push_str("</p>\n");
+        for s in sections {
+            h.push_str(&section_html(s));
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<h2>Configuration</h2>\n<details><summary>config.toml</summary><pre>{}</pre></details>",
+        esc(config_text)
+    );
+    h.push_str("</body></html>\n");
+}

@@ -9,7 +9,7 @@
 
 use crate::common::{fig_in, write_atomic, Section};
 use crate::error::{Context, ReportError, Result};
-use crate::page::{esc, inline_svg, row, section_html, CSS};
+use crate::page::{self, esc, inline_svg, row};
 use neurodyn_core::Npz;
 use neurodyn_plot::{heatmap, image_grid, image_row, ColorMap, Heatmap};
 use neurodyn_train::vision::{LayerConfig, VisionConfig};
@@ -378,27 +378,11 @@ pub fn write_vision_report(run: &Path, sections: &[Section]) -> Result<PathBuf> 
             .with_context(|| format!("{} is not valid JSON", run.join("eval.json").display()))?,
         Err(_) => Value::Null,
     };
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>neurodyn report: {}</title><style>{CSS}</style></head><body>\n",
-        esc(&cfg.task.name)
-    );
-    let _ = writeln!(
-        h,
-        "<h1>{} — {} network</h1>",
-        esc(&cfg.task.name),
-        esc(cfg.model.kind.name())
-    );
-    let _ = writeln!(
-        h,
-        "<p class=\"meta\">Run directory <code>{}</code>; neurodyn {}. Numbers behind every figure are in \
-         <code>eval.json</code>, <code>analysis/*.json</code> and <code>*.npz</code>, figures as PNG and SVG in \
-         <code>figures/</code>.</p>",
-        esc(&run.display().to_string()),
-        env!("CARGO_PKG_VERSION")
+    let mut h = page::head(
+        &cfg.task.name,
+        cfg.model.kind.name(),
+        run,
+        "<code>eval.json</code>, <code>analysis/*.json</code> and <code>*.npz</code>",
     );
     h.push_str("<h2>Data and network</h2>\n");
     h.push_str(&summary(&cfg, &eval));
@@ -436,24 +420,7 @@ pub fn write_vision_report(run: &Path, sections: &[Section]) -> Result<PathBuf> 
         "First-layer filters",
         filter_figure(run).map(|f| f.map(|f| vec![f])),
     );
-    if !sections.is_empty() {
-        h.push_str("<h2>Analyses</h2>\n<p>");
-        let links: Vec<String> = sections
-            .iter()
-            .map(|s| format!("<a href=\"#{}\">{}</a>", esc(&s.name), esc(&s.title)))
-            .collect();
-        h.push_str(&links.join(" · "));
-        h.push_str("</p>\n");
-        for s in sections {
-            h.push_str(&section_html(s));
-        }
-    }
-    let _ = writeln!(
-        h,
-        "<h2>Configuration</h2>\n<details><summary>config.toml</summary><pre>{}</pre></details>",
-        esc(&config_text)
-    );
-    h.push_str("</body></html>\n");
+    page::tail(&mut h, sections, &config_text);
     let path = run.join("report.html");
     write_atomic(&path, h.as_bytes())?;
     Ok(path)
