@@ -260,5 +260,23 @@ pub fn eval(a: &EvalArgs) -> Result<()> {
     for r in &s.per_class {
         println!("  {:<width$}  {:>8.4}  {:>5}", r.class, r.accuracy, r.n);
     }
+    // The confusion matrix: a row per true class, a column per predicted class (by number).
+    let cell = s
+        .confusion
+        .iter()
+        .flatten()
+        .map(|c| c.to_string().len())
+        .max()
+        .unwrap_or(1)
+        .max(s.confusion.len().saturating_sub(1).to_string().len());
+    println!("confusion (rows: true class; columns: predicted class)");
+    let header: Vec<String> = (0..s.confusion.len())
+        .map(|c| format!("{c:>cell$}"))
+        .collect();
+    println!("  {:<width$}  {}", "", header.join(" "));
+    for (r, row) in s.per_class.iter().zip(&s.confusion) {
+        let cells: Vec<String> = row.iter().map(|c| format!("{c:>cell$}")).collect();
+        println!("  {:<width$}  {}", r.class, cells.join(" "));
+    }
     Ok(())
 }

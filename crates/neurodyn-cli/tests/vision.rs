@@ -82,7 +82,20 @@ fn train_task_mnist_then_eval_and_the_refusals() {
         printed.starts_with(&format!("accuracy {acc:.4} on 2000 held-out digits")),
         "{printed}"
     );
-    assert_eq!(printed.lines().count(), 2 + 10, "{printed}");
+    // The accuracy, the per-class table, and the confusion matrix (title, header, 10 rows).
+    assert_eq!(printed.lines().count(), 2 + 10 + 2 + 10, "{printed}");
+    let diagonal: u64 = printed
+        .lines()
+        .skip(14)
+        .enumerate()
+        .map(|(c, l)| {
+            l.split_whitespace()
+                .nth(c + 1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .expect("a count")
+        })
+        .sum();
+    assert_eq!(diagonal as f64 / 2000.0, acc, "{printed}");
     let again: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("acc.json")).expect("json");
     assert_eq!(again["accuracy"], eval["accuracy"]);
