@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = [
@@ -76,6 +78,8 @@ def compare(
     bootstrap: int = 0,
     seed: int = 0,
     alpha: float = 1.0,
+    alphas: Sequence[float] = ...,
+    pls_components: int | None = None,
 ) -> str: ...
 def read_npz(path: str) -> dict[str, np.ndarray]: ...
 def read_safetensors(path: str) -> dict[str, np.ndarray]: ...
