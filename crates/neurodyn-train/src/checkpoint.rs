@@ -18,7 +18,7 @@ use std::path::Path;
 pub(crate) fn bytes_f32(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
-fn bytes_f64(v: &[f64]) -> Vec<u8> {
+pub(crate) fn bytes_f64(v: &[f64]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
@@ -261,7 +261,12 @@ pub(crate) fn read_f32(
         .collect())
 }
 
-fn read_f64(st: &SafeTensors<'_>, name: &str, n: usize, path: &Path) -> Result<Vec<f64>> {
+pub(crate) fn read_f64(
+    st: &SafeTensors<'_>,
+    name: &str,
+    n: usize,
+    path: &Path,
+) -> Result<Vec<f64>> {
     let t = st
         .tensor(name)
         .map_err(|e| file(path, format!("tensor '{name}': {e}")))?;

@@ -77,8 +77,12 @@ pub fn config_changes(old: &str, new: &str) -> Vec<Change> {
 
 /// Whether `key` may change on resume when allowed.
 pub fn resumable(key: &str) -> bool {
-    RESUMABLE_CHANGES
-        .iter()
+    is_among(key, RESUMABLE_CHANGES)
+}
+
+/// Whether `key` is one of `keys` (dotted; a prefix ending in `.` covers a table).
+fn is_among(key: &str, keys: &[&str]) -> bool {
+    keys.iter()
         .any(|p| key == *p || (p.ends_with('.') && key.starts_with(p)))
 }
 
@@ -92,6 +96,30 @@ pub fn check_resume(
     new_steps: u64,
     allow_changes: bool,
 ) -> Result<()> {
+    check_resume_with(
+        old,
+        new,
+        RESUMABLE_CHANGES,
+        allow_changes,
+        (
+            "train.steps",
+            "steps the checkpoint has already taken",
+            step,
+            new_steps,
+        ),
+    )
+}
+
+/// [`check_resume`] for any run: changes must be among `resumable` (and allowed), and the length
+/// key `length.0` must not fall below what the checkpoint has done (`length.2` ≤ `length.3`;
+/// `length.1` says what was done, for the message).
+pub fn check_resume_with(
+    old: &str,
+    new: &str,
+    resumable: &[&str],
+    allow_changes: bool,
+    (length_key, done_what, done, new_length): (&str, &str, u64, u64),
+) -> Result<()> {
     let changes = config_changes(old, new);
     if changes.is_empty() {
         return Ok(());
@@ -103,7 +131,7 @@ pub fn check_resume(
             .join(", ")
     };
     let (ok, refused): (Vec<&Change>, Vec<&Change>) =
-        changes.iter().partition(|c| resumable(&c.key));
+        changes.iter().partition(|c| is_among(&c.key, resumable));
     if !refused.is_empty() {
         return Err(config(
             &refused[0].key,
@@ -125,10 +153,10 @@ pub fn check_resume(
             ),
         ));
     }
-    if new_steps < step {
+    if new_length < done {
         return Err(config(
-            "train.steps",
-            format!("{new_steps} is fewer than the {step} steps the checkpoint has already taken"),
+            length_key,
+            format!("{new_length} is fewer than the {done} {done_what}"),
         ));
     }
     Ok(())

@@ -19,7 +19,9 @@
 //! `--allow-config-change`), cuts `metrics.csv` back to the checkpoint's step, and continues:
 //! the same config and seed give the same bits as an uninterrupted run.
 
-use crate::checkpoint::{bytes_f32, read_f32, read_file, serialize, write_atomic, Entry};
+use crate::checkpoint::{
+    bytes_f32, bytes_f64, read_f32, read_f64, read_file, serialize, write_atomic, Entry,
+};
 use crate::error::{config, file, io, Result, TrainError};
 use crate::vision::config::VisionConfig;
 use crate::vision::data;
@@ -207,7 +209,7 @@ fn save(
         name: name.into(),
         dtype: Dtype::F64,
         shape: vec![v.len()],
-        data: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        data: bytes_f64(v),
     };
     let mut e = vec![
         Entry {
@@ -287,20 +289,8 @@ fn load(
         let b = read_f32(&st, "buffers", nb, path)?;
         net.buffers_mut().copy_from_slice(&b);
     }
-    let f64s = |name: &str| -> Result<Vec<f64>> {
-        let t = st
-            .tensor(name)
-            .map_err(|e| file(path, format!("tensor '{name}': {e}")))?;
-        if t.dtype() != Dtype::F64 || t.data().len() != n * 8 {
-            return Err(file(path, format!("'{name}' is not {n} f64 values")));
-        }
-        Ok(t.data()
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
-            .collect())
-    };
-    opt.m = f64s("optim.m")?;
-    opt.v = f64s("optim.v")?;
+    opt.m = read_f64(&st, "optim.m", n, path)?;
+    opt.v = read_f64(&st, "optim.v", n, path)?;
     let t = st
         .tensor("order")
         .map_err(|e| file(path, format!("tensor 'order': {e}")))?;
@@ -357,55 +347,6 @@ fn truncate_metrics(path: &Path, step: u64) -> Result<()> {
     write_atomic(path, out.as_bytes())
 }
 
-/// Check a resumed run's config against its checkpoint's: every changed key must be one of
-/// [`RESUMABLE_VISION_CHANGES`] and allowed, and `train.epochs` must not fall below the epoch
-/// the checkpoint is in.
-fn check_config(old: &str, new: &str, allow: bool, epoch: usize, epochs: usize) -> Result<()> {
-    let changes = crate::resume::config_changes(old, new);
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let list = |c: &[&crate::resume::Change]| {
-        c.iter()
-            .map(|c| format!("{} ({} → {})", c.key, c.old, c.new))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let ok_key = |k: &str| {
-        RESUMABLE_VISION_CHANGES
-            .iter()
-            .any(|p| k == *p || (p.ends_with('.') && k.starts_with(p)))
-    };
-    let (ok, refused): (Vec<_>, Vec<_>) = changes.iter().partition(|c| ok_key(&c.key));
-    if let Some(first) = refused.first() {
-        return Err(config(
-            &first.key,
-            format!(
-                "config.toml differs from the config the checkpoint was trained with: {}; resume \
-                 continues that run: restore config.toml, or train a new run into another --out",
-                list(&refused)
-            ),
-        ));
-    }
-    if !allow {
-        return Err(config(
-            &ok[0].key,
-            format!(
-                "config.toml differs from the config the checkpoint was trained with: {}; pass \
-                 --allow-config-change to continue with the new values",
-                list(&ok)
-            ),
-        ));
-    }
-    if epochs < epoch {
-        return Err(config(
-            "train.epochs",
-            format!("{epochs} is fewer than the {epoch} epochs the checkpoint has begun"),
-        ));
-    }
-    Ok(())
-}
-
 /// Train `net` on `set`'s images at `order` (the run's generator `rng` shuffles it each epoch)
 /// under `cfg`, writing `metrics.csv` and checkpoints into `dir` (whose `config.toml` holds
 /// `config_text`); `on_step` sees each step (and keeps the run's lock alive).
@@ -442,7 +383,18 @@ pub(crate) fn train_epochs<N: Trainable>(
         Begin::Resume(allow) if ckpt.exists() => {
             order.sort_unstable();
             let (loaded, old_config) = load(&ckpt, net, &mut opt, order)?;
-            check_config(&old_config, config_text, allow, loaded.epoch, t.epochs)?;
+            crate::resume::check_resume_with(
+                &old_config,
+                config_text,
+                RESUMABLE_VISION_CHANGES,
+                allow,
+                (
+                    "train.epochs",
+                    "epochs the checkpoint has begun",
+                    loaded.epoch as u64,
+                    t.epochs as u64,
+                ),
+            )?;
             opt.step = loaded.optimizer_step;
             *rng = Rng::from_state(loaded.rng, loaded.spare);
             truncate_metrics(&metrics_path, loaded.step)?;
