@@ -23,7 +23,7 @@
 //! part on does not change the draws of the others' off state. Scratch buffers live in
 //! [`Augmenter`]; nothing allocates per image once they have grown.
 
-use crate::image_transform::{affine, centre, cos_sin_degrees};
+use crate::image_transform::{affine, bilinear, centre, cos_sin_degrees};
 use neurodyn_core::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -352,13 +352,7 @@ fn displace(
             let (dy, dx) = offsets(r, c);
             let (y, x) = (r as f64 + dy, c as f64 + dx);
             dst.push(if y >= 0.0 && y <= hm && x >= 0.0 && x <= wm {
-                let y0 = (y.floor() as usize).min(h.saturating_sub(2));
-                let x0 = (x.floor() as usize).min(w.saturating_sub(2));
-                let (fy, fx) = (y - y0 as f64, x - x0 as f64);
-                let (y1, x1) = ((y0 + 1).min(h - 1), (x0 + 1).min(w - 1));
-                let p = |yy: usize, xx: usize| src[yy * w + xx];
-                (1.0 - fy) * ((1.0 - fx) * p(y0, x0) + fx * p(y0, x1))
-                    + fy * ((1.0 - fx) * p(y1, x0) + fx * p(y1, x1))
+                bilinear(src, h, w, y, x)
             } else {
                 0.0
             });

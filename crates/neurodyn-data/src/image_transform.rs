@@ -196,7 +196,7 @@ pub fn affine<T: Pixel>(
 
 /// Bilinear interpolation of `src` at `(y, x)` inside the plane.
 #[inline]
-fn bilinear<T: Pixel>(src: &[T], h: usize, w: usize, y: f64, x: f64) -> f64 {
+pub(crate) fn bilinear<T: Pixel>(src: &[T], h: usize, w: usize, y: f64, x: f64) -> f64 {
     // The cell's top-left corner, one before the last row/column so that its neighbour exists
     // (at y = H − 1 the weight of the row beyond is 1 − 1 = 0 on the last row).
     let y0 = (y.floor() as usize).min(h.saturating_sub(2));

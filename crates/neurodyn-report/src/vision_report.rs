@@ -10,7 +10,7 @@
 use crate::common::{fig_in, write_atomic, Section};
 use crate::error::{Context, ReportError, Result};
 use crate::page::{self, esc, inline_svg, row};
-use neurodyn_core::Npz;
+use crate::vision_run::VisionRun;
 use neurodyn_plot::{heatmap, image_grid, image_row, ColorMap, Heatmap};
 use neurodyn_train::vision::{LayerConfig, VisionConfig};
 use serde_json::Value;
@@ -183,8 +183,9 @@ fn grey(pixels: &[f64], c: usize, plane: usize) -> Vec<f64> {
 /// `figures/examples` (the first held-out image of each class, its true and predicted class
 /// under it) and `figures/errors` (the first misclassified images), from `activations.npz`.
 pub fn example_figures(run: &Path) -> Result<Vec<PathBuf>> {
+    let acts = VisionRun::load(run)?;
+    let (z, labels) = (&acts.npz, &acts.labels);
     let path = run.join("activations.npz");
-    let z = Npz::load(&path).with_context(|| format!("cannot load {}", path.display()))?;
     let images = z.require("images", &path)?;
     let shape = images.shape().to_vec();
     if shape.len() != 4 {
@@ -195,12 +196,10 @@ pub fn example_figures(run: &Path) -> Result<Vec<PathBuf>> {
     }
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
     let pixels = images.to_f64();
-    let int = |name: &str| -> Result<Vec<i64>> {
-        z.require(name, &path)?
-            .to_i64()
-            .with_context(|| format!("'{name}' of {} is not integers", path.display()))
-    };
-    let (labels, predicted) = (int("labels")?, int("predicted")?);
+    let predicted = z
+        .require("predicted", &path)?
+        .to_i64()
+        .with_context(|| format!("'predicted' of {} is not integers", path.display()))?;
     if labels.len() != n || predicted.len() != n {
         return Err(ReportError::Run(format!(
             "{}: {n} images but {} labels and {} predictions",
@@ -209,28 +208,11 @@ pub fn example_figures(run: &Path) -> Result<Vec<PathBuf>> {
             predicted.len()
         )));
     }
-    let names: Vec<String> = std::fs::read_to_string(run.join("eval.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .and_then(|v| {
-            v["class_names"].as_array().map(|a| {
-                a.iter()
-                    .map(|s| s.as_str().unwrap_or("?").to_string())
-                    .collect()
-            })
-        })
-        .unwrap_or_default();
-    let name = |k: i64| {
-        usize::try_from(k)
-            .ok()
-            .and_then(|i| names.get(i))
-            .cloned()
-            .unwrap_or_else(|| k.to_string())
-    };
+    let name = |k: i64| acts.class_name(k);
     let len = c * h * w;
     let image = |i: usize| grey(&pixels[i * len..(i + 1) * len], c, h * w);
     let caption = |i: usize| format!("{}→{}", name(labels[i]), name(predicted[i]));
-    let mut classes: Vec<i64> = labels.clone();
+    let mut classes: Vec<i64> = labels.to_vec();
     classes.sort_unstable();
     classes.dedup();
     let firsts: Vec<usize> = classes
@@ -325,31 +307,21 @@ pub fn augmentation_figure(run: &Path, cfg: &VisionConfig) -> Result<Option<Path
     let set = &data.train;
     let (c, h, w) = (set.channels(), set.height(), set.width());
     let idx = neurodyn_train::vision::data::spread(set.len(), PER_ROW);
-    let mut augmenter = neurodyn_data::Augmenter::new(aug);
-    let (mut pixels, mut x) = (Vec::new(), Vec::new());
-    let norm = neurodyn_train::vision::Normalize {
-        mean: vec![0.0],
-        std: vec![1.0 / 255.0],
-    };
-    // With mean 0 and s.d. 1/255 the "normalised" batch is the pixel values themselves.
-    neurodyn_train::vision::data::training_batch(
+    let mut pixels = Vec::new();
+    neurodyn_train::vision::data::augmented_pixels(
         set,
         &idx,
-        &norm,
-        Some((&mut augmenter, &mut pixels)),
+        &mut neurodyn_data::Augmenter::new(aug),
         (cfg.seed, 1),
-        &mut x,
+        &mut pixels,
     );
     let len = c * h * w;
     let original = idx.iter().map(|&i| {
         let v: Vec<f64> = set.image(i).iter().map(|&p| f64::from(p)).collect();
         grey(&v, c, h * w)
     });
-    let augmented = (0..idx.len()).map(|k| {
-        let v: Vec<f64> = x[k * len..(k + 1) * len]
-            .iter()
-            .map(|&p| f64::from(p))
-            .collect();
+    let augmented = pixels.chunks_exact(len.max(1)).map(|img| {
+        let v: Vec<f64> = img.iter().map(|&p| f64::from(p)).collect();
         grey(&v, c, h * w)
     });
     let images: Vec<Vec<f64>> = original.chain(augmented).collect();

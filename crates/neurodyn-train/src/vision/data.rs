@@ -245,6 +245,21 @@ pub fn training_batch(
         set.normalize_into(chunk, &norm.mean, &norm.std, x);
         return;
     };
+    augmented_pixels(set, chunk, aug, (seed, epoch), pixels);
+    set.normalize_pixels(pixels, &norm.mean, &norm.std, x);
+}
+
+/// The training images at `chunk` of `set` as `aug` changes them in `epoch` of a run seeded
+/// `seed` (pixel values 0…255, images one after another, into `pixels`): what
+/// [`training_batch`] normalises.
+pub fn augmented_pixels(
+    set: &ImageSet,
+    chunk: &[usize],
+    aug: &mut Augmenter,
+    (seed, epoch): (u64, usize),
+    pixels: &mut Vec<f32>,
+) {
+    let len = set.image_len();
     pixels.resize(chunk.len() * len, 0.0);
     let shape = (set.channels(), set.height(), set.width());
     for (dst, &i) in pixels.chunks_exact_mut(len.max(1)).zip(chunk) {
@@ -256,5 +271,4 @@ pub fn training_batch(
             dst,
         );
     }
-    set.normalize_pixels(pixels, &norm.mean, &norm.std, x);
 }
