@@ -10,6 +10,7 @@
 //! | [`pca`] | PCA of population states, trajectories in PC space | sklearn conventions |
 //! | [`fixed_points`] | fixed/slow points, Jacobian spectra, line-attractor directions | Sussillo & Barak 2013 |
 //! | [`jacobian_check`] | finite-difference check of `Dynamics::jacobian` | |
+//! | [`krylov`] | matrix-free Arnoldi eigenvalues (with Ritz residuals), restarted GMRES, Newton–Krylov zeros | Saad 2011 |
 //! | [`selectivity`] | per-unit d′ between conditions, Monte-Carlo max-|d′| histogram | nn-brain; coursework §selectivity |
 //! | [`cluster`] | k-means++ / Lloyd, silhouette, k by silhouette | sklearn conventions |
 //! | [`task_variance`] | normalised task variance and its clusters | Yang et al. 2019 |
@@ -48,6 +49,7 @@ pub mod fixed_points;
 /// training's augmentation uses them too.
 pub use neurodyn_data::image_transform;
 pub mod jacobian_check;
+pub mod krylov;
 pub mod layer_decoding;
 pub mod logistic;
 pub mod noise_rdm;

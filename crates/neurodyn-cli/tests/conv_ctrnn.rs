@@ -1,6 +1,7 @@
 //! End to end with `[model] kind = "conv-ctrnn"`: `train --check` of the default recipe, a
-//! short run from a config, `eval` from its weights, and `analyze RUN noise-robustness` with
-//! its refusals. A few seconds.
+//! short run from a config (with the return penalty), `eval` from its weights, and `analyze RUN
+//! noise-robustness` and `spectrum` (also as `fixed-points`) with their refusals. A few
+//! seconds.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -28,6 +29,7 @@ areas = [{ channels = 8 }, { channels = 8, stride = 2 }]
 spont_steps = 4
 steps = 6
 loss_steps = 2
+return_penalty = { steps = 3, weight = 0.05 }
 [train]
 epochs = 2
 batch_size = 32
@@ -74,6 +76,12 @@ fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {
     assert!(o.status.success(), "{}", text(&o));
     let eval = json(&r.join("eval.json"));
     assert_eq!(eval["model"], "conv-ctrnn");
+    // The resolved config spells out the penalty's defaults.
+    let resolved = std::fs::read_to_string(r.join("config.toml")).expect("config.toml");
+    assert!(
+        resolved.contains("[model.return_penalty]\nsteps = 3\nlast = 3\nweight = 0.05\n"),
+        "{resolved}"
+    );
     let o = run(&["eval", path(&r)]);
     assert!(o.status.success(), "{}", text(&o));
     let acc = eval["accuracy"].as_f64().expect("accuracy");
@@ -111,6 +119,61 @@ fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {
     let o = noise(&["--compare", path(&d)]);
     assert!(
         !o.status.success() && text(&o).contains("not a vision run"),
+        "{}",
+        text(&o)
+    );
+
+    // Steady states and spectra, matrix-free.
+    let spectrum = |extra: &[&str]| {
+        let mut args = vec!["analyze", path(&r), "spectrum"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = spectrum(&["--eigenvalues", "6", "--krylov-dim", "60"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&r.join("analysis/spectrum.json"));
+    let states = j["states"].as_array().expect("states");
+    assert_eq!(states.len(), 2, "{j}");
+    for s in states {
+        let m: Vec<f64> = s["modulus"]
+            .as_array()
+            .expect("modulus")
+            .iter()
+            .map(|v| v.as_f64().expect("|μ|"))
+            .collect();
+        assert_eq!(m.len(), 6, "{s}");
+        assert!(m.windows(2).all(|w| w[0] >= w[1]), "by modulus: {m:?}");
+        assert_eq!(s["ritz_residuals"].as_array().map(Vec::len), Some(6));
+        assert!(s["newton"]["history"].is_array(), "{s}");
+        assert_eq!(s["stable"].as_bool(), Some(m[0] < 1.0));
+    }
+    assert_eq!(states[1]["image"].as_u64(), Some(0));
+    for f in ["spectrum_spontaneous", "spectrum_image_mode"] {
+        assert!(r.join(format!("figures/{f}.png")).is_file(), "{f}");
+    }
+    let o = spectrum(&["--eigenvalues", "6", "--krylov-dim", "60"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let again = json(&r.join("analysis/spectrum.json"));
+    assert_eq!(
+        again["states"][0]["eigenvalues"],
+        j["states"][0]["eigenvalues"]
+    );
+    // fixed-points on a conv-ctrnn is this analysis.
+    let o = run(&["analyze", path(&r), "fixed-points"]);
+    assert!(
+        o.status.success() && text(&o).contains("spectrum.json"),
+        "{}",
+        text(&o)
+    );
+    let o = spectrum(&["--eigenvalues", "0"]);
+    assert!(
+        !o.status.success() && text(&o).contains("--eigenvalues"),
+        "{}",
+        text(&o)
+    );
+    let o = spectrum(&["--image", "5000"]);
+    assert!(
+        !o.status.success() && text(&o).contains("held-out images"),
         "{}",
         text(&o)
     );

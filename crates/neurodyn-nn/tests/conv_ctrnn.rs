@@ -1,7 +1,8 @@
 //! The convolutional CTRNN (`layers::conv_ctrnn`) against central differences and PyTorch.
 //!
 //! Gradient checks (f64): every parameter, every input pixel and every entry of the initial
-//! states of `L = Σ_k Σ logits_k ⊙ g_k` over the read steps, for networks that take every
+//! states of `L = Σ_k Σ logits_k ⊙ g_k` over the read steps (plus, with a return phase, the
+//! penalty on the blank steps after the image), for networks that take every
 //! branch of the equations (the stem's pool, `skip_0`, the sums of even areas, the 1×1 skips of
 //! odd areas, both readouts). Golden values come from `tests/golden/nn/make_conv_ctrnn_golden.py`
 //! (float64), an independent numpy implementation of the same equations with closed-form
@@ -12,7 +13,7 @@
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::conv_ctrnn::log_ramp;
 use neurodyn_nn::layers::{
-    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec,
+    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, StemSpec,
 };
 use neurodyn_nn::Real;
 use serde::Deserialize;
@@ -75,26 +76,51 @@ struct Case {
     batch: usize,
     n_steps: usize,
     n_read: usize,
+    /// Blank steps after the image, the penalised last of them, the weight and the baseline.
+    ret: Option<(usize, usize, f64, Vec<f64>)>,
+}
+
+fn run(
+    net: &ConvCtrnn,
+    c: &Case,
+    ws: &mut ConvCtrnnWorkspace<f64>,
+    params: &[f64],
+    image: &[f64],
+    init: &[f64],
+) {
+    let init = InitState::PerSample(init);
+    match &c.ret {
+        None => net.forward(params, ws, image, init, c.batch, c.n_steps, c.n_read),
+        Some((steps, last, weight, baseline)) => net.forward_return(
+            params,
+            ws,
+            image,
+            init,
+            c.batch,
+            c.n_steps,
+            c.n_read,
+            ReturnPhase {
+                steps: *steps,
+                last: *last,
+                weight: *weight,
+                baseline,
+            },
+        ),
+    }
 }
 
 fn loss(net: &ConvCtrnn, c: &Case, params: &[f64], image: &[f64], init: &[f64]) -> f64 {
     let mut ws = ConvCtrnnWorkspace::default();
-    net.forward(
-        params,
-        &mut ws,
-        image,
-        InitState::PerSample(init),
-        c.batch,
-        c.n_steps,
-        c.n_read,
-    );
-    ws.all_logits().iter().zip(&c.g).map(|(a, b)| a * b).sum()
+    run(net, c, &mut ws, params, image, init);
+    let read: f64 = ws.all_logits().iter().zip(&c.g).map(|(a, b)| a * b).sum();
+    read + ws.return_penalty()
 }
 
 const FLOOR: f64 = 1e-3;
 
-/// The worst relative error of the analytic gradients against central differences.
-fn grad_check(net: &ConvCtrnn, rng: &mut Rng) -> f64 {
+/// The worst relative error of the analytic gradients against central differences, with or
+/// without a return phase (blank steps after the image and the penalty on the last of them).
+fn grad_check(net: &ConvCtrnn, rng: &mut Rng, with_return: bool) -> f64 {
     let (batch, n_steps, n_read) = (2, 5, 2);
     let mut c = Case {
         // Random parameters everywhere (the per-unit biases too, which start at zero).
@@ -111,17 +137,17 @@ fn grad_check(net: &ConvCtrnn, rng: &mut Rng) -> f64 {
         batch,
         n_steps,
         n_read,
+        ret: None,
     };
+    if with_return {
+        let baseline = (0..net.state_len())
+            .map(|_| rng.uniform_range(0.0, 1.0))
+            .collect();
+        c.ret = Some((4, 2, 0.7, baseline));
+    }
     let mut ws = ConvCtrnnWorkspace::default();
-    net.forward(
-        &c.params,
-        &mut ws,
-        &c.image,
-        InitState::PerSample(&c.init),
-        batch,
-        n_steps,
-        n_read,
-    );
+    run(net, &c, &mut ws, &c.params, &c.image, &c.init);
+    assert_eq!(ws.return_penalty() > 0.0, with_return);
     let mut grads = vec![9.0; c.params.len()];
     let mut d_image = vec![9.0; c.image.len()];
     let mut d_init = vec![9.0; c.init.len()];
@@ -183,9 +209,14 @@ fn every_parameter_image_pixel_and_initial_state_matches_central_differences() {
         ("two areas", two_areas()),
         ("one area", one_area()),
     ] {
-        let worst = grad_check(&net, &mut rng);
-        println!("{name}: worst relative error {worst:e}");
-        assert!(worst < 1e-6, "{name}: relative error {worst:e}");
+        for with_return in [false, true] {
+            let worst = grad_check(&net, &mut rng, with_return);
+            println!("{name} (return phase {with_return}): worst relative error {worst:e}");
+            assert!(
+                worst < 1e-6,
+                "{name}, return {with_return}: relative error {worst:e}"
+            );
+        }
     }
 }
 

@@ -435,11 +435,62 @@ pub fn image_row(
     stem: impl AsRef<Path>,
     title: &str,
     images: &[Vec<f64>],
-    (h, w): (usize, usize),
+    hw: (usize, usize),
     labels: &[String],
     range: Option<(f64, f64)>,
 ) -> Result<(), PlotError> {
-    let stem = stem.as_ref();
+    row_of_maps(
+        stem.as_ref(),
+        title,
+        images,
+        hw,
+        labels,
+        range,
+        ColorMap::Gray,
+        "pixel",
+    )
+}
+
+/// Signed maps `(h, w)` in one row (e.g. channels of an eigenvector or a weight), blue–white–red
+/// on one range symmetric about 0, `labels[k]` under each and `colorbar_label` on the scale;
+/// otherwise as [`image_row`].
+pub fn signed_row(
+    stem: impl AsRef<Path>,
+    title: &str,
+    maps: &[Vec<f64>],
+    hw: (usize, usize),
+    labels: &[String],
+    colorbar_label: &str,
+) -> Result<(), PlotError> {
+    let m = maps
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |a, &v| a.max(v.abs()));
+    let m = if m > 0.0 { m } else { 1.0 };
+    row_of_maps(
+        stem.as_ref(),
+        title,
+        maps,
+        hw,
+        labels,
+        Some((-m, m)),
+        ColorMap::Diverging,
+        colorbar_label,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_of_maps(
+    stem: &Path,
+    title: &str,
+    images: &[Vec<f64>],
+    (h, w): (usize, usize),
+    labels: &[String],
+    range: Option<(f64, f64)>,
+    colormap: ColorMap,
+    colorbar_label: &str,
+) -> Result<(), PlotError> {
     check_len(stem, || "image labels".into(), images.len(), labels.len())?;
     let cols = (images.len() * (w + 1)).max(1) - 1;
     let mut data = vec![f64::NAN; h * cols.max(1)];
@@ -461,9 +512,9 @@ pub fn image_row(
             cols: cols.max(1),
             row_labels: vec![String::new(); h],
             col_labels,
-            colormap: ColorMap::Gray,
+            colormap,
             range,
-            colorbar_label: "pixel".into(),
+            colorbar_label: colorbar_label.into(),
             ..Heatmap::default()
         },
     )

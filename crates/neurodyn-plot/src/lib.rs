@@ -13,6 +13,7 @@
 //! | [`heatmap`] | matrix with colorbar, E/I block separators (weights, RSA, tuning) |
 //! | [`image_grid`] | greyscale images side by side on one range (digits, optimised stimuli) |
 //! | [`image_row`] | greyscale images in a row, each with a caption under it (true → predicted class) |
+//! | [`signed_row`] | signed maps in a row on a symmetric blue–white–red scale (an eigenvector's channels) |
 //! | [`histogram`] | distribution with reference lines |
 //! | [`eigenvalues`] | complex-plane spectrum with the stability boundary |
 //! | [`stem_plot`] | one value per unit |
@@ -40,7 +41,7 @@ pub use axes::LegendPos;
 pub use dist::{bar, bar_with_reference, histogram, stem_plot};
 pub use error::PlotError;
 pub use glyph_fix::{png_scale, set_png_scale};
-pub use heatmap::{heatmap, image_grid, image_row, Heatmap};
+pub use heatmap::{heatmap, image_grid, image_row, signed_row, Heatmap};
 pub use panels::{panels, panels_sized, Panel, Series, SeriesStyle, Shade, INK_INDEX};
 pub use raster::Raster;
 pub use scatter::{eigenvalues, psychometric, Boundary, PsychCurve};

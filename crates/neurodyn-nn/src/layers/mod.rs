@@ -49,7 +49,9 @@ mod weight_norm;
 
 pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;
-pub use conv_ctrnn::{AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec};
+pub use conv_ctrnn::{
+    AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, StemSpec, StepMap,
+};
 pub use dropout::Dropout;
 pub use linear::Linear;
 pub use pointwise::{Act, Flatten};

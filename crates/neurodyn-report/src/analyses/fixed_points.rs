@@ -29,9 +29,13 @@
 //! `fixed_points_pca` (points over the trajectories in PC space, with the line attractor drawn
 //! end to end when found, else the slowest mode's direction at the marked point).
 //! For the `state` CTRNN form the starts are recorded rates, not states (an approximation).
+//!
+//! On a conv-ctrnn run (thousands of rates, no dense Jacobian) this runs `spectrum`: fixed points
+//! by Newton–Krylov and leading eigenvalues by Arnoldi (`--seed` its start vector).
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, RecurrentRun, Section};
+use crate::view::{RunKind, RunView};
 use super::pca::{coloring, fit, pc_label, trajs};
 use crate::error::{Context, ReportError, Result};
 use clap::{Args, ValueEnum};
@@ -641,16 +645,32 @@ pub struct FixedPoints;
 
 impl Analysis for FixedPoints {
     const NAME: &'static str = "fixed-points";
-    const ABOUT: &'static str = "Fixed points under a constant input, their stability and the line-attractor direction.";
-    type Input = RecurrentRun;
+    const ABOUT: &'static str = "Fixed points under a constant input, their stability and the line-attractor direction (a conv-ctrnn: its steady states and spectra).";
+    type Input = RunView;
     type Options = FixedPointArgs;
-    fn defaults(ctx: &RecurrentRun) -> Option<FixedPointArgs> {
-        Some(FixedPointArgs::default_for(ctx))
+    fn defaults(view: &RunView) -> Option<FixedPointArgs> {
+        match view.kind() {
+            RunKind::Recurrent => Some(FixedPointArgs::default_for(view.recurrent().ok()?)),
+            // `spectrum` finds a conv-ctrnn's fixed points in `analyze RUN all`.
+            RunKind::Vision => None,
+        }
     }
-    fn run(ctx: &RecurrentRun, options: &FixedPointArgs) -> Result<Outcome> {
-        Ok(match search(ctx, options)? {
-            Ok(section) => Outcome::Done(section),
-            Err(why) => Outcome::Skipped(why),
-        })
+    fn run(view: &RunView, options: &FixedPointArgs) -> Result<Outcome> {
+        match view.kind() {
+            RunKind::Recurrent => Ok(match search(view.recurrent()?, options)? {
+                Ok(section) => Outcome::Done(section),
+                Err(why) => Outcome::Skipped(why),
+            }),
+            // A convolutional RNN's state has thousands of rates: its fixed points come from
+            // Newton–Krylov and its spectra from Arnoldi, in `spectrum`.
+            RunKind::Vision => {
+                let acts = view.vision()?;
+                let spectrum = super::spectrum::SpectrumArgs {
+                    seed: options.seed,
+                    ..super::spectrum::SpectrumArgs::default()
+                };
+                <super::spectrum::Spectrum as Analysis>::run(acts, &spectrum)
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `activity` | recurrent | unit traces, population mean, max rate per unit |
 //! | `pca` | recurrent | explained variance, 2-D/3-D trajectories |
-//! | `fixed-points` | recurrent | fixed points under a constant input, stability, line attractors |
+//! | `fixed-points` | both | fixed points under a constant input, stability, line attractors (a conv-ctrnn: `spectrum`) |
 //! | `selectivity` | recurrent | per-unit d′ between two label values |
 //! | `decoding` | recurrent | cross-validated decoding of a label at each step, against shuffles |
 //! | `rdm-time` | recurrent | RDMs between the values of a trial label at each step |
@@ -21,6 +21,7 @@
 //! | `rsa` | vision | layer × layer RDM comparison (whitened Pearson, Spearman, …) and linear CKA |
 //! | `actmax` | vision | images that maximise a unit (Adam on the pixels through the network's backward) |
 //! | `noise-robustness` | vision | held-out accuracy under Gaussian pixel noise, static and dynamic |
+//! | `spectrum` | vision | a conv-ctrnn's steady states (Newton–Krylov) and leading eigenvalues (Arnoldi) |
 //!
 //! Each writes its numbers to `RUN/analysis/<name>.json` (+ `.npz` arrays numpy opens) and its
 //! figures to `RUN/figures/<name>*.png|.svg`.
@@ -59,6 +60,7 @@ analyses! {
     rsa: Rsa;
     actmax: Actmax;
     noise: NoiseRobustness;
+    spectrum: Spectrum;
 }
 
 /// `analyze RUN a`, `analyze RUN b` for the analyses of one kind of run.
@@ -185,6 +187,7 @@ mod tests {
         assert_eq!(
             vision,
             [
+                "fixed-points",
                 "lesion",
                 "rdm",
                 "dprime",
@@ -194,7 +197,8 @@ mod tests {
                 "predictivity",
                 "rsa",
                 "actmax",
-                "noise-robustness"
+                "noise-robustness",
+                "spectrum"
             ]
         );
     }

@@ -153,6 +153,27 @@ pub struct VisionModelConfig {
     /// Decades the ramp spans (its last weight over its first is 10^decades; 0: equal weights).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ramp_decades: Option<f64>,
+    /// After the image, blank steps whose last ones are penalised for their distance from the
+    /// spontaneous state (activity returns to rest once the image is gone); off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_penalty: Option<ReturnPenaltyConfig>,
+}
+
+/// `[model] return_penalty = { steps = 15, last = 5, weight = 0.01 }` of a `conv-ctrnn`: after
+/// the image, `steps` steps under the blank image; the mean squared distance of each area's
+/// rates from the spontaneous state over the last `last` of them, times `weight`, joins the
+/// loss (Soo et al.'s spontaneous-activity term).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnPenaltyConfig {
+    /// Blank steps after the image.
+    pub steps: usize,
+    /// The penalised last steps (default: min(5, steps)).
+    #[serde(default)]
+    pub last: Option<usize>,
+    /// Weight of the penalty in the loss (default 0.01).
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 /// The stem of a `conv-ctrnn`: a convolution of the image without bias, then an average pool.

@@ -14,7 +14,15 @@
 //! steps = 15                # then the image
 //! loss_steps = 5            # cross-entropy of the last 5 steps, weighted by a log ramp
 //! ramp_decades = 3.0        # over 3 decades (the reference's logspace(−3, 0))
+//! # return_penalty = { steps = 15, last = 5, weight = 0.01 }   # off unless given
 //! ```
+//!
+//! `return_penalty` continues each training pass for `steps` steps under the blank image after
+//! the image and adds `weight` × the mean squared distance of the last `last` of them from the
+//! spontaneous state (mean over the batch, each area's units, the areas and those steps) to
+//! the loss, so that activity returns to rest once the image is gone, as the reference's
+//! spontaneous-activity term asks; without it nothing constrains the network's dynamics beyond
+//! the trained steps.
 //!
 //! Each training step: the spontaneous state under a blank (all-zero, i.e. mean-grey after
 //! normalisation) image from rest, computed once for the batch; the batch's images from that
@@ -30,7 +38,8 @@ use crate::vision::config::{
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::conv_ctrnn::log_ramp;
 use neurodyn_nn::layers::{
-    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, Shape, StemSpec,
+    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, Shape,
+    StemSpec,
 };
 use neurodyn_nn::{Loss, LossTargets, Schedule};
 
@@ -68,7 +77,7 @@ pub fn recipe() -> VisionConfig {
 }
 
 /// The keys that only `conv-ctrnn` takes, with whether `model` sets each.
-fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 9] {
+fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 10] {
     [
         ("stem", m.stem.is_some()),
         ("areas", m.areas.is_some()),
@@ -79,6 +88,7 @@ fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 9] {
         ("steps", m.steps.is_some()),
         ("loss_steps", m.loss_steps.is_some()),
         ("ramp_decades", m.ramp_decades.is_some()),
+        ("return_penalty", m.return_penalty.is_some()),
     ]
 }
 
@@ -105,6 +115,8 @@ pub struct Protocol {
     pub steps: usize,
     /// Loss weights of the last `weights.len()` steps (sum 1).
     pub weights: Vec<f64>,
+    /// The return phase: blank steps after the image, the penalised last of them, the weight.
+    pub ret: Option<(usize, usize, f64)>,
 }
 
 /// Fill every `conv-ctrnn` default into `m` and check the values; returns the protocol.
@@ -163,10 +175,34 @@ pub fn resolve(m: &mut VisionModelConfig) -> Result<Protocol> {
             format!("must be ≥ 0, got {decades}"),
         ));
     }
+    let ret = match m.return_penalty.as_mut() {
+        None => None,
+        Some(r) => {
+            let last = *r.last.get_or_insert(5.min(r.steps));
+            let weight = *r.weight.get_or_insert(0.01);
+            if r.steps == 0 || last == 0 || last > r.steps {
+                return Err(config(
+                    "model.return_penalty",
+                    format!(
+                        "needs steps ≥ 1 and last in 1..=steps, got steps {} and last {last}",
+                        r.steps
+                    ),
+                ));
+            }
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(config(
+                    "model.return_penalty.weight",
+                    format!("must be ≥ 0, got {weight}"),
+                ));
+            }
+            Some((r.steps, last, weight))
+        }
+    };
     Ok(Protocol {
         spont_steps,
         steps,
         weights: log_ramp(loss_steps, decades),
+        ret,
     })
 }
 
@@ -316,20 +352,41 @@ impl ConvRnnNet {
         let p = &self.protocol;
         let k = p.weights.len();
         let classes = self.net.n_classes();
-        self.net.forward(
-            &self.params,
-            &mut part.ws,
-            x,
-            InitState::Shared(spont),
-            n,
-            p.steps,
-            k,
-        );
+        let share = n as f64 / n_total as f64;
+        match p.ret {
+            None => self.net.forward(
+                &self.params,
+                &mut part.ws,
+                x,
+                InitState::Shared(spont),
+                n,
+                p.steps,
+                k,
+            ),
+            Some((steps, last, weight)) => {
+                // The part's penalty is a mean over its images: its share of the batch's.
+                let ret = ReturnPhase {
+                    steps,
+                    last,
+                    weight: (weight * share) as f32,
+                    baseline: spont,
+                };
+                self.net.forward_return(
+                    &self.params,
+                    &mut part.ws,
+                    x,
+                    InitState::Shared(spont),
+                    n,
+                    p.steps,
+                    k,
+                    ret,
+                );
+            }
+        }
         part.d_logits.resize(k * n * classes, 0.0);
         part.d_step.resize(n * classes, 0.0);
         let mask = vec![1.0f32; n];
-        let share = n as f64 / n_total as f64;
-        let mut loss = 0.0;
+        let mut loss = f64::from(part.ws.return_penalty());
         for (i, &w) in p.weights.iter().enumerate() {
             let ce = Loss::CrossEntropy.value_grad(
                 part.ws.logits(i),

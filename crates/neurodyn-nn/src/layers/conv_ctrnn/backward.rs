@@ -38,7 +38,8 @@ impl ConvCtrnn {
     /// (`(n_read, N, n_classes)`) into `grads` (overwritten, the layout of the parameters) and,
     /// when asked, into `d_image` (`(N, C, H, W)`, overwritten) and `d_init` (the initial
     /// states, `(N, state_len)`, overwritten). The initial state is a constant of the pass: the
-    /// spontaneous phase is not backpropagated through (as the reference's `no_grad`).
+    /// spontaneous phase is not backpropagated through (as the reference's `no_grad`). After
+    /// [`ConvCtrnn::forward_return`] the return penalty's gradient is added to `grads`.
     pub fn backward<T: Real>(
         &self,
         params: &[T],
@@ -49,7 +50,7 @@ impl ConvCtrnn {
         d_init: Option<&mut [T]>,
     ) {
         let _ftz = crate::kernels::FlushDenormals::new();
-        let (n, n_steps, n_read) = (ws.batch, ws.n_steps, ws.n_read);
+        let (n, n_steps, n_read, n_image) = (ws.batch, ws.n_steps, ws.n_read, ws.n_image);
         assert!(
             grads.len() == self.n_params()
                 && params.len() == self.n_params()
@@ -106,8 +107,24 @@ impl ConvCtrnn {
 
         for t in (1..=n_steps).rev() {
             // The readout at t.
-            if t + n_read > n_steps {
-                let k = t + n_read - n_steps - 1;
+            if let Some((last, w)) = ws.ret.filter(|&(last, _)| t + last > n_steps) {
+                // The return penalty's ∂P/∂r_l(t) = 2w/(L·K) (r_l − baseline_l)/(N·len_l).
+                let mut at = 0;
+                for (l, a) in self.areas.iter().enumerate() {
+                    let len = numel(a.shape);
+                    let coef = T::c(2.0) * w / T::c((n_areas * last * n * len) as f64);
+                    let base = &ws.baseline[at..at + len];
+                    let r = &ws.r[l][t * n * len..(t + 1) * n * len];
+                    for (g, rr) in b.g[l].chunks_exact_mut(len).zip(r.chunks_exact(len)) {
+                        for ((gi, &ri), &bi) in g.iter_mut().zip(rr).zip(base) {
+                            *gi += coef * (ri - bi);
+                        }
+                    }
+                    at += len;
+                }
+            }
+            if t <= n_image && t + n_read > n_image {
+                let k = t + n_read - n_image - 1;
                 let feat = &ws.feat[k * n * c_last..(k + 1) * n * c_last];
                 let dy = &d_logits[k * n * classes..(k + 1) * n * classes];
                 let fc_grads = &mut b.dp[..self.fc_at.len()];
@@ -178,7 +195,10 @@ impl ConvCtrnn {
                 add(&mut grads[a.rec_at.clone()], dp);
                 add(&mut b.g_prev[l], dx);
                 if l == 0 {
-                    add(&mut b.d_ff0, dz);
+                    // Under the blank image (after it) ff_0's input is 0: only b_0 learns.
+                    if t <= n_image {
+                        add(&mut b.d_ff0, dz);
+                    }
                     continue;
                 }
                 let in_len = numel(Layer::<T>::in_shape(&a.ff));
@@ -202,7 +222,9 @@ impl ConvCtrnn {
                 };
                 add_masked(&mut b.g_prev[l - 1], d_in, prev(l - 1));
                 if l == 1 {
-                    add(&mut b.d_skip0, d_in);
+                    if t <= n_image {
+                        add(&mut b.d_skip0, d_in);
+                    }
                 } else if let Some(skip) = &a.skip {
                     let from = prev(l - 2);
                     let x = &mut b.relu[..from.len()];
@@ -238,13 +260,9 @@ impl ConvCtrnn {
                 }
             }
         }
-        // The image-only branch: ff_0(s) + b_0 and skip_0(s), then the stem.
+        // The image-only branch: ff_0(s) and skip_0(s), then the stem (b_0's gradient was
+        // summed in the loop, over every step).
         let a0 = &self.areas[0];
-        let gb = &mut grads[a0.bias_at.clone()];
-        gb.iter_mut().for_each(|v| *v = zero);
-        for row in b.d_ff0.chunks_exact(len0) {
-            add(gb, row);
-        }
         // ∂s, which the stem's weights need whether or not ∂x is asked for.
         let stem_len = n * numel(self.stem_shape);
         grow(&mut b.d_stem, stem_len);

@@ -4,7 +4,9 @@
 //! Every step's states, pre-activations and area inputs stay in the workspace for the backward
 //! pass; the logits of the last `n_read` steps are read out.
 
-use super::workspace::{add_relu, ctx, relu_into, resize, ConvCtrnnWorkspace, InitState};
+use super::workspace::{
+    add_relu, ctx, relu_into, resize, ConvCtrnnWorkspace, InitState, ReturnPhase,
+};
 use super::{ConvCtrnn, Readout};
 use crate::layers::{grow, numel, Layer};
 use crate::real::Real;
@@ -24,7 +26,51 @@ impl ConvCtrnn {
         n_steps: usize,
         n_read: usize,
     ) {
-        self.run(params, ws, image, false, init, batch, n_steps, n_read);
+        let pass = Pass::image(n_steps, n_read);
+        self.run(params, ws, image, false, init, batch, pass, None);
+    }
+
+    /// As [`ConvCtrnn::forward`], then `ret.steps` steps under the blank image, with a penalty
+    /// on how far the last `ret.last` of them are from `ret.baseline` (the spontaneous state):
+    /// after the image is gone the network should return to rest (Soo et al.'s spontaneous
+    /// term),
+    ///
+    /// ```text
+    /// P = w / (L·K) Σ_{last K steps} Σ_l mean_{n, c, h, w} (r_l − baseline_l)²
+    /// ```
+    ///
+    /// `L` areas. The logits are read at the image's last `n_read` steps, as without the return;
+    /// [`ConvCtrnnWorkspace::return_penalty`] holds `P` and [`ConvCtrnn::backward`] adds its
+    /// gradient.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_return<T: Real>(
+        &self,
+        params: &[T],
+        ws: &mut ConvCtrnnWorkspace<T>,
+        image: &[T],
+        init: InitState<'_, T>,
+        batch: usize,
+        n_steps: usize,
+        n_read: usize,
+        ret: ReturnPhase<'_, T>,
+    ) {
+        assert!(
+            ret.steps >= 1 && ret.last >= 1 && ret.last <= ret.steps,
+            "conv-ctrnn return phase: steps {} and 1 ≤ last ≤ steps, last {}",
+            ret.steps,
+            ret.last
+        );
+        assert_eq!(
+            ret.baseline.len(),
+            self.state_len(),
+            "conv-ctrnn return phase: baseline"
+        );
+        let pass = Pass {
+            image: n_steps,
+            blank: ret.steps,
+            read: n_read,
+        };
+        self.run(params, ws, image, false, init, batch, pass, Some(ret));
     }
 
     /// As [`ConvCtrnn::forward`], with a new image at every step: `frames (n_steps, N, C, H,
@@ -41,7 +87,8 @@ impl ConvCtrnn {
         n_steps: usize,
         n_read: usize,
     ) {
-        self.run(params, ws, frames, true, init, batch, n_steps, n_read);
+        let pass = Pass::image(n_steps, n_read);
+        self.run(params, ws, frames, true, init, batch, pass, None);
     }
 
     /// The stem, `ff_0(s) + b_0` and `skip_0(s)` of the images `image (N, C, H, W)`.
@@ -100,8 +147,9 @@ impl ConvCtrnn {
         }
     }
 
-    /// The time loop of [`ConvCtrnn::forward`] (`per_step` false: one image for all steps) and
-    /// [`ConvCtrnn::forward_frames`] (true).
+    /// The time loop of [`ConvCtrnn::forward`] (`per_step` false: one image for all steps),
+    /// [`ConvCtrnn::forward_frames`] (true) and [`ConvCtrnn::forward_return`] (blank steps
+    /// after the image).
     #[allow(clippy::too_many_arguments)]
     fn run<T: Real>(
         &self,
@@ -111,19 +159,22 @@ impl ConvCtrnn {
         per_step: bool,
         init: InitState<'_, T>,
         batch: usize,
-        n_steps: usize,
-        n_read: usize,
+        pass: Pass,
+        ret: Option<ReturnPhase<'_, T>>,
     ) {
         let _ftz = crate::kernels::FlushDenormals::new();
         let n = batch;
+        let (n_image, n_read) = (pass.image, pass.read);
+        let n_steps = pass.image + pass.blank;
         let frame = n * numel(self.in_shape());
-        let want = if per_step { n_steps * frame } else { frame };
+        let want = if per_step { n_image * frame } else { frame };
         assert!(
             params.len() == self.n_params()
                 && image.len() == want
-                && n_steps >= 1
-                && n_read <= n_steps
-                && n >= 1,
+                && n_image >= 1
+                && n_read <= n_image
+                && n >= 1
+                && !(per_step && pass.blank > 0),
             "conv-ctrnn forward: params {} (want {}), images {} (want {want}), steps {n_steps}, \
              read {n_read}",
             params.len(),
@@ -133,7 +184,13 @@ impl ConvCtrnn {
         let c = ctx(n);
         ws.batch = n;
         ws.n_steps = n_steps;
+        ws.n_image = n_image;
         ws.n_read = n_read;
+        ws.ret = ret.map(|r| {
+            ws.baseline.clear();
+            ws.baseline.extend_from_slice(r.baseline);
+            (r.last, r.weight)
+        });
         ws.per_step = per_step;
         ws.image.clear();
         ws.image.extend_from_slice(&image[..frame]);
@@ -189,9 +246,21 @@ impl ConvCtrnn {
         let alpha = T::c(self.alpha());
         let keep = T::c(1.0 - self.alpha());
         let zero = T::c(0.0);
+        let mut penalty = zero;
         for t in 1..=n_steps {
             if per_step && t > 1 {
                 self.drive(params, ws, &image[(t - 1) * frame..t * frame]);
+            }
+            // After the image, the blank image's drive: the stem (no bias) gives 0, so area 0
+            // gets its bias alone and skip_0 nothing.
+            let blank = t > n_image;
+            if t == n_image + 1 {
+                let b0 = &params[self.areas[0].bias_at.clone()];
+                let len0 = b0.len();
+                for row in ws.ff0.chunks_exact_mut(len0) {
+                    row.copy_from_slice(b0);
+                }
+                ws.skip0.iter_mut().for_each(|v| *v = zero);
             }
             for (l, a) in self.areas.iter().enumerate() {
                 let len = numel(a.shape);
@@ -242,10 +311,33 @@ impl ConvCtrnn {
                     *o = keep * p + alpha * zz.max(zero);
                 }
             }
-            if t + n_read > n_steps {
-                self.read(params, ws, t, t + n_read - n_steps - 1);
+            if !blank && t + n_read > n_image {
+                self.read(params, ws, t, t + n_read - n_image - 1);
+            }
+            if let Some((last, w)) = ws.ret.filter(|&(last, _)| t + last > n_steps) {
+                penalty += w * self.distance(ws, t) / T::c((n_areas * last) as f64);
             }
         }
+        ws.penalty = penalty;
+    }
+
+    /// `Σ_l mean (r_l(t) − baseline_l)²` over the batch and each area's units.
+    fn distance<T: Real>(&self, ws: &ConvCtrnnWorkspace<T>, t: usize) -> T {
+        let mut total = T::c(0.0);
+        let mut at = 0;
+        for l in 0..self.areas.len() {
+            let len = numel(self.areas[l].shape);
+            let base = &ws.baseline[at..at + len];
+            let mut s = T::c(0.0);
+            for row in ws.state(l, t).chunks_exact(len) {
+                for (&r, &b) in row.iter().zip(base) {
+                    s += (r - b) * (r - b);
+                }
+            }
+            total += s / T::c((ws.batch * len) as f64);
+            at += len;
+        }
+        total
     }
 
     /// Read out step `t` into read slot `k`.
@@ -297,5 +389,24 @@ impl ConvCtrnn {
             out.extend_from_slice(ws.state(l, n_steps));
         }
         out
+    }
+}
+
+/// The steps of one pass: with the image, then under the blank image, and how many of the
+/// image's last steps are read out.
+#[derive(Clone, Copy, Debug)]
+struct Pass {
+    image: usize,
+    blank: usize,
+    read: usize,
+}
+
+impl Pass {
+    fn image(steps: usize, read: usize) -> Pass {
+        Pass {
+            image: steps,
+            blank: 0,
+            read,
+        }
     }
 }

@@ -22,9 +22,14 @@
 //! Protocol: the network first settles to its spontaneous state under a blank (zero) image
 //! ([`ConvCtrnn::spontaneous`], no gradient, as the reference's `torch.no_grad`), then sees the
 //! image for `n_steps` steps from that state; the logits are read at the last `n_read` steps
-//! and the loss weights them (by [`log_ramp`] in training). Backpropagation runs through time
+//! and the loss weights them (by [`log_ramp`] in training). [`ConvCtrnn::forward_return`] adds
+//! blank steps after the image and a penalty on the distance of the last of them from the
+//! spontaneous state (activity should return to rest once the image is gone). Backpropagation runs through time
 //! and through every convolution ([`ConvCtrnn::backward`]); the convolutions, pools and the
 //! readout are the engine's own [`Conv2d`], [`Pool2d`], [`GlobalAvgPool`] and [`Linear`].
+//!
+//! [`StepMap`] is the one-step map under a static image with its Jacobian-vector products, for
+//! matrix-free spectra and Newton–Krylov fixed points.
 //!
 //! Parameters live in one flat buffer, tensor after tensor in [`ConvCtrnn::tensors`] order:
 //! `stem.weight`, then per area (`stem_skip.weight` first for area 1) `area{l}.ff.weight`,
@@ -35,9 +40,11 @@
 
 mod backward;
 mod forward;
+mod jacobian;
 mod workspace;
 
-pub use workspace::{ConvCtrnnWorkspace, InitState};
+pub use jacobian::StepMap;
+pub use workspace::{ConvCtrnnWorkspace, InitState, ReturnPhase};
 
 use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, PoolKind, Shape};
 use crate::error::NnError;

@@ -17,12 +17,33 @@ pub enum InitState<'a, T> {
     PerSample(&'a [T]),
 }
 
+/// Steps under the blank image after the image, and the penalty on the last of them (see
+/// [`ConvCtrnn::forward_return`](super::ConvCtrnn::forward_return)).
+#[derive(Clone, Copy, Debug)]
+pub struct ReturnPhase<'a, T> {
+    /// Blank steps after the image (≥ 1).
+    pub steps: usize,
+    /// The penalty covers the last `last` of them (`1 ≤ last ≤ steps`).
+    pub last: usize,
+    /// Its weight `w`.
+    pub weight: T,
+    /// The state to return to, `(state_len)`, one for the batch (the spontaneous state).
+    pub baseline: &'a [T],
+}
+
 /// Buffers of one forward and backward pass of a [`ConvCtrnn`], grown once and reused.
 #[derive(Default)]
 pub struct ConvCtrnnWorkspace<T> {
     pub(crate) batch: usize,
+    /// Every step of the pass (the image's and the blank ones after it).
     pub(crate) n_steps: usize,
+    /// Steps with the image.
+    pub(crate) n_image: usize,
     pub(crate) n_read: usize,
+    /// The return phase's `(last, weight)`, if the pass had one.
+    pub(crate) ret: Option<(usize, T)>,
+    pub(crate) baseline: Vec<T>,
+    pub(crate) penalty: T,
     /// Whether the last pass had a new image at every step.
     pub(crate) per_step: bool,
     pub(crate) image: Vec<T>,
@@ -72,9 +93,17 @@ impl<T: Real> ConvCtrnnWorkspace<T> {
         &self.stem
     }
 
-    /// Steps of the last pass.
+    /// Steps of the last pass (with a return phase: the image's and the blank ones).
     pub fn n_steps(&self) -> usize {
         self.n_steps
+    }
+
+    /// The return phase's penalty `P` of the last pass (0 without one).
+    pub fn return_penalty(&self) -> T {
+        match self.ret {
+            Some(_) => self.penalty,
+            None => T::c(0.0),
+        }
     }
 }
 
