@@ -99,6 +99,10 @@ impl ConvCtrnn {
         b.d_ff0.resize(n * len0, zero);
         b.d_skip0.clear();
         b.d_skip0.resize(n * len0, zero);
+        if n_steps > n_image {
+            b.d_b0_blank.clear();
+            b.d_b0_blank.resize(n * len0, zero);
+        }
         let last = self.areas[n_areas - 1].shape;
         let (c_last, len_last) = (last[0], numel(last));
         let classes = self.n_classes();
@@ -198,6 +202,8 @@ impl ConvCtrnn {
                     // Under the blank image (after it) ff_0's input is 0: only b_0 learns.
                     if t <= n_image {
                         add(&mut b.d_ff0, dz);
+                    } else {
+                        add(&mut b.d_b0_blank, dz);
                     }
                     continue;
                 }
@@ -260,9 +266,19 @@ impl ConvCtrnn {
                 }
             }
         }
-        // The image-only branch: ff_0(s) and skip_0(s), then the stem (b_0's gradient was
-        // summed in the loop, over every step).
+        // The image-only branch: ff_0(s) + b_0 and skip_0(s), then the stem; b_0 also learns
+        // from the blank steps after the image.
         let a0 = &self.areas[0];
+        let gb = &mut grads[a0.bias_at.clone()];
+        gb.iter_mut().for_each(|v| *v = zero);
+        for row in b.d_ff0.chunks_exact(len0) {
+            add(gb, row);
+        }
+        if n_steps > n_image {
+            for row in b.d_b0_blank.chunks_exact(len0) {
+                add(gb, row);
+            }
+        }
         // ∂s, which the stem's weights need whether or not ∂x is asked for.
         let stem_len = n * numel(self.stem_shape);
         grow(&mut b.d_stem, stem_len);

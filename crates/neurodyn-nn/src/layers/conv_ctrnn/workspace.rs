@@ -148,6 +148,8 @@ pub(crate) struct BackwardBuffers<T> {
     pub(crate) dp: Vec<T>,
     pub(crate) d_ff0: Vec<T>,
     pub(crate) d_skip0: Vec<T>,
+    /// Area 0's pre-activation gradients summed over the blank steps after the image.
+    pub(crate) d_b0_blank: Vec<T>,
     pub(crate) d_stem: Vec<T>,
     pub(crate) d_stem_pre: Vec<T>,
     pub(crate) d_feat: Vec<T>,
