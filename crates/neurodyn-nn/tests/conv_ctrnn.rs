@@ -6,9 +6,11 @@
 //! branch of the equations (the stem's pool, `skip_0`, the sums of even areas, the 1×1 skips of
 //! odd areas, both readouts). Golden values come from `tests/golden/nn/make_conv_ctrnn_golden.py`
 //! (float64), an independent numpy implementation of the same equations with closed-form
-//! parameters and image (PyTorch could not be installed where they were made): the spontaneous
-//! state, the logits of the read steps and the final states, in f64 (to 1e-10) and f32 (to 1e-5
-//! of the largest magnitude).
+//! parameters and image: the spontaneous state, the logits of the read steps and the final
+//! states, in f64 (to 1e-10) and f32 (to 1e-5 of the largest magnitude); and from
+//! `make_conv_ctrnn_torch_golden.py`, PyTorch (float64, torch.nn.functional) on the same network
+//! with a return phase: states, logits, the penalty and autograd's gradients of every
+//! parameter and the image, to 1e-10.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::conv_ctrnn::log_ramp;
@@ -407,6 +409,83 @@ fn the_protocol_matches_numpy_in_f64_and_f32() {
     let e64 = check(1e-10, golden_run::<f64>(&net, &g));
     let e32 = check(1e-5, golden_run::<f32>(&net, &g));
     println!("golden: worst relative error f64 {e64:e}, f32 {e32:e}");
+}
+
+#[derive(Deserialize)]
+struct TorchGolden {
+    n_spont: usize,
+    n_steps: usize,
+    n_read: usize,
+    batch: usize,
+    n_return: usize,
+    last: usize,
+    weight: f64,
+    spontaneous: Vec<f64>,
+    logits: Vec<f64>,
+    final_states: Vec<Vec<f64>>,
+    return_states: Vec<Vec<f64>>,
+    penalty: f64,
+    grads: Vec<f64>,
+    d_image: Vec<f64>,
+}
+
+#[test]
+fn forward_return_penalty_and_gradients_match_pytorch_autograd() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/nn/conv_ctrnn_torch.json");
+    let text = std::fs::read_to_string(&path).expect("conv_ctrnn_torch.json");
+    let g: TorchGolden = serde_json::from_str(&text).expect("parse conv_ctrnn_torch.json");
+    let net = four_areas();
+    let params = seq(net.n_params(), |i| 0.3 * (0.23 * i + 0.7).cos());
+    let image = seq(g.batch * numel(net.in_shape()), |i| (0.37 * i + 0.11).sin());
+    let mut ws = ConvCtrnnWorkspace::<f64>::default();
+    let spont = net.spontaneous(&params, &mut ws, g.n_spont);
+    net.forward_return(
+        &params,
+        &mut ws,
+        &image,
+        InitState::Shared(&spont),
+        g.batch,
+        g.n_steps,
+        g.n_read,
+        ReturnPhase {
+            steps: g.n_return,
+            last: g.last,
+            weight: g.weight,
+            baseline: &spont,
+        },
+    );
+    let mut worst = 0.0f64;
+    let mut check = |what: &str, got: &[f64], want: &[f64]| {
+        let e = max_rel(got, want);
+        assert!(e < 1e-10, "{what} differs from PyTorch by {e:e}");
+        worst = worst.max(e);
+    };
+    check("spontaneous", &spont, &g.spontaneous);
+    check("logits", ws.all_logits(), &g.logits);
+    for l in 0..net.area_shapes().len() {
+        check("image state", ws.state(l, g.n_steps), &g.final_states[l]);
+        check(
+            "return state",
+            ws.state(l, g.n_steps + g.n_return),
+            &g.return_states[l],
+        );
+    }
+    check("penalty", &[ws.return_penalty()], &[g.penalty]);
+    let d_logits = seq(g.logits.len(), |i| (0.19 * i + 0.4).cos());
+    let mut grads = vec![0.0; net.n_params()];
+    let mut d_image = vec![0.0; image.len()];
+    net.backward(
+        &params,
+        &mut ws,
+        &d_logits,
+        &mut grads,
+        Some(&mut d_image),
+        None,
+    );
+    check("parameter gradients", &grads, &g.grads);
+    check("image gradient", &d_image, &g.d_image);
+    println!("PyTorch golden: worst relative error {worst:e}");
 }
 
 #[test]
