@@ -66,9 +66,11 @@ struct Eigs<'a> {
 impl Eigs<'_> {
     fn boundary_points(&self, y: (f64, f64)) -> Vec<(f64, f64)> {
         match self.boundary {
+            // From −π to π, so that the arc near μ = 1 that `UnitCircleNearOne` keeps is one
+            // piece (from 0 to 2π its two halves were joined across the frame by a chord).
             Boundary::UnitCircle | Boundary::UnitCircleNearOne => (0..=2400)
                 .map(|k| {
-                    let a = k as f64 / 2400.0 * std::f64::consts::TAU;
+                    let a = (k as f64 / 2400.0 - 0.5) * std::f64::consts::TAU;
                     (a.cos(), a.sin())
                 })
                 .collect(),

@@ -348,7 +348,7 @@ fn write(
             }
         }
         let what = match s.name {
-            "image" => format!("image {} (class {})", a.image, label),
+            "image" => format!("image {}, class {}", a.image, label),
             _ => "blank image".into(),
         };
         numbers.push((
