@@ -30,15 +30,16 @@ recipe's numbers in the object; see bench_torch.py for the equations) on random 
 the spontaneous phase (batch of one from rest under a blank image, `spont_steps` steps, wrapped in
 `lax.stop_gradient`), then `steps` steps with the images as a `lax.scan` whose carry is both
 areas' states and whose output is each step's pooled `ReLU(r1)`; the readout over the last
-len(`loss_weights`) steps, the ramp-weighted cross-entropy, `jax.value_and_grad` and Adam at
-`lr` in one `jax.jit`. Convolutions `lax.conv_general_dilated` without bias, the stem's average
-pool `lax.reduce_window` with add over the window's size; PyTorch's default initialisation for
-the convolutions and the readout, zero per-unit biases. Two choices a performance-minded user
-would make after timing them on the bench's host (one thread, steps of the default recipe at batch
-64): NHWC/HWIO layouts (unrolled: 230–300 ms against 490–510 ms in NCHW/OIHW) and both scans fully
+len(`loss_weights`) steps, the ramp-weighted cross-entropy, `jax.value_and_grad` and Adam at `lr`
+in one `jax.jit`. Convolutions `lax.conv_general_dilated` without bias, the stem's average pool
+`lax.reduce_window` with add over the window's size; PyTorch's default initialisation for the
+convolutions and the readout, zero per-unit biases. Two choices a performance-minded user would
+make after timing them on the bench's host (one thread, steps of the default recipe at batch 64):
+NHWC/HWIO layouts (unrolled: 225–305 ms against 420–515 ms in NCHW/OIHW) and both scans fully
 unrolled, "unroll" defaulting to the longer phase's step count (a rolled `lax.scan`: 2.6–3.0 s a
-step in either layout, XLA's CPU convolutions inside a loop body being that much slower). On the
-engine's weights and images, loss and gradients agree with the engine's to float32 rounding.
+step in either layout; why XLA's CPU backend is that much slower in a loop was not looked into).
+On the engine's weights and images, loss and gradients agree with the engine's to float32
+rounding.
 
 Threads: "threads": 1 sets XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1" before JAX is imported (the parent `neurodyn bench` also pins the
