@@ -1,17 +1,18 @@
 //! `neurodyn bench`: time one training step (forward + BPTT + Adam) of the engine on the standard
-//! configurations and, given a Python with torch and/or one with jax, reference implementations
-//! of the same step on the same sizes in the same run, printing the ratios: the PyTorch tutorial
-//! CTRNN in eager mode (`bench_torch.py`; `nn.GRU` for the GRU configuration, the same CNN for the
-//! CNN configurations) and the same CTRNN as one `jax.jit` function with `lax.scan` over time, or
-//! the same CNN as one `jax.jit` function (`bench_jax.py`; CTRNN and CNN configurations). Each reference runs on the engine's thread count for that configuration (its child is
-//! pinned with `taskset` to as many CPUs, where `taskset` exists); JAX on two threads is also
-//! timed on one, and the faster setting marked. Engine and reference steps alternate in ten blocks
-//! each (each reference runs in a child Python that times a block whenever asked), so that a
-//! spell of load from other processes on a shared machine falls on all alike; each block starts
-//! with 50 ms of untimed steps on its side ([`WARM_MS`]); medians and best steps are printed for
-//! all, and each ratio is the reference's time over the engine's (median to median, best to
-//! best). Also measures the GEMM peak on this machine, so the large configuration's efficiency is
-//! a fraction of a peak measured side by side: best of six 1024³ products after each
+//! configurations and, given a Python with torch and/or one with jax, reference implementations of
+//! the same step on the same sizes in the same run, printing the ratios: the PyTorch tutorial CTRNN
+//! in eager mode (`bench_torch.py`; `nn.GRU` for the GRU configuration, the same CNN or conv-ctrnn
+//! for those configurations) and the same CTRNN or conv-ctrnn as one `jax.jit` function with
+//! `lax.scan` over time, or the same CNN as one `jax.jit` function (`bench_jax.py`; CTRNN, CNN and
+//! conv-ctrnn configurations). Each reference runs on the engine's thread count for that
+//! configuration (its child is pinned with `taskset` to as many CPUs, where `taskset` exists); JAX
+//! on two threads is also timed on one, and the faster setting marked. Engine and reference steps
+//! alternate in ten blocks each (each reference runs in a child Python that times a block whenever
+//! asked), so that a spell of load from other processes on a shared machine falls on all alike;
+//! each block starts with 50 ms of untimed steps on its side ([`WARM_MS`]); medians and best steps
+//! are printed for all, and each ratio is the reference's time over the engine's (median to median,
+//! best to best). Also measures the GEMM peak on this machine, so the large configuration's
+//! efficiency is a fraction of a peak measured side by side: best of six 1024³ products after each
 //! configuration (on its thread count), two after each of a CTRNN configuration's blocks, and six
 //! at the end, the best of all of them (a single best-of-six at the end read anywhere from 130 to
 //! 178 GFLOP/s on two threads, depending on the host's load at that moment). A CTRNN's median step
@@ -25,6 +26,9 @@
 //! - GRU and light-GRU at A's size (GRU against PyTorch's `nn.GRU`, light-GRU engine-only)
 //! - CNN16, CNN128: seed 000's CNN (the default `neurodyn train --task Mnist` network) on 1×28×28
 //!   images, B 16 and 128, one thread; also images/s and the time of an epoch of 8,000 images
+//! - CRNN: the default `conv-ctrnn` recipe's network and training step (spontaneous phase, 15
+//!   steps, log-ramp loss over the last 5, BPTT, Adam) on 1×28×28 images at the recipe's batch
+//!   (64), one thread; see [`conv_rnn`]
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations
@@ -33,7 +37,10 @@
 //! FLOPs per step: 2·T·B·(2·I·H + 3·H² + 3·H·O) (forward, and twice that for the backward); for a
 //! CNN the products of its convolutions (lowered by im2col) and linear layers, see
 //! [`feed_forward_flops`], with the convolutions also timed alone, so that both the whole step's
-//! and the convolutions' rates are set against the GEMM peak.
+//! and the convolutions' rates are set against the GEMM peak; for the conv-ctrnn its convolutions
+//! and readout, see [`conv_rnn`].
+
+mod conv_rnn;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -54,21 +61,22 @@ pub struct BenchArgs {
     /// A Python interpreter with torch installed, to time the PyTorch reference in the same run.
     #[arg(long)]
     pub torch_python: Option<PathBuf>,
-    /// A Python interpreter with jax installed, to time a JAX reference (the CTRNN under
-    /// `jax.jit`, `lax.scan` over time, or the CNN under `jax.jit`) in the same run; with
-    /// --torch-python, both alternate with the engine.
+    /// A Python interpreter with jax installed, to time a JAX reference (the CTRNN or the
+    /// conv-ctrnn under `jax.jit`, `lax.scan` over time, or the CNN under `jax.jit`) in the same
+    /// run; with --torch-python, both alternate with the engine.
     #[arg(long)]
     pub jax_python: Option<PathBuf>,
     /// Timed repetitions per configuration (median and best reported).
     #[arg(long, default_value_t = 30)]
     pub reps: usize,
-    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU,CNN16,CNN128).
-    #[arg(long, default_value = "A,B,C,GRU,LGRU,CNN16,CNN128")]
+    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU,CNN16,CNN128,CRNN).
+    #[arg(long, default_value = "A,B,C,GRU,LGRU,CNN16,CNN128,CRNN")]
     pub only: String,
     /// Threads for config B, instead of its own two (both cores).
     #[arg(long)]
     pub threads_b: Option<usize>,
-    /// Threads for the small configurations A, C, GRU and LGRU, instead of their own one.
+    /// Threads for every configuration but B (A, C, GRU, LGRU, CNN16, CNN128, CRNN), instead of
+    /// their own one.
     #[arg(long)]
     pub threads_small: Option<usize>,
     /// Internal: run config B once and print peak memory (used by the parent bench).
@@ -83,6 +91,9 @@ enum Kind {
     LightGru,
     /// Seed 000's CNN on 1×28×28 images (`n_in` pixels, `n_out` classes; `steps` unused).
     Cnn,
+    /// The default conv-ctrnn recipe on 1×28×28 images (`n_in` pixels, `n_out` classes, `steps`
+    /// the recipe's image steps; `n_rec` unused).
+    ConvRnn,
 }
 
 struct Config {
@@ -97,7 +108,7 @@ struct Config {
     threads: usize,
 }
 
-const CONFIGS: [Config; 7] = [
+const CONFIGS: [Config; 8] = [
     Config {
         name: "A",
         kind: Kind::Ctrnn,
@@ -172,6 +183,17 @@ const CONFIGS: [Config; 7] = [
         n_out: 10,
         batch: 128,
         steps: 1,
+        dale: false,
+        threads: 1,
+    },
+    Config {
+        name: "CRNN",
+        kind: Kind::ConvRnn,
+        n_in: 784,
+        n_rec: 0,
+        n_out: 10,
+        batch: 64,
+        steps: 15,
         dale: false,
         threads: 1,
     },
@@ -276,7 +298,9 @@ fn cell(c: &Config, rng: &mut Rng) -> Box<dyn Cell<f32>> {
     match c.kind {
         Kind::Gru => Box::new(Gru::<f32>::new(c.n_in, c.n_rec, rng)),
         Kind::LightGru => Box::new(LightGru::<f32>::new(c.n_in, c.n_rec, rng)),
-        Kind::Cnn => unreachable!("a CNN configuration has no recurrent cell"),
+        Kind::Cnn | Kind::ConvRnn => {
+            unreachable!("a CNN or conv-ctrnn configuration has no `Cell`")
+        }
         Kind::Ctrnn => {
             let mut cell = Ctrnn::<f32>::new(c.n_in, c.n_rec, 20.0, 100.0, rng);
             cell.form = CtrnnForm::Tutorial;
@@ -313,6 +337,7 @@ impl Timing {
 enum Engine {
     Rnn(Box<RnnEngine>),
     Cnn(Box<CnnEngine>),
+    ConvRnn(Box<conv_rnn::ConvRnnEngine>),
 }
 
 impl Engine {
@@ -320,6 +345,7 @@ impl Engine {
     fn new(c: &Config, threads: usize) -> Engine {
         match c.kind {
             Kind::Cnn => Engine::Cnn(Box::new(CnnEngine::new(c, threads))),
+            Kind::ConvRnn => Engine::ConvRnn(Box::new(conv_rnn::ConvRnnEngine::new(c, threads))),
             _ => Engine::Rnn(Box::new(RnnEngine::new(c, threads))),
         }
     }
@@ -340,6 +366,7 @@ impl Engine {
         match self {
             Engine::Rnn(e) => e.run(k),
             Engine::Cnn(e) => e.run(k),
+            Engine::ConvRnn(e) => e.run(k),
         }
     }
 }
@@ -566,8 +593,14 @@ impl RefSpec {
         match (self.kind, c.kind) {
             (RefKind::Torch, Kind::Gru) => format!("PyTorch eager (nn.GRU, {threads})"),
             (RefKind::Torch, Kind::Cnn) => format!("PyTorch eager (the same CNN, {threads})"),
+            (RefKind::Torch, Kind::ConvRnn) => {
+                format!("PyTorch eager (the same conv-ctrnn, {threads})")
+            }
             (RefKind::Torch, _) => format!("PyTorch eager (tutorial CTRNN, {threads})"),
             (RefKind::Jax, Kind::Cnn) => format!("JAX jit (the same CNN, {threads})"),
+            (RefKind::Jax, Kind::ConvRnn) => {
+                format!("JAX jit (the same conv-ctrnn, lax.scan, {threads})")
+            }
             (RefKind::Jax, _) => format!("JAX jit (tutorial CTRNN, lax.scan, {threads})"),
         }
     }
@@ -633,10 +666,13 @@ impl Reference {
             .with_context(|| format!("writing the {name} script"))?;
         let err_file = std::fs::File::create(&stderr)
             .with_context(|| format!("creating {}", stderr.display()))?;
-        let cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
+        let mut cfg = serde_json::json!({"n_in": c.n_in, "n_rec": c.n_rec, "n_out": c.n_out,
             "batch": c.batch, "steps": c.steps, "dale": c.dale, "gru": c.kind == Kind::Gru,
             "cnn": c.kind == Kind::Cnn,
             "serve": true, "warm_ms": WARM_MS, "threads": spec.threads});
+        if c.kind == Kind::ConvRnn {
+            cfg["crnn"] = conv_rnn::reference_spec();
+        }
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut cmd = match taskset() {
             Some(ts) if spec.threads <= cpus => {
@@ -871,10 +907,10 @@ fn measure_memory(threads: usize) -> Result<(f64, f64)> {
     Ok((used, v["required_bytes"].as_f64().unwrap_or(f64::NAN)))
 }
 
-/// The references to time beside configuration `c` on `threads` threads: PyTorch (CTRNN, GRU and
-/// CNN) on the engine's thread count; JAX (CTRNN and CNN) on the engine's thread count and, where that is
-/// more than one, also on one thread (XLA's threading does not always pay at these sizes; the
-/// faster setting is marked).
+/// The references to time beside configuration `c` on `threads` threads: PyTorch (CTRNN, GRU, CNN
+/// and conv-ctrnn) on the engine's thread count; JAX (CTRNN, CNN and conv-ctrnn) on the engine's
+/// thread count and, where that is more than one, also on one thread (XLA's threading does not
+/// always pay at these sizes; the faster setting is marked).
 fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
     let mut refs = Vec::new();
     if let Some(py) = a.torch_python.as_ref().filter(|_| c.kind != Kind::LightGru) {
@@ -902,7 +938,7 @@ fn references(a: &BenchArgs, c: &Config, threads: usize) -> Vec<RefSpec> {
 
 /// Whether `bench_jax.py` has a reference for configuration `c`.
 fn has_jax(c: &Config) -> bool {
-    matches!(c.kind, Kind::Ctrnn | Kind::Cnn)
+    matches!(c.kind, Kind::Ctrnn | Kind::Cnn | Kind::ConvRnn)
 }
 
 /// Run `neurodyn bench`.
@@ -931,7 +967,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
             threads,
             a.reps,
             &references(&a, c, threads),
-            matches!(c.kind, Kind::Ctrnn | Kind::Cnn),
+            matches!(c.kind, Kind::Ctrnn | Kind::Cnn | Kind::ConvRnn),
         )?;
         let memory = if c.name == "B" {
             Some(measure_memory(threads)?)
@@ -955,7 +991,18 @@ pub fn run(a: BenchArgs) -> Result<()> {
     for (c, threads, timed, memory) in rows {
         let e = timed.engine;
         let peak = if threads > 1 { peak2 } else { peak1 };
-        if c.kind == Kind::Cnn {
+        if c.kind == Kind::ConvRnn {
+            print!(
+                "config {}: {}, batch {}, {} thread(s): {:.3} ms/step (best {:.3}); {:.0} images/s",
+                c.name,
+                conv_rnn::describe(c),
+                c.batch,
+                threads,
+                e.median,
+                e.min,
+                c.batch as f64 / (e.median / 1e3),
+            );
+        } else if c.kind == Kind::Cnn {
             print!(
                 "config {}: seed 000's CNN on 1×28×28 images, batch {}, {} thread(s): {:.3} ms/step (best {:.3}); {:.0} images/s, an epoch of {EPOCH_IMAGES} images ≈ {:.2} s",
                 c.name,
@@ -983,8 +1030,13 @@ pub fn run(a: BenchArgs) -> Result<()> {
         }
         // A CNN's FLOPs: (its convolutions, the whole step).
         let cnn = (c.kind == Kind::Cnn).then(|| cnn_flops(c));
-        if c.kind == Kind::Ctrnn || cnn.is_some() {
-            let step_flops = cnn.map_or_else(|| flops(c), |f| f.1);
+        let crnn = (c.kind == Kind::ConvRnn).then(|| conv_rnn::step_flops(c));
+        if c.kind == Kind::Ctrnn || cnn.is_some() || crnn.is_some() {
+            let step_flops = match (cnn, crnn) {
+                (Some(f), _) => f.1,
+                (_, Some(f)) => f.3,
+                _ => flops(c),
+            };
             let gflops = |ms: f64| step_flops / (ms / 1e3) / 1e9;
             // The peak is a best-of measurement, so the step is set against it both as the
             // median and as the best step; and the median step against the median of the GEMMs
@@ -1014,6 +1066,15 @@ pub fn run(a: BenchArgs) -> Result<()> {
             print!(")");
         }
         println!();
+        if let Some((fwd, bwd, spont, step_flops)) = crnn {
+            println!(
+                "  FLOPs counted per step: {:.3} G ({:.2} M forward and {:.2} M backward per image, {:.2} M the spontaneous phase; the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, the stem's once; the readout's 2·C·classes per read step; per-unit biases, activations, pooling, the loss and Adam not counted)",
+                step_flops / 1e9,
+                fwd / 1e6,
+                bwd / 1e6,
+                spont / 1e6
+            );
+        }
         if let Some((conv_flops, step_flops)) = cnn {
             print!(
                 "  FLOPs counted per step: {:.2} M, of which the convolutions {:.2} M",
@@ -1058,7 +1119,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         }
         if a.jax_python.is_some() && !has_jax(c) {
             println!(
-                "  JAX jit: no reference for this configuration (the JAX script has the CTRNN and the CNN only)"
+                "  JAX jit: no reference for this configuration (the JAX script has the CTRNN, the CNN and the conv-ctrnn only)"
             );
         }
         if let Some((used, need)) = memory {

@@ -1,5 +1,5 @@
-"""JAX reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN, or seed 000's CNN,
-compiled with jax.jit.
+"""JAX reference for `neurodyn bench`: the NeuroGym/nn-brain tutorial CTRNN, seed 000's CNN or the
+default conv-ctrnn, compiled with jax.jit.
 
 Usage: python bench_jax.py '{"n_in":3,"n_rec":64,"n_out":3,"batch":16,"steps":100,"reps":20,"dale":false,"threads":1}'
 Prints one JSON line: {"median_ms": ..., "times_ms": [...]}. With "serve": true it instead reads a
@@ -25,10 +25,26 @@ pooling `jax.lax.reduce_window` with max; every parameter starts from PyTorch's 
 U(−1/√fan_in, 1/√fan_in), fan_in = C_in·k² for a convolution. Again one `jax.jit` step (forward,
 loss, `jax.value_and_grad`, Adam written out) with the parameters and Adam's state donated.
 
+With "crnn": {...} it is instead bench_torch.py's conv-ctrnn (the default recipe's network, the
+recipe's numbers in the object; see bench_torch.py for the equations) on random 1×28×28 images:
+the spontaneous phase (batch of one from rest under a blank image, `spont_steps` steps, wrapped in
+`lax.stop_gradient`), then `steps` steps with the images as a `lax.scan` whose carry is both
+areas' states and whose output is each step's pooled `ReLU(r1)`; the readout over the last
+len(`loss_weights`) steps, the ramp-weighted cross-entropy, `jax.value_and_grad` and Adam at `lr`
+in one `jax.jit`. Convolutions `lax.conv_general_dilated` without bias, the stem's average pool
+`lax.reduce_window` with add over the window's size; PyTorch's default initialisation for the
+convolutions and the readout, zero per-unit biases. Two choices a performance-minded user would
+make after timing them on the bench's host (one thread, steps of the default recipe at batch 64):
+NHWC/HWIO layouts (unrolled: 225–305 ms against 420–515 ms in NCHW/OIHW) and both scans fully
+unrolled, "unroll" defaulting to the longer phase's step count (a rolled `lax.scan`: 2.6–3.0 s a
+step in either layout; why XLA's CPU backend is that much slower in a loop was not looked into).
+On the engine's weights and images, loss and gradients agree with the engine's to float32
+rounding.
+
 Threads: "threads": 1 sets XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
 intra_op_parallelism_threads=1" before JAX is imported (the parent `neurodyn bench` also pins the
 process to one CPU with taskset); more threads leave XLA's default (the parent pins to that many
-CPUs). "unroll" (default 1) is passed to lax.scan.
+CPUs). "unroll" (default 1; for the conv-ctrnn see above) is passed to lax.scan.
 """
 import json
 import os
@@ -171,6 +187,90 @@ def build_cnn(cfg):
     return step, state, x, y, loss_fn
 
 
+def build_crnn(cfg):
+    """The default conv-ctrnn recipe's network: the training step and its initial state (after
+    JAX is imported). NHWC/HWIO, and both time loops fully unrolled unless "unroll" says
+    otherwise (see the module's docstring)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    spec, batch, n_out = cfg["crnn"], cfg["batch"], cfg["n_out"]
+    (c_s, k_s, stride_s, pad_s, pool), ((c0, st0), (c1, st1)) = spec["stem"], spec["areas"]
+    alpha, weights = spec["alpha"], jnp.asarray(spec["loss_weights"], jnp.float32)
+    n_read, steps, spont_steps = len(spec["loss_weights"]), spec["steps"], spec["spont_steps"]
+    lr, b1, b2, eps = spec["lr"], 0.9, 0.999, 1e-8
+    unroll = int(cfg.get("unroll", max(steps, spont_steps)))
+    # Map sides: the stem's convolution, its pool, area 0, area 1.
+    h = (28 + 2 * pad_s - k_s) // stride_s + 1
+    h0 = (h // pool - 1) // st0 + 1
+    h1 = (h0 - 1) // st1 + 1
+    rng = np.random.default_rng(0)
+
+    def kernel(k, c_in, c_out):
+        # PyTorch's default for Conv2d: U(−1/√fan_in, 1/√fan_in), fan_in = C_in·k², here HWIO.
+        b = 1.0 / np.sqrt(c_in * k * k)
+        return jnp.asarray(rng.uniform(-b, b, (k, k, c_in, c_out)).astype(np.float32))
+
+    b_fc = 1.0 / np.sqrt(c1)
+    params = {
+        "stem": kernel(k_s, 1, c_s),
+        "ff0": kernel(3, c_s, c0),
+        "skip0": kernel(3, c_s, c0),
+        "rec0": kernel(3, c0, c0),
+        "b0": jnp.zeros((h0, h0, c0), jnp.float32),
+        "ff1": kernel(3, c0, c1),
+        "rec1": kernel(3, c1, c1),
+        "b1": jnp.zeros((h1, h1, c1), jnp.float32),
+        "fc_w": jnp.asarray(rng.uniform(-b_fc, b_fc, (n_out, c1)).astype(np.float32)),
+        "fc_b": jnp.asarray(rng.uniform(-b_fc, b_fc, (n_out,)).astype(np.float32)),
+    }
+
+    def conv(x, w, stride, pad):
+        return jax.lax.conv_general_dilated(x, w, (stride, stride), ((pad, pad), (pad, pad)),
+                                            dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+    def run(p, x, r0, r1, n_steps):
+        """n_steps steps from (r0, r1) with images x; each step's pooled ReLU(r1)."""
+        s = conv(x, p["stem"], stride_s, pad_s)
+        if pool > 1:
+            s = jax.lax.reduce_window(s, 0.0, jax.lax.add, (1, pool, pool, 1),
+                                      (1, pool, pool, 1), "VALID") / (pool * pool)
+        u0 = conv(s, p["ff0"], st0, 1) + p["b0"]
+        k0 = conv(s, p["skip0"], st0, 1)
+
+        def body(carry, _):
+            r0, r1 = carry
+            z0 = conv(r0, p["rec0"], 1, 1) + u0
+            z1 = conv(r1, p["rec1"], 1, 1) + p["b1"] + conv(jax.nn.relu(r0) + k0, p["ff1"], st1, 1)
+            r0 = (1.0 - alpha) * r0 + alpha * jax.nn.relu(z0)
+            r1 = (1.0 - alpha) * r1 + alpha * jax.nn.relu(z1)
+            return (r0, r1), jnp.mean(jax.nn.relu(r1), axis=(1, 2))
+
+        (r0, r1), feats = jax.lax.scan(body, (r0, r1), None, length=n_steps, unroll=unroll)
+        return r0, r1, feats
+
+    def loss_fn(p, x, y):
+        r0 = jnp.zeros((1, h0, h0, c0), jnp.float32)
+        r1 = jnp.zeros((1, h1, h1, c1), jnp.float32)
+        if spont_steps > 0:
+            blank = jnp.zeros((1, 28, 28, 1), jnp.float32)
+            r0, r1 = jax.lax.stop_gradient(run(p, blank, r0, r1, spont_steps)[:2])
+        n = x.shape[0]
+        r0 = jnp.broadcast_to(r0, (n, h0, h0, c0))
+        r1 = jnp.broadcast_to(r1, (n, h1, h1, c1))
+        _, _, feats = run(p, x, r0, r1, steps)
+        logits = feats[steps - n_read:] @ p["fc_w"].T + p["fc_b"]  # (n_read, N, O)
+        logp = jax.nn.log_softmax(logits, axis=-1)
+        ce = -jnp.mean(jnp.take_along_axis(logp, y[None, :, None], axis=-1)[..., 0], axis=1)
+        return jnp.sum(weights * ce)
+
+    step, state = adam_step(loss_fn, params, lr, b1, b2, eps)
+    x = jnp.asarray(rng.standard_normal((batch, 28, 28, 1)).astype(np.float32))
+    y = jnp.asarray(rng.integers(0, n_out, (batch,)).astype(np.int32))
+    return step, state, x, y, loss_fn
+
+
 def main():
     cfg = json.loads(sys.argv[1])
     set_threads(int(cfg.get("threads", 1)))
@@ -179,7 +279,8 @@ def main():
     warnings.filterwarnings("ignore", message=".*donated buffers.*")
     import jax
 
-    step, state, x, y, _ = (build_cnn if cfg.get("cnn") else build)(cfg)
+    builder = build_crnn if cfg.get("crnn") else build_cnn if cfg.get("cnn") else build
+    step, state, x, y, _ = builder(cfg)
 
     def one():
         nonlocal state
