@@ -33,6 +33,8 @@ fn four_areas() -> ConvCtrnn {
         stride: 1,
         padding: 1,
         pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
     };
     let areas = [area(3, 1), area(3, 1), area(4, 2), area(4, 1)];
     ConvCtrnn::new([1, 8, 8], stem, &areas, Readout::LastTwo, 5, 0.3).expect("four areas")
@@ -47,6 +49,8 @@ fn two_areas() -> ConvCtrnn {
         stride: 2,
         padding: 1,
         pool: 1,
+        pool_window: 1,
+        pool_padding: 0,
     };
     ConvCtrnn::new(
         [2, 6, 6],
@@ -66,6 +70,8 @@ fn one_area() -> ConvCtrnn {
         stride: 1,
         padding: 0,
         pool: 1,
+        pool_window: 1,
+        pool_padding: 0,
     };
     ConvCtrnn::new([1, 5, 5], stem, &[area(3, 1)], Readout::Last, 4, 0.5).expect("one area")
 }
@@ -279,6 +285,8 @@ fn shapes_that_do_not_chain_are_refused_with_a_message() {
         stride: 1,
         padding: 1,
         pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
     };
     // Area 2 sums areas 1 and 0, which differ in channels.
     let e = ConvCtrnn::new(
@@ -313,7 +321,11 @@ fn shapes_that_do_not_chain_are_refused_with_a_message() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("at least one area"), "{e}");
-    let big = StemSpec { pool: 16, ..stem };
+    let big = StemSpec {
+        pool: 16,
+        pool_window: 16,
+        ..stem
+    };
     let e = ConvCtrnn::new([1, 8, 8], big, &[area(3, 1)], Readout::Last, 3, 0.2)
         .unwrap_err()
         .to_string();
@@ -581,4 +593,72 @@ fn frames_that_repeat_one_image_give_the_static_pass() {
         &want[..k],
         "step 4 sees step 2's frame"
     );
+}
+
+/// The reference's architectures R2, R4, R6 and R8 (Soo et al. 2024, ImageNet): a 7×7 stride-2
+/// stem to 64 channels and `AvgPool2d(3, 2, 1)` (224 → 112 → 56), areas of
+/// [64, 64, 128, 128, 256, 256, 512, 512] channels at [56, 56, 28, 28, 14, 14, 7, 7], read out
+/// from the last two. Each builds and runs a short forward pass at 224 px (training them needs a
+/// GPU); R8's parameter count is checked against the reference's tensors without weight
+/// normalisation's per-channel gains.
+#[test]
+fn the_reference_architectures_r2_to_r8_build_and_run_at_224_px() {
+    let channels = [64, 64, 128, 128, 256, 256, 512, 512];
+    let strides = [1, 1, 2, 1, 2, 1, 2, 1];
+    let sizes = [56, 56, 28, 28, 14, 14, 7, 7];
+    let stem = StemSpec {
+        channels: 64,
+        kernel: 7,
+        stride: 2,
+        padding: 3,
+        pool: 2,
+        pool_window: 3,
+        pool_padding: 1,
+    };
+    let mut rng = Rng::new(8);
+    for depth in [2, 4, 6, 8] {
+        let areas: Vec<AreaSpec> = (0..depth).map(|l| area(channels[l], strides[l])).collect();
+        let net = ConvCtrnn::new([3, 224, 224], stem, &areas, Readout::LastTwo, 1000, 0.2)
+            .unwrap_or_else(|e| panic!("R{depth}: {e}"));
+        assert_eq!(net.stem_shape(), [64, 56, 56]);
+        for (l, s) in net.area_shapes().iter().enumerate() {
+            assert_eq!(*s, [channels[l], sizes[l], sizes[l]], "R{depth} area {l}");
+        }
+        if depth == 8 {
+            // stem 64·3·49; skip_0 64·64·9; per area ff C_in·C·9, rec C·C·9, bias C·H·W; the
+            // 1×1 skips of areas 3, 5, 7; fc 512·1000 + 1000.
+            let mut want = 64 * 3 * 49 + 64 * 64 * 9;
+            let mut c_in = 64;
+            for l in 0..8 {
+                let c = channels[l];
+                want += c_in * c * 9 + c * c * 9 + c * sizes[l] * sizes[l];
+                c_in = c;
+            }
+            want += 64 * 128 + 128 * 256 + 256 * 512;
+            want += 512 * 1000 + 1000;
+            assert_eq!(net.n_params(), want);
+        }
+        let params: Vec<f32> = net
+            .init_params(&mut rng)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        let image: Vec<f32> = (0..3 * 224 * 224)
+            .map(|i| ((i as f32) * 0.013).sin())
+            .collect();
+        let mut ws = ConvCtrnnWorkspace::<f32>::default();
+        let spont = net.spontaneous(&params, &mut ws, 1);
+        net.forward(
+            &params,
+            &mut ws,
+            &image,
+            InitState::Shared(&spont),
+            1,
+            depth / 2 + 1,
+            1,
+        );
+        let logits = ws.logits(0);
+        assert_eq!(logits.len(), 1000);
+        assert!(logits.iter().all(|v| v.is_finite()), "R{depth}");
+    }
 }

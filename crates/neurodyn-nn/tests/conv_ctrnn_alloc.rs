@@ -41,6 +41,8 @@ fn a_second_pass_allocates_nothing() {
         stride: 1,
         padding: 1,
         pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
     };
     let areas = [
         AreaSpec {

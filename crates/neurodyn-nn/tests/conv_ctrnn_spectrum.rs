@@ -24,6 +24,8 @@ fn four_areas() -> ConvCtrnn {
         stride: 1,
         padding: 1,
         pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
     };
     let areas = [area(3, 1), area(3, 1), area(4, 2), area(4, 1)];
     ConvCtrnn::new([1, 8, 8], stem, &areas, Readout::LastTwo, 5, 0.3).expect("four areas")
@@ -37,6 +39,8 @@ fn thousand() -> ConvCtrnn {
         stride: 1,
         padding: 1,
         pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
     };
     ConvCtrnn::new([1, 20, 20], stem, &[area(10, 1)], Readout::Last, 3, 0.2).expect("1000")
 }

@@ -37,6 +37,8 @@ struct Spec {
     #[serde(default)]
     pool_stride: usize,
     #[serde(default)]
+    pool_padding: usize,
+    #[serde(default)]
     weight_norm: bool,
 }
 
@@ -102,6 +104,9 @@ fn build_t<T: Real>(s: &Spec, in_shape: Shape) -> Box<dyn Layer<T>> {
         "maxpool2d" => {
             Box::new(Pool2d::new(PoolKind::Max, in_shape, s.k, s.pool_stride).expect("pool"))
         }
+        "avgpool2d" if s.pool_padding > 0 => Box::new(
+            Pool2d::avg_padded(in_shape, s.k, s.pool_stride, s.pool_padding).expect("pool"),
+        ),
         "avgpool2d" => {
             Box::new(Pool2d::new(PoolKind::Avg, in_shape, s.k, s.pool_stride).expect("pool"))
         }

@@ -112,6 +112,8 @@ cases = [
          {"kind": "maxpool2d", "k": 3, "pool_stride": 2}),
     case("avgpool3_s2", nn.AvgPool2d(3, stride=2), 2, (2, 7, 8),
          {"kind": "avgpool2d", "k": 3, "pool_stride": 2}),
+    case("avgpool3_s2_pad1", nn.AvgPool2d(3, stride=2, padding=1), 2, (2, 7, 8),
+         {"kind": "avgpool2d", "k": 3, "pool_stride": 2, "pool_padding": 1}),
     case("global_avgpool", nn.AdaptiveAvgPool2d(1), 2, (3, 4, 5), {"kind": "global-avgpool"}),
     case("relu", nn.ReLU(), 2, (2, 3, 3), {"kind": "relu"}),
     case("tanh", nn.Tanh(), 1, (3, 2, 2), {"kind": "tanh"}),

@@ -1,8 +1,10 @@
-//! Pooling over square windows of each channel (`nn.MaxPool2d`, `nn.AvgPool2d`, no padding) and
-//! global average pooling (`nn.AdaptiveAvgPool2d(1)`).
+//! Pooling over square windows of each channel (`nn.MaxPool2d`, `nn.AvgPool2d`) and global
+//! average pooling (`nn.AdaptiveAvgPool2d(1)`). An average pool may pad with `p` zeros on each
+//! side ([`Pool2d::avg_padded`]), which count in the mean as in PyTorch's default
+//! (`count_include_pad=True`: always divided by k²).
 //!
 //! ```text
-//! H' = ⌊(H − k) / s⌋ + 1
+//! H' = ⌊(H + 2p − k) / s⌋ + 1
 //! max:  y[c, i, j] = max_{u,v<k} x[c, i·s + u, j·s + v]      ∂x at the first maximum (row-major)
 //! avg:  y[c, i, j] = mean_{u,v<k} x[c, i·s + u, j·s + v]     ∂x = ∂y / k² over the window
 //! ```
@@ -31,6 +33,8 @@ pub struct Pool2d {
     in_shape: Shape,
     k: usize,
     stride: usize,
+    /// Zero padding on each side (average pools only).
+    pad: usize,
     out_hw: (usize, usize),
 }
 
@@ -48,8 +52,46 @@ impl Pool2d {
             in_shape,
             k,
             stride,
+            pad: 0,
             out_hw: ((h - k) / stride + 1, (w - k) / stride + 1),
         })
+    }
+
+    /// An average pool of window `k`, `stride` and `pad` zeros on each side (PyTorch's
+    /// `AvgPool2d(k, stride, pad)`: the zeros count, the mean is over k² values), over inputs
+    /// of `in_shape`; `pad ≤ k / 2` as there.
+    pub fn avg_padded(
+        in_shape: Shape,
+        k: usize,
+        stride: usize,
+        pad: usize,
+    ) -> Result<Self, NnError> {
+        let [_, h, w] = in_shape;
+        if k == 0 || stride == 0 || 2 * pad > k || k > h + 2 * pad || k > w + 2 * pad {
+            return Err(NnError::Invalid(format!(
+                "pool: a window of {k} with stride {stride} and padding {pad} does not fit an \
+                 input of {h}x{w} (padding at most half the window)"
+            )));
+        }
+        Ok(Pool2d {
+            kind: PoolKind::Avg,
+            in_shape,
+            k,
+            stride,
+            pad,
+            out_hw: (
+                (h + 2 * pad - k) / stride + 1,
+                (w + 2 * pad - k) / stride + 1,
+            ),
+        })
+    }
+
+    /// The rows (or columns) of output index `o`'s window that lie inside `0..n`.
+    #[inline]
+    fn span(&self, o: usize, n: usize) -> std::ops::Range<usize> {
+        let start = (o * self.stride).saturating_sub(self.pad);
+        let end = (o * self.stride + self.k).saturating_sub(self.pad).min(n);
+        start..end
     }
 
     /// Offset in the plane of the first maximum of output `(oy, ox)`'s window (the first NaN if
@@ -166,10 +208,10 @@ impl<T: Real> Layer<T> for Pool2d {
                     out[oy * wo + ox] = match self.kind {
                         PoolKind::Max => self.max_of(plane, oy, ox),
                         PoolKind::Avg => {
-                            let (y0, x0) = (oy * self.stride, ox * self.stride);
+                            let cols = self.span(ox, w);
                             let mut s = T::c(0.0);
-                            for u in 0..self.k {
-                                for &v in &plane[(y0 + u) * w + x0..(y0 + u) * w + x0 + self.k] {
+                            for r in self.span(oy, h) {
+                                for &v in &plane[r * w + cols.start..r * w + cols.end] {
                                     s += v;
                                 }
                             }
@@ -218,10 +260,9 @@ impl<T: Real> Layer<T> for Pool2d {
                     match self.kind {
                         PoolKind::Max => dplane[self.argmax(plane, oy, ox)] += gi,
                         PoolKind::Avg => {
-                            let (y0, x0) = (oy * self.stride, ox * self.stride);
-                            for u in 0..self.k {
-                                let row = (y0 + u) * w + x0;
-                                for d in &mut dplane[row..row + self.k] {
+                            let cols = self.span(ox, w);
+                            for r in self.span(oy, h) {
+                                for d in &mut dplane[r * w + cols.start..r * w + cols.end] {
                                     *d += gi * inv;
                                 }
                             }

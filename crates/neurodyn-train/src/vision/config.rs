@@ -190,9 +190,20 @@ pub struct StemConfig {
     /// Zero padding on each side.
     #[serde(default)]
     pub padding: usize,
-    /// Average-pool window and stride (1: none).
+    /// Average-pool stride, and its window unless `pool_window` says otherwise (1: none).
     #[serde(default = "one")]
     pub pool: usize,
+    /// Average-pool window (default: `pool`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_window: Option<usize>,
+    /// Zeros on each side before pooling, counted in the mean (default 0; at most half the
+    /// window).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pool_padding: usize,
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
 }
 
 /// One area of a `conv-ctrnn`: its channels and the stride of its 3×3 input convolution.

@@ -6,6 +6,8 @@
 //! [model]
 //! kind = "conv-ctrnn"
 //! stem = { channels = 16, kernel = 5, stride = 1, padding = 2, pool = 2 }   # 28×28 → 16×14×14
+//! # the reference's stem: { channels = 64, kernel = 7, stride = 2, padding = 3, pool = 2,
+//! #                         pool_window = 3, pool_padding = 1 }               # 224 → 112 → 56
 //! areas = [{ channels = 16, stride = 1 }, { channels = 32, stride = 2 }]  # 16×14×14, 32×7×7
 //! readout = "last"          # or "last-two" (the last two areas must have one shape)
 //! tau_ms = 10.0
@@ -50,6 +52,8 @@ pub const DEFAULT_STEM: StemConfig = StemConfig {
     stride: 1,
     padding: 2,
     pool: 2,
+    pool_window: None,
+    pool_padding: 0,
 };
 
 /// The default areas: 16 channels at the stem's size, then 32 channels at half of it.
@@ -136,10 +140,15 @@ pub fn resolve(m: &mut VisionModelConfig) -> Result<Protocol> {
     if areas.is_empty() {
         return Err(config("model.areas", "needs at least one area"));
     }
-    if stem.channels == 0 || stem.kernel == 0 || stem.stride == 0 || stem.pool == 0 {
+    if stem.channels == 0
+        || stem.kernel == 0
+        || stem.stride == 0
+        || stem.pool == 0
+        || stem.pool_window == Some(0)
+    {
         return Err(config(
             "model.stem",
-            "channels, kernel, stride and pool must be ≥ 1",
+            "channels, kernel, stride, pool and pool_window must be ≥ 1",
         ));
     }
     if m.readout.is_none() {
@@ -235,6 +244,8 @@ pub fn build(
         stride: stem.stride,
         padding: stem.padding,
         pool: stem.pool,
+        pool_window: stem.pool_window.unwrap_or(stem.pool),
+        pool_padding: stem.pool_padding,
     };
     let areas: Vec<AreaSpec> = areas
         .iter()

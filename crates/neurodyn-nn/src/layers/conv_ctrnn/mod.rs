@@ -50,8 +50,9 @@ use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, PoolKind, Shape
 use crate::error::NnError;
 use neurodyn_core::Rng;
 
-/// The stem: a convolution of the image without bias, then (unless `pool` is 1) an average pool
-/// of window and stride `pool`.
+/// The stem: a convolution of the image without bias, then an average pool of window
+/// `pool_window`, stride `pool` and `pool_padding` zeros on each side (none when both are 1; the
+/// reference's `AvgPool2d(3, 2, 1)` is window 3, stride 2, padding 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StemSpec {
     /// Output channels.
@@ -62,8 +63,12 @@ pub struct StemSpec {
     pub stride: usize,
     /// Zero padding on each side.
     pub padding: usize,
-    /// Average-pool window and stride (1: no pool).
+    /// Average-pool stride (1 with a window of 1: no pool).
     pub pool: usize,
+    /// Average-pool window (usually `pool`).
+    pub pool_window: usize,
+    /// Zeros on each side before pooling, counted in the mean (at most half the window).
+    pub pool_padding: usize,
 }
 
 /// One area: its channels and the stride of its feed-forward convolution.
@@ -178,10 +183,11 @@ impl ConvCtrnn {
                 "conv-ctrnn: alpha = dt/tau must be in (0, 1], got {alpha}"
             )));
         }
-        if n_classes == 0 || stem.pool == 0 {
+        if n_classes == 0 || stem.pool == 0 || stem.pool_window == 0 {
             return Err(NnError::Invalid(format!(
-                "conv-ctrnn: n_classes ({n_classes}) and the stem's pool ({}) must be ≥ 1",
-                stem.pool
+                "conv-ctrnn: n_classes ({n_classes}) and the stem's pool stride ({}) and window \
+                 ({}) must be ≥ 1",
+                stem.pool, stem.pool_window
             )));
         }
         let mut tensors = Vec::new();
@@ -210,9 +216,23 @@ impl ConvCtrnn {
             "stem.weight".into(),
             vec![stem.channels, in_shape[0], stem.kernel, stem.kernel],
         );
-        let (pool, stem_shape) = if stem.pool > 1 {
-            let p = Pool2d::new(PoolKind::Avg, out_shape(&stem_conv), stem.pool, stem.pool)
-                .map_err(|e| named("stem pool", e))?;
+        let (pool, stem_shape) = if stem.pool > 1 || stem.pool_window > 1 {
+            let p = if stem.pool_padding > 0 {
+                Pool2d::avg_padded(
+                    out_shape(&stem_conv),
+                    stem.pool_window,
+                    stem.pool,
+                    stem.pool_padding,
+                )
+            } else {
+                Pool2d::new(
+                    PoolKind::Avg,
+                    out_shape(&stem_conv),
+                    stem.pool_window,
+                    stem.pool,
+                )
+            }
+            .map_err(|e| named("stem pool", e))?;
             let s = Layer::<f64>::out_shape(&p);
             (Some(p), s)
         } else {
