@@ -63,10 +63,10 @@ use std::io::{ErrorKind, Write};
     version,
     about,
     long_about = "neurodyn trains biologically constrained networks on the tasks animals perform \
-(the NeuroGym suite, Yang et al. 2019's 20 tasks, flip-flop and memory tasks; CNNs on images) and \
-studies them with the methods used on real brains: PCA trajectories, fixed points and line \
-attractors, single-unit selectivity, task-variance clusters, lesions, decoding, representational \
-dissimilarity and signal detection. Every run is a directory of plain files (TOML, CSV, JSON, \
+(the NeuroGym suite, Yang et al. 2019's 20 tasks, flip-flop and memory tasks; CNNs and \
+convolutional RNNs on images) and studies them with the methods used on real brains: PCA \
+trajectories, fixed points and line attractors, spectra, single-unit selectivity, task-variance \
+clusters, lesions, decoding, representational dissimilarity and signal detection. Every run is a directory of plain files (TOML, CSV, JSON, \
 safetensors, npz) that numpy opens; the same config and seed give bit-identical results.\n\n\
 Start with `neurodyn quickstart`: it trains a network on a perceptual decision, analyses it and \
 writes figures and an HTML report.",
