@@ -11,11 +11,13 @@
 //!   a one-step map `F`) by Newton steps whose linear systems `J_G δ = −G` GMRES solves from
 //!   Jacobian-vector products alone, with a backtracking line search on `‖G‖`.
 //!
-//! Everything is deterministic: the Arnoldi start vector comes from a seeded generator.
+//! A network's one-step map `F` ([`MatrixFreeMap`]) enters through [`JacobianOf`] (its `J` for
+//! Arnoldi) and [`FixedPointResidual`] (`F(x) − x` for Newton–Krylov). Everything is
+//! deterministic: the Arnoldi start vector comes from a seeded generator.
 
 use crate::error::{AnalysisError, Result};
 use faer::Mat;
-use neurodyn_core::Rng;
+use neurodyn_core::{MatrixFreeMap, Rng};
 use serde::{Deserialize, Serialize};
 
 /// A linear operator known through its products.
@@ -462,6 +464,40 @@ pub trait SmoothMap {
     fn eval(&mut self, x: &[f64], g: &mut [f64]);
     /// `out = J_G(x) v` at the `x` of the last [`SmoothMap::eval`].
     fn jvp(&mut self, v: &[f64], out: &mut [f64]);
+}
+
+/// The Jacobian of a [`MatrixFreeMap`] at its last state, as an operator (for [`arnoldi`]).
+pub struct JacobianOf<'a, M: MatrixFreeMap + ?Sized>(pub &'a mut M);
+
+impl<M: MatrixFreeMap + ?Sized> LinearOperator for JacobianOf<'_, M> {
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn apply(&mut self, v: &[f64], out: &mut [f64]) {
+        self.0.jvp(v, out);
+    }
+}
+
+/// `G(x) = F(x) − x` of a [`MatrixFreeMap`], whose zeros are its fixed points (for
+/// [`newton_krylov`]).
+pub struct FixedPointResidual<'a, M: MatrixFreeMap + ?Sized>(pub &'a mut M);
+
+impl<M: MatrixFreeMap + ?Sized> SmoothMap for FixedPointResidual<'_, M> {
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn eval(&mut self, x: &[f64], g: &mut [f64]) {
+        self.0.step(x, g);
+        for (gi, xi) in g.iter_mut().zip(x) {
+            *gi -= xi;
+        }
+    }
+    fn jvp(&mut self, v: &[f64], out: &mut [f64]) {
+        self.0.jvp(v, out);
+        for (o, vi) in out.iter_mut().zip(v) {
+            *o -= vi;
+        }
+    }
 }
 
 /// Settings of [`newton_krylov`].

@@ -5,6 +5,10 @@
 //! lesions and activation maximisation need only this map and its Jacobian, so the engine
 //! implements [`Dynamics`] for its networks and the analysis crate never imports the engine.
 //! Everything here is f64: fixed points are sought to `q < 1e-12`, beyond f32's reach.
+//!
+//! A state of thousands of units (a convolutional RNN's maps) has no dense Jacobian to form:
+//! such a network implements [`MatrixFreeMap`], the map and its Jacobian-vector products, which
+//! Krylov methods (Arnoldi spectra, Newton–Krylov fixed points) need and nothing more.
 
 /// A frozen network seen as a discrete-time dynamical system on its hidden state.
 pub trait Dynamics: Sync {
@@ -27,4 +31,15 @@ pub trait Dynamics: Sync {
     fn rates(&self, x: &[f64], out: &mut [f64]) {
         out.copy_from_slice(x);
     }
+}
+
+/// A frozen network's one-step map `F` on its state, under an input fixed when the map was made,
+/// known through Jacobian-vector products rather than a dense Jacobian.
+pub trait MatrixFreeMap {
+    /// Dimension of the state.
+    fn dim(&self) -> usize;
+    /// `out = F(x)`; later [`MatrixFreeMap::jvp`] calls use the Jacobian at this `x`.
+    fn step(&mut self, x: &[f64], out: &mut [f64]);
+    /// `out = J_F(x) v` at the `x` of the last [`MatrixFreeMap::step`].
+    fn jvp(&mut self, v: &[f64], out: &mut [f64]);
 }

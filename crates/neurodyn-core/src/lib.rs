@@ -25,7 +25,7 @@ pub use batch::{Batch, BatchTargets};
 pub use describe::{
     FileInfo, ACTIVATIONS_FORMAT, DESCRIBING_ARRAYS, RECORDING_FORMAT, TRIALS_FORMAT,
 };
-pub use dynamics::Dynamics;
+pub use dynamics::{Dynamics, MatrixFreeMap};
 pub use error::{CoreError, Result};
 pub use npz::{NpArray, Npz};
 pub use recording::{LabelColumn, RecTargets, Recording};

@@ -6,9 +6,9 @@
 
 use faer::Mat;
 use neurodyn_analysis::krylov::{
-    arnoldi, newton_krylov, ArnoldiConfig, LinearOperator, NewtonConfig, SmoothMap,
+    arnoldi, newton_krylov, ArnoldiConfig, FixedPointResidual, JacobianOf, NewtonConfig,
 };
-use neurodyn_core::Rng;
+use neurodyn_core::{MatrixFreeMap, Rng};
 use neurodyn_nn::layers::{numel, AreaSpec, ConvCtrnn, Readout, StemSpec, StepMap};
 
 fn area(channels: usize, stride: usize) -> AreaSpec {
@@ -90,39 +90,6 @@ fn jacobian_vector_products_match_central_differences_on_every_branch() {
         .all(|(fi, ri)| fi - (1.0 - net.alpha()) * ri >= -1e-15));
 }
 
-/// `J` as an operator for Arnoldi.
-struct Jacobian<'a, 'b>(&'a mut StepMap<'b>);
-
-impl LinearOperator for Jacobian<'_, '_> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn apply(&mut self, v: &[f64], out: &mut [f64]) {
-        self.0.jvp(v, out);
-    }
-}
-
-/// `G(r) = F(r) − r` for Newton–Krylov.
-struct Residual<'a, 'b>(&'a mut StepMap<'b>);
-
-impl SmoothMap for Residual<'_, '_> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn eval(&mut self, x: &[f64], g: &mut [f64]) {
-        self.0.step(x, g);
-        for (gi, xi) in g.iter_mut().zip(x) {
-            *gi -= xi;
-        }
-    }
-    fn jvp(&mut self, v: &[f64], out: &mut [f64]) {
-        self.0.jvp(v, out);
-        for (o, vi) in out.iter_mut().zip(v) {
-            *o -= vi;
-        }
-    }
-}
-
 fn sort_by_modulus(e: &mut [[f64; 2]]) {
     e.sort_by(|a, b| {
         b[0].hypot(b[1])
@@ -177,7 +144,7 @@ fn arnoldi_spectrum_of_a_thousand_rates_matches_the_dense_jacobian() {
         tol: 1e-10,
         ..ArnoldiConfig::default()
     };
-    let got = arnoldi(&mut Jacobian(&mut map), &cfg).expect("arnoldi");
+    let got = arnoldi(&mut JacobianOf(&mut map), &cfg).expect("arnoldi");
     assert_eq!(got.n_converged, 10, "{got:?}");
     assert!(
         want[0][0].hypot(want[0][1]) > 1.0 - net.alpha() + 0.05,
@@ -234,8 +201,12 @@ fn newton_krylov_finds_the_state_a_long_simulation_settles_in() {
         map.step(&start, &mut next);
         std::mem::swap(&mut start, &mut next);
     }
-    let res =
-        newton_krylov(&mut Residual(&mut map), &start, &NewtonConfig::default()).expect("newton");
+    let res = newton_krylov(
+        &mut FixedPointResidual(&mut map),
+        &start,
+        &NewtonConfig::default(),
+    )
+    .expect("newton");
     assert!(res.converged, "{res:?}");
     assert!(res.iterations <= 20, "{res:?}");
     let dist = res

@@ -41,20 +41,7 @@ pub struct Pool2d {
 impl Pool2d {
     /// A `kind` pool of window `k` and `stride` over inputs of `in_shape`.
     pub fn new(kind: PoolKind, in_shape: Shape, k: usize, stride: usize) -> Result<Self, NnError> {
-        let [_, h, w] = in_shape;
-        if k == 0 || stride == 0 || k > h || k > w {
-            return Err(NnError::Invalid(format!(
-                "pool: a window of {k} with stride {stride} does not fit an input of {h}x{w}"
-            )));
-        }
-        Ok(Pool2d {
-            kind,
-            in_shape,
-            k,
-            stride,
-            pad: 0,
-            out_hw: ((h - k) / stride + 1, (w - k) / stride + 1),
-        })
+        Self::build(kind, in_shape, k, stride, 0)
     }
 
     /// An average pool of window `k`, `stride` and `pad` zeros on each side (PyTorch's
@@ -66,15 +53,35 @@ impl Pool2d {
         stride: usize,
         pad: usize,
     ) -> Result<Self, NnError> {
+        Self::build(PoolKind::Avg, in_shape, k, stride, pad)
+    }
+
+    fn build(
+        kind: PoolKind,
+        in_shape: Shape,
+        k: usize,
+        stride: usize,
+        pad: usize,
+    ) -> Result<Self, NnError> {
         let [_, h, w] = in_shape;
         if k == 0 || stride == 0 || 2 * pad > k || k > h + 2 * pad || k > w + 2 * pad {
+            let padding = if pad > 0 {
+                format!(" and padding {pad}")
+            } else {
+                String::new()
+            };
+            let half = if pad > 0 {
+                " (padding at most half the window)"
+            } else {
+                ""
+            };
             return Err(NnError::Invalid(format!(
-                "pool: a window of {k} with stride {stride} and padding {pad} does not fit an \
-                 input of {h}x{w} (padding at most half the window)"
+                "pool: a window of {k} with stride {stride}{padding} does not fit an input of \
+                 {h}x{w}{half}"
             )));
         }
         Ok(Pool2d {
-            kind: PoolKind::Avg,
+            kind,
             in_shape,
             k,
             stride,

@@ -30,10 +30,10 @@ use crate::error::{ReportError, Result};
 use crate::vision_run::VisionRun;
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::krylov::{
-    arnoldi, newton_krylov, ArnoldiConfig, ArnoldiResult, LinearOperator, NewtonConfig,
-    NewtonResult, SmoothMap,
+    arnoldi, newton_krylov, ArnoldiConfig, ArnoldiResult, FixedPointResidual, JacobianOf,
+    NewtonConfig, NewtonResult,
 };
-use neurodyn_core::Npz;
+use neurodyn_core::{MatrixFreeMap, Npz};
 use neurodyn_nn::layers::{numel, StepMap};
 use neurodyn_plot::{eigenvalues, signed_row, Boundary};
 use neurodyn_train::vision::conv_rnn_run::{self, PreparedRnn};
@@ -104,39 +104,6 @@ impl Analysis for Spectrum {
     }
 }
 
-/// `J` at the map's last state, as an operator.
-struct Jacobian<'a, 'b>(&'a mut StepMap<'b>);
-
-impl LinearOperator for Jacobian<'_, '_> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn apply(&mut self, v: &[f64], out: &mut [f64]) {
-        self.0.jvp(v, out);
-    }
-}
-
-/// `G(r) = F(r) − r`, whose zeros are the fixed points.
-struct Residual<'a, 'b>(&'a mut StepMap<'b>);
-
-impl SmoothMap for Residual<'_, '_> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn eval(&mut self, x: &[f64], g: &mut [f64]) {
-        self.0.step(x, g);
-        for (gi, xi) in g.iter_mut().zip(x) {
-            *gi -= xi;
-        }
-    }
-    fn jvp(&mut self, v: &[f64], out: &mut [f64]) {
-        self.0.jvp(v, out);
-        for (o, vi) in out.iter_mut().zip(v) {
-            *o -= vi;
-        }
-    }
-}
-
 /// One analysed state.
 struct StateResult {
     name: &'static str,
@@ -166,7 +133,7 @@ fn analyse_state(
     let t0 = Instant::now();
     let newton = match a.at {
         At::FixedPoint => Some(newton_krylov(
-            &mut Residual(map),
+            &mut FixedPointResidual(map),
             start,
             &NewtonConfig::default(),
         )?),
@@ -192,7 +159,7 @@ fn analyse_state(
         seed: a.seed,
         ..ArnoldiConfig::default()
     };
-    let spectrum = arnoldi(&mut Jacobian(map), &cfg)?;
+    let spectrum = arnoldi(&mut JacobianOf(map), &cfg)?;
     Ok(StateResult {
         name,
         state,
@@ -272,14 +239,7 @@ fn write(
 ) -> Result<Section> {
     let net = &p.net.net;
     let shapes = net.area_shapes();
-    let off: Vec<usize> = shapes
-        .iter()
-        .scan(0, |s, sh| {
-            let o = *s;
-            *s += numel(*sh);
-            Some(o)
-        })
-        .collect();
+    let off = net.area_offsets();
     let dt_s = dt_ms / 1000.0;
     let mut z = Npz::new();
     let mut states_json = Vec::new();
@@ -300,7 +260,7 @@ fn write(
         let mut areas_json = Vec::new();
         let mode_norm2: f64 = sp.leading_re.iter().map(|v| v * v).sum();
         for (l, sh) in shapes.iter().enumerate() {
-            let (lo, hi) = (off[l], off[l] + numel(*sh));
+            let (lo, hi) = (off[l], off[l + 1]);
             let st = &s.state[lo..hi];
             let mode = &sp.leading_re[lo..hi];
             z.f64(&format!("{}_area{l}", s.name), sh, st.to_vec())?;
@@ -468,15 +428,12 @@ fn mode_figure(
     off: &[usize],
 ) -> Result<()> {
     let mode = &s.spectrum.leading_re;
-    let energy = |l: usize| {
-        let len = numel(shapes[l]);
-        mode[off[l]..off[l] + len].iter().map(|v| v * v).sum::<f64>()
-    };
+    let energy = |l: usize| mode[off[l]..off[l + 1]].iter().map(|v| v * v).sum::<f64>();
     let l = (0..shapes.len())
         .max_by(|&a, &b| energy(a).total_cmp(&energy(b)))
         .unwrap_or(0);
     let [c, h, w] = shapes[l];
-    let area = &mode[off[l]..off[l] + c * h * w];
+    let area = &mode[off[l]..off[l + 1]];
     let total = energy(l).max(f64::MIN_POSITIVE);
     let mut chans: Vec<(usize, f64)> = (0..c)
         .map(|ch| {

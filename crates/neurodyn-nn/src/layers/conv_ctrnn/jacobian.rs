@@ -19,9 +19,10 @@
 use super::workspace::{ctx, ConvCtrnnWorkspace, InitState};
 use super::ConvCtrnn;
 use crate::layers::{numel, Layer};
+use neurodyn_core::MatrixFreeMap;
 
-/// `F(r)` and `J_F(r) v` for one image; the Jacobian is the one at the state last passed to
-/// [`StepMap::step`].
+/// `F(r)` and `J_F(r) v` for one image, as a [`MatrixFreeMap`]; the Jacobian is the one at the
+/// state last passed to [`MatrixFreeMap::step`].
 pub struct StepMap<'a> {
     net: &'a ConvCtrnn,
     params: &'a [f64],
@@ -75,15 +76,17 @@ impl<'a> StepMap<'a> {
             linearised: false,
         }
     }
+}
 
+impl MatrixFreeMap for StepMap<'_> {
     /// Length of the state, every area's map in order.
-    pub fn dim(&self) -> usize {
+    fn dim(&self) -> usize {
         self.net.state_len()
     }
 
     /// `out = F(r)`, one step of the network from state `r`, and the Jacobian at `r` for the
-    /// next [`StepMap::jvp`] calls.
-    pub fn step(&mut self, r: &[f64], out: &mut [f64]) {
+    /// next [`MatrixFreeMap::jvp`] calls.
+    fn step(&mut self, r: &[f64], out: &mut [f64]) {
         let n = self.dim();
         assert!(
             r.len() == n && out.len() == n,
@@ -111,8 +114,8 @@ impl<'a> StepMap<'a> {
         self.linearised = true;
     }
 
-    /// `out = J_F(r) v` at the `r` of the last [`StepMap::step`].
-    pub fn jvp(&mut self, v: &[f64], out: &mut [f64]) {
+    /// `out = J_F(r) v` at the `r` of the last [`MatrixFreeMap::step`].
+    fn jvp(&mut self, v: &[f64], out: &mut [f64]) {
         let n = self.dim();
         assert!(
             v.len() == n && out.len() == n,

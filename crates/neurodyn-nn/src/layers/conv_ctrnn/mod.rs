@@ -46,7 +46,7 @@ mod workspace;
 pub use jacobian::StepMap;
 pub use workspace::{ConvCtrnnWorkspace, InitState, ReturnPhase};
 
-use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, PoolKind, Shape};
+use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, Shape};
 use crate::error::NnError;
 use neurodyn_core::Rng;
 
@@ -217,21 +217,12 @@ impl ConvCtrnn {
             vec![stem.channels, in_shape[0], stem.kernel, stem.kernel],
         );
         let (pool, stem_shape) = if stem.pool > 1 || stem.pool_window > 1 {
-            let p = if stem.pool_padding > 0 {
-                Pool2d::avg_padded(
-                    out_shape(&stem_conv),
-                    stem.pool_window,
-                    stem.pool,
-                    stem.pool_padding,
-                )
-            } else {
-                Pool2d::new(
-                    PoolKind::Avg,
-                    out_shape(&stem_conv),
-                    stem.pool_window,
-                    stem.pool,
-                )
-            }
+            let p = Pool2d::avg_padded(
+                out_shape(&stem_conv),
+                stem.pool_window,
+                stem.pool,
+                stem.pool_padding,
+            )
             .map_err(|e| named("stem pool", e))?;
             let s = Layer::<f64>::out_shape(&p);
             (Some(p), s)
@@ -414,8 +405,9 @@ impl ConvCtrnn {
         p
     }
 
-    /// Per-area length of a sample's state, and the offset of each area in the full state.
-    pub(crate) fn area_offsets(&self) -> Vec<usize> {
+    /// Where each area starts in a sample's state, and (last) the state's length:
+    /// `areas + 1` offsets, area `l` at `off[l]..off[l + 1]`.
+    pub fn area_offsets(&self) -> Vec<usize> {
         let mut off = vec![0];
         for a in &self.areas {
             off.push(off[off.len() - 1] + numel(a.shape));
