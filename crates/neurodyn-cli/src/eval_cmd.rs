@@ -284,7 +284,10 @@ pub fn run(a: EvalArgs) -> Result<()> {
                 &format!("eval --n {}", a.n),
                 "ask for fewer trials (--n)",
             )?;
-            neurodyn_tasks::sample_trials(tr.task.as_ref(), a.n, tr.cfg.eval.seed)
+            // Scored on the task's held-out stimuli where it has them, as training's evaluation.
+            let held_out = tr.task.held_out();
+            let task = held_out.as_deref().unwrap_or(tr.task.as_ref());
+            neurodyn_tasks::sample_trials(task, a.n, tr.cfg.eval.seed)
         }
     };
     for w in &warnings {

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use neurodyn_train::vision::front_end;
 use neurodyn_train::{recipes, train_run_with, Outcome, RunConfig, RunDir, Start};
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,17 @@ pub struct TrainArgs {
     /// Without it a directory holding any of those is refused.
     #[arg(long, conflicts_with_all = ["resume", "check"])]
     pub force: bool,
+    /// A trained CNN or MLP run (`--task Mnist`) as the frozen visual front end of an image
+    /// task (DelayMatchDigit): one layer's features of the run's training and held-out images
+    /// are written to FRONT_END/front_end/LAYER.npz (also with --check), and the task reads them.
+    /// Without it (and without [task.params] front_end), DelayMatchDigit first trains seed 000's
+    /// CNN into OUT/front_end_cnn.
+    #[arg(long, conflicts_with = "resume")]
+    pub front_end: Option<PathBuf>,
+    /// With --front-end: the layer, by its name in the run's activations.npz (default: the
+    /// layer before the output).
+    #[arg(long, requires = "front_end")]
+    pub front_end_layer: Option<String>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -60,6 +72,13 @@ pub fn check(a: &TrainArgs) -> Result<()> {
     let (cfg, base) = resolve(a)?;
     if a.config.is_some() {
         println!("unset keys from {base}");
+    }
+    if front_end::needs_default_front_end(&cfg) {
+        println!(
+            "front end: `train` would first train seed 000's CNN (seed {}) into OUT/front_end_cnn \
+             and feed its features to the network; checked here with the pixel front end",
+            cfg.seed
+        );
     }
     let plan = cfg.plan()?;
     let spec = plan.task.spec();
@@ -118,7 +137,22 @@ pub fn resolve(a: &TrainArgs) -> Result<(RunConfig, recipes::Base)> {
     if let Some(s) = a.steps {
         cfg.train.steps = s;
     }
+    if let Some(run) = &a.front_end {
+        let path = front_end::write_front_end(run, a.front_end_layer.as_deref())?;
+        set_front_end(&mut cfg, &path);
+    }
     Ok((cfg, base))
+}
+
+/// Point the task's `front_end` at a features file (by its absolute path, so the run's
+/// config.toml reads the same from anywhere).
+fn set_front_end(cfg: &mut RunConfig, path: &Path) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    eprintln!("front end: {}", path.display());
+    cfg.task.params.insert(
+        "front_end".into(),
+        neurodyn_tasks::ParamValue::Text(path.display().to_string()),
+    );
 }
 
 /// A progress bar over `total` with `template` (indicatif's), hidden when `quiet`.
@@ -196,7 +230,7 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
             (cfg, d.clone(), start)
         }
         None => {
-            let (cfg, base) = resolve(&a)?;
+            let (mut cfg, base) = resolve(&a)?;
             if let Some(p) = &a.config {
                 eprintln!("{}: unset keys from {base}", p.display());
             }
@@ -206,6 +240,19 @@ pub fn run(a: TrainArgs) -> Result<PathBuf> {
                     cfg.task.name, cfg.model.kind, cfg.seed
                 ))
             });
+            if front_end::needs_default_front_end(&cfg) {
+                // An occupied --out is refused before the CNN trains, not after.
+                drop(neurodyn_train::claim::new_run(&dir, a.force)?);
+                let cnn = dir.join("front_end_cnn");
+                eprintln!(
+                    "front end: seed 000's CNN on the embedded digits (seed {}) in {} (~10 s; \
+                     --front-end RUN gives a trained one)",
+                    cfg.seed,
+                    cnn.display()
+                );
+                let path = front_end::default_front_end(&cnn, cfg.seed, a.force)?;
+                set_front_end(&mut cfg, &path);
+            }
             (cfg, dir, if a.force { Start::Replace } else { Start::New })
         }
     };

@@ -100,6 +100,8 @@ pub enum ParamValue {
     List(Vec<f64>),
     /// Numbers by name (e.g. AnnubesEnv's `session = { v = 0.5, a = 0.5 }`).
     Map(BTreeMap<String, f64>),
+    /// A word or a path (e.g. DelayMatchDigit's `front_end = "pixels"`).
+    Text(String),
 }
 
 /// Everything that configures one task. Unknown fields are an error.

@@ -34,6 +34,7 @@ mod build;
 mod canvas;
 mod config;
 mod error;
+mod image_features;
 mod multi;
 mod params;
 mod registry;
@@ -46,6 +47,7 @@ pub use batching::{sample_batch, sample_trials, sample_trials_threads, Layout, S
 pub use build::{build, parameters};
 pub use config::{Compat, MaskConfig, ParamValue, TaskConfig};
 pub use error::TaskError;
+pub use image_features::{FeatureSplit, ImageFeatures, FEATURES_FORMAT};
 pub use multi::MultiTask;
 pub use params::ParamInfo;
 pub use registry::{

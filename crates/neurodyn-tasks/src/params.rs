@@ -152,6 +152,18 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// A non-empty string (a word or a path).
+    pub fn text(&self, key: &str, default: &str) -> Result<String, TaskError> {
+        note(key, Some(format!("{default:?}")));
+        match self.cfg.params.get(key) {
+            None => Ok(default.to_string()),
+            Some(ParamValue::Text(t)) if !t.trim().is_empty() => Ok(t.clone()),
+            Some(other) => {
+                Err(self.invalid(key, format!("expected a word or a path, got {other:?}")))
+            }
+        }
+    }
+
     /// A non-empty list of finite numbers (a single number counts as a list of one).
     pub fn list(&self, key: &str, default: &[f64]) -> Result<Vec<f64>, TaskError> {
         note(key, Some(numbers(default)));

@@ -152,6 +152,7 @@ pub static REGISTRY: &[TaskEntry] = &[
         make::<FlipFlop>,
     ),
     e("MemorizeReport", &[], make::<MemorizeReport>),
+    e("DelayMatchDigit", &[], make::<DelayMatchDigit>),
 ];
 
 fn normalize(name: &str) -> String {

@@ -45,6 +45,12 @@ pub trait Task: Send + Sync {
     fn spec(&self) -> &TaskSpec;
     /// Draw one trial.
     fn trial(&self, rng: &mut Rng) -> Trial;
+    /// The same task on stimuli kept out of training, for evaluation and analysis; `None` (the
+    /// default) where the task draws its stimuli afresh for every trial. Tasks on a fixed set of
+    /// images (DelayMatchDigit) train on one part of it and are scored on the other.
+    fn held_out(&self) -> Option<Box<dyn Task>> {
+        None
+    }
 }
 
 /// The part of a [`TaskConfig`] every task keeps: validated dt, compat mode, mask weights.

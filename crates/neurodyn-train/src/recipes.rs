@@ -49,6 +49,7 @@ const IDENTITY_INIT: &[&str] = &[
     "PerceptualDecisionMakingDelayResponse",
     "PostDecisionWager",
     "DelayMatchSampleDistractor1D",
+    "DelayMatchDigit",
 ];
 
 /// Tasks whose target asks for "go" on a single step of a long production period: their recipe

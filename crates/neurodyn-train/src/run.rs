@@ -293,10 +293,13 @@ pub fn recording_info(trainer: &Trainer) -> neurodyn_core::FileInfo {
     }
 }
 
-/// Evaluate on fresh trials (`n` or the config's `eval.n_trials`, seed `eval.seed`).
+/// Evaluate on fresh trials (`n` or the config's `eval.n_trials`, seed `eval.seed`), drawn from
+/// the task's held-out stimuli where it has them ([`neurodyn_tasks::Task::held_out`]).
 pub fn evaluate(trainer: &mut Trainer, n: Option<usize>) -> Result<(Score, Recording)> {
     let n = n.unwrap_or(trainer.cfg.eval.n_trials);
-    let trials = neurodyn_tasks::sample_trials(trainer.task.as_ref(), n, trainer.cfg.eval.seed);
+    let held_out = trainer.task.held_out();
+    let task = held_out.as_deref().unwrap_or(trainer.task.as_ref());
+    let trials = neurodyn_tasks::sample_trials(task, n, trainer.cfg.eval.seed);
     let rec = record(&mut trainer.net, &trials, 250)?;
     Ok((score(&rec), rec))
 }
@@ -363,7 +366,8 @@ pub fn write_eval(
 pub struct Loaded<T: neurodyn_nn::Real> {
     /// The run's config.
     pub cfg: RunConfig,
-    /// The task.
+    /// The task, on its held-out stimuli where it has them ([`neurodyn_tasks::Task::held_out`]):
+    /// what evaluation and the analyses draw fresh trials from.
     pub task: Box<dyn neurodyn_tasks::Task>,
     /// The trained network.
     pub net: neurodyn_nn::Network<T>,
@@ -383,7 +387,7 @@ pub fn load_run<T: neurodyn_nn::Real>(dir: &Path) -> Result<Loaded<T>> {
     net.buffers = tr.net.buffers.iter().map(|&v| T::c(v as f64)).collect();
     Ok(Loaded {
         cfg,
-        task: tr.task,
+        task: tr.task.held_out().unwrap_or(tr.task),
         net,
     })
 }

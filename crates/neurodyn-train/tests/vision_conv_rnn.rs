@@ -156,3 +156,80 @@ fn a_short_run_learns_writes_its_files_and_repeats_to_the_bit() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn weight_norm_trains_g_and_v_saves_them_and_starts_from_the_plain_network() {
+    let wn = SHORT.replace("loss_steps = 2", "loss_steps = 2\nweight_norm = true");
+    // The same seed starts from the same function: v is the plain weight, g its row norms.
+    let plain = conv_rnn_run::prepare(parse(SHORT)).expect("plain");
+    let normed = conv_rnn_run::prepare(parse(&wn)).expect("normed");
+    let w = normed.net.wn.as_ref().expect("weight-normalised");
+    assert_eq!(
+        w.raw.len(),
+        plain.net.params.len()
+            + normed
+                .net
+                .net
+                .tensors()
+                .iter()
+                .filter(|t| t.name.ends_with(".weight"))
+                .map(|t| t.shape[0])
+                .sum::<usize>()
+    );
+    for (a, b) in plain.net.params.iter().zip(&normed.net.params) {
+        assert!((a - b).abs() <= 1e-6 * (1.0 + a.abs()), "{a} vs {b}");
+    }
+
+    let (a, b) = (tmp("wn_a"), tmp("wn_b"));
+    let out = train_vision(parse(&wn), &a, |_| {}).expect("train");
+    assert!(out.test.accuracy > 0.3, "held out {}", out.test.accuracy);
+    train_vision(parse(&wn), &b, |_| {}).expect("train again");
+    assert!(bytes(&a, "model.safetensors") == bytes(&b, "model.safetensors"));
+    let tensors = read_tensors(&a.join("model.safetensors")).expect("weights");
+    let len_of = |n: &str| {
+        tensors
+            .iter()
+            .find(|t| t.0 == n)
+            .unwrap_or_else(|| panic!("{n} missing"))
+            .1
+            .len()
+    };
+    assert_eq!(len_of("area1.rec.weight_g"), 8);
+    assert_eq!(len_of("area1.rec.weight_v"), 8 * 8 * 3 * 3);
+    assert_eq!(len_of("fc.weight_g"), 10);
+    assert_eq!(len_of("area0.bias"), 8 * 14 * 14);
+    assert!(!tensors.iter().any(|t| t.0 == "fc.weight"));
+    assert!(std::fs::read_to_string(a.join("config.toml"))
+        .expect("config")
+        .contains("weight_norm = true"));
+    // Loaded back, the effective weights are recomputed and score the same.
+    let p = load_run(&a).expect("load");
+    let all: Vec<usize> = (0..p.data.test.len()).collect();
+    assert_eq!(
+        conv_rnn_run::score(&p.net, &p.data.test, &all, &p.norm),
+        out.test
+    );
+    // The trained lengths moved away from the directions' norms: g is trained.
+    let w = p.net.wn.as_ref().expect("weight-normalised");
+    let (_, _, g, _) = w
+        .layout
+        .tensors()
+        .into_iter()
+        .find(|t| t.0 == "area0.rec.weight_g")
+        .expect("g");
+    let (_, _, v, _) = w
+        .layout
+        .tensors()
+        .into_iter()
+        .find(|t| t.0 == "area0.rec.weight_v")
+        .expect("v");
+    let len = v.len() / g.len();
+    let moved = w.raw[g]
+        .iter()
+        .zip(w.raw[v].chunks_exact(len))
+        .any(|(&go, row)| (go - row.iter().map(|x| x * x).sum::<f32>().sqrt()).abs() > 1e-3);
+    assert!(moved, "g never left ‖v‖");
+    for dir in [a, b] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -45,7 +45,7 @@ mod linear;
 mod pointwise;
 mod pool;
 mod stack;
-mod weight_norm;
+pub mod weight_norm;
 
 pub use batch_norm::BatchNorm;
 pub use conv2d::Conv2d;

@@ -64,8 +64,10 @@ impl<L> WeightNorm<L> {
     }
 }
 
-/// `w[o] = g[o] · v[o] / ‖v[o]‖` for each row of `len` values.
-fn effective<T: Real>(g: &[T], v: &[T], w: &mut [T], len: usize) {
+/// `w[o] = g[o] · v[o] / ‖v[o]‖` for each row of `len` values: the effective weight of a
+/// weight-normalised tensor (also for networks that reparametrise their own weights, such as
+/// the conv-ctrnn's).
+pub fn effective<T: Real>(g: &[T], v: &[T], w: &mut [T], len: usize) {
     for ((wr, vr), &go) in w.chunks_exact_mut(len).zip(v.chunks_exact(len)).zip(g) {
         let scale = go / norm(vr);
         for (a, &b) in wr.iter_mut().zip(vr) {
@@ -159,19 +161,25 @@ impl<T: Real, L: Weighted<T>> Layer<T> for WeightNorm<L> {
         // ∂W lands where ∂v belongs (and ∂b after it): the plain layer's layout.
         let (dg, dv_db) = d_params.split_at_mut(rows);
         self.inner.backward_wb(w, x, dy, dx, dv_db, work, ctx);
-        for (((dgo, dvr), vr), &go) in dg
-            .iter_mut()
-            .zip(dv_db[..rows * len].chunks_exact_mut(len))
-            .zip(v.chunks_exact(len))
-            .zip(g)
-        {
-            let n = norm(vr);
-            let d = dvr.iter().zip(vr).fold(T::c(0.0), |s, (&a, &b)| s + a * b) / n;
-            *dgo = d;
-            let (scale, along) = (go / n, d / n);
-            for (a, &b) in dvr.iter_mut().zip(vr) {
-                *a = scale * (*a - along * b);
-            }
+        backward(g, v, dg, &mut dv_db[..rows * len], len);
+    }
+}
+
+/// The gradient of a weight-normalised tensor from its effective weight's: `dv` holds `∂W` on
+/// entry and `∂v` on return, `dg` gets `∂g` (rows of `len` values, as [`effective`]).
+pub fn backward<T: Real>(g: &[T], v: &[T], dg: &mut [T], dv: &mut [T], len: usize) {
+    for (((dgo, dvr), vr), &go) in dg
+        .iter_mut()
+        .zip(dv.chunks_exact_mut(len))
+        .zip(v.chunks_exact(len))
+        .zip(g)
+    {
+        let n = norm(vr);
+        let d = dvr.iter().zip(vr).fold(T::c(0.0), |s, (&a, &b)| s + a * b) / n;
+        *dgo = d;
+        let (scale, along) = (go / n, d / n);
+        for (a, &b) in dvr.iter_mut().zip(vr) {
+            *a = scale * (*a - along * b);
         }
     }
 }

@@ -157,6 +157,10 @@ pub struct VisionModelConfig {
     /// spontaneous state (activity returns to rest once the image is gone); off when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_penalty: Option<ReturnPenaltyConfig>,
+    /// Every weight (stem, areas' convolutions, readout) trained as a length per output channel
+    /// times a direction, `g · v/‖v‖`, as the reference network's are (default false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight_norm: Option<bool>,
 }
 
 /// `[model] return_penalty = { steps = 15, last = 5, weight = 0.01 }` of a `conv-ctrnn`: after

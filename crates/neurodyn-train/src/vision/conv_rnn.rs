@@ -17,6 +17,7 @@
 //! loss_steps = 5            # cross-entropy of the last 5 steps, weighted by a log ramp
 //! ramp_decades = 3.0        # over 3 decades (the reference's logspace(−3, 0))
 //! # return_penalty = { steps = 15, last = 5, weight = 0.01 }   # off unless given
+//! weight_norm = false       # true: every weight trained as g · v/‖v‖, as the reference's
 //! ```
 //!
 //! `return_penalty` continues each training pass for `steps` steps under the blank image after
@@ -37,6 +38,7 @@ use crate::error::{config, Result};
 use crate::vision::config::{
     AreaConfig, NetKind, ReadoutKind, StemConfig, VisionConfig, VisionModelConfig,
 };
+use crate::vision::weight_norm::WnLayout;
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::conv_ctrnn::log_ramp;
 use neurodyn_nn::layers::{
@@ -81,7 +83,7 @@ pub fn recipe() -> VisionConfig {
 }
 
 /// The keys that only `conv-ctrnn` takes, with whether `model` sets each.
-fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 10] {
+fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 11] {
     [
         ("stem", m.stem.is_some()),
         ("areas", m.areas.is_some()),
@@ -93,6 +95,7 @@ fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 10] {
         ("loss_steps", m.loss_steps.is_some()),
         ("ramp_decades", m.ramp_decades.is_some()),
         ("return_penalty", m.return_penalty.is_some()),
+        ("weight_norm", m.weight_norm.is_some()),
     ]
 }
 
@@ -166,6 +169,7 @@ pub fn resolve(m: &mut VisionModelConfig) -> Result<Protocol> {
         ));
     }
     let spont_steps = *m.spont_steps.get_or_insert(20);
+    m.weight_norm.get_or_insert(false);
     let steps = *m.steps.get_or_insert(15);
     let loss_steps = *m.loss_steps.get_or_insert(5.min(steps));
     let decades = *m.ramp_decades.get_or_insert(3.0);
@@ -219,10 +223,23 @@ pub fn resolve(m: &mut VisionModelConfig) -> Result<Protocol> {
 pub struct ConvRnnNet {
     /// The network.
     pub net: ConvCtrnn,
-    /// Its parameters (f32), in [`ConvCtrnn::tensors`] order.
+    /// Its parameters (f32), in [`ConvCtrnn::tensors`] order: with `weight_norm`, the effective
+    /// ones, recomputed from [`WeightNormed::raw`] ([`ConvRnnNet::sync`]).
     pub params: Vec<f32>,
     /// How it is run.
     pub protocol: Protocol,
+    /// With `[model] weight_norm = true`: the trained parameters.
+    pub wn: Option<WeightNormed>,
+}
+
+/// The trained parameters of a weight-normalised `conv-ctrnn` ([`crate::vision::weight_norm`]).
+pub struct WeightNormed {
+    /// Where each tensor's trained values lie.
+    pub layout: WnLayout,
+    /// Every weight as `g` then `v`, the biases as they are.
+    pub raw: Vec<f32>,
+    /// The gradient of the effective parameters (a step's buffer).
+    d_eff: Vec<f32>,
 }
 
 /// Build the network of a resolved `[model]` over images of `in_shape`.
@@ -265,12 +282,24 @@ pub fn build(
                 format!("for images of {in_shape:?} (C, H, W): {e}"),
             )
         })?;
-    let params = net.init_params(rng).into_iter().map(|v| v as f32).collect();
-    Ok(ConvRnnNet {
+    let params: Vec<f32> = net.init_params(rng).into_iter().map(|v| v as f32).collect();
+    let wn = (m.weight_norm == Some(true)).then(|| {
+        let layout = WnLayout::new(net.tensors());
+        WeightNormed {
+            raw: layout.raw_from(&params),
+            layout,
+            d_eff: Vec::new(),
+        }
+    });
+    let mut out = ConvRnnNet {
         net,
         params,
         protocol,
-    })
+        wn,
+    };
+    // The effective weights as they will be recomputed each step (g · v/‖v‖ rounds).
+    out.sync();
+    Ok(out)
 }
 
 /// Per-thread buffers of a pass over a batch, kept between steps.
@@ -297,6 +326,60 @@ fn cut(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 impl ConvRnnNet {
+    /// With `weight_norm`: recompute the effective parameters from the trained ones.
+    pub fn sync(&mut self) {
+        if let Some(w) = &self.wn {
+            w.layout.effective(&w.raw, &mut self.params);
+        }
+    }
+
+    /// The trained parameters: [`WeightNormed::raw`] with `weight_norm`, else the parameters.
+    pub fn trained_mut(&mut self) -> &mut Vec<f32> {
+        match &mut self.wn {
+            Some(w) => &mut w.raw,
+            None => &mut self.params,
+        }
+    }
+
+    /// The trained tensors as `model.safetensors` holds them: name, shape, range in
+    /// [`ConvRnnNet::trained_mut`]'s values, and whether it is a weight.
+    pub fn trained_tensors(&self) -> Vec<(String, Vec<usize>, std::ops::Range<usize>, bool)> {
+        match &self.wn {
+            Some(w) => w.layout.tensors(),
+            None => self
+                .net
+                .tensors()
+                .iter()
+                .map(|t| {
+                    let weight = !t.name.ends_with(".bias");
+                    (t.name.clone(), t.shape.clone(), t.range.clone(), weight)
+                })
+                .collect(),
+        }
+    }
+
+    /// [`ConvRnnNet::loss_grad`] with the gradient of the trained parameters: with
+    /// `weight_norm`, the effective ones are recomputed first and their gradient mapped onto
+    /// `g` and `v`.
+    pub fn trained_loss_grad(
+        &mut self,
+        ws: &mut Workspaces,
+        x: &[f32],
+        labels: &[i64],
+        threads: usize,
+        grads: &mut [f32],
+    ) -> (f64, usize) {
+        let Some(mut w) = self.wn.take() else {
+            return self.loss_grad(ws, x, labels, threads, grads);
+        };
+        w.layout.effective(&w.raw, &mut self.params);
+        w.d_eff.resize(self.params.len(), 0.0);
+        let out = self.loss_grad(ws, x, labels, threads, &mut w.d_eff);
+        w.layout.grad(&w.raw, &w.d_eff, grads);
+        self.wn = Some(w);
+        out
+    }
+
     /// The spontaneous state for the current parameters.
     pub fn spontaneous(&self, ws: &mut Workspaces) -> Vec<f32> {
         self.net

@@ -5,7 +5,8 @@
 //! RUN/config.toml          resolved (stem, areas, readout, τ, dt, every step count)
 //! RUN/metrics.csv          as for a CNN; loss is the ramp-weighted cross-entropy
 //! RUN/model.safetensors    stem.weight, area{l}.ff.weight, area{l}.rec.weight, area{l}.bias,
-//!                          stem_skip.weight, area{l}.skip.weight, fc.weight, fc.bias (f32)
+//!                          stem_skip.weight, area{l}.skip.weight, fc.weight, fc.bias (f32);
+//!                          with weight_norm each X.weight as X.weight_g and X.weight_v
 //! RUN/eval.json            held-out and training scores from the last step's logits
 //! RUN/activations.npz      stem (image, C, H, W), area{l}: each area's state at the last step
 //!                          (image, C, H, W), fc: the last step's logits (image, classes);
@@ -111,13 +112,12 @@ pub fn train(
 impl Trainable for ConvRnnNet {
     type Workspace = Workspaces;
     fn params_mut(&mut self) -> &mut Vec<f32> {
-        &mut self.params
+        self.trained_mut()
     }
     fn tensors(&self) -> Vec<(String, std::ops::Range<usize>, bool)> {
-        self.net
-            .tensors()
-            .iter()
-            .map(|t| (t.name.clone(), t.range.clone(), !t.name.ends_with(".bias")))
+        self.trained_tensors()
+            .into_iter()
+            .map(|(name, _, range, weight)| (name, range, weight))
             .collect()
     }
     fn loss_grad(
@@ -128,7 +128,7 @@ impl Trainable for ConvRnnNet {
         (threads, _seed): (usize, u64),
         grads: &mut [f32],
     ) -> (f64, usize) {
-        ConvRnnNet::loss_grad(self, ws, x, labels, threads, grads)
+        self.trained_loss_grad(ws, x, labels, threads, grads)
     }
 }
 
@@ -165,6 +165,7 @@ pub(crate) fn fit(
         },
     )?;
     let (step, train_seconds) = (trained.steps, trained.seconds);
+    net.sync();
     let t = &cfg.train;
     let train_set = &data.train;
     let task = data.task.name();
@@ -291,15 +292,15 @@ pub fn record(
 
 /// Write the parameters, one tensor per [`neurodyn_nn::layers::ConvCtrnn::tensors`] entry.
 fn save_model(path: &Path, net: &ConvRnnNet, task: &str, config_text: &str) -> Result<()> {
+    let values = net.wn.as_ref().map_or(&net.params, |w| &w.raw);
     let entries: Vec<Entry> = net
-        .net
-        .tensors()
-        .iter()
-        .map(|t| Entry {
-            name: t.name.clone(),
+        .trained_tensors()
+        .into_iter()
+        .map(|(name, shape, range, _)| Entry {
+            name,
             dtype: Dtype::F32,
-            shape: t.shape.clone(),
-            data: bytes_f32(&net.params[t.range.clone()]),
+            shape,
+            data: bytes_f32(&values[range]),
         })
         .collect();
     let mut meta = HashMap::new();
@@ -338,21 +339,22 @@ pub fn load_run(dir: &Path) -> Result<PreparedRnn> {
     let bytes = read_file(&model)?;
     let st = SafeTensors::deserialize(&bytes)
         .map_err(|e| file(&model, format!("not a valid safetensors file: {e}")))?;
-    for t in p.net.net.tensors().to_vec() {
+    for (name, want, range, _) in p.net.trained_tensors() {
         let shape = st
-            .tensor(&t.name)
-            .map_err(|e| file(&model, format!("tensor '{}': {e}", t.name)))?
+            .tensor(&name)
+            .map_err(|e| file(&model, format!("tensor '{name}': {e}")))?
             .shape()
             .to_vec();
-        if shape != t.shape {
+        if shape != want {
             return Err(TrainError::Shape {
-                what: format!("{} in {}", t.name, model.display()),
-                expected: format!("{:?}", t.shape),
+                what: format!("{name} in {}", model.display()),
+                expected: format!("{want:?}"),
                 got: format!("{shape:?}"),
             });
         }
-        let v = read_f32(&st, &t.name, t.range.len(), &model)?;
-        p.net.params[t.range].copy_from_slice(&v);
+        let v = read_f32(&st, &name, range.len(), &model)?;
+        p.net.trained_mut()[range].copy_from_slice(&v);
     }
+    p.net.sync();
     Ok(p)
 }

@@ -48,7 +48,7 @@ pub struct ClassScore {
 
 /// Run `net` over the images at `indices` of `set` in evaluation mode, `CHUNK` at a time, and
 /// hand each chunk's indices and the workspace (every layer's output) to `visit`.
-fn for_chunks(
+pub(crate) fn for_chunks(
     net: &VisionNet,
     set: &ImageSet,
     indices: &[usize],

@@ -44,9 +44,11 @@ pub mod data;
 pub mod epochs;
 pub mod eval;
 pub mod files;
+pub mod front_end;
 pub mod network;
 pub mod outcome;
 pub mod train;
+pub mod weight_norm;
 
 pub use config::{
     default_layers, AreaConfig, ImageTaskSection, LayerConfig, NetKind, ReadoutKind, StemConfig,

@@ -1,0 +1,127 @@
+//! A trained feed-forward vision run as the frozen visual front end of a recurrent network: one
+//! layer's response to every training and held-out image of the run, as the features file image
+//! tasks read ([`neurodyn_tasks::ImageFeatures`]; DelayMatchDigit's `front_end`).
+//!
+//! The run's own split is kept: the held-out images, on which the recurrent network is scored,
+//! are those the CNN was not trained on either. The layer defaults to the last one before the
+//! output (the penultimate layer: for the default CNN its 84 units after ReLU). Features are
+//! standardised ([`ImageFeatures::standardize`]); "blank" is the layer's response to a zero
+//! image.
+
+use super::eval::for_chunks;
+use super::train::load_vision_run;
+use crate::error::{file, Result};
+use neurodyn_tasks::{FeatureSplit, ImageFeatures};
+use std::path::{Path, PathBuf};
+
+/// The features of layer `layer` (by output name; `None`: the penultimate layer) of the trained
+/// vision run in `run`, and the layer's name.
+pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatures, String)> {
+    if super::conv_rnn_run::is_run(run) {
+        return Err(file(
+            run,
+            "is a conv-ctrnn run; a front end is a feed-forward run (`--model cnn` or `mlp`)",
+        ));
+    }
+    let p = load_vision_run(run)?;
+    let names = &p.net.output_names;
+    let n_layers = names.len();
+    let l = match layer {
+        Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {
+            file(
+                run,
+                format!("has no layer {name:?}; its layers are {}", names.join(", ")),
+            )
+        })?,
+        None if n_layers >= 2 => n_layers - 2,
+        None => {
+            return Err(file(
+                run,
+                "has a single layer: name the layer to use (it is the output)",
+            ))
+        }
+    };
+    let threads = p.cfg.train.threads.max(1);
+    let features_of = |set: &neurodyn_data::ImageSet| {
+        let idx: Vec<usize> = (0..set.len()).collect();
+        let mut out = Vec::new();
+        for_chunks(&p.net, set, &idx, &p.norm, threads, |_, ws| {
+            out.extend_from_slice(&ws.acts[l + 1]);
+        });
+        FeatureSplit {
+            features: out,
+            labels: set.labels().iter().map(|&c| usize::from(c)).collect(),
+        }
+    };
+    let train = features_of(&p.data.train);
+    let held_out = features_of(&p.data.test);
+    let dim = train.features.len() / train.len().max(1);
+    // The blank screen: one zero image through the same network.
+    let blank_set = p.data.test.select(&[0]);
+    let zero = vec![0.0f32; blank_set.image_len()];
+    let mut x = vec![0.0f32; zero.len()];
+    blank_set.normalize_pixels(&zero, &p.norm.mean, &p.norm.std, &mut x);
+    let mut ws = neurodyn_nn::layers::StackWorkspace::default();
+    p.net.net.forward(&mut ws, &x, 1, false, 1);
+    let blank = ws.acts[l + 1].clone();
+    let mut f = ImageFeatures {
+        dim,
+        train,
+        held_out,
+        blank,
+        class_names: p.data.train.class_names().to_vec(),
+        source: String::new(),
+    };
+    let scale = f
+        .standardize()
+        .map_err(|m| file(run, format!("layer {}: {m}", names[l])))?;
+    f.source = format!(
+        "layer {} ({dim} features) of the frozen network in {}, centred and divided by {scale:.4}",
+        names[l],
+        run.display()
+    );
+    f.validate().map_err(|m| file(run, m))?;
+    Ok((f, names[l].clone()))
+}
+
+/// [`front_end_features`] written to `RUN/front_end/<layer>.npz` (replacing an older one); the
+/// file's path.
+pub fn write_front_end(run: &Path, layer: Option<&str>) -> Result<PathBuf> {
+    let (f, name) = front_end_features(run, layer)?;
+    let dir = run.join("front_end");
+    std::fs::create_dir_all(&dir).map_err(|e| crate::error::io(&dir, e))?;
+    let path = dir.join(format!("{name}.npz"));
+    f.save(&path).map_err(|m| file(&path, m))?;
+    Ok(path)
+}
+
+/// Whether `cfg` is an image task left without a front end, which [`default_front_end`] gives
+/// one: DelayMatchDigit with no `front_end` parameter.
+pub fn needs_default_front_end(cfg: &crate::RunConfig) -> bool {
+    neurodyn_tasks::find(&cfg.task.name).is_some_and(|e| e.name == "DelayMatchDigit")
+        && !cfg.task.params.contains_key("front_end")
+}
+
+/// The default front end of an image task: seed 000's CNN (`neurodyn train --task Mnist`'s
+/// recipe with `seed`) trained into `dir`, unless `dir` already holds that finished run, which is
+/// then reused; its layer before the output written as features ([`write_front_end`]). Returns
+/// the features file. `replace` is `--force` for the CNN's run ([`crate::claim::new_run`]).
+pub fn default_front_end(dir: &Path, seed: u64, replace: bool) -> Result<PathBuf> {
+    let cfg = super::VisionConfig {
+        seed,
+        ..Default::default()
+    };
+    let done = dir.join("model.safetensors").exists()
+        && std::fs::read_to_string(dir.join("config.toml"))
+            .ok()
+            .and_then(|t| super::VisionConfig::from_toml(&t).ok())
+            .is_some_and(|old| {
+                old.seed == seed
+                    && old.task.name == cfg.task.name
+                    && old.model.kind == cfg.model.kind
+            });
+    if !done {
+        super::train::train_vision_with(cfg, dir, replace, |_| {})?;
+    }
+    write_front_end(dir, None)
+}
