@@ -177,5 +177,52 @@ fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {
         "{}",
         text(&o)
     );
+
+    // Activation maximisation climbs a class's last-step logit through every step.
+    let o = run(&[
+        "analyze",
+        path(&r),
+        "actmax",
+        "--unit",
+        "3",
+        "--starts",
+        "3",
+        "--steps",
+        "25",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let a = json(&r.join("analysis/actmax.json"));
+    assert_eq!(a["layer"], "fc");
+    let (before, after) = (
+        a["mean_before"].as_f64().expect("before"),
+        a["mean_after"].as_f64().expect("after"),
+    );
+    // The test's small network has small logits: 0.06 → 0.28 on average here.
+    assert!(after > before + 0.1, "{before} → {after}");
+    let each = |k: &str| -> Vec<f64> {
+        a[k].as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v.as_f64().expect("value"))
+            .collect()
+    };
+    assert!(each("after")
+        .iter()
+        .zip(each("before"))
+        .all(|(x, y)| *x > y));
+    for (args, says) in [
+        (vec!["--layer", "area0"], "readout only"),
+        (vec!["--channel", "1"], "readout only"),
+        (vec!["--unit", "10"], "10 classes"),
+    ] {
+        let mut all = vec!["analyze", path(&r), "actmax"];
+        all.extend(args);
+        let o = run(&all);
+        assert!(
+            !o.status.success() && text(&o).contains(says),
+            "{}",
+            text(&o)
+        );
+    }
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -181,7 +181,9 @@ impl<'a> Layout<'a> {
         let col_h = if rotate_cols { col_w } else { TICK_SIZE as i32 };
         let bottom = 12 + col_h + x_label + 16;
         let right = 30 + colorbar_width(range, &hm.colorbar_label) + 16;
-        let w = (left + pw + right).max(500);
+        // Wide enough for the title (bold: a little wider than the regular face measures).
+        let title_w = text_width(&hm.title, TITLE_SIZE) * 11 / 10;
+        let w = (left + pw + right).max(500).max(title_w + 24);
         let h = top + ph + bottom;
         Layout {
             hm,
@@ -230,7 +232,11 @@ impl Figure for Layout<'_> {
         let (left, top, pw, ph) = self.plot;
         if !hm.title.is_empty() {
             let style = TextStyle::from(bold(TITLE_SIZE)).pos(Pos::new(HPos::Center, VPos::Top));
-            root.draw(&Text::new(hm.title.clone(), (left + pw / 2, 10), style))?;
+            // Centred over the plot, moved in where that would cut it at an edge.
+            let half = text_width(&hm.title, TITLE_SIZE) * 11 / 20 + 12;
+            let w = self.size.0 as i32;
+            let cx = (left + pw / 2).clamp(half.min(w / 2), (w - half).max(w / 2));
+            root.draw(&Text::new(hm.title.clone(), (cx, 10), style))?;
         }
         let (rows, cols) = (hm.rows, hm.cols);
         if rows * cols <= 10_000 {

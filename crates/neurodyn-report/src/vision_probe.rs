@@ -102,6 +102,15 @@ impl VisionProbe {
         }
     }
 
+    /// The conv-ctrnn run and the spontaneous state its passes start from (`None` for a CNN or
+    /// MLP), for analyses that run it themselves (backward passes included).
+    pub fn conv_rnn(&self) -> Option<(&PreparedRnn, &[f32])> {
+        match &self.model {
+            Model::Ff(_) => None,
+            Model::Rnn { run, spont } => Some((run, spont)),
+        }
+    }
+
     /// `cnn`, `mlp` or `conv-ctrnn`.
     pub fn kind(&self) -> &'static str {
         match &self.model {

@@ -22,8 +22,10 @@
 //! `(start, C, H, W)` in pixel units [0, 1], `heldout`: the unit on each held-out image);
 //! `figures/actmax_images.png|.svg` (the starts above, the optimised images below) and
 //! `figures/actmax.png|.svg` (the value at each step; the distribution over held-out images,
-//! random starts and optimised images). Conv-ctrnn runs are refused (their backward pass reaches
-//! the image only from the logits).
+//! random starts and optimised images). On a conv-ctrnn run the climbed value is a class's logit
+//! at the last step of the protocol it is scored with (from the spontaneous state, the image held
+//! for every step; `--layer fc --unit CLASS`, the default class 2); its gradient reaches the
+//! pixels through every step of the recurrence.
 
 use crate::analysis::{Analysis, Outcome};
 use crate::common::{fig_files, fmt3, outlines, Section};
@@ -32,9 +34,10 @@ use crate::vision_run::VisionRun;
 use clap::{Args, ValueEnum};
 use neurodyn_analysis::actmax::{self, ActmaxConfig, Probe};
 use neurodyn_core::Rng;
-use neurodyn_nn::layers::{numel, FeedForward, StackWorkspace};
+use neurodyn_nn::layers::{numel, ConvCtrnnWorkspace, FeedForward, InitState, StackWorkspace};
 use neurodyn_plot::{image_grid, panels_sized, LegendPos, Panel, Series, SeriesStyle};
 use crate::vision_probe::VisionProbe;
+use neurodyn_train::vision::conv_rnn_run::PreparedRnn;
 use neurodyn_train::vision::{conv_rnn_run, data::spread, Prepared};
 
 /// Where the climb starts.
@@ -148,6 +151,53 @@ impl Probe for LayerProbe<'_> {
     }
 }
 
+/// One logit of a conv-ctrnn at the last step with the image, from the spontaneous state (the
+/// protocol the run is scored with); the gradient reaches the image through every step.
+struct ReadoutProbe<'a> {
+    run: &'a PreparedRnn,
+    spont: &'a [f32],
+    class: usize,
+    ws: ConvCtrnnWorkspace<f32>,
+    d_logits: Vec<f32>,
+    grads: Vec<f32>,
+}
+
+impl Probe for ReadoutProbe<'_> {
+    fn input_len(&self) -> usize {
+        numel(self.run.net.net.in_shape())
+    }
+
+    fn value_grad(&mut self, x: &[f32], batch: usize, values: &mut [f64], grad: &mut [f32]) {
+        let net = &self.run.net;
+        let k = net.net.n_classes();
+        let steps = net.protocol.steps;
+        net.net.forward(
+            &net.params,
+            &mut self.ws,
+            x,
+            InitState::Shared(self.spont),
+            batch,
+            steps,
+            1,
+        );
+        self.d_logits.clear();
+        self.d_logits.resize(batch * k, 0.0);
+        for (b, v) in values.iter_mut().enumerate() {
+            *v = f64::from(self.ws.logits(0)[b * k + self.class]);
+            self.d_logits[b * k + self.class] = 1.0;
+        }
+        self.grads.resize(net.params.len(), 0.0);
+        net.net.backward(
+            &net.params,
+            &mut self.ws,
+            &self.d_logits,
+            &mut self.grads,
+            Some(grad),
+            None,
+        );
+    }
+}
+
 /// `fc2` when the run has it, else the last layer with parameters before the output.
 fn default_layer(acts: &VisionRun) -> Option<String> {
     let layers = acts.parameterised();
@@ -188,6 +238,32 @@ fn target(probe: &VisionProbe, p: &Prepared, layer: &str, a: &ActmaxArgs) -> Res
     Ok((top, Pick::Unit(u), format!("unit {u}")))
 }
 
+/// The class whose last-step logit a conv-ctrnn climbs: only the readout (`fc`) is offered.
+fn readout_target(
+    probe: &VisionProbe,
+    run: &PreparedRnn,
+    layer: &str,
+    a: &ActmaxArgs,
+) -> Result<(usize, String)> {
+    probe.layer(layer)?;
+    if layer != "fc" || a.channel.is_some() {
+        return Err(ReportError::Options(format!(
+            "a conv-ctrnn is climbed at its readout only: --layer fc --unit CLASS (the last \
+             step's logit; got --layer {layer}{})",
+            if a.channel.is_some() { " --channel" } else { "" }
+        )));
+    }
+    let k = run.net.net.n_classes();
+    let u = a.unit.unwrap_or(if k > 2 { 2 } else { 0 });
+    if u >= k {
+        return Err(ReportError::Options(format!(
+            "--unit {u}: the readout has {k} classes (0..{})",
+            k - 1
+        )));
+    }
+    Ok((u, format!("unit {u}")))
+}
+
 /// Values of the unit over the held-out images of `activations.npz`.
 fn heldout(acts: &VisionRun, layer: &str, pick: Pick) -> Result<Vec<f64>> {
     let (data, p) = acts.matrix(layer)?;
@@ -210,30 +286,53 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
     if a.starts == 0 || a.starts > 1024 {
         return Err(ReportError::Options(format!("--starts: 1..=1024, got {}", a.starts)));
     }
-    let layer = match &a.layer {
-        Some(l) => l.clone(),
-        None => default_layer(acts).ok_or_else(|| {
+    let probe = VisionProbe::load(dir)?;
+    let layer = match (&a.layer, probe.conv_rnn()) {
+        (Some(l), _) => l.clone(),
+        (None, Some(_)) => "fc".to_string(),
+        (None, None) => default_layer(acts).ok_or_else(|| {
             ReportError::Options(format!(
                 "{} has no hidden layer with parameters; name one with --layer",
                 acts.dir.display()
             ))
         })?,
     };
-    let probe = VisionProbe::load(dir)?;
-    let p = probe.feed_forward().ok_or_else(|| {
-        ReportError::Run(format!(
-            "{} is a conv-ctrnn run; actmax climbs feed-forward networks (cnn, mlp) only",
-            dir.display()
-        ))
-    })?;
-    let (top, pick, what) = target(&probe, p, &layer, a)?;
-    let shape = p.net.net.in_shape();
+    let norm = probe.norm();
+    let test = probe.test_set();
+    let (shape, pick, what, mut climbed): (_, _, _, Box<dyn Probe + '_>) =
+        match (probe.feed_forward(), probe.conv_rnn()) {
+            (Some(p), _) => {
+                let (top, pick, what) = target(&probe, p, &layer, a)?;
+                let lp = LayerProbe {
+                    net: &p.net.net,
+                    ws: StackWorkspace::default(),
+                    top,
+                    pick,
+                    d_top: Vec::new(),
+                    grads: Vec::new(),
+                };
+                (p.net.net.in_shape(), pick, what, Box::new(lp))
+            }
+            (None, Some((run, spont))) => {
+                let (class, what) = readout_target(&probe, run, &layer, a)?;
+                let rp = ReadoutProbe {
+                    run,
+                    spont,
+                    class,
+                    ws: ConvCtrnnWorkspace::default(),
+                    d_logits: Vec::new(),
+                    grads: Vec::new(),
+                };
+                (run.net.net.in_shape(), Pick::Unit(class), what, Box::new(rp))
+            }
+            (None, None) => unreachable!("a vision run is a layer stack or a conv-ctrnn"),
+        };
     let [c, h, w] = shape;
     let len = c * h * w;
     let (mean_c, std_c): (Vec<f64>, Vec<f64>) = (0..c)
         .map(|k| {
-            let m = f64::from(p.norm.mean[k.min(p.norm.mean.len() - 1)]);
-            let s = f64::from(p.norm.std[k.min(p.norm.std.len() - 1)]);
+            let m = f64::from(norm.mean[k.min(norm.mean.len() - 1)]);
+            let s = f64::from(norm.std[k.min(norm.std.len() - 1)]);
             (m, s)
         })
         .unzip();
@@ -257,7 +356,7 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
             }
         }
         InitArg::Images => {
-            let idx = spread(p.data.test.len(), a.starts);
+            let idx = spread(test.len(), a.starts);
             if idx.len() < a.starts {
                 return Err(ReportError::Options(format!(
                     "--starts {}: the held-out set has only {} images",
@@ -265,9 +364,7 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
                     idx.len()
                 )));
             }
-            p.data
-                .test
-                .normalize_into(&idx, &p.norm.mean, &p.norm.std, &mut init);
+            test.normalize_into(&idx, &norm.mean, &norm.std, &mut init);
         }
     }
     let cfg = ActmaxConfig {
@@ -281,15 +378,7 @@ pub fn run_actmax(acts: &VisionRun, a: &ActmaxArgs) -> Result<Section> {
         upper: (0..c).map(|k| (1.0 - mean_c[k]) / std_c[k]).collect(),
         seed: a.seed,
     };
-    let mut probe = LayerProbe {
-        net: &p.net.net,
-        ws: StackWorkspace::default(),
-        top,
-        pick,
-        d_top: Vec::new(),
-        grads: Vec::new(),
-    };
-    let mut res = actmax::maximize(&mut probe, &cfg, &init)?;
+    let mut res = actmax::maximize(climbed.as_mut(), &cfg, &init)?;
     // From here on, images in pixel units.
     for imgs in [&mut res.start_images, &mut res.images] {
         *imgs = to_pixels(imgs).iter().map(|&v| v as f32).collect();
@@ -440,16 +529,22 @@ pub struct Actmax;
 impl Analysis for Actmax {
     const NAME: &'static str = "actmax";
     const ABOUT: &'static str =
-        "Vision runs (cnn, mlp): images that maximise a unit, by Adam on the pixels.";
+        "Vision runs: images that maximise a unit (a conv-ctrnn's: a class logit), by Adam on the pixels.";
     type Input = VisionRun;
     type Options = ActmaxArgs;
-    /// Unit 2 of `fc2` (or the last hidden layer), 8 random starts, 200 steps.
+    /// Unit 2 of `fc2` (or the last hidden layer; a conv-ctrnn's readout, class 2), 8 random
+    /// starts, 200 steps.
     fn defaults(acts: &VisionRun) -> Option<ActmaxArgs> {
-        if acts.responses.is_some() || conv_rnn_run::is_run(&acts.dir) {
+        if acts.responses.is_some() {
             return None;
         }
+        let layer = if conv_rnn_run::is_run(&acts.dir) {
+            "fc".to_string()
+        } else {
+            default_layer(acts)?
+        };
         Some(ActmaxArgs {
-            layer: Some(default_layer(acts)?),
+            layer: Some(layer),
             unit: None,
             channel: None,
             starts: 8,
