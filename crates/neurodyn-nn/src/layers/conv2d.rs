@@ -5,7 +5,7 @@
 //! y[o, i, j] = b[o] + Σ_{c,u,v} W[o, c, u, v] · x[c, i·s − p + u·d, j·s − p + v·d]
 //! H' = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1
 //!
-//! per chunk of S samples (S·H'·W' ≤ 512 columns, at least one sample):
+//! per chunk of S samples (S·H'·W' ≤ 256 columns, at least one sample):
 //!   cols (C·kh·kw, S·H'·W')  ← im2col of each sample, side by side   (conv2d/lower.rs)
 //!   Y (C', S·H'·W')          = W (C', C·kh·kw) · cols + b            → each sample's y
 //!   ∂Wᵀ += cols · ∂Yᵀ,  ∂b += Σ ∂Y,  dcols = Wᵀ · ∂Y  → col2im into each sample's ∂x
@@ -301,9 +301,11 @@ impl<T: Real> Weighted<T> for Conv2d {
 }
 
 /// Columns of the lowered matrix the products aim for: enough samples side by side that the
-/// kernel's 16-wide column tiles are full for small maps (7×7: 49 columns a sample, 3 full
-/// tiles and one of a single column), few enough that a chunk's columns stay in L2.
-const CHUNK_COLS: usize = 512;
+/// kernel's 16-wide column tiles are nearly all full for small maps (7×7: 49 columns a sample,
+/// 3 full tiles and one of a single column; 5 samples, 245 columns, 15 and one of 5), few
+/// enough that a chunk's columns stay in L2 (256 and 512 measured the same at the conv-ctrnn's
+/// shapes).
+const CHUNK_COLS: usize = 256;
 
 impl Conv2d {
     /// Samples per chunk for a part of `batch` samples: as many as fit in [`CHUNK_COLS`]

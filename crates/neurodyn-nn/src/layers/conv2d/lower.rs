@@ -100,19 +100,27 @@ impl Conv2d {
     pub(super) fn im2col<T: Real>(&self, src: &[T], cols: &mut [T], ld: usize, col0: usize) {
         // Runs of common map widths as fixed-size copies: no length to test, no loop per value.
         match (self.stride.1, self.out_hw.1) {
-            (1, 7) => self.im2col_w::<T, 7>(src, cols, ld, col0),
-            (1, 14) => self.im2col_w::<T, 14>(src, cols, ld, col0),
-            (1, 28) => self.im2col_w::<T, 28>(src, cols, ld, col0),
+            (1, 7) => self.im2col_w::<T, 7, 1>(src, cols, ld, col0),
+            (1, 14) => self.im2col_w::<T, 14, 1>(src, cols, ld, col0),
+            (1, 28) => self.im2col_w::<T, 28, 1>(src, cols, ld, col0),
+            (2, 7) => self.im2col_w::<T, 7, 2>(src, cols, ld, col0),
+            (2, 14) => self.im2col_w::<T, 14, 2>(src, cols, ld, col0),
             _ => self.im2col_any(src, cols, ld, col0),
         }
     }
 
-    /// [`Conv2d::im2col`] at stride 1 along the width for outputs `W` wide.
-    fn im2col_w<T: Real, const W: usize>(&self, src: &[T], cols: &mut [T], ld: usize, col0: usize) {
+    /// [`Conv2d::im2col`] at stride `S` along the width for outputs `W` wide.
+    fn im2col_w<T: Real, const W: usize, const S: usize>(
+        &self,
+        src: &[T],
+        cols: &mut [T],
+        ld: usize,
+        col0: usize,
+    ) {
         let (hp, wp) = self.padded_hw();
         let (kh, kw) = self.kernel;
         let (ho, wo) = self.out_hw;
-        debug_assert!(wo == W && self.stride.1 == 1);
+        debug_assert!(wo == W && self.stride.1 == S);
         let step = self.stride.0 * wp;
         let (d0, d1) = self.dilation;
         let mut rows = cols.chunks_mut(ld);
@@ -124,7 +132,14 @@ impl Conv2d {
                     let (runs, _) = row.as_chunks_mut::<W>();
                     for (oy, out) in runs.iter_mut().enumerate() {
                         let at = first + oy * step;
-                        *out = plane[at..at + W].try_into().expect("W values");
+                        if S == 1 {
+                            *out = plane[at..at + W].try_into().expect("W values");
+                        } else {
+                            let run = &plane[at..at + (W - 1) * S + 1];
+                            for (t, o) in out.iter_mut().enumerate() {
+                                *o = run[t * S];
+                            }
+                        }
                     }
                 }
             }
@@ -162,15 +177,17 @@ impl Conv2d {
     /// `ld` and `col0`: each tap's runs added in tap order.
     pub(super) fn col2im_add<T: Real>(&self, dcols: &[T], ld: usize, col0: usize, dst: &mut [T]) {
         match (self.stride.1, self.out_hw.1) {
-            (1, 7) => self.col2im_w::<T, 7>(dcols, ld, col0, dst),
-            (1, 14) => self.col2im_w::<T, 14>(dcols, ld, col0, dst),
-            (1, 28) => self.col2im_w::<T, 28>(dcols, ld, col0, dst),
+            (1, 7) => self.col2im_w::<T, 7, 1>(dcols, ld, col0, dst),
+            (1, 14) => self.col2im_w::<T, 14, 1>(dcols, ld, col0, dst),
+            (1, 28) => self.col2im_w::<T, 28, 1>(dcols, ld, col0, dst),
+            (2, 7) => self.col2im_w::<T, 7, 2>(dcols, ld, col0, dst),
+            (2, 14) => self.col2im_w::<T, 14, 2>(dcols, ld, col0, dst),
             _ => self.col2im_any(dcols, ld, col0, dst),
         }
     }
 
-    /// [`Conv2d::col2im_add`] at stride 1 along the width for outputs `W` wide.
-    fn col2im_w<T: Real, const W: usize>(
+    /// [`Conv2d::col2im_add`] at stride `S` along the width for outputs `W` wide.
+    fn col2im_w<T: Real, const W: usize, const S: usize>(
         &self,
         dcols: &[T],
         ld: usize,
@@ -180,7 +197,7 @@ impl Conv2d {
         let (hp, wp) = self.padded_hw();
         let (kh, kw) = self.kernel;
         let (ho, wo) = self.out_hw;
-        debug_assert!(wo == W && self.stride.1 == 1);
+        debug_assert!(wo == W && self.stride.1 == S);
         let step = self.stride.0 * wp;
         let (d0, d1) = self.dilation;
         let mut rows = dcols.chunks(ld);
@@ -192,10 +209,17 @@ impl Conv2d {
                     let (runs, _) = row.as_chunks::<W>();
                     for (oy, g) in runs.iter().enumerate() {
                         let at = first + oy * step;
-                        let run: &mut [T; W] =
-                            (&mut plane[at..at + W]).try_into().expect("W values");
-                        for (d, &gv) in run.iter_mut().zip(g) {
-                            *d += gv;
+                        if S == 1 {
+                            let run: &mut [T; W] =
+                                (&mut plane[at..at + W]).try_into().expect("W values");
+                            for (d, &gv) in run.iter_mut().zip(g) {
+                                *d += gv;
+                            }
+                        } else {
+                            let run = &mut plane[at..at + (W - 1) * S + 1];
+                            for (t, &gv) in g.iter().enumerate() {
+                                run[t * S] += gv;
+                            }
                         }
                     }
                 }
