@@ -2,7 +2,8 @@
 //! recipe (batch 64: stem, `rec_0`, `ff_1`, `rec_1`) and of seed 000's CNN (batch 128), medians
 //! and minima over the rounds, with the products' rate (2 FLOPs a multiply-add; the backward
 //! twice the forward with ∂x, once without). `cargo run --release -p neurodyn-nn --example
-//! conv_timing [rounds [threads]]`.
+//! conv_timing [rounds [threads]]`. With `CONV_TIMING_BITS` set it also prints a hash of the
+//! bits of `y`, `∂x` and `∂θ`, to compare two builds' results exactly.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{numel, Conv2d, Layer, LayerCtx, Shape};
@@ -159,6 +160,18 @@ fn main() {
         let bflops = flops * if c.dx { 2.0 } else { 1.0 };
         // A checksum so that runs of two builds can be compared by eye.
         let sum: f64 = y.iter().chain(&dx).chain(&dp).map(|&v| f64::from(v)).sum();
+        if std::env::var_os("CONV_TIMING_BITS").is_some() {
+            let bits = |v: &[f32]| {
+                v.iter()
+                    .fold(0u64, |h, &a| h.rotate_left(5) ^ u64::from(a.to_bits()))
+            };
+            println!(
+                "  bits: y {:016x} dx {:016x} dp {:016x}",
+                bits(&y),
+                bits(&dx),
+                bits(&dp)
+            );
+        }
         println!(
             "{:<22} fwd {fm:7.3} ({f0:7.3}) {:5.1}   bwd {bm:7.3} ({b0:7.3}) {:5.1}   sum {sum:.6e}",
             c.name,
