@@ -509,3 +509,158 @@ fn a_hidden_layers_gradient_reaches_the_input_and_matches_central_differences() 
         }
     }
 }
+
+/// The direct sums of a convolution, in f64: `y`, and for a given `∂y` the gradients `∂x`,
+/// `∂W`, `∂b` (bias last in the parameter vector, as the layer keeps it).
+#[allow(clippy::type_complexity)]
+fn direct_conv(
+    [c_in, h, w]: Shape,
+    c_out: usize,
+    (kh, kw): (usize, usize),
+    (s0, s1): (usize, usize),
+    (p0, p1): (usize, usize),
+    (d0, d1): (usize, usize),
+    [ho, wo]: [usize; 2],
+    batch: usize,
+    params: &[f64],
+    x: &[f64],
+    dy: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let k = c_in * kh * kw;
+    let bias = params.len() > c_out * k;
+    let mut y = vec![0.0; batch * c_out * ho * wo];
+    let mut dx = vec![0.0; x.len()];
+    let mut dp = vec![0.0; params.len()];
+    for n in 0..batch {
+        for o in 0..c_out {
+            for i in 0..ho {
+                for j in 0..wo {
+                    let yi = ((n * c_out + o) * ho + i) * wo + j;
+                    let mut s = if bias { params[c_out * k + o] } else { 0.0 };
+                    if bias {
+                        dp[c_out * k + o] += dy[yi];
+                    }
+                    for c in 0..c_in {
+                        for u in 0..kh {
+                            for v in 0..kw {
+                                let (r, q) = (i * s0 + u * d0, j * s1 + v * d1);
+                                if r < p0 || q < p1 || r - p0 >= h || q - p1 >= w {
+                                    continue;
+                                }
+                                let xi = ((n * c_in + c) * h + r - p0) * w + q - p1;
+                                let wi = ((o * c_in + c) * kh + u) * kw + v;
+                                s += params[wi] * x[xi];
+                                dx[xi] += params[wi] * dy[yi];
+                                dp[wi] += x[xi] * dy[yi];
+                            }
+                        }
+                    }
+                    y[yi] = s;
+                }
+            }
+        }
+    }
+    (y, dx, dp)
+}
+
+/// The lowered convolution against its direct sums, in f64 (faer) and f32 (the engine's
+/// kernel), on the paths the lowering takes: maps 7, 14 and 28 wide (the fixed-width runs),
+/// other widths, strides and dilations, no padding, padding wider than the kernel's reach,
+/// batches that leave a short last chunk (7×7: ten samples a chunk), one and two threads.
+#[test]
+fn conv_matches_direct_sums_on_every_lowering_path() {
+    type Case = (
+        Shape,
+        usize,
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+    );
+    let cases: [(Case, usize); 8] = [
+        (([3, 7, 7], 4, (3, 3), (1, 1), (1, 1), (1, 1)), 13),
+        (([2, 14, 14], 5, (3, 3), (1, 1), (1, 1), (1, 1)), 5),
+        (([2, 14, 14], 3, (3, 3), (2, 2), (1, 1), (1, 1)), 11),
+        (([1, 28, 28], 2, (5, 5), (1, 1), (2, 2), (1, 1)), 3),
+        (([2, 9, 11], 3, (3, 2), (1, 1), (0, 0), (1, 1)), 4),
+        (([2, 9, 11], 3, (2, 3), (1, 3), (3, 1), (2, 1)), 3),
+        (([3, 16, 16], 2, (3, 3), (1, 1), (1, 1), (1, 1)), 5),
+        (([2, 6, 30], 2, (1, 3), (2, 1), (0, 2), (1, 1)), 2),
+    ];
+    let mut rng = Rng::new(11);
+    for ((shape, c_out, kernel, stride, padding, dilation), batch) in cases {
+        for bias in [false, true] {
+            let conv =
+                Conv2d::new(shape, c_out, kernel, stride, padding, dilation, bias).expect("conv");
+            let out = Layer::<f64>::out_shape(&conv);
+            let params = Layer::<f64>::init_params(&conv, &mut rng);
+            let x: Vec<f64> = (0..batch * numel(shape)).map(|_| rng.normal()).collect();
+            let dy: Vec<f64> = (0..batch * numel(out)).map(|_| rng.normal()).collect();
+            let (y0, dx0, dp0) = direct_conv(
+                shape,
+                c_out,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                [out[1], out[2]],
+                batch,
+                &params,
+                &x,
+                &dy,
+            );
+            let what = format!("{shape:?}→{c_out} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} bias {bias} batch {batch}");
+            fn pass<T: Real>(
+                conv: &Conv2d,
+                params: &[f64],
+                x: &[f64],
+                dy: &[f64],
+                batch: usize,
+                threads: usize,
+            ) -> [Vec<f64>; 3] {
+                let cast = |v: &[f64]| v.iter().map(|&a| T::c(a)).collect::<Vec<T>>();
+                let (p, x, dy) = (cast(params), cast(x), cast(dy));
+                let ctx = LayerCtx {
+                    batch,
+                    training: true,
+                    threads,
+                    seed: 0,
+                };
+                let mut scratch = Vec::new();
+                let mut y = vec![T::c(0.0); dy.len()];
+                conv.forward(&p, &x, &mut y, &mut scratch, ctx);
+                // Stale values in the outputs: the pass must overwrite them.
+                let mut dx = vec![T::c(7.0); x.len()];
+                let mut dp = vec![T::c(7.0); p.len()];
+                conv.backward(&p, &x, &y, &dy, Some(&mut dx), &mut dp, &mut scratch, ctx);
+                [y, dx, dp].map(|v| v.iter().map(|a| a.f()).collect())
+            }
+            for threads in [1, 2] {
+                for (got, tol, path) in [
+                    (
+                        pass::<f64>(&conv, &params, &x, &dy, batch, threads),
+                        1e-12,
+                        "f64",
+                    ),
+                    (
+                        pass::<f32>(&conv, &params, &x, &dy, batch, threads),
+                        1e-5,
+                        "f32",
+                    ),
+                ] {
+                    for (g, want, name) in [
+                        (&got[0], &y0, "y"),
+                        (&got[1], &dx0, "∂x"),
+                        (&got[2], &dp0, "∂θ"),
+                    ] {
+                        let e = max_rel(g, want);
+                        assert!(
+                            e < tol,
+                            "{what}, {path}, {threads} threads: {name} off by {e:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,24 +1,36 @@
 //! 2-D convolution (cross-correlation, as `nn.Conv2d`): stride, zero padding, dilation, one
-//! group, lowered onto the engine's GEMM by im2col one sample at a time.
+//! group, lowered onto the engine's GEMM by im2col, a chunk of samples at a time.
 //!
 //! ```text
 //! y[o, i, j] = b[o] + Σ_{c,u,v} W[o, c, u, v] · x[c, i·s − p + u·d, j·s − p + v·d]
 //! H' = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1
 //!
-//! per sample:  cols (C·kh·kw, H'·W')  ← im2col(x)            (zero where the window is outside)
-//!              y (C', H'·W')          = W (C', C·kh·kw) · cols + b
-//!              ∂W += ∂y · colsᵀ,  ∂b += Σ_ij ∂y,  ∂x ← col2im(Wᵀ · ∂y)
+//! per chunk of S samples (S·H'·W' ≤ 256 columns, at least one sample):
+//!   cols (C·kh·kw, S·H'·W')  ← im2col of each sample, side by side   (conv2d/lower.rs)
+//!   Y (C', S·H'·W')          = W (C', C·kh·kw) · cols + b            → each sample's y
+//!   ∂Wᵀ += cols · ∂Yᵀ,  ∂b += Σ ∂Y,  dcols = Wᵀ · ∂Y  → col2im into each sample's ∂x
 //! ```
 //!
-//! The backward pass rebuilds each sample's columns instead of keeping them from the forward
+//! Several samples per product keep the kernel's 16-wide column tiles full on small maps (a
+//! 7×7 map is 49 columns: three full tiles and one of a single column) and make the weight
+//! gradient one product per chunk. Every product has its right operand as stored, so all of
+//! them take the engine's kernel in f32 (`∂W = ∂Y · colsᵀ` would not: it is computed as its
+//! transpose and transposed once at the end). Each output and each `∂x` is the same sum, in
+//! the same order, whatever the chunk or the thread count; `∂W` sums over the samples in order
+//! within a part of the batch, and over parts in order.
+//!
+//! The backward pass rebuilds each chunk's columns instead of keeping them from the forward
 //! pass: one copy of the input instead of `kh·kw` copies held for the whole batch.
 
 use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape, Weighted};
 use crate::error::NnError;
-use crate::linalg::{gemm, m, Trans};
+use crate::kernels::strided::{gemm_s, sv, Sv};
+use crate::linalg::{transpose_into, Trans};
 use crate::real::Real;
 use neurodyn_core::Rng;
 use rayon::prelude::*;
+
+mod lower;
 
 /// A 2-D convolution layer.
 #[derive(Clone, Debug)]
@@ -93,100 +105,6 @@ impl Conv2d {
     /// Rows of the column matrix: `C·kh·kw`.
     fn k_len(&self) -> usize {
         self.in_shape[0] * self.kernel.0 * self.kernel.1
-    }
-
-    /// The outputs `ox_lo..ox_hi` of a row whose kernel tap `v` lands inside the input, and the
-    /// input column of `ox_lo` (the others follow `stride` apart).
-    #[inline]
-    fn cols_inside(&self, v: usize) -> (usize, usize, usize) {
-        let (s, p, w) = (self.stride.1, self.padding.1, self.in_shape[2]);
-        let off = v * self.dilation.1;
-        let wo = self.out_hw.1;
-        // First ox with ox·s + off ≥ p, and one past the last with ox·s + off − p < w.
-        let lo = p.saturating_sub(off).div_ceil(s).min(wo);
-        let hi = if w + p > off {
-            ((w + p - off - 1) / s + 1).min(wo)
-        } else {
-            0
-        };
-        let hi = hi.max(lo);
-        (lo, hi, (lo * s + off).saturating_sub(p))
-    }
-
-    /// The input row read by output row `oy` at kernel tap `u`, if inside.
-    #[inline]
-    fn row_inside(&self, oy: usize, u: usize) -> Option<usize> {
-        let y = (oy * self.stride.0 + u * self.dilation.0).checked_sub(self.padding.0)?;
-        (y < self.in_shape[1]).then_some(y)
-    }
-
-    /// `cols (C·kh·kw, H'·W')` of one sample `x (C, H, W)`: for each tap, each output row is
-    /// zeros where the window hangs over the edge and a (strided) run of one input row between.
-    fn im2col<T: Real>(&self, x: &[T], cols: &mut [T]) {
-        let [c_in, h, w] = self.in_shape;
-        let (kh, kw) = self.kernel;
-        let (ho, wo) = self.out_hw;
-        let s = self.stride.1;
-        let zero = T::c(0.0);
-        let mut rows = cols.chunks_exact_mut(ho * wo);
-        for c in 0..c_in {
-            let plane = &x[c * h * w..(c + 1) * h * w];
-            for u in 0..kh {
-                for v in 0..kw {
-                    let row = rows.next().expect("k_len rows");
-                    let (lo, hi, x0) = self.cols_inside(v);
-                    for (oy, out) in row.chunks_exact_mut(wo).enumerate() {
-                        let Some(y) = self.row_inside(oy, u) else {
-                            out.fill(zero);
-                            continue;
-                        };
-                        out[..lo].fill(zero);
-                        out[hi..].fill(zero);
-                        let src = &plane[y * w + x0..];
-                        if s == 1 {
-                            out[lo..hi].copy_from_slice(&src[..hi - lo]);
-                        } else {
-                            for (o, &v) in out[lo..hi].iter_mut().zip(src.iter().step_by(s)) {
-                                *o = v;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `dx (C, H, W) += col2im(dcols)`, the adjoint of [`Conv2d::im2col`].
-    fn col2im_add<T: Real>(&self, dcols: &[T], dx: &mut [T]) {
-        let [c_in, h, w] = self.in_shape;
-        let (kh, kw) = self.kernel;
-        let (ho, wo) = self.out_hw;
-        let s = self.stride.1;
-        let mut rows = dcols.chunks_exact(ho * wo);
-        for c in 0..c_in {
-            let plane = &mut dx[c * h * w..(c + 1) * h * w];
-            for u in 0..kh {
-                for v in 0..kw {
-                    let row = rows.next().expect("k_len rows");
-                    let (lo, hi, x0) = self.cols_inside(v);
-                    for (oy, g) in row.chunks_exact(wo).enumerate() {
-                        let Some(y) = self.row_inside(oy, u) else {
-                            continue;
-                        };
-                        let dst = &mut plane[y * w + x0..];
-                        if s == 1 {
-                            for (d, &gv) in dst[..hi - lo].iter_mut().zip(&g[lo..hi]) {
-                                *d += gv;
-                            }
-                        } else {
-                            for (d, &gv) in dst.iter_mut().step_by(s).zip(&g[lo..hi]) {
-                                *d += gv;
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -284,26 +202,27 @@ impl<T: Real> Weighted<T> for Conv2d {
         self.bias
     }
     fn work_len(&self, ctx: LayerCtx, backward: bool) -> usize {
-        let (k, hw) = (self.k_len(), self.out_hw.0 * self.out_hw.1);
-        let per_sample = if backward { 2 * k * hw } else { k * hw };
         let parts = self.n_parts(ctx);
+        // A part holds at most all the batch, so its chunks are at most `chunk(batch)` wide.
+        let per_part = self.part_len(self.chunk(ctx.batch), backward);
         if parts <= 1 {
-            per_sample
+            per_part
         } else if backward {
             // Each part also sums its own ∂W, ∂b.
-            parts * (per_sample + <Self as Layer<T>>::n_params(self))
+            parts * (per_part + <Self as Layer<T>>::n_params(self))
         } else {
-            parts * per_sample
+            parts * per_part
         }
     }
 
     fn forward_wb(&self, w: &[T], b: &[T], x: &[T], y: &mut [T], work: &mut [T], ctx: LayerCtx) {
-        let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
+        let (in_len, co) = (numel(self.in_shape), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
         let n_parts = self.n_parts(ctx);
+        let per = self.part_len(self.chunk(ctx.batch), false);
         if n_parts <= 1 {
             // One part, without allocating its boundaries (a recurrent network's every step).
-            self.forward_part(w, b, x, y, &mut work[..k * hw], ctx.threads.max(1));
+            self.forward_part(w, b, x, y, &mut work[..per], ctx.threads.max(1));
             return;
         }
         // Parts of consecutive samples on their own threads, each with its own columns; every
@@ -311,13 +230,13 @@ impl<T: Real> Weighted<T> for Conv2d {
         let cuts = crate::time_loop::cuts(ctx.batch, n_parts);
         let xs = parts_of(x, &cuts, in_len);
         let ys = parts_of_mut(y, &cuts, co * hw);
-        work[..n_parts * k * hw]
-            .par_chunks_exact_mut(k * hw)
+        work[..n_parts * per]
+            .par_chunks_exact_mut(per)
             .zip(xs)
             .zip(ys)
-            .for_each(|((cols, xp), yp)| {
+            .for_each(|((part, xp), yp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
-                self.forward_part(w, b, xp, yp, cols, 1);
+                self.forward_part(w, b, xp, yp, part, 1);
             });
     }
 
@@ -342,15 +261,16 @@ impl<T: Real> Weighted<T> for Conv2d {
             assert_eq!(dx.len(), x.len(), "conv2d: dx");
         }
         let n_parts = self.n_parts(ctx);
+        let part_len = self.part_len(self.chunk(ctx.batch), true);
         if n_parts <= 1 {
-            let (cols, dcols) = work[..2 * k * hw].split_at_mut(k * hw);
-            self.backward_part(w, x, dy, dx, grads, cols, dcols, ctx.threads.max(1));
+            let work = &mut work[..part_len];
+            self.backward_part(w, x, dy, dx, grads, work, ctx.threads.max(1));
             return;
         }
-        // Per part: its columns, their gradient and its own ∂W, ∂b, which are then added in part
-        // order: the same bits for the same thread count.
+        // Per part: its working space and its own ∂W, ∂b, which are then added in part order:
+        // the same bits for the same thread count.
         let cuts = crate::time_loop::cuts(ctx.batch, n_parts);
-        let per = 2 * k * hw + n_params;
+        let per = part_len + n_params;
         let dxs: Vec<Option<&mut [T]>> = match dx {
             Some(d) => parts_of_mut(d, &cuts, in_len)
                 .into_iter()
@@ -365,13 +285,12 @@ impl<T: Real> Weighted<T> for Conv2d {
             .zip(dxs)
             .for_each(|(((part, xp), dyp), dxp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
-                let (cols, rest) = part.split_at_mut(k * hw);
-                let (dcols, g) = rest.split_at_mut(k * hw);
-                self.backward_part(w, xp, dyp, dxp, g, cols, dcols, 1);
+                let (space, g) = part.split_at_mut(part_len);
+                self.backward_part(w, xp, dyp, dxp, g, space, 1);
             });
         let mut partials = work[..n_parts * per]
             .chunks_exact(per)
-            .map(|part| &part[2 * k * hw..]);
+            .map(|part| &part[part_len..]);
         grads.copy_from_slice(partials.next().expect("two parts or more"));
         for partial in partials {
             for (t, &v) in grads.iter_mut().zip(partial) {
@@ -381,42 +300,106 @@ impl<T: Real> Weighted<T> for Conv2d {
     }
 }
 
+/// Columns of the lowered matrix the products aim for: enough samples side by side that the
+/// kernel's 16-wide column tiles are nearly all full for small maps (7×7: 49 columns a sample,
+/// 3 full tiles and one of a single column; 5 samples, 245 columns, 15 and one of 5), few
+/// enough that a chunk's columns stay in L2 (256 and 512 measured the same at the conv-ctrnn's
+/// shapes).
+const CHUNK_COLS: usize = 256;
+
 impl Conv2d {
-    /// The forward pass of consecutive samples `x` into `y`, with `cols` for one sample.
+    /// Samples per chunk for a part of `batch` samples: as many as fit in [`CHUNK_COLS`]
+    /// columns, at least one.
+    fn chunk(&self, batch: usize) -> usize {
+        let hw = self.out_hw.0 * self.out_hw.1;
+        (CHUNK_COLS / hw.max(1)).clamp(1, batch.max(1))
+    }
+
+    /// Working space of one part whose chunks hold up to `s` samples:
+    /// forward `xp`, `cols (K, s·H'W')` and, for `s > 1`, the chunk's outputs `(C', s·H'W')`;
+    /// backward `xp`, `cols`, `dcols` (both `(K, s·H'W')`), `∂Y` as `(s·H'W', C')` and as
+    /// `(C', s·H'W')`, `Wᵀ` and `∂Wᵀ` (both `(K, C')`) and a padded `∂x`.
+    fn part_len(&self, s: usize, backward: bool) -> usize {
+        let (k, co) = (self.k_len(), self.c_out);
+        let cols = k * s * self.out_hw.0 * self.out_hw.1;
+        let outs = co * s * self.out_hw.0 * self.out_hw.1;
+        if backward {
+            2 * self.padded_len() + 2 * cols + 2 * outs + 2 * k * co
+        } else {
+            self.padded_len() + cols + if s > 1 { outs } else { 0 }
+        }
+    }
+
+    /// The forward pass of consecutive samples `x` into `y`, chunk by chunk: each chunk's
+    /// columns side by side, one product `W · cols` (from the bias, or zero), then each
+    /// sample's block of it into `y`. Every output is `b + Σ_k W·cols` summed over k in order,
+    /// as one sample alone would give.
     fn forward_part<T: Real>(
         &self,
         w: &[T],
         b: &[T],
         x: &[T],
         y: &mut [T],
-        cols: &mut [T],
+        work: &mut [T],
         threads: usize,
     ) {
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
-        for (xn, yn) in x.chunks_exact(in_len).zip(y.chunks_exact_mut(co * hw)) {
-            self.im2col(xn, cols);
-            if self.bias {
-                for (row, &bo) in yn.chunks_exact_mut(hw).zip(b) {
-                    row.iter_mut().for_each(|v| *v = bo);
+        let batch = x.len() / in_len;
+        let s_max = self.chunk(batch);
+        let (xp, rest) = work.split_at_mut(self.padded_len());
+        let (cols, outs) = rest.split_at_mut(k * s_max * hw);
+        xp.fill(T::c(0.0));
+        for n0 in (0..batch).step_by(s_max) {
+            let s = s_max.min(batch - n0);
+            let ld = s * hw;
+            let cols = &mut cols[..k * ld];
+            for i in 0..s {
+                let xn = &x[(n0 + i) * in_len..(n0 + i + 1) * in_len];
+                if self.pads() {
+                    self.pad_into(xn, xp);
+                    self.im2col(xp, cols, ld, i * hw);
+                } else {
+                    self.im2col(xn, cols, ld, i * hw);
                 }
             }
-            gemm(
-                yn,
+            let out = if s == 1 {
+                &mut y[n0 * co * hw..(n0 + 1) * co * hw]
+            } else {
+                &mut outs[..co * ld]
+            };
+            if self.bias {
+                for (row, &bo) in out.chunks_exact_mut(ld).zip(b) {
+                    row.fill(bo);
+                }
+            }
+            gemm_cols(
+                out,
                 co,
-                hw,
-                m(w, co, k),
+                ld,
+                sv(w, co, k, k),
                 Trans::N,
-                m(cols, k, hw),
-                Trans::N,
+                cols,
+                k,
                 self.bias,
                 threads,
             );
+            if s > 1 {
+                for (i, yn) in y[n0 * co * hw..(n0 + s) * co * hw]
+                    .chunks_exact_mut(co * hw)
+                    .enumerate()
+                {
+                    for (o, row) in yn.chunks_exact_mut(hw).enumerate() {
+                        row.copy_from_slice(&outs[o * ld + i * hw..o * ld + (i + 1) * hw]);
+                    }
+                }
+            }
         }
     }
 
     /// The backward pass of consecutive samples: `grads` (∂W then ∂b) and `dx` overwritten.
-    #[allow(clippy::too_many_arguments)]
+    /// Per chunk: its columns, `∂Wᵀ += cols · ∂Yᵀ` (one sum over the chunk's samples and
+    /// positions), and `dcols = Wᵀ · ∂Y`, added back into each sample's padded `∂x`.
     fn backward_part<T: Real>(
         &self,
         w: &[T],
@@ -424,56 +407,191 @@ impl Conv2d {
         dy: &[T],
         mut dx: Option<&mut [T]>,
         grads: &mut [T],
-        cols: &mut [T],
-        dcols: &mut [T],
+        work: &mut [T],
         threads: usize,
     ) {
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
+        let batch = x.len() / in_len;
+        let s_max = self.chunk(batch);
+        let (pl, cl, ol) = (self.padded_len(), k * s_max * hw, co * s_max * hw);
+        let (xp, rest) = work.split_at_mut(pl);
+        let (dxp, rest) = rest.split_at_mut(pl);
+        let (cols, rest) = rest.split_at_mut(cl);
+        let (dcols, rest) = rest.split_at_mut(cl);
+        let (dy_t, rest) = rest.split_at_mut(ol);
+        let (dy_c, rest) = rest.split_at_mut(ol);
+        let (w_t, rest) = rest.split_at_mut(k * co);
+        let dw_t = &mut rest[..k * co];
+        let zero = T::c(0.0);
+        xp.fill(zero);
+        dw_t.fill(zero);
         let (dw, db) = grads.split_at_mut(co * k);
-        dw.iter_mut()
-            .chain(db.iter_mut())
-            .for_each(|v| *v = T::c(0.0));
-        if let Some(dx) = dx.as_deref_mut() {
-            dx.iter_mut().for_each(|v| *v = T::c(0.0));
+        db.fill(zero);
+        if dx.is_some() {
+            transpose_into(w, co, k, w_t);
         }
-        for (n, (xn, dyn_)) in x
-            .chunks_exact(in_len)
-            .zip(dy.chunks_exact(co * hw))
-            .enumerate()
-        {
-            self.im2col(xn, cols);
-            gemm(
-                dw,
-                co,
+        for n0 in (0..batch).step_by(s_max) {
+            let s = s_max.min(batch - n0);
+            let ld = s * hw;
+            let cols = &mut cols[..k * ld];
+            let dy_n = &dy[n0 * co * hw..(n0 + s) * co * hw];
+            for i in 0..s {
+                let xn = &x[(n0 + i) * in_len..(n0 + i + 1) * in_len];
+                if self.pads() {
+                    self.pad_into(xn, xp);
+                    self.im2col(xp, cols, ld, i * hw);
+                } else {
+                    self.im2col(xn, cols, ld, i * hw);
+                }
+            }
+            // ∂Y as (positions of the chunk, C'): the right operand of ∂Wᵀ, used as stored.
+            let dy_t = &mut dy_t[..ld * co];
+            for (dyi, dst) in dy_n
+                .chunks_exact(co * hw)
+                .zip(dy_t.chunks_exact_mut(hw * co))
+            {
+                transpose_4x4(dyi, co, hw, dst);
+            }
+            gemm_cols(
+                dw_t,
                 k,
-                m(dyn_, co, hw),
+                co,
+                sv(cols, k, ld, ld),
                 Trans::N,
-                m(cols, k, hw),
-                Trans::T,
+                dy_t,
+                ld,
                 true,
                 threads,
             );
             if self.bias {
-                for (d, row) in db.iter_mut().zip(dyn_.chunks_exact(hw)) {
-                    *d += row.iter().fold(T::c(0.0), |s, &v| s + v);
+                for dyi in dy_n.chunks_exact(co * hw) {
+                    for (d, row) in db.iter_mut().zip(dyi.chunks_exact(hw)) {
+                        *d += lane_sum(row);
+                    }
                 }
             }
-            if let Some(dx) = dx.as_deref_mut() {
-                gemm(
-                    dcols,
-                    k,
-                    hw,
-                    m(w, co, k),
-                    Trans::T,
-                    m(dyn_, co, hw),
-                    Trans::N,
-                    false,
-                    threads,
-                );
-                self.col2im_add(dcols, &mut dx[n * in_len..(n + 1) * in_len]);
+            let Some(dx) = dx.as_deref_mut() else {
+                continue;
+            };
+            // ∂Y as (C', positions of the chunk), the samples side by side.
+            let dy_c = if s == 1 {
+                dy_n
+            } else {
+                for (i, dyi) in dy_n.chunks_exact(co * hw).enumerate() {
+                    for (o, row) in dyi.chunks_exact(hw).enumerate() {
+                        dy_c[o * ld + i * hw..o * ld + (i + 1) * hw].copy_from_slice(row);
+                    }
+                }
+                &dy_c[..co * ld]
+            };
+            let dcols = &mut dcols[..k * ld];
+            gemm_cols(
+                dcols,
+                k,
+                ld,
+                sv(w_t, k, co, co),
+                Trans::N,
+                dy_c,
+                co,
+                false,
+                threads,
+            );
+            for i in 0..s {
+                let dxn = &mut dx[(n0 + i) * in_len..(n0 + i + 1) * in_len];
+                if self.pads() {
+                    dxp.fill(zero);
+                    self.col2im_add(dcols, ld, i * hw, dxp);
+                    self.unpad_into(dxp, dxn);
+                } else {
+                    dxn.fill(zero);
+                    self.col2im_add(dcols, ld, i * hw, dxn);
+                }
             }
         }
+        transpose_into(dw_t, k, co, dw);
+    }
+}
+
+/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, four by four
+/// rows and columns: four loads and four stores of four values per block instead of sixteen
+/// of one (a feature map's gradient turned into the right operand of `∂Wᵀ`).
+fn transpose_4x4<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    assert!(src.len() == rows * cols && dst.len() == rows * cols);
+    let (r4, c4) = (rows - rows % 4, cols - cols % 4);
+    for i0 in (0..r4).step_by(4) {
+        for j0 in (0..c4).step_by(4) {
+            let row = |r: usize| -> [T; 4] {
+                let at = (i0 + r) * cols + j0;
+                src[at..at + 4].try_into().expect("4 values")
+            };
+            let b = [row(0), row(1), row(2), row(3)];
+            for t in 0..4 {
+                let at = (j0 + t) * rows + i0;
+                let out: &mut [T; 4] = (&mut dst[at..at + 4]).try_into().expect("4 values");
+                *out = [b[0][t], b[1][t], b[2][t], b[3][t]];
+            }
+        }
+    }
+    // The edges: columns past the last block of four, then rows past it.
+    for i in 0..rows {
+        let from = if i < r4 { c4 } else { 0 };
+        for j in from..cols {
+            dst[j * rows + i] = src[i * cols + j];
+        }
+    }
+}
+
+/// The sum of `v` in eight interleaved partial sums (element `j` into sum `j mod 8`) added in
+/// order at the end: a fixed order, so the same bits on every run, and eight independent
+/// additions per step instead of one chain (a bias gradient sums whole feature maps).
+fn lane_sum<T: Real>(v: &[T]) -> T {
+    let zero = T::c(0.0);
+    let mut acc = [zero; 8];
+    let (blocks, rest) = v.as_chunks::<8>();
+    for b in blocks {
+        for (a, &x) in acc.iter_mut().zip(b) {
+            *a += x;
+        }
+    }
+    for (a, &x) in acc.iter_mut().zip(rest) {
+        *a += x;
+    }
+    acc.iter().fold(zero, |s, &a| s + a)
+}
+
+/// `C (rows × n) = [C +] op(A) · B` with `B (depth × n)` row-major, in blocks of at most 512 of
+/// `C`'s columns, the widest the engine's kernel takes (each element is the same sum whatever
+/// the blocks).
+#[allow(clippy::too_many_arguments)]
+fn gemm_cols<T: Real>(
+    c: &mut [T],
+    rows: usize,
+    n: usize,
+    a: Sv<'_, T>,
+    ta: Trans,
+    b: &[T],
+    depth: usize,
+    accumulate: bool,
+    threads: usize,
+) {
+    const MAX_COLS: usize = 512;
+    let mut j0 = 0;
+    while j0 < n {
+        let nb = (n - j0).min(MAX_COLS);
+        gemm_s(
+            &mut c[j0..],
+            rows,
+            nb,
+            n,
+            a,
+            ta,
+            sv(&b[j0..], depth, nb, n),
+            Trans::N,
+            accumulate,
+            threads,
+        );
+        j0 += nb;
     }
 }
 

@@ -33,8 +33,8 @@
 //! buffers) and keeps every layer's output (what the representation analyses read).
 //!
 //! Products go through [`crate::linalg::gemm`] (the engine's kernel for f32 where the CPU has
-//! one, faer otherwise); a convolution is lowered onto it by im2col, one sample at a time, into
-//! a scratch buffer the caller keeps between calls (no allocation once it has grown).
+//! one, faer otherwise); a convolution is lowered onto it by im2col, a chunk of samples side by
+//! side, into a scratch buffer the caller keeps between calls (no allocation once it has grown).
 //! Parameters are initialised as PyTorch does by default: U(−1/√fan_in, 1/√fan_in).
 
 mod batch_norm;
