@@ -46,15 +46,16 @@ pub struct TrainArgs {
     /// Without it a directory holding any of those is refused.
     #[arg(long, conflicts_with_all = ["resume", "check"])]
     pub force: bool,
-    /// A trained CNN or MLP run (`--task Mnist`) as the frozen visual front end of an image
-    /// task (DelayMatchDigit): one layer's features of the run's training and held-out images
-    /// are written to FRONT_END/front_end/LAYER.npz (also with --check), and the task reads them.
+    /// A trained vision run (`--task Mnist`: cnn, mlp or conv-ctrnn) as the frozen visual front
+    /// end of an image task (DelayMatchDigit): one layer's features of the run's training and
+    /// held-out images are written to FRONT_END/front_end/LAYER.npz (also with --check), and the
+    /// task reads them.
     /// Without it (and without [task.params] front_end), DelayMatchDigit first trains seed 000's
     /// CNN into OUT/front_end_cnn.
     #[arg(long, conflicts_with = "resume")]
     pub front_end: Option<PathBuf>,
     /// With --front-end: the layer, by its name in the run's activations.npz (default: the
-    /// layer before the output).
+    /// layer before the output; a conv-ctrnn's `pool`, what its readout reads).
     #[arg(long, requires = "front_end")]
     pub front_end_layer: Option<String>,
     /// No progress bar.

@@ -224,5 +224,40 @@ fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {
             text(&o)
         );
     }
+
+    // As the visual front end of a CTRNN (seed 002's multi-area networks): by default what the
+    // readout reads, one value per channel of the last area.
+    let dmd = d.join("dmd");
+    let o = run(&[
+        "train",
+        "--task",
+        "DelayMatchDigit",
+        "--front-end",
+        path(&r),
+        "--steps",
+        "5",
+        "--out",
+        path(&dmd),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(r.join("front_end/pool.npz").is_file());
+    let rec = neurodyn_core::Recording::load(&dmd.join("recording.npz")).expect("recording");
+    assert_eq!(rec.n_in, 1 + 8);
+    let o = run(&[
+        "train",
+        "--task",
+        "DelayMatchDigit",
+        "--front-end",
+        path(&r),
+        "--front-end-layer",
+        "area7",
+        "--check",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("stem, area0, area1, pool, fc"),
+        "{}",
+        text(&o)
+    );
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -286,7 +286,7 @@ pub fn example_trials(run: &Path) -> Result<PathBuf> {
             .filter_map(|l| {
                 ctx.rec
                     .label(l)
-                    .map(|c| format!("{} {}", l.replace('_', " "), c.values[i]))
+                    .map(|c| crate::common::label_value(&ctx.spec, l, c.values[i]))
             })
             .take(1)
             .collect();
@@ -299,7 +299,7 @@ pub fn example_trials(run: &Path) -> Result<PathBuf> {
             &ctx.rec,
             &ctx.spec,
             i,
-            &format!("trial {i}: {} ({ok})", cond.join(", ")),
+            &format!("trial {i}: {}, {ok}", cond.join(", ")),
         ));
         bottom.push(outputs_panel(&ctx.rec, &ctx.spec, i));
     }

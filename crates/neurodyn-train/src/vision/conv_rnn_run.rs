@@ -26,7 +26,7 @@ use crate::vision::files::{self, EvalInfo, MODEL_FORMAT};
 use crate::vision::outcome::{self, VisionOutcome, VisionStep};
 use neurodyn_core::{Npz, Rng};
 use neurodyn_data::ImageSet;
-use neurodyn_nn::layers::{ConvCtrnnWorkspace, InitState};
+use neurodyn_nn::layers::{numel, ConvCtrnnWorkspace, InitState};
 use neurodyn_nn::{Loss, LossTargets};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
@@ -288,6 +288,72 @@ pub fn record(
     }
     z.f32("fc", &[n, classes], logits)?;
     Ok(z)
+}
+
+/// The layers [`layer_features`] reads: `stem`, `area0` … (each area's state), `pool` (what the
+/// readout reads) and `fc` (the logits).
+pub fn feature_layers(net: &ConvRnnNet) -> Vec<String> {
+    let mut v = vec!["stem".to_string()];
+    v.extend((0..net.net.area_shapes().len()).map(|l| format!("area{l}")));
+    v.extend(["pool".to_string(), "fc".to_string()]);
+    v
+}
+
+/// One layer of the network at the last step with the image, for the images at `indices` of
+/// `set`, `(image, feature)` row-major with its width: `stem`, `area{l}` (the state, flattened),
+/// `pool` (the readout's input: the rectified rates of the last area, plus the second-last's
+/// with `readout = "last-two"`, averaged over positions; one value per channel) or `fc` (the
+/// logits). `None` for another name.
+pub fn layer_features(
+    net: &ConvRnnNet,
+    set: &ImageSet,
+    indices: &[usize],
+    norm: &Normalize,
+    layer: &str,
+) -> Option<(Vec<f32>, usize)> {
+    let shapes = net.net.area_shapes();
+    let n_areas = shapes.len();
+    let area = layer
+        .strip_prefix("area")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|&l| l < n_areas);
+    let width = match (layer, area) {
+        ("stem", _) => numel(net.net.stem_shape()),
+        ("pool", _) => shapes[n_areas - 1][0],
+        ("fc", _) => net.net.n_classes(),
+        (_, Some(l)) => numel(shapes[l]),
+        _ => return None,
+    };
+    let read: Vec<usize> = match net.net.readout() {
+        neurodyn_nn::layers::Readout::Last => vec![n_areas - 1],
+        neurodyn_nn::layers::Readout::LastTwo => vec![n_areas - 2, n_areas - 1],
+    };
+    let mut out = Vec::with_capacity(indices.len() * width);
+    for_chunks(net, set, indices, norm, |chunk, ws| {
+        let t = ws.n_steps();
+        match (layer, area) {
+            ("stem", _) => out.extend_from_slice(ws.stem()),
+            ("fc", _) => out.extend_from_slice(ws.logits(0)),
+            ("pool", _) => {
+                let [c, h, w] = shapes[n_areas - 1];
+                let hw = h * w;
+                for b in 0..chunk.len() {
+                    for ch in 0..c {
+                        let mut sum = 0.0f32;
+                        for &l in &read {
+                            let r =
+                                &ws.state(l, t)[b * c * hw + ch * hw..b * c * hw + (ch + 1) * hw];
+                            sum += r.iter().map(|&v| v.max(0.0)).sum::<f32>();
+                        }
+                        out.push(sum / hw as f32);
+                    }
+                }
+            }
+            (_, Some(l)) => out.extend_from_slice(ws.state(l, t)),
+            _ => {}
+        }
+    });
+    Some((out, width))
 }
 
 /// Write the parameters, one tensor per [`neurodyn_nn::layers::ConvCtrnn::tensors`] entry.

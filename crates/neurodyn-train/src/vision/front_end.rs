@@ -1,6 +1,8 @@
-//! A trained feed-forward vision run as the frozen visual front end of a recurrent network: one
-//! layer's response to every training and held-out image of the run, as the features file image
-//! tasks read ([`neurodyn_tasks::ImageFeatures`]; DelayMatchDigit's `front_end`).
+//! A trained vision run as the frozen visual front end of a recurrent network: one layer's
+//! response to every training and held-out image of the run, as the features file image tasks
+//! read ([`neurodyn_tasks::ImageFeatures`]; DelayMatchDigit's `front_end`). A CNN or MLP run
+//! gives a layer of its stack; a conv-ctrnn run (seed 002's multi-area networks) a layer at the
+//! last step of its protocol, `pool` by default (what its readout reads).
 //!
 //! The run's own split is kept: the held-out images, on which the recurrent network is scored,
 //! are those the CNN was not trained on either. The layer defaults to the last one before the
@@ -8,6 +10,7 @@
 //! standardised ([`ImageFeatures::standardize`]); "blank" is the layer's response to a zero
 //! image.
 
+use super::conv_rnn_run;
 use super::eval::for_chunks;
 use super::train::load_vision_run;
 use crate::error::{file, Result};
@@ -18,10 +21,7 @@ use std::path::{Path, PathBuf};
 /// vision run in `run`, and the layer's name.
 pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatures, String)> {
     if super::conv_rnn_run::is_run(run) {
-        return Err(file(
-            run,
-            "is a conv-ctrnn run; a front end is a feed-forward run (`--model cnn` or `mlp`)",
-        ));
+        return conv_front_end(run, layer);
     }
     let p = load_vision_run(run)?;
     let names = &p.net.output_names;
@@ -82,6 +82,60 @@ pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatu
     );
     f.validate().map_err(|m| file(run, m))?;
     Ok((f, names[l].clone()))
+}
+
+/// A conv-ctrnn run as the front end (seed 002's multi-area networks): one layer at the last
+/// step of the protocol it is scored with, from its spontaneous state (`pool` by default: what
+/// its readout reads, one value per channel of the last area; see
+/// [`conv_rnn_run::layer_features`]).
+fn conv_front_end(run: &Path, layer: Option<&str>) -> Result<(ImageFeatures, String)> {
+    let p = conv_rnn_run::load_run(run)?;
+    let name = layer.unwrap_or("pool");
+    let names = conv_rnn_run::feature_layers(&p.net);
+    let unknown = || {
+        file(
+            run,
+            format!("has no layer {name:?}; its layers are {}", names.join(", ")),
+        )
+    };
+    let features_of = |set: &neurodyn_data::ImageSet| -> Result<(FeatureSplit, usize)> {
+        let idx: Vec<usize> = (0..set.len()).collect();
+        let (features, dim) =
+            conv_rnn_run::layer_features(&p.net, set, &idx, &p.norm, name).ok_or_else(unknown)?;
+        let labels = set.labels().iter().map(|&c| usize::from(c)).collect();
+        Ok((FeatureSplit { features, labels }, dim))
+    };
+    let (train, dim) = features_of(&p.data.train)?;
+    let (held_out, _) = features_of(&p.data.test)?;
+    // The blank screen: an all-zero image.
+    let t = &p.data.test;
+    let blank_set = neurodyn_data::ImageSet::new(
+        vec![0; t.image_len()],
+        vec![0],
+        [t.channels(), t.height(), t.width()],
+        t.class_names().to_vec(),
+    )
+    .map_err(|e| file(run, e))?;
+    let (blank, _) = conv_rnn_run::layer_features(&p.net, &blank_set, &[0], &p.norm, name)
+        .ok_or_else(unknown)?;
+    let mut f = ImageFeatures {
+        dim,
+        train,
+        held_out,
+        blank,
+        class_names: p.data.train.class_names().to_vec(),
+        source: String::new(),
+    };
+    let scale = f
+        .standardize()
+        .map_err(|m| file(run, format!("layer {name}: {m}")))?;
+    f.source = format!(
+        "layer {name} ({dim} features, last step) of the frozen conv-ctrnn in {}, centred and \
+         divided by {scale:.4}",
+        run.display()
+    );
+    f.validate().map_err(|m| file(run, m))?;
+    Ok((f, name.to_string()))
 }
 
 /// [`front_end_features`] written to `RUN/front_end/<layer>.npz` (replacing an older one); the
