@@ -296,7 +296,23 @@ fn reproduce_seed_002_quick_compares_the_conv_ctrnn_with_the_cnn_under_noise() {
     )
     .expect("json");
     let claims = json["claims"].as_array().expect("claims");
-    assert_eq!(claims.len(), 3);
+    let ids: Vec<&str> = claims.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "comparable-accuracy",
+            "noise-robust-static",
+            "noise-robust-dynamic",
+            "iterative-spectra",
+            "stable-rest",
+            "multi-area-task"
+        ]
+    );
+    // The multi-area claim trained DelayMatchDigit behind the conv-ctrnn and on pixels.
+    for d in ["multi_area/s0-conv-ctrnn", "multi_area/s0-pixels"] {
+        assert!(out.join(d).join("eval.json").is_file(), "{d}");
+    }
+    assert!(out.join("runs/0001/front_end/pool.npz").is_file());
     for c in claims {
         assert!(
             matches!(c["verdict"].as_str(), Some("holds" | "differs")),
