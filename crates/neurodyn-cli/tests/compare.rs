@@ -5,21 +5,9 @@
 
 use neurodyn_core::Npz;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
-use common::{text, tmp};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-        .args(args)
-        .output()
-        .expect("run neurodyn")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
+use common::{path, run, text, tmp};
 
 /// A deterministic `(n, p)` pattern matrix.
 fn patterns(n: usize, p: usize, s: f64) -> Vec<f64> {

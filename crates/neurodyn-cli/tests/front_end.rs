@@ -3,19 +3,8 @@
 //! the refusals name what is wrong (a missing layer, a directory that is not a vision run, a
 //! front end given to a task without images, a file that is not a features file).
 
-use std::path::Path;
-use std::process::Output;
-
 mod common;
-use common::{bin, text, tmp};
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run neurodyn")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
+use common::{path, run, text, tmp};
 
 const TINY_CNN: &str = r#"
 [train]

@@ -4,21 +4,9 @@
 //! JSON keys, determinism, and the refusals (unknown layer, too many folds).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
-use common::text;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-        .args(args)
-        .output()
-        .expect("run neurodyn")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
+use common::{path, run, text};
 
 fn json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")

@@ -3,21 +3,9 @@
 //! the refusals (unknown layer, absent class, a recurrent run). About two seconds.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 mod common;
-use common::{text, tmp};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
-        .args(args)
-        .output()
-        .expect("run neurodyn")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
+use common::{path, run, text, tmp};
 
 const TINY: &str = r#"
 [train]

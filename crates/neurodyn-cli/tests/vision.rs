@@ -4,18 +4,9 @@
 //! a second.
 
 use std::path::Path;
-use std::process::Output;
 
 mod common;
-use common::{bin, text, tmp};
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run neurodyn")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
+use common::{path, run, text, tmp};
 
 /// Only [train] and [eval]: the task comes from `--task`.
 const TINY: &str = r#"

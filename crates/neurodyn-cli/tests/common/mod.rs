@@ -1,13 +1,23 @@
-//! What every CLI test file needs: the binary under test, a fresh temporary directory, and a
-//! command's output as text.
+//! What every CLI test file needs: the binary under test, a run of it, a fresh temporary
+//! directory, a path as an argument, and a command's output as text.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `neurodyn` binary under test.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+}
+
+/// Run the binary with `args` and wait for it.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run neurodyn")
+}
+
+/// A temporary path as a command-line argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
 }
 
 /// A fresh, empty directory `neurodyn-cli-PID-NAME` in the system's temporary directory.
