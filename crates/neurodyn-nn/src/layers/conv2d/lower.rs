@@ -13,7 +13,65 @@
 //! from zero), whose interior is then the sample's ∂x.
 
 use super::Conv2d;
+use crate::kernels::{vectorized, Pointwise};
 use crate::real::Real;
+
+/// One of the lowering's copies, run by [`vectorized`] inside a function compiled for the active
+/// path (AVX2 or AVX-512), with everything it calls inlined there. Compiled for the baseline
+/// (SSE2), whether the runs' fixed-size copies and additions became vector code depended on how
+/// the compiler split the crate into codegen units: an unrelated edit of `conv2d.rs` once turned
+/// the 14-wide `col2im` into scalar code, twice as slow (a whole backward pass of rec_0
+/// 2.1 → 2.5 ms). The arithmetic is the same element-wise additions in the same order on every
+/// path, so the bits do not change.
+struct Lowering<'a, T>(&'a Conv2d, Work<'a, T>);
+
+/// The copies of [`Lowering`], with their operands.
+enum Work<'a, T> {
+    Pad {
+        x: &'a [T],
+        xp: &'a mut [T],
+    },
+    Unpad {
+        dxp: &'a [T],
+        dx: &'a mut [T],
+    },
+    Im2col {
+        src: &'a [T],
+        cols: &'a mut [T],
+        ld: usize,
+        col0: usize,
+    },
+    Col2im {
+        dcols: &'a [T],
+        ld: usize,
+        col0: usize,
+        dst: &'a mut [T],
+    },
+}
+
+impl<T: Real> Pointwise for Lowering<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Lowering(conv, work) = self;
+        match work {
+            Work::Pad { x, xp } => conv.pad_on(x, xp),
+            Work::Unpad { dxp, dx } => conv.unpad_on(dxp, dx),
+            Work::Im2col {
+                src,
+                cols,
+                ld,
+                col0,
+            } => conv.im2col_on(src, cols, ld, col0),
+            Work::Col2im {
+                dcols,
+                ld,
+                col0,
+                dst,
+            } => conv.col2im_on(dcols, ld, col0, dst),
+        }
+    }
+}
 
 /// Copy `src` into `dst` (equal lengths) with fixed-size moves instead of a call to `memcpy`,
 /// which costs more than the copy for the runs of 7 to 28 values of small feature maps.
@@ -67,6 +125,11 @@ impl Conv2d {
 
     /// Write sample `x (C, H, W)` into the interior of `xp`, whose border is already zero.
     pub(super) fn pad_into<T: Real>(&self, x: &[T], xp: &mut [T]) {
+        vectorized(Lowering(self, Work::Pad { x, xp }));
+    }
+
+    #[inline(always)]
+    fn pad_on<T: Real>(&self, x: &[T], xp: &mut [T]) {
         let [_, h, w] = self.in_shape;
         let (hp, wp) = self.padded_hw();
         let (p0, p1) = self.padding;
@@ -82,6 +145,11 @@ impl Conv2d {
 
     /// The interior of the padded gradient `dxp` into `dx (C, H, W)` (overwritten).
     pub(super) fn unpad_into<T: Real>(&self, dxp: &[T], dx: &mut [T]) {
+        vectorized(Lowering(self, Work::Unpad { dxp, dx }));
+    }
+
+    #[inline(always)]
+    fn unpad_on<T: Real>(&self, dxp: &[T], dx: &mut [T]) {
         let [_, h, w] = self.in_shape;
         let (hp, wp) = self.padded_hw();
         let (p0, p1) = self.padding;
@@ -98,6 +166,19 @@ impl Conv2d {
     /// One sample's columns from its padded planes `src` into `cols` (row stride `ld`), columns
     /// `col0 .. col0 + H'W'` of each of the `C·kh·kw` rows.
     pub(super) fn im2col<T: Real>(&self, src: &[T], cols: &mut [T], ld: usize, col0: usize) {
+        vectorized(Lowering(
+            self,
+            Work::Im2col {
+                src,
+                cols,
+                ld,
+                col0,
+            },
+        ));
+    }
+
+    #[inline(always)]
+    fn im2col_on<T: Real>(&self, src: &[T], cols: &mut [T], ld: usize, col0: usize) {
         // Runs of common map widths as fixed-size copies: no length to test, no loop per value.
         match (self.stride.1, self.out_hw.1) {
             (1, 7) => self.im2col_w::<T, 7, 1>(src, cols, ld, col0),
@@ -110,6 +191,7 @@ impl Conv2d {
     }
 
     /// [`Conv2d::im2col`] at stride `S` along the width for outputs `W` wide.
+    #[inline(always)]
     fn im2col_w<T: Real, const W: usize, const S: usize>(
         &self,
         src: &[T],
@@ -147,6 +229,7 @@ impl Conv2d {
     }
 
     /// [`Conv2d::im2col`] for any stride and width.
+    #[inline(always)]
     fn im2col_any<T: Real>(&self, src: &[T], cols: &mut [T], ld: usize, col0: usize) {
         let (hp, wp) = self.padded_hw();
         let (kh, kw) = self.kernel;
@@ -176,6 +259,19 @@ impl Conv2d {
     /// `dst (padded planes) += col2im(dcols)`, the adjoint of [`Conv2d::im2col`] for the same
     /// `ld` and `col0`: each tap's runs added in tap order.
     pub(super) fn col2im_add<T: Real>(&self, dcols: &[T], ld: usize, col0: usize, dst: &mut [T]) {
+        vectorized(Lowering(
+            self,
+            Work::Col2im {
+                dcols,
+                ld,
+                col0,
+                dst,
+            },
+        ));
+    }
+
+    #[inline(always)]
+    fn col2im_on<T: Real>(&self, dcols: &[T], ld: usize, col0: usize, dst: &mut [T]) {
         match (self.stride.1, self.out_hw.1) {
             (1, 7) => self.col2im_w::<T, 7, 1>(dcols, ld, col0, dst),
             (1, 14) => self.col2im_w::<T, 14, 1>(dcols, ld, col0, dst),
@@ -187,6 +283,7 @@ impl Conv2d {
     }
 
     /// [`Conv2d::col2im_add`] at stride `S` along the width for outputs `W` wide.
+    #[inline(always)]
     fn col2im_w<T: Real, const W: usize, const S: usize>(
         &self,
         dcols: &[T],
@@ -212,9 +309,14 @@ impl Conv2d {
                         if S == 1 {
                             let run: &mut [T; W] =
                                 (&mut plane[at..at + W]).try_into().expect("W values");
-                            for (d, &gv) in run.iter_mut().zip(g) {
+                            // Every load before every store, into a local array: vector code
+                            // without the compiler having to prove that `run` and `g` do not
+                            // overlap (it did not always, and added one value at a time).
+                            let mut sum = *run;
+                            for (d, &gv) in sum.iter_mut().zip(g) {
                                 *d += gv;
                             }
+                            *run = sum;
                         } else {
                             let run = &mut plane[at..at + (W - 1) * S + 1];
                             for (t, &gv) in g.iter().enumerate() {
@@ -228,6 +330,7 @@ impl Conv2d {
     }
 
     /// [`Conv2d::col2im_add`] for any stride and width.
+    #[inline(always)]
     fn col2im_any<T: Real>(&self, dcols: &[T], ld: usize, col0: usize, dst: &mut [T]) {
         let (hp, wp) = self.padded_hw();
         let (kh, kw) = self.kernel;
