@@ -229,8 +229,8 @@ impl Reproduction for Seed002 {
                 "a fixed point under the blank image (Newton–Krylov) in {found} of {n} networks, \
                  stable (every |μ| < 1) in {stable}{}",
                 if stable < n {
-                    "; trained without `return_penalty`, as here, the others drift (the README \
-                     shows the penalty giving a stable rest state)"
+                    "; trained without `return_penalty`, as here, a network need not have one \
+                     (the README shows the penalty giving a stable rest state)"
                 } else {
                     ""
                 }
