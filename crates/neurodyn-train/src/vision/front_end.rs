@@ -11,16 +11,18 @@
 //! image.
 
 use super::conv_rnn_run;
+use super::data::ImageData;
 use super::eval::for_chunks;
 use super::train::load_vision_run;
 use crate::error::{file, Result};
+use neurodyn_data::ImageSet;
 use neurodyn_tasks::{FeatureSplit, ImageFeatures};
 use std::path::{Path, PathBuf};
 
-/// The features of layer `layer` (by output name; `None`: the penultimate layer) of the trained
-/// vision run in `run`, and the layer's name.
+/// The features of layer `layer` of the trained vision run in `run` (by output name; `None`: a
+/// CNN's or MLP's layer before the output, a conv-ctrnn's `pool`), and the layer's name.
 pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatures, String)> {
-    if super::conv_rnn_run::is_run(run) {
+    if conv_rnn_run::is_run(run) {
         return conv_front_end(run, layer);
     }
     let p = load_vision_run(run)?;
@@ -42,46 +44,15 @@ pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatu
         }
     };
     let threads = p.cfg.train.threads.max(1);
-    let features_of = |set: &neurodyn_data::ImageSet| {
+    let features = |set: &ImageSet| {
         let idx: Vec<usize> = (0..set.len()).collect();
         let mut out = Vec::new();
         for_chunks(&p.net, set, &idx, &p.norm, threads, |_, ws| {
             out.extend_from_slice(&ws.acts[l + 1]);
         });
-        FeatureSplit {
-            features: out,
-            labels: set.labels().iter().map(|&c| usize::from(c)).collect(),
-        }
+        Ok(out)
     };
-    let train = features_of(&p.data.train);
-    let held_out = features_of(&p.data.test);
-    let dim = train.features.len() / train.len().max(1);
-    // The blank screen: one zero image through the same network.
-    let blank_set = p.data.test.select(&[0]);
-    let zero = vec![0.0f32; blank_set.image_len()];
-    let mut x = vec![0.0f32; zero.len()];
-    blank_set.normalize_pixels(&zero, &p.norm.mean, &p.norm.std, &mut x);
-    let mut ws = neurodyn_nn::layers::StackWorkspace::default();
-    p.net.net.forward(&mut ws, &x, 1, false, 1);
-    let blank = ws.acts[l + 1].clone();
-    let mut f = ImageFeatures {
-        dim,
-        train,
-        held_out,
-        blank,
-        class_names: p.data.train.class_names().to_vec(),
-        source: String::new(),
-    };
-    let scale = f
-        .standardize()
-        .map_err(|m| file(run, format!("layer {}: {m}", names[l])))?;
-    f.source = format!(
-        "layer {} ({dim} features) of the frozen network in {}, centred and divided by {scale:.4}",
-        names[l],
-        run.display()
-    );
-    f.validate().map_err(|m| file(run, m))?;
-    Ok((f, names[l].clone()))
+    assemble(run, &names[l], "", "network", &p.data, features)
 }
 
 /// A conv-ctrnn run as the front end (seed 002's multi-area networks): one layer at the last
@@ -91,47 +62,63 @@ pub fn front_end_features(run: &Path, layer: Option<&str>) -> Result<(ImageFeatu
 fn conv_front_end(run: &Path, layer: Option<&str>) -> Result<(ImageFeatures, String)> {
     let p = conv_rnn_run::load_run(run)?;
     let name = layer.unwrap_or("pool");
-    let names = conv_rnn_run::feature_layers(&p.net);
-    let unknown = || {
-        file(
-            run,
-            format!("has no layer {name:?}; its layers are {}", names.join(", ")),
-        )
-    };
-    let features_of = |set: &neurodyn_data::ImageSet| -> Result<(FeatureSplit, usize)> {
+    let features = |set: &ImageSet| {
         let idx: Vec<usize> = (0..set.len()).collect();
-        let (features, dim) =
-            conv_rnn_run::layer_features(&p.net, set, &idx, &p.norm, name).ok_or_else(unknown)?;
-        let labels = set.labels().iter().map(|&c| usize::from(c)).collect();
-        Ok((FeatureSplit { features, labels }, dim))
+        conv_rnn_run::layer_features(&p.net, set, &idx, &p.norm, name)
+            .map(|(f, _)| f)
+            .ok_or_else(|| {
+                let names = conv_rnn_run::feature_layers(&p.net);
+                file(
+                    run,
+                    format!("has no layer {name:?}; its layers are {}", names.join(", ")),
+                )
+            })
     };
-    let (train, dim) = features_of(&p.data.train)?;
-    let (held_out, _) = features_of(&p.data.test)?;
-    // The blank screen: an all-zero image.
-    let t = &p.data.test;
-    let blank_set = neurodyn_data::ImageSet::new(
+    assemble(run, name, ", last step", "conv-ctrnn", &p.data, features)
+}
+
+/// The features file of layer `name` of the run in `run`: `features` of every training and
+/// held-out image of `data` and of an all-zero image (the blank screen), standardised
+/// ([`ImageFeatures::standardize`]) and checked.
+fn assemble(
+    run: &Path,
+    name: &str,
+    when: &str,
+    kind: &str,
+    data: &ImageData,
+    features: impl Fn(&ImageSet) -> Result<Vec<f32>>,
+) -> Result<(ImageFeatures, String)> {
+    let split = |set: &ImageSet| -> Result<FeatureSplit> {
+        Ok(FeatureSplit {
+            features: features(set)?,
+            labels: set.labels().iter().map(|&c| usize::from(c)).collect(),
+        })
+    };
+    let (train, held_out) = (split(&data.train)?, split(&data.test)?);
+    let t = &data.test;
+    let blank_set = ImageSet::new(
         vec![0; t.image_len()],
         vec![0],
         [t.channels(), t.height(), t.width()],
         t.class_names().to_vec(),
     )
     .map_err(|e| file(run, e))?;
-    let (blank, _) = conv_rnn_run::layer_features(&p.net, &blank_set, &[0], &p.norm, name)
-        .ok_or_else(unknown)?;
+    let blank = features(&blank_set)?;
+    let dim = blank.len();
     let mut f = ImageFeatures {
         dim,
         train,
         held_out,
         blank,
-        class_names: p.data.train.class_names().to_vec(),
+        class_names: data.train.class_names().to_vec(),
         source: String::new(),
     };
     let scale = f
         .standardize()
         .map_err(|m| file(run, format!("layer {name}: {m}")))?;
     f.source = format!(
-        "layer {name} ({dim} features, last step) of the frozen conv-ctrnn in {}, centred and \
-         divided by {scale:.4}",
+        "layer {name} ({dim} features{when}) of the frozen {kind} in {}, centred and divided by \
+         {scale:.4}",
         run.display()
     );
     f.validate().map_err(|m| file(run, m))?;
