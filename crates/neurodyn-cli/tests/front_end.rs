@@ -4,17 +4,7 @@
 //! front end given to a task without images, a file that is not a features file).
 
 mod common;
-use common::{path, run, text, tmp};
-
-const TINY_CNN: &str = r#"
-[train]
-epochs = 1
-batch_size = 32
-lr = 0.002
-max_train_images = 800
-[eval]
-n_record = 20
-"#;
+use common::{path, run, text, tmp, TINY_CNN};
 
 #[test]
 fn a_cnn_front_end_feeds_a_ctrnn_on_delayed_digit_matching() {

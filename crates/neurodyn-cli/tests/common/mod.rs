@@ -10,6 +10,18 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
 }
 
+/// A vision config of only [train] and [eval] (the task comes from `--task`): one epoch on 800
+/// training digits, about a second.
+pub const TINY_CNN: &str = r#"
+[train]
+epochs = 1
+batch_size = 32
+lr = 0.002
+max_train_images = 800
+[eval]
+n_record = 20
+"#;
+
 /// Run the binary with `args` and wait for it.
 pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run neurodyn")
