@@ -102,6 +102,45 @@ fn selectivity_recovers_known_d_prime_in_both_conventions() {
     assert_eq!(r.to_npz().expect("npz").arrays.len(), 8);
 }
 
+/// Seed 001's fig. 9 compares time steps by their target: each masked step whose target is in a
+/// set is one sample, so the within-trial wiggle (±0.05) adds to the spread across trials.
+#[test]
+fn step_selectivity_compares_time_steps_by_target_class() {
+    let mut rec = selectivity_recording();
+    let n_steps = rec.n_steps;
+    let mut targets = Vec::new();
+    for i in 0..rec.n_trials {
+        let class = if i % 2 == 0 { 1 } else { 0 };
+        // Step 6 is masked out and step 7 belongs to neither set: steps 0..6 stay, three of
+        // each sign of the wiggle.
+        targets.extend((0..n_steps).map(|t| if t == 7 { 2 } else { class }));
+        rec.mask[i * n_steps + 6] = 0.0;
+    }
+    rec.targets = neurodyn_core::RecTargets::Class(targets);
+    let r = selectivity::by_target_steps(&rec, &[1], &[0], 1e-3).expect("steps");
+    assert_eq!((r.n_a, r.n_b), (20 * 6, 20 * 6));
+    let (var_a, var_b): (f64, f64) = (0.04 + 0.0025, 0.01 + 0.0025);
+    let s = 2.0 * 0.6 / (var_a + var_b).sqrt();
+    assert!((r.mean_a[0] - 1.0).abs() < 1e-6 && (r.var_a[0] - var_a).abs() < 1e-6);
+    assert!(
+        (r.selectivity[0] - s).abs() < 1e-4,
+        "{} vs {s}",
+        r.selectivity[0]
+    );
+    assert!(!r.active[1] && r.selectivity[1].is_nan());
+    assert!(r.selectivity[2].abs() < 1e-5, "{}", r.selectivity[2]);
+    // Swapped sets flip the sign; overlapping sets and continuous targets are refused.
+    let swapped = selectivity::by_target_steps(&rec, &[0], &[1], 1e-3).expect("swapped");
+    assert!((swapped.selectivity[0] + r.selectivity[0]).abs() < 1e-12);
+    let e = selectivity::by_target_steps(&rec, &[0, 1], &[1], 1e-3).expect_err("overlap");
+    assert!(e.to_string().contains("class 1"), "{e}");
+    let e = selectivity::by_target_steps(&rec, &[1], &[5], 1e-3).expect_err("empty");
+    assert!(e.to_string().contains("[5]"), "{e}");
+    rec.targets = neurodyn_core::RecTargets::Continuous(vec![0.0; rec.n_trials * n_steps]);
+    let e = selectivity::by_target_steps(&rec, &[1], &[0], 1e-3).expect_err("continuous");
+    assert!(e.to_string().contains("class targets"), "{e}");
+}
+
 #[test]
 fn monte_carlo_max_selectivity_pools_active_units() {
     let rec = selectivity_recording();

@@ -238,7 +238,7 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
     assert_eq!(json["runs"], 24);
     assert_eq!(json["finished"], 24);
     let claims = json["claims"].as_array().expect("claims");
-    assert_eq!(claims.len(), 7);
+    assert_eq!(claims.len(), 8);
     for c in claims {
         // Every claim is tested on the quick sweep (none left untested) and says what it found.
         assert!(
@@ -254,6 +254,8 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
         "sweep_learning",
         "seed001_selectivity",
         "seed001_max_rates",
+        "seed001_step_selectivity",
+        "seed001_most_selective",
     ] {
         assert!(out.join(format!("figures/{f}.png")).exists(), "{f}");
     }

@@ -184,14 +184,78 @@ pub fn run(rec: &Recording, config: &SelectivityConfig) -> Result<SelectivityRes
             b.len()
         )));
     }
+    Ok(compare(rec, &a, &b, config.ddof, config.active_threshold))
+}
+
+/// Selectivity of every unit between two sets of *time steps*, the sets given by the target
+/// class at each step (seed 001's fig. 9: "active" steps, where the target is a response, against
+/// "inactive" ones, where it is fixation; or "accept" against "reject"). Every masked real step
+/// of every trial whose target is in `classes_a` (`classes_b`) is one sample of set a (b); the
+/// statistics are those of [`run`] over these samples, so `selectivity` is the seed's
+/// `s = 2(μa − μb)/√(σa² + σb²)`. Needs class targets.
+pub fn by_target_steps(
+    rec: &Recording,
+    classes_a: &[i64],
+    classes_b: &[i64],
+    active_threshold: f64,
+) -> Result<SelectivityResult> {
+    check_recording(rec)?;
+    let neurodyn_core::RecTargets::Class(targets) = &rec.targets else {
+        return Err(AnalysisError::config(
+            "targets",
+            "step selectivity by target needs class targets; this recording's are continuous",
+        ));
+    };
+    if let Some(c) = classes_a.iter().find(|c| classes_b.contains(c)) {
+        return Err(AnalysisError::config(
+            "classes",
+            format!("class {c} is in both sets"),
+        ));
+    }
     let u = rec.n_units;
-    let (mean_a, var_a) = mean_var(&a, u, config.ddof);
-    let (mean_b, var_b) = mean_var(&b, u, config.ddof);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..rec.n_trials {
+        for t in 0..rec.trial_len[i].min(rec.n_steps) {
+            let k = i * rec.n_steps + t;
+            if rec.mask.get(k).is_some_and(|&m| m <= 0.0) {
+                continue;
+            }
+            let row = || {
+                (0..u)
+                    .map(|unit| rate(rec, i, t, unit))
+                    .collect::<Vec<f64>>()
+            };
+            if classes_a.contains(&targets[k]) {
+                a.push(row());
+            } else if classes_b.contains(&targets[k]) {
+                b.push(row());
+            }
+        }
+    }
+    if a.is_empty() || b.is_empty() {
+        return Err(AnalysisError::empty(format!(
+            "step selectivity: classes {classes_a:?} have {} masked steps and {classes_b:?} {} \
+             (both need ≥ 1)",
+            a.len(),
+            b.len()
+        )));
+    }
+    Ok(compare(rec, &a, &b, 0, active_threshold))
+}
+
+/// The statistics of two sets of samples (one rate vector each) and the selectivities.
+fn compare(
+    rec: &Recording,
+    a: &[Vec<f64>],
+    b: &[Vec<f64>],
+    ddof: usize,
+    active_threshold: f64,
+) -> SelectivityResult {
+    let u = rec.n_units;
+    let (mean_a, var_a) = mean_var(a, u, ddof);
+    let (mean_b, var_b) = mean_var(b, u, ddof);
     let max_rate = max_rates(rec);
-    let active: Vec<bool> = max_rate
-        .iter()
-        .map(|&m| m >= config.active_threshold)
-        .collect();
+    let active: Vec<bool> = max_rate.iter().map(|&m| m >= active_threshold).collect();
     let mut d_prime = vec![f64::NAN; u];
     let mut selectivity = vec![f64::NAN; u];
     for k in (0..u).filter(|&k| active[k]) {
@@ -200,7 +264,7 @@ pub fn run(rec: &Recording, config: &SelectivityConfig) -> Result<SelectivityRes
         d_prime[k] = ratio(diff, 0.5 * (var_a[k] + var_b[k]), scale);
         selectivity[k] = ratio(2.0 * diff, var_a[k] + var_b[k], scale);
     }
-    Ok(SelectivityResult {
+    SelectivityResult {
         n_units: u,
         n_a: a.len(),
         n_b: b.len(),
@@ -212,7 +276,7 @@ pub fn run(rec: &Recording, config: &SelectivityConfig) -> Result<SelectivityRes
         active,
         d_prime,
         selectivity,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::error::Result;
 use neurodyn_analysis::activity::{self, ActivityConfig};
 use neurodyn_analysis::pca::{self, PcaConfig};
 use neurodyn_analysis::selectivity::{
-    max_selectivity_repeats, Comparison, MaxSelectivityConfig, Measure,
+    self, max_selectivity_repeats, Comparison, MaxSelectivityConfig, Measure,
 };
 use neurodyn_analysis::Window;
 use neurodyn_plot::{histogram, panels_sized, Panel, Series, SeriesStyle};
@@ -43,6 +43,11 @@ struct RunStats {
     silent: usize,
     /// Variance explained by PCs 1 and 2.
     pc12: f64,
+    /// Per unit, seed 001's `s` between time steps whose target is a response and fixation steps
+    /// (fig. 9, "active / inactive"; NaN for silent units), and between "match" and "non-match"
+    /// steps ("accept / reject"). Empty where the task has other classes.
+    s_active: Vec<f64>,
+    s_accept: Vec<f64>,
     dir: PathBuf,
     seed: String,
 }
@@ -59,6 +64,14 @@ fn stats(dir: &Path, row: &ResultRow) -> Result<RunStats> {
     )?;
     let v = |k: &str| row.values.get(k).map(json_text).unwrap_or_default();
     let n = act.max_rate.len().max(1) as f64;
+    let (s_active, s_accept) = if v("task.name") == DDMS {
+        let by = |a: &[i64], b: &[i64]| -> Result<Vec<f64>> {
+            Ok(selectivity::by_target_steps(&run.rec, a, b, 1e-3)?.selectivity)
+        };
+        (by(&[1, 2], &[0])?, by(&[1], &[2])?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(RunStats {
         kind: v("model.kind"),
         task: v("task.name"),
@@ -68,6 +81,8 @@ fn stats(dir: &Path, row: &ResultRow) -> Result<RunStats> {
         silent: act.max_rate.iter().filter(|&&m| m < 1e-3).count(),
         max_rates: act.max_rate,
         pc12: p.pca.explained_variance_ratio.iter().sum(),
+        s_active,
+        s_accept,
         dir: run.dir,
         seed: v("seed"),
     })
@@ -308,6 +323,49 @@ impl Reproduction for Seed001 {
             ),
         });
 
+        // 5b. Selectivity over time steps (fig. 9): units that do not tell response from
+        // fixation often tell "match" from "non-match".
+        let light = seed_runs(&all, "light-gru", DDMS);
+        let rescued: Vec<f64> = light
+            .iter()
+            .filter_map(|s| rescued_fraction(&s.s_active, &s.s_accept))
+            .collect();
+        let silent_blank = light.iter().all(|s| {
+            s.max_rates
+                .iter()
+                .zip(s.s_active.iter().zip(&s.s_accept))
+                .all(|(&m, (a, b))| m >= 1e-3 || (a.is_nan() && b.is_nan()))
+        });
+        let rescued_pct: Vec<f64> = rescued.iter().map(|f| 100.0 * f).collect();
+        claims.push(Claim {
+            id: "ddms-accept-reject-selective".into(),
+            claim: "Many light-GRU units that do not tell a response from fixation tell \
+                    \"match\" from \"non-match\" on DualDelayMatchSample"
+                .into(),
+            seed: "about half the units are not highly action-selective, and many of those are \
+                   highly accept/reject-selective; silent units are selective in neither (fig. 9)"
+                .into(),
+            ours: if rescued.is_empty() {
+                "–".into()
+            } else {
+                format!(
+                    "{} % of the units with |s| < 0.5 for response vs fixation have |s| ≥ 0.5 \
+                     for match vs non-match",
+                    mean_sd_text(&rescued_pct, 0)
+                )
+            },
+            verdict: Verdict::of(
+                (!rescued.is_empty() && rescued.len() == light.len())
+                    .then(|| silent_blank && rescued.iter().all(|&f| f >= 0.25)),
+            ),
+            criterion: "s = 2(μa − μb)/√(σa² + σb²) over the time steps of the recorded test \
+                        trials, grouped by their target (a response, match or non-match, vs \
+                        fixation; match vs non-match), active units only; holds when in every \
+                        network at least a quarter of the units with |s| < 0.5 in the first \
+                        comparison have |s| ≥ 0.5 in the second"
+                .into(),
+        });
+
         // 6. PCA (fig. 11).
         let pc: Vec<(String, Vec<f64>)> = KINDS
             .iter()
@@ -377,6 +435,45 @@ impl Reproduction for Seed001 {
             }
         }
 
+        // Figs. 9 and 10: each unit's selectivity over time steps (light-GRU), and the most
+        // response-selective unit of each model through a test trial, under its inputs.
+        if let Some(s) = light.first().filter(|s| !s.s_active.is_empty()) {
+            let stem = fig_dir.join("seed001_step_selectivity");
+            let panel = |title: &str, v: &[f64]| {
+                let (x, y): (Vec<f64>, Vec<f64>) = v
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.is_finite())
+                    .map(|(u, &s)| (u as f64, s))
+                    .unzip();
+                Panel {
+                    title: title.into(),
+                    x_label: "unit".into(),
+                    y_label: "selectivity s".into(),
+                    series: vec![Series::new("", x, y).style(SeriesStyle::Stem).color(0)],
+                    hlines: vec![-0.5, 0.5],
+                    ..Panel::default()
+                }
+            };
+            let panels = [
+                panel(
+                    &format!("light-GRU (seed {}): response (+) vs fixation (−)", s.seed),
+                    &s.s_active,
+                ),
+                panel("match (+) vs non-match (−)", &s.s_accept),
+            ];
+            panels_sized(&stem, &panels, 1, (900, 300))?;
+            figures.extend(crate::common::fig_files(&stem));
+        }
+        let firsts: Vec<&RunStats> = KINDS
+            .iter()
+            .filter_map(|k| seed_runs(&all, k, DDMS).into_iter().next())
+            .collect();
+        if !firsts.is_empty() {
+            let stem = fig_dir.join("seed001_most_selective");
+            most_selective_figure(&stem, &firsts)?;
+            figures.extend(crate::common::fig_files(&stem));
+        }
         // Fig. 7: each unit's maximum activation, first seed of each model in the seed's setting.
         let mut panels = Vec::new();
         for k in KINDS {
@@ -404,6 +501,93 @@ impl Reproduction for Seed001 {
         }
         Ok((claims, figures))
     }
+}
+
+/// Of the active units whose |s| for response vs fixation is below 0.5, the fraction whose |s|
+/// for match vs non-match is at least 0.5 (`None` without such units).
+fn rescued_fraction(active: &[f64], accept: &[f64]) -> Option<f64> {
+    let low: Vec<f64> = active
+        .iter()
+        .zip(accept)
+        .filter(|(a, _)| a.is_finite() && a.abs() < 0.5)
+        .map(|(_, &b)| b)
+        .collect();
+    (!low.is_empty())
+        .then(|| low.iter().filter(|b| b.abs() >= 0.5).count() as f64 / low.len() as f64)
+}
+
+/// Fig. 10: per model, the rate through test trial 0 of its unit most selective for response
+/// vs fixation; below, the inputs of that trial.
+fn most_selective_figure(stem: &Path, runs: &[&RunStats]) -> Result<()> {
+    let mut panels = Vec::new();
+    let mut first_inputs: Option<(RecurrentRun, f64)> = None;
+    let mut same_trial = true;
+    for s in runs {
+        let run = RecurrentRun::load(&s.dir)?;
+        let dt = run.spec.dt_ms;
+        let Some((unit, sel)) = s
+            .s_active
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        else {
+            continue;
+        };
+        let rec = &run.rec;
+        let len = rec.trial_len[0].min(rec.n_steps);
+        let t: Vec<f64> = (0..len).map(|k| k as f64 * dt).collect();
+        let y: Vec<f64> = (0..len)
+            .map(|k| f64::from(rec.rates[k * rec.n_units + unit]))
+            .collect();
+        panels.push(Panel {
+            title: format!(
+                "{} (seed {}): unit {unit}, s = {sel:.2}",
+                short(&s.kind),
+                s.seed
+            ),
+            y_label: "rate".into(),
+            series: vec![Series::new("", t, y).color(0)],
+            shaded: crate::common::shades(rec, 0, dt),
+            ..Panel::default()
+        });
+        match &first_inputs {
+            None => first_inputs = Some((run, dt)),
+            Some((first, _)) => {
+                let n = first.rec.n_in * first.rec.n_steps;
+                same_trial &= first.rec.inputs.get(..n) == rec.inputs.get(..n);
+            }
+        }
+    }
+    let Some((first, dt)) = first_inputs else {
+        return Ok(());
+    };
+    let rec = &first.rec;
+    let len = rec.trial_len[0].min(rec.n_steps);
+    let t: Vec<f64> = (0..len).map(|k| k as f64 * dt).collect();
+    let series = (0..rec.n_in)
+        .map(|c| {
+            let name = first.spec.input_names.get(c).cloned().unwrap_or_default();
+            let y = (0..len)
+                .map(|k| f64::from(rec.inputs[k * rec.n_in + c]))
+                .collect();
+            Series::new(name, t.clone(), y).color(c)
+        })
+        .collect();
+    panels.push(Panel {
+        title: if same_trial {
+            "inputs of test trial 0 (the same trial for every model)".into()
+        } else {
+            "inputs of the first model's test trial 0".into()
+        },
+        x_label: "time (ms)".into(),
+        y_label: "input".into(),
+        series,
+        shaded: crate::common::shades(rec, 0, dt),
+        ..Panel::default()
+    });
+    panels_sized(stem, &panels, 1, (900, 260))?;
+    Ok(())
 }
 
 /// Pooled max-|selectivity| values of the network in `run` over `repeats` batches of 64 fresh
