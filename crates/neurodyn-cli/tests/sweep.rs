@@ -362,9 +362,14 @@ fn reproduce_seed_003_quick_tests_each_worked_example_with_its_analysis() {
             "delay-comparison-line-attractor",
             "dmc-category-in-delay",
             "dale-learns",
-            "task-variance-clusters"
+            "task-variance-clusters",
+            "force-pattern",
+            "stp-synaptic-trace",
+            "stp-persistent-activity"
         ]
     );
+    // The FORCE network ran on alone, drawn against its target.
+    assert!(out.join("runs/0005/figures/force_free_run.png").exists());
     // The analyses behind the claims wrote their files into the runs.
     for f in [
         "runs/0000/analysis/fixed_points.json",
@@ -411,7 +416,7 @@ fn a_vision_sweep_plans_runs_and_collects() {
 }
 
 #[test]
-fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
+fn reproduce_seed_000_quick_tests_its_ctrnn_and_cnn_experiments() {
     let root = tmp("reproduce0");
     let out = root.join("seed-000");
     ok(bin()
@@ -438,6 +443,10 @@ fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
             .any(|(i, v)| *i == id && matches!(*v, "holds" | "differs"))
     };
     for id in [
+        "rnn-learns-with-mi-loss",
+        "rnn-activity-settles",
+        "rnn-pca-low-dimensional",
+        "rnn-line-attractor",
         "rdm-category-rises",
         "layer3-decoding",
         "layer-predictivity",
@@ -451,6 +460,15 @@ fn reproduce_seed_000_quick_tests_its_cnn_experiments() {
     for f in ["rdm", "encoding", "tuning"] {
         assert!(
             out.join(format!("runs/0000/analysis/{f}.json")).exists(),
+            "{f}"
+        );
+    }
+    // The CTRNN (run 1) trained with the mutual-information loss, then its experiments 1-2.
+    let cfg = std::fs::read_to_string(out.join("runs/0001/config.toml")).expect("config");
+    assert!(cfg.contains("mutual-information"), "{cfg}");
+    for f in ["activity", "pca", "fixed_points"] {
+        assert!(
+            out.join(format!("runs/0001/analysis/{f}.json")).exists(),
             "{f}"
         );
     }

@@ -153,6 +153,7 @@ pub static REGISTRY: &[TaskEntry] = &[
     ),
     e("MemorizeReport", &[], make::<MemorizeReport>),
     e("DelayMatchDigit", &[], make::<DelayMatchDigit>),
+    e("PatternGeneration", &[], make::<PatternGeneration>),
 ];
 
 fn normalize(name: &str) -> String {

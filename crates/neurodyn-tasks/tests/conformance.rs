@@ -79,7 +79,10 @@ fn determinism_per_seed_and_thread_count() {
         let b = sample_trials_threads(task.as_ref(), 12, 7, 3);
         assert_eq!(a, b, "{}: thread count changed the trials", entry.name);
         let c = sample_trials(task.as_ref(), 12, 8);
-        assert_ne!(a, c, "{}: different seeds gave the same trials", entry.name);
+        // PatternGeneration draws nothing: its one trial is the cue and the pattern.
+        if entry.name != "PatternGeneration" {
+            assert_ne!(a, c, "{}: different seeds gave the same trials", entry.name);
+        }
         let mut r1 = Rng::new(5);
         let mut r2 = Rng::new(5);
         assert_eq!(task.trial(&mut r1), task.trial(&mut r2), "{}", entry.name);

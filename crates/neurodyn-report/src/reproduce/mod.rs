@@ -163,7 +163,8 @@ pub(crate) fn analysis_json(run: &Path, name: &str, args: &[&str]) -> Result<ser
 }
 
 /// The quick version of a committed sweep file: named `name`, `seeds` replaced, and the keys of
-/// `base_over` (TOML) merged into its `[base]`.
+/// `base_over` (TOML) merged into its `[base]`, but for a `[zip]` table there, whose lists
+/// replace the sweep's own (a sweep of several model families shortens each its own way).
 pub fn quick_sweep(text: &str, name: &str, seeds: &str, base_over: &str) -> String {
     let mut t: toml::Table = toml::from_str(text).expect("a committed sweep parses");
     t.insert("name".into(), name.into());
@@ -172,7 +173,13 @@ pub fn quick_sweep(text: &str, name: &str, seeds: &str, base_over: &str) -> Stri
     let mut base = t
         .remove("base")
         .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
-    let over: toml::Table = toml::from_str(base_over).expect("base keys");
+    let mut over: toml::Table = toml::from_str(base_over).expect("base keys");
+    if let Some(zip) = over.remove("zip") {
+        let own = t
+            .entry("zip")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        neurodyn_train::recipes::merge(own, zip);
+    }
     neurodyn_train::recipes::merge(&mut base, toml::Value::Table(over));
     t.insert("base".into(), base);
     toml::to_string(&t).expect("serialise")
@@ -250,4 +257,34 @@ pub fn write_reproduction(
         .with_context(|| format!("cannot serialise {}", json_path.display()))?;
     neurodyn_train::checkpoint::write_atomic(&json_path, text.as_bytes())?;
     Ok(vec![md_path, json_path])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quick_sweep;
+
+    /// Base keys go into `[base]`; a `[zip]` table's lists replace the sweep's own lists, and
+    /// its other lists stay.
+    #[test]
+    fn a_quick_sweep_merges_base_keys_and_replaces_zip_lists() {
+        let committed =
+            "name = \"s\"\nseeds = { start = 0, count = 3 }\n[base]\nmodel.n_rec = 64\n\
+                         [zip]\n\"task.name\" = [\"A\", \"B\"]\ntrain = [{}, { steps = 9 }]\n";
+        let quick = quick_sweep(
+            committed,
+            "s-quick",
+            "[0]",
+            "eval.n_record = 5\n[zip]\ntrain = [{ epochs = 1 }, { steps = 2 }]\n",
+        );
+        let t: toml::Table = toml::from_str(&quick).expect("parses");
+        assert_eq!(t["name"].as_str(), Some("s-quick"));
+        assert_eq!(t["seeds"].as_array().map(Vec::len), Some(1));
+        assert_eq!(t["base"]["model"]["n_rec"].as_integer(), Some(64));
+        assert_eq!(t["base"]["eval"]["n_record"].as_integer(), Some(5));
+        assert!(t["base"].get("zip").is_none());
+        let train = t["zip"]["train"].as_array().expect("train list");
+        assert_eq!(train[0]["epochs"].as_integer(), Some(1));
+        assert_eq!(train[1]["steps"].as_integer(), Some(2));
+        assert_eq!(t["zip"]["task.name"].as_array().map(Vec::len), Some(2));
+    }
 }

@@ -1,12 +1,14 @@
-//! Seed 000 ("Bridging ANNs and neuroscience"): the CNN its experiments 3–7 study, trained on the
-//! embedded MNIST digits (`sweeps/seed-000.toml`, 3 seeds), each experiment's claim tested with
-//! the analysis of the same name on every network (`rdm`, `predictivity`, `layer-decoding`,
-//! `encoding`, `tuning`, `actmax`, `dprime`). "Layer 3" is `fc1` (120 units; its ReLU's output `8_relu`
+//! Seed 000 ("Bridging ANNs and neuroscience"): the CTRNN of its experiments 1–2, trained on a
+//! NeuroGym task with the mutual-information loss and studied with `activity`, `pca` and
+//! `fixed-points`, and the CNN its experiments 3–7 study, trained on the embedded MNIST digits
+//! (`sweeps/seed-000.toml`, 3 seeds of each), each experiment's claim tested with the analysis
+//! of the same name on every network (`rdm`, `predictivity`, `layer-decoding`, `encoding`,
+//! `tuning`, `actmax`, `dprime`). "Layer 3" is `fc1` (120 units; its ReLU's output `8_relu`
 //! where the seed reads activations), counting the two convolutions as layers 1 and 2.
 
 use super::{analysis_json, mean_sd_text, Claim, Reproduction, Verdict};
 use crate::error::Result;
-use neurodyn_train::sweep::ResultRow;
+use neurodyn_train::sweep::{json_text, ResultRow};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -39,7 +41,8 @@ impl Reproduction for Seed000 {
     fn quick(&self) -> (&'static str, &'static str) {
         (
             "[0]",
-            "train.epochs = 1\ntrain.max_train_images = 500\neval.n_record = 200\n",
+            "eval.n_record = 200\n[zip]\ntrain = [{ epochs = 1, max_train_images = 500 }, \
+             { steps = 150, loss = { kind = \"mutual-information\" } }]\n",
         )
     }
 
@@ -49,8 +52,17 @@ impl Reproduction for Seed000 {
         rows: &[ResultRow],
         _quick: bool,
     ) -> Result<(Vec<Claim>, Vec<PathBuf>)> {
-        let done: Vec<&ResultRow> = rows.iter().filter(|r| r.accuracy.is_some()).collect();
+        let kind = |r: &&ResultRow| r.values.get("model.kind").map(json_text);
+        let done: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.accuracy.is_some() && kind(r).as_deref() != Some("ctrnn"))
+            .collect();
+        let rnn: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.accuracy.is_some() && kind(r).as_deref() == Some("ctrnn"))
+            .collect();
         let mut figures = Vec::new();
+        let mut claims = rnn_claims(dir, &rnn, &mut figures)?;
         let (mut rising, mut first, mut last) = (0, Vec::new(), Vec::new());
         let (mut unit2, mut best) = (Vec::new(), Vec::new());
         let (mut fc1, mut fc1_shuffled) = (Vec::new(), Vec::new());
@@ -192,7 +204,7 @@ impl Reproduction for Seed000 {
             }
         }
         let n = done.len();
-        let claims = vec![
+        claims.extend([
             Claim {
                 id: "rdm-category-rises".into(),
                 claim: "Class structure in the representational dissimilarities grows with depth, \
@@ -331,7 +343,219 @@ impl Reproduction for Seed000 {
                             2.52 between the held-out 1s and 7s in every network"
                     .into(),
             },
-        ];
+        ]);
         Ok((claims, figures))
     }
+}
+
+/// Experiments 1–2 on the CTRNNs: the task learned with the mutual-information loss, activity
+/// settling under a held input, low-dimensional activity whose PCA separates the choices, and
+/// the fixed points with their line attractor (or its absence).
+fn rnn_claims(dir: &Path, rows: &[&ResultRow], figures: &mut Vec<PathBuf>) -> Result<Vec<Claim>> {
+    let (mut acc, mut settle, mut k90, mut split) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut lines, mut stable, mut leading, mut reasons) = (0, Vec::new(), Vec::new(), Vec::new());
+    for (k, r) in rows.iter().enumerate() {
+        let run = dir.join(&r.dir);
+        acc.push(r.accuracy.unwrap_or(f64::NAN));
+        settle.push(settling_ratio(&run)?);
+        analysis_json(&run, "activity", &[])?;
+        analysis_json(&run, "pca", &[])?;
+        let (dims, choice) = pca_dims_and_choice(&run)?;
+        k90.push(dims);
+        split.push(choice);
+        let fp = analysis_json(&run, "fixed-points", &[])?;
+        let sm = &fp["summary"];
+        stable.push(sm["n_stable_discrete"].as_f64().unwrap_or(f64::NAN));
+        leading.push(sm["leading_abs_mu"].as_f64().unwrap_or(f64::NAN));
+        if sm["line_attractor"]["found"].as_bool() == Some(true) {
+            lines += 1;
+        } else if let Some(f) = sm["line_attractor"]["failed"]
+            .as_array()
+            .and_then(|f| f.first())
+        {
+            reasons.push(f.as_str().unwrap_or_default().to_string());
+        }
+        if k == 0 {
+            for f in [
+                "activity",
+                "pca_2d",
+                "fixed_points_pca",
+                "fixed_points_eigenvalues",
+            ] {
+                let png = run.join(format!("figures/{f}.png"));
+                if png.exists() {
+                    figures.push(png);
+                }
+            }
+        }
+    }
+    let n = rows.len();
+    let all = |v: &[f64], ok: fn(f64) -> bool| (n > 0).then(|| v.iter().all(|&x| ok(x)));
+    Ok(vec![
+        Claim {
+            id: "rnn-learns-with-mi-loss".into(),
+            claim: "A CTRNN trained on a NeuroGym decision task with the mutual-information loss \
+                    learns it"
+                .into(),
+            seed: "test accuracy 99.32 % with the mutual-information loss (its task unnamed)"
+                .into(),
+            ours: format!("accuracy {} on fresh trials", mean_sd_text(&acc, 3)),
+            verdict: Verdict::of(all(&acc, |a| a >= 0.85)),
+            criterion: "PerceptualDecisionMaking's recipe with the loss `mutual-information` \
+                        (cross-entropy minus the mutual information between label and \
+                        prediction); ≥ 0.85 in every network: a fifth of its trials have \
+                        coherence 0 and no correct answer, so no network reaches 99 %"
+                .into(),
+        },
+        Claim {
+            id: "rnn-activity-settles".into(),
+            claim: "Under an input held constant, the network's activity settles after an \
+                    initial transient"
+                .into(),
+            seed: "activity stabilises after an initial transient phase (exp. 1, fig. 1a)".into(),
+            ours: format!(
+                "settles in {} of {n}: speed in the last second of 10 s / its peak in the first \
+                 second, per network: {}",
+                settle.iter().filter(|&&r| r < 0.01).count(),
+                settle
+                    .iter()
+                    .map(|r| format!("{r:.2e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            verdict: Verdict::of(all(&settle, |s| s < 0.01)),
+            criterion: "the network run from rest for 10 s on the fixation input alone (the \
+                        first step's input of a recorded trial), speed = ‖r(t) − r(t−1)‖ per \
+                        step; holds when the ratio is below 0.01 in every network (a ratio \
+                        above 1: the activity grows; training trials last about 2 s)"
+                .into(),
+        },
+        Claim {
+            id: "rnn-pca-low-dimensional".into(),
+            claim: "PCA reduces the activity to a few dimensions in which the choices form \
+                    separate clusters"
+                .into(),
+            seed: "PCA reduces the activity into clusters reflecting distinct states (exp. 1, \
+                   fig. 1b)"
+                .into(),
+            ours: format!(
+                "{} PCs hold 90 % of the variance; choice decoded from PCs 1-2 at the \
+                 stimulus's end: {}",
+                mean_sd_text(&k90, 1),
+                mean_sd_text(&split, 3)
+            ),
+            verdict: Verdict::of(
+                (n > 0).then(|| k90.iter().all(|&k| k <= 10.0) && split.iter().all(|&a| a >= 0.8)),
+            ),
+            criterion: "PCA over every step of the recorded test trials; ≤ 10 PCs for 90 % and \
+                        cross-validated decoding of ground_truth from the first two PCs at the \
+                        last stimulus step ≥ 0.80 (zero-coherence trials cap it near 0.9), in \
+                        every network"
+                .into(),
+        },
+        Claim {
+            id: "rnn-line-attractor".into(),
+            claim: "The fixed points of the trained network lie on a line attractor, along the \
+                    eigenvector of its eigenvalue nearest 1"
+                .into(),
+            seed: "fixed points in PCA space, trajectories converging to them, the largest \
+                   eigenvalue's eigenvector defining the line attractor (exp. 2, fig. 2)"
+                .into(),
+            ours: format!(
+                "found in {lines} of {n}; stable fixed points {}; leading |μ| at the marked \
+                 point {}{}",
+                mean_sd_text(&stable, 1),
+                mean_sd_text(&leading, 3),
+                reasons
+                    .first()
+                    .map_or(String::new(), |r| format!("; otherwise: {r}"))
+            ),
+            verdict: Verdict::of((n > 0).then_some(lines * 2 > n)),
+            criterion: "`analyze RUN fixed-points` under the mean stimulus input of the \
+                        zero-coherence trials: ≥ 3 slow points on a line (≥ 90 % of their \
+                        variance), one slow mode aligned with it, none unstable; holds in a \
+                        majority of networks"
+                .into(),
+        },
+    ])
+}
+
+/// The network of `run` run from rest for 10 s on its first recorded input held constant: the
+/// mean speed ‖r(t) − r(t−1)‖ over the last second over the peak speed in the first second.
+fn settling_ratio(run: &Path) -> Result<f64> {
+    let rr = crate::common::RecurrentRun::load(run)?;
+    let rec = &rr.rec;
+    let second = (1000.0 / rr.spec.dt_ms).round().max(1.0) as usize;
+    let (n, h) = (10 * second, rec.n_units);
+    let mut loaded = neurodyn_train::load_run::<f64>(run)?;
+    let x: Vec<f64> = (0..n)
+        .flat_map(|_| rec.inputs[..rec.n_in].iter().map(|&v| f64::from(v)))
+        .collect();
+    let mut ws = neurodyn_nn::Workspace::default();
+    loaded.net.forward(&mut ws, &x, n, 1, None, None, false);
+    let speed: Vec<f64> = (1..=n)
+        .map(|t| {
+            let (a, b) = (&ws.rates[(t - 1) * h..t * h], &ws.rates[t * h..(t + 1) * h]);
+            a.iter()
+                .zip(b)
+                .map(|(p, q)| (q - p).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect();
+    let peak = speed[..second].iter().copied().fold(0.0, f64::max);
+    let tail = speed[n - second..].iter().sum::<f64>() / second as f64;
+    Ok(if peak > 0.0 { tail / peak } else { 0.0 })
+}
+
+/// The number of PCs that hold 90 % of the recorded activity's variance, and the
+/// cross-validated decoding of the choice from the first two PCs at the stimulus's last step.
+fn pca_dims_and_choice(run: &Path) -> Result<(f64, f64)> {
+    use neurodyn_analysis::decoding::{self, DecodingConfig};
+    use neurodyn_analysis::pca::{self, PcaConfig};
+    let rec = crate::common::RecurrentRun::load(run)?.rec;
+    let p = pca::run(
+        &rec,
+        &PcaConfig {
+            n_components: None,
+            ..PcaConfig::default()
+        },
+    )?;
+    let ratios = &p.pca.explained_variance_ratio;
+    let mut cum = 0.0;
+    let k90 = ratios
+        .iter()
+        .position(|v| {
+            cum += v;
+            cum >= 0.9
+        })
+        .map_or(f64::NAN, |i| (i + 1) as f64);
+    let c = ratios.len();
+    let mut pcs = rec.clone();
+    pcs.n_units = 2.min(c);
+    pcs.rates = p
+        .projected
+        .chunks(c.max(1))
+        .flat_map(|row| row.iter().take(2).map(|&v| v as f32))
+        .collect();
+    pcs.states.clear();
+    pcs.gates.clear();
+    let d = decoding::run(
+        &pcs,
+        &DecodingConfig {
+            label: "ground_truth".into(),
+            stride: 1,
+            shuffles: 0,
+            align: Some("decision".into()),
+            ..DecodingConfig::default()
+        },
+    )?;
+    let acc = d
+        .steps
+        .iter()
+        .zip(&d.accuracy)
+        .find(|(s, _)| **s == -1)
+        .map_or(f64::NAN, |(_, &a)| a);
+    Ok((k90, acc))
 }

@@ -44,6 +44,7 @@ mod memorize_report;
 mod motor_timing;
 mod multi_sensory_integration;
 mod one_two_three_go;
+mod pattern_generation;
 mod pdm_delay_response;
 mod perceptual_decision_making;
 mod post_decision_wager;
@@ -77,6 +78,7 @@ pub use memorize_report::{MemorizeCycle, MemorizeReport, MemorizeReportCondition
 pub use motor_timing::{MotorTiming, MotorTimingCondition};
 pub use multi_sensory_integration::{MsiCondition, MultiSensoryIntegration};
 pub use one_two_three_go::{OneTwoThreeGo, OneTwoThreeGoCondition};
+pub use pattern_generation::PatternGeneration;
 pub use pdm_delay_response::{PdmDelayCondition, PerceptualDecisionMakingDelayResponse};
 pub use perceptual_decision_making::{PdmCondition, PerceptualDecisionMaking};
 pub use post_decision_wager::{PostDecisionWager, WagerCondition};
