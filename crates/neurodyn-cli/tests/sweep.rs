@@ -256,6 +256,10 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
         "seed001_max_rates",
         "seed001_step_selectivity",
         "seed001_most_selective",
+        "seed001_cdm_selectivity",
+        "seed001_cdm_step_selectivity",
+        "seed001_cdm_most_selective",
+        "seed001_cdm_max_rates",
     ] {
         assert!(out.join(format!("figures/{f}.png")).exists(), "{f}");
     }

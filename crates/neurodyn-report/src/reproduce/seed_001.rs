@@ -44,10 +44,12 @@ struct RunStats {
     /// Variance explained by PCs 1 and 2.
     pc12: f64,
     /// Per unit, seed 001's `s` between time steps whose target is a response and fixation steps
-    /// (fig. 9, "active / inactive"; NaN for silent units), and between "match" and "non-match"
-    /// steps ("accept / reject"). Empty where the task has other classes.
+    /// (fig. 9, "active / inactive"; NaN for silent units), and between the two responses
+    /// ("accept / reject": match and non-match, or the two choices).
     s_active: Vec<f64>,
     s_accept: Vec<f64>,
+    /// The task's output names (fixation first).
+    class_names: Vec<String>,
     dir: PathBuf,
     seed: String,
 }
@@ -64,14 +66,10 @@ fn stats(dir: &Path, row: &ResultRow) -> Result<RunStats> {
     )?;
     let v = |k: &str| row.values.get(k).map(json_text).unwrap_or_default();
     let n = act.max_rate.len().max(1) as f64;
-    let (s_active, s_accept) = if v("task.name") == DDMS {
-        let by = |a: &[i64], b: &[i64]| -> Result<Vec<f64>> {
-            Ok(selectivity::by_target_steps(&run.rec, a, b, 1e-3)?.selectivity)
-        };
-        (by(&[1, 2], &[0])?, by(&[1], &[2])?)
-    } else {
-        (Vec::new(), Vec::new())
+    let by = |a: &[i64], b: &[i64]| -> Result<Vec<f64>> {
+        Ok(selectivity::by_target_steps(&run.rec, a, b, 1e-3)?.selectivity)
     };
+    let (s_active, s_accept) = (by(&[1, 2], &[0])?, by(&[1], &[2])?);
     Ok(RunStats {
         kind: v("model.kind"),
         task: v("task.name"),
@@ -83,6 +81,7 @@ fn stats(dir: &Path, row: &ResultRow) -> Result<RunStats> {
         pc12: p.pca.explained_variance_ratio.iter().sum(),
         s_active,
         s_accept,
+        class_names: run.spec.output_names.clone(),
         dir: run.dir,
         seed: v("seed"),
     })
@@ -280,25 +279,40 @@ impl Reproduction for Seed001 {
                 .into(),
         });
 
-        // 5. Monte-Carlo selectivity of the light-GRU (fig. 8).
+        // 5. Monte-Carlo selectivity of the light-GRU (figs. 8 and 15), by the seed's definition
+        // over time steps, and per trial beside it.
         let repeats = if quick { 2 } else { 8 };
-        let mut pooled = Vec::new();
-        for s in seed_runs(&all, "light-gru", DDMS) {
-            pooled.extend(monte_carlo_selectivity(&s.dir, repeats)?);
-        }
-        let low = (!pooled.is_empty())
-            .then(|| pooled.iter().filter(|&&v| v < 0.5).count() as f64 / pooled.len() as f64);
-        if !pooled.is_empty() {
-            let stem = fig_dir.join("seed001_selectivity");
-            histogram(
-                &stem,
-                "light-GRU on DualDelayMatchSample: max |selectivity| per active unit",
-                &pooled,
-                30,
-                "max |s| over the two tests (match vs non-match)",
-                &[(0.5, "0.5")],
-            )?;
-            figures.extend(crate::common::fig_files(&stem));
+        let mut low = None;
+        let mut trial_low = None;
+        let mut n_values = 0;
+        for (task, suffix) in [(DDMS, ""), (CDM, "_cdm")] {
+            let (mut per_trial, mut per_step) = (Vec::new(), Vec::new());
+            for s in seed_runs(&all, "light-gru", task) {
+                let (t, st) = monte_carlo_selectivity(&s.dir, repeats, task)?;
+                per_trial.extend(t);
+                per_step.extend(st);
+            }
+            let below = |v: &[f64]| {
+                (!v.is_empty())
+                    .then(|| v.iter().filter(|&&x| x < 0.5).count() as f64 / v.len() as f64)
+            };
+            if task == DDMS {
+                low = below(&per_step);
+                trial_low = below(&per_trial);
+                n_values = per_step.len();
+            }
+            if !per_step.is_empty() {
+                let stem = fig_dir.join(format!("seed001{suffix}_selectivity"));
+                histogram(
+                    &stem,
+                    &format!("light-GRU on {task}: max |selectivity| per active unit"),
+                    &per_step,
+                    30,
+                    "max |s| over response vs fixation and between the two responses (time steps)",
+                    &[(0.5, "0.5")],
+                )?;
+                figures.extend(crate::common::fig_files(&stem));
+            }
         }
         claims.push(Claim {
             id: "ddms-half-low-selectivity".into(),
@@ -309,17 +323,19 @@ impl Reproduction for Seed001 {
                 .into(),
             ours: low.map_or("–".into(), |f| {
                 format!(
-                    "{:.0} % below 0.5 ({} unit values)",
+                    "{:.0} % below 0.5 ({n_values} unit values); per trial instead of per step: \
+                     {}",
                     100.0 * f,
-                    pooled.len()
+                    trial_low.map_or("–".into(), |t| format!("{:.0} %", 100.0 * t))
                 )
             }),
             verdict: Verdict::of(low.map(|f| (0.35..=0.65).contains(&f))),
             criterion: format!(
-                "between 35 % and 65 %. Ours: s = 2(μa − μb)/√(σa² + σb²) per trial over each \
-                 test period, match vs non-match of that test (the seed compared time steps: \
-                 active vs inactive, accept vs reject); {repeats} repeats of 64 fresh trials per \
-                 network, active units only"
+                "between 35 % and 65 %. As the seed: per unit, the larger |s| of two comparisons \
+                 of time steps grouped by their target, s = 2(μa − μb)/√(σa² + σb²): a response \
+                 vs fixation, match vs non-match; {repeats} repeats of 64 fresh trials per \
+                 network, active units only. Per trial: each trial's mean over each test \
+                 period, match vs non-match of that test"
             ),
         });
 
@@ -424,64 +440,91 @@ impl Reproduction for Seed001 {
                 .into(),
         });
 
-        // Figs. 6 and 11: a test trial of each model and its PCA trajectories, from the first
-        // seed of each model in the seed's setting (the run's own figures, written now).
-        for k in KINDS {
-            if let Some(s) = seed_runs(&all, k, DDMS).into_iter().next() {
-                let trials = crate::training_figures::example_trials(&s.dir)?;
-                figures.push(trials.with_extension("png"));
-                super::analysis_json(&s.dir, "pca", &[])?;
-                figures.push(s.dir.join("figures/pca_2d.png"));
-            }
+        // The per-model figures of each task, from the first seed of each model in the seed's
+        // setting: DualDelayMatchSample's figs. 6, 7, 9, 10, 11 and ContextDecisionMaking's
+        // 13, 14, 16, 17, 19.
+        for (task, suffix) in [(DDMS, ""), (CDM, "_cdm")] {
+            let firsts: Vec<&RunStats> = KINDS
+                .iter()
+                .filter_map(|k| seed_runs(&all, k, task).into_iter().next())
+                .collect();
+            task_figures(&fig_dir, suffix, &firsts, task == CDM, &mut figures)?;
         }
+        Ok((claims, figures))
+    }
+}
 
-        // Figs. 9 and 10: each unit's selectivity over time steps (light-GRU), and the most
-        // response-selective unit of each model through a test trial, under its inputs.
-        if let Some(s) = light.first().filter(|s| !s.s_active.is_empty()) {
-            let stem = fig_dir.join("seed001_step_selectivity");
-            let panel = |title: &str, v: &[f64]| {
-                let (x, y): (Vec<f64>, Vec<f64>) = v
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.is_finite())
-                    .map(|(u, &s)| (u as f64, s))
-                    .unzip();
-                Panel {
-                    title: title.into(),
-                    x_label: "unit".into(),
-                    y_label: "selectivity s".into(),
-                    series: vec![Series::new("", x, y).style(SeriesStyle::Stem).color(0)],
-                    hlines: vec![-0.5, 0.5],
-                    ..Panel::default()
-                }
-            };
-            let panels = [
-                panel(
-                    &format!("light-GRU (seed {}): response (+) vs fixation (−)", s.seed),
-                    &s.s_active,
+/// One task's per-model figures: a test trial and the PCA trajectories of each model (the run's
+/// own figures; 3-D where `pca_3d`), each unit's selectivity over time steps (the light-GRU),
+/// the most response-selective unit of each model under its inputs, and each unit's maximum rate.
+fn task_figures(
+    fig_dir: &Path,
+    suffix: &str,
+    firsts: &[&RunStats],
+    pca_3d: bool,
+    figures: &mut Vec<PathBuf>,
+) -> Result<()> {
+    for s in firsts {
+        let trials = crate::training_figures::example_trials(&s.dir)?;
+        figures.push(trials.with_extension("png"));
+        super::analysis_json(&s.dir, "pca", &[])?;
+        let pca = if pca_3d { "pca_3d" } else { "pca_2d" };
+        figures.push(s.dir.join(format!("figures/{pca}.png")));
+    }
+    if let Some(s) = firsts
+        .iter()
+        .find(|s| s.kind == "light-gru" && !s.s_active.is_empty())
+    {
+        let stem = fig_dir.join(format!("seed001{suffix}_step_selectivity"));
+        let panel = |title: &str, v: &[f64]| {
+            let (x, y): (Vec<f64>, Vec<f64>) = v
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.is_finite())
+                .map(|(u, &s)| (u as f64, s))
+                .unzip();
+            Panel {
+                title: title.into(),
+                x_label: "unit".into(),
+                y_label: "selectivity s".into(),
+                series: vec![Series::new("", x, y).style(SeriesStyle::Stem).color(0)],
+                hlines: vec![-0.5, 0.5],
+                ..Panel::default()
+            }
+        };
+        let name = |c: usize| {
+            s.class_names
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        };
+        let panels = [
+            panel(
+                &format!(
+                    "light-GRU on {} (seed {}): response (+) vs fixation (−)",
+                    s.task, s.seed
                 ),
-                panel("match (+) vs non-match (−)", &s.s_accept),
-            ];
-            panels_sized(&stem, &panels, 1, (900, 300))?;
-            figures.extend(crate::common::fig_files(&stem));
-        }
-        let firsts: Vec<&RunStats> = KINDS
+                &s.s_active,
+            ),
+            panel(&format!("{} (+) vs {} (−)", name(1), name(2)), &s.s_accept),
+        ];
+        panels_sized(&stem, &panels, 1, (900, 300))?;
+        figures.extend(crate::common::fig_files(&stem));
+    }
+    if !firsts.is_empty() {
+        let stem = fig_dir.join(format!("seed001{suffix}_most_selective"));
+        most_selective_figure(&stem, firsts)?;
+        figures.extend(crate::common::fig_files(&stem));
+        let panels: Vec<Panel> = firsts
             .iter()
-            .filter_map(|k| seed_runs(&all, k, DDMS).into_iter().next())
-            .collect();
-        if !firsts.is_empty() {
-            let stem = fig_dir.join("seed001_most_selective");
-            most_selective_figure(&stem, &firsts)?;
-            figures.extend(crate::common::fig_files(&stem));
-        }
-        // Fig. 7: each unit's maximum activation, first seed of each model in the seed's setting.
-        let mut panels = Vec::new();
-        for k in KINDS {
-            let Some(s) = seed_runs(&all, k, DDMS).into_iter().next() else {
-                continue;
-            };
-            panels.push(Panel {
-                title: format!("{} (seed {}): {} silent", short(k), s.seed, s.silent),
+            .map(|s| Panel {
+                title: format!(
+                    "{} on {} (seed {}): {} silent",
+                    short(&s.kind),
+                    s.task,
+                    s.seed,
+                    s.silent
+                ),
                 x_label: "unit".into(),
                 y_label: "max rate".into(),
                 series: vec![Series::new(
@@ -492,15 +535,13 @@ impl Reproduction for Seed001 {
                 .style(SeriesStyle::Stem)
                 .color(0)],
                 ..Panel::default()
-            });
-        }
-        if !panels.is_empty() {
-            let stem = fig_dir.join("seed001_max_rates");
-            panels_sized(&stem, &panels, 1, (900, 300))?;
-            figures.extend(crate::common::fig_files(&stem));
-        }
-        Ok((claims, figures))
+            })
+            .collect();
+        let stem = fig_dir.join(format!("seed001{suffix}_max_rates"));
+        panels_sized(&stem, &panels, 1, (900, 300))?;
+        figures.extend(crate::common::fig_files(&stem));
     }
+    Ok(())
 }
 
 /// Of the active units whose |s| for response vs fixation is below 0.5, the fraction whose |s|
@@ -591,19 +632,30 @@ fn most_selective_figure(stem: &Path, runs: &[&RunStats]) -> Result<()> {
 }
 
 /// Pooled max-|selectivity| values of the network in `run` over `repeats` batches of 64 fresh
-/// trials (seeded from the run's eval seed), comparing match with non-match at each test.
-fn monte_carlo_selectivity(run: &Path, repeats: usize) -> Result<Vec<f64>> {
+/// trials (seeded from the run's eval seed): per trial (the window means of each response
+/// period, comparing its two answers) and per time step (the seed's definition, see
+/// [`selectivity::by_target_steps`]).
+fn monte_carlo_selectivity(run: &Path, repeats: usize, task: &str) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut loaded = neurodyn_train::load_run::<f32>(run)?;
     let seed = loaded.cfg.eval.seed;
-    let comparisons = ["1", "2"]
-        .iter()
-        .map(|t| Comparison {
-            label: format!("ground_truth{t}"),
+    let comparisons = if task == DDMS {
+        ["1", "2"]
+            .iter()
+            .map(|t| Comparison {
+                label: format!("ground_truth{t}"),
+                group_a: vec![1.0],
+                group_b: vec![2.0],
+                window: Window::Period(format!("test{t}")),
+            })
+            .collect()
+    } else {
+        vec![Comparison {
+            label: "ground_truth".into(),
             group_a: vec![1.0],
             group_b: vec![2.0],
-            window: Window::Period(format!("test{t}")),
-        })
-        .collect();
+            window: Window::Period("decision".into()),
+        }]
+    };
     let config = MaxSelectivityConfig {
         comparisons,
         measure: Measure::Coursework,
@@ -611,15 +663,29 @@ fn monte_carlo_selectivity(run: &Path, repeats: usize) -> Result<Vec<f64>> {
     };
     let task = loaded.task;
     let net = &mut loaded.net;
+    let mut steps = Vec::new();
     let r = max_selectivity_repeats(
         repeats,
         |k| {
             let trials =
                 neurodyn_tasks::sample_trials(task.as_ref(), 64, seed + 7919 * (k as u64 + 1));
-            neurodyn_train::record(net, &trials, 250)
-                .map_err(|e| neurodyn_analysis::AnalysisError::config("recording", e.to_string()))
+            let rec = neurodyn_train::record(net, &trials, 250).map_err(|e| {
+                neurodyn_analysis::AnalysisError::config("recording", e.to_string())
+            })?;
+            let a = selectivity::by_target_steps(&rec, &[1, 2], &[0], 1e-3)?;
+            let b = selectivity::by_target_steps(&rec, &[1], &[2], 1e-3)?;
+            for u in (0..rec.n_units).filter(|&u| a.active[u]) {
+                let m = [a.selectivity[u], b.selectivity[u]]
+                    .iter()
+                    .filter(|v| v.is_finite())
+                    .fold(f64::NAN, |m, v| m.max(v.abs()));
+                if m.is_finite() {
+                    steps.push(m);
+                }
+            }
+            Ok(rec)
         },
         &config,
     )?;
-    Ok(r.values)
+    Ok((r.values, steps))
 }
