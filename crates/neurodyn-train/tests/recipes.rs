@@ -129,3 +129,44 @@ fn a_fast_subset_of_recipes_learns_and_stays_healthy() {
         assert!(h.warnings.is_empty(), "{task}: {:?}", h.warnings);
     }
 }
+
+/// The per-task adjustments session 22 made (each measured on seeds 0-2 in BENCHMARKS.md), and
+/// that they reach only their tasks.
+#[test]
+fn per_task_adjustments_reach_their_tasks_only() {
+    use neurodyn_nn::init::RecInit;
+    use neurodyn_train::Method;
+    let r = |t: &str| recipes::recipe(t, 0);
+    for t in [
+        "Yang19DlyDm1",
+        "Yang19DlyDm2",
+        "Yang19CtxDlyDm1",
+        "Yang19CtxDlyDm2",
+        "Yang19MultiDlyDm",
+    ] {
+        assert_eq!(r(t).train.steps, 3000, "{t}");
+    }
+    assert_eq!(r("Yang19Dm1").train.steps, 1500);
+    assert_eq!(r("Yang19DlyGo").train.steps, 1500);
+    // A mix that contains a delayed decision keeps the mix's own steps.
+    assert_eq!(r("Yang19Go+Yang19DlyDm1").train.steps, 6000);
+    let hr = r("HierarchicalReasoning");
+    assert_eq!(hr.train.steps, 4000);
+    assert_eq!(hr.model.init, RecInit::Identity { scale: 1.0 });
+    assert!(hr.train.regularizers.is_empty());
+    assert_eq!(
+        r("Reaching1DWithSelfDistraction").model.activation,
+        neurodyn_nn::Activation::Tanh
+    );
+    assert_eq!(
+        r("Reaching1D").model.activation,
+        neurodyn_nn::Activation::Relu
+    );
+    let pg = r("PatternGeneration");
+    assert!(matches!(pg.train.method, Method::Force { every: 2, .. }));
+    assert_eq!(
+        (pg.model.n_rec, pg.train.steps, pg.train.batch_size),
+        (300, 20, 4)
+    );
+    assert!(pg.train.regularizers.is_empty() && pg.train.warmup_steps == 0);
+}

@@ -162,6 +162,54 @@ pub(crate) fn analysis_json(run: &Path, name: &str, args: &[&str]) -> Result<ser
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", p.display()))
 }
 
+/// Mean cross-validated decoding accuracy of `label` over the steps `steps` counted from the
+/// onset of the period `align` (negative: before it), no shuffles.
+pub(crate) fn decode_at(
+    rec: &neurodyn_core::Recording,
+    label: &str,
+    align: &str,
+    steps: std::ops::RangeInclusive<i64>,
+) -> Result<f64> {
+    use neurodyn_analysis::decoding::{self, DecodingConfig};
+    let d = decoding::run(
+        rec,
+        &DecodingConfig {
+            label: label.into(),
+            stride: 1,
+            shuffles: 0,
+            align: Some(align.into()),
+            ..DecodingConfig::default()
+        },
+    )?;
+    let v: Vec<f64> = d
+        .steps
+        .iter()
+        .zip(&d.accuracy)
+        .filter(|(s, a)| steps.contains(*s) && a.is_finite())
+        .map(|(_, &a)| a)
+        .collect();
+    Ok(if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    })
+}
+
+/// `rec` with `features` (`(trial, time, n)`, e.g. synaptic variables or PC scores) in place of
+/// its rates, so that an analysis of rates reads them.
+pub(crate) fn with_features(
+    rec: &neurodyn_core::Recording,
+    n: usize,
+    features: Vec<f32>,
+) -> neurodyn_core::Recording {
+    let mut r = rec.clone();
+    r.n_units = n;
+    r.rates = features;
+    r.states.clear();
+    r.gates.clear();
+    r
+}
+
 /// The quick version of a committed sweep file: named `name`, `seeds` replaced, and the keys of
 /// `base_over` (TOML) merged into its `[base]`, but for a `[zip]` table there, whose lists
 /// replace the sweep's own (a sweep of several model families shortens each its own way).

@@ -512,7 +512,6 @@ fn settling_ratio(run: &Path) -> Result<f64> {
 /// The number of PCs that hold 90 % of the recorded activity's variance, and the
 /// cross-validated decoding of the choice from the first two PCs at the stimulus's last step.
 fn pca_dims_and_choice(run: &Path) -> Result<(f64, f64)> {
-    use neurodyn_analysis::decoding::{self, DecodingConfig};
     use neurodyn_analysis::pca::{self, PcaConfig};
     let rec = crate::common::RecurrentRun::load(run)?.rec;
     let p = pca::run(
@@ -531,31 +530,13 @@ fn pca_dims_and_choice(run: &Path) -> Result<(f64, f64)> {
             cum >= 0.9
         })
         .map_or(f64::NAN, |i| (i + 1) as f64);
-    let c = ratios.len();
-    let mut pcs = rec.clone();
-    pcs.n_units = 2.min(c);
-    pcs.rates = p
+    let c = ratios.len().max(1);
+    let first_two = p
         .projected
-        .chunks(c.max(1))
+        .chunks(c)
         .flat_map(|row| row.iter().take(2).map(|&v| v as f32))
         .collect();
-    pcs.states.clear();
-    pcs.gates.clear();
-    let d = decoding::run(
-        &pcs,
-        &DecodingConfig {
-            label: "ground_truth".into(),
-            stride: 1,
-            shuffles: 0,
-            align: Some("decision".into()),
-            ..DecodingConfig::default()
-        },
-    )?;
-    let acc = d
-        .steps
-        .iter()
-        .zip(&d.accuracy)
-        .find(|(s, _)| **s == -1)
-        .map_or(f64::NAN, |(_, &a)| a);
+    let pcs = super::with_features(&rec, 2.min(c), first_two);
+    let acc = super::decode_at(&pcs, "ground_truth", "decision", -1..=-1)?;
     Ok((k90, acc))
 }

@@ -477,27 +477,8 @@ fn simulated_minutes(run: &Path) -> Result<f64> {
 /// Cross-validated decoding of the sample over the last 5 steps before the test, from the rates
 /// and from the synaptic state (each presynaptic unit's depletion and facilitation).
 fn stp_delay_decoding(run: &Path) -> Result<(f64, f64)> {
-    use neurodyn_analysis::decoding::{self, DecodingConfig};
     let rec = crate::common::RecurrentRun::load(run)?.rec;
-    let config = DecodingConfig {
-        label: "sample_theta".into(),
-        stride: 1,
-        shuffles: 0,
-        align: Some("test".into()),
-        ..DecodingConfig::default()
-    };
-    let last = |r: &neurodyn_core::Recording| -> Result<f64> {
-        let d = decoding::run(r, &config)?;
-        let v: Vec<f64> = d
-            .steps
-            .iter()
-            .zip(&d.accuracy)
-            .filter(|(s, a)| (-5..=-1).contains(*s) && a.is_finite())
-            .map(|(_, &a)| a)
-            .collect();
-        Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
-    };
-    let rates = last(&rec)?;
+    let last = |r: &neurodyn_core::Recording| super::decode_at(r, "sample_theta", "test", -5..=-1);
     let n = rec.n_units;
     let state = |name: &str| {
         rec.states
@@ -512,14 +493,13 @@ fn stp_delay_decoding(run: &Path) -> Result<(f64, f64)> {
             })
     };
     let (dep, fac) = (state("depletion")?, state("facilitation")?);
-    let mut syn = rec.clone();
-    syn.n_units = 2 * n;
-    syn.rates = dep
+    let synapses = dep
         .chunks(n)
         .zip(fac.chunks(n))
         .flat_map(|(d, f)| d.iter().chain(f).copied())
         .collect();
-    syn.states.clear();
-    syn.gates.clear();
-    Ok((rates, last(&syn)?))
+    Ok((
+        last(&rec)?,
+        last(&super::with_features(&rec, 2 * n, synapses))?,
+    ))
 }
