@@ -147,6 +147,13 @@ fn per_task_adjustments_reach_their_tasks_only() {
         assert_eq!(r(t).train.steps, 3000, "{t}");
     }
     assert_eq!(r("Yang19Dm1").train.steps, 1500);
+    // Yang et al.'s cost mask on all their tasks and their mix, not on others.
+    for t in ["Yang19Go", "Yang19DlyDm1", "Yang19Go+Yang19DlyDm1"] {
+        let m = &r(t).task.mask;
+        assert_eq!((m.response_weight, m.grace_ms), (5.0, 100.0), "{t}");
+    }
+    let m = &r("PerceptualDecisionMaking").task.mask;
+    assert_eq!((m.response_weight, m.grace_ms), (1.0, 0.0));
     assert_eq!(r("Yang19DlyGo").train.steps, 1500);
     // A mix that contains a delayed decision keeps the mix's own steps.
     assert_eq!(r("Yang19Go+Yang19DlyDm1").train.steps, 6000);
