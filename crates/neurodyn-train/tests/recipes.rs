@@ -176,4 +176,6 @@ fn per_task_adjustments_reach_their_tasks_only() {
         (300, 20, 4)
     );
     assert!(pg.train.regularizers.is_empty() && pg.train.warmup_steps == 0);
+    // Scoring fits in memory: every trial is the same.
+    assert_eq!((pg.eval.n_trials, pg.eval.n_record), (10, 10));
 }
