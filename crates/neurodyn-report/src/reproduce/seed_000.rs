@@ -358,10 +358,11 @@ fn rnn_claims(dir: &Path, rows: &[&ResultRow], figures: &mut Vec<PathBuf>) -> Re
     for (k, r) in rows.iter().enumerate() {
         let run = dir.join(&r.dir);
         acc.push(r.accuracy.unwrap_or(f64::NAN));
-        settle.push(settling_ratio(&run)?);
+        let loaded = crate::common::RecurrentRun::load(&run)?;
+        settle.push(settling_ratio(&loaded)?);
         analysis_json(&run, "activity", &[])?;
         analysis_json(&run, "pca", &[])?;
-        let (dims, choice) = pca_dims_and_choice(&run)?;
+        let (dims, choice) = pca_dims_and_choice(&loaded.rec)?;
         k90.push(dims);
         split.push(choice);
         let fp = analysis_json(&run, "fixed-points", &[])?;
@@ -481,14 +482,13 @@ fn rnn_claims(dir: &Path, rows: &[&ResultRow], figures: &mut Vec<PathBuf>) -> Re
     ])
 }
 
-/// The network of `run` run from rest for 10 s on its first recorded input held constant: the
+/// The run's network run from rest for 10 s on its first recorded input held constant: the
 /// mean speed ‖r(t) − r(t−1)‖ over the last second over the peak speed in the first second.
-fn settling_ratio(run: &Path) -> Result<f64> {
-    let rr = crate::common::RecurrentRun::load(run)?;
+fn settling_ratio(rr: &crate::common::RecurrentRun) -> Result<f64> {
     let rec = &rr.rec;
     let second = (1000.0 / rr.spec.dt_ms).round().max(1.0) as usize;
     let (n, h) = (10 * second, rec.n_units);
-    let mut loaded = neurodyn_train::load_run::<f64>(run)?;
+    let mut loaded = neurodyn_train::load_run::<f64>(&rr.dir)?;
     let x: Vec<f64> = (0..n)
         .flat_map(|_| rec.inputs[..rec.n_in].iter().map(|&v| f64::from(v)))
         .collect();
@@ -511,11 +511,10 @@ fn settling_ratio(run: &Path) -> Result<f64> {
 
 /// The number of PCs that hold 90 % of the recorded activity's variance, and the
 /// cross-validated decoding of the choice from the first two PCs at the stimulus's last step.
-fn pca_dims_and_choice(run: &Path) -> Result<(f64, f64)> {
+fn pca_dims_and_choice(rec: &neurodyn_core::Recording) -> Result<(f64, f64)> {
     use neurodyn_analysis::pca::{self, PcaConfig};
-    let rec = crate::common::RecurrentRun::load(run)?.rec;
     let p = pca::run(
-        &rec,
+        rec,
         &PcaConfig {
             n_components: None,
             ..PcaConfig::default()
@@ -530,13 +529,13 @@ fn pca_dims_and_choice(run: &Path) -> Result<(f64, f64)> {
             cum >= 0.9
         })
         .map_or(f64::NAN, |i| (i + 1) as f64);
-    let c = ratios.len().max(1);
+    let c = ratios.len();
     let first_two = p
         .projected
-        .chunks(c)
+        .chunks(c.max(1))
         .flat_map(|row| row.iter().take(2).map(|&v| v as f32))
         .collect();
-    let pcs = super::with_features(&rec, 2.min(c), first_two);
+    let pcs = super::with_features(rec, 2.min(c), first_two);
     let acc = super::decode_at(&pcs, "ground_truth", "decision", -1..=-1)?;
     Ok((k90, acc))
 }

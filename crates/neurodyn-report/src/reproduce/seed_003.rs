@@ -284,19 +284,17 @@ impl Reproduction for Seed003 {
         // 6. FORCE: the readout alone learns, with its output fed back, to make a chaotic
         // network generate a periodic pattern; then it runs on without learning.
         let pg = runs_of(rows, "PatternGeneration");
-        let (mut r2, mut learn_s) = (Vec::new(), Vec::new());
+        let (mut r2, mut learn_s, mut first) = (Vec::new(), Vec::new(), None);
         for r in &pg {
             let run = dir.join(&r.dir);
-            r2.push(free_running_r2(&run, FREE_RUN_MS)?);
+            let free = FreeRun::of(&run)?;
+            r2.push(free.r2());
             learn_s.push(r.train_seconds.unwrap_or(f64::NAN));
             if r.index == pg[0].index {
-                figures.push(free_running_figure(&run, FREE_RUN_MS)?);
+                figures.push(free.figure(&run)?);
+                first = Some(free);
             }
         }
-        let simulated = pg
-            .first()
-            .map(|r| simulated_minutes(&dir.join(&r.dir)))
-            .transpose()?;
         claims.push(Claim {
             id: "force-pattern".into(),
             claim: "FORCE: changing only the readout of a chaotic network, whose output is fed \
@@ -309,9 +307,12 @@ impl Reproduction for Seed003 {
                 "R² {} over {:.0} s alone after the cue ({:.0} s per training trial); learned in \
                  {}{} s of compute",
                 mean_sd_text(&r2, 4),
-                FREE_RUN_MS / 1000.0,
-                TRAINED_MS / 1000.0,
-                simulated.map_or(String::new(), |m| format!("{m:.0} min of simulated time, ")),
+                first.as_ref().map_or(f64::NAN, |f| f.run_ms / 1000.0),
+                first.as_ref().map_or(f64::NAN, |f| f.trained_ms / 1000.0),
+                first.as_ref().map_or(String::new(), |f| format!(
+                    "{:.0} min of simulated time, ",
+                    f.simulated_min
+                )),
                 mean_sd_text(&learn_s, 1)
             ),
             verdict: Verdict::of((!r2.is_empty()).then(|| r2.iter().all(|&v| v >= 0.9))),
@@ -370,8 +371,10 @@ impl Reproduction for Seed003 {
                         in every network"
                 .into(),
         });
-        let short = by_delay.get(&500).map(|v| v.0.clone()).unwrap_or_default();
-        let long = by_delay.get(&2000).map(|v| v.0.clone()).unwrap_or_default();
+        // The sweep's shortest and longest delays (0.5 s and 2 s).
+        let mut delays = by_delay.values().map(|v| v.0.clone());
+        let short = delays.next().unwrap_or_default();
+        let long = delays.next_back().unwrap_or_default();
         claims.push(Claim {
             id: "stp-persistent-activity".into(),
             claim: "With short-term plasticity, persistent activity carries the sample through a \
@@ -399,82 +402,97 @@ impl Reproduction for Seed003 {
     }
 }
 
-/// PatternGeneration's trials in training (ms after the cue) and the free run tested here.
-const TRAINED_MS: f64 = 10_000.0;
-const FREE_RUN_MS: f64 = 30_000.0;
-
-/// The FORCE network of `run` on one PatternGeneration trial of `ms` after the cue, learning
-/// off: its output and the target.
-fn free_run(run: &Path, ms: f64) -> Result<(Vec<f64>, Vec<f64>, f64)> {
-    let mut loaded = neurodyn_train::load_run::<f32>(run)?;
-    let mut tc = loaded.cfg.task.task_config();
-    tc.params
-        .insert("duration_ms".into(), neurodyn_tasks::ParamValue::Num(ms));
-    let task = neurodyn_tasks::build(&loaded.cfg.task.name, &tc)
-        .map_err(|e| crate::error::ReportError::Run(e.to_string()))?;
-    let trials = neurodyn_tasks::sample_trials(task.as_ref(), 1, 0);
-    let rec = neurodyn_train::record(&mut loaded.net, &trials, 1)?;
-    let neurodyn_core::RecTargets::Continuous(t) = &rec.targets else {
-        return Err(crate::error::ReportError::Run(
-            "PatternGeneration has continuous targets".into(),
-        ));
-    };
-    let y = rec.outputs.iter().map(|&v| f64::from(v)).collect();
-    Ok((
-        y,
-        t.iter().map(|&v| f64::from(v)).collect(),
-        task.spec().dt_ms,
-    ))
+/// A FORCE-trained PatternGeneration network run alone, learning off, from rest on one trial
+/// three times as long after the cue as its training trials, with its target.
+struct FreeRun {
+    /// Output and target at each step.
+    y: Vec<f64>,
+    target: Vec<f64>,
+    dt: f64,
+    /// Time after the cue of a training trial, and of this run (ms).
+    trained_ms: f64,
+    run_ms: f64,
+    /// Simulated time trained on: batches × batch size × training trial length (min).
+    simulated_min: f64,
 }
 
-/// R² of the free-running output against the pattern.
-fn free_running_r2(run: &Path, ms: f64) -> Result<f64> {
-    let (y, t, _) = free_run(run, ms)?;
-    let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
-    let err: f64 = y.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
-    let var: f64 = t.iter().map(|b| (b - mean).powi(2)).sum();
-    Ok(1.0 - err / var.max(f64::MIN_POSITIVE))
-}
+impl FreeRun {
+    fn of(run: &Path) -> Result<FreeRun> {
+        let mut loaded = neurodyn_train::load_run::<f32>(run)?;
+        let trained = loaded.task.trial(&mut neurodyn_core::Rng::new(0));
+        let dt = loaded.task.spec().dt_ms;
+        let produce = trained.periods.iter().find(|p| p.name == "produce");
+        let trained_ms = produce.map_or(0.0, |p| (p.end - p.start) as f64 * dt);
+        let simulated_min = (loaded.cfg.train.steps * loaded.cfg.train.batch_size as u64) as f64
+            * trained.n_steps() as f64
+            * dt
+            / 60_000.0;
+        let run_ms = 3.0 * trained_ms;
+        let mut tc = loaded.cfg.task.task_config();
+        tc.params.insert(
+            "duration_ms".into(),
+            neurodyn_tasks::ParamValue::Num(run_ms),
+        );
+        let task = neurodyn_tasks::build(&loaded.cfg.task.name, &tc)
+            .map_err(|e| crate::error::ReportError::Run(e.to_string()))?;
+        let trials = neurodyn_tasks::sample_trials(task.as_ref(), 1, 0);
+        let rec = neurodyn_train::record(&mut loaded.net, &trials, 1)?;
+        let neurodyn_core::RecTargets::Continuous(t) = &rec.targets else {
+            return Err(crate::error::ReportError::Run(
+                "PatternGeneration has continuous targets".into(),
+            ));
+        };
+        Ok(FreeRun {
+            y: rec.outputs.iter().map(|&v| f64::from(v)).collect(),
+            target: t.iter().map(|&v| f64::from(v)).collect(),
+            dt,
+            trained_ms,
+            run_ms,
+            simulated_min,
+        })
+    }
 
-/// The free run drawn against its target.
-fn free_running_figure(run: &Path, ms: f64) -> Result<PathBuf> {
-    use neurodyn_plot::{panels_sized, Panel, Series, SeriesStyle};
-    let (y, t, dt) = free_run(run, ms)?;
-    let time: Vec<f64> = (0..y.len()).map(|k| k as f64 * dt).collect();
-    let stem = run.join("figures").join("force_free_run");
-    std::fs::create_dir_all(run.join("figures"))
-        .map_err(|e| crate::error::ReportError::Run(e.to_string()))?;
-    panels_sized(
-        &stem,
-        &[Panel {
-            title: format!(
-                "FORCE-trained network, learning off, {:.0} s after the cue (trained on {:.0} s \
-                 trials, up to the dashed line)",
-                ms / 1000.0,
-                TRAINED_MS / 1000.0
-            ),
-            x_label: "time (ms)".into(),
-            y_label: "output".into(),
-            series: vec![
-                Series::new("target", time.clone(), t)
-                    .style(SeriesStyle::Dashed)
-                    .color(1),
-                Series::new("network", time, y).color(0),
-            ],
-            vlines: vec![TRAINED_MS],
-            ..Panel::default()
-        }],
-        1,
-        (1200, 320),
-    )?;
-    Ok(stem.with_extension("png"))
-}
+    /// R² of the output against the pattern.
+    fn r2(&self) -> f64 {
+        let t = &self.target;
+        let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
+        let err: f64 = self.y.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum();
+        let var: f64 = t.iter().map(|b| (b - mean).powi(2)).sum();
+        1.0 - err / var.max(f64::MIN_POSITIVE)
+    }
 
-/// Simulated minutes of FORCE training: batches × batch size × trial length.
-fn simulated_minutes(run: &Path) -> Result<f64> {
-    let cfg = neurodyn_train::RunDir::new(run).read_config()?;
-    let trial_s = (TRAINED_MS + 50.0) / 1000.0;
-    Ok(cfg.train.steps as f64 * cfg.train.batch_size as f64 * trial_s / 60.0)
+    /// The run drawn against its target, in the run's `figures/force_free_run`.
+    fn figure(&self, run: &Path) -> Result<PathBuf> {
+        use neurodyn_plot::{panels_sized, Panel, Series, SeriesStyle};
+        let time: Vec<f64> = (0..self.y.len()).map(|k| k as f64 * self.dt).collect();
+        let stem = run.join("figures").join("force_free_run");
+        std::fs::create_dir_all(run.join("figures"))
+            .map_err(|e| crate::error::ReportError::Run(e.to_string()))?;
+        panels_sized(
+            &stem,
+            &[Panel {
+                title: format!(
+                    "FORCE-trained network, learning off, {:.0} s after the cue (trained on \
+                     {:.0} s trials, up to the dashed line)",
+                    self.run_ms / 1000.0,
+                    self.trained_ms / 1000.0
+                ),
+                x_label: "time (ms)".into(),
+                y_label: "output".into(),
+                series: vec![
+                    Series::new("target", time.clone(), self.target.clone())
+                        .style(SeriesStyle::Dashed)
+                        .color(1),
+                    Series::new("network", time, self.y.clone()).color(0),
+                ],
+                vlines: vec![self.trained_ms],
+                ..Panel::default()
+            }],
+            1,
+            (1200, 320),
+        )?;
+        Ok(stem.with_extension("png"))
+    }
 }
 
 /// Cross-validated decoding of the sample over the last 5 steps before the test, from the rates
