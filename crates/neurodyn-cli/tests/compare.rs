@@ -7,7 +7,7 @@ use neurodyn_core::Npz;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{path, run, text, tmp};
+use common::{json, path, run, text, tmp};
 
 /// A deterministic `(n, p)` pattern matrix.
 fn patterns(n: usize, p: usize, s: f64) -> Vec<f64> {
@@ -24,10 +24,6 @@ fn save(dir: &Path, name: &str, arrays: &[(&str, &[usize], Vec<f64>)]) -> PathBu
     let p = dir.join(name);
     z.save(&p).expect("save");
     p
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
 }
 
 fn fails_with(args: &[&str], needles: &[&str]) {

@@ -3,10 +3,8 @@
 //! noise-robustness` and `spectrum` (also as `fixed-points`) with their refusals. A few
 //! seconds.
 
-use std::path::Path;
-
 mod common;
-use common::{path, run, text, tmp};
+use common::{json, path, run, text, tmp};
 
 const SMALL: &str = r#"
 seed = 1
@@ -26,10 +24,6 @@ max_train_images = 640
 [eval]
 n_record = 20
 "#;
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json")).expect("parse json")
-}
 
 #[test]
 fn a_conv_ctrnn_trains_evaluates_and_takes_noise() {

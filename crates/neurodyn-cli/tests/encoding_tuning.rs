@@ -8,21 +8,7 @@ use neurodyn_core::Npz;
 use std::path::Path;
 
 mod common;
-use common::{path, run, text, tmp};
-
-const TINY: &str = r#"
-[train]
-epochs = 1
-batch_size = 32
-lr = 0.002
-max_train_images = 800
-[eval]
-n_record = 100
-"#;
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
-}
+use common::{json, path, run, text, tiny_cnn, tmp};
 
 fn array(z: &Npz, name: &str) -> Vec<f64> {
     z.get(name)
@@ -41,7 +27,7 @@ fn numbers(v: &serde_json::Value) -> Vec<f64> {
 /// Train the tiny run into `d/run`.
 fn train(d: &Path) -> std::path::PathBuf {
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY).expect("config");
+    std::fs::write(&cfg, tiny_cnn(100)).expect("config");
     let r = d.join("run");
     let o = run(&[
         "train",

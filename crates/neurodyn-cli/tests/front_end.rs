@@ -4,13 +4,13 @@
 //! front end given to a task without images, a file that is not a features file).
 
 mod common;
-use common::{path, run, text, tmp, TINY_CNN};
+use common::{path, run, text, tiny_cnn, tmp};
 
 #[test]
 fn a_cnn_front_end_feeds_a_ctrnn_on_delayed_digit_matching() {
     let d = tmp("front_end");
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY_CNN).expect("write config");
+    std::fs::write(&cfg, tiny_cnn(20)).expect("write config");
     let cnn = d.join("cnn");
     let o = run(&[
         "train",

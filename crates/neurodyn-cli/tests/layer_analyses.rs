@@ -3,24 +3,10 @@
 //! tiny vision run (one short epoch on 800 embedded digits, 200 recorded images): the files, the
 //! JSON keys, determinism, and the refusals (unknown layer, too many folds).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod common;
-use common::{path, run, text};
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
-}
-
-const TINY: &str = r#"
-[train]
-epochs = 1
-batch_size = 32
-lr = 0.002
-max_train_images = 800
-[eval]
-n_record = 200
-"#;
+use common::{json, path, run, text, tiny_cnn};
 
 #[test]
 fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
@@ -31,7 +17,7 @@ fn layer_decoding_and_predictivity_on_a_tiny_vision_run() {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY).expect("config");
+    std::fs::write(&cfg, tiny_cnn(200)).expect("config");
     let r = d.join("run");
     let o = run(&[
         "train",

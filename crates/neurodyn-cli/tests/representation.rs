@@ -2,30 +2,14 @@
 //! (one short epoch on 800 embedded digits, 100 recorded images): the files, the JSON keys, and
 //! the refusals (unknown layer, absent class, a recurrent run). About two seconds.
 
-use std::path::Path;
-
 mod common;
-use common::{path, run, text, tmp};
-
-const TINY: &str = r#"
-[train]
-epochs = 1
-batch_size = 32
-lr = 0.002
-max_train_images = 800
-[eval]
-n_record = 100
-"#;
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
-}
+use common::{json, path, run, text, tiny_cnn, tmp};
 
 #[test]
 fn rdm_and_dprime_on_a_tiny_vision_run() {
     let d = tmp("run");
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY).expect("config");
+    std::fs::write(&cfg, tiny_cnn(100)).expect("config");
     let r = d.join("run");
     let o = run(&[
         "train",

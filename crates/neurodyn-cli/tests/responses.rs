@@ -3,14 +3,9 @@
 //! arrays, optional labels, results in `DATA_analysis/`, and the refusals.
 
 use neurodyn_core::Npz;
-use std::path::Path;
 
 mod common;
-use common::{path, run, text, tmp};
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
-}
+use common::{json, path, run, text, tmp};
 
 /// `(condition, repeat, feature)`: condition means apart by class, plus trial noise.
 fn trials(c: usize, r: usize, p: usize, gain: f64, seed: u64) -> Vec<f64> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{bin, text, tmp};
+use common::{bin, json, text, tmp};
 
 fn ok(cmd: &mut Command) -> String {
     let o = cmd.output().expect("run neurodyn");
@@ -231,13 +231,10 @@ fn reproduce_seed_001_quick_writes_its_claims_table_and_figures() {
         .args(["reproduce", "seed-001", "--quick", "--jobs", "2", "--out"])
         .arg(&out));
     assert!(t.contains("claims hold"), "{t}");
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
-    )
-    .expect("json");
-    assert_eq!(json["runs"], 24);
-    assert_eq!(json["finished"], 24);
-    let claims = json["claims"].as_array().expect("claims");
+    let repro = json(&out.join("reproduction.json"));
+    assert_eq!(repro["runs"], 24);
+    assert_eq!(repro["finished"], 24);
+    let claims = repro["claims"].as_array().expect("claims");
     assert_eq!(claims.len(), 8);
     for c in claims {
         // Every claim is tested on the quick sweep (none left untested) and says what it found.
@@ -297,11 +294,8 @@ fn reproduce_seed_002_quick_compares_the_conv_ctrnn_with_the_cnn_under_noise() {
     ok(bin()
         .args(["reproduce", "seed-002", "--quick", "--jobs", "2", "--out"])
         .arg(&out));
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
-    )
-    .expect("json");
-    let claims = json["claims"].as_array().expect("claims");
+    let repro = json(&out.join("reproduction.json"));
+    let claims = repro["claims"].as_array().expect("claims");
     let ids: Vec<&str> = claims.iter().filter_map(|c| c["id"].as_str()).collect();
     assert_eq!(
         ids,
@@ -326,11 +320,7 @@ fn reproduce_seed_002_quick_compares_the_conv_ctrnn_with_the_cnn_under_noise() {
         );
     }
     // The conv-ctrnn (run 1) was scored beside the CNN of its seed (run 0).
-    let noise: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("runs/0001/analysis/noise_robustness.json"))
-            .expect("noise json"),
-    )
-    .expect("json");
+    let noise = json(&out.join("runs/0001/analysis/noise_robustness.json"));
     assert_eq!(noise["model"], "conv-ctrnn");
     assert_eq!(noise["compare"]["model"], "cnn");
     let _ = std::fs::remove_dir_all(&root);
@@ -343,11 +333,8 @@ fn reproduce_seed_003_quick_tests_each_worked_example_with_its_analysis() {
     ok(bin()
         .args(["reproduce", "seed-003", "--quick", "--out"])
         .arg(&out));
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
-    )
-    .expect("json");
-    let ids: Vec<&str> = json["claims"]
+    let repro = json(&out.join("reproduction.json"));
+    let ids: Vec<&str> = repro["claims"]
         .as_array()
         .expect("claims")
         .iter()
@@ -426,11 +413,8 @@ fn reproduce_seed_000_quick_tests_its_ctrnn_and_cnn_experiments() {
     ok(bin()
         .args(["reproduce", "seed-000", "--quick", "--out"])
         .arg(&out));
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("reproduction.json")).expect("reproduction.json"),
-    )
-    .expect("json");
-    let verdicts: Vec<(&str, &str)> = json["claims"]
+    let repro = json(&out.join("reproduction.json"));
+    let verdicts: Vec<(&str, &str)> = repro["claims"]
         .as_array()
         .expect("claims")
         .iter()

@@ -6,13 +6,13 @@
 use std::path::Path;
 
 mod common;
-use common::{path, run, text, tmp, TINY_CNN};
+use common::{path, run, text, tiny_cnn, tmp};
 
 #[test]
 fn train_task_mnist_then_eval_and_the_refusals() {
     let d = tmp("train");
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY_CNN).expect("write config");
+    std::fs::write(&cfg, tiny_cnn(20)).expect("write config");
     let run_dir = d.join("run");
     let o = run(&[
         "train",
@@ -176,7 +176,7 @@ fn an_image_model_alone_means_the_embedded_digits() {
 fn lesion_and_report_of_a_vision_run() {
     let d = tmp("lesion");
     let cfg = d.join("tiny.toml");
-    std::fs::write(&cfg, TINY_CNN).expect("write config");
+    std::fs::write(&cfg, tiny_cnn(20)).expect("write config");
     let run_dir = d.join("run");
     let o = run(&[
         "train",

@@ -1,5 +1,6 @@
 //! What every CLI test file needs: the binary under test, a run of it, a fresh temporary
-//! directory, a path as an argument, and a command's output as text.
+//! directory, a path as an argument, a command's output as text, a JSON file, and a tiny
+//! vision config.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -11,16 +12,13 @@ pub fn bin() -> Command {
 }
 
 /// A vision config of only [train] and [eval] (the task comes from `--task`): one epoch on 800
-/// training digits, about a second.
-pub const TINY_CNN: &str = r#"
-[train]
-epochs = 1
-batch_size = 32
-lr = 0.002
-max_train_images = 800
-[eval]
-n_record = 20
-"#;
+/// training digits, about a second, recording `n_record` held-out images.
+pub fn tiny_cnn(n_record: usize) -> String {
+    format!(
+        "\n[train]\nepochs = 1\nbatch_size = 32\nlr = 0.002\nmax_train_images = 800\n[eval]\n\
+         n_record = {n_record}\n"
+    )
+}
 
 /// Run the binary with `args` and wait for it.
 pub fn run(args: &[&str]) -> Output {
@@ -38,6 +36,11 @@ pub fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
+}
+
+/// A JSON file, parsed.
+pub fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("json file")).expect("json")
 }
 
 /// A command's stdout, then its stderr.
