@@ -76,6 +76,24 @@ def cell(ev):
     return acc
 
 
+def mix_by_task(mix, evs, seeds):
+    """A mix's accuracy on each of its tasks (eval.json's `per_condition.task`), one row per
+    task, and their unweighted mean (a weighted draw over-represents some tasks in `accuracy`)."""
+    names = mix.split("+")
+    per = []
+    for ev in evs:
+        by = {int(c["value"]): c for c in (ev.get("per_condition") or {}).get("task", [])}
+        per.append(by)
+    out = ["| task in the mix | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+           "|---" * (len(seeds) + 1) + "|"]
+    for i, n in enumerate(names):
+        out.append(f"| {n} | " + " | ".join(
+            "%.2f (n = %d)" % (p[i]["accuracy"], p[i]["n"]) if i in p else "—" for p in per) + " |")
+    means = [sum(c["accuracy"] for c in p.values()) / len(p) if p else float("nan") for p in per]
+    out.append("| mean over tasks | " + " | ".join("%.3f" % m for m in means) + " |")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/recipes")
@@ -121,6 +139,9 @@ def main():
                             if ev.get("strict_accuracy") is not None) or "n/a"
         lines.append(f"| {name} | " + " | ".join(cell(ev) for (ev, _) in evs)
                      + f" | {strict} | {walls} | {'; '.join(warns) or 'ok'} |")
+    for (t, m) in rows:
+        if "+" in t:
+            lines += [""] + mix_by_task(t, [results[(t, m, s)][0] for s in seeds], seeds)
     text = "\n".join(lines) + "\n"
     print(text)
     if a.md:

@@ -157,6 +157,23 @@ fn per_task_adjustments_reach_their_tasks_only() {
     assert_eq!(r("Yang19DlyGo").train.steps, 1500);
     // A mix that contains a delayed decision keeps the mix's own steps.
     assert_eq!(r("Yang19Go+Yang19DlyDm1").train.steps, 6000);
+    // A mix trains in batches of 128; a Yang19 mix draws its context decisions 5× as often.
+    use neurodyn_tasks::ParamValue;
+    let mix = r("Yang19Go+yang19ctxdm1+Yang19Dm1+Yang19CtxDlyDm2");
+    assert_eq!(mix.train.batch_size, 128);
+    assert_eq!(
+        mix.task.params.get("task_weights"),
+        Some(&ParamValue::List(vec![1.0, 5.0, 1.0, 5.0]))
+    );
+    assert!(!r("Yang19Go+Yang19DlyDm1")
+        .task
+        .params
+        .contains_key("task_weights"));
+    assert!(!r("Yang19CtxDm1+GoNogo")
+        .task
+        .params
+        .contains_key("task_weights"));
+    assert_eq!(r("Yang19CtxDm1").train.batch_size, 32);
     let hr = r("HierarchicalReasoning");
     assert_eq!(hr.train.steps, 4000);
     assert_eq!(hr.model.init, RecInit::Identity { scale: 1.0 });
