@@ -6,7 +6,9 @@
 //! same weights, same batch: the f32 loss, outputs and gradients must agree with f64 to f32
 //! rounding on every path, and the AVX2 and AVX-512 paths must agree with each other to the bit.
 //!
-//! Every cell of the catalogue (`neurodyn_nn::cells::CELLS`) is checked.
+//! Every cell of the catalogue (`neurodyn_nn::cells::CELLS`) is checked, and the convolutional
+//! CTRNN (`layers::conv_ctrnn`: its convolutions on the engine's kernel, its leak, ReLU masks and
+//! sums compiled for the path) through a pass with a return phase and its backward pass.
 //!
 //! The path is chosen process-wide ([`set_simd_limit`]), so this file holds one test: a test
 //! binary of its own, where no other test runs while the path changes.
@@ -17,7 +19,76 @@ use common::tiny_batch;
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{CellShape, CELLS};
 use neurodyn_nn::kernels::{set_simd_limit, Simd};
+use neurodyn_nn::layers::{
+    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, StemSpec,
+};
 use neurodyn_nn::{Cell, Constraint, InitialState, Network, Objective, Real, Workspace};
+
+/// A conv-ctrnn taking every branch (the stem's pool, `skip_0`, an even area's sum, a strided
+/// area, an odd area's 1×1 skip, both readout areas), wide enough that its convolutions fill
+/// kernel tiles and leave tails: 1×16×16 images, 4, 6 and 8 channels.
+fn conv_net() -> ConvCtrnn {
+    let stem = StemSpec {
+        channels: 4,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+        pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
+    };
+    let area = |channels, stride| AreaSpec { channels, stride };
+    let areas = [area(6, 1), area(6, 1), area(8, 2), area(8, 1)];
+    ConvCtrnn::new([1, 16, 16], stem, &areas, Readout::LastTwo, 5, 0.2).expect("conv net")
+}
+
+/// The conv-ctrnn's logits, return penalty, parameter and image gradients in `T`, from closed-form
+/// parameters and images (batch 7, 6 steps reading the last 2, then 3 blank steps).
+fn conv_evaluate<T: Real>(net: &ConvCtrnn) -> (f64, Vec<f64>, Vec<f64>) {
+    let batch = 7;
+    let params: Vec<T> = (0..net.n_params())
+        .map(|i| T::c(0.3 * (0.23 * i as f64 + 0.7).cos()))
+        .collect();
+    let image: Vec<T> = (0..batch * numel(net.in_shape()))
+        .map(|i| T::c((0.37 * i as f64 + 0.11).sin()))
+        .collect();
+    let mut ws = ConvCtrnnWorkspace::<T>::default();
+    let spont = net.spontaneous(&params, &mut ws, 4);
+    let ret = ReturnPhase {
+        steps: 3,
+        last: 2,
+        weight: T::c(0.5),
+        baseline: &spont,
+    };
+    net.forward_return(
+        &params,
+        &mut ws,
+        &image,
+        InitState::Shared(&spont),
+        batch,
+        6,
+        2,
+        ret,
+    );
+    let f = |v: &[T]| v.iter().map(|x| x.f()).collect::<Vec<f64>>();
+    let logits = f(ws.all_logits());
+    let d_logits: Vec<T> = (0..logits.len())
+        .map(|i| T::c((0.19 * i as f64 + 0.4).cos()))
+        .collect();
+    let mut grads = vec![T::c(0.0); net.n_params()];
+    let mut d_image = vec![T::c(0.0); image.len()];
+    net.backward(
+        &params,
+        &mut ws,
+        &d_logits,
+        &mut grads,
+        Some(&mut d_image),
+        None,
+    );
+    let mut g = f(&grads);
+    g.extend(f(&d_image));
+    (ws.return_penalty().f(), logits, g)
+}
 
 /// Loss, outputs and gradients of one evaluation in training mode (batch statistics, noise off).
 fn evaluate<T: Real>(cell: Box<dyn Cell<T>>, b: &common::TinyBatch) -> (f64, Vec<f64>, Vec<f64>) {
@@ -101,6 +172,23 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
                     }
                 }
                 case += 1;
+            }
+        }
+        let net = conv_net();
+        let name = format!("conv-ctrnn [{simd}]");
+        let (p64, y64, g64) = conv_evaluate::<f64>(&net);
+        let (p32, y32, g32) = conv_evaluate::<f32>(&net);
+        compare(&name, 0, (p64, &y64, &g64), (p32, &y32, &g32));
+        if simd != Simd::Portable {
+            match kernel_path {
+                None => kernel_bits.push((name.clone(), p32, y32, g32)),
+                Some(first) => {
+                    let (_, p, y, g) = &kernel_bits[case];
+                    assert!(
+                        *p == p32 && *y == y32 && *g == g32,
+                        "{name}: not the same bits as on {first}"
+                    );
+                }
             }
         }
         if simd != Simd::Portable && kernel_path.is_none() {

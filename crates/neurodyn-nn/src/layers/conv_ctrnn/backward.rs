@@ -12,26 +12,11 @@
 //! `ff_0(s)` and `skip_0(s)` depend on the image alone, so their output gradients are summed
 //! over the steps and each goes back through its convolution once, then through the stem.
 
+use super::pointwise::{add, add_masked, Ew};
 use super::workspace::{ctx, relu_into, ConvCtrnnWorkspace};
 use super::{conv_len, ConvCtrnn, Readout};
 use crate::layers::{grow, numel, Layer};
 use crate::real::Real;
-
-/// `g += src ⊙ 1[r > 0]`.
-fn add_masked<T: Real>(g: &mut [T], src: &[T], r: &[T]) {
-    let zero = T::c(0.0);
-    for ((d, &s), &x) in g.iter_mut().zip(src).zip(r) {
-        if x > zero {
-            *d += s;
-        }
-    }
-}
-
-fn add<T: Real>(dst: &mut [T], src: &[T]) {
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d += s;
-    }
-}
 
 impl ConvCtrnn {
     /// Backpropagate `d_logits = ∂L/∂logits` of the last forward pass's read steps
@@ -174,16 +159,23 @@ impl ConvCtrnn {
                 let z = &ws.z[l][(t - 1) * step..t * step];
                 let r_prev = &ws.r[l][(t - 1) * step..t * step];
                 let dz = &mut b.dz[..step];
-                for ((d, &g), &zz) in dz.iter_mut().zip(&b.g[l]).zip(z) {
-                    *d = if zz > zero { alpha * g } else { zero };
-                }
-                for (gp, &g) in b.g_prev[l].iter_mut().zip(&b.g[l]) {
-                    *gp += keep * g;
-                }
-                let gb = &mut grads[a.bias_at.clone()];
-                for row in dz.chunks_exact(len) {
-                    add(gb, row);
-                }
+                // Area 0's dz also sums into ff_0's output gradient (under the image) or into
+                // b_0's alone (after it).
+                let acc = match l {
+                    0 if t <= n_image => Some(&mut b.d_ff0[..]),
+                    0 => Some(&mut b.d_b0_blank[..]),
+                    _ => None,
+                };
+                crate::kernels::vectorized(Ew::Area {
+                    dz: &mut *dz,
+                    g: &b.g[l],
+                    z,
+                    g_prev: &mut b.g_prev[l],
+                    gb: &mut grads[a.bias_at.clone()],
+                    acc,
+                    alpha,
+                    keep,
+                });
                 let dp = &mut b.dp[..a.rec_at.len()];
                 let dx = &mut b.dx[..step];
                 a.rec.backward(
@@ -200,11 +192,6 @@ impl ConvCtrnn {
                 add(&mut b.g_prev[l], dx);
                 if l == 0 {
                     // Under the blank image (after it) ff_0's input is 0: only b_0 learns.
-                    if t <= n_image {
-                        add(&mut b.d_ff0, dz);
-                    } else {
-                        add(&mut b.d_b0_blank, dz);
-                    }
                     continue;
                 }
                 let in_len = numel(Layer::<T>::in_shape(&a.ff));

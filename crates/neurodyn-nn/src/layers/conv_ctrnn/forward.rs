@@ -4,10 +4,12 @@
 //! Every step's states, pre-activations and area inputs stay in the workspace for the backward
 //! pass; the logits of the last `n_read` steps are read out.
 
+use super::pointwise::{add, Ew};
 use super::workspace::{
     add_relu, ctx, relu_into, resize, ConvCtrnnWorkspace, InitState, ReturnPhase,
 };
 use super::{ConvCtrnn, Readout};
+use crate::kernels::vectorized;
 use crate::layers::{grow, numel, Layer};
 use crate::real::Real;
 
@@ -272,9 +274,7 @@ impl ConvCtrnn {
                         .forward(&params[a.rec_at.clone()], r_prev, z, &mut ws.scratch, c);
                 }
                 if l == 0 {
-                    for (v, &u) in z.iter_mut().zip(&ws.ff0) {
-                        *v += u;
-                    }
+                    add(z, &ws.ff0);
                 } else {
                     let in_len = numel(Layer::<T>::in_shape(&a.ff));
                     let inp = &mut ws.inp[l][(t - 1) * n * in_len..t * n * in_len];
@@ -298,18 +298,20 @@ impl ConvCtrnn {
                     let tmp = &mut ws.tmp[..step];
                     a.ff.forward(&params[a.ff_at.clone()], inp, tmp, &mut ws.scratch, c);
                     let b = &params[a.bias_at.clone()];
-                    for (zr, tr) in z.chunks_exact_mut(len).zip(tmp.chunks_exact(len)) {
-                        for ((v, &u), &bb) in zr.iter_mut().zip(tr).zip(b) {
-                            *v += u + bb;
-                        }
-                    }
+                    vectorized(Ew::AddBias {
+                        z: &mut *z,
+                        u: tmp,
+                        b,
+                    });
                 }
                 let (before, after) = ws.r[l].split_at_mut(t * step);
-                let r_prev = &before[(t - 1) * step..];
-                let r_next = &mut after[..step];
-                for ((o, &p), &zz) in r_next.iter_mut().zip(r_prev).zip(z.iter()) {
-                    *o = keep * p + alpha * zz.max(zero);
-                }
+                vectorized(Ew::Leak {
+                    r_next: &mut after[..step],
+                    r_prev: &before[(t - 1) * step..],
+                    z,
+                    alpha,
+                    keep,
+                });
             }
             if !blank && t + n_read > n_image {
                 self.read(params, ws, t, t + n_read - n_image - 1);

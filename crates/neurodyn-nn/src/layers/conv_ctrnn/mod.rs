@@ -41,6 +41,7 @@
 mod backward;
 mod forward;
 mod jacobian;
+mod pointwise;
 mod workspace;
 
 pub use jacobian::StepMap;

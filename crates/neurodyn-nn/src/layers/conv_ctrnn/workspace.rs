@@ -109,18 +109,12 @@ impl<T: Real> ConvCtrnnWorkspace<T> {
 
 /// `dst = max(0, src)`.
 pub(crate) fn relu_into<T: Real>(dst: &mut [T], src: &[T]) {
-    let zero = T::c(0.0);
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = s.max(zero);
-    }
+    crate::kernels::vectorized(super::pointwise::Ew::Relu { dst, src });
 }
 
 /// `dst += max(0, src)`.
 pub(crate) fn add_relu<T: Real>(dst: &mut [T], src: &[T]) {
-    let zero = T::c(0.0);
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d += s.max(zero);
-    }
+    crate::kernels::vectorized(super::pointwise::Ew::AddRelu { dst, src });
 }
 
 pub(crate) fn resize<T: Real>(v: &mut Vec<T>, len: usize) {
