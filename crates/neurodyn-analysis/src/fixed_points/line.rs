@@ -78,6 +78,10 @@ pub struct LineAttractor {
     pub max_abs_mu: f64,
     /// Median |cos| between the slowest mode and the line.
     pub alignment: f64,
+    /// Median over the slow points of the slowest mode's rotation per step, `|arg μ₁|` in
+    /// radians: 0 for a real mode (as on a line), above 0 for a rotating pair (a slow spiral,
+    /// which holds a value for a while without a line of fixed points); NaN without slow points.
+    pub slowest_rotation: f64,
     /// The line's direction (unit) and centre, in state space (empty with < 2 points).
     pub direction: Vec<f64>,
     /// The slow points' mean.
@@ -237,6 +241,7 @@ pub fn line_attractor(
     let mut mu1 = Vec::new();
     let mut mu2 = Vec::new();
     let mut align = Vec::new();
+    let mut rotation = Vec::new();
     let mut max_abs_mu: f64 = 0.0;
     for &k in &slow {
         let p = &points[k];
@@ -249,6 +254,7 @@ pub fn line_attractor(
                 .total_cmp(&(b[0] - 1.0).hypot(b[1]))
         });
         mu1.push(by_gap.first().map_or(f64::NAN, |z| z[0].hypot(z[1])));
+        rotation.push(by_gap.first().map_or(f64::NAN, |z| z[1].atan2(z[0]).abs()));
         mu2.push(by_gap.get(1).map_or(f64::NAN, |z| z[0].hypot(z[1])));
         for z in &p.linearization.eigenvalues {
             max_abs_mu = max_abs_mu.max(z[0].hypot(z[1]));
@@ -317,6 +323,7 @@ pub fn line_attractor(
         second_abs_mu: median(mu2),
         max_abs_mu,
         alignment,
+        slowest_rotation: median(rotation),
         direction,
         centre,
         failed,
@@ -403,6 +410,7 @@ mod tests {
         assert!(v.found, "{:?}", v.failed);
         assert!(v.explained > 0.99 && v.alignment > 0.99, "{v:?}");
         assert!((v.slowest_abs_mu - 1.0).abs() < 1e-12 && (v.second_abs_mu - 0.5).abs() < 1e-12);
+        assert_eq!(v.slowest_rotation, 0.0);
 
         // A plane of fixed points: two modes at 1, not one-dimensional.
         let plane = run(&Diag([1.0, 1.0, 0.5]), &[], &starts, &cfg).expect("search");
@@ -433,5 +441,42 @@ mod tests {
         );
         assert!(!v.found);
         assert!(v.failed[0].contains("slow points"), "{:?}", v.failed);
+        assert_eq!(v.slowest_rotation, 0.0);
+    }
+
+    /// A slow spiral in the (e₁, e₂) plane, `x ← 0.99 R(θ) x`, and a fast mode along e₃.
+    struct Spiral(f64);
+
+    impl Dynamics for Spiral {
+        fn n_state(&self) -> usize {
+            3
+        }
+        fn n_in(&self) -> usize {
+            0
+        }
+        fn step(&self, x: &[f64], _u: &[f64], out: &mut [f64]) {
+            let mut j = [0.0; 9];
+            self.jacobian(x, _u, &mut j);
+            for (r, o) in out.iter_mut().enumerate() {
+                *o = (0..3).map(|c| j[r * 3 + c] * x[c]).sum();
+            }
+        }
+        fn jacobian(&self, _x: &[f64], _u: &[f64], out: &mut [f64]) {
+            let (c, s) = (0.99 * self.0.cos(), 0.99 * self.0.sin());
+            out.copy_from_slice(&[c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 0.5]);
+        }
+        fn dt_ms(&self) -> Option<f64> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_slow_spiral_is_no_line_and_says_it_rotates() {
+        let (tr, steps, lens) = trajectories();
+        let res = run(&Spiral(0.1), &[], &tr, &FixedPointConfig::default()).expect("search");
+        let v = line_attractor(&res.points, &tr, 3, steps, &lens, &LineCriteria::default());
+        assert!(!v.found);
+        assert!((v.slowest_rotation - 0.1).abs() < 1e-9, "{v:?}");
+        assert!((v.slowest_abs_mu - 0.99).abs() < 1e-9, "{v:?}");
     }
 }

@@ -379,7 +379,7 @@ fn search(ctx: &RecurrentRun, a: &FixedPointArgs) -> Result<std::result::Result<
             stem_p.with_extension("svg"),
         ],
         numbers: vec![
-            ("line attractor".into(), line_words(&line)),
+            ("line attractor".into(), line_words(&line, lin.marginal.lambda.map(|_| ctx.spec.dt_ms))),
             (
                 "stable fixed points by what the readout says there".into(),
                 readout_words(&stable_readouts, possible),
@@ -515,7 +515,7 @@ fn readout_words(by: &std::collections::BTreeMap<&str, usize>, possible: Option<
 }
 
 /// The line-attractor verdict in a sentence with its numbers.
-fn line_words(l: &LineAttractor) -> String {
+fn line_words(l: &LineAttractor, dt_ms: Option<f64>) -> String {
     if l.found {
         format!(
             "found: {} slow points along one direction ({:.0} % of their variance), spanning {:.0} % \
@@ -530,7 +530,22 @@ fn line_words(l: &LineAttractor) -> String {
             l.alignment
         )
     } else {
-        format!("not found: {}", l.failed.join("; "))
+        let mut words = format!("not found: {}", l.failed.join("; "));
+        if l.slowest_rotation > 1e-6 {
+            // A rotating pair: the state spirals slowly instead of resting on a line.
+            let turn = match dt_ms {
+                Some(dt) => format!(
+                    "{:.2} Hz",
+                    l.slowest_rotation / (2.0 * std::f64::consts::PI * dt * 1e-3)
+                ),
+                None => format!("{:.3} rad per step", l.slowest_rotation),
+            };
+            words.push_str(&format!(
+                "; the slowest mode at the slow points is a rotating pair ({turn}, |μ| {:.4}): the state spirals rather than resting on a line",
+                l.slowest_abs_mu
+            ));
+        }
+        words
     }
 }
 
