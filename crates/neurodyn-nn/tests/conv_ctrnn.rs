@@ -12,6 +12,8 @@
 //! with a return phase: states, logits, the penalty and autograd's gradients of every
 //! parameter and the image, to 1e-10.
 
+mod common;
+
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::conv_ctrnn::log_ramp;
 use neurodyn_nn::layers::{
@@ -27,17 +29,7 @@ fn area(channels: usize, stride: usize) -> AreaSpec {
 
 /// Four areas over 1×8×8 images: the stem pools, areas 2 and 3 halve the map.
 fn four_areas() -> ConvCtrnn {
-    let stem = StemSpec {
-        channels: 3,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
-    let areas = [area(3, 1), area(3, 1), area(4, 2), area(4, 1)];
-    ConvCtrnn::new([1, 8, 8], stem, &areas, Readout::LastTwo, 5, 0.3).expect("four areas")
+    common::four_area_conv(8, 3, (3, 4), 0.3)
 }
 
 /// The default recipe's shape, in miniature: a strided stem without pool, a second area that

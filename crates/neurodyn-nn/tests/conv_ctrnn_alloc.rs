@@ -5,10 +5,10 @@
 // A global allocator can only be written with `unsafe`; this one forwards to the system's.
 #![allow(unsafe_code)]
 
+mod common;
+
 use neurodyn_core::Rng;
-use neurodyn_nn::layers::{
-    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec,
-};
+use neurodyn_nn::layers::{numel, ConvCtrnnWorkspace, InitState};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,34 +35,7 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn a_second_pass_allocates_nothing() {
-    let stem = StemSpec {
-        channels: 3,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
-    let areas = [
-        AreaSpec {
-            channels: 3,
-            stride: 1,
-        },
-        AreaSpec {
-            channels: 3,
-            stride: 1,
-        },
-        AreaSpec {
-            channels: 4,
-            stride: 2,
-        },
-        AreaSpec {
-            channels: 4,
-            stride: 1,
-        },
-    ];
-    let net = ConvCtrnn::new([1, 8, 8], stem, &areas, Readout::LastTwo, 5, 0.2).expect("net");
+    let net = common::four_area_conv(8, 3, (3, 4), 0.2);
     let mut rng = Rng::new(2);
     let params: Vec<f32> = net
         .init_params(&mut rng)

@@ -4,6 +4,8 @@
 //! 10-channel 10×10 area (1,000 dimensions), built column by column from the same products and
 //! decomposed by faer; and Newton–Krylov fixed points against a long simulation.
 
+mod common;
+
 use faer::Mat;
 use neurodyn_analysis::krylov::{
     arnoldi, newton_krylov, ArnoldiConfig, FixedPointResidual, JacobianOf, NewtonConfig,
@@ -18,17 +20,7 @@ fn area(channels: usize, stride: usize) -> AreaSpec {
 /// Four areas over 1×8×8 images (the stem pools, an even area sums two maps, an odd one has a
 /// 1×1 skip), read out from the last two.
 fn four_areas() -> ConvCtrnn {
-    let stem = StemSpec {
-        channels: 3,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
-    let areas = [area(3, 1), area(3, 1), area(4, 2), area(4, 1)];
-    ConvCtrnn::new([1, 8, 8], stem, &areas, Readout::LastTwo, 5, 0.3).expect("four areas")
+    common::four_area_conv(8, 3, (3, 4), 0.3)
 }
 
 /// One area of 10 channels at 10×10: a state of 1,000 rates.

@@ -15,32 +15,12 @@
 
 mod common;
 
-use common::tiny_batch;
+use common::{four_area_conv, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{CellShape, CELLS};
 use neurodyn_nn::kernels::{set_simd_limit, Simd};
-use neurodyn_nn::layers::{
-    numel, AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, StemSpec,
-};
+use neurodyn_nn::layers::{numel, ConvCtrnn, ConvCtrnnWorkspace, InitState, ReturnPhase};
 use neurodyn_nn::{Cell, Constraint, InitialState, Network, Objective, Real, Workspace};
-
-/// A conv-ctrnn taking every branch (the stem's pool, `skip_0`, an even area's sum, a strided
-/// area, an odd area's 1×1 skip, both readout areas), wide enough that its convolutions fill
-/// kernel tiles and leave tails: 1×16×16 images, 4, 6 and 8 channels.
-fn conv_net() -> ConvCtrnn {
-    let stem = StemSpec {
-        channels: 4,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
-    let area = |channels, stride| AreaSpec { channels, stride };
-    let areas = [area(6, 1), area(6, 1), area(8, 2), area(8, 1)];
-    ConvCtrnn::new([1, 16, 16], stem, &areas, Readout::LastTwo, 5, 0.2).expect("conv net")
-}
 
 /// The conv-ctrnn's logits, return penalty, parameter and image gradients in `T`, from closed-form
 /// parameters and images (batch 7, 6 steps reading the last 2, then 3 blank steps).
@@ -174,7 +154,8 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
                 case += 1;
             }
         }
-        let net = conv_net();
+        // Every branch of the equations, wide enough to fill kernel tiles and leave tails.
+        let net = four_area_conv(16, 4, (6, 8), 0.2);
         let name = format!("conv-ctrnn [{simd}]");
         let (p64, y64, g64) = conv_evaluate::<f64>(&net);
         let (p32, y32, g32) = conv_evaluate::<f32>(&net);
