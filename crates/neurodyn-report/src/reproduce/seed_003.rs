@@ -113,14 +113,27 @@ impl Reproduction for Seed003 {
         let dc = runs_of(rows, "DelayComparison");
         let mut found = 0;
         let mut reasons = Vec::new();
+        // Where there is no line: the slowest mode at the marked point, when it rotates (its
+        // frequency, Hz, and decay time, s).
+        let (mut spiral_hz, mut spiral_s) = (Vec::new(), Vec::new());
         for r in &dc {
             let run = dir.join(&r.dir);
             let j = analysis_json(&run, "fixed-points", &[])?;
             let line = &j["summary"]["line_attractor"];
             if line["found"].as_bool() == Some(true) {
                 found += 1;
-            } else if let Some(f) = line["failed"].as_array().and_then(|f| f.first()) {
-                reasons.push(f.as_str().unwrap_or_default().to_string());
+            } else {
+                if let Some(f) = line["failed"].as_array().and_then(|f| f.first()) {
+                    reasons.push(f.as_str().unwrap_or_default().to_string());
+                }
+                let im = j["summary"]["marginal_lambda_per_s"][1]
+                    .as_f64()
+                    .unwrap_or(0.0);
+                if im != 0.0 {
+                    spiral_hz.push(im.abs() / std::f64::consts::TAU);
+                    let tc = j["summary"]["marginal_time_constant_ms"].as_f64();
+                    spiral_s.push(tc.map_or(f64::NAN, |t| t / 1e3));
+                }
             }
             if r.index == dc[0].index {
                 keep(&run, &["fixed_points_eigenvalues_near_one"]);
@@ -133,11 +146,22 @@ impl Reproduction for Seed003 {
                 .into(),
             seed: "an approximate line attractor during the delay (fig. 6A-C)".into(),
             ours: format!(
-                "found in {}{}",
+                "found in {}{}{}",
                 ratio_text(found, dc.len()),
                 reasons
                     .first()
-                    .map_or(String::new(), |r| format!("; otherwise: {r}"))
+                    .map_or(String::new(), |r| format!("; otherwise: {r}")),
+                if spiral_hz.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the slowest mode at the marked point rotates in {} ({} Hz, decaying \
+                         in {} s): a slow spiral, not a line",
+                        ratio_text(spiral_hz.len(), dc.len()),
+                        mean_sd_text(&spiral_hz, 2),
+                        mean_sd_text(&spiral_s, 1)
+                    )
+                }
             ),
             verdict: Verdict::of((!dc.is_empty()).then_some(found * 2 > dc.len())),
             criterion: "`analyze RUN fixed-points` under the mean delay input: ≥ 3 slow points \
