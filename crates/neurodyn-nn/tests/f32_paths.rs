@@ -119,13 +119,11 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
     let paths = Simd::all_supported();
     assert!(paths.contains(&Simd::Portable));
     eprintln!("SIMD paths on this CPU: {paths:?}");
-    // The f32 results of the first kernel path (AVX2 or AVX-512), for the other to match.
-    let mut kernel_bits: Vec<(String, f64, Vec<f64>, Vec<f64>)> = Vec::new();
-    let mut kernel_path: Option<Simd> = None;
+    let mut bits = SameBits::default();
     for simd in paths {
         set_simd_limit(Some(simd));
         assert_eq!(Simd::active(), simd);
-        let mut case = 0;
+        bits.case = 0;
         for (steps, batch, h) in [(12, 5, 64), (12, 13, 40), (30, 11, 120)] {
             let b = tiny_batch(steps, batch, n_in, 3, 31);
             let shape = CellShape {
@@ -139,19 +137,7 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
                 let (l64, y64, g64) = evaluate(entry.f64(&shape), &b);
                 let (l32, y32, g32) = evaluate(entry.f32(&shape), &b);
                 compare(&name, h, (l64, &y64, &g64), (l32, &y32, &g32));
-                if simd != Simd::Portable {
-                    match kernel_path {
-                        None => kernel_bits.push((name.clone(), l32, y32, g32)),
-                        Some(first) => {
-                            let (_, l, y, g) = &kernel_bits[case];
-                            assert!(
-                                *l == l32 && *y == y32 && *g == g32,
-                                "{name} H={h}: not the same bits as on {first}"
-                            );
-                        }
-                    }
-                }
-                case += 1;
+                bits.check(simd, &format!("{name} H={h}"), (l32, y32, g32));
             }
         }
         // Every branch of the equations, wide enough to fill kernel tiles and leave tails.
@@ -160,23 +146,41 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
         let (p64, y64, g64) = conv_evaluate::<f64>(&net);
         let (p32, y32, g32) = conv_evaluate::<f32>(&net);
         compare(&name, 0, (p64, &y64, &g64), (p32, &y32, &g32));
-        if simd != Simd::Portable {
-            match kernel_path {
-                None => kernel_bits.push((name.clone(), p32, y32, g32)),
-                Some(first) => {
-                    let (_, p, y, g) = &kernel_bits[case];
-                    assert!(
-                        *p == p32 && *y == y32 && *g == g32,
-                        "{name}: not the same bits as on {first}"
-                    );
-                }
-            }
-        }
-        if simd != Simd::Portable && kernel_path.is_none() {
-            kernel_path = Some(simd);
+        bits.check(simd, &name, (p32, y32, g32));
+        if simd != Simd::Portable && bits.first.is_none() {
+            bits.first = Some(simd);
         }
     }
     set_simd_limit(None);
+}
+
+/// The f32 results `(loss, outputs, gradients)` of the first kernel path (AVX2 or AVX-512), case
+/// by case in the order checked, which every other kernel path must match bit for bit.
+#[derive(Default)]
+struct SameBits {
+    /// The first kernel path, once its cases are all in.
+    first: Option<Simd>,
+    results: Vec<(f64, Vec<f64>, Vec<f64>)>,
+    /// The next case on the path being checked.
+    case: usize,
+}
+
+impl SameBits {
+    /// Keep `got` (on the first kernel path) or require the same bits as kept (on the others);
+    /// the portable path, which multiplies with faer, is exempt.
+    fn check(&mut self, simd: Simd, name: &str, got: (f64, Vec<f64>, Vec<f64>)) {
+        if simd == Simd::Portable {
+            return;
+        }
+        match self.first {
+            None => self.results.push(got),
+            Some(first) => assert!(
+                self.results[self.case] == got,
+                "{name}: not the same bits as on {first}"
+            ),
+        }
+        self.case += 1;
+    }
 }
 
 /// The f32 results `(loss, outputs, gradients)` against the f64 ones.

@@ -12,8 +12,8 @@
 //! `ff_0(s)` and `skip_0(s)` depend on the image alone, so their output gradients are summed
 //! over the steps and each goes back through its convolution once, then through the stem.
 
-use super::pointwise::{add, add_masked, Ew};
-use super::workspace::{ctx, relu_into, ConvCtrnnWorkspace};
+use super::pointwise::{add, add_masked, relu_into, Ew};
+use super::workspace::{ctx, ConvCtrnnWorkspace};
 use super::{conv_len, ConvCtrnn, Readout};
 use crate::layers::{grow, numel, Layer};
 use crate::real::Real;

@@ -4,10 +4,8 @@
 //! Every step's states, pre-activations and area inputs stay in the workspace for the backward
 //! pass; the logits of the last `n_read` steps are read out.
 
-use super::pointwise::{add, Ew};
-use super::workspace::{
-    add_relu, ctx, relu_into, resize, ConvCtrnnWorkspace, InitState, ReturnPhase,
-};
+use super::pointwise::{add, add_relu, relu_into, Ew};
+use super::workspace::{ctx, resize, ConvCtrnnWorkspace, InitState, ReturnPhase};
 use super::{ConvCtrnn, Readout};
 use crate::kernels::vectorized;
 use crate::layers::{grow, numel, Layer};

@@ -135,3 +135,13 @@ pub(super) fn add_masked<T: Real>(g: &mut [T], src: &[T], r: &[T]) {
 pub(super) fn add<T: Real>(dst: &mut [T], src: &[T]) {
     crate::kernels::vectorized(Ew::Add { dst, src });
 }
+
+/// `dst = max(0, src)`.
+pub(super) fn relu_into<T: Real>(dst: &mut [T], src: &[T]) {
+    crate::kernels::vectorized(Ew::Relu { dst, src });
+}
+
+/// `dst += max(0, src)`.
+pub(super) fn add_relu<T: Real>(dst: &mut [T], src: &[T]) {
+    crate::kernels::vectorized(Ew::AddRelu { dst, src });
+}

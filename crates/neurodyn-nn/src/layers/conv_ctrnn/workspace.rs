@@ -107,16 +107,6 @@ impl<T: Real> ConvCtrnnWorkspace<T> {
     }
 }
 
-/// `dst = max(0, src)`.
-pub(crate) fn relu_into<T: Real>(dst: &mut [T], src: &[T]) {
-    crate::kernels::vectorized(super::pointwise::Ew::Relu { dst, src });
-}
-
-/// `dst += max(0, src)`.
-pub(crate) fn add_relu<T: Real>(dst: &mut [T], src: &[T]) {
-    crate::kernels::vectorized(super::pointwise::Ew::AddRelu { dst, src });
-}
-
 pub(crate) fn resize<T: Real>(v: &mut Vec<T>, len: usize) {
     v.resize(len, T::c(0.0));
 }
