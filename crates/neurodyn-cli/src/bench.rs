@@ -1068,7 +1068,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         println!();
         if let Some((fwd, bwd, spont, step_flops)) = crnn {
             println!(
-                "  FLOPs counted per step: {:.3} G ({:.2} M forward and {:.2} M backward per image, {:.2} M the spontaneous phase; the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, the stem's once; the readout's 2·C·classes per read step; per-unit biases, activations, pooling, the loss and Adam not counted)",
+                "  FLOPs counted per step: {:.3} G ({:.2} M forward and {:.2} M backward per image, {:.2} M the spontaneous phase, the first step's recurrent convolutions once per batch; the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, the stem's once; the readout's 2·C·classes per read step; per-unit biases, activations, pooling, the loss and Adam not counted)",
                 step_flops / 1e9,
                 fwd / 1e6,
                 bwd / 1e6,

@@ -397,7 +397,7 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
     assert!(o.status.success(), "{out}");
     assert!(
         out.contains("config CRNN: the default conv-ctrnn (stem 16@5×5, pool 2; areas 16×14×14, 32×7×7) on 1×28×28 images, 20 spontaneous + 15 steps, loss over the last 5, batch 64, 1 thread(s):")
-            && out.contains("FLOPs counted per step: 6.978 G"),
+            && out.contains("FLOPs counted per step: 6.749 G"),
         "{out}"
     );
     // A "Python" that dies at once: a clear error naming the reference and what it said.

@@ -2,7 +2,8 @@
 //! recipe (batch 64: stem, `rec_0`, `ff_1`, `rec_1`) and of seed 000's CNN (batch 128), medians
 //! and minima over the rounds, with the products' rate (2 FLOPs a multiply-add; the backward
 //! twice the forward with ∂x, once without). `cargo run --release -p neurodyn-nn --example
-//! conv_timing [rounds [threads]]`. With `CONV_TIMING_BITS` set it also prints a hash of the
+//! conv_timing [rounds [threads]]`;
+//! `CONV_TIMING_ONLY=NAME` keeps the cases whose name starts with NAME. With `CONV_TIMING_BITS` set it also prints a hash of the
 //! bits of `y`, `∂x` and `∂θ`, to compare two builds' results exactly.
 
 use neurodyn_core::Rng;
@@ -101,7 +102,9 @@ fn main() {
     ];
     let mut rng = Rng::new(1);
     println!("{rounds} rounds, {threads} thread(s); ms forward / backward, median (min), GFLOP/s");
-    for c in &cases {
+    // CONV_TIMING_ONLY=rec_0 times the cases whose name starts so (e.g. for `perf`).
+    let only = std::env::var("CONV_TIMING_ONLY").unwrap_or_default();
+    for c in cases.iter().filter(|c| c.name.starts_with(&only)) {
         let conv = Conv2d::new(
             c.in_shape,
             c.c_out,

@@ -14,15 +14,19 @@
 //! that, the stem's once since the image needs no gradient), as the engine runs them:
 //! - once per pass (the image does not change): the stem, `ff_0(s)` and `skip_0(s)`;
 //! - every step: each area's recurrent convolution and, from area 1 on, its input convolution
-//!   (and the 1×1 skips of odd areas ≥ 3); the backward pass also runs the recurrent
-//!   convolution's ∂x at the first step, which the initial state does not need;
+//!   (and the 1×1 skips of odd areas ≥ 3);
+//! - but at the first step, whose states are the spontaneous state shared by every image: the
+//!   recurrent convolutions once per batch in the forward pass, and in the backward pass no
+//!   ∂x into that state (the recurrent convolutions', and an area ≥ 2's input or skip
+//!   convolution's where it only feeds the state);
 //! - every read step: the readout's 2·C·classes;
 //! - the spontaneous phase: the forward pass alone, batch of one, no read steps.
 //!
 //! The default recipe: 627,200 FLOPs per image in the stem, 903,168 in each of `ff_0`, `skip_0`
 //! and `rec_0`, 451,584 in `ff_1`, 903,168 in `rec_1` (2,257,920 a step), 640 in the readout;
-//! forward 36,305,536 per image over 15 steps and 5 reads, backward 71,983,872; the spontaneous
-//! phase 47,591,936 (20 steps): 6.98 GFLOP per step at batch 64.
+//! forward 34,499,200 per image over 15 steps and 5 reads (the first step's `rec_0` and `rec_1`,
+//! 1,806,336, once per batch), backward 70,177,536; the spontaneous phase 47,591,936 (20 steps):
+//! 6.75 GFLOP per step at batch 64.
 
 use super::Config;
 use neurodyn_core::Rng;
@@ -168,6 +172,10 @@ pub(super) struct PassFlops {
     pub(super) per_step: f64,
     /// Every read step's forward product.
     pub(super) per_read: f64,
+    /// The recurrent convolutions' share of `per_step`: at the first step, once per batch.
+    pub(super) rec: f64,
+    /// The ∂x the backward pass skips at the first step (into the shared initial state).
+    pub(super) first_dx: f64,
 }
 
 impl PassFlops {
@@ -187,14 +195,23 @@ impl PassFlops {
         if areas.len() > 1 {
             image += conv(a0[0], stem.channels, 3, hw(a0));
         }
-        let mut per_step = 0.0;
+        let (mut per_step, mut rec, mut first_dx) = (0.0, 0.0, 0.0);
         for (l, &a) in areas.iter().enumerate() {
-            per_step += conv(a[0], a[0], 3, hw(a));
+            let r = conv(a[0], a[0], 3, hw(a));
+            per_step += r;
+            rec += r;
+            first_dx += r;
             if l >= 1 {
-                per_step += conv(a[0], areas[l - 1][0], 3, hw(a));
-            }
-            if l >= 3 && l % 2 == 1 {
-                per_step += conv(areas[l - 1][0], areas[l - 2][0], 1, hw(areas[l - 1]));
+                let ff = conv(a[0], areas[l - 1][0], 3, hw(a));
+                per_step += ff;
+                if l >= 3 && l % 2 == 1 {
+                    // The skip's input ReLU(r_{l−2}) is a state; its ∂ff feeds the skip.
+                    let skip = conv(areas[l - 1][0], areas[l - 2][0], 1, hw(areas[l - 1]));
+                    per_step += skip;
+                    first_dx += skip;
+                } else if l >= 2 {
+                    first_dx += ff;
+                }
             }
         }
         let last = areas[areas.len() - 1];
@@ -203,22 +220,27 @@ impl PassFlops {
             stem: stem_f,
             per_step,
             per_read: 2.0 * (last[0] * net.net.n_classes()) as f64,
+            rec,
+            first_dx,
         }
     }
 
-    /// Forward FLOPs of one image over `steps` steps with `reads` read steps.
+    /// Forward FLOPs of one image over `steps` steps with `reads` read steps, every product
+    /// counted per image.
     fn forward(&self, steps: usize, reads: usize) -> f64 {
         self.image + steps as f64 * self.per_step + reads as f64 * self.per_read
     }
 
-    /// Backward FLOPs of one image: twice the forward but the stem's, which runs once.
+    /// Backward FLOPs of one image: twice the forward but the stem's (which runs once) and the
+    /// first step's ∂x into the initial state.
     fn backward(&self, steps: usize, reads: usize) -> f64 {
-        2.0 * self.forward(steps, reads) - self.stem
+        2.0 * self.forward(steps, reads) - self.stem - self.first_dx
     }
 }
 
 /// FLOPs of one training step of configuration `c` at its batch: (per image forward, per image
-/// backward, the spontaneous phase, the whole step).
+/// backward, the spontaneous phase, the whole step). The first step's recurrent convolutions
+/// run once per batch, not per image: they are in the step's total, not in the forward's.
 pub(super) fn step_flops(c: &Config) -> (f64, f64, f64, f64) {
     let (cfg, net) = network(c, &mut Rng::new(0));
     let stem = cfg.model.stem.unwrap_or(conv_rnn::DEFAULT_STEM);
@@ -227,14 +249,19 @@ pub(super) fn step_flops(c: &Config) -> (f64, f64, f64, f64) {
     let f = PassFlops::of(&net, &stem, in_shape);
     let p = &net.protocol;
     let (steps, reads) = (p.steps, p.weights.len());
-    let fwd = f.forward(steps, reads);
+    let fwd = f.forward(steps, reads) - f.rec;
     let bwd = f.backward(steps, reads);
     let spont = if p.spont_steps == 0 {
         0.0
     } else {
         f.forward(p.spont_steps, 0)
     };
-    (fwd, bwd, spont, c.batch as f64 * (fwd + bwd) + spont)
+    (
+        fwd,
+        bwd,
+        spont,
+        c.batch as f64 * (fwd + bwd) + f.rec + spont,
+    )
 }
 
 #[cfg(test)]
@@ -261,16 +288,18 @@ mod tests {
             (ff0, ff1, rec1, rec0 + ff1 + rec1),
             (903_168.0, 451_584.0, 903_168.0, 2_257_920.0)
         );
-        let fwd = stem + ff0 + skip0 + 15.0 * (rec0 + ff1 + rec1) + 5.0 * 2.0 * 32.0 * 10.0;
-        let bwd = stem + 2.0 * (fwd - stem);
+        let all = stem + ff0 + skip0 + 15.0 * (rec0 + ff1 + rec1) + 5.0 * 2.0 * 32.0 * 10.0;
+        // The first step's rec_0 and rec_1 once per batch; no ∂x into the initial state.
+        let fwd = all - (rec0 + rec1);
+        let bwd = stem + 2.0 * (all - stem) - (rec0 + rec1);
         let spont = stem + ff0 + skip0 + 20.0 * (rec0 + ff1 + rec1);
         assert_eq!(
             (fwd, bwd, spont),
-            (36_305_536.0, 71_983_872.0, 47_591_936.0)
+            (34_499_200.0, 70_177_536.0, 47_591_936.0)
         );
-        let total = 64.0 * (fwd + bwd) + spont;
+        let total = 64.0 * (fwd + bwd) + (rec0 + rec1) + spont;
         assert_eq!(step_flops(c), (fwd, bwd, spont, total));
-        assert_eq!(total, 6_978_114_048.0);
+        assert_eq!(total, 6_748_709_376.0);
     }
 
     /// The configuration is the recipe's: its batch size, its images, what the references get.

@@ -11,6 +11,8 @@
 //!
 //! `ff_0(s)` and `skip_0(s)` depend on the image alone, so their output gradients are summed
 //! over the steps and each goes back through its convolution once, then through the stem.
+//! At the first step, the states before it are the initial state: no ∂x is computed into it
+//! unless `d_init` is asked for (the weight gradients are the same bits either way).
 
 use super::pointwise::{add, add_masked, relu_into, Ew};
 use super::workspace::{ctx, ConvCtrnnWorkspace};
@@ -53,6 +55,7 @@ impl ConvCtrnn {
             "conv-ctrnn backward: the last pass had a new image at every step (forward_frames)"
         );
         let c = ctx(n);
+        let want_init = d_init.is_some();
         let n_areas = self.areas.len();
         let alpha = T::c(self.alpha());
         let keep = T::c(1.0 - self.alpha());
@@ -153,6 +156,9 @@ impl ConvCtrnn {
             for g in b.g_prev.iter_mut() {
                 g.iter_mut().for_each(|v| *v = zero);
             }
+            // At the first step the states before it are the initial state, a constant of the
+            // pass: what flows back into it is needed only when `d_init` is asked for.
+            let to_init = t > 1 || want_init;
             for (l, a) in self.areas.iter().enumerate() {
                 let len = numel(a.shape);
                 let step = n * len;
@@ -183,13 +189,15 @@ impl ConvCtrnn {
                     r_prev,
                     dz,
                     dz,
-                    Some(&mut *dx),
+                    to_init.then_some(&mut *dx),
                     dp,
                     &mut ws.scratch,
                     c,
                 );
                 add(&mut grads[a.rec_at.clone()], dp);
-                add(&mut b.g_prev[l], dx);
+                if to_init {
+                    add(&mut b.g_prev[l], dx);
+                }
                 if l == 0 {
                     // Under the blank image (after it) ff_0's input is 0: only b_0 learns.
                     continue;
@@ -198,17 +206,23 @@ impl ConvCtrnn {
                 let inp = &ws.inp[l][(t - 1) * n * in_len..t * n * in_len];
                 let d_in = &mut b.d_in[..n * in_len];
                 let dp = &mut b.dp[..a.ff_at.len()];
+                // ∂in_l also feeds skip_0 (area 1 under the image) and an odd area's skip
+                // weights, besides the states of step t − 1.
+                let need_d_in = to_init || (l == 1 && t <= n_image) || a.skip.is_some();
                 a.ff.backward(
                     &params[a.ff_at.clone()],
                     inp,
                     dz,
                     dz,
-                    Some(&mut *d_in),
+                    need_d_in.then_some(&mut *d_in),
                     dp,
                     &mut ws.scratch,
                     c,
                 );
                 add(&mut grads[a.ff_at.clone()], dp);
+                if !need_d_in {
+                    continue;
+                }
                 let prev = |k: usize| {
                     let s = n * numel(self.areas[k].shape);
                     &ws.r[k][(t - 1) * s..t * s]
@@ -229,13 +243,15 @@ impl ConvCtrnn {
                         x,
                         d_in,
                         d_in,
-                        Some(&mut *dx),
+                        to_init.then_some(&mut *dx),
                         dp,
                         &mut ws.scratch,
                         c,
                     );
                     add(&mut grads[a.skip_at.clone()], dp);
-                    add_masked(&mut b.g_prev[l - 2], dx, from);
+                    if to_init {
+                        add_masked(&mut b.g_prev[l - 2], dx, from);
+                    }
                 } else {
                     add_masked(&mut b.g_prev[l - 2], d_in, prev(l - 2));
                 }

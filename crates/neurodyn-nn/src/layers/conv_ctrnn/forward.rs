@@ -247,6 +247,7 @@ impl ConvCtrnn {
         let keep = T::c(1.0 - self.alpha());
         let zero = T::c(0.0);
         let mut penalty = zero;
+        let shared_init = matches!(init, InitState::Zero | InitState::Shared(_));
         for t in 1..=n_steps {
             if per_step && t > 1 {
                 self.drive(params, ws, &image[(t - 1) * frame..t * frame]);
@@ -266,8 +267,22 @@ impl ConvCtrnn {
                 let len = numel(a.shape);
                 let step = n * len;
                 let z = &mut ws.z[l][(t - 1) * step..t * step];
-                {
-                    let r_prev = &ws.r[l][(t - 1) * step..t * step];
+                let r_prev = &ws.r[l][(t - 1) * step..t * step];
+                if t == 1 && shared_init && n > 1 {
+                    // Every sample starts from the same state: its recurrent drive once, copied
+                    // (each sample's output is the same sum whatever the batch).
+                    let (first, rest) = z.split_at_mut(len);
+                    a.rec.forward(
+                        &params[a.rec_at.clone()],
+                        &r_prev[..len],
+                        first,
+                        &mut ws.scratch,
+                        ctx(1),
+                    );
+                    for row in rest.chunks_exact_mut(len) {
+                        row.copy_from_slice(first);
+                    }
+                } else {
                     a.rec
                         .forward(&params[a.rec_at.clone()], r_prev, z, &mut ws.scratch, c);
                 }
