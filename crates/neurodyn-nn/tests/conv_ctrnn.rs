@@ -271,15 +271,7 @@ fn tensors_tile_the_parameters_with_pytorch_shapes() {
 
 #[test]
 fn shapes_that_do_not_chain_are_refused_with_a_message() {
-    let stem = StemSpec {
-        channels: 3,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
+    let stem = common::pooled_stem(3);
     // Area 2 sums areas 1 and 0, which differ in channels.
     let e = ConvCtrnn::new(
         [1, 8, 8],

@@ -11,7 +11,7 @@ use neurodyn_analysis::krylov::{
     arnoldi, newton_krylov, ArnoldiConfig, FixedPointResidual, JacobianOf, NewtonConfig,
 };
 use neurodyn_core::{MatrixFreeMap, Rng};
-use neurodyn_nn::layers::{numel, AreaSpec, ConvCtrnn, Readout, StemSpec, StepMap};
+use neurodyn_nn::layers::{numel, AreaSpec, ConvCtrnn, Readout, StepMap};
 
 fn area(channels: usize, stride: usize) -> AreaSpec {
     AreaSpec { channels, stride }
@@ -25,15 +25,7 @@ fn four_areas() -> ConvCtrnn {
 
 /// One area of 10 channels at 10×10: a state of 1,000 rates.
 fn thousand() -> ConvCtrnn {
-    let stem = StemSpec {
-        channels: 4,
-        kernel: 3,
-        stride: 1,
-        padding: 1,
-        pool: 2,
-        pool_window: 2,
-        pool_padding: 0,
-    };
+    let stem = common::pooled_stem(4);
     ConvCtrnn::new([1, 20, 20], stem, &[area(10, 1)], Readout::Last, 3, 0.2).expect("1000")
 }
 

@@ -165,20 +165,26 @@ pub fn assert_initial_state_grads(
     }
 }
 
-/// A conv-ctrnn that takes every branch of the equations, over 1×`hw`×`hw` images: a 3×3 stem
-/// (stride 1, padding 1) of `stem` channels pooled by 2, then four areas of `c01`, `c01`, `c23`
-/// (stride 2) and `c23` channels (the even area sums two maps, the odd one has a 1×1 skip), read
-/// out from the last two into 5 classes, with α = `alpha`.
-pub fn four_area_conv(hw: usize, stem: usize, (c01, c23): (usize, usize), alpha: f64) -> ConvCtrnn {
-    let stem = StemSpec {
-        channels: stem,
+/// A 3×3 stem of `channels` channels (stride 1, padding 1) average-pooled by 2: the small
+/// stem of the conv-ctrnn tests.
+pub fn pooled_stem(channels: usize) -> StemSpec {
+    StemSpec {
+        channels,
         kernel: 3,
         stride: 1,
         padding: 1,
         pool: 2,
         pool_window: 2,
         pool_padding: 0,
-    };
+    }
+}
+
+/// A conv-ctrnn that takes every branch of the equations, over 1×`hw`×`hw` images: a 3×3 stem
+/// (stride 1, padding 1) of `stem` channels pooled by 2, then four areas of `c01`, `c01`, `c23`
+/// (stride 2) and `c23` channels (the even area sums two maps, the odd one has a 1×1 skip), read
+/// out from the last two into 5 classes, with α = `alpha`.
+pub fn four_area_conv(hw: usize, stem: usize, (c01, c23): (usize, usize), alpha: f64) -> ConvCtrnn {
+    let stem = pooled_stem(stem);
     let area = |channels, stride| AreaSpec { channels, stride };
     let areas = [area(c01, 1), area(c01, 1), area(c23, 2), area(c23, 1)];
     ConvCtrnn::new([1, hw, hw], stem, &areas, Readout::LastTwo, 5, alpha).expect("four areas")
