@@ -227,7 +227,9 @@ impl ConvCtrnn {
                     let s = n * numel(self.areas[k].shape);
                     &ws.r[k][(t - 1) * s..t * s]
                 };
-                add_masked(&mut b.g_prev[l - 1], d_in, prev(l - 1));
+                if to_init {
+                    add_masked(&mut b.g_prev[l - 1], d_in, prev(l - 1));
+                }
                 if l == 1 {
                     if t <= n_image {
                         add(&mut b.d_skip0, d_in);
