@@ -29,6 +29,8 @@
 //! - CRNN: the default `conv-ctrnn` recipe's network and training step (spontaneous phase, 15
 //!   steps, log-ramp loss over the last 5, BPTT, Adam) on 1×28×28 images at the recipe's batch
 //!   (64), one thread; see [`conv_rnn`]
+//! - CRNNW: CRNN with `[model] winograd = true` (its 3×3 stride-1 convolutions by Winograd's
+//!   F(2×2, 3×3)); its FLOPs and rates are counted as CRNN's, by direct convolution
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations
@@ -69,14 +71,14 @@ pub struct BenchArgs {
     /// Timed repetitions per configuration (median and best reported).
     #[arg(long, default_value_t = 30)]
     pub reps: usize,
-    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU,CNN16,CNN128,CRNN).
-    #[arg(long, default_value = "A,B,C,GRU,LGRU,CNN16,CNN128,CRNN")]
+    /// Only these configurations (comma-separated: A,B,C,GRU,LGRU,CNN16,CNN128,CRNN,CRNNW).
+    #[arg(long, default_value = "A,B,C,GRU,LGRU,CNN16,CNN128,CRNN,CRNNW")]
     pub only: String,
     /// Threads for config B, instead of its own two (both cores).
     #[arg(long)]
     pub threads_b: Option<usize>,
-    /// Threads for every configuration but B (A, C, GRU, LGRU, CNN16, CNN128, CRNN), instead of
-    /// their own one.
+    /// Threads for every configuration but B (A, C, GRU, LGRU, CNN16, CNN128, CRNN, CRNNW),
+    /// instead of their own one.
     #[arg(long)]
     pub threads_small: Option<usize>,
     /// Internal: run config B once and print peak memory (used by the parent bench).
@@ -108,7 +110,7 @@ struct Config {
     threads: usize,
 }
 
-const CONFIGS: [Config; 8] = [
+const CONFIGS: [Config; 9] = [
     Config {
         name: "A",
         kind: Kind::Ctrnn,
@@ -188,6 +190,17 @@ const CONFIGS: [Config; 8] = [
     },
     Config {
         name: "CRNN",
+        kind: Kind::ConvRnn,
+        n_in: 784,
+        n_rec: 0,
+        n_out: 10,
+        batch: 64,
+        steps: 15,
+        dale: false,
+        threads: 1,
+    },
+    Config {
+        name: "CRNNW",
         kind: Kind::ConvRnn,
         n_in: 784,
         n_rec: 0,
@@ -1068,11 +1081,16 @@ pub fn run(a: BenchArgs) -> Result<()> {
         println!();
         if let Some((fwd, bwd, spont, step_flops)) = crnn {
             println!(
-                "  FLOPs counted per step: {:.3} G ({:.2} M forward and {:.2} M backward per image, {:.2} M the spontaneous phase, the first step's recurrent convolutions once per batch; the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, the stem's once; the readout's 2·C·classes per read step; per-unit biases, activations, pooling, the loss and Adam not counted)",
+                "  FLOPs counted per step: {:.3} G ({:.2} M forward and {:.2} M backward per image, {:.2} M the spontaneous phase, the first step's recurrent convolutions once per batch; the products only, 2 per multiply-add: a convolution's forward 2·N·C_out·C_in·k²·H·W by im2col, its backward twice that, the stem's once; the readout's 2·C·classes per read step; per-unit biases, activations, pooling, the loss and Adam not counted){}",
                 step_flops / 1e9,
                 fwd / 1e6,
                 bwd / 1e6,
-                spont / 1e6
+                spont / 1e6,
+                if c.name == "CRNNW" {
+                    "; counted as CRNN's: Winograd's products in the 3×3 stride-1 convolutions are 2.25 times fewer (7×7 maps: 1.72, a tile row and column of padding), so the rates here are by direct convolution"
+                } else {
+                    ""
+                }
             );
         }
         if let Some((conv_flops, step_flops)) = cnn {

@@ -104,6 +104,8 @@ fn main() {
     println!("{rounds} rounds, {threads} thread(s); ms forward / backward, median (min), GFLOP/s");
     // CONV_TIMING_ONLY=rec_0 times the cases whose name starts so (e.g. for `perf`).
     let only = std::env::var("CONV_TIMING_ONLY").unwrap_or_default();
+    // CONV_TIMING_WINOGRAD=1 computes the 3×3 stride-1 convolutions by Winograd F(2×2, 3×3).
+    let winograd = std::env::var_os("CONV_TIMING_WINOGRAD").is_some();
     for c in cases.iter().filter(|c| c.name.starts_with(&only)) {
         let conv = Conv2d::new(
             c.in_shape,
@@ -114,7 +116,8 @@ fn main() {
             (1, 1),
             c.bias,
         )
-        .expect("conv");
+        .expect("conv")
+        .with_winograd(winograd);
         let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
             .into_iter()
             .map(|v| v as f32)

@@ -208,6 +208,8 @@ fn every_parameter_image_pixel_and_initial_state_matches_central_differences() {
         ("four areas", four_areas()),
         ("two areas", two_areas()),
         ("one area", one_area()),
+        ("four areas by Winograd", four_areas().with_winograd(true)),
+        ("two areas by Winograd", two_areas().with_winograd(true)),
     ] {
         for with_return in [false, true] {
             let worst = grad_check(&net, &mut rng, with_return);
@@ -431,7 +433,15 @@ fn forward_return_penalty_and_gradients_match_pytorch_autograd() {
         .join("../../tests/golden/nn/conv_ctrnn_torch.json");
     let text = std::fs::read_to_string(&path).expect("conv_ctrnn_torch.json");
     let g: TorchGolden = serde_json::from_str(&text).expect("parse conv_ctrnn_torch.json");
-    let net = four_areas();
+    let winograd = four_areas().with_winograd(true);
+    assert!(winograd.uses_winograd());
+    for net in [four_areas(), winograd] {
+        torch_golden(&net, &g);
+    }
+}
+
+/// One network (by im2col or by Winograd) against the PyTorch golden `g`.
+fn torch_golden(net: &ConvCtrnn, g: &TorchGolden) {
     let params = seq(net.n_params(), |i| 0.3 * (0.23 * i + 0.7).cos());
     let image = seq(g.batch * numel(net.in_shape()), |i| (0.37 * i + 0.11).sin());
     let mut ws = ConvCtrnnWorkspace::<f64>::default();

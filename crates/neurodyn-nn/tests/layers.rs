@@ -306,6 +306,10 @@ fn every_layer_matches_central_differences() {
             Box::new(conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true)),
         ),
         (
+            "conv 3x3 pad 1 by Winograd",
+            Box::new(conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true).with_winograd(true)),
+        ),
+        (
             "conv strided dilated",
             Box::new(conv([2, 7, 6], 2, (3, 2), (2, 1), (1, 2), (1, 2), false)),
         ),
@@ -394,16 +398,27 @@ fn max_pool_propagates_nan_and_sends_its_gradient_to_the_first_maximum() {
 fn conv_on_several_threads_matches_one_thread() {
     // Large enough to be cut (1.2 M multiply-adds per sample, 12 samples: up to 3 parts of at
     // least 2²² each); a stride of 2 along the width keeps the strided im2col path in play.
-    let conv = Conv2d::new([8, 32, 64], 16, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
+    let strided = Conv2d::new([8, 32, 64], 16, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
+    // And a 3×3 stride-1 convolution by Winograd (0.9 M a sample).
+    let winograd = Conv2d::new([16, 20, 20], 16, (3, 3), (1, 1), (1, 1), (1, 1), true)
+        .expect("conv")
+        .with_winograd(true);
+    assert!(winograd.uses_winograd());
+    for conv in [strided, winograd] {
+        several_threads_match_one(&conv);
+    }
+}
+
+fn several_threads_match_one(conv: &Conv2d) {
+    let conv = conv.clone();
+    let in_len = numel(Layer::<f32>::in_shape(&conv));
     let mut rng = Rng::new(3);
     let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
         .into_iter()
         .map(|v| v as f32)
         .collect();
     let batch = 12;
-    let x: Vec<f32> = (0..batch * 8 * 32 * 64)
-        .map(|_| rng.normal() as f32)
-        .collect();
+    let x: Vec<f32> = (0..batch * in_len).map(|_| rng.normal() as f32).collect();
     let n_out = batch * numel(Layer::<f32>::out_shape(&conv));
     let dy: Vec<f32> = (0..n_out).map(|_| rng.normal() as f32).collect();
     let pass = |threads: usize| {
@@ -566,7 +581,9 @@ fn direct_conv(
 /// The lowered convolution against its direct sums, in f64 (faer) and f32 (the engine's
 /// kernel), on the paths the lowering takes: maps 7, 14 and 28 wide (the fixed-width runs),
 /// other widths, strides and dilations, no padding, padding wider than the kernel's reach,
-/// batches that leave a short last chunk (7×7: ten samples a chunk), one and two threads.
+/// batches that leave a short last chunk (7×7: ten samples a chunk), one and two threads; and
+/// each 3×3 stride-1 case again by Winograd's F(2×2, 3×3), odd maps (a clipped last tile) and
+/// channel counts that take its 16-, 8- and 1-wide transforms included.
 #[test]
 fn conv_matches_direct_sums_on_every_lowering_path() {
     type Case = (
@@ -577,8 +594,11 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
         (usize, usize),
         (usize, usize),
     );
-    let cases: [(Case, usize); 8] = [
+    let cases: [(Case, usize); 11] = [
         (([3, 7, 7], 4, (3, 3), (1, 1), (1, 1), (1, 1)), 13),
+        (([16, 7, 9], 8, (3, 3), (1, 1), (1, 1), (1, 1)), 7),
+        (([8, 6, 5], 16, (3, 3), (1, 1), (1, 1), (1, 1)), 3),
+        (([32, 4, 4], 32, (3, 3), (1, 1), (1, 1), (1, 1)), 20),
         (([2, 14, 14], 5, (3, 3), (1, 1), (1, 1), (1, 1)), 5),
         (([2, 14, 14], 3, (3, 3), (2, 2), (1, 1), (1, 1)), 11),
         (([1, 28, 28], 2, (5, 5), (1, 1), (2, 2), (1, 1)), 3),
@@ -589,9 +609,14 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
     ];
     let mut rng = Rng::new(11);
     for ((shape, c_out, kernel, stride, padding, dilation), batch) in cases {
-        for bias in [false, true] {
-            let conv =
-                Conv2d::new(shape, c_out, kernel, stride, padding, dilation, bias).expect("conv");
+        for (bias, winograd) in [(false, false), (true, false), (false, true), (true, true)] {
+            let conv = Conv2d::new(shape, c_out, kernel, stride, padding, dilation, bias)
+                .expect("conv")
+                .with_winograd(winograd);
+            if winograd && !conv.uses_winograd() {
+                assert!(kernel != (3, 3) || stride != (1, 1) || padding != (1, 1));
+                continue;
+            }
             let out = Layer::<f64>::out_shape(&conv);
             let params = Layer::<f64>::init_params(&conv, &mut rng);
             let x: Vec<f64> = (0..batch * numel(shape)).map(|_| rng.normal()).collect();
@@ -609,7 +634,7 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
                 &x,
                 &dy,
             );
-            let what = format!("{shape:?}→{c_out} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} bias {bias} batch {batch}");
+            let what = format!("{shape:?}→{c_out} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} bias {bias} winograd {winograd} batch {batch}");
             fn pass<T: Real>(
                 conv: &Conv2d,
                 params: &[f64],

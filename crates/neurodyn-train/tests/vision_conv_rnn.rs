@@ -233,3 +233,41 @@ fn weight_norm_trains_g_and_v_saves_them_and_starts_from_the_plain_network() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn winograd_trains_as_im2col_does_repeats_to_the_bit_and_is_refused_for_a_cnn() {
+    let e = prepare_error("[model]\nkind = \"cnn\"\nwinograd = true\n");
+    assert!(
+        e.contains("model.winograd") && e.contains("conv-ctrnn"),
+        "{e}"
+    );
+    let p = conv_rnn_run::prepare(parse("[model]\nkind = \"conv-ctrnn\"\n")).expect("prepare");
+    assert_eq!(p.cfg.model.winograd, Some(false), "im2col by default");
+    assert!(!p.net.net.uses_winograd());
+
+    let w = SHORT.replace("loss_steps = 2", "loss_steps = 2\nwinograd = true");
+    let (a, b, c) = (tmp("wa"), tmp("wb"), tmp("wc"));
+    let plain = train_vision(parse(SHORT), &c, |_| {}).expect("train by im2col");
+    let out = train_vision(parse(&w), &a, |_| {}).expect("train by Winograd");
+    train_vision(parse(&w), &b, |_| {}).expect("train by Winograd again");
+    assert!(bytes(&a, "model.safetensors") == bytes(&b, "model.safetensors"));
+    // The same function summed in another order: the runs part only by rounding.
+    assert!(
+        (out.test.accuracy - plain.test.accuracy).abs() < 0.1,
+        "Winograd {} vs im2col {}",
+        out.test.accuracy,
+        plain.test.accuracy
+    );
+    assert!(String::from_utf8_lossy(&bytes(&a, "config.toml")).contains("winograd = true"));
+    // Loaded back, the run computes by Winograd again and scores the same.
+    let p = load_run(&a).expect("load");
+    assert!(p.net.net.uses_winograd());
+    let all: Vec<usize> = (0..p.data.test.len()).collect();
+    assert_eq!(
+        conv_rnn_run::score(&p.net, &p.data.test, &all, &p.norm),
+        out.test
+    );
+    for dir in [a, b, c] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -43,9 +43,16 @@ pub(super) fn recipe() -> (VisionConfig, Protocol) {
     (cfg, protocol)
 }
 
+/// Whether configuration `c` computes the recipe's 3×3 stride-1 convolutions by Winograd's
+/// F(2×2, 3×3) (`CRNNW`; the same network and the same references).
+fn winograd(c: &Config) -> bool {
+    c.name == "CRNNW"
+}
+
 /// The recipe's network over `c`'s images (1×28×28, `c.n_out` classes), weights from `rng`.
 fn network(c: &Config, rng: &mut Rng) -> (VisionConfig, ConvRnnNet) {
-    let (cfg, protocol) = recipe();
+    let (mut cfg, protocol) = recipe();
+    cfg.model.winograd = Some(winograd(c));
     let net = conv_rnn::build(&cfg.model, protocol, [1, 28, 28], c.n_out, rng)
         .expect("the default conv-ctrnn builds");
     (cfg, net)
@@ -149,7 +156,7 @@ pub(super) fn describe(c: &Config) -> String {
         .collect();
     let p = &net.protocol;
     format!(
-        "the default conv-ctrnn (stem {}@{}×{}, pool {}; areas {}) on 1×28×28 images, {} spontaneous + {} steps, loss over the last {}",
+        "the default conv-ctrnn (stem {}@{}×{}, pool {}; areas {}) on 1×28×28 images, {} spontaneous + {} steps, loss over the last {}{}",
         s.channels,
         s.kernel,
         s.kernel,
@@ -157,7 +164,12 @@ pub(super) fn describe(c: &Config) -> String {
         shapes.join(", "),
         p.spont_steps,
         p.steps,
-        p.weights.len()
+        p.weights.len(),
+        if net.net.uses_winograd() {
+            "; its 3×3 stride-1 convolutions by Winograd F(2×2, 3×3)"
+        } else {
+            ""
+        }
     )
 }
 

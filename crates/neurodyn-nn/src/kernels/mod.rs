@@ -174,6 +174,61 @@ pub(crate) trait Pointwise {
     fn run(self) -> Self::Output;
 }
 
+/// `dst[j·dst_rs + i] = src[i·src_rs + j]` for `i < rows`, `j < cols`: the transpose of a
+/// strided block, eight by eight in AVX registers for f32 on the AVX2 and AVX-512 paths, four
+/// by four otherwise and at the edges (the same values either way: only moves).
+pub(crate) fn transpose_strided<T: crate::real::Real>(
+    src: &[T],
+    src_rs: usize,
+    dst: &mut [T],
+    dst_rs: usize,
+    rows: usize,
+    cols: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if active() != Simd::Portable {
+        if let (Some(s), Some(d)) = (T::as_f32(src), T::as_f32_mut(dst)) {
+            let (r8, c8) = x86::transpose_avx2(s, src_rs, d, dst_rs, rows, cols);
+            transpose_4x4(src, src_rs, dst, dst_rs, (0, r8), (c8, cols));
+            transpose_4x4(src, src_rs, dst, dst_rs, (r8, rows), (0, cols));
+            return;
+        }
+    }
+    transpose_4x4(src, src_rs, dst, dst_rs, (0, rows), (0, cols));
+}
+
+/// [`transpose_strided`] of rows `i0..i1` and columns `j0..j1`, four by four (four loads and
+/// four stores of four values per block instead of sixteen of one), the edges one by one.
+fn transpose_4x4<T: Copy>(
+    src: &[T],
+    src_rs: usize,
+    dst: &mut [T],
+    dst_rs: usize,
+    (i0, i1): (usize, usize),
+    (j0, j1): (usize, usize),
+) {
+    let (i4, j4) = (i1 - (i1 - i0) % 4, j1 - (j1 - j0) % 4);
+    for bi in (i0..i4).step_by(4) {
+        for bj in (j0..j4).step_by(4) {
+            let row = |r: usize| -> [T; 4] {
+                let at = (bi + r) * src_rs + bj;
+                src[at..at + 4].try_into().expect("4 values")
+            };
+            let b = [row(0), row(1), row(2), row(3)];
+            for t in 0..4 {
+                let at = (bj + t) * dst_rs + bi;
+                dst[at..at + 4].copy_from_slice(&[b[0][t], b[1][t], b[2][t], b[3][t]]);
+            }
+        }
+    }
+    for i in i0..i1 {
+        let from = if i < i4 { j4 } else { j0 };
+        for j in from..j1 {
+            dst[j * dst_rs + i] = src[i * src_rs + j];
+        }
+    }
+}
+
 /// Run `work` in a function compiled for the active path ([`Simd::active`]), so that its plain
 /// element-wise loops vectorise 16 f32 lanes wide (AVX-512) or 8 (AVX2) instead of SSE2's four.
 /// The arithmetic is the same on every path (no reordering, no fused multiply-adds the source

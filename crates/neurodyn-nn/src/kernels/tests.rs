@@ -150,3 +150,36 @@ fn sgemm_rejects_a_view_past_its_slice() {
         panic!("views exceed (no AVX2/FMA: the check did not run)");
     }
 }
+
+/// The transpose of strided blocks, in f32 (AVX registers eight by eight where the CPU has
+/// them) and f64 (four by four), with edges on both sides: every value where it belongs and
+/// nothing else written.
+#[test]
+fn transpose_strided_moves_every_value_and_nothing_else() {
+    fn check<T: crate::real::Real>() {
+        for (rows, cols, pad) in [
+            (16, 196, 0),
+            (6, 784, 3),
+            (32, 49, 1),
+            (9, 17, 5),
+            (1, 1, 0),
+        ] {
+            let (src_rs, dst_rs) = (cols + pad, rows + 2 * pad);
+            let src: Vec<T> = (0..rows * src_rs).map(|i| T::c(i as f64)).collect();
+            let mut dst = vec![T::c(-1.0); cols * dst_rs];
+            transpose_strided(&src, src_rs, &mut dst, dst_rs, rows, cols);
+            for j in 0..cols {
+                for k in 0..dst_rs {
+                    let want = if k < rows {
+                        src[k * src_rs + j]
+                    } else {
+                        T::c(-1.0)
+                    };
+                    assert!(dst[j * dst_rs + k] == want, "{rows}×{cols}: ({j}, {k})");
+                }
+            }
+        }
+    }
+    check::<f32>();
+    check::<f64>();
+}

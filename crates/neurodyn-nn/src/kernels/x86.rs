@@ -479,3 +479,71 @@ unsafe fn avx512_tile<const MR: usize, const NV: usize, const MASK: bool>(
         }
     }
 }
+
+/// `dst[j·dst_rs + i] = src[i·src_rs + j]` (f32) for the rows and columns below the returned
+/// multiples of eight, eight by eight in AVX registers (unpacks, shuffles and lane permutes);
+/// the caller does the edges and checks that the CPU has AVX2.
+pub(super) fn transpose_avx2(
+    src: &[f32],
+    src_rs: usize,
+    dst: &mut [f32],
+    dst_rs: usize,
+    rows: usize,
+    cols: usize,
+) -> (usize, usize) {
+    if rows == 0 || cols == 0 {
+        return (0, 0);
+    }
+    assert!(
+        src.len() >= (rows - 1) * src_rs + cols && dst.len() >= (cols - 1) * dst_rs + rows,
+        "transpose: {rows}×{cols} does not fit its operands"
+    );
+    let (r8, c8) = (rows - rows % 8, cols - cols % 8);
+    // SAFETY: the blocks read rows i0..i0 + 8 < rows from column j0 + 8 ≤ cols and write rows
+    // j0..j0 + 8 < cols from column i0 + 8 ≤ rows, within the lengths checked above; the
+    // caller has checked AVX2.
+    unsafe { transpose_blocks(src.as_ptr(), src_rs, dst.as_mut_ptr(), dst_rs, r8, c8) };
+    (r8, c8)
+}
+
+/// The 8×8 blocks of [`transpose_avx2`] (`r8`, `c8` multiples of 8).
+#[target_feature(enable = "avx2")]
+unsafe fn transpose_blocks(
+    src: *const f32,
+    src_rs: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    r8: usize,
+    c8: usize,
+) {
+    for i0 in (0..r8).step_by(8) {
+        for j0 in (0..c8).step_by(8) {
+            let s = src.add(i0 * src_rs + j0);
+            let r = |k: usize| _mm256_loadu_ps(s.add(k * src_rs));
+            let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
+            let (r4, r5, r6, r7) = (r(4), r(5), r(6), r(7));
+            let (t0, t1) = (_mm256_unpacklo_ps(r0, r1), _mm256_unpackhi_ps(r0, r1));
+            let (t2, t3) = (_mm256_unpacklo_ps(r2, r3), _mm256_unpackhi_ps(r2, r3));
+            let (t4, t5) = (_mm256_unpacklo_ps(r4, r5), _mm256_unpackhi_ps(r4, r5));
+            let (t6, t7) = (_mm256_unpacklo_ps(r6, r7), _mm256_unpackhi_ps(r6, r7));
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            let d = dst.add(j0 * dst_rs + i0);
+            let w = |k: usize, v: __m256| _mm256_storeu_ps(d.add(k * dst_rs), v);
+            w(0, _mm256_permute2f128_ps::<0x20>(u0, u4));
+            w(1, _mm256_permute2f128_ps::<0x20>(u1, u5));
+            w(2, _mm256_permute2f128_ps::<0x20>(u2, u6));
+            w(3, _mm256_permute2f128_ps::<0x20>(u3, u7));
+            w(4, _mm256_permute2f128_ps::<0x31>(u0, u4));
+            w(5, _mm256_permute2f128_ps::<0x31>(u1, u5));
+            w(6, _mm256_permute2f128_ps::<0x31>(u2, u6));
+            w(7, _mm256_permute2f128_ps::<0x31>(u3, u7));
+        }
+    }
+}

@@ -25,12 +25,14 @@
 use super::{check_lengths, grow, numel, torch_default, Layer, LayerCtx, Shape, Weighted};
 use crate::error::NnError;
 use crate::kernels::strided::{gemm_s, sv, Sv};
+use crate::kernels::transpose_strided;
 use crate::linalg::{transpose_into, Trans};
 use crate::real::Real;
 use neurodyn_core::Rng;
 use rayon::prelude::*;
 
 mod lower;
+mod winograd;
 
 /// A 2-D convolution layer.
 #[derive(Clone, Debug)]
@@ -43,6 +45,7 @@ pub struct Conv2d {
     dilation: (usize, usize),
     bias: bool,
     out_hw: (usize, usize),
+    winograd: bool,
 }
 
 /// Output length along one axis, or `None` when the (dilated) kernel does not fit.
@@ -99,7 +102,21 @@ impl Conv2d {
             dilation,
             bias,
             out_hw: (ho, wo),
+            winograd: false,
         })
+    }
+
+    /// Compute by Winograd's F(2×2, 3×3) (`conv2d/winograd.rs`) when `on` and the shape is one it
+    /// applies to ([`Conv2d::winograd_fits`]); by im2col otherwise. The same function, summed
+    /// in another order: f32 results differ in the last places.
+    pub fn with_winograd(mut self, on: bool) -> Self {
+        self.winograd = on && self.winograd_fits();
+        self
+    }
+
+    /// Whether this convolution computes by Winograd's F(2×2, 3×3).
+    pub fn uses_winograd(&self) -> bool {
+        self.winograd
     }
 
     /// Rows of the column matrix: `C·kh·kw`.
@@ -311,6 +328,9 @@ impl Conv2d {
     /// Samples per chunk for a part of `batch` samples: as many as fit in [`CHUNK_COLS`]
     /// columns, at least one.
     fn chunk(&self, batch: usize) -> usize {
+        if self.winograd {
+            return self.wg_chunk(batch);
+        }
         let hw = self.out_hw.0 * self.out_hw.1;
         (CHUNK_COLS / hw.max(1)).clamp(1, batch.max(1))
     }
@@ -320,6 +340,9 @@ impl Conv2d {
     /// backward `xp`, `cols`, `dcols` (both `(K, s·H'W')`), `∂Y` as `(s·H'W', C')` and as
     /// `(C', s·H'W')`, `Wᵀ` and `∂Wᵀ` (both `(K, C')`) and a padded `∂x`.
     fn part_len(&self, s: usize, backward: bool) -> usize {
+        if self.winograd {
+            return self.wg_part_len(s, backward);
+        }
         let (k, co) = (self.k_len(), self.c_out);
         let cols = k * s * self.out_hw.0 * self.out_hw.1;
         let outs = co * s * self.out_hw.0 * self.out_hw.1;
@@ -343,6 +366,9 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
+        if self.winograd {
+            return self.wg_forward_part(w, b, x, y, work, threads);
+        }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
         let batch = x.len() / in_len;
@@ -410,6 +436,9 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
+        if self.winograd {
+            return self.wg_backward_part(w, x, dy, dx, grads, work, threads);
+        }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
         let batch = x.len() / in_len;
@@ -451,7 +480,7 @@ impl Conv2d {
                 .chunks_exact(co * hw)
                 .zip(dy_t.chunks_exact_mut(hw * co))
             {
-                transpose_4x4(dyi, co, hw, dst);
+                transpose_strided(dyi, hw, dst, co, co, hw);
             }
             gemm_cols(
                 dw_t,
@@ -510,35 +539,6 @@ impl Conv2d {
             }
         }
         transpose_into(dw_t, k, co, dw);
-    }
-}
-
-/// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, four by four
-/// rows and columns: four loads and four stores of four values per block instead of sixteen
-/// of one (a feature map's gradient turned into the right operand of `∂Wᵀ`).
-fn transpose_4x4<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
-    assert!(src.len() == rows * cols && dst.len() == rows * cols);
-    let (r4, c4) = (rows - rows % 4, cols - cols % 4);
-    for i0 in (0..r4).step_by(4) {
-        for j0 in (0..c4).step_by(4) {
-            let row = |r: usize| -> [T; 4] {
-                let at = (i0 + r) * cols + j0;
-                src[at..at + 4].try_into().expect("4 values")
-            };
-            let b = [row(0), row(1), row(2), row(3)];
-            for t in 0..4 {
-                let at = (j0 + t) * rows + i0;
-                let out: &mut [T; 4] = (&mut dst[at..at + 4]).try_into().expect("4 values");
-                *out = [b[0][t], b[1][t], b[2][t], b[3][t]];
-            }
-        }
-    }
-    // The edges: columns past the last block of four, then rows past it.
-    for i in 0..rows {
-        let from = if i < r4 { c4 } else { 0 };
-        for j in from..cols {
-            dst[j * rows + i] = src[i * cols + j];
-        }
     }
 }
 

@@ -161,6 +161,10 @@ pub struct VisionModelConfig {
     /// times a direction, `g · v/‖v‖`, as the reference network's are (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_norm: Option<bool>,
+    /// Every 3×3 stride-1 convolution computed by Winograd's F(2×2, 3×3): 2.25 times fewer
+    /// multiply-adds, the same function with its f32 sums rounded otherwise (default false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub winograd: Option<bool>,
 }
 
 /// `[model] return_penalty = { steps = 15, last = 5, weight = 0.01 }` of a `conv-ctrnn`: after

@@ -83,7 +83,7 @@ pub fn recipe() -> VisionConfig {
 }
 
 /// The keys that only `conv-ctrnn` takes, with whether `model` sets each.
-fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 11] {
+fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 12] {
     [
         ("stem", m.stem.is_some()),
         ("areas", m.areas.is_some()),
@@ -96,6 +96,7 @@ fn rnn_keys(m: &VisionModelConfig) -> [(&'static str, bool); 11] {
         ("ramp_decades", m.ramp_decades.is_some()),
         ("return_penalty", m.return_penalty.is_some()),
         ("weight_norm", m.weight_norm.is_some()),
+        ("winograd", m.winograd.is_some()),
     ]
 }
 
@@ -170,6 +171,7 @@ pub fn resolve(m: &mut VisionModelConfig) -> Result<Protocol> {
     }
     let spont_steps = *m.spont_steps.get_or_insert(20);
     m.weight_norm.get_or_insert(false);
+    m.winograd.get_or_insert(false);
     let steps = *m.steps.get_or_insert(15);
     let loss_steps = *m.loss_steps.get_or_insert(5.min(steps));
     let decades = *m.ramp_decades.get_or_insert(3.0);
@@ -282,6 +284,7 @@ pub fn build(
                 format!("for images of {in_shape:?} (C, H, W): {e}"),
             )
         })?;
+    let net = net.with_winograd(m.winograd == Some(true));
     let params: Vec<f32> = net.init_params(rng).into_iter().map(|v| v as f32).collect();
     let wn = (m.weight_norm == Some(true)).then(|| {
         let layout = WnLayout::new(net.tensors());
