@@ -102,6 +102,11 @@ fn a_adj<T: Real, const L: usize>(x: &[[T; L]; 2]) -> Four<T, L> {
     ]
 }
 
+/// Plane `k` of `v`, planes of `n` values.
+fn plane_of<T>(v: &[T], n: usize, k: usize) -> &[T] {
+    &v[k * n..(k + 1) * n]
+}
+
 /// The transforms between a sample's channels-last map and its tiles' rows.
 const INPUT: u8 = 0;
 const INPUT_ADJOINT: u8 = 1;
@@ -172,7 +177,8 @@ impl Conv2d {
 
     /// Working space of one part whose chunks hold up to `s` samples: forward a sample's
     /// padded input and output channels last, `Uᵀ`, `V` and `M`; backward the padded input and
-    /// its gradient, the output's gradient, `U`, `∂Uᵀ`, `V`, `∂V` and `∂M`.
+    /// its gradient, the output's gradient, `U`, `∂Uᵀ`, `V`, `∂V` and `∂M`; both the weight
+    /// transforms' scratch.
     pub(super) fn wg_part_len(&self, s: usize, backward: bool) -> usize {
         let (ci, co) = (self.in_shape[0], self.c_out);
         let (th, tw) = self.wg_tiles();
@@ -180,69 +186,127 @@ impl Conv2d {
         let p = s * th * tw;
         let (xh, yh) = (hp * wp * ci, self.out_hw.0 * self.out_hw.1 * co);
         let (xt, u, v, m) = (numel(self.in_shape), 16 * ci * co, 16 * ci * p, 16 * co * p);
+        let wsc = self.wg_weight_scratch();
         if backward {
-            2 * xh + xt + yh + 2 * u + 2 * v + m
+            2 * xh + xt + yh + 2 * u + 2 * v + m + wsc
         } else {
-            xh + xt + yh + u + v + m
+            xh + xt + yh + u + v + m + wsc
         }
     }
 
-    /// `U[ξ][o][c]` from the weight `(C', C, 3, 3)`, or its transpose `U[ξ][c][o]`.
-    fn wg_weights<T: Real>(&self, w: &[T], u: &mut [T], transposed: bool) {
+    /// Scratch of the weight transforms: 37 planes of `C'·C` values.
+    fn wg_weight_scratch(&self) -> usize {
+        37 * self.in_shape[0] * self.c_out
+    }
+
+    /// `U[ξ][o][c] = (G g Gᵀ)_ξ` from the weight `(C', C, 3, 3)`, or its transpose `U[ξ][c][o]`,
+    /// plane by plane over the `C'·C` filters (`scratch`: [`Conv2d::wg_weight_scratch`]).
+    fn wg_weights<T: Real>(&self, w: &[T], u: &mut [T], transposed: bool, scratch: &mut [T]) {
         let (ci, co) = (self.in_shape[0], self.c_out);
+        let n = ci * co;
+        let (w9, rest) = scratch.split_at_mut(9 * n);
+        let (gg, rest) = rest.split_at_mut(12 * n);
+        let plain = &mut rest[..16 * n];
+        // Tap (r, q) of every filter as one plane: w9[3r + q][o·C + c].
+        transpose_strided(w, 9, w9, n, n, 9);
         let h = T::c(0.5);
-        for o in 0..co {
-            for c in 0..ci {
-                let g = &w[(o * ci + c) * 9..(o * ci + c + 1) * 9];
-                // G g: 4×3, then (G g) Gᵀ: 4×4.
-                let mut gg = [[T::c(0.0); 3]; 4];
-                for j in 0..3 {
-                    let (g0, g1, g2) = (g[j], g[3 + j], g[6 + j]);
-                    gg[0][j] = g0;
-                    gg[1][j] = h * (g0 + g1 + g2);
-                    gg[2][j] = h * (g0 - g1 + g2);
-                    gg[3][j] = g2;
+        // G g: gg[a][q] = Σ_r G[a][r] g[r][q].
+        for q in 0..3 {
+            let (g0, g1, g2) = (
+                plane_of(w9, n, q),
+                plane_of(w9, n, 3 + q),
+                plane_of(w9, n, 6 + q),
+            );
+            for (a, out) in gg.chunks_exact_mut(3 * n).enumerate() {
+                let out = &mut out[q * n..(q + 1) * n];
+                for i in 0..n {
+                    out[i] = match a {
+                        0 => g0[i],
+                        1 => h * (g0[i] + g1[i] + g2[i]),
+                        2 => h * (g0[i] - g1[i] + g2[i]),
+                        _ => g2[i],
+                    };
                 }
-                for (a, r) in gg.iter().enumerate() {
-                    let row = [
-                        r[0],
-                        h * (r[0] + r[1] + r[2]),
-                        h * (r[0] - r[1] + r[2]),
-                        r[2],
-                    ];
-                    for (b, &val) in row.iter().enumerate() {
-                        let at = if transposed { c * co + o } else { o * ci + c };
-                        u[(4 * a + b) * ci * co + at] = val;
-                    }
-                }
+            }
+        }
+        // (G g) Gᵀ: U[a][b] = Σ_q gg[a][q] G[b][q].
+        let dst: &mut [T] = if transposed {
+            &mut *plain
+        } else {
+            &mut u[..16 * n]
+        };
+        for (xi, out) in dst.chunks_exact_mut(n).enumerate() {
+            let (a, b) = (xi / 4, xi % 4);
+            let (r0, r1, r2) = (
+                plane_of(gg, n, 3 * a),
+                plane_of(gg, n, 3 * a + 1),
+                plane_of(gg, n, 3 * a + 2),
+            );
+            for i in 0..n {
+                out[i] = match b {
+                    0 => r0[i],
+                    1 => h * (r0[i] + r1[i] + r2[i]),
+                    2 => h * (r0[i] - r1[i] + r2[i]),
+                    _ => r2[i],
+                };
+            }
+        }
+        if transposed {
+            for (src, out) in plain.chunks_exact(n).zip(u.chunks_exact_mut(n)) {
+                transpose_strided(src, ci, out, co, co, ci);
             }
         }
     }
 
-    /// `∂W (C', C, 3, 3) = Gᵀ ∂U G` from `∂Uᵀ[ξ][c][o]`.
-    fn wg_weights_adjoint<T: Real>(&self, du_t: &[T], dw: &mut [T]) {
+    /// `∂W (C', C, 3, 3) = Gᵀ ∂U G` from `∂Uᵀ[ξ][c][o]`, plane by plane (`scratch`:
+    /// [`Conv2d::wg_weight_scratch`]).
+    fn wg_weights_adjoint<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
         let (ci, co) = (self.in_shape[0], self.c_out);
+        let n = ci * co;
+        let (g9, rest) = scratch.split_at_mut(9 * n);
+        let (r, rest) = rest.split_at_mut(12 * n);
+        let du = &mut rest[..16 * n];
+        for (src, out) in du_t.chunks_exact(n).zip(du.chunks_exact_mut(n)) {
+            transpose_strided(src, co, out, ci, ci, co);
+        }
         let h = T::c(0.5);
-        for o in 0..co {
-            for c in 0..ci {
-                let d = |a: usize, b: usize| du_t[(4 * a + b) * ci * co + c * co + o];
-                // Gᵀ over the rows (a), then over the columns (b).
-                let mut r = [[T::c(0.0); 4]; 3];
-                for b in 0..4 {
-                    let (d0, d1, d2, d3) = (d(0, b), d(1, b), d(2, b), d(3, b));
-                    r[0][b] = d0 + h * (d1 + d2);
-                    r[1][b] = h * (d1 - d2);
-                    r[2][b] = h * (d1 + d2) + d3;
-                }
-                let g = &mut dw[(o * ci + c) * 9..(o * ci + c + 1) * 9];
-                for u in 0..3 {
-                    let q = r[u];
-                    g[3 * u] = q[0] + h * (q[1] + q[2]);
-                    g[3 * u + 1] = h * (q[1] - q[2]);
-                    g[3 * u + 2] = h * (q[1] + q[2]) + q[3];
+        // Gᵀ over the rows: r[q][b] = Σ_a G[a][q] ∂U[a][b].
+        for b in 0..4 {
+            let (d0, d1, d2, d3) = (
+                plane_of(du, n, b),
+                plane_of(du, n, 4 + b),
+                plane_of(du, n, 8 + b),
+                plane_of(du, n, 12 + b),
+            );
+            for (q, out) in r.chunks_exact_mut(4 * n).enumerate() {
+                let out = &mut out[b * n..(b + 1) * n];
+                for i in 0..n {
+                    out[i] = match q {
+                        0 => d0[i] + h * (d1[i] + d2[i]),
+                        1 => h * (d1[i] - d2[i]),
+                        _ => h * (d1[i] + d2[i]) + d3[i],
+                    };
                 }
             }
         }
+        // Then over the columns: g[q][t] = Σ_b r[q][b] G[b][t].
+        for (k, out) in g9.chunks_exact_mut(n).enumerate() {
+            let (q, t) = (k / 3, k % 3);
+            let (p0, p1, p2, p3) = (
+                plane_of(r, n, 4 * q),
+                plane_of(r, n, 4 * q + 1),
+                plane_of(r, n, 4 * q + 2),
+                plane_of(r, n, 4 * q + 3),
+            );
+            for i in 0..n {
+                out[i] = match t {
+                    0 => p0[i] + h * (p1[i] + p2[i]),
+                    1 => h * (p1[i] - p2[i]),
+                    _ => h * (p1[i] + p2[i]) + p3[i],
+                };
+            }
+        }
+        transpose_strided(g9, n, dw, 9, 9, n);
     }
 
     /// The tile loop of one sample's transform `K`, `L` channels at a time (see [`Transform`]).
@@ -406,9 +470,10 @@ impl Conv2d {
         let (yh, rest) = rest.split_at_mut(hw * co);
         let (u_t, rest) = rest.split_at_mut(16 * ci * co);
         let (v, rest) = rest.split_at_mut(16 * ci * p_max);
-        let m = &mut rest[..16 * co * p_max];
+        let (m, rest) = rest.split_at_mut(16 * co * p_max);
+        let wsc = &mut rest[..self.wg_weight_scratch()];
         xh.fill(T::c(0.0));
-        self.wg_weights(w, u_t, true);
+        self.wg_weights(w, u_t, true, wsc);
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * tiles;
@@ -476,14 +541,15 @@ impl Conv2d {
         let (du_t, rest) = rest.split_at_mut(16 * ci * co);
         let (v, rest) = rest.split_at_mut(16 * ci * p_max);
         let (dv, rest) = rest.split_at_mut(16 * ci * p_max);
-        let dm = &mut rest[..16 * co * p_max];
+        let (dm, rest) = rest.split_at_mut(16 * co * p_max);
+        let wsc = &mut rest[..self.wg_weight_scratch()];
         let zero = T::c(0.0);
         xh.fill(zero);
         du_t.fill(zero);
         let (dw, db) = grads.split_at_mut(co * ci * 9);
         db.fill(zero);
         if dx.is_some() {
-            self.wg_weights(w, u, false);
+            self.wg_weights(w, u, false, wsc);
         }
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
@@ -544,6 +610,6 @@ impl Conv2d {
                 self.wg_unpad(dxh, &mut dx[(n0 + i) * in_len..(n0 + i + 1) * in_len], xt);
             }
         }
-        self.wg_weights_adjoint(du_t, dw);
+        self.wg_weights_adjoint(du_t, dw, wsc);
     }
 }
