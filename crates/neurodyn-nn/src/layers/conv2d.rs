@@ -494,11 +494,7 @@ impl Conv2d {
                 threads,
             );
             if self.bias {
-                for dyi in dy_n.chunks_exact(co * hw) {
-                    for (d, row) in db.iter_mut().zip(dyi.chunks_exact(hw)) {
-                        *d += lane_sum(row);
-                    }
-                }
+                add_bias_grad(db, dy_n, hw);
             }
             let Some(dx) = dx.as_deref_mut() else {
                 continue;
@@ -539,6 +535,16 @@ impl Conv2d {
             }
         }
         transpose_into(dw_t, k, co, dw);
+    }
+}
+
+/// `∂b += Σ ∂Y` over each channel's map (`hw` values) of every sample of `dy`, channel by
+/// channel in sample order.
+fn add_bias_grad<T: Real>(db: &mut [T], dy: &[T], hw: usize) {
+    for dyi in dy.chunks_exact(db.len() * hw) {
+        for (d, row) in db.iter_mut().zip(dyi.chunks_exact(hw)) {
+            *d += lane_sum(row);
+        }
     }
 }
 

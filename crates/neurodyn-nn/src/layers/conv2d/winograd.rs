@@ -22,7 +22,7 @@
 //! sums differ from im2col's (another formula, equal in exact arithmetic) in the last places of
 //! f32; each output is still the same sum whatever the chunk or the thread count.
 
-use super::{lane_sum, Conv2d};
+use super::{add_bias_grad, Conv2d};
 use crate::kernels::strided::{gemm_s, sv};
 use crate::kernels::{transpose_strided, vectorized, Pointwise};
 use crate::layers::numel;
@@ -149,6 +149,26 @@ impl<T: Real, const K: u8> Pointwise for Transform<'_, T, K> {
     }
 }
 
+/// The sizes of one part's pass.
+struct Dims {
+    /// Values of one input sample.
+    in_len: usize,
+    /// Input and output channels.
+    ci: usize,
+    co: usize,
+    /// Output positions of one sample.
+    hw: usize,
+    /// Tiles of one sample.
+    tiles: usize,
+    /// Samples of the part, and of its chunks at most.
+    batch: usize,
+    s_max: usize,
+    /// Tiles of a chunk at most.
+    p_max: usize,
+    /// Values of a sample's padded copy, channels last.
+    padded: usize,
+}
+
 impl Conv2d {
     /// Whether the convolution is one that [`Conv2d::with_winograd`] applies to.
     pub fn winograd_fits(&self) -> bool {
@@ -167,6 +187,26 @@ impl Conv2d {
     pub(super) fn wg_chunk(&self, batch: usize) -> usize {
         let (th, tw) = self.wg_tiles();
         (CHUNK_TILES / (th * tw)).clamp(1, batch.max(1))
+    }
+
+    /// The sizes of a part whose input holds `x_len` values.
+    fn wg_dims(&self, x_len: usize) -> Dims {
+        let in_len = numel(self.in_shape);
+        let (th, tw) = self.wg_tiles();
+        let (hp, wp) = self.wg_padded();
+        let batch = x_len / in_len;
+        let s_max = self.wg_chunk(batch);
+        Dims {
+            in_len,
+            ci: self.in_shape[0],
+            co: self.c_out,
+            hw: self.out_hw.0 * self.out_hw.1,
+            tiles: th * tw,
+            batch,
+            s_max,
+            p_max: s_max * th * tw,
+            padded: hp * wp * self.in_shape[0],
+        }
     }
 
     /// Rows and columns of the padded input, channels last: `2·th + 2` by `2·tw + 2`.
@@ -457,15 +497,18 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
-        let (in_len, ci, co) = (numel(self.in_shape), self.in_shape[0], self.c_out);
-        let hw = self.out_hw.0 * self.out_hw.1;
-        let (th, tw) = self.wg_tiles();
-        let (hp, wp) = self.wg_padded();
-        let tiles = th * tw;
-        let batch = x.len() / in_len;
-        let s_max = self.wg_chunk(batch);
-        let p_max = s_max * tiles;
-        let (xh, rest) = work.split_at_mut(hp * wp * ci);
+        let Dims {
+            in_len,
+            ci,
+            co,
+            hw,
+            tiles,
+            batch,
+            s_max,
+            p_max,
+            padded,
+        } = self.wg_dims(x.len());
+        let (xh, rest) = work.split_at_mut(padded);
         let (xt, rest) = rest.split_at_mut(in_len);
         let (yh, rest) = rest.split_at_mut(hw * co);
         let (u_t, rest) = rest.split_at_mut(16 * ci * co);
@@ -525,16 +568,19 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
-        let (in_len, ci, co) = (numel(self.in_shape), self.in_shape[0], self.c_out);
-        let hw = self.out_hw.0 * self.out_hw.1;
-        let (th, tw) = self.wg_tiles();
-        let (hp, wp) = self.wg_padded();
-        let tiles = th * tw;
-        let batch = x.len() / in_len;
-        let s_max = self.wg_chunk(batch);
-        let p_max = s_max * tiles;
-        let (xh, rest) = work.split_at_mut(hp * wp * ci);
-        let (dxh, rest) = rest.split_at_mut(hp * wp * ci);
+        let Dims {
+            in_len,
+            ci,
+            co,
+            hw,
+            tiles,
+            batch,
+            s_max,
+            p_max,
+            padded,
+        } = self.wg_dims(x.len());
+        let (xh, rest) = work.split_at_mut(padded);
+        let (dxh, rest) = rest.split_at_mut(padded);
         let (xt, rest) = rest.split_at_mut(in_len);
         let (dyh, rest) = rest.split_at_mut(hw * co);
         let (u, rest) = rest.split_at_mut(16 * ci * co);
@@ -579,11 +625,7 @@ impl Conv2d {
                 );
             }
             if self.bias {
-                for dyi in dy_n.chunks_exact(co * hw) {
-                    for (d, row) in db.iter_mut().zip(dyi.chunks_exact(hw)) {
-                        *d += lane_sum(row);
-                    }
-                }
+                add_bias_grad(db, dy_n, hw);
             }
             let Some(dx) = dx.as_deref_mut() else {
                 continue;
