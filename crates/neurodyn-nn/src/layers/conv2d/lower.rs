@@ -217,7 +217,12 @@ impl Conv2d {
                         if S == 1 {
                             *out = plane[at..at + W].try_into().expect("W values");
                         } else {
-                            let run = &plane[at..at + (W - 1) * S + 1];
+                            // The run into a local array first: shuffles instead of one load
+                            // per value.
+                            const { assert!((W - 1) * S < 64, "a run longer than its copy") };
+                            let mut run = [T::c(0.0); 64];
+                            let n = (W - 1) * S + 1;
+                            run[..n].copy_from_slice(&plane[at..at + n]);
                             for (t, o) in out.iter_mut().enumerate() {
                                 *o = run[t * S];
                             }
@@ -318,10 +323,15 @@ impl Conv2d {
                             }
                             *run = sum;
                         } else {
-                            let run = &mut plane[at..at + (W - 1) * S + 1];
+                            // As above: loads, additions, then stores, on a local copy.
+                            const { assert!((W - 1) * S < 64, "a run longer than its copy") };
+                            let n = (W - 1) * S + 1;
+                            let mut run = [T::c(0.0); 64];
+                            run[..n].copy_from_slice(&plane[at..at + n]);
                             for (t, &gv) in g.iter().enumerate() {
                                 run[t * S] += gv;
                             }
+                            plane[at..at + n].copy_from_slice(&run[..n]);
                         }
                     }
                 }
