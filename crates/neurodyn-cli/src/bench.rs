@@ -1086,7 +1086,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
                 fwd / 1e6,
                 bwd / 1e6,
                 spont / 1e6,
-                if c.name == "CRNNW" {
+                if conv_rnn::winograd(c) {
                     "; counted as CRNN's: Winograd's products in the 3×3 stride-1 convolutions are 2.25 times fewer (7×7 maps: 1.72, a tile row and column of padding), so the rates here are by direct convolution"
                 } else {
                     ""

@@ -45,7 +45,7 @@ pub(super) fn recipe() -> (VisionConfig, Protocol) {
 
 /// Whether configuration `c` computes the recipe's 3×3 stride-1 convolutions by Winograd's
 /// F(2×2, 3×3) (`CRNNW`; the same network and the same references).
-fn winograd(c: &Config) -> bool {
+pub(super) fn winograd(c: &Config) -> bool {
     c.name == "CRNNW"
 }
 

@@ -28,17 +28,14 @@ pub enum Trans {
 pub use neurodyn_core::cpu::clear_upper_vector_state;
 
 /// Write the transpose of row-major `src (rows × cols)` into `dst (cols × rows)`, e.g. a weight
-/// matrix multiplied from the right, which the AVX2 kernel wants as stored.
-pub fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+/// matrix multiplied from the right, which the AVX2 kernel wants as stored
+/// ([`crate::kernels::transpose_strided`] of the whole matrix).
+pub fn transpose_into<T: Real>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
     assert!(
         src.len() == rows * cols && dst.len() == rows * cols,
         "transpose_into: {rows}x{cols}"
     );
-    for (j, row) in dst.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
-        for (i, v) in row.iter_mut().enumerate() {
-            *v = src[i * cols + j];
-        }
-    }
+    crate::kernels::transpose_strided(src, cols, dst, rows, rows, cols);
 }
 
 /// A strided row-major view: `rows × cols`, row `r` starting at `data[r * stride]`.

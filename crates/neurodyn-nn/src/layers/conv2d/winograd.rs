@@ -128,20 +128,16 @@ impl<T: Real, const K: u8> Pointwise for Transform<'_, T, K> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        let width = if K == INPUT || K == INPUT_ADJOINT {
-            self.conv.in_shape[0]
-        } else {
-            self.conv.c_out
-        };
+        let width = self.conv.wg_width(K);
         let Transform {
             conv,
             map,
             rows,
             p0,
         } = self;
-        if width % 16 == 0 {
+        if width.is_multiple_of(16) {
             conv.wg_tiles_on::<T, K, 16>(map, rows, p0)
-        } else if width % 8 == 0 {
+        } else if width.is_multiple_of(8) {
             conv.wg_tiles_on::<T, K, 8>(map, rows, p0)
         } else {
             conv.wg_tiles_on::<T, K, 1>(map, rows, p0)
@@ -176,6 +172,16 @@ impl Conv2d {
             && self.stride == (1, 1)
             && self.padding == (1, 1)
             && self.dilation == (1, 1)
+    }
+
+    /// Channels of the map a transform `K` reads or writes: the input's for `INPUT` and
+    /// `INPUT_ADJOINT`, the output's for the others.
+    fn wg_width(&self, k: u8) -> usize {
+        if k == INPUT || k == INPUT_ADJOINT {
+            self.in_shape[0]
+        } else {
+            self.c_out
+        }
     }
 
     /// Tiles down and across a sample.
@@ -358,16 +364,11 @@ impl Conv2d {
         rows: &mut [T],
         p0: usize,
     ) {
-        let (ci, co) = (self.in_shape[0], self.c_out);
         let (ho, wo) = self.out_hw;
         let (th, tw) = self.wg_tiles();
         let (_, wp) = self.wg_padded();
         let zero = [T::c(0.0); L];
-        let width = if K == INPUT || K == INPUT_ADJOINT {
-            ci
-        } else {
-            co
-        };
+        let width = self.wg_width(K);
         let nb = width / L;
         let (map, _) = map.as_chunks_mut::<L>();
         for ty in 0..th {
