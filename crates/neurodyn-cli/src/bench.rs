@@ -30,7 +30,7 @@
 //!   steps, log-ramp loss over the last 5, BPTT, Adam) on 1×28×28 images at the recipe's batch
 //!   (64), one thread; see [`conv_rnn`]
 //! - CRNNW: CRNN with `[model] winograd = true` (its 3×3 stride-1 convolutions by Winograd's
-//!   F(2×2, 3×3)); its FLOPs and rates are counted as CRNN's, by direct convolution
+//!   F(4×4, 3×3)); its FLOPs and rates are counted as CRNN's, by direct convolution
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations
@@ -1087,7 +1087,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
                 bwd / 1e6,
                 spont / 1e6,
                 if conv_rnn::winograd(c) {
-                    "; counted as CRNN's: Winograd's products in the 3×3 stride-1 convolutions are 2.25 times fewer (7×7 maps: 1.72, a tile row and column of padding), so the rates here are by direct convolution"
+                    "; counted as CRNN's: Winograd's products in the 3×3 stride-1 convolutions are 3.06 times fewer (F(4×4) on 14×14 and 7×7 maps, whose last tiles are partly padding), so the rates here are by direct convolution"
                 } else {
                     ""
                 }

@@ -7,7 +7,7 @@
 //! bits of `y`, `∂x` and `∂θ`, to compare two builds' results exactly.
 
 use neurodyn_core::Rng;
-use neurodyn_nn::layers::{numel, Conv2d, Layer, LayerCtx, Shape};
+use neurodyn_nn::layers::{numel, Conv2d, Layer, LayerCtx, Shape, WinogradTile};
 use std::time::Instant;
 
 struct Case {
@@ -104,8 +104,14 @@ fn main() {
     println!("{rounds} rounds, {threads} thread(s); ms forward / backward, median (min), GFLOP/s");
     // CONV_TIMING_ONLY=rec_0 times the cases whose name starts so (e.g. for `perf`).
     let only = std::env::var("CONV_TIMING_ONLY").unwrap_or_default();
-    // CONV_TIMING_WINOGRAD=1 computes the 3×3 stride-1 convolutions by Winograd F(2×2, 3×3).
+    // CONV_TIMING_WINOGRAD=1 computes the 3×3 stride-1 convolutions by Winograd F(m×m, 3×3)
+    // (the tile chosen for the map; CONV_TIMING_TILE=2 or 4 sets it).
     let winograd = std::env::var_os("CONV_TIMING_WINOGRAD").is_some();
+    let tile = match std::env::var("CONV_TIMING_TILE").as_deref() {
+        Ok("2") => Some(WinogradTile::F2),
+        Ok("4") => Some(WinogradTile::F4),
+        _ => None,
+    };
     for c in cases.iter().filter(|c| c.name.starts_with(&only)) {
         let conv = Conv2d::new(
             c.in_shape,
@@ -118,6 +124,10 @@ fn main() {
         )
         .expect("conv")
         .with_winograd(winograd);
+        let conv = match tile {
+            Some(t) if winograd => conv.with_winograd_tile(Some(t)),
+            _ => conv,
+        };
         let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
             .into_iter()
             .map(|v| v as f32)

@@ -11,7 +11,7 @@
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
     numel, Act, BatchNorm, Conv2d, FeedForward, Flatten, GlobalAvgPool, Layer, LayerCtx, Linear,
-    Pool2d, PoolKind, Shape, StackWorkspace, WeightNorm,
+    Pool2d, PoolKind, Shape, StackWorkspace, WeightNorm, WinogradTile,
 };
 use neurodyn_nn::{Activation, Real};
 use serde::Deserialize;
@@ -306,8 +306,18 @@ fn every_layer_matches_central_differences() {
             Box::new(conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true)),
         ),
         (
-            "conv 3x3 pad 1 by Winograd",
-            Box::new(conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true).with_winograd(true)),
+            "conv 3x3 pad 1 by Winograd F(2x2)",
+            Box::new(
+                conv([2, 5, 4], 3, (3, 3), (1, 1), (1, 1), (1, 1), true)
+                    .with_winograd_tile(Some(WinogradTile::F2)),
+            ),
+        ),
+        (
+            "conv 3x3 pad 1 by Winograd F(4x4)",
+            Box::new(
+                conv([2, 5, 6], 3, (3, 3), (1, 1), (1, 1), (1, 1), true)
+                    .with_winograd_tile(Some(WinogradTile::F4)),
+            ),
         ),
         (
             "conv strided dilated",
@@ -399,12 +409,12 @@ fn conv_on_several_threads_matches_one_thread() {
     // Large enough to be cut (1.2 M multiply-adds per sample, 12 samples: up to 3 parts of at
     // least 2²² each); a stride of 2 along the width keeps the strided im2col path in play.
     let strided = Conv2d::new([8, 32, 64], 16, (3, 3), (1, 2), (1, 1), (1, 1), true).expect("conv");
-    // And a 3×3 stride-1 convolution by Winograd (0.9 M a sample).
-    let winograd = Conv2d::new([16, 20, 20], 16, (3, 3), (1, 1), (1, 1), (1, 1), true)
-        .expect("conv")
-        .with_winograd(true);
-    assert!(winograd.uses_winograd());
-    for conv in [strided, winograd] {
+    // And a 3×3 stride-1 convolution by Winograd (0.9 M a sample), by either tile.
+    let plain = Conv2d::new([16, 20, 20], 16, (3, 3), (1, 1), (1, 1), (1, 1), true).expect("conv");
+    let f4 = plain.clone().with_winograd(true);
+    assert_eq!(f4.winograd_tile(), Some(WinogradTile::F4));
+    let f2 = plain.with_winograd_tile(Some(WinogradTile::F2));
+    for conv in [strided, f4, f2] {
         several_threads_match_one(&conv);
     }
 }
@@ -582,8 +592,8 @@ fn direct_conv(
 /// kernel), on the paths the lowering takes: maps 7, 14 and 28 wide (the fixed-width runs),
 /// other widths, strides and dilations, no padding, padding wider than the kernel's reach,
 /// batches that leave a short last chunk (7×7: ten samples a chunk), one and two threads; and
-/// each 3×3 stride-1 case again by Winograd's F(2×2, 3×3), odd maps (a clipped last tile) and
-/// channel counts that take its 16-, 8- and 1-wide transforms included.
+/// each 3×3 stride-1 case again by Winograd's F(2×2, 3×3) and F(4×4, 3×3), maps that leave a
+/// clipped last tile and channel counts that take the 16-, 8- and 1-wide transforms included.
 #[test]
 fn conv_matches_direct_sums_on_every_lowering_path() {
     type Case = (
@@ -609,11 +619,19 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
     ];
     let mut rng = Rng::new(11);
     for ((shape, c_out, kernel, stride, padding, dilation), batch) in cases {
-        for (bias, winograd) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (f2, f4) = (Some(WinogradTile::F2), Some(WinogradTile::F4));
+        for (bias, winograd) in [
+            (false, None),
+            (true, None),
+            (false, f2),
+            (true, f2),
+            (false, f4),
+            (true, f4),
+        ] {
             let conv = Conv2d::new(shape, c_out, kernel, stride, padding, dilation, bias)
                 .expect("conv")
-                .with_winograd(winograd);
-            if winograd && !conv.uses_winograd() {
+                .with_winograd_tile(winograd);
+            if winograd.is_some() && !conv.uses_winograd() {
                 assert!(kernel != (3, 3) || stride != (1, 1) || padding != (1, 1));
                 continue;
             }
@@ -634,7 +652,7 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
                 &x,
                 &dy,
             );
-            let what = format!("{shape:?}→{c_out} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} bias {bias} winograd {winograd} batch {batch}");
+            let what = format!("{shape:?}→{c_out} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} bias {bias} winograd {winograd:?} batch {batch}");
             fn pass<T: Real>(
                 conv: &Conv2d,
                 params: &[f64],

@@ -44,9 +44,35 @@ pub(super) fn recipe() -> (VisionConfig, Protocol) {
 }
 
 /// Whether configuration `c` computes the recipe's 3×3 stride-1 convolutions by Winograd's
-/// F(2×2, 3×3) (`CRNNW`; the same network and the same references).
+/// F(m×m, 3×3) (`CRNNW`; the same network and the same references).
 pub(super) fn winograd(c: &Config) -> bool {
     c.name == "CRNNW"
+}
+
+/// `"; its 3×3 stride-1 convolutions by Winograd F(4×4, 3×3) on 14×14 and 7×7 maps"` (each
+/// tile with the maps it takes), or nothing.
+fn winograd_text(net: &neurodyn_nn::layers::ConvCtrnn) -> String {
+    let maps = net.winograd_maps();
+    let mut tiles: Vec<_> = maps.iter().map(|&(_, t)| t).collect();
+    tiles.dedup();
+    let each: Vec<String> = tiles
+        .iter()
+        .map(|&t| {
+            let sizes: Vec<String> = maps
+                .iter()
+                .filter(|&&(_, u)| u == t)
+                .map(|&((h, w), _)| format!("{h}×{w}"))
+                .collect();
+            format!("F({m}×{m}, 3×3) on {} maps", sizes.join(" and "), m = t.m())
+        })
+        .collect();
+    if each.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; its 3×3 stride-1 convolutions by Winograd {}",
+        each.join(", ")
+    )
 }
 
 /// The recipe's network over `c`'s images (1×28×28, `c.n_out` classes), weights from `rng`.
@@ -165,11 +191,7 @@ pub(super) fn describe(c: &Config) -> String {
         p.spont_steps,
         p.steps,
         p.weights.len(),
-        if net.net.uses_winograd() {
-            "; its 3×3 stride-1 convolutions by Winograd F(2×2, 3×3)"
-        } else {
-            ""
-        }
+        winograd_text(&net.net)
     )
 }
 

@@ -34,6 +34,8 @@ use rayon::prelude::*;
 mod lower;
 mod winograd;
 
+pub use winograd::WinogradTile;
+
 /// A 2-D convolution layer.
 #[derive(Clone, Debug)]
 pub struct Conv2d {
@@ -45,7 +47,8 @@ pub struct Conv2d {
     dilation: (usize, usize),
     bias: bool,
     out_hw: (usize, usize),
-    winograd: bool,
+    /// The Winograd tile the passes compute with, or `None`: im2col.
+    winograd: Option<WinogradTile>,
 }
 
 /// Output length along one axis, or `None` when the (dilated) kernel does not fit.
@@ -102,20 +105,33 @@ impl Conv2d {
             dilation,
             bias,
             out_hw: (ho, wo),
-            winograd: false,
+            winograd: None,
         })
     }
 
-    /// Compute by Winograd's F(2×2, 3×3) (`conv2d/winograd.rs`) when `on` and the shape is one it
-    /// applies to ([`Conv2d::winograd_fits`]); by im2col otherwise. The same function, summed
-    /// in another order: f32 results differ in the last places.
-    pub fn with_winograd(mut self, on: bool) -> Self {
-        self.winograd = on && self.winograd_fits();
+    /// Compute by Winograd's F(m×m, 3×3) (`conv2d/winograd.rs`), the tile chosen for the output
+    /// map ([`WinogradTile::for_map`]), when `on` and the shape is one it applies to
+    /// ([`Conv2d::winograd_fits`]); by im2col otherwise. The same function, summed in another
+    /// order: f32 results differ in the last places.
+    pub fn with_winograd(self, on: bool) -> Self {
+        let tile = WinogradTile::for_map(self.out_hw.0, self.out_hw.1);
+        self.with_winograd_tile(on.then_some(tile))
+    }
+
+    /// Compute by Winograd's F(m×m, 3×3) with `tile` (where the shape fits), or by im2col
+    /// (`None`).
+    pub fn with_winograd_tile(mut self, tile: Option<WinogradTile>) -> Self {
+        self.winograd = tile.filter(|_| self.winograd_fits());
         self
     }
 
-    /// Whether this convolution computes by Winograd's F(2×2, 3×3).
+    /// Whether this convolution computes by Winograd's F(m×m, 3×3).
     pub fn uses_winograd(&self) -> bool {
+        self.winograd.is_some()
+    }
+
+    /// The Winograd tile this convolution computes with (`None`: im2col).
+    pub fn winograd_tile(&self) -> Option<WinogradTile> {
         self.winograd
     }
 
@@ -328,7 +344,7 @@ impl Conv2d {
     /// Samples per chunk for a part of `batch` samples: as many as fit in [`CHUNK_COLS`]
     /// columns, at least one.
     fn chunk(&self, batch: usize) -> usize {
-        if self.winograd {
+        if self.winograd.is_some() {
             return self.wg_chunk(batch);
         }
         let hw = self.out_hw.0 * self.out_hw.1;
@@ -340,7 +356,7 @@ impl Conv2d {
     /// backward `xp`, `cols`, `dcols` (both `(K, s·H'W')`), `∂Y` as `(s·H'W', C')` and as
     /// `(C', s·H'W')`, `Wᵀ` and `∂Wᵀ` (both `(K, C')`) and a padded `∂x`.
     fn part_len(&self, s: usize, backward: bool) -> usize {
-        if self.winograd {
+        if self.winograd.is_some() {
             return self.wg_part_len(s, backward);
         }
         let (k, co) = (self.k_len(), self.c_out);
@@ -366,7 +382,7 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
-        if self.winograd {
+        if self.winograd.is_some() {
             return self.wg_forward_part(w, b, x, y, work, threads);
         }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
@@ -436,7 +452,7 @@ impl Conv2d {
         work: &mut [T],
         threads: usize,
     ) {
-        if self.winograd {
+        if self.winograd.is_some() {
             return self.wg_backward_part(w, x, dy, dx, grads, work, threads);
         }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);

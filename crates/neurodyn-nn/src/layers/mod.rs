@@ -48,7 +48,7 @@ mod stack;
 pub mod weight_norm;
 
 pub use batch_norm::BatchNorm;
-pub use conv2d::Conv2d;
+pub use conv2d::{Conv2d, WinogradTile};
 pub use conv_ctrnn::{
     AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, ReturnPhase, StemSpec, StepMap,
 };

@@ -161,8 +161,9 @@ pub struct VisionModelConfig {
     /// times a direction, `g · v/‖v‖`, as the reference network's are (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_norm: Option<bool>,
-    /// Every 3×3 stride-1 convolution computed by Winograd's F(2×2, 3×3): 2.25 times fewer
-    /// multiply-adds, the same function with its f32 sums rounded otherwise (default false).
+    /// Every 3×3 stride-1 convolution computed by Winograd's F(m×m, 3×3), the tile chosen for
+    /// its map (F(4×4) on the recipe's 14×14 and 7×7): about 3 times fewer multiply-adds, the
+    /// same function with its f32 sums rounded otherwise (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub winograd: Option<bool>,
 }

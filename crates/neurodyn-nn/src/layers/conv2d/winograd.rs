@@ -1,16 +1,25 @@
-//! Winograd's minimal filtering F(2×2, 3×3) for the 3×3 convolutions at stride 1, padding 1,
-//! dilation 1 (the conv-ctrnn's recurrent convolutions): 16 products of `P×C` by `C×C'` in
-//! place of one of `C'×9C` by `9C×4P`, 2.25 times fewer multiply-adds.
+//! Winograd's minimal filtering F(m×m, 3×3) for the 3×3 convolutions at stride 1, padding 1,
+//! dilation 1 (the conv-ctrnn's recurrent convolutions), with tiles of m×m outputs read from
+//! n×n windows, n = m + 2: n² products of `P×C` by `C×C'` in place of one of `C'×9C` by
+//! `9C×m²P`. m = 4 (the default, [`WinogradTile::F4`]) does 4 times fewer multiply-adds than
+//! im2col on maps whose sides are multiples of 4 (3.06 on 14×14 and 7×7, whose last tiles are
+//! partly padding); m = 2 ([`WinogradTile::F2`]) 2.25 times fewer (14×14: 2.25, 7×7: 1.72), with
+//! smaller constants in its transforms and so f32 sums closer to im2col's.
 //!
 //! ```text
-//! tiles      2×2 outputs each: ⌈H/2⌉ × ⌈W/2⌉ a sample, read from 4×4 windows of the padded input
-//! U_ξ[o, c]  = (G g Gᵀ)_ξ         per filter g = W[o, c], ξ one of the 16 places of a 4×4 tile
-//! V_ξ[p, c]  = (Bᵀ d B)_ξ         d the 4×4 window of channel c under tile p
+//! tiles      m×m outputs each: ⌈H/m⌉ × ⌈W/m⌉ a sample, read from n×n windows of the padded input
+//! U_ξ[o, c]  = (G g Gᵀ)_ξ         per filter g = W[o, c], ξ one of the n² places of a tile
+//! V_ξ[p, c]  = (Bᵀ d B)_ξ         d the n×n window of channel c under tile p
 //! M_ξ        = V_ξ · U_ξᵀ         (P × C'), one product per ξ
-//! y          = b + Aᵀ M A         the tile's 2×2 outputs (clipped at an odd edge)
+//! y          = b + Aᵀ M A         the tile's m×m outputs (clipped at the map's edge)
 //!
+//! F(2×2, 3×3):
 //! Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 //! Aᵀ = [1 1 1 0; 0 1 −1 −1]
+//! F(4×4, 3×3):
+//! Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+//! G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1],
+//! Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
 //!
 //! backward:  ∂M = A ∂y Aᵀ,  ∂U_ξᵀ += V_ξᵀ · ∂M_ξ,  ∂V_ξ = ∂M_ξ · U_ξ,
 //!            ∂x += B ∂V Bᵀ (windows overlap: added tile by tile, in order),  ∂g = Gᵀ ∂U G
@@ -20,7 +29,8 @@
 //! gradients), so each is element-wise over 16 (or 8) channels at a time whatever the map's
 //! size; the products then take the engine's kernel with every right operand as stored. The
 //! sums differ from im2col's (another formula, equal in exact arithmetic) in the last places of
-//! f32; each output is still the same sum whatever the chunk or the thread count.
+//! f32 (F(4×4): a few more places, its transforms scale by up to 8 and 1/24); each output is
+//! still the same sum whatever the chunk or the thread count.
 
 use super::{add_bias_grad, Conv2d};
 use crate::kernels::strided::{gemm_s, sv};
@@ -32,8 +42,68 @@ use crate::real::Real;
 /// Tiles a chunk aims for: the products' row count.
 const CHUNK_TILES: usize = 256;
 
-/// Four vectors of `L` channels: a row or a column of a tile.
-type Four<T, const L: usize> = [[T; L]; 4];
+/// The tile of Winograd's F(m×m, 3×3) a convolution computes with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WinogradTile {
+    /// F(2×2, 3×3): 4×4 windows, 16 products.
+    F2,
+    /// F(4×4, 3×3): 6×6 windows, 36 products.
+    F4,
+}
+
+impl WinogradTile {
+    /// The tile for an output map of `h × w`: the one with fewer products per output, counting
+    /// the padding of partly filled tiles (F(4×4) on 14×14 and 7×7 maps: 2.94 products an output
+    /// against 4 and 5.22; F(2×2) on 2×2, 5×5 and 6×6). F(4×4)'s transforms cost more per
+    /// value, but it writes and reads fewer transformed values per output (2.25 against 4): in
+    /// the default conv-ctrnn's pass, where the states come from memory, F(4×4) everywhere took
+    /// 4–7 % less time than F(2×2) everywhere (`examples/conv_ctrnn_tiles.rs`).
+    pub fn for_map(h: usize, w: usize) -> WinogradTile {
+        let per_output = |m: usize, n: usize| {
+            (h.div_ceil(m) * w.div_ceil(m) * n * n) as f64 / (h * w).max(1) as f64
+        };
+        if per_output(4, 6) < per_output(2, 4) {
+            WinogradTile::F4
+        } else {
+            WinogradTile::F2
+        }
+    }
+
+    /// Outputs per tile side (m).
+    pub fn m(self) -> usize {
+        match self {
+            WinogradTile::F2 => 2,
+            WinogradTile::F4 => 4,
+        }
+    }
+
+    /// Window side (n = m + 2).
+    fn n(self) -> usize {
+        self.m() + 2
+    }
+
+    /// G (n × 3), row by row.
+    fn g(self) -> &'static [[f64; 3]] {
+        const G2: [[f64; 3]; 4] = [
+            [1.0, 0.0, 0.0],
+            [0.5, 0.5, 0.5],
+            [0.5, -0.5, 0.5],
+            [0.0, 0.0, 1.0],
+        ];
+        const G4: [[f64; 3]; 6] = [
+            [0.25, 0.0, 0.0],
+            [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+            [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+            [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+            [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+            [0.0, 0.0, 1.0],
+        ];
+        match self {
+            WinogradTile::F2 => &G2,
+            WinogradTile::F4 => &G4,
+        }
+    }
+}
 
 /// `L` lanes of `f(a, b)`.
 #[inline(always)]
@@ -60,51 +130,169 @@ fn lanes3<T: Real, const L: usize>(
     r
 }
 
-/// `Bᵀ x`: `(x0 − x2, x1 + x2, x2 − x1, x1 − x3)`.
+/// `a + b`, `a − b`, `a + k·b`, `k·a + b` over `L` lanes.
 #[inline(always)]
-fn bt<T: Real, const L: usize>(x: &Four<T, L>) -> Four<T, L> {
-    [
-        lanes2(&x[0], &x[2], |a, b| a - b),
-        lanes2(&x[1], &x[2], |a, b| a + b),
-        lanes2(&x[2], &x[1], |a, b| a - b),
-        lanes2(&x[1], &x[3], |a, b| a - b),
-    ]
+fn add<T: Real, const L: usize>(a: &[T; L], b: &[T; L]) -> [T; L] {
+    lanes2(a, b, |x, y| x + y)
+}
+#[inline(always)]
+fn sub<T: Real, const L: usize>(a: &[T; L], b: &[T; L]) -> [T; L] {
+    lanes2(a, b, |x, y| x - y)
+}
+#[inline(always)]
+fn axpy<T: Real, const L: usize>(a: &[T; L], k: f64, b: &[T; L]) -> [T; L] {
+    let k = T::c(k);
+    lanes2(a, b, |x, y| x + k * y)
 }
 
-/// `B x`, the adjoint of [`bt`]: `(x0, x1 − x2 + x3, x1 + x2 − x0, −x3)`.
+/// `Bᵀ x` over one line of `N` values (N = 4: F(2×2), 6: F(4×4)).
 #[inline(always)]
-fn b_adj<T: Real, const L: usize>(x: &Four<T, L>) -> Four<T, L> {
-    [
-        x[0],
-        lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b + c),
-        lanes3(&x[1], &x[2], &x[0], |a, b, c| a + b - c),
-        lanes2(&x[3], &x[3], |a, _| -a),
-    ]
+fn bt<T: Real, const L: usize, const N: usize>(x: &[[T; L]; N]) -> [[T; L]; N] {
+    let mut o = *x;
+    let (x, out) = (&x[..], &mut o[..]);
+    if N == 4 {
+        // (x0 − x2, x1 + x2, x2 − x1, x1 − x3)
+        out[0] = sub(&x[0], &x[2]);
+        out[1] = add(&x[1], &x[2]);
+        out[2] = sub(&x[2], &x[1]);
+        out[3] = sub(&x[1], &x[3]);
+    } else {
+        // t0 = x4 − 4x2, t1 = x3 − 4x1, t2 = x4 − x2, t3 = 2(x3 − x1):
+        // (4x0 − 5x2 + x4, t0 + t1, t0 − t1, t2 + t3, t2 − t3, 4x1 − 5x3 + x5)
+        let t0 = axpy(&x[4], -4.0, &x[2]);
+        let t1 = axpy(&x[3], -4.0, &x[1]);
+        let t2 = sub(&x[4], &x[2]);
+        let t3 = lanes2(&x[3], &x[1], |a, b| T::c(2.0) * (a - b));
+        out[0] = lanes3(&x[0], &x[2], &x[4], |a, b, c| {
+            T::c(4.0) * a - T::c(5.0) * b + c
+        });
+        out[1] = add(&t0, &t1);
+        out[2] = sub(&t0, &t1);
+        out[3] = add(&t2, &t3);
+        out[4] = sub(&t2, &t3);
+        out[5] = lanes3(&x[1], &x[3], &x[5], |a, b, c| {
+            T::c(4.0) * a - T::c(5.0) * b + c
+        });
+    }
+    o
 }
 
-/// `Aᵀ x`: `(x0 + x1 + x2, x1 − x2 − x3)`.
+/// `B x`, the adjoint of [`bt`].
 #[inline(always)]
-fn at_<T: Real, const L: usize>(x: &Four<T, L>) -> [[T; L]; 2] {
-    [
-        lanes3(&x[0], &x[1], &x[2], |a, b, c| a + b + c),
-        lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b - c),
-    ]
+fn b_adj<T: Real, const L: usize, const N: usize>(x: &[[T; L]; N]) -> [[T; L]; N] {
+    let mut o = *x;
+    let (x, out) = (&x[..], &mut o[..]);
+    if N == 4 {
+        // (x0, x1 − x2 + x3, x1 + x2 − x0, −x3)
+        out[0] = x[0];
+        out[1] = lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b + c);
+        out[2] = lanes3(&x[1], &x[2], &x[0], |a, b, c| a + b - c);
+        out[3] = lanes2(&x[3], &x[3], |a, _| -a);
+    } else {
+        // (4x0, 4(x2 − x1) + 2(x4 − x3) + 4x5, −5x0 − 4(x1 + x2) − (x3 + x4),
+        //  (x1 − x2) + 2(x3 − x4) − 5x5, x0 + x1 + x2 + x3 + x4, x5)
+        let (s12, d21) = (add(&x[1], &x[2]), sub(&x[2], &x[1]));
+        let (s34, d43) = (add(&x[3], &x[4]), sub(&x[4], &x[3]));
+        out[0] = lanes2(&x[0], &x[0], |a, _| T::c(4.0) * a);
+        out[1] = lanes3(&d21, &d43, &x[5], |a, b, c| {
+            T::c(4.0) * a + T::c(2.0) * b + T::c(4.0) * c
+        });
+        out[2] = lanes3(&x[0], &s12, &s34, |a, b, c| {
+            T::c(-5.0) * a - T::c(4.0) * b - c
+        });
+        out[3] = lanes3(&d21, &d43, &x[5], |a, b, c| {
+            -a - T::c(2.0) * b - T::c(5.0) * c
+        });
+        out[4] = lanes3(&x[0], &s12, &s34, |a, b, c| a + b + c);
+        out[5] = x[5];
+    }
+    o
 }
 
-/// `A x`, the adjoint of [`at_`]: `(x0, x0 + x1, x0 − x1, −x1)`.
+/// `Aᵀ x`: a line of `N` transformed values to its `M` outputs.
 #[inline(always)]
-fn a_adj<T: Real, const L: usize>(x: &[[T; L]; 2]) -> Four<T, L> {
-    [
-        x[0],
-        lanes2(&x[0], &x[1], |a, b| a + b),
-        lanes2(&x[0], &x[1], |a, b| a - b),
-        lanes2(&x[1], &x[1], |a, _| -a),
-    ]
+fn at_<T: Real, const L: usize, const N: usize, const M: usize>(x: &[[T; L]; N]) -> [[T; L]; M] {
+    let mut o = [x[0]; M];
+    let (x, out) = (&x[..], &mut o[..]);
+    if N == 4 {
+        // (x0 + x1 + x2, x1 − x2 − x3)
+        out[0] = lanes3(&x[0], &x[1], &x[2], |a, b, c| a + b + c);
+        out[1] = lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b - c);
+    } else {
+        // s = x1 + x2, d = x1 − x2, S = x3 + x4, D = x3 − x4:
+        // (x0 + s + S, d + 2D, s + 4S, d + 8D + x5)
+        let (s, d) = (add(&x[1], &x[2]), sub(&x[1], &x[2]));
+        let (s2, d2) = (add(&x[3], &x[4]), sub(&x[3], &x[4]));
+        out[0] = lanes3(&x[0], &s, &s2, |a, b, c| a + b + c);
+        out[1] = axpy(&d, 2.0, &d2);
+        out[2] = axpy(&s, 4.0, &s2);
+        out[3] = lanes3(&d, &d2, &x[5], |a, b, c| a + T::c(8.0) * b + c);
+    }
+    o
+}
+
+/// `A x`, the adjoint of [`at_`]: `M` output gradients to a line of `N`.
+#[inline(always)]
+fn a_adj<T: Real, const L: usize, const M: usize, const N: usize>(x: &[[T; L]; M]) -> [[T; L]; N] {
+    let mut o = [x[0]; N];
+    let (x, out) = (&x[..], &mut o[..]);
+    if N == 4 {
+        // (x0, x0 + x1, x0 − x1, −x1)
+        out[0] = x[0];
+        out[1] = add(&x[0], &x[1]);
+        out[2] = sub(&x[0], &x[1]);
+        out[3] = lanes2(&x[1], &x[1], |a, _| -a);
+    } else {
+        // p = x0 + x2, q = x1 + x3, P = x0 + 4x2, Q = 2x1 + 8x3:
+        // (x0, p + q, p − q, P + Q, P − Q, x3)
+        let (p, q) = (add(&x[0], &x[2]), add(&x[1], &x[3]));
+        let pp = axpy(&x[0], 4.0, &x[2]);
+        let qq = lanes2(&x[1], &x[3], |a, b| T::c(2.0) * a + T::c(8.0) * b);
+        out[0] = x[0];
+        out[1] = add(&p, &q);
+        out[2] = sub(&p, &q);
+        out[3] = add(&pp, &qq);
+        out[4] = sub(&pp, &qq);
+        out[5] = x[3];
+    }
+    o
+}
+
+/// `[f(0), …, f(N − 1)]`, by a loop of constant length (fully unrolled where it is inlined).
+#[inline(always)]
+fn line<T: Real, const L: usize, const N: usize>(f: impl Fn(usize) -> [T; L]) -> [[T; L]; N] {
+    let mut o = [[T::c(0.0); L]; N];
+    for (i, oi) in o.iter_mut().enumerate() {
+        *oi = f(i);
+    }
+    o
 }
 
 /// Plane `k` of `v`, planes of `n` values.
 fn plane_of<T>(v: &[T], n: usize, k: usize) -> &[T] {
     &v[k * n..(k + 1) * n]
+}
+
+/// `out = Σ_k c_k · plane_k` over the terms whose coefficient is not 0, in order (a coefficient
+/// of 1 adds the plane as it is).
+fn combine<T: Real>(out: &mut [T], terms: &[(f64, &[T])]) {
+    let mut first = true;
+    for &(c, p) in terms {
+        if c == 0.0 {
+            continue;
+        }
+        let k = T::c(c);
+        match (first, c == 1.0) {
+            (true, true) => out.copy_from_slice(p),
+            (true, false) => out.iter_mut().zip(p).for_each(|(o, &v)| *o = k * v),
+            (false, true) => out.iter_mut().zip(p).for_each(|(o, &v)| *o += v),
+            (false, false) => out.iter_mut().zip(p).for_each(|(o, &v)| *o += k * v),
+        }
+        first = false;
+    }
+    if first {
+        out.fill(T::c(0.0));
+    }
 }
 
 /// The transforms between a sample's channels-last map and its tiles' rows.
@@ -128,6 +316,17 @@ impl<T: Real, const K: u8> Pointwise for Transform<'_, T, K> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
+        match self.conv.wg_tile() {
+            WinogradTile::F2 => self.lanes::<2, 4>(),
+            WinogradTile::F4 => self.lanes::<4, 6>(),
+        }
+    }
+}
+
+impl<T: Real, const K: u8> Transform<'_, T, K> {
+    /// The tile loop over F(M×M, 3×3)'s N×N windows, 16, 8 or 1 channels at a time.
+    #[inline(always)]
+    fn lanes<const M: usize, const N: usize>(self) {
         let width = self.conv.wg_width(K);
         let Transform {
             conv,
@@ -136,11 +335,11 @@ impl<T: Real, const K: u8> Pointwise for Transform<'_, T, K> {
             p0,
         } = self;
         if width.is_multiple_of(16) {
-            conv.wg_tiles_on::<T, K, 16>(map, rows, p0)
+            conv.wg_tiles_on::<T, K, 16, M, N>(map, rows, p0)
         } else if width.is_multiple_of(8) {
-            conv.wg_tiles_on::<T, K, 8>(map, rows, p0)
+            conv.wg_tiles_on::<T, K, 8, M, N>(map, rows, p0)
         } else {
-            conv.wg_tiles_on::<T, K, 1>(map, rows, p0)
+            conv.wg_tiles_on::<T, K, 1, M, N>(map, rows, p0)
         }
     }
 }
@@ -154,6 +353,8 @@ struct Dims {
     co: usize,
     /// Output positions of one sample.
     hw: usize,
+    /// Places of a tile's window (n²).
+    nn: usize,
     /// Tiles of one sample.
     tiles: usize,
     /// Samples of the part, and of its chunks at most.
@@ -174,6 +375,11 @@ impl Conv2d {
             && self.dilation == (1, 1)
     }
 
+    /// The tile of this convolution's Winograd passes (which run only when it has one).
+    fn wg_tile(&self) -> WinogradTile {
+        self.winograd.unwrap_or(WinogradTile::F2)
+    }
+
     /// Channels of the map a transform `K` reads or writes: the input's for `INPUT` and
     /// `INPUT_ADJOINT`, the output's for the others.
     fn wg_width(&self, k: u8) -> usize {
@@ -186,7 +392,8 @@ impl Conv2d {
 
     /// Tiles down and across a sample.
     fn wg_tiles(&self) -> (usize, usize) {
-        (self.out_hw.0.div_ceil(2), self.out_hw.1.div_ceil(2))
+        let m = self.wg_tile().m();
+        (self.out_hw.0.div_ceil(m), self.out_hw.1.div_ceil(m))
     }
 
     /// Samples per chunk for a part of `batch` samples.
@@ -202,11 +409,13 @@ impl Conv2d {
         let (hp, wp) = self.wg_padded();
         let batch = x_len / in_len;
         let s_max = self.wg_chunk(batch);
+        let n = self.wg_tile().n();
         Dims {
             in_len,
             ci: self.in_shape[0],
             co: self.c_out,
             hw: self.out_hw.0 * self.out_hw.1,
+            nn: n * n,
             tiles: th * tw,
             batch,
             s_max,
@@ -215,10 +424,11 @@ impl Conv2d {
         }
     }
 
-    /// Rows and columns of the padded input, channels last: `2·th + 2` by `2·tw + 2`.
+    /// Rows and columns of the padded input, channels last: `m·th + 2` by `m·tw + 2`.
     fn wg_padded(&self) -> (usize, usize) {
         let (th, tw) = self.wg_tiles();
-        (2 * th + 2, 2 * tw + 2)
+        let m = self.wg_tile().m();
+        (m * th + 2, m * tw + 2)
     }
 
     /// Working space of one part whose chunks hold up to `s` samples: forward a sample's
@@ -229,9 +439,10 @@ impl Conv2d {
         let (ci, co) = (self.in_shape[0], self.c_out);
         let (th, tw) = self.wg_tiles();
         let (hp, wp) = self.wg_padded();
+        let nn = self.wg_tile().n().pow(2);
         let p = s * th * tw;
         let (xh, yh) = (hp * wp * ci, self.out_hw.0 * self.out_hw.1 * co);
-        let (xt, u, v, m) = (numel(self.in_shape), 16 * ci * co, 16 * ci * p, 16 * co * p);
+        let (xt, u, v, m) = (numel(self.in_shape), nn * ci * co, nn * ci * p, nn * co * p);
         let wsc = self.wg_weight_scratch();
         if backward {
             2 * xh + xt + yh + 2 * u + 2 * v + m + wsc
@@ -240,62 +451,42 @@ impl Conv2d {
         }
     }
 
-    /// Scratch of the weight transforms: 37 planes of `C'·C` values.
+    /// Scratch of the weight transforms: `9 + 3n + n²` planes of `C'·C` values.
     fn wg_weight_scratch(&self) -> usize {
-        37 * self.in_shape[0] * self.c_out
+        let n = self.wg_tile().n();
+        (9 + 3 * n + n * n) * self.in_shape[0] * self.c_out
     }
 
     /// `U[ξ][o][c] = (G g Gᵀ)_ξ` from the weight `(C', C, 3, 3)`, or its transpose `U[ξ][c][o]`,
     /// plane by plane over the `C'·C` filters (`scratch`: [`Conv2d::wg_weight_scratch`]).
     fn wg_weights<T: Real>(&self, w: &[T], u: &mut [T], transposed: bool, scratch: &mut [T]) {
         let (ci, co) = (self.in_shape[0], self.c_out);
+        let g = self.wg_tile().g();
+        let nt = g.len();
         let n = ci * co;
         let (w9, rest) = scratch.split_at_mut(9 * n);
-        let (gg, rest) = rest.split_at_mut(12 * n);
-        let plain = &mut rest[..16 * n];
+        let (gg, rest) = rest.split_at_mut(3 * nt * n);
+        let plain = &mut rest[..nt * nt * n];
         // Tap (r, q) of every filter as one plane: w9[3r + q][o·C + c].
         transpose_strided(w, 9, w9, n, n, 9);
-        let h = T::c(0.5);
         // G g: gg[a][q] = Σ_r G[a][r] g[r][q].
-        for q in 0..3 {
-            let (g0, g1, g2) = (
-                plane_of(w9, n, q),
-                plane_of(w9, n, 3 + q),
-                plane_of(w9, n, 6 + q),
-            );
-            for (a, out) in gg.chunks_exact_mut(3 * n).enumerate() {
-                let out = &mut out[q * n..(q + 1) * n];
-                for i in 0..n {
-                    out[i] = match a {
-                        0 => g0[i],
-                        1 => h * (g0[i] + g1[i] + g2[i]),
-                        2 => h * (g0[i] - g1[i] + g2[i]),
-                        _ => g2[i],
-                    };
-                }
-            }
+        for (k, out) in gg.chunks_exact_mut(n).enumerate() {
+            let (a, q) = (k / 3, k % 3);
+            let terms: [(f64, &[T]); 3] =
+                std::array::from_fn(|r| (g[a][r], plane_of(w9, n, 3 * r + q)));
+            combine(out, &terms);
         }
         // (G g) Gᵀ: U[a][b] = Σ_q gg[a][q] G[b][q].
         let dst: &mut [T] = if transposed {
             &mut *plain
         } else {
-            &mut u[..16 * n]
+            &mut u[..nt * nt * n]
         };
         for (xi, out) in dst.chunks_exact_mut(n).enumerate() {
-            let (a, b) = (xi / 4, xi % 4);
-            let (r0, r1, r2) = (
-                plane_of(gg, n, 3 * a),
-                plane_of(gg, n, 3 * a + 1),
-                plane_of(gg, n, 3 * a + 2),
-            );
-            for i in 0..n {
-                out[i] = match b {
-                    0 => r0[i],
-                    1 => h * (r0[i] + r1[i] + r2[i]),
-                    2 => h * (r0[i] - r1[i] + r2[i]),
-                    _ => r2[i],
-                };
-            }
+            let (a, b) = (xi / nt, xi % nt);
+            let terms: [(f64, &[T]); 3] =
+                std::array::from_fn(|q| (g[b][q], plane_of(gg, n, 3 * a + q)));
+            combine(out, &terms);
         }
         if transposed {
             for (src, out) in plain.chunks_exact(n).zip(u.chunks_exact_mut(n)) {
@@ -308,57 +499,38 @@ impl Conv2d {
     /// [`Conv2d::wg_weight_scratch`]).
     fn wg_weights_adjoint<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
         let (ci, co) = (self.in_shape[0], self.c_out);
+        let g = self.wg_tile().g();
+        let nt = g.len();
         let n = ci * co;
         let (g9, rest) = scratch.split_at_mut(9 * n);
-        let (r, rest) = rest.split_at_mut(12 * n);
-        let du = &mut rest[..16 * n];
+        let (r, rest) = rest.split_at_mut(3 * nt * n);
+        let du = &mut rest[..nt * nt * n];
         for (src, out) in du_t.chunks_exact(n).zip(du.chunks_exact_mut(n)) {
             transpose_strided(src, co, out, ci, ci, co);
         }
-        let h = T::c(0.5);
         // Gᵀ over the rows: r[q][b] = Σ_a G[a][q] ∂U[a][b].
-        for b in 0..4 {
-            let (d0, d1, d2, d3) = (
-                plane_of(du, n, b),
-                plane_of(du, n, 4 + b),
-                plane_of(du, n, 8 + b),
-                plane_of(du, n, 12 + b),
-            );
-            for (q, out) in r.chunks_exact_mut(4 * n).enumerate() {
-                let out = &mut out[b * n..(b + 1) * n];
-                for i in 0..n {
-                    out[i] = match q {
-                        0 => d0[i] + h * (d1[i] + d2[i]),
-                        1 => h * (d1[i] - d2[i]),
-                        _ => h * (d1[i] + d2[i]) + d3[i],
-                    };
-                }
-            }
+        let mut terms: Vec<(f64, &[T])> = Vec::with_capacity(nt);
+        for (k, out) in r.chunks_exact_mut(n).enumerate() {
+            let (q, b) = (k / nt, k % nt);
+            terms.clear();
+            terms.extend((0..nt).map(|a| (g[a][q], plane_of(du, n, nt * a + b))));
+            combine(out, &terms);
         }
         // Then over the columns: g[q][t] = Σ_b r[q][b] G[b][t].
         for (k, out) in g9.chunks_exact_mut(n).enumerate() {
             let (q, t) = (k / 3, k % 3);
-            let (p0, p1, p2, p3) = (
-                plane_of(r, n, 4 * q),
-                plane_of(r, n, 4 * q + 1),
-                plane_of(r, n, 4 * q + 2),
-                plane_of(r, n, 4 * q + 3),
-            );
-            for i in 0..n {
-                out[i] = match t {
-                    0 => p0[i] + h * (p1[i] + p2[i]),
-                    1 => h * (p1[i] - p2[i]),
-                    _ => h * (p1[i] + p2[i]) + p3[i],
-                };
-            }
+            terms.clear();
+            terms.extend((0..nt).map(|b| (g[b][t], plane_of(r, n, nt * q + b))));
+            combine(out, &terms);
         }
         transpose_strided(g9, n, dw, 9, 9, n);
     }
 
-    /// The tile loop of one sample's transform `K`, `L` channels at a time (see [`Transform`]).
-    /// A tile's 16 transformed rows are one block of `16·width` values.
+    /// The tile loop of one sample's transform `K`, `L` channels at a time, tiles of `M×M`
+    /// outputs from `N×N` windows (see [`Transform`]). A tile's `N²` transformed rows are one
+    /// block of `N²·width` values.
     #[inline(always)]
-    fn wg_tiles_on<T: Real, const K: u8, const L: usize>(
+    fn wg_tiles_on<T: Real, const K: u8, const L: usize, const M: usize, const N: usize>(
         &self,
         map: &mut [T],
         rows: &mut [T],
@@ -370,42 +542,43 @@ impl Conv2d {
         let zero = [T::c(0.0); L];
         let width = self.wg_width(K);
         let nb = width / L;
+        let nn = N * N;
         let (map, _) = map.as_chunks_mut::<L>();
         for ty in 0..th {
             for tx in 0..tw {
-                let tile = (p0 + ty * tw + tx) * 16 * width;
-                let (blk, _) = rows[tile..tile + 16 * width].as_chunks_mut::<L>();
+                let tile = (p0 + ty * tw + tx) * nn * width;
+                let (blk, _) = rows[tile..tile + nn * width].as_chunks_mut::<L>();
                 // The window's (or the outputs') top-left value, in chunks of L channels.
                 let corner = if K == INPUT || K == INPUT_ADJOINT {
-                    (2 * ty * wp + 2 * tx) * nb
+                    (M * ty * wp + M * tx) * nb
                 } else {
-                    (2 * ty * wo + 2 * tx) * nb
+                    (M * ty * wo + M * tx) * nb
                 };
+                // The tile's outputs inside the map.
+                let (mh, mw) = ((ho - M * ty).min(M), (wo - M * tx).min(M));
                 for cb in 0..nb {
                     match K {
                         INPUT => {
                             // Bᵀ over the rows (per column), then over the columns (per row).
-                            let mut cols = [[zero; 4]; 4];
+                            let mut cols = [[zero; N]; N];
                             for (j, col) in cols.iter_mut().enumerate() {
-                                let at = |i: usize| corner + (i * wp + j) * nb + cb;
-                                *col = bt(&[map[at(0)], map[at(1)], map[at(2)], map[at(3)]]);
+                                *col = bt(&line(|i| map[corner + (i * wp + j) * nb + cb]));
                             }
-                            for a in 0..4 {
-                                let v = bt(&[cols[0][a], cols[1][a], cols[2][a], cols[3][a]]);
+                            for a in 0..N {
+                                let v: [[T; L]; N] = bt(&line(|j| cols[j][a]));
                                 for (b, vb) in v.into_iter().enumerate() {
-                                    blk[(4 * a + b) * nb + cb] = vb;
+                                    blk[(N * a + b) * nb + cb] = vb;
                                 }
                             }
                         }
                         INPUT_ADJOINT => {
                             // B over the columns (per row), then over the rows (per column).
-                            let mut t = [[zero; 4]; 4];
+                            let mut t = [[zero; N]; N];
                             for (a, ta) in t.iter_mut().enumerate() {
-                                let at = |b: usize| (4 * a + b) * nb + cb;
-                                *ta = b_adj(&[blk[at(0)], blk[at(1)], blk[at(2)], blk[at(3)]]);
+                                *ta = b_adj(&line(|b| blk[(N * a + b) * nb + cb]));
                             }
-                            for j in 0..4 {
-                                let d = b_adj(&[t[0][j], t[1][j], t[2][j], t[3][j]]);
+                            for j in 0..N {
+                                let d: [[T; L]; N] = b_adj(&line(|i| t[i][j]));
                                 for (i, di) in d.iter().enumerate() {
                                     let at = corner + (i * wp + j) * nb + cb;
                                     map[at] = lanes2(&map[at], di, |s, g| s + g);
@@ -414,15 +587,15 @@ impl Conv2d {
                         }
                         OUTPUT => {
                             // Aᵀ over the columns (per row), then over the rows.
-                            let mut half = [[zero; 2]; 4];
-                            for (i, hi) in half.iter_mut().enumerate() {
-                                let at = |j: usize| (4 * i + j) * nb + cb;
-                                *hi = at_(&[blk[at(0)], blk[at(1)], blk[at(2)], blk[at(3)]]);
+                            let mut part = [[zero; M]; N];
+                            for (i, pi) in part.iter_mut().enumerate() {
+                                *pi = at_::<T, L, N, M>(&line(|j| blk[(N * i + j) * nb + cb]));
                             }
-                            for b in 0..2 {
-                                let y = at_(&[half[0][b], half[1][b], half[2][b], half[3][b]]);
+                            let full = mh == M && mw == M;
+                            for b in 0..M {
+                                let y: [[T; L]; M] = at_::<T, L, N, M>(&line(|i| part[i][b]));
                                 for (a, ya) in y.into_iter().enumerate() {
-                                    if 2 * ty + a < ho && 2 * tx + b < wo {
+                                    if full || (a < mh && b < mw) {
                                         map[corner + (a * wo + b) * nb + cb] = ya;
                                     }
                                 }
@@ -430,21 +603,21 @@ impl Conv2d {
                         }
                         _ => {
                             let get = |a: usize, b: usize| {
-                                if 2 * ty + a < ho && 2 * tx + b < wo {
+                                if a < mh && b < mw {
                                     map[corner + (a * wo + b) * nb + cb]
                                 } else {
                                     zero
                                 }
                             };
                             // A over the rows (per output column), then over the columns.
-                            let q = [
-                                a_adj(&[get(0, 0), get(1, 0)]),
-                                a_adj(&[get(0, 1), get(1, 1)]),
-                            ];
-                            for i in 0..4 {
-                                let m = a_adj(&[q[0][i], q[1][i]]);
+                            let mut q = [[zero; N]; M];
+                            for (b, qb) in q.iter_mut().enumerate() {
+                                *qb = a_adj::<T, L, M, N>(&line(|a| get(a, b)));
+                            }
+                            for i in 0..N {
+                                let m: [[T; L]; N] = a_adj::<T, L, M, N>(&line(|b| q[b][i]));
                                 for (j, mj) in m.into_iter().enumerate() {
-                                    blk[(4 * i + j) * nb + cb] = mj;
+                                    blk[(N * i + j) * nb + cb] = mj;
                                 }
                             }
                         }
@@ -488,7 +661,7 @@ impl Conv2d {
         transpose_strided(xt, ci, dx, h * w, h * w, ci);
     }
 
-    /// The forward pass of consecutive samples by F(2×2, 3×3) (as `forward_part`).
+    /// The forward pass of consecutive samples by F(m×m, 3×3) (as `forward_part`).
     pub(super) fn wg_forward_part<T: Real>(
         &self,
         w: &[T],
@@ -503,6 +676,7 @@ impl Conv2d {
             ci,
             co,
             hw,
+            nn,
             tiles,
             batch,
             s_max,
@@ -512,29 +686,29 @@ impl Conv2d {
         let (xh, rest) = work.split_at_mut(padded);
         let (xt, rest) = rest.split_at_mut(in_len);
         let (yh, rest) = rest.split_at_mut(hw * co);
-        let (u_t, rest) = rest.split_at_mut(16 * ci * co);
-        let (v, rest) = rest.split_at_mut(16 * ci * p_max);
-        let (m, rest) = rest.split_at_mut(16 * co * p_max);
+        let (u_t, rest) = rest.split_at_mut(nn * ci * co);
+        let (v, rest) = rest.split_at_mut(nn * ci * p_max);
+        let (m, rest) = rest.split_at_mut(nn * co * p_max);
         let wsc = &mut rest[..self.wg_weight_scratch()];
         xh.fill(T::c(0.0));
         self.wg_weights(w, u_t, true, wsc);
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * tiles;
-            let v = &mut v[..16 * ci * ld];
+            let v = &mut v[..nn * ci * ld];
             for i in 0..s {
                 self.wg_pad(&x[(n0 + i) * in_len..(n0 + i + 1) * in_len], xh, xt);
                 self.wg_transform::<T, INPUT>(xh, v, i * tiles);
             }
-            // M_ξ (P × C') = V_ξ (P × C) · U_ξᵀ (C × C'), rows 16 apart.
-            let m = &mut m[..16 * co * ld];
-            for xi in 0..16 {
+            // M_ξ (P × C') = V_ξ (P × C) · U_ξᵀ (C × C'), rows n² apart.
+            let m = &mut m[..nn * co * ld];
+            for xi in 0..nn {
                 gemm_s(
                     &mut m[xi * co..],
                     ld,
                     co,
-                    16 * co,
-                    sv(&v[xi * ci..], ld, ci, 16 * ci),
+                    nn * co,
+                    sv(&v[xi * ci..], ld, ci, nn * ci),
                     Trans::N,
                     sv(&u_t[xi * ci * co..(xi + 1) * ci * co], ci, co, co),
                     Trans::N,
@@ -557,7 +731,7 @@ impl Conv2d {
         }
     }
 
-    /// The backward pass of consecutive samples by F(2×2, 3×3) (as `backward_part`): `grads`
+    /// The backward pass of consecutive samples by F(m×m, 3×3) (as `backward_part`): `grads`
     /// (∂W then ∂b) and `dx` overwritten.
     pub(super) fn wg_backward_part<T: Real>(
         &self,
@@ -574,6 +748,7 @@ impl Conv2d {
             ci,
             co,
             hw,
+            nn,
             tiles,
             batch,
             s_max,
@@ -584,11 +759,11 @@ impl Conv2d {
         let (dxh, rest) = rest.split_at_mut(padded);
         let (xt, rest) = rest.split_at_mut(in_len);
         let (dyh, rest) = rest.split_at_mut(hw * co);
-        let (u, rest) = rest.split_at_mut(16 * ci * co);
-        let (du_t, rest) = rest.split_at_mut(16 * ci * co);
-        let (v, rest) = rest.split_at_mut(16 * ci * p_max);
-        let (dv, rest) = rest.split_at_mut(16 * ci * p_max);
-        let (dm, rest) = rest.split_at_mut(16 * co * p_max);
+        let (u, rest) = rest.split_at_mut(nn * ci * co);
+        let (du_t, rest) = rest.split_at_mut(nn * ci * co);
+        let (v, rest) = rest.split_at_mut(nn * ci * p_max);
+        let (dv, rest) = rest.split_at_mut(nn * ci * p_max);
+        let (dm, rest) = rest.split_at_mut(nn * co * p_max);
         let wsc = &mut rest[..self.wg_weight_scratch()];
         let zero = T::c(0.0);
         xh.fill(zero);
@@ -601,8 +776,8 @@ impl Conv2d {
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * tiles;
-            let v = &mut v[..16 * ci * ld];
-            let dm = &mut dm[..16 * co * ld];
+            let v = &mut v[..nn * ci * ld];
+            let dm = &mut dm[..nn * co * ld];
             let dy_n = &dy[n0 * co * hw..(n0 + s) * co * hw];
             for (i, dyi) in dy_n.chunks_exact(co * hw).enumerate() {
                 self.wg_pad(&x[(n0 + i) * in_len..(n0 + i + 1) * in_len], xh, xt);
@@ -611,15 +786,15 @@ impl Conv2d {
                 self.wg_transform::<T, OUTPUT_ADJOINT>(dyh, dm, i * tiles);
             }
             // ∂U_ξᵀ (C × C') += V_ξᵀ · ∂M_ξ.
-            for xi in 0..16 {
+            for xi in 0..nn {
                 gemm_s(
                     &mut du_t[xi * ci * co..(xi + 1) * ci * co],
                     ci,
                     co,
                     co,
-                    sv(&v[xi * ci..], ld, ci, 16 * ci),
+                    sv(&v[xi * ci..], ld, ci, nn * ci),
                     Trans::T,
-                    sv(&dm[xi * co..], ld, co, 16 * co),
+                    sv(&dm[xi * co..], ld, co, nn * co),
                     Trans::N,
                     true,
                     threads,
@@ -632,14 +807,14 @@ impl Conv2d {
                 continue;
             };
             // ∂V_ξ (P × C) = ∂M_ξ (P × C') · U_ξ (C' × C).
-            let dv = &mut dv[..16 * ci * ld];
-            for xi in 0..16 {
+            let dv = &mut dv[..nn * ci * ld];
+            for xi in 0..nn {
                 gemm_s(
                     &mut dv[xi * ci..],
                     ld,
                     ci,
-                    16 * ci,
-                    sv(&dm[xi * co..], ld, co, 16 * co),
+                    nn * ci,
+                    sv(&dm[xi * co..], ld, co, nn * co),
                     Trans::N,
                     sv(&u[xi * co * ci..(xi + 1) * co * ci], co, ci, ci),
                     Trans::N,

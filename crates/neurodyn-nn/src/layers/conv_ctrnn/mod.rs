@@ -47,7 +47,7 @@ mod workspace;
 pub use jacobian::StepMap;
 pub use workspace::{ConvCtrnnWorkspace, InitState, ReturnPhase};
 
-use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, Shape};
+use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, Shape, WinogradTile};
 use crate::error::NnError;
 use neurodyn_core::Rng;
 
@@ -164,20 +164,48 @@ fn n_params(c: &Conv2d) -> usize {
 
 impl ConvCtrnn {
     /// Compute every 3×3 stride-1 convolution (each area's recurrent one, a stride-1 area's
-    /// input and `skip_0`) by Winograd's F(2×2, 3×3) when `on` ([`Conv2d::with_winograd`]):
-    /// 2.25 times fewer multiply-adds; the same function, its f32 sums rounded otherwise.
-    pub fn with_winograd(mut self, on: bool) -> Self {
+    /// input and `skip_0`) by Winograd's F(m×m, 3×3) when `on` ([`Conv2d::with_winograd`]: the
+    /// tile chosen for each map, F(4×4) on the recipe's 14×14 and 7×7): about 3 times fewer
+    /// multiply-adds; the same function, its f32 sums rounded otherwise.
+    pub fn with_winograd(self, on: bool) -> Self {
+        self.map_convs(|c| c.with_winograd(on))
+    }
+
+    /// Compute every 3×3 stride-1 convolution by Winograd with `tile` (`None`: by im2col).
+    pub fn with_winograd_tile(self, tile: Option<WinogradTile>) -> Self {
+        self.map_convs(|c| c.with_winograd_tile(tile))
+    }
+
+    /// Each area's recurrent and input convolutions and `skip_0` through `f`.
+    fn map_convs(mut self, f: impl Fn(Conv2d) -> Conv2d) -> Self {
         for a in &mut self.areas {
-            a.rec = a.rec.clone().with_winograd(on);
-            a.ff = a.ff.clone().with_winograd(on);
+            a.rec = f(a.rec.clone());
+            a.ff = f(a.ff.clone());
         }
         if let Some((c, _)) = &mut self.stem_skip {
-            *c = c.clone().with_winograd(on);
+            *c = f(c.clone());
         }
         self
     }
 
-    /// Whether any convolution computes by Winograd's F(2×2, 3×3).
+    /// The Winograd tile of each output map size among the convolutions that use one, in the
+    /// order first met (`skip_0`, then area by area: input, recurrent), `(H, W)` once each.
+    pub fn winograd_maps(&self) -> Vec<((usize, usize), WinogradTile)> {
+        let convs = self.stem_skip.iter().map(|(c, _)| c);
+        let convs = convs.chain(self.areas.iter().flat_map(|a| [&a.ff, &a.rec]));
+        let mut out: Vec<((usize, usize), WinogradTile)> = Vec::new();
+        for c in convs {
+            if let Some(tile) = c.winograd_tile() {
+                let [_, h, w] = out_shape(c);
+                if !out.iter().any(|&(hw, _)| hw == (h, w)) {
+                    out.push(((h, w), tile));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether any convolution computes by Winograd's F(m×m, 3×3).
     pub fn uses_winograd(&self) -> bool {
         self.areas.iter().any(|a| a.rec.uses_winograd())
     }

@@ -1,0 +1,92 @@
+//! Times one forward and backward pass of the default conv-ctrnn recipe's network (stem 16@5×5
+//! pad 2 + average pool 2; areas 16×14×14 and 32×7×7; batch 64, 15 steps, 5 read) in f32 on one
+//! thread, by im2col, by Winograd with the tile chosen per map, and by Winograd F(2×2) and
+//! F(4×4) everywhere, the variants alternating in one process, each round starting one later, (so that the
+//! host's load falls on all alike); medians and minima, ms. `cargo run --release -p neurodyn-nn
+//! --example conv_ctrnn_tiles [rounds]`.
+
+use neurodyn_core::Rng;
+use neurodyn_nn::layers::{
+    AreaSpec, ConvCtrnn, ConvCtrnnWorkspace, InitState, Readout, StemSpec, WinogradTile,
+};
+use std::time::Instant;
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let stem = StemSpec {
+        channels: 16,
+        kernel: 5,
+        stride: 1,
+        padding: 2,
+        pool: 2,
+        pool_window: 2,
+        pool_padding: 0,
+    };
+    let areas = [
+        AreaSpec {
+            channels: 16,
+            stride: 1,
+        },
+        AreaSpec {
+            channels: 32,
+            stride: 2,
+        },
+    ];
+    let net = ConvCtrnn::new([1, 28, 28], stem, &areas, Readout::Last, 10, 0.2).expect("net");
+    let variants = [
+        ("im2col", net.clone()),
+        ("Winograd, tile per map", net.clone().with_winograd(true)),
+        (
+            "Winograd F(2×2)",
+            net.clone().with_winograd_tile(Some(WinogradTile::F2)),
+        ),
+        (
+            "Winograd F(4×4)",
+            net.clone().with_winograd_tile(Some(WinogradTile::F4)),
+        ),
+    ];
+    let (batch, steps, read) = (64, 15, 5);
+    let mut rng = Rng::new(0);
+    let params: Vec<f32> = (0..net.n_params())
+        .map(|_| 0.1 * rng.normal() as f32)
+        .collect();
+    let image: Vec<f32> = (0..batch * 784).map(|_| rng.normal() as f32).collect();
+    let d_logits: Vec<f32> = (0..read * batch * 10)
+        .map(|_| rng.normal() as f32)
+        .collect();
+    let mut grads = vec![0.0f32; net.n_params()];
+    let mut ws: Vec<ConvCtrnnWorkspace<f32>> = variants
+        .iter()
+        .map(|_| ConvCtrnnWorkspace::default())
+        .collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for round in 0..rounds + 2 {
+        // Each round starts one variant later, so that none always follows the same one.
+        for j in 0..variants.len() {
+            let k = (round + j) % variants.len();
+            let v = &variants[k].1;
+            let t0 = Instant::now();
+            v.forward(
+                &params,
+                &mut ws[k],
+                &image,
+                InitState::Zero,
+                batch,
+                steps,
+                read,
+            );
+            v.backward(&params, &mut ws[k], &d_logits, &mut grads, None, None);
+            if round >= 2 {
+                times[k].push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    println!("{rounds} rounds, batch {batch}, {steps} steps, one thread: forward + backward, ms");
+    for ((name, _), mut t) in variants.iter().zip(times) {
+        t.sort_by(f64::total_cmp);
+        println!("{name:<24} median {:7.2}  min {:7.2}", t[t.len() / 2], t[0]);
+    }
+}
