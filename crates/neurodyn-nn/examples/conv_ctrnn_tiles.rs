@@ -3,7 +3,8 @@
 //! thread, by im2col, by Winograd with the tile chosen per map, and by Winograd F(2×2) and
 //! F(4×4) everywhere, the variants alternating in one process, each round starting one later, (so that the
 //! host's load falls on all alike); medians and minima, ms. `cargo run --release -p neurodyn-nn
-//! --example conv_ctrnn_tiles [rounds]`.
+//! --example conv_ctrnn_tiles [rounds]`; `CONV_CTRNN_ONLY=NAME` keeps the variants whose name
+//! starts with NAME (e.g. for `perf`).
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
@@ -48,6 +49,11 @@ fn main() {
             net.clone().with_winograd_tile(Some(WinogradTile::F4)),
         ),
     ];
+    let only = std::env::var("CONV_CTRNN_ONLY").unwrap_or_default();
+    let variants: Vec<_> = variants
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(&only))
+        .collect();
     let (batch, steps, read) = (64, 15, 5);
     let mut rng = Rng::new(0);
     let params: Vec<f32> = (0..net.n_params())

@@ -303,8 +303,9 @@ const OUTPUT_ADJOINT: u8 = 3;
 
 /// One sample's transform `K` between its channels-last map and tiles `p0..` of the
 /// transformed rows (row `ξ·ld + p` of `width` channels), run by [`vectorized`] in a function
-/// compiled for the active path: `INPUT` `map → rows`, `INPUT_ADJOINT` `rows → map` (added),
-/// `OUTPUT` `rows → map`, `OUTPUT_ADJOINT` `map → rows`.
+/// compiled for the active path: `INPUT` `map → rows`, `INPUT_ADJOINT` `rows → map` (every
+/// value of the padded map written, the windows' overlaps added), `OUTPUT` `rows → map`,
+/// `OUTPUT_ADJOINT` `map → rows`.
 struct Transform<'a, T, const K: u8> {
     conv: &'a Conv2d,
     map: &'a mut [T],
@@ -577,11 +578,19 @@ impl Conv2d {
                             for (a, ta) in t.iter_mut().enumerate() {
                                 *ta = b_adj(&line(|b| blk[(N * a + b) * nb + cb]));
                             }
+                            // The windows cover the padded map and overlap by N − M rows and
+                            // columns: a value not covered by an earlier tile (up, left) is
+                            // written, the others added to, in tile order.
                             for j in 0..N {
                                 let d: [[T; L]; N] = b_adj(&line(|i| t[i][j]));
                                 for (i, di) in d.iter().enumerate() {
                                     let at = corner + (i * wp + j) * nb + cb;
-                                    map[at] = lanes2(&map[at], di, |s, g| s + g);
+                                    let first = (ty == 0 || i >= N - M) && (tx == 0 || j >= N - M);
+                                    map[at] = if first {
+                                        *di
+                                    } else {
+                                        lanes2(&map[at], di, |s, g| s + g)
+                                    };
                                 }
                             }
                         }
@@ -823,7 +832,7 @@ impl Conv2d {
                 );
             }
             for i in 0..s {
-                dxh.fill(zero);
+                // Every value of dxh is written before it is added to (no zeroing needed).
                 self.wg_transform::<T, INPUT_ADJOINT>(dxh, dv, i * tiles);
                 self.wg_unpad(dxh, &mut dx[(n0 + i) * in_len..(n0 + i + 1) * in_len], xt);
             }

@@ -153,9 +153,8 @@ impl ConvCtrnn {
                     add_masked(&mut b.g[n_areas - 2], d_sum, &ws.r[n_areas - 2][span]);
                 }
             }
-            for g in b.g_prev.iter_mut() {
-                g.iter_mut().for_each(|v| *v = zero);
-            }
+            // Each area's g_prev is first written by its `Ew::Area` step below (`(1 − α) g`,
+            // before anything is added to it): no zeroing.
             // At the first step the states before it are the initial state, a constant of the
             // pass: what flows back into it is needed only when `d_init` is asked for.
             let to_init = t > 1 || want_init;

@@ -33,7 +33,7 @@ pub(super) enum Ew<'a, T> {
         alpha: T,
         keep: T,
     },
-    /// One area's step, per sample (rows of `len`): `dz = α g ⊙ 1[z > 0]`, `g_prev += (1 − α) g`,
+    /// One area's step, per sample (rows of `len`): `dz = α g ⊙ 1[z > 0]`, `g_prev = (1 − α) g`,
     /// `∂b += dz` (row after row, in order) and, where given, `acc += dz`.
     Area {
         dz: &'a mut [T],
@@ -112,7 +112,7 @@ impl<T: Real> crate::kernels::Pointwise for Ew<'_, T> {
                     for j in 0..len {
                         let d = if z[j] > zero { alpha * g[j] } else { zero };
                         dz[j] = d;
-                        gp[j] += keep * g[j];
+                        gp[j] = keep * g[j];
                         gb[j] += d;
                     }
                     if let Some(acc) = acc.as_deref_mut() {
