@@ -1,10 +1,11 @@
 //! Winograd's minimal filtering F(m×m, 3×3) for the 3×3 convolutions at stride 1, padding 1,
 //! dilation 1 (the conv-ctrnn's recurrent convolutions), with tiles of m×m outputs read from
 //! n×n windows, n = m + 2: n² products of `P×C` by `C×C'` in place of one of `C'×9C` by
-//! `9C×m²P`. m = 4 (the default, [`WinogradTile::F4`]) does 4 times fewer multiply-adds than
-//! im2col on maps whose sides are multiples of 4 (3.06 on 14×14 and 7×7, whose last tiles are
-//! partly padding); m = 2 ([`WinogradTile::F2`]) 2.25 times fewer (14×14: 2.25, 7×7: 1.72), with
-//! smaller constants in its transforms and so f32 sums closer to im2col's.
+//! `9C×m²P`. m = 4 ([`WinogradTile::F4`]) does 4 times fewer multiply-adds than im2col on maps
+//! whose sides are multiples of 4 (3.06 on 14×14 and 7×7, whose last tiles are partly padding);
+//! m = 2 ([`WinogradTile::F2`]) 2.25 times fewer (14×14: 2.25, 7×7: 1.72), with smaller
+//! constants in its transforms and so f32 sums closer to im2col's. [`WinogradTile::for_map`]
+//! picks the one with fewer products for a map.
 //!
 //! ```text
 //! tiles      m×m outputs each: ⌈H/m⌉ × ⌈W/m⌉ a sample, read from n×n windows of the padded input
