@@ -707,3 +707,30 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
         }
     }
 }
+
+/// Each map takes the Winograd tile with fewer products per output (partly filled tiles
+/// counted): F(4×4) on the conv-ctrnn's 14×14 and 7×7 maps, F(2×2) where 4×4 tiles would be
+/// mostly padding; a convolution Winograd does not take keeps im2col whatever the tile.
+#[test]
+fn winograd_takes_the_tile_with_fewer_products() {
+    for (h, w, tile) in [
+        (14, 14, WinogradTile::F4),
+        (7, 7, WinogradTile::F4),
+        (28, 28, WinogradTile::F4),
+        (4, 4, WinogradTile::F4),
+        (2, 2, WinogradTile::F2),
+        (5, 5, WinogradTile::F2),
+        (6, 6, WinogradTile::F2),
+        (1, 9, WinogradTile::F2),
+    ] {
+        assert_eq!(WinogradTile::for_map(h, w), tile, "{h}×{w}");
+        let conv = Conv2d::new([8, h, w], 8, (3, 3), (1, 1), (1, 1), (1, 1), false)
+            .expect("conv")
+            .with_winograd(true);
+        assert_eq!(conv.winograd_tile(), Some(tile), "{h}×{w}");
+    }
+    let strided = Conv2d::new([8, 14, 14], 8, (3, 3), (2, 2), (1, 1), (1, 1), false)
+        .expect("conv")
+        .with_winograd_tile(Some(WinogradTile::F4));
+    assert!(!strided.uses_winograd());
+}
