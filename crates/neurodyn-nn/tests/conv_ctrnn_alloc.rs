@@ -8,7 +8,7 @@
 mod common;
 
 use neurodyn_core::Rng;
-use neurodyn_nn::layers::{numel, ConvCtrnnWorkspace, InitState};
+use neurodyn_nn::layers::{numel, ConvCtrnn, ConvCtrnnWorkspace, InitState, WinogradTile};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -36,6 +36,13 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn a_second_pass_allocates_nothing() {
     let net = common::four_area_conv(8, 3, (3, 4), 0.2);
+    // By im2col, and by Winograd with either tile.
+    for tile in [None, Some(WinogradTile::F2), Some(WinogradTile::F4)] {
+        second_pass_allocates_nothing(&net.clone().with_winograd_tile(tile));
+    }
+}
+
+fn second_pass_allocates_nothing(net: &ConvCtrnn) {
     let mut rng = Rng::new(2);
     let params: Vec<f32> = net
         .init_params(&mut rng)
@@ -64,6 +71,7 @@ fn a_second_pass_allocates_nothing() {
     assert_eq!(
         n,
         (0, 0),
-        "(forward, backward) allocations over a grown workspace"
+        "(forward, backward) allocations over a grown workspace, Winograd {:?}",
+        net.winograd_maps()
     );
 }

@@ -511,19 +511,22 @@ impl Conv2d {
             transpose_strided(src, co, out, ci, ci, co);
         }
         // Gᵀ over the rows: r[q][b] = Σ_a G[a][q] ∂U[a][b].
-        let mut terms: Vec<(f64, &[T])> = Vec::with_capacity(nt);
+        // At most n = 6 terms a plane: a fixed array, nothing allocated.
+        let mut terms: [(f64, &[T]); 6] = [(0.0, &[]); 6];
         for (k, out) in r.chunks_exact_mut(n).enumerate() {
             let (q, b) = (k / nt, k % nt);
-            terms.clear();
-            terms.extend((0..nt).map(|a| (g[a][q], plane_of(du, n, nt * a + b))));
-            combine(out, &terms);
+            for (a, term) in terms[..nt].iter_mut().enumerate() {
+                *term = (g[a][q], plane_of(du, n, nt * a + b));
+            }
+            combine(out, &terms[..nt]);
         }
         // Then over the columns: g[q][t] = Σ_b r[q][b] G[b][t].
         for (k, out) in g9.chunks_exact_mut(n).enumerate() {
             let (q, t) = (k / 3, k % 3);
-            terms.clear();
-            terms.extend((0..nt).map(|b| (g[b][t], plane_of(r, n, nt * q + b))));
-            combine(out, &terms);
+            for (b, term) in terms[..nt].iter_mut().enumerate() {
+                *term = (g[b][t], plane_of(r, n, nt * q + b));
+            }
+            combine(out, &terms[..nt]);
         }
         transpose_strided(g9, n, dw, 9, 9, n);
     }
