@@ -53,8 +53,16 @@ pub(super) fn winograd(c: &Config) -> bool {
 /// tile with the maps it takes), or nothing.
 fn winograd_text(net: &neurodyn_nn::layers::ConvCtrnn) -> String {
     let maps = net.winograd_maps();
-    let mut tiles: Vec<_> = maps.iter().map(|&(_, t)| t).collect();
-    tiles.dedup();
+    if maps.is_empty() {
+        return String::new();
+    }
+    // Each tile once, in the order first met.
+    let mut tiles = Vec::new();
+    for &(_, t) in &maps {
+        if !tiles.contains(&t) {
+            tiles.push(t);
+        }
+    }
     let each: Vec<String> = tiles
         .iter()
         .map(|&t| {
@@ -66,9 +74,6 @@ fn winograd_text(net: &neurodyn_nn::layers::ConvCtrnn) -> String {
             format!("F({m}×{m}, 3×3) on {} maps", sizes.join(" and "), m = t.m())
         })
         .collect();
-    if each.is_empty() {
-        return String::new();
-    }
     format!(
         "; its 3×3 stride-1 convolutions by Winograd {}",
         each.join(", ")
