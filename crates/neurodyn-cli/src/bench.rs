@@ -28,9 +28,11 @@
 //!   images, B 16 and 128, one thread; also images/s and the time of an epoch of 8,000 images
 //! - CRNN: the default `conv-ctrnn` recipe's network and training step (spontaneous phase, 15
 //!   steps, log-ramp loss over the last 5, BPTT, Adam) on 1×28×28 images at the recipe's batch
-//!   (64), one thread; see [`conv_rnn`]
-//! - CRNNW: CRNN with `[model] winograd = true` (its 3×3 stride-1 convolutions by Winograd's
-//!   F(4×4, 3×3)); its FLOPs and rates are counted as CRNN's, by direct convolution
+//!   (64), one thread, every convolution by im2col (`[model] winograd = false`); see
+//!   [`conv_rnn`]
+//! - CRNNW: CRNN as the recipe trains by default (`winograd = true`: its 3×3 stride-1
+//!   convolutions by Winograd's F(4×4, 3×3)); its FLOPs and rates are counted as CRNN's, by
+//!   direct convolution
 //!
 //! Memory at B: a child process (`neurodyn bench --memory-probe`) runs config B and reports its
 //! peak resident memory above its baseline, next to the bytes that must exist: stored activations

@@ -396,7 +396,7 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(
-        out.contains("config CRNN: the default conv-ctrnn (stem 16@5×5, pool 2; areas 16×14×14, 32×7×7) on 1×28×28 images, 20 spontaneous + 15 steps, loss over the last 5, batch 64, 1 thread(s):")
+        out.contains("config CRNN: the default conv-ctrnn (stem 16@5×5, pool 2; areas 16×14×14, 32×7×7) on 1×28×28 images, 20 spontaneous + 15 steps, loss over the last 5; every convolution by im2col (winograd = false), batch 64, 1 thread(s):")
             && out.contains("FLOPs counted per step: 6.749 G"),
         "{out}"
     );
@@ -405,7 +405,7 @@ fn bench_times_the_engine_and_reports_a_failing_reference() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(
-        out.contains("config CRNNW: the default conv-ctrnn (stem 16@5×5, pool 2; areas 16×14×14, 32×7×7) on 1×28×28 images, 20 spontaneous + 15 steps, loss over the last 5; its 3×3 stride-1 convolutions by Winograd F(4×4, 3×3) on 14×14 and 7×7 maps, batch 64, 1 thread(s):")
+        out.contains("config CRNNW: the default conv-ctrnn (stem 16@5×5, pool 2; areas 16×14×14, 32×7×7) on 1×28×28 images, 20 spontaneous + 15 steps, loss over the last 5; its 3×3 stride-1 convolutions by Winograd F(4×4, 3×3) on 14×14 and 7×7 maps (the default), batch 64, 1 thread(s):")
             && out.contains("FLOPs counted per step: 6.749 G"),
         "{out}"
     );

@@ -4,7 +4,9 @@
 //! F(4×4) everywhere, the variants alternating in one process, each round starting one later, (so that the
 //! host's load falls on all alike); medians and minima, ms. `cargo run --release -p neurodyn-nn
 //! --example conv_ctrnn_tiles [rounds]`; `CONV_CTRNN_ONLY=NAME` keeps the variants whose name
-//! starts with NAME (e.g. for `perf`).
+//! starts with NAME (e.g. for `perf`); `CONV_CTRNN_BATCH=N` times batch N instead of 64;
+//! with `CONV_CTRNN_BITS` set it prints a hash of each variant's logits and gradient, to compare
+//! two builds' results exactly. Then the spontaneous phase (batch 1, 20 steps) of each variant.
 
 use neurodyn_core::Rng;
 use neurodyn_nn::layers::{
@@ -54,7 +56,11 @@ fn main() {
         .into_iter()
         .filter(|(name, _)| name.starts_with(&only))
         .collect();
-    let (batch, steps, read) = (64, 15, 5);
+    let batch: usize = std::env::var("CONV_CTRNN_BATCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    let (steps, read) = (15, 5);
     let mut rng = Rng::new(0);
     let params: Vec<f32> = (0..net.n_params())
         .map(|_| 0.1 * rng.normal() as f32)
@@ -88,11 +94,36 @@ fn main() {
             if round >= 2 {
                 times[k].push(t0.elapsed().as_secs_f64() * 1e3);
             }
+            if round == 0 && std::env::var_os("CONV_CTRNN_BITS").is_some() {
+                let bits = |v: &[f32]| {
+                    v.iter()
+                        .fold(0u64, |h, &a| h.rotate_left(5) ^ u64::from(a.to_bits()))
+                };
+                println!(
+                    "{:<24} bits: logits {:016x} grads {:016x}",
+                    variants[k].0,
+                    bits(ws[k].all_logits()),
+                    bits(&grads)
+                );
+            }
         }
     }
     println!("{rounds} rounds, batch {batch}, {steps} steps, one thread: forward + backward, ms");
     for ((name, _), mut t) in variants.iter().zip(times) {
         t.sort_by(f64::total_cmp);
         println!("{name:<24} median {:7.2}  min {:7.2}", t[t.len() / 2], t[0]);
+    }
+    // The training step's other pass: the spontaneous state (batch of one, 20 steps).
+    println!("spontaneous phase (batch 1, 20 steps), ms");
+    for (k, (name, v)) in variants.iter().enumerate() {
+        let mut t: Vec<f64> = (0..rounds)
+            .map(|_| {
+                let t0 = Instant::now();
+                std::hint::black_box(v.spontaneous(&params, &mut ws[k], 20));
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        println!("{name:<24} median {:7.3}  min {:7.3}", t[t.len() / 2], t[0]);
     }
 }

@@ -708,6 +708,104 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
     }
 }
 
+/// A pass with the weights' transforms prepared once ([`Conv2d::prepare`], as the conv-ctrnn
+/// does for its every step) gives the plain pass's bits: Winograd by either tile and im2col
+/// (which prepares nothing), with and without ∂x, on one thread and on two; `prepare` ignores
+/// what its buffer held.
+#[test]
+fn prepared_passes_give_the_plain_passes_bits() {
+    let mut rng = Rng::new(5);
+    for (shape, c_out, stride, tile, batch) in [
+        ([16, 14, 14], 16, 1, Some(WinogradTile::F4), 9),
+        ([32, 7, 7], 32, 1, Some(WinogradTile::F4), 17),
+        ([8, 6, 5], 16, 1, Some(WinogradTile::F2), 5),
+        ([16, 14, 14], 32, 2, None, 6),
+        ([3, 7, 7], 4, 1, None, 3),
+    ] {
+        let conv = Conv2d::new(shape, c_out, (3, 3), (stride, stride), (1, 1), (1, 1), true)
+            .expect("conv")
+            .with_winograd_tile(tile);
+        assert_eq!(conv.winograd_tile(), tile);
+        let want_len = tile.map_or(0, |t| 2 * (t.m() + 2).pow(2) * shape[0] * c_out);
+        assert_eq!(conv.prepared_len(), want_len, "{shape:?}");
+        let out = Layer::<f32>::out_shape(&conv);
+        let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        let x: Vec<f32> = (0..batch * numel(shape))
+            .map(|_| rng.normal() as f32)
+            .collect();
+        let dy: Vec<f32> = (0..batch * numel(out))
+            .map(|_| rng.normal() as f32)
+            .collect();
+        let mut pre = vec![3.0f32; 5];
+        let mut scratch = Vec::new();
+        conv.prepare(&params, &mut pre, &mut scratch);
+        assert_eq!(pre.len(), want_len);
+        for threads in [1, 2] {
+            let ctx = LayerCtx {
+                batch,
+                training: true,
+                threads,
+                seed: 0,
+            };
+            let mut runs = Vec::new();
+            for prepared in [false, true] {
+                let mut scratch = vec![9.0f32; 7];
+                let mut y = vec![0.0f32; dy.len()];
+                let mut dx = vec![7.0f32; x.len()];
+                let mut dp = vec![7.0f32; params.len()];
+                let mut dp_no_dx = vec![7.0f32; params.len()];
+                if prepared {
+                    conv.forward_prepared(&params, &pre, &x, &mut y, &mut scratch, ctx);
+                    conv.backward_prepared(
+                        &params,
+                        &pre,
+                        &x,
+                        &y,
+                        &dy,
+                        Some(&mut dx),
+                        &mut dp,
+                        &mut scratch,
+                        ctx,
+                    );
+                    conv.backward_prepared(
+                        &params,
+                        &pre,
+                        &x,
+                        &y,
+                        &dy,
+                        None,
+                        &mut dp_no_dx,
+                        &mut scratch,
+                        ctx,
+                    );
+                } else {
+                    conv.forward(&params, &x, &mut y, &mut scratch, ctx);
+                    conv.backward(
+                        &params,
+                        &x,
+                        &y,
+                        &dy,
+                        Some(&mut dx),
+                        &mut dp,
+                        &mut scratch,
+                        ctx,
+                    );
+                    conv.backward(&params, &x, &y, &dy, None, &mut dp_no_dx, &mut scratch, ctx);
+                }
+                let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<u32>>();
+                runs.push([bits(&y), bits(&dx), bits(&dp), bits(&dp_no_dx)]);
+            }
+            assert!(
+                runs[0] == runs[1],
+                "{shape:?}→{c_out} stride {stride} {tile:?}, {threads} threads: prepared ≠ plain"
+            );
+        }
+    }
+}
+
 /// Each map takes the Winograd tile with fewer products per output (partly filled tiles
 /// counted): F(4×4) on the conv-ctrnn's 14×14 and 7×7 maps, F(2×2) where 4×4 tiles would be
 /// mostly padding; a convolution Winograd does not take keeps im2col whatever the tile.

@@ -242,12 +242,16 @@ fn winograd_trains_as_im2col_does_repeats_to_the_bit_and_is_refused_for_a_cnn() 
         "{e}"
     );
     let p = conv_rnn_run::prepare(parse("[model]\nkind = \"conv-ctrnn\"\n")).expect("prepare");
-    assert_eq!(p.cfg.model.winograd, Some(false), "im2col by default");
+    assert_eq!(p.cfg.model.winograd, Some(true), "Winograd by default");
+    assert!(p.net.net.uses_winograd());
+    let p = conv_rnn_run::prepare(parse("[model]\nkind = \"conv-ctrnn\"\nwinograd = false\n"))
+        .expect("prepare");
     assert!(!p.net.net.uses_winograd());
 
     let w = SHORT.replace("loss_steps = 2", "loss_steps = 2\nwinograd = true");
+    let im2col = SHORT.replace("loss_steps = 2", "loss_steps = 2\nwinograd = false");
     let (a, b, c) = (tmp("wa"), tmp("wb"), tmp("wc"));
-    let plain = train_vision(parse(SHORT), &c, |_| {}).expect("train by im2col");
+    let plain = train_vision(parse(&im2col), &c, |_| {}).expect("train by im2col");
     let out = train_vision(parse(&w), &a, |_| {}).expect("train by Winograd");
     train_vision(parse(&w), &b, |_| {}).expect("train by Winograd again");
     assert!(bytes(&a, "model.safetensors") == bytes(&b, "model.safetensors"));
@@ -267,7 +271,63 @@ fn winograd_trains_as_im2col_does_repeats_to_the_bit_and_is_refused_for_a_cnn() 
         conv_rnn_run::score(&p.net, &p.data.test, &all, &p.norm),
         out.test
     );
+    // A run saved before the key existed (its config without `winograd`) was trained by
+    // im2col, and is loaded so.
+    let text = String::from_utf8_lossy(&bytes(&c, "config.toml")).replace("winograd = false\n", "");
+    assert!(!text.contains("winograd"), "{text}");
+    std::fs::write(c.join("config.toml"), text).expect("write");
+    assert!(!load_run(&c).expect("load").net.net.uses_winograd());
     for dir in [a, b, c] {
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+/// A training step runs each thread's part in chunks of samples (16 for the recipe, whose pass
+/// keeps 12.3 MB of states for each 16): the loss, the count of correct images and the gradient
+/// are those of the batch run at once, to f32 rounding, whatever the chunks, on one thread or
+/// two.
+#[test]
+fn a_step_in_chunks_is_the_batch_at_once() {
+    use neurodyn_core::Rng;
+    use neurodyn_train::vision::conv_rnn::{self, Workspaces, CHUNK_BYTES};
+    let mut cfg = conv_rnn::recipe();
+    let protocol = conv_rnn::resolve(&mut cfg.model).expect("resolve");
+    let mut rng = Rng::new(4);
+    let net = conv_rnn::build(&cfg.model, protocol, [1, 28, 28], 10, &mut rng).expect("build");
+    assert!(net.net.uses_winograd());
+    let per = net.net.stored_len(15) * 4;
+    assert_eq!(per, (31 * 4704 + 15 * 3136) * 4);
+    assert_eq!(net.chunk_len(), CHUNK_BYTES / per);
+    assert_eq!(net.chunk_len(), 16);
+    let n = 37;
+    let x: Vec<f32> = (0..n * 784).map(|_| rng.normal() as f32).collect();
+    let labels: Vec<i64> = (0..n).map(|_| rng.below(10) as i64).collect();
+    let mut ws = Workspaces::default();
+    let mut whole = vec![0.0f32; net.params.len()];
+    let (l0, c0) = net.loss_grad_chunked(&mut ws, &x, &labels, 1, n, &mut whole);
+    let scale = whole.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0 && l0.is_finite());
+    for (threads, max) in [(1, 16), (1, 5), (2, 16), (2, 1), (1, 0)] {
+        let mut g = vec![f32::NAN; net.params.len()];
+        let (l, c) = net.loss_grad_chunked(&mut ws, &x, &labels, threads, max, &mut g);
+        assert_eq!(c, c0, "{threads} threads, chunks ≤ {max}");
+        assert!(
+            (l - l0).abs() <= 1e-5 * l0.abs(),
+            "{threads} threads, chunks ≤ {max}: loss {l} vs {l0}"
+        );
+        let e = g
+            .iter()
+            .zip(&whole)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            e <= 1e-4 * scale,
+            "{threads} threads, chunks ≤ {max}: gradient off by {e} (largest {scale})"
+        );
+    }
+    // The same chunks and threads again: the same bits.
+    let mut g1 = vec![0.0f32; net.params.len()];
+    let mut g2 = vec![0.0f32; net.params.len()];
+    net.loss_grad(&mut ws, &x, &labels, 2, &mut g1);
+    net.loss_grad(&mut Workspaces::default(), &x, &labels, 2, &mut g2);
+    assert!(g1.iter().zip(&g2).all(|(a, b)| a.to_bits() == b.to_bits()));
 }

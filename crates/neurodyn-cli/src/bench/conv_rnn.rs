@@ -44,17 +44,19 @@ pub(super) fn recipe() -> (VisionConfig, Protocol) {
 }
 
 /// Whether configuration `c` computes the recipe's 3×3 stride-1 convolutions by Winograd's
-/// F(m×m, 3×3) (`CRNNW`; the same network and the same references).
+/// F(m×m, 3×3) (`CRNNW`, as the recipe trains by default) or every convolution by im2col
+/// (`CRNN`, `winograd = false`); the same network and the same references.
 pub(super) fn winograd(c: &Config) -> bool {
     c.name == "CRNNW"
 }
 
-/// `"; its 3×3 stride-1 convolutions by Winograd F(4×4, 3×3) on 14×14 and 7×7 maps"` (each
-/// tile with the maps it takes), or nothing.
+/// `"; its 3×3 stride-1 convolutions by Winograd F(4×4, 3×3) on 14×14 and 7×7 maps (the
+/// default)"` (each tile with the maps it takes), or, by im2col, `"; every convolution by
+/// im2col (winograd = false)"`.
 fn winograd_text(net: &neurodyn_nn::layers::ConvCtrnn) -> String {
     let maps = net.winograd_maps();
     if maps.is_empty() {
-        return String::new();
+        return "; every convolution by im2col (winograd = false)".into();
     }
     // Each tile once, in the order first met.
     let mut tiles = Vec::new();
@@ -75,7 +77,7 @@ fn winograd_text(net: &neurodyn_nn::layers::ConvCtrnn) -> String {
         })
         .collect();
     format!(
-        "; its 3×3 stride-1 convolutions by Winograd {}",
+        "; its 3×3 stride-1 convolutions by Winograd {} (the default)",
         each.join(", ")
     )
 }

@@ -173,6 +173,99 @@ impl<T: Real> Layer<T> for Conv2d {
     }
 
     fn forward(&self, params: &[T], x: &[T], y: &mut [T], scratch: &mut Vec<T>, ctx: LayerCtx) {
+        self.forward_with(params, None, x, y, scratch, ctx);
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        d_params: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        self.backward_with(params, None, x, y, dy, dx, d_params, scratch, ctx);
+    }
+}
+
+impl Conv2d {
+    /// Values [`Conv2d::prepare`] writes: Winograd's transformed weights `Uᵀ` and `U`
+    /// (`2·n²·C·C'`), or none for a convolution by im2col.
+    pub fn prepared_len(&self) -> usize {
+        match self.winograd {
+            Some(t) => 2 * t.n().pow(2) * self.in_shape[0] * self.c_out,
+            None => 0,
+        }
+    }
+
+    /// What a pass computes from the weights alone, once for many passes with the same
+    /// `params`: Winograd's transformed weights (a recurrent network's every step would
+    /// otherwise transform them again), nothing by im2col. For
+    /// [`Conv2d::forward_prepared`] and [`Conv2d::backward_prepared`]; the results are the same
+    /// bits as [`Layer::forward`]'s and [`Layer::backward`]'s.
+    pub fn prepare<T: Real>(&self, params: &[T], pre: &mut Vec<T>, scratch: &mut Vec<T>) {
+        assert_eq!(
+            params.len(),
+            <Self as Layer<T>>::n_params(self),
+            "conv2d prepare: params"
+        );
+        pre.clear();
+        pre.resize(self.prepared_len(), T::c(0.0));
+        if self.winograd.is_some() {
+            let w = &params[..self.c_out * self.k_len()];
+            grow(scratch, self.wg_weight_scratch_len());
+            self.wg_prepare(w, pre, scratch);
+        }
+    }
+
+    /// [`Layer::forward`] with the weights' transforms from [`Conv2d::prepare`] of `params`.
+    pub fn forward_prepared<T: Real>(
+        &self,
+        params: &[T],
+        pre: &[T],
+        x: &[T],
+        y: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        self.forward_with(params, Some(pre), x, y, scratch, ctx);
+    }
+
+    /// [`Layer::backward`] with the weights' transforms from [`Conv2d::prepare`] of `params`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_prepared<T: Real>(
+        &self,
+        params: &[T],
+        pre: &[T],
+        x: &[T],
+        y: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        d_params: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
+        self.backward_with(params, Some(pre), x, y, dy, dx, d_params, scratch, ctx);
+    }
+
+    fn check_prepared<T>(&self, pre: Option<&[T]>) {
+        if let Some(p) = pre {
+            assert_eq!(p.len(), self.prepared_len(), "conv2d: prepared weights");
+        }
+    }
+
+    fn forward_with<T: Real>(
+        &self,
+        params: &[T],
+        pre: Option<&[T]>,
+        x: &[T],
+        y: &mut [T],
+        scratch: &mut Vec<T>,
+        ctx: LayerCtx,
+    ) {
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
         let n_params = <Self as Layer<T>>::n_params(self);
@@ -184,15 +277,18 @@ impl<T: Real> Layer<T> for Conv2d {
             params,
             ctx.batch,
         );
+        self.check_prepared(pre);
         let (w, b) = params.split_at(co * k);
         let len = Weighted::<T>::work_len(self, ctx, false);
         grow(scratch, len);
-        self.forward_wb(w, b, x, y, &mut scratch[..len], ctx);
+        self.forward_wb_with(w, b, pre, x, y, &mut scratch[..len], ctx);
     }
 
-    fn backward(
+    #[allow(clippy::too_many_arguments)]
+    fn backward_with<T: Real>(
         &self,
         params: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         y: &[T],
         dy: &[T],
@@ -213,10 +309,12 @@ impl<T: Real> Layer<T> for Conv2d {
             ctx.batch,
         );
         assert!(dy.len() == y.len(), "conv2d: dy");
+        self.check_prepared(pre);
         let len = Weighted::<T>::work_len(self, ctx, true);
         grow(scratch, len);
-        self.backward_wb(
+        self.backward_wb_with(
             &params[..co * k],
+            pre,
             x,
             dy,
             dx,
@@ -249,13 +347,43 @@ impl<T: Real> Weighted<T> for Conv2d {
     }
 
     fn forward_wb(&self, w: &[T], b: &[T], x: &[T], y: &mut [T], work: &mut [T], ctx: LayerCtx) {
+        self.forward_wb_with(w, b, None, x, y, work, ctx);
+    }
+
+    fn backward_wb(
+        &self,
+        w: &[T],
+        x: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        grads: &mut [T],
+        work: &mut [T],
+        ctx: LayerCtx,
+    ) {
+        self.backward_wb_with(w, None, x, dy, dx, grads, work, ctx);
+    }
+}
+
+impl Conv2d {
+    /// [`Weighted::forward_wb`], with the weights' transforms when prepared.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_wb_with<T: Real>(
+        &self,
+        w: &[T],
+        b: &[T],
+        pre: Option<&[T]>,
+        x: &[T],
+        y: &mut [T],
+        work: &mut [T],
+        ctx: LayerCtx,
+    ) {
         let (in_len, co) = (numel(self.in_shape), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
         let n_parts = self.n_parts(ctx);
         let per = self.part_len(self.chunk(ctx.batch), false);
         if n_parts <= 1 {
             // One part, without allocating its boundaries (a recurrent network's every step).
-            self.forward_part(w, b, x, y, &mut work[..per], ctx.threads.max(1));
+            self.forward_part(w, b, pre, x, y, &mut work[..per], ctx.threads.max(1));
             return;
         }
         // Parts of consecutive samples on their own threads, each with its own columns; every
@@ -269,13 +397,16 @@ impl<T: Real> Weighted<T> for Conv2d {
             .zip(ys)
             .for_each(|((part, xp), yp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
-                self.forward_part(w, b, xp, yp, part, 1);
+                self.forward_part(w, b, pre, xp, yp, part, 1);
             });
     }
 
-    fn backward_wb(
+    /// [`Weighted::backward_wb`], with the weights' transforms when prepared.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_wb_with<T: Real>(
         &self,
         w: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         dy: &[T],
         dx: Option<&mut [T]>,
@@ -297,7 +428,7 @@ impl<T: Real> Weighted<T> for Conv2d {
         let part_len = self.part_len(self.chunk(ctx.batch), true);
         if n_parts <= 1 {
             let work = &mut work[..part_len];
-            self.backward_part(w, x, dy, dx, grads, work, ctx.threads.max(1));
+            self.backward_part(w, pre, x, dy, dx, grads, work, ctx.threads.max(1));
             return;
         }
         // Per part: its working space and its own ∂W, ∂b, which are then added in part order:
@@ -319,7 +450,7 @@ impl<T: Real> Weighted<T> for Conv2d {
             .for_each(|(((part, xp), dyp), dxp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
                 let (space, g) = part.split_at_mut(part_len);
-                self.backward_part(w, xp, dyp, dxp, g, space, 1);
+                self.backward_part(w, pre, xp, dyp, dxp, g, space, 1);
             });
         let mut partials = work[..n_parts * per]
             .chunks_exact(per)
@@ -373,17 +504,19 @@ impl Conv2d {
     /// columns side by side, one product `W · cols` (from the bias, or zero), then each
     /// sample's block of it into `y`. Every output is `b + Σ_k W·cols` summed over k in order,
     /// as one sample alone would give.
+    #[allow(clippy::too_many_arguments)]
     fn forward_part<T: Real>(
         &self,
         w: &[T],
         b: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         y: &mut [T],
         work: &mut [T],
         threads: usize,
     ) {
         if self.winograd.is_some() {
-            return self.wg_forward_part(w, b, x, y, work, threads);
+            return self.wg_forward_part(w, b, pre, x, y, work, threads);
         }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
@@ -442,9 +575,11 @@ impl Conv2d {
     /// The backward pass of consecutive samples: `grads` (∂W then ∂b) and `dx` overwritten.
     /// Per chunk: its columns, `∂Wᵀ += cols · ∂Yᵀ` (one sum over the chunk's samples and
     /// positions), and `dcols = Wᵀ · ∂Y`, added back into each sample's padded `∂x`.
+    #[allow(clippy::too_many_arguments)]
     fn backward_part<T: Real>(
         &self,
         w: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         dy: &[T],
         mut dx: Option<&mut [T]>,
@@ -453,7 +588,7 @@ impl Conv2d {
         threads: usize,
     ) {
         if self.winograd.is_some() {
-            return self.wg_backward_part(w, x, dy, dx, grads, work, threads);
+            return self.wg_backward_part(w, pre, x, dy, dx, grads, work, threads);
         }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;

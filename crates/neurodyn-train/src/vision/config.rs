@@ -163,7 +163,7 @@ pub struct VisionModelConfig {
     pub weight_norm: Option<bool>,
     /// Every 3×3 stride-1 convolution computed by Winograd's F(m×m, 3×3), the tile chosen for
     /// its map (F(4×4) on the recipe's 14×14 and 7×7): about 3 times fewer multiply-adds, the
-    /// same function with its f32 sums rounded otherwise (default false).
+    /// same function with its f32 sums rounded otherwise (default true; false: im2col).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub winograd: Option<bool>,
 }

@@ -397,6 +397,10 @@ pub fn load_run(dir: &Path) -> Result<PreparedRnn> {
     if cfg.model.kind != crate::vision::NetKind::ConvCtrnn {
         return Err(config("model.kind", "not a conv-ctrnn run"));
     }
+    let mut cfg = cfg;
+    // A run saved before `winograd` existed (every run's config spells it out since) was
+    // computed by im2col, then the only way: it is loaded as it was trained.
+    cfg.model.winograd.get_or_insert(false);
     let mut p = prepare(cfg)?;
     let model = dir.join("model.safetensors");
     if !model.exists() {

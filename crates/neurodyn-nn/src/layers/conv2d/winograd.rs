@@ -79,7 +79,7 @@ impl WinogradTile {
     }
 
     /// Window side (n = m + 2).
-    fn n(self) -> usize {
+    pub(super) fn n(self) -> usize {
         self.m() + 2
     }
 
@@ -453,6 +453,20 @@ impl Conv2d {
         }
     }
 
+    /// `Uᵀ` then `U` from the weight `(C', C, 3, 3)` into `pre` ([`Conv2d::prepared_len`]),
+    /// as the passes would compute them (`scratch`: [`Conv2d::wg_weight_scratch_len`]).
+    pub(super) fn wg_prepare<T: Real>(&self, w: &[T], pre: &mut [T], scratch: &mut [T]) {
+        let (u_t, u) = pre.split_at_mut(pre.len() / 2);
+        let wsc = &mut scratch[..self.wg_weight_scratch()];
+        self.wg_weights(w, u_t, true, wsc);
+        self.wg_weights(w, u, false, wsc);
+    }
+
+    /// Scratch of [`Conv2d::wg_prepare`].
+    pub(super) fn wg_weight_scratch_len(&self) -> usize {
+        self.wg_weight_scratch()
+    }
+
     /// Scratch of the weight transforms: `9 + 3n + n²` planes of `C'·C` values.
     fn wg_weight_scratch(&self) -> usize {
         let n = self.wg_tile().n();
@@ -675,10 +689,12 @@ impl Conv2d {
     }
 
     /// The forward pass of consecutive samples by F(m×m, 3×3) (as `forward_part`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn wg_forward_part<T: Real>(
         &self,
         w: &[T],
         b: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         y: &mut [T],
         work: &mut [T],
@@ -704,7 +720,14 @@ impl Conv2d {
         let (m, rest) = rest.split_at_mut(nn * co * p_max);
         let wsc = &mut rest[..self.wg_weight_scratch()];
         xh.fill(T::c(0.0));
-        self.wg_weights(w, u_t, true, wsc);
+        // Uᵀ: prepared (the first half of `pre`), or transformed here.
+        let u_t: &[T] = match pre {
+            Some(p) => &p[..nn * ci * co],
+            None => {
+                self.wg_weights(w, u_t, true, wsc);
+                u_t
+            }
+        };
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * tiles;
@@ -746,9 +769,11 @@ impl Conv2d {
 
     /// The backward pass of consecutive samples by F(m×m, 3×3) (as `backward_part`): `grads`
     /// (∂W then ∂b) and `dx` overwritten.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn wg_backward_part<T: Real>(
         &self,
         w: &[T],
+        pre: Option<&[T]>,
         x: &[T],
         dy: &[T],
         mut dx: Option<&mut [T]>,
@@ -783,9 +808,16 @@ impl Conv2d {
         du_t.fill(zero);
         let (dw, db) = grads.split_at_mut(co * ci * 9);
         db.fill(zero);
-        if dx.is_some() {
-            self.wg_weights(w, u, false, wsc);
-        }
+        // U: prepared (the second half of `pre`), or transformed here when ∂x is asked for.
+        let u: &[T] = match pre {
+            Some(p) => &p[nn * ci * co..],
+            None => {
+                if dx.is_some() {
+                    self.wg_weights(w, u, false, wsc);
+                }
+                u
+            }
+        };
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * tiles;

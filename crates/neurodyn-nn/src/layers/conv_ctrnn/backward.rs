@@ -61,6 +61,8 @@ impl ConvCtrnn {
         let keep = T::c(1.0 - self.alpha());
         let zero = T::c(0.0);
         grads.iter_mut().for_each(|v| *v = zero);
+        // The weights' transforms of these `params` (the forward pass may have had others).
+        self.prepare(params, ws);
         let b = &mut ws.bwd;
         b.g.resize_with(n_areas, Vec::new);
         b.g_prev.resize_with(n_areas, Vec::new);
@@ -183,8 +185,9 @@ impl ConvCtrnn {
                 });
                 let dp = &mut b.dp[..a.rec_at.len()];
                 let dx = &mut b.dx[..step];
-                a.rec.backward(
+                a.rec.backward_prepared(
                     &params[a.rec_at.clone()],
+                    &ws.pre_rec[l],
                     r_prev,
                     dz,
                     dz,
@@ -208,8 +211,9 @@ impl ConvCtrnn {
                 // ∂in_l also feeds skip_0 (area 1 under the image) and an odd area's skip
                 // weights, besides the states of step t − 1.
                 let need_d_in = to_init || (l == 1 && t <= n_image) || a.skip.is_some();
-                a.ff.backward(
+                a.ff.backward_prepared(
                     &params[a.ff_at.clone()],
+                    &ws.pre_ff[l],
                     inp,
                     dz,
                     dz,
@@ -226,6 +230,15 @@ impl ConvCtrnn {
                     let s = n * numel(self.areas[k].shape);
                     &ws.r[k][(t - 1) * s..t * s]
                 };
+                if l == 1 && t <= n_image && to_init {
+                    crate::kernels::vectorized(Ew::AddMaskedAnd {
+                        g: &mut b.g_prev[0],
+                        acc: &mut b.d_skip0,
+                        src: d_in,
+                        r: prev(0),
+                    });
+                    continue;
+                }
                 if to_init {
                     add_masked(&mut b.g_prev[l - 1], d_in, prev(l - 1));
                 }

@@ -4,7 +4,7 @@
 //! Every step's states, pre-activations and area inputs stay in the workspace for the backward
 //! pass; the logits of the last `n_read` steps are read out.
 
-use super::pointwise::{add, add_relu, relu_into, Ew};
+use super::pointwise::{add_relu, relu_into, Ew};
 use super::workspace::{ctx, resize, ConvCtrnnWorkspace, InitState, ReturnPhase};
 use super::{ConvCtrnn, Readout};
 use crate::kernels::vectorized;
@@ -197,6 +197,7 @@ impl ConvCtrnn {
         let n_areas = self.areas.len();
         // The stem and what depends on it alone: once per pass for a static image.
         self.drive(params, ws, &image[..frame]);
+        self.prepare(params, ws);
         // Per-step buffers.
         ws.r.resize_with(n_areas, Vec::new);
         ws.z.resize_with(n_areas, Vec::new);
@@ -272,8 +273,9 @@ impl ConvCtrnn {
                     // Every sample starts from the same state: its recurrent drive once, copied
                     // (each sample's output is the same sum whatever the batch).
                     let (first, rest) = z.split_at_mut(len);
-                    a.rec.forward(
+                    a.rec.forward_prepared(
                         &params[a.rec_at.clone()],
+                        &ws.pre_rec[l],
                         &r_prev[..len],
                         first,
                         &mut ws.scratch,
@@ -283,11 +285,19 @@ impl ConvCtrnn {
                         row.copy_from_slice(first);
                     }
                 } else {
-                    a.rec
-                        .forward(&params[a.rec_at.clone()], r_prev, z, &mut ws.scratch, c);
+                    a.rec.forward_prepared(
+                        &params[a.rec_at.clone()],
+                        &ws.pre_rec[l],
+                        r_prev,
+                        z,
+                        &mut ws.scratch,
+                        c,
+                    );
                 }
-                if l == 0 {
-                    add(z, &ws.ff0);
+                // What is added to the recurrent drive: ff_0(s) + b_0 for area 0, else
+                // ff_l(in_l) (in `tmp`) and b_l.
+                let (u, b): (&[T], _) = if l == 0 {
+                    (&ws.ff0, None)
                 } else {
                     let in_len = numel(Layer::<T>::in_shape(&a.ff));
                     let inp = &mut ws.inp[l][(t - 1) * n * in_len..t * n * in_len];
@@ -296,8 +306,11 @@ impl ConvCtrnn {
                         &ws.r[k][(t - 1) * s..t * s]
                     };
                     if l == 1 {
-                        inp.copy_from_slice(&ws.skip0);
-                        add_relu(inp, prev(0));
+                        vectorized(Ew::SumRelu {
+                            dst: &mut *inp,
+                            a: &ws.skip0,
+                            src: prev(0),
+                        });
                     } else if let Some(skip) = &a.skip {
                         let from = prev(l - 2);
                         let tmp = &mut ws.tmp[..from.len()];
@@ -309,19 +322,23 @@ impl ConvCtrnn {
                         add_relu(inp, prev(l - 2));
                     }
                     let tmp = &mut ws.tmp[..step];
-                    a.ff.forward(&params[a.ff_at.clone()], inp, tmp, &mut ws.scratch, c);
-                    let b = &params[a.bias_at.clone()];
-                    vectorized(Ew::AddBias {
-                        z: &mut *z,
-                        u: tmp,
-                        b,
-                    });
-                }
+                    a.ff.forward_prepared(
+                        &params[a.ff_at.clone()],
+                        &ws.pre_ff[l],
+                        inp,
+                        tmp,
+                        &mut ws.scratch,
+                        c,
+                    );
+                    (&ws.tmp[..step], Some(&params[a.bias_at.clone()]))
+                };
                 let (before, after) = ws.r[l].split_at_mut(t * step);
-                vectorized(Ew::Leak {
+                vectorized(Ew::Step {
                     r_next: &mut after[..step],
                     r_prev: &before[(t - 1) * step..],
                     z,
+                    u,
+                    b,
                     alpha,
                     keep,
                 });

@@ -49,6 +49,7 @@ pub use workspace::{ConvCtrnnWorkspace, InitState, ReturnPhase};
 
 use super::{numel, Conv2d, GlobalAvgPool, Layer, Linear, Pool2d, Shape, WinogradTile};
 use crate::error::NnError;
+use crate::real::Real;
 use neurodyn_core::Rng;
 
 /// The stem: a convolution of the image without bias, then an average pool of window
@@ -404,6 +405,32 @@ impl ConvCtrnn {
     /// Values of one sample's full state: every area's map, first area first.
     pub fn state_len(&self) -> usize {
         self.areas.iter().map(|a| numel(a.shape)).sum()
+    }
+
+    /// Each area's recurrent and input convolutions' [`Conv2d::prepare`] of `params` into
+    /// `ws` (Winograd's weight transforms), for the passes' every step.
+    pub(crate) fn prepare<T: Real>(&self, params: &[T], ws: &mut ConvCtrnnWorkspace<T>) {
+        ws.pre_rec.resize_with(self.areas.len(), Vec::new);
+        ws.pre_ff.resize_with(self.areas.len(), Vec::new);
+        for (l, a) in self.areas.iter().enumerate() {
+            a.rec.prepare(
+                &params[a.rec_at.clone()],
+                &mut ws.pre_rec[l],
+                &mut ws.scratch,
+            );
+            a.ff.prepare(&params[a.ff_at.clone()], &mut ws.pre_ff[l], &mut ws.scratch);
+        }
+    }
+
+    /// Values one sample's pass of `n_steps` steps keeps for the backward pass: every step's
+    /// states (and the initial one), pre-activations and area inputs. A training step that
+    /// sizes its chunks of samples by this keeps their pass in cache.
+    pub fn stored_len(&self, n_steps: usize) -> usize {
+        let inputs: usize = self.areas[1..]
+            .iter()
+            .map(|a| numel(Layer::<f32>::in_shape(&a.ff)))
+            .sum();
+        (2 * n_steps + 1) * self.state_len() + n_steps * inputs
     }
 
     /// Logits per sample.

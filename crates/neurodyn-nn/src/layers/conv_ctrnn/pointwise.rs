@@ -19,17 +19,27 @@ pub(super) enum Ew<'a, T> {
     Relu { dst: &'a mut [T], src: &'a [T] },
     /// `dst += max(0, src)`.
     AddRelu { dst: &'a mut [T], src: &'a [T] },
-    /// `z += u + b`, per sample (rows of `b.len()`).
-    AddBias {
-        z: &'a mut [T],
-        u: &'a [T],
-        b: &'a [T],
+    /// `dst = a + max(0, src)`.
+    SumRelu {
+        dst: &'a mut [T],
+        a: &'a [T],
+        src: &'a [T],
     },
-    /// `r_next = (1 − α) r_prev + α max(0, z)`.
-    Leak {
+    /// `g += src ⊙ 1[r > 0]` and `acc += src`, in one pass over `src`.
+    AddMaskedAnd {
+        g: &'a mut [T],
+        acc: &'a mut [T],
+        src: &'a [T],
+        r: &'a [T],
+    },
+    /// One area's step in one pass: `z += u` (with `b`: `z += u + b`, per sample, rows of
+    /// `b.len()`), then `r_next = (1 − α) r_prev + α max(0, z)`.
+    Step {
         r_next: &'a mut [T],
         r_prev: &'a [T],
-        z: &'a [T],
+        z: &'a mut [T],
+        u: &'a [T],
+        b: Option<&'a [T]>,
         alpha: T,
         keep: T,
     },
@@ -68,22 +78,49 @@ impl<T: Real> crate::kernels::Pointwise for Ew<'_, T> {
                     *d += s.max(zero);
                 }
             }
-            Ew::AddBias { z, u, b } => {
-                for (zr, ur) in z.chunks_exact_mut(b.len()).zip(u.chunks_exact(b.len())) {
-                    for ((v, &x), &bb) in zr.iter_mut().zip(ur).zip(b) {
-                        *v += x + bb;
-                    }
+            Ew::SumRelu { dst, a, src } => {
+                for ((d, &x), &s) in dst.iter_mut().zip(a).zip(src) {
+                    *d = x + s.max(zero);
                 }
             }
-            Ew::Leak {
+            Ew::AddMaskedAnd { g, acc, src, r } => {
+                for (((d, a), &s), &x) in g.iter_mut().zip(acc.iter_mut()).zip(src).zip(r) {
+                    *d += if x > zero { s } else { zero };
+                    *a += s;
+                }
+            }
+            Ew::Step {
                 r_next,
                 r_prev,
                 z,
+                u,
+                b,
                 alpha,
                 keep,
             } => {
-                for ((o, &p), &zz) in r_next.iter_mut().zip(r_prev).zip(z) {
-                    *o = keep * p + alpha * zz.max(zero);
+                let len = b.map_or(z.len(), <[T]>::len).max(1);
+                for (((zr, ur), o), p) in z
+                    .chunks_exact_mut(len)
+                    .zip(u.chunks_exact(len))
+                    .zip(r_next.chunks_exact_mut(len))
+                    .zip(r_prev.chunks_exact(len))
+                {
+                    match b {
+                        Some(b) => {
+                            for j in 0..len {
+                                let v = zr[j] + (ur[j] + b[j]);
+                                zr[j] = v;
+                                o[j] = keep * p[j] + alpha * v.max(zero);
+                            }
+                        }
+                        None => {
+                            for j in 0..len {
+                                let v = zr[j] + ur[j];
+                                zr[j] = v;
+                                o[j] = keep * p[j] + alpha * v.max(zero);
+                            }
+                        }
+                    }
                 }
             }
             Ew::Add { dst, src } => {
