@@ -708,17 +708,19 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
     }
 }
 
-/// A pass with the weights' transforms prepared once ([`Conv2d::prepare`], as the conv-ctrnn
-/// does for its every step) gives the plain pass's bits: Winograd by either tile and im2col
-/// (which prepares nothing), with and without ∂x, on one thread and on two; `prepare` ignores
-/// what its buffer held.
+/// A pass with what it computes from the weights prepared once ([`Conv2d::prepare`], as the
+/// conv-ctrnn does for its every step) gives the plain pass's bits: Winograd by either tile
+/// and im2col, with and without ∂x, on one thread and on two; `prepare` ignores what its
+/// buffer held. A weight-gradient accumulator sums passes to rounding.
 #[test]
 fn prepared_passes_give_the_plain_passes_bits() {
     let mut rng = Rng::new(5);
     for (shape, c_out, stride, tile, batch) in [
-        ([16, 14, 14], 16, 1, Some(WinogradTile::F4), 9),
-        ([32, 7, 7], 32, 1, Some(WinogradTile::F4), 17),
+        // Batches whose work cuts into two parts on two threads, and smaller ones.
+        ([16, 14, 14], 16, 1, Some(WinogradTile::F4), 21),
+        ([32, 7, 7], 32, 1, Some(WinogradTile::F4), 9),
         ([8, 6, 5], 16, 1, Some(WinogradTile::F2), 5),
+        ([16, 14, 14], 32, 2, None, 40),
         ([16, 14, 14], 32, 2, None, 6),
         ([3, 7, 7], 4, 1, None, 3),
     ] {
@@ -726,7 +728,9 @@ fn prepared_passes_give_the_plain_passes_bits() {
             .expect("conv")
             .with_winograd_tile(tile);
         assert_eq!(conv.winograd_tile(), tile);
-        let want_len = tile.map_or(0, |t| 2 * (t.m() + 2).pow(2) * shape[0] * c_out);
+        let want_len = tile.map_or(9 * shape[0] * c_out, |t| {
+            2 * (t.m() + 2).pow(2) * shape[0] * c_out
+        });
         assert_eq!(conv.prepared_len(), want_len, "{shape:?}");
         let out = Layer::<f32>::out_shape(&conv);
         let params: Vec<f32> = Layer::<f32>::init_params(&conv, &mut rng)
@@ -767,6 +771,7 @@ fn prepared_passes_give_the_plain_passes_bits() {
                         &dy,
                         Some(&mut dx),
                         &mut dp,
+                        None,
                         &mut scratch,
                         ctx,
                     );
@@ -778,6 +783,7 @@ fn prepared_passes_give_the_plain_passes_bits() {
                         &dy,
                         None,
                         &mut dp_no_dx,
+                        None,
                         &mut scratch,
                         ctx,
                     );
@@ -801,6 +807,49 @@ fn prepared_passes_give_the_plain_passes_bits() {
             assert!(
                 runs[0] == runs[1],
                 "{shape:?}→{c_out} stride {stride} {tile:?}, {threads} threads: prepared ≠ plain"
+            );
+            // With an accumulator: two passes add their weight gradients into it (the weight
+            // part of d_params written zero, ∂b and ∂x as without), and `acc_grad` gives twice
+            // the plain ∂W to rounding.
+            let mut scratch = Vec::new();
+            let mut acc = vec![0.0f32; conv.grad_acc_len()];
+            let mut y = vec![0.0f32; dy.len()];
+            conv.forward_prepared(&params, &pre, &x, &mut y, &mut scratch, ctx);
+            let w_len = 9 * shape[0] * c_out;
+            let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<u32>>();
+            for _ in 0..2 {
+                let mut dx = vec![7.0f32; x.len()];
+                let mut dp = vec![7.0f32; params.len()];
+                conv.backward_prepared(
+                    &params,
+                    &pre,
+                    &x,
+                    &y,
+                    &dy,
+                    Some(&mut dx),
+                    &mut dp,
+                    Some(&mut acc),
+                    &mut scratch,
+                    ctx,
+                );
+                assert!(dp[..w_len].iter().all(|&v| v == 0.0));
+                assert_eq!(bits(&dp[w_len..]), runs[0][2][w_len..]);
+                assert_eq!(bits(&dx), runs[0][1]);
+            }
+            let mut dw = vec![f32::NAN; w_len];
+            conv.acc_grad(&acc, &mut dw, &mut scratch);
+            let plain: Vec<f32> = runs[0][2][..w_len]
+                .iter()
+                .map(|&b| 2.0 * f32::from_bits(b))
+                .collect();
+            let scale = plain.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let e = dw
+                .iter()
+                .zip(&plain)
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                scale > 0.0 && e <= 1e-5 * scale,
+                "{shape:?}→{c_out} {tile:?}, {threads} threads: accumulated ∂W off by {e} of {scale}"
             );
         }
     }

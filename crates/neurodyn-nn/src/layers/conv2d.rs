@@ -187,23 +187,23 @@ impl<T: Real> Layer<T> for Conv2d {
         scratch: &mut Vec<T>,
         ctx: LayerCtx,
     ) {
-        self.backward_with(params, None, x, y, dy, dx, d_params, scratch, ctx);
+        self.backward_with(params, None, x, y, dy, dx, d_params, None, scratch, ctx);
     }
 }
 
 impl Conv2d {
     /// Values [`Conv2d::prepare`] writes: Winograd's transformed weights `Uᵀ` and `U`
-    /// (`2·n²·C·C'`), or none for a convolution by im2col.
+    /// (`2·n²·C·C'`), or im2col's `Wᵀ` (`C·kh·kw·C'`).
     pub fn prepared_len(&self) -> usize {
         match self.winograd {
             Some(t) => 2 * t.n().pow(2) * self.in_shape[0] * self.c_out,
-            None => 0,
+            None => self.k_len() * self.c_out,
         }
     }
 
     /// What a pass computes from the weights alone, once for many passes with the same
-    /// `params`: Winograd's transformed weights (a recurrent network's every step would
-    /// otherwise transform them again), nothing by im2col. For
+    /// `params` (a recurrent network's every step would otherwise compute it again):
+    /// Winograd's transformed weights, or im2col's transposed weight for `∂x`. For
     /// [`Conv2d::forward_prepared`] and [`Conv2d::backward_prepared`]; the results are the same
     /// bits as [`Layer::forward`]'s and [`Layer::backward`]'s.
     pub fn prepare<T: Real>(&self, params: &[T], pre: &mut Vec<T>, scratch: &mut Vec<T>) {
@@ -214,10 +214,40 @@ impl Conv2d {
         );
         pre.clear();
         pre.resize(self.prepared_len(), T::c(0.0));
+        let w = &params[..self.c_out * self.k_len()];
         if self.winograd.is_some() {
-            let w = &params[..self.c_out * self.k_len()];
             grow(scratch, self.wg_weight_scratch_len());
             self.wg_prepare(w, pre, scratch);
+        } else {
+            transpose_into(w, self.c_out, self.k_len(), pre);
+        }
+    }
+
+    /// Values of a weight-gradient accumulator for [`Conv2d::backward_prepared`]: the weight
+    /// gradient in the pass's own layout, Winograd's `∂Uᵀ` (`n²·C·C'`) or im2col's `∂Wᵀ`
+    /// (`C·kh·kw·C'`).
+    pub fn grad_acc_len(&self) -> usize {
+        match self.winograd {
+            Some(t) => t.n().pow(2) * self.in_shape[0] * self.c_out,
+            None => self.k_len() * self.c_out,
+        }
+    }
+
+    /// The weight gradient `∂W (C', C, kh, kw)` of what [`Conv2d::backward_prepared`] added into
+    /// `acc`, written into `dw` (Winograd: `Gᵀ ∂U G`; im2col: a transpose).
+    pub fn acc_grad<T: Real>(&self, acc: &[T], dw: &mut [T], scratch: &mut Vec<T>) {
+        assert!(
+            acc.len() == self.grad_acc_len() && dw.len() == self.c_out * self.k_len(),
+            "conv2d acc_grad: acc {} (want {}), dw {}",
+            acc.len(),
+            self.grad_acc_len(),
+            dw.len()
+        );
+        if self.winograd.is_some() {
+            grow(scratch, self.wg_weight_scratch_len());
+            self.wg_acc_grad(acc, dw, scratch);
+        } else {
+            transpose_into(acc, self.k_len(), self.c_out, dw);
         }
     }
 
@@ -235,6 +265,10 @@ impl Conv2d {
     }
 
     /// [`Layer::backward`] with the weights' transforms from [`Conv2d::prepare`] of `params`.
+    /// With `acc` ([`Conv2d::grad_acc_len`] values) the weight gradient is added into it, in
+    /// the pass's own layout, and the weight part of `d_params` is written zero (`∂b` as
+    /// always): the steps of a recurrent pass add there, and [`Conv2d::acc_grad`] maps the sum
+    /// to `∂W` once, instead of every step.
     #[allow(clippy::too_many_arguments)]
     pub fn backward_prepared<T: Real>(
         &self,
@@ -245,10 +279,14 @@ impl Conv2d {
         dy: &[T],
         dx: Option<&mut [T]>,
         d_params: &mut [T],
+        acc: Option<&mut [T]>,
         scratch: &mut Vec<T>,
         ctx: LayerCtx,
     ) {
-        self.backward_with(params, Some(pre), x, y, dy, dx, d_params, scratch, ctx);
+        if let Some(a) = acc.as_deref() {
+            assert_eq!(a.len(), self.grad_acc_len(), "conv2d: gradient accumulator");
+        }
+        self.backward_with(params, Some(pre), x, y, dy, dx, d_params, acc, scratch, ctx);
     }
 
     fn check_prepared<T>(&self, pre: Option<&[T]>) {
@@ -294,6 +332,7 @@ impl Conv2d {
         dy: &[T],
         dx: Option<&mut [T]>,
         d_params: &mut [T],
+        acc: Option<&mut [T]>,
         scratch: &mut Vec<T>,
         ctx: LayerCtx,
     ) {
@@ -319,6 +358,7 @@ impl Conv2d {
             dy,
             dx,
             d_params,
+            acc,
             &mut scratch[..len],
             ctx,
         );
@@ -339,8 +379,9 @@ impl<T: Real> Weighted<T> for Conv2d {
         if parts <= 1 {
             per_part
         } else if backward {
-            // Each part also sums its own ∂W, ∂b.
-            parts * (per_part + <Self as Layer<T>>::n_params(self))
+            // Each part also sums its own ∂W, ∂b and, for an accumulated pass, its own
+            // accumulator.
+            parts * (per_part + <Self as Layer<T>>::n_params(self) + self.grad_acc_len())
         } else {
             parts * per_part
         }
@@ -360,7 +401,7 @@ impl<T: Real> Weighted<T> for Conv2d {
         work: &mut [T],
         ctx: LayerCtx,
     ) {
-        self.backward_wb_with(w, None, x, dy, dx, grads, work, ctx);
+        self.backward_wb_with(w, None, x, dy, dx, grads, None, work, ctx);
     }
 }
 
@@ -411,6 +452,7 @@ impl Conv2d {
         dy: &[T],
         dx: Option<&mut [T]>,
         grads: &mut [T],
+        acc: Option<&mut [T]>,
         work: &mut [T],
         ctx: LayerCtx,
     ) {
@@ -428,13 +470,18 @@ impl Conv2d {
         let part_len = self.part_len(self.chunk(ctx.batch), true);
         if n_parts <= 1 {
             let work = &mut work[..part_len];
-            self.backward_part(w, pre, x, dy, dx, grads, work, ctx.threads.max(1));
+            self.backward_part(w, pre, x, dy, dx, grads, acc, work, ctx.threads.max(1));
             return;
         }
-        // Per part: its working space and its own ∂W, ∂b, which are then added in part order:
-        // the same bits for the same thread count.
+        // Per part: its working space and its own ∂W, ∂b (and accumulator), which are then
+        // added in part order: the same bits for the same thread count.
         let cuts = crate::time_loop::cuts(ctx.batch, n_parts);
-        let per = part_len + n_params;
+        let acc_len = if acc.is_some() {
+            self.grad_acc_len()
+        } else {
+            0
+        };
+        let per = part_len + n_params + acc_len;
         let dxs: Vec<Option<&mut [T]>> = match dx {
             Some(d) => parts_of_mut(d, &cuts, in_len)
                 .into_iter()
@@ -449,16 +496,28 @@ impl Conv2d {
             .zip(dxs)
             .for_each(|(((part, xp), dyp), dxp)| {
                 let _ftz = crate::kernels::FlushDenormals::new();
-                let (space, g) = part.split_at_mut(part_len);
-                self.backward_part(w, pre, xp, dyp, dxp, g, space, 1);
+                let (space, rest) = part.split_at_mut(part_len);
+                let (g, a) = rest.split_at_mut(n_params);
+                let a = (acc_len > 0).then(|| {
+                    a.fill(T::c(0.0));
+                    a
+                });
+                self.backward_part(w, pre, xp, dyp, dxp, g, a, space, 1);
             });
         let mut partials = work[..n_parts * per]
             .chunks_exact(per)
-            .map(|part| &part[part_len..]);
+            .map(|part| &part[part_len..part_len + n_params]);
         grads.copy_from_slice(partials.next().expect("two parts or more"));
         for partial in partials {
             for (t, &v) in grads.iter_mut().zip(partial) {
                 *t += v;
+            }
+        }
+        if let Some(acc) = acc {
+            for part in work[..n_parts * per].chunks_exact(per) {
+                for (t, &v) in acc.iter_mut().zip(&part[part_len + n_params..]) {
+                    *t += v;
+                }
             }
         }
     }
@@ -584,11 +643,12 @@ impl Conv2d {
         dy: &[T],
         mut dx: Option<&mut [T]>,
         grads: &mut [T],
+        acc: Option<&mut [T]>,
         work: &mut [T],
         threads: usize,
     ) {
         if self.winograd.is_some() {
-            return self.wg_backward_part(w, pre, x, dy, dx, grads, work, threads);
+            return self.wg_backward_part(w, pre, x, dy, dx, grads, acc, work, threads);
         }
         let (in_len, k, co) = (numel(self.in_shape), self.k_len(), self.c_out);
         let hw = self.out_hw.0 * self.out_hw.1;
@@ -602,15 +662,30 @@ impl Conv2d {
         let (dy_t, rest) = rest.split_at_mut(ol);
         let (dy_c, rest) = rest.split_at_mut(ol);
         let (w_t, rest) = rest.split_at_mut(k * co);
-        let dw_t = &mut rest[..k * co];
         let zero = T::c(0.0);
         xp.fill(zero);
-        dw_t.fill(zero);
         let (dw, db) = grads.split_at_mut(co * k);
         db.fill(zero);
-        if dx.is_some() {
-            transpose_into(w, co, k, w_t);
-        }
+        // ∂Wᵀ: summed here from zero, or added into the caller's accumulator.
+        let here = acc.is_none();
+        let dw_t: &mut [T] = match acc {
+            Some(a) => a,
+            None => {
+                let d = &mut rest[..k * co];
+                d.fill(zero);
+                d
+            }
+        };
+        // Wᵀ: prepared, or transposed here when ∂x is asked for.
+        let w_t: &[T] = match pre {
+            Some(p) => p,
+            None => {
+                if dx.is_some() {
+                    transpose_into(w, co, k, w_t);
+                }
+                w_t
+            }
+        };
         for n0 in (0..batch).step_by(s_max) {
             let s = s_max.min(batch - n0);
             let ld = s * hw;
@@ -685,7 +760,11 @@ impl Conv2d {
                 }
             }
         }
-        transpose_into(dw_t, k, co, dw);
+        if here {
+            transpose_into(dw_t, k, co, dw);
+        } else {
+            dw.fill(zero);
+        }
     }
 }
 

@@ -462,7 +462,13 @@ impl Conv2d {
         self.wg_weights(w, u, false, wsc);
     }
 
-    /// Scratch of [`Conv2d::wg_prepare`].
+    /// `∂W` from an accumulated `∂Uᵀ` (`scratch`: [`Conv2d::wg_weight_scratch_len`]).
+    pub(super) fn wg_acc_grad<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
+        let wsc = &mut scratch[..self.wg_weight_scratch()];
+        self.wg_weights_adjoint(du_t, dw, wsc);
+    }
+
+    /// Scratch of [`Conv2d::wg_prepare`] and [`Conv2d::wg_acc_grad`].
     pub(super) fn wg_weight_scratch_len(&self) -> usize {
         self.wg_weight_scratch()
     }
@@ -778,6 +784,7 @@ impl Conv2d {
         dy: &[T],
         mut dx: Option<&mut [T]>,
         grads: &mut [T],
+        acc: Option<&mut [T]>,
         work: &mut [T],
         threads: usize,
     ) {
@@ -805,9 +812,17 @@ impl Conv2d {
         let wsc = &mut rest[..self.wg_weight_scratch()];
         let zero = T::c(0.0);
         xh.fill(zero);
-        du_t.fill(zero);
         let (dw, db) = grads.split_at_mut(co * ci * 9);
         db.fill(zero);
+        // ∂Uᵀ: summed here from zero, or added into the caller's accumulator.
+        let here = acc.is_none();
+        let du_t: &mut [T] = match acc {
+            Some(a) => a,
+            None => {
+                du_t.fill(zero);
+                du_t
+            }
+        };
         // U: prepared (the second half of `pre`), or transformed here when ∂x is asked for.
         let u: &[T] = match pre {
             Some(p) => &p[nn * ci * co..],
@@ -873,6 +888,10 @@ impl Conv2d {
                 self.wg_unpad(dxh, &mut dx[(n0 + i) * in_len..(n0 + i + 1) * in_len], xt);
             }
         }
-        self.wg_weights_adjoint(du_t, dw, wsc);
+        if here {
+            self.wg_weights_adjoint(du_t, dw, wsc);
+        } else {
+            dw.fill(zero);
+        }
     }
 }

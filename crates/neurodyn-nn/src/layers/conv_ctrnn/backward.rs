@@ -17,7 +17,7 @@
 use super::pointwise::{add, add_masked, relu_into, Ew};
 use super::workspace::{ctx, ConvCtrnnWorkspace};
 use super::{conv_len, ConvCtrnn, Readout};
-use crate::layers::{grow, numel, Layer};
+use crate::layers::{grow, numel, Conv2d, Layer, Weighted};
 use crate::real::Real;
 
 impl ConvCtrnn {
@@ -84,6 +84,19 @@ impl ConvCtrnn {
         grow(&mut b.dx, n * max_len);
         grow(&mut b.relu, n * max_len);
         grow(&mut b.dp, max_conv);
+        // The recurrent and input convolutions' weight gradients add up over the steps in
+        // their own layout, mapped to ∂W once after the last (area 0's input convolution runs
+        // once a pass, outside the steps).
+        b.acc_rec.resize_with(n_areas, Vec::new);
+        b.acc_ff.resize_with(n_areas, Vec::new);
+        for (l, a) in self.areas.iter().enumerate() {
+            b.acc_rec[l].clear();
+            b.acc_rec[l].resize(a.rec.grad_acc_len(), zero);
+            b.acc_ff[l].clear();
+            if l > 0 {
+                b.acc_ff[l].resize(a.ff.grad_acc_len(), zero);
+            }
+        }
         let len0 = numel(self.areas[0].shape);
         b.d_ff0.clear();
         b.d_ff0.resize(n * len0, zero);
@@ -193,10 +206,16 @@ impl ConvCtrnn {
                     dz,
                     to_init.then_some(&mut *dx),
                     dp,
+                    Some(&mut b.acc_rec[l]),
                     &mut ws.scratch,
                     c,
                 );
-                add(&mut grads[a.rec_at.clone()], dp);
+                // The weights' part of `dp` is zero (summed in `acc_rec`): its bias, if any.
+                let w_len = conv_weight_len(&a.rec);
+                add(
+                    &mut grads[a.rec_at.start + w_len..a.rec_at.end],
+                    &dp[w_len..],
+                );
                 if to_init {
                     add(&mut b.g_prev[l], dx);
                 }
@@ -219,10 +238,12 @@ impl ConvCtrnn {
                     dz,
                     need_d_in.then_some(&mut *d_in),
                     dp,
+                    Some(&mut b.acc_ff[l]),
                     &mut ws.scratch,
                     c,
                 );
-                add(&mut grads[a.ff_at.clone()], dp);
+                let w_len = conv_weight_len(&a.ff);
+                add(&mut grads[a.ff_at.start + w_len..a.ff_at.end], &dp[w_len..]);
                 if !need_d_in {
                     continue;
                 }
@@ -271,6 +292,19 @@ impl ConvCtrnn {
                 }
             }
             std::mem::swap(&mut b.g, &mut b.g_prev);
+        }
+        // ∂W of the recurrent and input convolutions from their sums over the steps (each
+        // step added zero to their weights' part of `grads`, and any bias gradient).
+        for (l, a) in self.areas.iter().enumerate() {
+            let convs = [
+                (&a.rec, &b.acc_rec[l], a.rec_at.start),
+                (&a.ff, &b.acc_ff[l], a.ff_at.start),
+            ];
+            for (conv, acc, at) in convs.into_iter().take(if l > 0 { 2 } else { 1 }) {
+                let dw = &mut b.dp[..conv_weight_len(conv)];
+                conv.acc_grad(acc, dw, &mut ws.scratch);
+                add(&mut grads[at..at + dw.len()], dw);
+            }
         }
         if let Some(d_init) = d_init {
             let state_len = self.state_len();
@@ -357,4 +391,10 @@ impl ConvCtrnn {
             c,
         );
     }
+}
+
+/// Values of a convolution's weight (its parameters but the bias).
+fn conv_weight_len(conv: &Conv2d) -> usize {
+    let (co, k) = Weighted::<f32>::weight_rows(conv);
+    co * k
 }

@@ -134,6 +134,10 @@ pub(crate) struct BackwardBuffers<T> {
     pub(crate) dx: Vec<T>,
     pub(crate) relu: Vec<T>,
     pub(crate) dp: Vec<T>,
+    /// Per area: its recurrent and its input convolution's weight gradients, summed over the
+    /// steps in each one's own layout ([`crate::layers::Conv2d::grad_acc_len`]).
+    pub(crate) acc_rec: Vec<Vec<T>>,
+    pub(crate) acc_ff: Vec<Vec<T>>,
     pub(crate) d_ff0: Vec<T>,
     pub(crate) d_skip0: Vec<T>,
     /// Area 0's pre-activation gradients summed over the blank steps after the image.
