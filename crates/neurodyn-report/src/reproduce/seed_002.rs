@@ -230,7 +230,7 @@ impl Reproduction for Seed002 {
                  stable (every |μ| < 1) in {stable}{}",
                 if stable < n {
                     "; trained without `return_penalty`, as here, a network need not have one \
-                     (the README shows the penalty giving a stable rest state)"
+                     (the README shows the penalty giving one a fixed point, stable on one of two seeds)"
                 } else {
                     ""
                 }
