@@ -216,7 +216,7 @@ impl Conv2d {
         pre.resize(self.prepared_len(), T::c(0.0));
         let w = &params[..self.c_out * self.k_len()];
         if self.winograd.is_some() {
-            grow(scratch, self.wg_weight_scratch_len());
+            grow(scratch, self.wg_weight_scratch());
             self.wg_prepare(w, pre, scratch);
         } else {
             transpose_into(w, self.c_out, self.k_len(), pre);
@@ -244,8 +244,9 @@ impl Conv2d {
             dw.len()
         );
         if self.winograd.is_some() {
-            grow(scratch, self.wg_weight_scratch_len());
-            self.wg_acc_grad(acc, dw, scratch);
+            let len = self.wg_weight_scratch();
+            grow(scratch, len);
+            self.wg_weights_adjoint(acc, dw, &mut scratch[..len]);
         } else {
             transpose_into(acc, self.k_len(), self.c_out, dw);
         }

@@ -454,7 +454,7 @@ impl Conv2d {
     }
 
     /// `Uᵀ` then `U` from the weight `(C', C, 3, 3)` into `pre` ([`Conv2d::prepared_len`]),
-    /// as the passes would compute them (`scratch`: [`Conv2d::wg_weight_scratch_len`]).
+    /// as the passes would compute them (`scratch`: [`Conv2d::wg_weight_scratch`]).
     pub(super) fn wg_prepare<T: Real>(&self, w: &[T], pre: &mut [T], scratch: &mut [T]) {
         let (u_t, u) = pre.split_at_mut(pre.len() / 2);
         let wsc = &mut scratch[..self.wg_weight_scratch()];
@@ -462,19 +462,8 @@ impl Conv2d {
         self.wg_weights(w, u, false, wsc);
     }
 
-    /// `∂W` from an accumulated `∂Uᵀ` (`scratch`: [`Conv2d::wg_weight_scratch_len`]).
-    pub(super) fn wg_acc_grad<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
-        let wsc = &mut scratch[..self.wg_weight_scratch()];
-        self.wg_weights_adjoint(du_t, dw, wsc);
-    }
-
-    /// Scratch of [`Conv2d::wg_prepare`] and [`Conv2d::wg_acc_grad`].
-    pub(super) fn wg_weight_scratch_len(&self) -> usize {
-        self.wg_weight_scratch()
-    }
-
     /// Scratch of the weight transforms: `9 + 3n + n²` planes of `C'·C` values.
-    fn wg_weight_scratch(&self) -> usize {
+    pub(super) fn wg_weight_scratch(&self) -> usize {
         let n = self.wg_tile().n();
         (9 + 3 * n + n * n) * self.in_shape[0] * self.c_out
     }
@@ -519,7 +508,7 @@ impl Conv2d {
 
     /// `∂W (C', C, 3, 3) = Gᵀ ∂U G` from `∂Uᵀ[ξ][c][o]`, plane by plane (`scratch`:
     /// [`Conv2d::wg_weight_scratch`]).
-    fn wg_weights_adjoint<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
+    pub(super) fn wg_weights_adjoint<T: Real>(&self, du_t: &[T], dw: &mut [T], scratch: &mut [T]) {
         let (ci, co) = (self.in_shape[0], self.c_out);
         let g = self.wg_tile().g();
         let nt = g.len();

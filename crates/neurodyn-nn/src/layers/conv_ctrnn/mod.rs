@@ -407,8 +407,9 @@ impl ConvCtrnn {
         self.areas.iter().map(|a| numel(a.shape)).sum()
     }
 
-    /// Each area's recurrent and input convolutions' [`Conv2d::prepare`] of `params` into
-    /// `ws` (Winograd's weight transforms), for the passes' every step.
+    /// [`Conv2d::prepare`] of `params` into `ws` for the convolutions that run at every step:
+    /// each area's recurrent one and, from area 1 on, its input one (area 0's input convolution
+    /// reads the stem, once a pass; its `pre_ff` stays empty).
     pub(crate) fn prepare<T: Real>(&self, params: &[T], ws: &mut ConvCtrnnWorkspace<T>) {
         ws.pre_rec.resize_with(self.areas.len(), Vec::new);
         ws.pre_ff.resize_with(self.areas.len(), Vec::new);
@@ -418,7 +419,9 @@ impl ConvCtrnn {
                 &mut ws.pre_rec[l],
                 &mut ws.scratch,
             );
-            a.ff.prepare(&params[a.ff_at.clone()], &mut ws.pre_ff[l], &mut ws.scratch);
+            if l > 0 {
+                a.ff.prepare(&params[a.ff_at.clone()], &mut ws.pre_ff[l], &mut ws.scratch);
+            }
         }
     }
 

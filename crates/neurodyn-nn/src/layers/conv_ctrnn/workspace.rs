@@ -59,8 +59,9 @@ pub struct ConvCtrnnWorkspace<T> {
     pub(crate) z: Vec<Vec<T>>,
     /// Per area `l ≥ 1`: the input of `ff_l` at steps 1..=T, `(T, N, in_len)`.
     pub(crate) inp: Vec<Vec<T>>,
-    /// Per area: what its recurrent and its input convolution compute from their weights
-    /// alone ([`crate::layers::Conv2d::prepare`]), once per pass instead of every step.
+    /// Per area: what its recurrent and (from area 1 on) its input convolution compute from
+    /// their weights alone ([`crate::layers::Conv2d::prepare`]), once per pass instead of every
+    /// step.
     pub(crate) pre_rec: Vec<Vec<T>>,
     pub(crate) pre_ff: Vec<Vec<T>>,
     pub(crate) tmp: Vec<T>,
