@@ -19,7 +19,9 @@ use common::{four_area_conv, tiny_batch};
 use neurodyn_core::Rng;
 use neurodyn_nn::cells::{CellShape, CELLS};
 use neurodyn_nn::kernels::{set_simd_limit, Simd};
-use neurodyn_nn::layers::{numel, ConvCtrnn, ConvCtrnnWorkspace, InitState, ReturnPhase};
+use neurodyn_nn::layers::{
+    numel, ConvCtrnn, ConvCtrnnWorkspace, InitState, ReturnPhase, WinogradTile,
+};
 use neurodyn_nn::{Cell, Constraint, InitialState, Network, Objective, Real, Workspace};
 
 /// The conv-ctrnn's logits, return penalty, parameter and image gradients in `T`, from closed-form
@@ -147,6 +149,19 @@ fn every_cell_in_f32_agrees_with_f64_on_every_simd_path() {
         let (p32, y32, g32) = conv_evaluate::<f32>(&net);
         compare(&name, 0, (p64, &y64, &g64), (p32, &y32, &g32));
         bits.check(simd, &name, (p32, y32, g32));
+        // Winograd's transforms run over AVX-512 or AVX2 registers for 16 channels, AVX2
+        // registers for 8 and arrays for the stem's 4: the same bits on both kernel paths.
+        let wide = four_area_conv(16, 4, (16, 8), 0.2);
+        for (tile, net) in [
+            ("per map", wide.clone().with_winograd(true)),
+            ("F(2×2)", wide.with_winograd_tile(Some(WinogradTile::F2))),
+        ] {
+            let name = format!("conv-ctrnn, Winograd {tile} [{simd}]");
+            let (p64, y64, g64) = conv_evaluate::<f64>(&net);
+            let (p32, y32, g32) = conv_evaluate::<f32>(&net);
+            compare(&name, 0, (p64, &y64, &g64), (p32, &y32, &g32));
+            bits.check(simd, &name, (p32, y32, g32));
+        }
         if simd != Simd::Portable && bits.first.is_none() {
             bits.first = Some(simd);
         }

@@ -33,6 +33,7 @@
 
 mod fpenv;
 mod gemm;
+pub(crate) mod lanes;
 pub(crate) mod strided;
 #[cfg(test)]
 mod tests;

@@ -183,3 +183,72 @@ fn transpose_strided_moves_every_value_and_nothing_else() {
     check::<f32>();
     check::<f64>();
 }
+
+/// Every lane operation, as each lane type computes it: `a + b`, `a − b`, `−5a`, `−a` and 0.
+struct LaneOps<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
+    out: &'a mut [f32],
+}
+
+impl lanes::LaneWork<f32> for LaneOps<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: lanes::Lane<Elem = f32>>(self) {
+        let n = self.a.len();
+        for c in (0..n).step_by(V::WIDTH) {
+            let (a, b) = (V::load(&self.a[c..]), V::load(&self.b[c..]));
+            let results = [a.add(b), a.sub(b), a.scale(-5.0), a.neg(), V::zero()];
+            for (k, r) in results.into_iter().enumerate() {
+                r.store(&mut self.out[k * n + c..]);
+            }
+        }
+    }
+}
+
+/// The register lanes (AVX-512, AVX2) and the arrays give the scalar operations' bits, signed
+/// zeros included (`−0` from negating 0, `0 − 0 = 0`).
+#[test]
+fn every_lane_type_gives_the_scalar_bits() {
+    let n = 48;
+    let mut a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+    let mut b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.91).cos() * 1e-3).collect();
+    a[0] = 0.0;
+    b[0] = 0.0;
+    a[1] = -0.0;
+    a[2] = f32::MIN_POSITIVE;
+    let mut want = Vec::with_capacity(5 * n);
+    want.extend(a.iter().zip(&b).map(|(x, y)| x + y));
+    want.extend(a.iter().zip(&b).map(|(x, y)| x - y));
+    want.extend(a.iter().map(|x| -5.0 * x));
+    want.extend(a.iter().map(|x| -x));
+    want.extend(std::iter::repeat_n(0.0f32, n));
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let mut runs: Vec<(&str, Vec<f32>)> = Vec::new();
+    let mut run = |name, f: &dyn Fn(LaneOps<'_>)| {
+        let mut out = vec![f32::NAN; 5 * n];
+        f(LaneOps {
+            a: &a,
+            b: &b,
+            out: &mut out,
+        });
+        runs.push((name, out));
+    };
+    run("arrays of 16", &|w| lanes::lanes_any(w, 16));
+    run("arrays of 1", &|w| lanes::lanes_any(w, 3));
+    #[cfg(target_arch = "x86_64")]
+    {
+        if Simd::Avx2.supported() {
+            // SAFETY: AVX2 and FMA detected.
+            run("AVX2", &|w| unsafe { x86::lanes_avx2(w) });
+        }
+        if Simd::Avx512.supported() {
+            // SAFETY: AVX-512 detected.
+            run("AVX-512", &|w| unsafe { x86::lanes_avx512(w) });
+        }
+    }
+    for (name, got) in &runs {
+        assert_eq!(bits(got), bits(&want), "{name}");
+    }
+    assert!(runs.len() >= 2);
+}

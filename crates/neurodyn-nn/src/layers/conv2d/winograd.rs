@@ -28,14 +28,17 @@
 //!
 //! The transforms run on channels-last copies (a sample's padded input, its output, their
 //! gradients), so each is element-wise over 16 (or 8) channels at a time whatever the map's
-//! size; the products then take the engine's kernel with every right operand as stored. The
+//! size, in AVX-512 or AVX2 registers for f32 ([`crate::kernels::lanes`]; the same bits as the
+//! plain arrays of f64 and the portable path); the products then take the engine's kernel with
+//! every right operand as stored. The
 //! sums differ from im2col's (another formula, equal in exact arithmetic) in the last places of
 //! f32 (F(4×4): a few more places, its transforms scale by up to 8 and 1/24); each output is
 //! still the same sum whatever the chunk or the thread count.
 
 use super::{add_bias_grad, Conv2d};
+use crate::kernels::lanes::{lanes_any, lanes_f32, Lane, LaneWork};
 use crate::kernels::strided::{gemm_s, sv};
-use crate::kernels::{transpose_strided, vectorized, Pointwise};
+use crate::kernels::transpose_strided;
 use crate::layers::numel;
 use crate::linalg::Trans;
 use crate::real::Real;
@@ -106,105 +109,55 @@ impl WinogradTile {
     }
 }
 
-/// `L` lanes of `f(a, b)`.
-#[inline(always)]
-fn lanes2<T: Real, const L: usize>(a: &[T; L], b: &[T; L], f: impl Fn(T, T) -> T) -> [T; L] {
-    let mut r = *a;
-    for l in 0..L {
-        r[l] = f(a[l], b[l]);
-    }
-    r
-}
-
-/// `L` lanes of `f(a, b, c)`.
-#[inline(always)]
-fn lanes3<T: Real, const L: usize>(
-    a: &[T; L],
-    b: &[T; L],
-    c: &[T; L],
-    f: impl Fn(T, T, T) -> T,
-) -> [T; L] {
-    let mut r = *a;
-    for l in 0..L {
-        r[l] = f(a[l], b[l], c[l]);
-    }
-    r
-}
-
-/// `a + b`, `a − b`, `a + k·b`, `k·a + b` over `L` lanes.
-#[inline(always)]
-fn add<T: Real, const L: usize>(a: &[T; L], b: &[T; L]) -> [T; L] {
-    lanes2(a, b, |x, y| x + y)
-}
-#[inline(always)]
-fn sub<T: Real, const L: usize>(a: &[T; L], b: &[T; L]) -> [T; L] {
-    lanes2(a, b, |x, y| x - y)
-}
-#[inline(always)]
-fn axpy<T: Real, const L: usize>(a: &[T; L], k: f64, b: &[T; L]) -> [T; L] {
-    let k = T::c(k);
-    lanes2(a, b, |x, y| x + k * y)
-}
-
 /// `Bᵀ x` over one line of `N` values (N = 4: F(2×2), 6: F(4×4)).
 #[inline(always)]
-fn bt<T: Real, const L: usize, const N: usize>(x: &[[T; L]; N]) -> [[T; L]; N] {
+fn bt<V: Lane, const N: usize>(x: &[V; N]) -> [V; N] {
     let mut o = *x;
     let (x, out) = (&x[..], &mut o[..]);
     if N == 4 {
         // (x0 − x2, x1 + x2, x2 − x1, x1 − x3)
-        out[0] = sub(&x[0], &x[2]);
-        out[1] = add(&x[1], &x[2]);
-        out[2] = sub(&x[2], &x[1]);
-        out[3] = sub(&x[1], &x[3]);
+        out[0] = x[0].sub(x[2]);
+        out[1] = x[1].add(x[2]);
+        out[2] = x[2].sub(x[1]);
+        out[3] = x[1].sub(x[3]);
     } else {
         // t0 = x4 − 4x2, t1 = x3 − 4x1, t2 = x4 − x2, t3 = 2(x3 − x1):
         // (4x0 − 5x2 + x4, t0 + t1, t0 − t1, t2 + t3, t2 − t3, 4x1 − 5x3 + x5)
-        let t0 = axpy(&x[4], -4.0, &x[2]);
-        let t1 = axpy(&x[3], -4.0, &x[1]);
-        let t2 = sub(&x[4], &x[2]);
-        let t3 = lanes2(&x[3], &x[1], |a, b| T::c(2.0) * (a - b));
-        out[0] = lanes3(&x[0], &x[2], &x[4], |a, b, c| {
-            T::c(4.0) * a - T::c(5.0) * b + c
-        });
-        out[1] = add(&t0, &t1);
-        out[2] = sub(&t0, &t1);
-        out[3] = add(&t2, &t3);
-        out[4] = sub(&t2, &t3);
-        out[5] = lanes3(&x[1], &x[3], &x[5], |a, b, c| {
-            T::c(4.0) * a - T::c(5.0) * b + c
-        });
+        let t0 = x[4].add(x[2].scale(-4.0));
+        let t1 = x[3].add(x[1].scale(-4.0));
+        let t2 = x[4].sub(x[2]);
+        let t3 = x[3].sub(x[1]).scale(2.0);
+        out[0] = x[0].scale(4.0).sub(x[2].scale(5.0)).add(x[4]);
+        out[1] = t0.add(t1);
+        out[2] = t0.sub(t1);
+        out[3] = t2.add(t3);
+        out[4] = t2.sub(t3);
+        out[5] = x[1].scale(4.0).sub(x[3].scale(5.0)).add(x[5]);
     }
     o
 }
 
 /// `B x`, the adjoint of [`bt`].
 #[inline(always)]
-fn b_adj<T: Real, const L: usize, const N: usize>(x: &[[T; L]; N]) -> [[T; L]; N] {
+fn b_adj<V: Lane, const N: usize>(x: &[V; N]) -> [V; N] {
     let mut o = *x;
     let (x, out) = (&x[..], &mut o[..]);
     if N == 4 {
         // (x0, x1 − x2 + x3, x1 + x2 − x0, −x3)
         out[0] = x[0];
-        out[1] = lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b + c);
-        out[2] = lanes3(&x[1], &x[2], &x[0], |a, b, c| a + b - c);
-        out[3] = lanes2(&x[3], &x[3], |a, _| -a);
+        out[1] = x[1].sub(x[2]).add(x[3]);
+        out[2] = x[1].add(x[2]).sub(x[0]);
+        out[3] = x[3].neg();
     } else {
         // (4x0, 4(x2 − x1) + 2(x4 − x3) + 4x5, −5x0 − 4(x1 + x2) − (x3 + x4),
         //  (x1 − x2) + 2(x3 − x4) − 5x5, x0 + x1 + x2 + x3 + x4, x5)
-        let (s12, d21) = (add(&x[1], &x[2]), sub(&x[2], &x[1]));
-        let (s34, d43) = (add(&x[3], &x[4]), sub(&x[4], &x[3]));
-        out[0] = lanes2(&x[0], &x[0], |a, _| T::c(4.0) * a);
-        out[1] = lanes3(&d21, &d43, &x[5], |a, b, c| {
-            T::c(4.0) * a + T::c(2.0) * b + T::c(4.0) * c
-        });
-        out[2] = lanes3(&x[0], &s12, &s34, |a, b, c| {
-            T::c(-5.0) * a - T::c(4.0) * b - c
-        });
-        out[3] = lanes3(&d21, &d43, &x[5], |a, b, c| {
-            -a - T::c(2.0) * b - T::c(5.0) * c
-        });
-        out[4] = lanes3(&x[0], &s12, &s34, |a, b, c| a + b + c);
+        let (s12, d21) = (x[1].add(x[2]), x[2].sub(x[1]));
+        let (s34, d43) = (x[3].add(x[4]), x[4].sub(x[3]));
+        out[0] = x[0].scale(4.0);
+        out[1] = d21.scale(4.0).add(d43.scale(2.0)).add(x[5].scale(4.0));
+        out[2] = x[0].scale(-5.0).sub(s12.scale(4.0)).sub(s34);
+        out[3] = d21.neg().sub(d43.scale(2.0)).sub(x[5].scale(5.0));
+        out[4] = x[0].add(s12).add(s34);
         out[5] = x[5];
     }
     o
@@ -212,59 +165,79 @@ fn b_adj<T: Real, const L: usize, const N: usize>(x: &[[T; L]; N]) -> [[T; L]; N
 
 /// `Aᵀ x`: a line of `N` transformed values to its `M` outputs.
 #[inline(always)]
-fn at_<T: Real, const L: usize, const N: usize, const M: usize>(x: &[[T; L]; N]) -> [[T; L]; M] {
+fn at_<V: Lane, const N: usize, const M: usize>(x: &[V; N]) -> [V; M] {
     let mut o = [x[0]; M];
     let (x, out) = (&x[..], &mut o[..]);
     if N == 4 {
         // (x0 + x1 + x2, x1 − x2 − x3)
-        out[0] = lanes3(&x[0], &x[1], &x[2], |a, b, c| a + b + c);
-        out[1] = lanes3(&x[1], &x[2], &x[3], |a, b, c| a - b - c);
+        out[0] = x[0].add(x[1]).add(x[2]);
+        out[1] = x[1].sub(x[2]).sub(x[3]);
     } else {
         // s = x1 + x2, d = x1 − x2, S = x3 + x4, D = x3 − x4:
         // (x0 + s + S, d + 2D, s + 4S, d + 8D + x5)
-        let (s, d) = (add(&x[1], &x[2]), sub(&x[1], &x[2]));
-        let (s2, d2) = (add(&x[3], &x[4]), sub(&x[3], &x[4]));
-        out[0] = lanes3(&x[0], &s, &s2, |a, b, c| a + b + c);
-        out[1] = axpy(&d, 2.0, &d2);
-        out[2] = axpy(&s, 4.0, &s2);
-        out[3] = lanes3(&d, &d2, &x[5], |a, b, c| a + T::c(8.0) * b + c);
+        let (s, d) = (x[1].add(x[2]), x[1].sub(x[2]));
+        let (s2, d2) = (x[3].add(x[4]), x[3].sub(x[4]));
+        out[0] = x[0].add(s).add(s2);
+        out[1] = d.add(d2.scale(2.0));
+        out[2] = s.add(s2.scale(4.0));
+        out[3] = d.add(d2.scale(8.0)).add(x[5]);
     }
     o
 }
 
 /// `A x`, the adjoint of [`at_`]: `M` output gradients to a line of `N`.
 #[inline(always)]
-fn a_adj<T: Real, const L: usize, const M: usize, const N: usize>(x: &[[T; L]; M]) -> [[T; L]; N] {
+fn a_adj<V: Lane, const M: usize, const N: usize>(x: &[V; M]) -> [V; N] {
     let mut o = [x[0]; N];
     let (x, out) = (&x[..], &mut o[..]);
     if N == 4 {
         // (x0, x0 + x1, x0 − x1, −x1)
         out[0] = x[0];
-        out[1] = add(&x[0], &x[1]);
-        out[2] = sub(&x[0], &x[1]);
-        out[3] = lanes2(&x[1], &x[1], |a, _| -a);
+        out[1] = x[0].add(x[1]);
+        out[2] = x[0].sub(x[1]);
+        out[3] = x[1].neg();
     } else {
         // p = x0 + x2, q = x1 + x3, P = x0 + 4x2, Q = 2x1 + 8x3:
         // (x0, p + q, p − q, P + Q, P − Q, x3)
-        let (p, q) = (add(&x[0], &x[2]), add(&x[1], &x[3]));
-        let pp = axpy(&x[0], 4.0, &x[2]);
-        let qq = lanes2(&x[1], &x[3], |a, b| T::c(2.0) * a + T::c(8.0) * b);
+        let (p, q) = (x[0].add(x[2]), x[1].add(x[3]));
+        let pp = x[0].add(x[2].scale(4.0));
+        let qq = x[1].scale(2.0).add(x[3].scale(8.0));
         out[0] = x[0];
-        out[1] = add(&p, &q);
-        out[2] = sub(&p, &q);
-        out[3] = add(&pp, &qq);
-        out[4] = sub(&pp, &qq);
+        out[1] = p.add(q);
+        out[2] = p.sub(q);
+        out[3] = pp.add(qq);
+        out[4] = pp.sub(qq);
         out[5] = x[3];
     }
     o
 }
 
-/// `[f(0), …, f(N − 1)]`, by a loop of constant length (fully unrolled where it is inlined).
+/// `N` lanes from `s`, at `at`, `at + stride`, …. Plain loops, no closures: a closure is a
+/// function of its own, not compiled for the caller's instruction set, so its vector operations
+/// would become calls.
 #[inline(always)]
-fn line<T: Real, const L: usize, const N: usize>(f: impl Fn(usize) -> [T; L]) -> [[T; L]; N] {
-    let mut o = [[T::c(0.0); L]; N];
+fn load_line<V: Lane, const N: usize>(s: &[V::Elem], at: usize, stride: usize) -> [V; N] {
+    let mut o = [V::zero(); N];
     for (i, oi) in o.iter_mut().enumerate() {
-        *oi = f(i);
+        *oi = V::load(&s[at + i * stride..]);
+    }
+    o
+}
+
+/// `v` into `s` at `at`, `at + stride`, ….
+#[inline(always)]
+fn store_line<V: Lane, const N: usize>(s: &mut [V::Elem], at: usize, stride: usize, v: &[V; N]) {
+    for (i, vi) in v.iter().enumerate() {
+        vi.store(&mut s[at + i * stride..]);
+    }
+}
+
+/// Column `k` of `rows`: `[rows[0][k], rows[1][k], …]`.
+#[inline(always)]
+fn column<V: Lane, const R: usize, const C: usize>(rows: &[[V; C]; R], k: usize) -> [V; R] {
+    let mut o = [V::zero(); R];
+    for (oi, r) in o.iter_mut().zip(rows) {
+        *oi = r[k];
     }
     o
 }
@@ -303,10 +276,10 @@ const OUTPUT: u8 = 2;
 const OUTPUT_ADJOINT: u8 = 3;
 
 /// One sample's transform `K` between its channels-last map and tiles `p0..` of the
-/// transformed rows (row `ξ·ld + p` of `width` channels), run by [`vectorized`] in a function
-/// compiled for the active path: `INPUT` `map → rows`, `INPUT_ADJOINT` `rows → map` (every
-/// value of the padded map written, the windows' overlaps added), `OUTPUT` `rows → map`,
-/// `OUTPUT_ADJOINT` `map → rows`.
+/// transformed rows (row `ξ·ld + p` of `width` channels), over lanes of channels
+/// ([`lanes_f32`]: AVX-512 or AVX2 registers for f32, else arrays): `INPUT` `map → rows`,
+/// `INPUT_ADJOINT` `rows → map` (every value of the padded map written, the windows' overlaps
+/// added), `OUTPUT` `rows → map`, `OUTPUT_ADJOINT` `map → rows`.
 struct Transform<'a, T, const K: u8> {
     conv: &'a Conv2d,
     map: &'a mut [T],
@@ -314,34 +287,19 @@ struct Transform<'a, T, const K: u8> {
     p0: usize,
 }
 
-impl<T: Real, const K: u8> Pointwise for Transform<'_, T, K> {
+impl<T: Real, const K: u8> LaneWork<T> for Transform<'_, T, K> {
     type Output = ();
     #[inline(always)]
-    fn run(self) {
-        match self.conv.wg_tile() {
-            WinogradTile::F2 => self.lanes::<2, 4>(),
-            WinogradTile::F4 => self.lanes::<4, 6>(),
-        }
-    }
-}
-
-impl<T: Real, const K: u8> Transform<'_, T, K> {
-    /// The tile loop over F(M×M, 3×3)'s N×N windows, 16, 8 or 1 channels at a time.
-    #[inline(always)]
-    fn lanes<const M: usize, const N: usize>(self) {
-        let width = self.conv.wg_width(K);
+    fn run<V: Lane<Elem = T>>(self) {
         let Transform {
             conv,
             map,
             rows,
             p0,
         } = self;
-        if width.is_multiple_of(16) {
-            conv.wg_tiles_on::<T, K, 16, M, N>(map, rows, p0)
-        } else if width.is_multiple_of(8) {
-            conv.wg_tiles_on::<T, K, 8, M, N>(map, rows, p0)
-        } else {
-            conv.wg_tiles_on::<T, K, 1, M, N>(map, rows, p0)
+        match conv.wg_tile() {
+            WinogradTile::F2 => conv.wg_tiles_on::<V, K, 2, 4>(map, rows, p0),
+            WinogradTile::F4 => conv.wg_tiles_on::<V, K, 4, 6>(map, rows, p0),
         }
     }
 }
@@ -540,107 +498,105 @@ impl Conv2d {
         transpose_strided(g9, n, dw, 9, 9, n);
     }
 
-    /// The tile loop of one sample's transform `K`, `L` channels at a time, tiles of `M×M`
-    /// outputs from `N×N` windows (see [`Transform`]). A tile's `N²` transformed rows are one
-    /// block of `N²·width` values.
+    /// The tile loop of one sample's transform `K`, lanes `V` of channels at a time, tiles of
+    /// `M×M` outputs from `N×N` windows (see [`Transform`]). A tile's `N²` transformed rows are
+    /// one block of `N²·width` values.
     #[inline(always)]
-    fn wg_tiles_on<T: Real, const K: u8, const L: usize, const M: usize, const N: usize>(
+    fn wg_tiles_on<V: Lane, const K: u8, const M: usize, const N: usize>(
         &self,
-        map: &mut [T],
-        rows: &mut [T],
+        map: &mut [V::Elem],
+        rows: &mut [V::Elem],
         p0: usize,
     ) {
         let (ho, wo) = self.out_hw;
         let (th, tw) = self.wg_tiles();
         let (_, wp) = self.wg_padded();
-        let zero = [T::c(0.0); L];
         let width = self.wg_width(K);
-        let nb = width / L;
+        let lw = V::WIDTH;
         let nn = N * N;
-        let (map, _) = map.as_chunks_mut::<L>();
         for ty in 0..th {
             for tx in 0..tw {
                 let tile = (p0 + ty * tw + tx) * nn * width;
-                let (blk, _) = rows[tile..tile + nn * width].as_chunks_mut::<L>();
-                // The window's (or the outputs') top-left value, in chunks of L channels.
+                let blk = &mut rows[tile..tile + nn * width];
+                // The window's (or the outputs') top-left value.
                 let corner = if K == INPUT || K == INPUT_ADJOINT {
-                    (M * ty * wp + M * tx) * nb
+                    (M * ty * wp + M * tx) * width
                 } else {
-                    (M * ty * wo + M * tx) * nb
+                    (M * ty * wo + M * tx) * width
                 };
                 // The tile's outputs inside the map.
                 let (mh, mw) = ((ho - M * ty).min(M), (wo - M * tx).min(M));
-                for cb in 0..nb {
+                for cb in (0..width).step_by(lw) {
+                    let (row, col) = (wp * width, width);
                     match K {
                         INPUT => {
                             // Bᵀ over the rows (per column), then over the columns (per row).
-                            let mut cols = [[zero; N]; N];
-                            for (j, col) in cols.iter_mut().enumerate() {
-                                *col = bt(&line(|i| map[corner + (i * wp + j) * nb + cb]));
+                            // (Each array starts as copies of its first line, not zeros: zeroing
+                            // 36 registers' worth of stack was a call to `memset` per tile.)
+                            let mut cols: [[V; N]; N] = [bt(&load_line(map, corner + cb, row)); N];
+                            for (j, c) in cols.iter_mut().enumerate().skip(1) {
+                                *c = bt(&load_line(map, corner + j * col + cb, row));
                             }
                             for a in 0..N {
-                                let v: [[T; L]; N] = bt(&line(|j| cols[j][a]));
-                                for (b, vb) in v.into_iter().enumerate() {
-                                    blk[(N * a + b) * nb + cb] = vb;
-                                }
+                                let v: [V; N] = bt(&column(&cols, a));
+                                store_line(blk, N * a * width + cb, width, &v);
                             }
                         }
                         INPUT_ADJOINT => {
                             // B over the columns (per row), then over the rows (per column).
-                            let mut t = [[zero; N]; N];
-                            for (a, ta) in t.iter_mut().enumerate() {
-                                *ta = b_adj(&line(|b| blk[(N * a + b) * nb + cb]));
+                            let mut t: [[V; N]; N] = [b_adj(&load_line(blk, cb, width)); N];
+                            for (a, ta) in t.iter_mut().enumerate().skip(1) {
+                                *ta = b_adj(&load_line(blk, N * a * width + cb, width));
                             }
                             // The windows cover the padded map and overlap by N − M rows and
                             // columns: a value not covered by an earlier tile (up, left) is
                             // written, the others added to, in tile order.
                             for j in 0..N {
-                                let d: [[T; L]; N] = b_adj(&line(|i| t[i][j]));
-                                for (i, di) in d.iter().enumerate() {
-                                    let at = corner + (i * wp + j) * nb + cb;
+                                let d: [V; N] = b_adj(&column(&t, j));
+                                for (i, &di) in d.iter().enumerate() {
+                                    let at = corner + i * row + j * col + cb;
                                     let first = (ty == 0 || i >= N - M) && (tx == 0 || j >= N - M);
-                                    map[at] = if first {
-                                        *di
+                                    let v = if first {
+                                        di
                                     } else {
-                                        lanes2(&map[at], di, |s, g| s + g)
+                                        V::load(&map[at..]).add(di)
                                     };
+                                    v.store(&mut map[at..]);
                                 }
                             }
                         }
                         OUTPUT => {
                             // Aᵀ over the columns (per row), then over the rows.
-                            let mut part = [[zero; M]; N];
-                            for (i, pi) in part.iter_mut().enumerate() {
-                                *pi = at_::<T, L, N, M>(&line(|j| blk[(N * i + j) * nb + cb]));
+                            let mut part = [at_::<V, N, M>(&load_line(blk, cb, width)); N];
+                            for (i, pi) in part.iter_mut().enumerate().skip(1) {
+                                *pi = at_::<V, N, M>(&load_line(blk, N * i * width + cb, width));
                             }
                             let full = mh == M && mw == M;
                             for b in 0..M {
-                                let y: [[T; L]; M] = at_::<T, L, N, M>(&line(|i| part[i][b]));
-                                for (a, ya) in y.into_iter().enumerate() {
+                                let y: [V; M] = at_::<V, N, M>(&column(&part, b));
+                                for (a, ya) in y.iter().enumerate() {
                                     if full || (a < mh && b < mw) {
-                                        map[corner + (a * wo + b) * nb + cb] = ya;
+                                        ya.store(&mut map[corner + (a * wo + b) * width + cb..]);
                                     }
                                 }
                             }
                         }
                         _ => {
-                            let get = |a: usize, b: usize| {
-                                if a < mh && b < mw {
-                                    map[corner + (a * wo + b) * nb + cb]
-                                } else {
-                                    zero
-                                }
-                            };
-                            // A over the rows (per output column), then over the columns.
-                            let mut q = [[zero; N]; M];
+                            // A over the rows (per output column), then over the columns; the
+                            // outputs past the map's edge are zero.
+                            let mut q = [[V::zero(); N]; M];
                             for (b, qb) in q.iter_mut().enumerate() {
-                                *qb = a_adj::<T, L, M, N>(&line(|a| get(a, b)));
+                                let mut g = [V::zero(); M];
+                                if b < mw {
+                                    for (a, ga) in g.iter_mut().enumerate().take(mh) {
+                                        *ga = V::load(&map[corner + (a * wo + b) * width + cb..]);
+                                    }
+                                }
+                                *qb = a_adj::<V, M, N>(&g);
                             }
                             for i in 0..N {
-                                let m: [[T; L]; N] = a_adj::<T, L, M, N>(&line(|b| q[b][i]));
-                                for (j, mj) in m.into_iter().enumerate() {
-                                    blk[(N * i + j) * nb + cb] = mj;
-                                }
+                                let m: [V; N] = a_adj::<V, M, N>(&column(&q, i));
+                                store_line(blk, N * i * width + cb, width, &m);
                             }
                         }
                     }
@@ -649,14 +605,31 @@ impl Conv2d {
         }
     }
 
-    /// One sample's transform `K` (see [`Transform`]).
+    /// One sample's transform `K` (see [`Transform`]): over AVX-512 or AVX2 registers for f32
+    /// on those paths, else over arrays compiled for the active path.
     fn wg_transform<T: Real, const K: u8>(&self, map: &mut [T], rows: &mut [T], p0: usize) {
-        vectorized(Transform::<T, K> {
-            conv: self,
-            map,
-            rows,
-            p0,
-        });
+        let width = self.wg_width(K);
+        if let (Some(map), Some(rows)) = (T::as_f32_mut(map), T::as_f32_mut(rows)) {
+            lanes_f32(
+                Transform::<f32, K> {
+                    conv: self,
+                    map,
+                    rows,
+                    p0,
+                },
+                width,
+            );
+        } else {
+            lanes_any(
+                Transform::<T, K> {
+                    conv: self,
+                    map,
+                    rows,
+                    p0,
+                },
+                width,
+            );
+        }
     }
 
     /// Sample `x (C, H, W)` into the interior of its channels-last padded copy `xh`, through
