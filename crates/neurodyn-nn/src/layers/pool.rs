@@ -254,8 +254,28 @@ impl<T: Real> Layer<T> for Pool2d {
         );
         let Some(dx) = dx else { return };
         assert!(dx.len() == x.len() && dy.len() == y.len(), "pool: dx or dy");
-        dx.iter_mut().for_each(|v| *v = T::c(0.0));
         let inv = T::c(1.0 / (self.k * self.k) as f64);
+        if self.kind == PoolKind::Avg && self.stride == self.k && self.pad == 0 {
+            // Windows side by side: every input has at most one output's gradient, written
+            // row by row (the sum below, `0 + g/k²`, in one step: the same bits).
+            let k = self.k;
+            for (dplane, g) in dx.chunks_exact_mut(h * w).zip(dy.chunks_exact(ho * wo)) {
+                for (r, drow) in dplane.chunks_exact_mut(w).enumerate() {
+                    let oy = r / k;
+                    if oy >= ho {
+                        drow.fill(T::c(0.0));
+                        continue;
+                    }
+                    let (covered, rest) = drow.split_at_mut((wo * k).min(w));
+                    for (win, &gi) in covered.chunks_mut(k).zip(&g[oy * wo..(oy + 1) * wo]) {
+                        win.fill(T::c(0.0) + gi * inv);
+                    }
+                    rest.fill(T::c(0.0));
+                }
+            }
+            return;
+        }
+        dx.iter_mut().for_each(|v| *v = T::c(0.0));
         for ((plane, dplane), g) in x
             .chunks_exact(h * w)
             .zip(dx.chunks_exact_mut(h * w))
