@@ -152,92 +152,75 @@ mod x86_lanes {
     #[derive(Clone, Copy)]
     pub(in crate::kernels) struct F32x8(__m256);
 
-    impl Lane for F32x16 {
-        type Elem = f32;
-        const WIDTH: usize = 16;
-        #[inline(always)]
-        fn load(s: &[f32]) -> Self {
-            let s = &s[..16];
-            // SAFETY: 16 values in bounds; AVX-512 present (see the type).
-            F32x16(unsafe { _mm512_loadu_ps(s.as_ptr()) })
-        }
-        #[inline(always)]
-        fn store(self, s: &mut [f32]) {
-            let s = &mut s[..16];
-            // SAFETY: as `load`.
-            unsafe { _mm512_storeu_ps(s.as_mut_ptr(), self.0) }
-        }
-        #[inline(always)]
-        fn zero() -> Self {
-            // SAFETY: AVX-512 present (see the type).
-            F32x16(unsafe { _mm512_setzero_ps() })
-        }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            // SAFETY: AVX-512 present (see the type).
-            F32x16(unsafe { _mm512_add_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn sub(self, o: Self) -> Self {
-            // SAFETY: AVX-512 present (see the type).
-            F32x16(unsafe { _mm512_sub_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn scale(self, k: f64) -> Self {
-            // SAFETY: AVX-512 present (see the type).
-            F32x16(unsafe { _mm512_mul_ps(_mm512_set1_ps(k as f32), self.0) })
-        }
-        #[inline(always)]
-        fn neg(self) -> Self {
-            // SAFETY: AVX-512 present (see the type).
-            F32x16(unsafe {
-                _mm512_castsi512_ps(_mm512_xor_si512(
-                    _mm512_castps_si512(self.0),
-                    _mm512_set1_epi32(i32::MIN),
-                ))
-            })
-        }
+    /// `Lane` for a register type from its intrinsics (loads, stores and arithmetic of one
+    /// instruction set): the two impls differ in names only.
+    macro_rules! register_lane {
+        ($t:ident, $w:literal, $loadu:ident, $storeu:ident, $zero:ident,
+         $add:ident, $sub:ident, $mul:ident, $set1:ident, $xor:ident) => {
+            impl Lane for $t {
+                type Elem = f32;
+                const WIDTH: usize = $w;
+                #[inline(always)]
+                fn load(s: &[f32]) -> Self {
+                    let s = &s[..$w];
+                    // SAFETY: `WIDTH` values in bounds; the instruction set is present (see
+                    // the type).
+                    $t(unsafe { $loadu(s.as_ptr()) })
+                }
+                #[inline(always)]
+                fn store(self, s: &mut [f32]) {
+                    let s = &mut s[..$w];
+                    // SAFETY: as `load`.
+                    unsafe { $storeu(s.as_mut_ptr(), self.0) }
+                }
+                #[inline(always)]
+                fn zero() -> Self {
+                    // SAFETY: the instruction set is present (see the type); so below.
+                    $t(unsafe { $zero() })
+                }
+                #[inline(always)]
+                fn add(self, o: Self) -> Self {
+                    $t(unsafe { $add(self.0, o.0) })
+                }
+                #[inline(always)]
+                fn sub(self, o: Self) -> Self {
+                    $t(unsafe { $sub(self.0, o.0) })
+                }
+                #[inline(always)]
+                fn scale(self, k: f64) -> Self {
+                    $t(unsafe { $mul($set1(k as f32), self.0) })
+                }
+                #[inline(always)]
+                fn neg(self) -> Self {
+                    // The sign bit flipped (xor with −0).
+                    $t(unsafe { $xor(self.0, $set1(-0.0)) })
+                }
+            }
+        };
     }
 
-    impl Lane for F32x8 {
-        type Elem = f32;
-        const WIDTH: usize = 8;
-        #[inline(always)]
-        fn load(s: &[f32]) -> Self {
-            let s = &s[..8];
-            // SAFETY: 8 values in bounds; AVX2 present (see the type).
-            F32x8(unsafe { _mm256_loadu_ps(s.as_ptr()) })
-        }
-        #[inline(always)]
-        fn store(self, s: &mut [f32]) {
-            let s = &mut s[..8];
-            // SAFETY: as `load`.
-            unsafe { _mm256_storeu_ps(s.as_mut_ptr(), self.0) }
-        }
-        #[inline(always)]
-        fn zero() -> Self {
-            // SAFETY: AVX2 present (see the type).
-            F32x8(unsafe { _mm256_setzero_ps() })
-        }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            // SAFETY: AVX2 present (see the type).
-            F32x8(unsafe { _mm256_add_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn sub(self, o: Self) -> Self {
-            // SAFETY: AVX2 present (see the type).
-            F32x8(unsafe { _mm256_sub_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn scale(self, k: f64) -> Self {
-            // SAFETY: AVX2 present (see the type).
-            F32x8(unsafe { _mm256_mul_ps(_mm256_set1_ps(k as f32), self.0) })
-        }
-        #[inline(always)]
-        fn neg(self) -> Self {
-            // SAFETY: AVX2 present (see the type).
-            F32x8(unsafe { _mm256_xor_ps(self.0, _mm256_set1_ps(-0.0)) })
-        }
-    }
+    register_lane!(
+        F32x16,
+        16,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_setzero_ps,
+        _mm512_add_ps,
+        _mm512_sub_ps,
+        _mm512_mul_ps,
+        _mm512_set1_ps,
+        _mm512_xor_ps
+    );
+    register_lane!(
+        F32x8,
+        8,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_setzero_ps,
+        _mm256_add_ps,
+        _mm256_sub_ps,
+        _mm256_mul_ps,
+        _mm256_set1_ps,
+        _mm256_xor_ps
+    );
 }
