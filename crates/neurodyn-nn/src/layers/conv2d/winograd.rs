@@ -30,10 +30,9 @@
 //! gradients), so each is element-wise over 16 (or 8) channels at a time whatever the map's
 //! size, in AVX-512 or AVX2 registers for f32 ([`crate::kernels::lanes`]; the same bits as the
 //! plain arrays of f64 and the portable path); the products then take the engine's kernel with
-//! every right operand as stored. The
-//! sums differ from im2col's (another formula, equal in exact arithmetic) in the last places of
-//! f32 (F(4×4): a few more places, its transforms scale by up to 8 and 1/24); each output is
-//! still the same sum whatever the chunk or the thread count.
+//! every right operand as stored. The sums differ from im2col's (another formula, equal in exact
+//! arithmetic) in the last places of f32 (F(4×4): a few more places, its transforms scale by up
+//! to 8 and 1/24); each output is still the same sum whatever the chunk or the thread count.
 
 use super::{add_bias_grad, Conv2d};
 use crate::kernels::lanes::{lanes_any, lanes_f32, Lane, LaneWork};
