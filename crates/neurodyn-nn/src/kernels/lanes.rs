@@ -99,10 +99,10 @@ pub(crate) fn lanes_f32<W: LaneWork<f32>>(work: W, width: usize) -> W::Output {
     match active() {
         // SAFETY: `active` returns only paths whose instruction sets were detected at run time.
         Simd::Avx512 if width.is_multiple_of(16) => {
-            return unsafe { super::x86::lanes_avx512(work) };
+            return unsafe { x86_lanes::lanes_avx512(work) };
         }
         Simd::Avx512 | Simd::Avx2 if width.is_multiple_of(8) => {
-            return unsafe { super::x86::lanes_avx2(work) };
+            return unsafe { x86_lanes::lanes_avx2(work) };
         }
         _ => {}
     }
@@ -133,13 +133,28 @@ impl<T: Real, W: LaneWork<T>, const L: usize> Pointwise for AsArrays<T, W, L> {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-pub(super) use x86_lanes::{F32x16, F32x8};
+/// The entry points, for the kernels' tests.
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(super) use x86_lanes::{lanes_avx2, lanes_avx512};
 
 #[cfg(target_arch = "x86_64")]
 mod x86_lanes {
-    use super::Lane;
+    use super::{Lane, LaneWork};
     use std::arch::x86_64::*;
+
+    /// `work` over [`F32x16`] lanes inside a function compiled for AVX-512 (the caller checks
+    /// the CPU).
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+    pub(in crate::kernels) unsafe fn lanes_avx512<W: LaneWork<f32>>(work: W) -> W::Output {
+        work.run::<F32x16>()
+    }
+
+    /// `work` over [`F32x8`] lanes inside a function compiled for AVX2 (the caller checks the
+    /// CPU).
+    #[target_feature(enable = "avx2,fma")]
+    pub(in crate::kernels) unsafe fn lanes_avx2<W: LaneWork<f32>>(work: W) -> W::Output {
+        work.run::<F32x8>()
+    }
 
     /// 16 f32 lanes in an AVX-512 register. Private to the kernels: values exist only inside
     /// work that [`super::lanes_f32`] runs after detecting AVX-512, which is what makes the

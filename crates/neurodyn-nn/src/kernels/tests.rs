@@ -240,11 +240,11 @@ fn every_lane_type_gives_the_scalar_bits() {
     {
         if Simd::Avx2.supported() {
             // SAFETY: AVX2 and FMA detected.
-            run("AVX2", &|w| unsafe { x86::lanes_avx2(w) });
+            run("AVX2", &|w| unsafe { lanes::lanes_avx2(w) });
         }
         if Simd::Avx512.supported() {
             // SAFETY: AVX-512 detected.
-            run("AVX-512", &|w| unsafe { x86::lanes_avx512(w) });
+            run("AVX-512", &|w| unsafe { lanes::lanes_avx512(w) });
         }
     }
     for (name, got) in &runs {

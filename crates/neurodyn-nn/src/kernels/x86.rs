@@ -2,7 +2,6 @@
 //! once ([`drive`]) over the two tile sets ([`Avx2`], [`Avx512`]) and compiled once for each
 //! instruction set ([`sgemm_avx2`], [`sgemm_avx512`]).
 
-use super::lanes::{F32x16, F32x8, LaneWork};
 use super::{Mode, Simd, NR};
 use std::arch::x86_64::*;
 use std::cell::RefCell;
@@ -110,19 +109,6 @@ pub(super) unsafe fn with_avx2_fma<P: super::Pointwise>(work: P) -> P::Output {
 #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
 pub(super) unsafe fn with_avx512<P: super::Pointwise>(work: P) -> P::Output {
     work.run()
-}
-
-/// `work` over [`F32x16`] lanes inside a function compiled for AVX-512 (the caller checks the
-/// CPU).
-#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
-pub(super) unsafe fn lanes_avx512<W: LaneWork<f32>>(work: W) -> W::Output {
-    work.run::<F32x16>()
-}
-
-/// `work` over [`F32x8`] lanes inside a function compiled for AVX2 (the caller checks the CPU).
-#[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn lanes_avx2<W: LaneWork<f32>>(work: W) -> W::Output {
-    work.run::<F32x8>()
 }
 
 /// [`drive`] compiled for AVX2 and FMA.
