@@ -178,8 +178,8 @@ fn show(name: &str) -> Result<()> {
         }
     }
     println!("tags: {}", s.tags.join(", "));
-    println!("inputs ({}): {}", s.n_in, s.input_names.join(", "));
-    println!("outputs ({}): {}", s.n_out, s.output_names.join(", "));
+    println!("inputs ({}): {}", s.n_in, name_runs(&s.input_names));
+    println!("outputs ({}): {}", s.n_out, name_runs(&s.output_names));
     println!("labels: {}", s.label_names.join(", "));
     if let Some(ev) = &s.evidence_label {
         println!("evidence label: {ev}");
@@ -389,4 +389,63 @@ fn plot(
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}.png and {}.svg", stem.display(), stem.display());
     Ok(())
+}
+
+/// Channel names joined by commas, a run of three or more numbered in sequence (`feature0`,
+/// `feature1`, … `feature195`) written as its first and last, `feature0…feature195`.
+fn name_runs(names: &[String]) -> String {
+    // A name's stem and number: `feature12` → ("feature", 12); none without trailing digits.
+    let split = |n: &str| -> Option<(String, u64)> {
+        let stem = n.trim_end_matches(|c: char| c.is_ascii_digit());
+        let digits = &n[stem.len()..];
+        // A leading zero (`x01`) is not the next of `x0`: such names stay as they are.
+        if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        digits.parse().ok().map(|v| (stem.to_string(), v))
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < names.len() {
+        let mut j = i + 1;
+        if let Some((stem, first)) = split(&names[i]) {
+            while j < names.len()
+                && split(&names[j]).is_some_and(|(s, v)| s == stem && v == first + (j - i) as u64)
+            {
+                j += 1;
+            }
+        }
+        if j - i >= 3 {
+            parts.push(format!("{}…{}", names[i], names[j - 1]));
+        } else {
+            j = i + 1;
+            parts.push(names[i].clone());
+        }
+        i = j;
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_runs;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn numbered_runs_are_written_as_their_ends() {
+        let mut v = vec!["fixation".to_string()];
+        v.extend((0..196).map(|i| format!("feature{i}")));
+        assert_eq!(name_runs(&v), "fixation, feature0…feature195");
+        // Two in sequence stay listed; a gap, another stem or a leading zero ends a run.
+        let v = names(&["a0", "a1", "b", "c1", "c2", "c3", "c5", "x0", "x01", "x2"]);
+        assert_eq!(name_runs(&v), "a0, a1, b, c1…c3, c5, x0, x01, x2");
+        assert_eq!(
+            name_runs(&names(&["fixate", "left", "right"])),
+            "fixate, left, right"
+        );
+        assert_eq!(name_runs(&[]), "");
+    }
 }
