@@ -719,6 +719,7 @@ fn conv_matches_direct_sums_on_every_lowering_path() {
 /// buffer held. A weight-gradient accumulator sums passes to rounding.
 #[test]
 fn prepared_passes_give_the_plain_passes_bits() {
+    let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<u32>>();
     let mut rng = Rng::new(5);
     for (shape, c_out, stride, tile, batch) in [
         // Batches whose work cuts into two parts on two threads, and smaller ones.
@@ -806,7 +807,6 @@ fn prepared_passes_give_the_plain_passes_bits() {
                     );
                     conv.backward(&params, &x, &y, &dy, None, &mut dp_no_dx, &mut scratch, ctx);
                 }
-                let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<u32>>();
                 runs.push([bits(&y), bits(&dx), bits(&dp), bits(&dp_no_dx)]);
             }
             assert!(
@@ -821,7 +821,6 @@ fn prepared_passes_give_the_plain_passes_bits() {
             let mut y = vec![0.0f32; dy.len()];
             conv.forward_prepared(&params, &pre, &x, &mut y, &mut scratch, ctx);
             let w_len = 9 * shape[0] * c_out;
-            let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<u32>>();
             for _ in 0..2 {
                 let mut dx = vec![7.0f32; x.len()];
                 let mut dp = vec![7.0f32; params.len()];

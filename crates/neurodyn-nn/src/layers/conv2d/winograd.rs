@@ -511,7 +511,8 @@ impl Conv2d {
         let (th, tw) = self.wg_tiles();
         let (_, wp) = self.wg_padded();
         let width = self.wg_width(K);
-        let lw = V::WIDTH;
+        // Steps between a padded map's rows and columns, in values.
+        let (row, col) = (wp * width, width);
         let nn = N * N;
         for ty in 0..th {
             for tx in 0..tw {
@@ -525,8 +526,7 @@ impl Conv2d {
                 };
                 // The tile's outputs inside the map.
                 let (mh, mw) = ((ho - M * ty).min(M), (wo - M * tx).min(M));
-                for cb in (0..width).step_by(lw) {
-                    let (row, col) = (wp * width, width);
+                for cb in (0..width).step_by(V::WIDTH) {
                     match K {
                         INPUT => {
                             // Bᵀ over the rows (per column), then over the columns (per row).
